@@ -1,0 +1,83 @@
+/** The typed options each command receives from src/cli.ts: flags after parsing, nothing else. */
+
+export interface CommonOptions {
+  json: boolean;
+  verbose: boolean;
+}
+
+export type SyncOperation = 'create' | 'update' | 'upsert' | 'delete';
+
+export interface SyncOptions extends CommonOptions {
+  operation: SyncOperation;
+  /** A path, or `-` for standard input. */
+  file: string;
+  object?: string;
+  match?: string[];
+  matchOperator?: 'OR' | 'AND';
+  mapping?: string;
+  format?: 'csv' | 'ndjson';
+  delimiter?: string;
+  encoding?: 'utf8' | 'latin1' | 'utf16le';
+  dryRun: boolean;
+  offline: boolean;
+  api?: 'rest' | 'bulk' | 'auto';
+  batchSize?: number;
+  concurrency?: number;
+  results?: string;
+  resume: boolean;
+  org?: string;
+  apiVersion?: string;
+  failFast: boolean;
+}
+
+export interface LoginOptions extends CommonOptions {
+  sandbox: boolean;
+  instanceUrl?: string;
+  loginUrl?: string;
+  alias?: string;
+  clientId?: string;
+  port?: number;
+  username?: string;
+  device: boolean;
+  jwtKey?: string;
+  clientCredentials: boolean;
+  setDefault: boolean;
+  browser: boolean;
+}
+
+export interface LogoutOptions extends CommonOptions {
+  org?: string;
+  all: boolean;
+}
+
+export interface OrgOptions extends CommonOptions {
+  org?: string;
+}
+
+export interface DescribeOptions extends CommonOptions {
+  object?: string;
+  org?: string;
+  apiVersion?: string;
+}
+
+export interface MappingInitOptions extends CommonOptions {
+  file: string;
+  object?: string;
+  output?: string;
+  yes: boolean;
+  org?: string;
+}
+
+export interface MappingCheckOptions extends CommonOptions {
+  mapping: string;
+  file?: string;
+  offline: boolean;
+  org?: string;
+}
+
+export interface EmulatorOptions extends CommonOptions {
+  port: number;
+  data?: string;
+  schema?: string;
+  apiVersion?: string;
+}

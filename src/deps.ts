@@ -1,0 +1,35 @@
+import { createFileTokenStore, defaultConfigDir, type TokenStore } from './auth/token-store.js';
+import { createInquirerPrompter, type Prompter } from './ui/prompt.js';
+import { createProcessIO, type IO } from './ui/io.js';
+
+/**
+ * Every side effect a command may have. Tests hand in a test IO, an in-memory store and a client
+ * pointed at the local org; nothing touches the disk or the network until a command asks for it.
+ */
+export interface Deps {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Opened lazily: `--help` and offline commands never create the config folder. */
+  store: () => TokenStore;
+  prompt: Prompter;
+  openUrl: (url: string) => Promise<void>;
+  now: () => Date;
+}
+
+export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
+  const io = createProcessIO(env);
+  let store: TokenStore | undefined;
+  return {
+    io,
+    env,
+    cwd: process.cwd(),
+    store: () => (store ??= createFileTokenStore(defaultConfigDir(env))),
+    prompt: createInquirerPrompter(io),
+    openUrl: async (url) => {
+      const { default: open } = await import('open');
+      await open(url);
+    },
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,51 @@
+import { notAvailable } from './commands/not-available.js';
+import type {
+  CommonOptions,
+  DescribeOptions,
+  EmulatorOptions,
+  LoginOptions,
+  LogoutOptions,
+  MappingCheckOptions,
+  MappingInitOptions,
+  OrgOptions,
+  SyncOptions,
+} from './commands/options.js';
+import { renderOrgs, runOrgs } from './commands/orgs.js';
+import type { Deps } from './deps.js';
+import type { ExitCode } from './errors.js';
+
+/** A command's typed result, the exit code it asks for, and its human rendering (stdout lines). */
+export interface CommandOutput {
+  result: unknown;
+  exitCode?: ExitCode;
+  lines?: string[];
+}
+
+type Handler<O> = (opts: O, deps: Deps) => Promise<CommandOutput>;
+
+export interface Handlers {
+  login: Handler<LoginOptions>;
+  logout: Handler<LogoutOptions>;
+  orgs: Handler<CommonOptions>;
+  whoami: Handler<OrgOptions>;
+  sync: Handler<SyncOptions>;
+  describe: Handler<DescribeOptions>;
+  mappingInit: Handler<MappingInitOptions>;
+  mappingCheck: Handler<MappingCheckOptions>;
+  emulator: Handler<EmulatorOptions>;
+}
+
+export const defaultHandlers: Handlers = {
+  login: async () => notAvailable('login'),
+  logout: async () => notAvailable('logout'),
+  orgs: async (opts, deps) => {
+    const result = await runOrgs(opts, deps);
+    return { result, lines: renderOrgs(result) };
+  },
+  whoami: async () => notAvailable('whoami'),
+  sync: async (opts) => notAvailable(opts.operation),
+  describe: async () => notAvailable('describe'),
+  mappingInit: async () => notAvailable('mapping init'),
+  mappingCheck: async () => notAvailable('mapping check'),
+  emulator: async () => notAvailable('emulator'),
+};

@@ -1,0 +1,39 @@
+/** Help text shared by `sfsync --help` and the README; kept in one place so the two cannot drift. */
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  everything succeeded
+  1  fatal error: usage, config, auth, or network after retries; nothing or only part of the
+     input was processed, and the output says which
+  2  the run finished, but some records failed (see the failures file in the results folder)`;
+
+export const ENVIRONMENT_HELP = `Environment:
+  SFSYNC_ORG              alias of the stored org to use (like --org)
+  SFSYNC_INSTANCE_URL     with SFSYNC_ACCESS_TOKEN: use this org and token directly, store nothing
+  SFSYNC_ACCESS_TOKEN     an access token for SFSYNC_INSTANCE_URL (never printed)
+  SFSYNC_CONFIG_DIR       where stored orgs and settings live (default ~/.config/sfsync)
+  SFSYNC_API_VERSION      Salesforce API version, e.g. 62.0 (like --api-version)
+  NO_COLOR                any value turns colour off
+  Precedence: flags > environment > mapping file > stored config > defaults.`;
+
+export const PROGRAM_EXAMPLES = `Examples:
+  $ sfsync login --sandbox
+  $ sfsync upsert contacts.csv --match Email
+  $ sfsync update leads.ndjson --mapping leads.mapping.yaml --dry-run
+  $ cat events.ndjson | sfsync create - --object Case --json
+  $ sfsync emulator --port 8383          # a local Salesforce-compatible org to try things on`;
+
+export const SYNC_EXAMPLES: Record<string, string> = {
+  create: `Examples:
+  $ sfsync create accounts.csv                      # object inferred from the file name: Account
+  $ cat events.ndjson | sfsync create - --object Case --json`,
+  update: `Examples:
+  $ sfsync update contacts.csv --match Email
+  $ sfsync update leads.ndjson --mapping leads.mapping.yaml --dry-run`,
+  upsert: `Examples:
+  $ sfsync upsert contacts.csv --match Email
+  $ sfsync upsert accounts.csv --match External_Id__c --api bulk
+  $ sfsync upsert people.csv --object Contact --match Email,Phone --match-operator AND`,
+  delete: `Examples:
+  $ sfsync delete old-leads.csv --object Lead       # a column Id, or --match on another field
+  $ sfsync delete contacts.csv --match Email --dry-run`,
+};

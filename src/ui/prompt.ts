@@ -1,0 +1,46 @@
+import { SfsyncError } from '../errors.js';
+import type { IO } from './io.js';
+
+export interface Choice<T extends string> {
+  value: T;
+  name?: string;
+  description?: string;
+}
+
+/** Questions to a person. Every method refuses (instead of hanging) when nobody can answer. */
+export interface Prompter {
+  input(message: string, options?: { default?: string }): Promise<string>;
+  confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
+  select<T extends string>(message: string, choices: Choice<T>[], options?: { default?: T }): Promise<T>;
+}
+
+export function noTTYError(): SfsyncError {
+  return new SfsyncError('NO_TTY', 'This needs an answer from a person, but no terminal is attached.', {
+    hint: 'Pass the answer as a flag (see --help), or use --yes to accept the proposed defaults.',
+  });
+}
+
+/** Prompts through @inquirer/prompts, drawn on stderr so stdout stays clean for data. */
+export function createInquirerPrompter(io: IO): Prompter {
+  const context = { input: io.stdin, output: io.stderr as NodeJS.WritableStream, clearPromptOnDone: false };
+  const guard = (): void => {
+    if (!io.canPrompt) throw noTTYError();
+  };
+  return {
+    async input(message, options = {}) {
+      guard();
+      const { input } = await import('@inquirer/prompts');
+      return input({ message, default: options.default }, context);
+    },
+    async confirm(message, options = {}) {
+      guard();
+      const { confirm } = await import('@inquirer/prompts');
+      return confirm({ message, default: options.default }, context);
+    },
+    async select(message, choices, options = {}) {
+      guard();
+      const { select } = await import('@inquirer/prompts');
+      return select({ message, choices, default: options.default }, context);
+    },
+  };
+}

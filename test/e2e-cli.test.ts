@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBin } from './helpers/run-bin.js';
+
+const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-e2e-'));
+const env = { SFSYNC_CONFIG_DIR: configDir };
+
+describe('bin/sfsync.js', () => {
+  it('--help lists every command of the design', async () => {
+    const r = await runBin(['--help'], { env });
+    expect(r.code).toBe(0);
+    for (const cmd of [
+      'login',
+      'logout',
+      'orgs',
+      'whoami',
+      'create',
+      'update',
+      'upsert',
+      'delete',
+      'describe',
+      'mapping',
+      'emulator',
+    ]) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
+    }
+  });
+
+  it('upsert without a file is a usage error on stderr, exit 1', async () => {
+    const r = await runBin(['upsert'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("Error: Missing required argument 'file'");
+    expect(r.stderr).toContain('Hint: Run "sfsync upsert --help" for usage.');
+  });
+
+  it('with --json the same error is one JSON document on stdout', async () => {
+    const r = await runBin(['upsert', '--json'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      schemaVersion: 1,
+      command: 'upsert',
+      ok: false,
+      exitCode: 1,
+      error: {
+        code: 'USAGE',
+        message: "Missing required argument 'file'",
+        hint: 'Run "sfsync upsert --help" for usage.',
+      },
+    });
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const r = await runBin(['--version'], { env });
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+});
