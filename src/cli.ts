@@ -134,6 +134,13 @@ export function syncOptionsFrom(
   return opts;
 }
 
+function rateParser(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError('Expected a number from 0 to 1.');
+  return n;
+}
+
 function apiVersionParser(value: string): string {
   const m = /^v?(\d{2,3})(?:\.0)?$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError('Expected a Salesforce API version such as 62.0.');
@@ -373,7 +380,26 @@ export function buildProgram(
       .option('--port <n>', 'port to listen on (0 picks a free one)', intParser(0, 65535), 8383)
       .option('--data <file>', "keep the org's records in this file across restarts")
       .option('--schema <file>', 'custom objects and fields to add (JSON or YAML)')
-      .option('--api-version <v>', 'newest API version the org offers', apiVersionParser),
+      .option('--api-version <v>', 'newest API version the org offers', apiVersionParser)
+      .option('--jwt-cert <file>', 'certificate (PEM) that verifies JWT bearer logins')
+      .option('--token-ttl <seconds>', 'lifetime of access tokens (default 7200)', intParser(1, 31_536_000))
+      .option('--api-limit <n>', 'DailyApiRequests limit (default 100000)', intParser(1, 1_000_000_000))
+      .option('--latency <ms>', 'fault injection: delay every API call', intParser(0, 600_000))
+      .option(
+        '--transient-rate <0-1>',
+        'fault injection: share of calls failing with 503 or UNABLE_TO_LOCK_ROW',
+        rateParser,
+      )
+      .option(
+        '--drop-rate <0-1>',
+        'fault injection: share of connections dropped without an answer',
+        rateParser,
+      )
+      .option(
+        '--expire-every <n>',
+        'fault injection: every Nth call finds its session expired',
+        intParser(1, 1_000_000_000),
+      ),
   )
     .addHelpText(
       'after',
@@ -386,6 +412,13 @@ export function buildProgram(
         data: str(raw.data),
         schema: str(raw.schema),
         apiVersion: str(raw.apiVersion),
+        jwtCert: str(raw.jwtCert),
+        tokenTtlSeconds: raw.tokenTtl as number | undefined,
+        dailyApiRequests: raw.apiLimit as number | undefined,
+        latencyMs: raw.latency as number | undefined,
+        transientRate: raw.transientRate as number | undefined,
+        dropRate: raw.dropRate as number | undefined,
+        expireSessionEvery: raw.expireEvery as number | undefined,
       };
       await run('emulator', 'emulator', opts);
     });
@@ -424,6 +457,7 @@ function commandFromArgv(program: Command, argv: string[]): string {
 }
 
 function printOutput(deps: Deps, state: RunState, output: CommandOutput): void {
+  if (output.printed) return;
   if (state.json) {
     deps.io.out(JSON.stringify(successEnvelope(state.command, output.result, state.exitCode)));
     return;

@@ -15,6 +15,8 @@ export interface Deps {
   prompt: Prompter;
   openUrl: (url: string) => Promise<void>;
   now: () => Date;
+  /** Resolves with the signal's name when the user asks a long-running command (the emulator) to stop. */
+  waitForStop: () => Promise<string>;
 }
 
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
@@ -31,5 +33,15 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
       await open(url);
     },
     now: () => new Date(),
+    waitForStop: () =>
+      new Promise((resolve) => {
+        const stop = (signal: string): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve(signal);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      }),
   };
 }

@@ -10,7 +10,9 @@ import type {
   OrgOptions,
   SyncOptions,
 } from './commands/options.js';
+import { renderEmulatorReady, runEmulator } from './commands/emulator.js';
 import { renderOrgs, runOrgs } from './commands/orgs.js';
+import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import type { Deps } from './deps.js';
 import type { ExitCode } from './errors.js';
 
@@ -19,6 +21,8 @@ export interface CommandOutput {
   result: unknown;
   exitCode?: ExitCode;
   lines?: string[];
+  /** The command already printed its one output (a server announces itself before it serves). */
+  printed?: boolean;
 }
 
 type Handler<O> = (opts: O, deps: Deps) => Promise<CommandOutput>;
@@ -47,5 +51,12 @@ export const defaultHandlers: Handlers = {
   describe: async () => notAvailable('describe'),
   mappingInit: async () => notAvailable('mapping init'),
   mappingCheck: async () => notAvailable('mapping check'),
-  emulator: async () => notAvailable('emulator'),
+  emulator: async (opts, deps) => {
+    const result = await runEmulator(opts, deps, (info) => {
+      if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));
+      else renderEmulatorReady(info, opts.data).forEach((line) => deps.io.out(line));
+    });
+    if (!opts.json) deps.io.err(`Stopped (${result.stoppedBy}) after ${result.apiCalls} API calls.`);
+    return { result, printed: true };
+  },
 };

@@ -80,4 +80,11 @@ export interface EmulatorOptions extends CommonOptions {
   data?: string;
   schema?: string;
   apiVersion?: string;
+  jwtCert?: string;
+  tokenTtlSeconds?: number;
+  dailyApiRequests?: number;
+  latencyMs?: number;
+  transientRate?: number;
+  dropRate?: number;
+  expireSessionEvery?: number;
 }

@@ -8,6 +8,8 @@ export interface TestDeps extends Deps {
   io: TestIO;
   tokenStore: TokenStore;
   openedUrls: string[];
+  /** Ends a long-running command, as Ctrl-C would. */
+  stop: (signal?: string) => void;
 }
 
 const refusingPrompter: Prompter = {
@@ -28,6 +30,8 @@ export function createTestDeps(
   const io = createTestIO(options);
   const tokenStore = createMemoryTokenStore();
   const openedUrls: string[] = [];
+  let stopResolve: ((signal: string) => void) | undefined;
+  const stopped = new Promise<string>((resolve) => (stopResolve = resolve));
   return {
     io,
     env: options.env ?? {},
@@ -38,5 +42,7 @@ export function createTestDeps(
     openUrl: async (url) => void openedUrls.push(url),
     openedUrls,
     now: () => new Date('2026-01-02T03:04:05.000Z'),
+    waitForStop: () => stopped,
+    stop: (signal = 'SIGINT') => stopResolve?.(signal),
   };
 }

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import type { Deps } from '../deps.js';
+import { SfsyncError } from '../errors.js';
+import { readSchemaFile, type SchemaSpec } from '../emulator/metadata.js';
+import { startEmulator, type Faults } from '../emulator/server.js';
+import type { EmulatorOptions } from './options.js';
+
+export interface EmulatorInfo {
+  instanceUrl: string;
+  loginUrl: string;
+  accessToken: string;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  orgId: string;
+}
+
+export interface EmulatorResult {
+  stoppedBy: string;
+  apiCalls: number;
+}
+
+function readFileOption(file: string, flag: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SfsyncError('FILE_UNREADABLE', `${flag} ${file}: ${(err as Error).message}`, {
+      hint: `Check the path given to ${flag}.`,
+    });
+  }
+}
+
+/** Runs the local org until a stop signal; `onReady` announces where it listens. */
+export async function runEmulator(
+  opts: EmulatorOptions,
+  deps: Pick<Deps, 'waitForStop'>,
+  onReady: (info: EmulatorInfo) => void,
+): Promise<EmulatorResult> {
+  let schemas: SchemaSpec[] = [];
+  if (opts.schema) {
+    readFileOption(opts.schema, '--schema');
+    try {
+      schemas = [readSchemaFile(opts.schema)];
+    } catch (err) {
+      throw new SfsyncError('SCHEMA_INVALID', `--schema ${opts.schema}: ${(err as Error).message}`, {
+        hint: 'See "Custom objects and fields" in the README for the schema file format.',
+      });
+    }
+  }
+  const faults: Partial<Faults> = {};
+  if (opts.latencyMs !== undefined) faults.latencyMs = opts.latencyMs;
+  if (opts.transientRate !== undefined) faults.transientRate = opts.transientRate;
+  if (opts.dropRate !== undefined) faults.dropRate = opts.dropRate;
+  if (opts.expireSessionEvery !== undefined) faults.expireSessionEvery = opts.expireSessionEvery;
+  let emulator;
+  try {
+    emulator = await startEmulator({
+      port: opts.port,
+      dataFile: opts.data,
+      schemas,
+      apiVersion: opts.apiVersion,
+      jwtCertificate: opts.jwtCert ? readFileOption(opts.jwtCert, '--jwt-cert') : undefined,
+      tokenTtlMs: opts.tokenTtlSeconds === undefined ? undefined : opts.tokenTtlSeconds * 1000,
+      dailyApiRequests: opts.dailyApiRequests,
+      faults,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new SfsyncError('PORT_IN_USE', `Port ${opts.port} on 127.0.0.1 is already in use.`, {
+        hint: `Run "sfsync emulator --port 0" to pick a free port, or stop what listens on ${opts.port}.`,
+      });
+    }
+    throw err;
+  }
+  onReady({
+    instanceUrl: emulator.instanceUrl,
+    loginUrl: emulator.loginUrl,
+    accessToken: emulator.accessToken,
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+    username: emulator.username,
+    orgId: emulator.orgId,
+  });
+  const stoppedBy = await deps.waitForStop();
+  const apiCalls = emulator.apiCalls();
+  await emulator.close();
+  return { stoppedBy, apiCalls };
+}
+
+export function renderEmulatorReady(info: EmulatorInfo, dataFile: string | undefined): string[] {
+  return [
+    `Local Salesforce org listening on ${info.instanceUrl}`,
+    `  instance URL   ${info.instanceUrl}`,
+    `  login URL      ${info.loginUrl}`,
+    `  username       ${info.username}`,
+    `  org id         ${info.orgId}`,
+    `  client id      ${info.clientId}`,
+    `  client secret  ${info.clientSecret}`,
+    `  access token   ${info.accessToken}`,
+    `  records        ${dataFile ? `kept in ${dataFile}` : 'in memory (use --data FILE to keep them)'}`,
+    '',
+    'Try it from another terminal:',
+    `  export SFSYNC_INSTANCE_URL=${info.instanceUrl}`,
+    `  export SFSYNC_ACCESS_TOKEN='${info.accessToken}'`,
+    '  sfsync describe Contact',
+    'Press Ctrl-C to stop.',
+  ];
+}

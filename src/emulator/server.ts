@@ -1,0 +1,338 @@
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { apiError, HttpError, notFound, readBody, sendJson } from './http.js';
+import { to18 } from './ids.js';
+import { DEFAULT_SCHEMA, OrgSchema, type SchemaSpec } from './metadata.js';
+import { OAuthService, type OrgIdentity } from './oauth.js';
+import { RestApi } from './rest.js';
+import { OrgStore, type SerializedOrg } from './store.js';
+
+/** Knobs for resilience tests: each applies to authenticated REST calls only. */
+export interface Faults {
+  /** Added to every call, in milliseconds. */
+  latencyMs: number;
+  /** Share of calls (0–1) that fail with a transient error before doing anything. */
+  transientRate: number;
+  /** Which transient errors to pick from. */
+  transientKinds: Array<'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW'>;
+  /** Share of calls whose connection is dropped without an answer. */
+  dropRate: number;
+  /** Every Nth call finds its session expired (once per N), so clients must refresh; 0 = never. */
+  expireSessionEvery: number;
+  /** Seed of the pseudo-random choices, for repeatable runs. */
+  seed: number;
+}
+
+export const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  transientRate: 0,
+  transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'],
+  dropRate: 0,
+  expireSessionEvery: 0,
+  seed: 1,
+};
+
+export interface EmulatorOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  /** Persist records to this file (written atomically) and load them on start. */
+  dataFile?: string;
+  /** Extra custom objects and fields, on top of the default example schema. */
+  schemas?: SchemaSpec[];
+  /** The newest API version offered (default 62.0). */
+  apiVersion?: string;
+  /** Lifetime of access tokens (default 2 hours, Salesforce's default session timeout). */
+  tokenTtlMs?: number;
+  /** DailyApiRequests limit (default 100,000). */
+  dailyApiRequests?: number;
+  clientId?: string;
+  clientSecret?: string;
+  /** PEM certificate or public key for the JWT bearer flow. */
+  jwtCertificate?: string;
+  faults?: Partial<Faults>;
+}
+
+export interface Emulator {
+  instanceUrl: string;
+  loginUrl: string;
+  accessToken: string;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  orgId: string;
+  userId: string;
+  port: number;
+  store: OrgStore;
+  oauth: OAuthService;
+  /** Calls counted against DailyApiRequests so far. */
+  apiCalls(): number;
+  setFaults(faults: Partial<Faults>): void;
+  close(): Promise<void>;
+}
+
+const OLDEST_VERSION = 31;
+
+function versionLabel(v: number): string {
+  const seasons = ['Spring', 'Summer', 'Winter'];
+  // v62.0 is Winter '25; one release per season, three a year.
+  const offset = v - 62;
+  const index = (((2 + offset) % 3) + 3) % 3;
+  const year = 25 + Math.floor((offset + 2) / 3) - (index === 2 ? 1 : 0);
+  return `${seasons[index]} '${String(year).padStart(2, '0')}`;
+}
+
+/** A small deterministic generator (mulberry32) for fault injection. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function atomicWrite(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const maxVersion = Number(options.apiVersion ?? '62.0');
+  const identity: OrgIdentity = {
+    orgId: to18('00D5g00000LOCAL'),
+    userId: to18('0055g00000ADMIN'),
+    username: 'admin@sfsync.local',
+    email: 'admin@sfsync.local',
+    firstName: 'Local',
+    lastName: 'Admin',
+  };
+  const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
+  const store = new OrgStore(schema, identity.userId);
+  store.seed('User', {
+    Id: identity.userId,
+    Username: identity.username,
+    Email: identity.email,
+    FirstName: identity.firstName,
+    LastName: identity.lastName,
+    Name: `${identity.firstName} ${identity.lastName}`,
+    Alias: 'ladmin',
+    IsActive: true,
+  });
+  if (options.dataFile && fs.existsSync(options.dataFile)) {
+    store.load(JSON.parse(fs.readFileSync(options.dataFile, 'utf8')) as SerializedOrg);
+  }
+
+  let baseUrl = '';
+  const app = {
+    clientId: options.clientId ?? '3MVG9sfsyncLocalOrgConnectedApp',
+    clientSecret: options.clientSecret ?? 'sfsync-local-secret',
+    jwtCertificate: options.jwtCertificate,
+  };
+  const oauth = new OAuthService(
+    identity,
+    app,
+    { loginUrl: () => baseUrl, instanceUrl: () => baseUrl },
+    options.tokenTtlMs ?? 2 * 3600_000,
+  );
+  const adminSession = oauth.issueSession(app.clientId, false);
+  const dailyMax = options.dailyApiRequests ?? 100_000;
+  let used = 0;
+  let faults: Faults = { ...NO_FAULTS, ...options.faults };
+  let random = prng(faults.seed);
+
+  const limits = (): Record<string, unknown> => ({
+    ActiveScratchOrgs: { Max: 3, Remaining: 3 },
+    AnalyticsExternalDataSizeMB: { Max: 40960, Remaining: 40960 },
+    DailyApiRequests: { Max: dailyMax, Remaining: Math.max(0, dailyMax - used) },
+    DailyAsyncApexExecutions: { Max: 250000, Remaining: 250000 },
+    DailyBulkApiBatches: { Max: 15000, Remaining: 15000 },
+    DailyBulkV2QueryFileStorageMB: { Max: 976562, Remaining: 976562 },
+    DailyBulkV2QueryJobs: { Max: 10000, Remaining: 10000 },
+    DailyDurableStreamingApiEvents: { Max: 10000, Remaining: 10000 },
+    DailyGenericStreamingApiEvents: { Max: 10000, Remaining: 10000 },
+    DailyStreamingApiEvents: { Max: 10000, Remaining: 10000 },
+    DataStorageMB: { Max: 1024, Remaining: 1024 },
+    FileStorageMB: { Max: 1024, Remaining: 1024 },
+    HourlyDashboardRefreshes: { Max: 200, Remaining: 200 },
+    HourlyODataCallout: { Max: 10000, Remaining: 10000 },
+    HourlyTimeBasedWorkflow: { Max: 1000, Remaining: 1000 },
+    MassEmail: { Max: 5000, Remaining: 5000 },
+    PermissionTypes: { Max: 1000, Remaining: 1000 },
+    SingleEmail: { Max: 5000, Remaining: 5000 },
+    StreamingApiConcurrentClients: { Max: 2000, Remaining: 2000 },
+  });
+
+  const resources = (version: string): Record<string, string> => {
+    const b = `/services/data/v${version}`;
+    const names = [
+      'tooling',
+      'metadata',
+      'eclair',
+      'folders',
+      'prechatForms',
+      'contact-tracing',
+      'domino',
+      'async-queries',
+      'query',
+      'jobs',
+      'serviceTemplates',
+      'recent',
+      'connect',
+      'licensing',
+      'limits',
+      'process',
+      'dedupe',
+      'async-queries',
+      'queryAll',
+      'search',
+      'quickActions',
+      'ui-api',
+      'tabs',
+      'composite',
+      'theme',
+      'sobjects',
+      'actions',
+      'support',
+      'analytics',
+      'parameterizedSearch',
+      'consent',
+      'knowledgeManagement',
+      'localizedvalue',
+      'chatter',
+    ];
+    const out: Record<string, string> = {};
+    for (const n of names) out[n] = `${b}/${n}`;
+    out.identity = `${baseUrl}/id/${identity.orgId}/${identity.userId}`;
+    return out;
+  };
+
+  const rest = new RestApi(store, () => ({}), resources, limits);
+  let dirty = false;
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (!options.dataFile || !dirty) return;
+    dirty = false;
+    atomicWrite(options.dataFile, JSON.stringify(store.serialize()));
+  };
+  rest.onWrite = () => {
+    if (!options.dataFile) return;
+    dirty = true;
+    flushTimer ??= setTimeout(() => {
+      flushTimer = null;
+      flush();
+    }, 200);
+  };
+
+  const limitHeader = (): Record<string, string> => ({
+    'Sforce-Limit-Info': `api-usage=${used}/${dailyMax}`,
+  });
+
+  async function control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.headers.authorization !== `Bearer ${adminSession.token}`)
+      throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    if (url.pathname === '/__emulator/faults' && req.method === 'POST') {
+      const body = JSON.parse((await readBody(req, 100_000)).toString('utf8') || '{}') as Partial<Faults>;
+      faults = { ...faults, ...body };
+      random = prng(faults.seed);
+      return sendJson(res, 200, faults);
+    }
+    if (url.pathname === '/__emulator/state' && req.method === 'GET')
+      return sendJson(res, 200, { apiCalls: used, faults });
+    throw notFound();
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', baseUrl);
+    if (await oauth.handle(req, res, url)) return;
+    if (url.pathname.startsWith('/__emulator/')) return control(req, res, url);
+    const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
+    if (!m) throw notFound();
+    if (!m[1]) {
+      const versions = [];
+      for (let v = OLDEST_VERSION; v <= maxVersion; v++)
+        versions.push({ label: versionLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` });
+      return sendJson(res, 200, versions);
+    }
+    const version = m[2] as string;
+    if (Number(version) < OLDEST_VERSION)
+      throw apiError(410, 'GONE', `API version ${version} has been retired.`);
+    if (Number(version) > maxVersion || !/\.0$/.test(version)) throw notFound();
+    const session = oauth.authenticate(req, url);
+    if (!session) throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    if (used >= dailyMax) {
+      res.setHeader('Sforce-Limit-Info', `api-usage=${used}/${dailyMax}`);
+      throw apiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+    }
+    used++;
+    for (const [k, v] of Object.entries(limitHeader())) res.setHeader(k, v);
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (faults.expireSessionEvery > 0 && used % faults.expireSessionEvery === 0) {
+      oauth.revokeAccessToken(session.token);
+      throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    }
+    if (faults.dropRate > 0 && random() < faults.dropRate) {
+      req.socket.destroy();
+      return;
+    }
+    if (faults.transientRate > 0 && random() < faults.transientRate) {
+      const kind =
+        faults.transientKinds[Math.floor(random() * faults.transientKinds.length)] ?? 'SERVER_UNAVAILABLE';
+      if (kind === 'SERVER_UNAVAILABLE')
+        throw apiError(503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable. Please try again later.');
+      throw apiError(
+        400,
+        'UNABLE_TO_LOCK_ROW',
+        'unable to obtain exclusive access to this record or 1 records',
+      );
+    }
+    const rest3 = (m[3] ?? '').split('/').filter(Boolean);
+    await rest.handle(req, res, url, version, rest3);
+  }
+
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.end();
+      if (err instanceof HttpError) return sendJson(res, err.status, err.errors);
+      sendJson(res, 500, [
+        { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
+      ]);
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    instanceUrl: baseUrl,
+    loginUrl: baseUrl,
+    accessToken: adminSession.token,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    username: identity.username,
+    orgId: identity.orgId,
+    userId: identity.userId,
+    port,
+    store,
+    oauth,
+    apiCalls: () => used,
+    setFaults: (f) => {
+      faults = { ...faults, ...f };
+      random = prng(faults.seed);
+    },
+    close: async () => {
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

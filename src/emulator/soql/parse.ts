@@ -1,0 +1,405 @@
+/**
+ * A SOQL parser for the statements data tools send. Written here rather than taken from a library because the
+ * emulator must answer like Salesforce: MALFORMED_QUERY with Row/Column positions, rejection of escape sequences
+ * SOQL does not allow, and no silent mixing of AND and OR without parentheses. The parsers on npm give none of
+ * these (checked: @jetstreamapp/soql-parser-js accepts `\q` and `A AND B OR C` and throws errors without positions).
+ */
+
+export type Literal =
+  | { kind: 'string'; value: string; pos: number }
+  | { kind: 'number'; value: number; raw: string; pos: number }
+  | { kind: 'boolean'; value: boolean; pos: number }
+  | { kind: 'null'; pos: number }
+  | { kind: 'date'; value: string; pos: number }
+  | { kind: 'datetime'; value: number; raw: string; pos: number }
+  | { kind: 'dateLiteral'; name: string; n: number | null; pos: number };
+
+export type CompareOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'LIKE';
+
+export interface FieldRef {
+  path: string[];
+  pos: number;
+}
+
+export type Condition =
+  | { type: 'compare'; field: FieldRef; op: CompareOp; value: Literal }
+  | { type: 'in'; field: FieldRef; negated: boolean; values: Literal[] }
+  | { type: 'includes'; field: FieldRef; excludes: boolean; values: Literal[] }
+  | { type: 'and' | 'or'; items: Condition[] }
+  | { type: 'not'; item: Condition };
+
+export type SelectItem = { type: 'field'; field: FieldRef } | { type: 'count'; pos: number };
+
+export interface OrderBy {
+  field: FieldRef;
+  descending: boolean;
+  nullsLast: boolean;
+}
+
+export interface Query {
+  select: SelectItem[];
+  from: { name: string; pos: number };
+  where: Condition | null;
+  orderBy: OrderBy[];
+  limit: number | null;
+  offset: number | null;
+}
+
+export class SoqlSyntaxError extends Error {
+  constructor(
+    readonly soql: string,
+    readonly pos: number,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+
+  /** Salesforce's MALFORMED_QUERY message: the statement, a caret, the position, the problem. */
+  salesforceMessage(): string {
+    return positionedMessage(this.soql, this.pos, this.detail);
+  }
+}
+
+export function positionedMessage(soql: string, pos: number, detail: string): string {
+  const before = soql.slice(0, pos);
+  const row = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const lineEnd = soql.indexOf('\n', pos) === -1 ? soql.length : soql.indexOf('\n', pos);
+  const col = pos - lineStart + 1;
+  return `\n${soql.slice(lineStart, lineEnd)}\n${' '.repeat(col - 1)}^\nERROR at Row:${row}:Column:${col}\n${detail}`;
+}
+
+type TokenType = 'ident' | 'string' | 'number' | 'date' | 'datetime' | 'op' | 'punct' | 'eof';
+interface Token {
+  type: TokenType;
+  text: string;
+  value?: string;
+  pos: number;
+}
+
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  N: '\n',
+  r: '\r',
+  R: '\r',
+  t: '\t',
+  T: '\t',
+  b: '\b',
+  B: '\b',
+  f: '\f',
+  F: '\f',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+};
+
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})/;
+const DATE = /^\d{4}-\d{2}-\d{2}(?![\w:])/;
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?![\w])/;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/;
+
+function tokenize(soql: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < soql.length) {
+    const c = soql[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const rest = soql.slice(i);
+    if (c === "'") {
+      // LIKE patterns keep \_ and \% as escaped wildcards; the matcher reads them.
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        if (j >= soql.length)
+          throw new SoqlSyntaxError(soql, i, `line 1:${i} mismatched character '<EOF>' expecting '''`);
+        const ch = soql[j] as string;
+        if (ch === "'") break;
+        if (ch === '\\') {
+          const next = soql[j + 1] ?? '';
+          if (next in ESCAPES) {
+            value += ESCAPES[next];
+            j += 2;
+          } else if (next === '_' || next === '%') {
+            value += `\\${next}`;
+            j += 2;
+          } else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(soql.slice(j + 2, j + 6))) {
+            value += String.fromCharCode(Number.parseInt(soql.slice(j + 2, j + 6), 16));
+            j += 6;
+          } else {
+            throw new SoqlSyntaxError(
+              soql,
+              j,
+              `Invalid string literal '\\${next}'. Illegal character sequence '\\${next}' in string literal.`,
+            );
+          }
+          continue;
+        }
+        value += ch;
+        j++;
+      }
+      tokens.push({ type: 'string', text: soql.slice(i, j + 1), value, pos: i });
+      i = j + 1;
+      continue;
+    }
+    const dt = DATETIME.exec(rest) ?? null;
+    if (dt) {
+      tokens.push({ type: 'datetime', text: dt[0], pos: i });
+      i += dt[0].length;
+      continue;
+    }
+    const d = DATE.exec(rest);
+    if (d) {
+      tokens.push({ type: 'date', text: d[0], pos: i });
+      i += d[0].length;
+      continue;
+    }
+    const num = NUMBER.exec(rest);
+    if (num && (/\d|\./.test(c) || !/[\w)]/.test(tokens.at(-1)?.text.slice(-1) ?? ''))) {
+      tokens.push({ type: 'number', text: num[0], pos: i });
+      i += num[0].length;
+      continue;
+    }
+    const id = IDENT.exec(rest);
+    if (id) {
+      tokens.push({ type: 'ident', text: id[0], pos: i });
+      i += id[0].length;
+      continue;
+    }
+    const op = /^(?:!=|<>|<=|>=|=|<|>)/.exec(rest);
+    if (op) {
+      tokens.push({ type: 'op', text: op[0] === '<>' ? '!=' : op[0], pos: i });
+      i += op[0].length;
+      continue;
+    }
+    if ('(),:'.includes(c)) {
+      tokens.push({ type: 'punct', text: c, pos: i });
+      i++;
+      continue;
+    }
+    if (c === '"') throw new SoqlSyntaxError(soql, i, `unexpected token: '"'`);
+    throw new SoqlSyntaxError(soql, i, `unexpected token: '${c}'`);
+  }
+  tokens.push({ type: 'eof', text: '<EOF>', pos: soql.length });
+  return tokens;
+}
+
+const DATE_LITERALS_N =
+  /^(?:LAST|NEXT)_N_(?:DAYS|WEEKS|MONTHS|YEARS|QUARTERS|FISCAL_QUARTERS|FISCAL_YEARS)$|^N_(?:DAYS|WEEKS|MONTHS|YEARS)_AGO$/i;
+const DATE_LITERALS = new Set(
+  'YESTERDAY TODAY TOMORROW LAST_WEEK THIS_WEEK NEXT_WEEK LAST_MONTH THIS_MONTH NEXT_MONTH LAST_90_DAYS NEXT_90_DAYS THIS_QUARTER LAST_QUARTER NEXT_QUARTER THIS_YEAR LAST_YEAR NEXT_YEAR'.split(
+    ' ',
+  ),
+);
+
+class Parser {
+  private i = 0;
+  constructor(
+    private readonly soql: string,
+    private readonly tokens: Token[],
+  ) {}
+
+  private peek(offset = 0): Token {
+    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)] as Token;
+  }
+  private next(): Token {
+    const t = this.peek();
+    if (t.type !== 'eof') this.i++;
+    return t;
+  }
+  private isKeyword(word: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.type === 'ident' && t.text.toUpperCase() === word;
+  }
+  private fail(token: Token): never {
+    throw new SoqlSyntaxError(
+      this.soql,
+      token.pos,
+      `unexpected token: ${token.type === 'eof' ? '<EOF>' : `'${token.text}'`}`,
+    );
+  }
+  private expectKeyword(word: string): Token {
+    if (!this.isKeyword(word)) this.fail(this.peek());
+    return this.next();
+  }
+  private expectPunct(p: string): void {
+    const t = this.next();
+    if (t.type !== 'punct' || t.text !== p) this.fail(t);
+  }
+
+  parse(): Query {
+    this.expectKeyword('SELECT');
+    const select = this.selectList();
+    this.expectKeyword('FROM');
+    const from = this.next();
+    if (from.type !== 'ident' || from.text.includes('.')) this.fail(from);
+    let where: Condition | null = null;
+    if (this.isKeyword('WHERE')) {
+      this.next();
+      where = this.condition();
+    }
+    const orderBy: OrderBy[] = [];
+    if (this.isKeyword('ORDER')) {
+      this.next();
+      this.expectKeyword('BY');
+      do {
+        const field = this.fieldRef();
+        let descending = false;
+        if (this.isKeyword('ASC')) this.next();
+        else if (this.isKeyword('DESC')) {
+          this.next();
+          descending = true;
+        }
+        let nullsLast = descending;
+        if (this.isKeyword('NULLS')) {
+          this.next();
+          if (this.isKeyword('FIRST')) nullsLast = false;
+          else if (this.isKeyword('LAST')) nullsLast = true;
+          else this.fail(this.peek());
+          this.next();
+        }
+        orderBy.push({ field, descending, nullsLast });
+      } while (this.punct(','));
+    }
+    const limit = this.isKeyword('LIMIT') ? (this.next(), this.integer()) : null;
+    const offset = this.isKeyword('OFFSET') ? (this.next(), this.integer()) : null;
+    if (this.peek().type !== 'eof') this.fail(this.peek());
+    return { select, from: { name: from.text, pos: from.pos }, where, orderBy, limit, offset };
+  }
+
+  private punct(p: string): boolean {
+    const t = this.peek();
+    if (t.type === 'punct' && t.text === p) {
+      this.next();
+      return true;
+    }
+    return false;
+  }
+
+  private integer(): number {
+    const t = this.next();
+    if (t.type !== 'number' || !/^\d+$/.test(t.text)) this.fail(t);
+    return Number(t.text);
+  }
+
+  private selectList(): SelectItem[] {
+    const items: SelectItem[] = [];
+    do {
+      const t = this.peek();
+      if (this.isKeyword('COUNT') && this.peek(1).text === '(') {
+        this.next();
+        this.next();
+        if (this.peek().text !== ')') this.fail(this.peek());
+        this.next();
+        items.push({ type: 'count', pos: t.pos });
+      } else if (t.type === 'ident' && !this.isKeyword('FROM')) {
+        items.push({ type: 'field', field: this.fieldRef() });
+      } else {
+        this.fail(t);
+      }
+    } while (this.punct(','));
+    return items;
+  }
+
+  private fieldRef(): FieldRef {
+    const t = this.next();
+    if (t.type !== 'ident') this.fail(t);
+    return { path: t.text.split('.'), pos: t.pos };
+  }
+
+  /** Mixing AND and OR at one level needs parentheses, as in SOQL. */
+  private condition(): Condition {
+    const first = this.unary();
+    const items = [first];
+    let op: 'AND' | 'OR' | null = null;
+    while (this.isKeyword('AND') || this.isKeyword('OR')) {
+      const t = this.next();
+      const word = t.text.toUpperCase() as 'AND' | 'OR';
+      if (op !== null && op !== word) this.fail(t);
+      op = word;
+      items.push(this.unary());
+    }
+    if (op === null) return first;
+    return { type: op === 'AND' ? 'and' : 'or', items };
+  }
+
+  private unary(): Condition {
+    if (this.isKeyword('NOT')) {
+      this.next();
+      return { type: 'not', item: this.unary() };
+    }
+    if (this.punct('(')) {
+      const inner = this.condition();
+      this.expectPunct(')');
+      return inner;
+    }
+    return this.simple();
+  }
+
+  private simple(): Condition {
+    const field = this.fieldRef();
+    const t = this.peek();
+    if (t.type === 'op') {
+      this.next();
+      return { type: 'compare', field, op: t.text as CompareOp, value: this.literal() };
+    }
+    if (this.isKeyword('LIKE')) {
+      this.next();
+      return { type: 'compare', field, op: 'LIKE', value: this.literal() };
+    }
+    if (this.isKeyword('IN') || (this.isKeyword('NOT') && this.isKeyword('IN', 1))) {
+      const negated = this.isKeyword('NOT');
+      if (negated) this.next();
+      this.next();
+      return { type: 'in', field, negated, values: this.literalList() };
+    }
+    if (this.isKeyword('INCLUDES') || this.isKeyword('EXCLUDES')) {
+      const excludes = this.next().text.toUpperCase() === 'EXCLUDES';
+      return { type: 'includes', field, excludes, values: this.literalList() };
+    }
+    this.fail(t);
+  }
+
+  private literalList(): Literal[] {
+    this.expectPunct('(');
+    const values: Literal[] = [];
+    do values.push(this.literal());
+    while (this.punct(','));
+    this.expectPunct(')');
+    return values;
+  }
+
+  private literal(): Literal {
+    const t = this.next();
+    switch (t.type) {
+      case 'string':
+        return { kind: 'string', value: t.value as string, pos: t.pos };
+      case 'number':
+        return { kind: 'number', value: Number(t.text), raw: t.text, pos: t.pos };
+      case 'date':
+        return { kind: 'date', value: t.text, pos: t.pos };
+      case 'datetime':
+        return { kind: 'datetime', value: Date.parse(t.text), raw: t.text, pos: t.pos };
+      case 'ident': {
+        const word = t.text.toUpperCase();
+        if (word === 'TRUE' || word === 'FALSE')
+          return { kind: 'boolean', value: word === 'TRUE', pos: t.pos };
+        if (word === 'NULL') return { kind: 'null', pos: t.pos };
+        if (DATE_LITERALS.has(word)) return { kind: 'dateLiteral', name: word, n: null, pos: t.pos };
+        if (DATE_LITERALS_N.test(word)) {
+          this.expectPunct(':');
+          return { kind: 'dateLiteral', name: word, n: this.integer(), pos: t.pos };
+        }
+        return this.fail(t);
+      }
+      default:
+        return this.fail(t);
+    }
+  }
+}
+
+export function parseSoql(soql: string): Query {
+  return new Parser(soql, tokenize(soql)).parse();
+}

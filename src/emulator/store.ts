@@ -1,0 +1,529 @@
+import { IdGenerator, normalizeId } from './ids.js';
+import {
+  PERSON_ACCOUNT_RECORD_TYPE_ID,
+  MASTER_RECORD_TYPE_ID,
+  type FieldDescribe,
+  type ObjectMeta,
+  type OrgSchema,
+} from './metadata.js';
+import {
+  coerceInput,
+  formatDateTime,
+  indexKey,
+  recordError,
+  type RecordError,
+  type Row,
+  type Value,
+} from './values.js';
+
+export interface ObjectData {
+  meta: ObjectMeta;
+  live: Map<string, Row>;
+  /** The recycle bin: deleted rows stay visible to queryAll and answer ENTITY_IS_DELETED. */
+  deleted: Map<string, Row>;
+  /** Equality indexes, built on first use and kept up to date by every write. */
+  indexes: Map<string, Map<string, Set<string>>>;
+}
+
+export type WriteResult =
+  { ok: true; id: string; created: boolean } | { ok: false; errors: RecordError[]; id?: string };
+
+/** The state of records before a transaction touched them, to undo an allOrNone call. */
+export type Journal = Array<{
+  object: ObjectData;
+  id: string;
+  live: Row | undefined;
+  deleted: Row | undefined;
+}>;
+
+export interface SerializedOrg {
+  version: 1;
+  objects: Record<string, { live: Row[]; deleted: Row[] }>;
+}
+
+function labelList(fields: FieldDescribe[]): string {
+  return fields.map((f) => f.name).join(', ');
+}
+
+/** The org's records: every write goes through Salesforce's validation rules for the field types in describe. */
+export class OrgStore {
+  private readonly data = new Map<string, ObjectData>();
+  readonly ids = new IdGenerator();
+  private caseNumber = 1000;
+  private journal: Journal | null = null;
+  private journaled = new Set<string>();
+
+  constructor(
+    readonly schema: OrgSchema,
+    readonly userId: string,
+    private readonly clock: () => number = Date.now,
+  ) {
+    for (const meta of schema.all()) {
+      this.data.set(meta.name, { meta, live: new Map(), deleted: new Map(), indexes: new Map() });
+    }
+  }
+
+  object(name: string): ObjectData | undefined {
+    const meta = this.schema.get(name);
+    return meta ? this.data.get(meta.name) : undefined;
+  }
+
+  /** The object an id belongs to, by its key prefix. */
+  objectOfId(id: string): ObjectData | undefined {
+    const meta = this.schema.byKeyPrefix(id.slice(0, 3));
+    return meta ? this.data.get(meta.name) : undefined;
+  }
+
+  find(id: string): { object: ObjectData; row: Row; deleted: boolean } | undefined {
+    const full = normalizeId(id);
+    if (!full) return undefined;
+    const object = this.objectOfId(full);
+    if (!object) return undefined;
+    const live = object.live.get(full);
+    if (live) return { object, row: live, deleted: false };
+    const gone = object.deleted.get(full);
+    return gone ? { object, row: gone, deleted: true } : undefined;
+  }
+
+  count(name: string): number {
+    return this.object(name)?.live.size ?? 0;
+  }
+
+  index(object: ObjectData, field: FieldDescribe): Map<string, Set<string>> {
+    const key = field.name.toLowerCase();
+    let idx = object.indexes.get(key);
+    if (!idx) {
+      idx = new Map();
+      for (const [id, row] of object.live) addToIndex(idx, indexKey(field, row[field.name] ?? null), id);
+      object.indexes.set(key, idx);
+    }
+    return idx;
+  }
+
+  /** Live ids whose field equals the value (by SOQL equality rules), through the index. */
+  lookup(object: ObjectData, field: FieldDescribe, value: Value): string[] {
+    const key = indexKey(field, value);
+    if (key === null) return [];
+    return [...(this.index(object, field).get(key) ?? [])];
+  }
+
+  create(objectName: string, body: Record<string, unknown>): WriteResult {
+    const object = this.object(objectName);
+    if (!object)
+      return {
+        ok: false,
+        errors: [recordError('INVALID_TYPE', `sObject type '${objectName}' is not supported.`)],
+      };
+    if (!object.meta.flags.createable) {
+      return {
+        ok: false,
+        errors: [
+          recordError(
+            'CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY',
+            `${object.meta.name}: insufficient access rights on object`,
+          ),
+        ],
+      };
+    }
+    const prepared = this.prepare(object, body, 'create');
+    if ('errors' in prepared) return { ok: false, errors: prepared.errors };
+    const row = prepared.values;
+    const error = this.completeNewRow(object, row) ?? this.checkUnique(object, row, null);
+    if (error) return { ok: false, errors: [error] };
+    const id = this.ids.next(object.meta.keyPrefix);
+    const now = formatDateTime(this.clock());
+    Object.assign(row, {
+      Id: id,
+      IsDeleted: false,
+      CreatedDate: now,
+      LastModifiedDate: now,
+      SystemModstamp: now,
+    });
+    row.CreatedById = this.userId;
+    row.LastModifiedById = this.userId;
+    if (object.meta.fieldByLower.has('ownerid') && row.OwnerId == null) row.OwnerId = this.userId;
+    this.insertRow(object, compact(row));
+    return { ok: true, id, created: true };
+  }
+
+  update(id: string, body: Record<string, unknown>, expectedObject?: string): WriteResult {
+    const full = normalizeId(id);
+    const found = full ? this.find(full) : undefined;
+    if (!full || !found) {
+      const shownObject = expectedObject ?? this.objectOfId(id)?.meta.name ?? 'Record';
+      return {
+        ok: false,
+        errors: [recordError('MALFORMED_ID', `${shownObject} ID: id value of incorrect type: ${id}`, ['Id'])],
+      };
+    }
+    if (expectedObject && found.object.meta.name.toLowerCase() !== expectedObject.toLowerCase()) {
+      return {
+        ok: false,
+        errors: [
+          recordError('MALFORMED_ID', `${expectedObject} ID: id value of incorrect type: ${id}`, ['Id']),
+        ],
+      };
+    }
+    if (found.deleted) return { ok: false, errors: [recordError('ENTITY_IS_DELETED', 'entity is deleted')] };
+    const { object, row: old } = found;
+    const prepared = this.prepare(object, body, 'update');
+    if ('errors' in prepared) return { ok: false, errors: prepared.errors, id: full };
+    const row: Row = { ...old, ...prepared.values };
+    const missing = object.meta.fields.filter(
+      (f) => f.createable && !f.nillable && !f.defaultedOnCreate && row[f.name] == null,
+    );
+    if (missing.length > 0 && !(object.meta.name === 'Account' && row.IsPersonAccount)) {
+      return {
+        ok: false,
+        id: full,
+        errors: [
+          recordError(
+            'REQUIRED_FIELD_MISSING',
+            `Required fields are missing: [${labelList(missing)}]`,
+            missing.map((f) => f.name),
+          ),
+        ],
+      };
+    }
+    this.deriveNames(object, row);
+    const dup = this.checkUnique(object, row, full);
+    if (dup) return { ok: false, errors: [dup], id: full };
+    const now = formatDateTime(this.clock());
+    Object.assign(row, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: this.userId });
+    this.replaceRow(object, full, old, compact(row));
+    return { ok: true, id: full, created: false };
+  }
+
+  delete(id: string): WriteResult {
+    const full = normalizeId(id);
+    const found = full ? this.find(full) : undefined;
+    if (!full || !found) return { ok: false, errors: [recordError('MALFORMED_ID', `invalid record id`, [])] };
+    if (found.deleted) return { ok: false, errors: [recordError('ENTITY_IS_DELETED', 'entity is deleted')] };
+    const { object, row } = found;
+    this.remember(object, full);
+    this.removeFromIndexes(object, full, row);
+    object.live.delete(full);
+    object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
+    return { ok: true, id: full, created: false };
+  }
+
+  /** Converts a request body into stored values, resolving parent references given by external ID. */
+  private prepare(
+    object: ObjectData,
+    body: Record<string, unknown>,
+    mode: 'create' | 'update',
+  ): { values: Row } | { errors: RecordError[] } {
+    const values: Row = {};
+    const meta = object.meta;
+    for (const [key, raw] of Object.entries(body)) {
+      if (key === 'attributes') continue;
+      const field = meta.fieldByLower.get(key.toLowerCase());
+      if (!field) {
+        const rel = meta.relationshipByLower.get(key.toLowerCase());
+        if (rel && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+          const parent = this.resolveParent(rel, raw as Record<string, unknown>);
+          if ('error' in parent) return { errors: [parent.error] };
+          if (!(mode === 'create' ? rel.createable : rel.updateable))
+            return { errors: [notWritable(rel, mode)] };
+          values[rel.name] = parent.id;
+          continue;
+        }
+        return {
+          errors: [
+            recordError('INVALID_FIELD', `No such column '${key}' on sobject of type ${meta.name}`, [key]),
+          ],
+        };
+      }
+      if (field.name === 'Id') {
+        if (mode === 'create') {
+          return {
+            errors: [
+              recordError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']),
+            ],
+          };
+        }
+        continue;
+      }
+      if (!(mode === 'create' ? field.createable : field.updateable))
+        return { errors: [notWritable(field, mode)] };
+      const coerced = coerceInput(field, raw);
+      if ('error' in coerced) return { errors: [coerced.error] };
+      if (field.type === 'reference' && coerced.value !== null) {
+        const refError = this.checkReference(field, coerced.value as string);
+        if (refError) return { errors: [refError] };
+      }
+      values[field.name] = coerced.value;
+    }
+    return { values };
+  }
+
+  private checkReference(field: FieldDescribe, id: string): RecordError | null {
+    const target = this.objectOfId(id);
+    const allowed = field.referenceTo.map((n) => n.toLowerCase());
+    if (!target || !allowed.includes(target.meta.name.toLowerCase())) {
+      // Only the objects this org models can be checked; ids of other objects (Group, Profile...) pass.
+      if (!target && !allowed.some((n) => this.schema.get(n))) return null;
+      return recordError('FIELD_INTEGRITY_EXCEPTION', `${field.label}: id value of incorrect type: ${id}`, [
+        field.name,
+      ]);
+    }
+    if (target.deleted.has(id)) return recordError('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
+    if (!target.live.has(id))
+      return recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [field.name]);
+    return null;
+  }
+
+  /** `"Account": {"External_Id__c": "A-1"}` → the Account's Id, by one external ID or idLookup field. */
+  private resolveParent(
+    rel: FieldDescribe,
+    ref: Record<string, unknown>,
+  ): { id: string } | { error: RecordError } {
+    const typeName = (ref.attributes as { type?: string } | undefined)?.type ?? rel.referenceTo[0];
+    const parent = typeName ? this.object(typeName) : undefined;
+    const keys = Object.keys(ref).filter((k) => k !== 'attributes');
+    if (!parent || keys.length !== 1) {
+      return {
+        error: recordError('INVALID_FIELD', `Invalid foreign key relationship name ${rel.relationshipName}`, [
+          rel.name,
+        ]),
+      };
+    }
+    const keyName = keys[0] as string;
+    const keyField = parent.meta.fieldByLower.get(keyName.toLowerCase());
+    if (!keyField || !(keyField.externalId || keyField.idLookup)) {
+      return {
+        error: recordError(
+          'INVALID_FIELD',
+          `Field name provided, ${keyName} is not an External ID or indexed field for ${parent.meta.name}`,
+          [rel.name],
+        ),
+      };
+    }
+    const coerced = coerceInput(keyField, ref[keyName]);
+    const value = 'value' in coerced ? coerced.value : null;
+    const ids =
+      value === null
+        ? []
+        : keyField.name === 'Id'
+          ? parent.live.has(value as string)
+            ? [value as string]
+            : []
+          : this.lookup(parent, keyField, value);
+    if (ids.length === 0) {
+      return {
+        error: recordError(
+          'INVALID_FIELD',
+          `Foreign key external ID: ${String(ref[keyName])} not found for field ${keyField.name} in entity ${parent.meta.name}`,
+          [rel.name],
+        ),
+      };
+    }
+    if (ids.length > 1) {
+      return {
+        error: recordError(
+          'INVALID_FIELD',
+          `Foreign key external ID: ${String(ref[keyName])} matches multiple records for field ${keyField.name} in entity ${parent.meta.name}`,
+          [rel.name],
+        ),
+      };
+    }
+    return { id: ids[0] as string };
+  }
+
+  /** Defaults, required fields and the object-specific rules of a new record; returns the first problem. */
+  private completeNewRow(object: ObjectData, row: Row): RecordError | null {
+    const meta = object.meta;
+    if (meta.name === 'Account') {
+      const person =
+        row.RecordTypeId === PERSON_ACCOUNT_RECORD_TYPE_ID || (row.LastName != null && row.Name == null);
+      if (person) {
+        if (row.LastName == null)
+          return recordError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', [
+            'LastName',
+          ]);
+        row.RecordTypeId = PERSON_ACCOUNT_RECORD_TYPE_ID;
+        row.IsPersonAccount = true;
+      } else {
+        const personField = Object.keys(row).find(
+          (k) =>
+            meta.fieldByLower.get(k.toLowerCase())?.name.startsWith('Person') ||
+            k === 'FirstName' ||
+            k === 'LastName' ||
+            k === 'Salutation',
+        );
+        if (personField && row[personField] != null) {
+          return recordError(
+            'INVALID_FIELD_FOR_INSERT_UPDATE',
+            `Business Account may not use Person Account field ${personField}`,
+            [personField],
+          );
+        }
+        if (row.Name == null)
+          return recordError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name']);
+        row.RecordTypeId = row.RecordTypeId ?? MASTER_RECORD_TYPE_ID;
+        row.IsPersonAccount = false;
+      }
+    }
+    for (const field of meta.fields) {
+      if (row[field.name] != null) continue;
+      if (field.type === 'boolean' && field.defaultedOnCreate) row[field.name] = field.defaultValue === true;
+      const picklistDefault = field.picklistValues.find((p) => p.defaultValue && p.active);
+      if (picklistDefault && field.defaultedOnCreate) row[field.name] = picklistDefault.value;
+    }
+    if (meta.name === 'Case' && row.CaseNumber == null)
+      row.CaseNumber = String(++this.caseNumber).padStart(8, '0');
+    const missing = meta.fields.filter(
+      (f) => f.createable && !f.nillable && !f.defaultedOnCreate && row[f.name] == null,
+    );
+    if (missing.length > 0) {
+      return recordError(
+        'REQUIRED_FIELD_MISSING',
+        `Required fields are missing: [${labelList(missing)}]`,
+        missing.map((f) => f.name),
+      );
+    }
+    this.deriveNames(object, row);
+    return null;
+  }
+
+  /** The compound Name of people: FirstName and LastName joined, as Salesforce shows it. */
+  private deriveNames(object: ObjectData, row: Row): void {
+    const name = object.meta.name;
+    const person =
+      name === 'Contact' ||
+      name === 'Lead' ||
+      name === 'User' ||
+      (name === 'Account' && row.IsPersonAccount === true);
+    if (person) row.Name = [row.FirstName, row.LastName].filter((v) => v != null && v !== '').join(' ');
+  }
+
+  private checkUnique(object: ObjectData, row: Row, selfId: string | null): RecordError | null {
+    for (const field of object.meta.fields) {
+      if (!field.unique || row[field.name] == null) continue;
+      const other = this.lookup(object, field, row[field.name] ?? null).find((id) => id !== selfId);
+      if (other) {
+        return recordError(
+          'DUPLICATE_VALUE',
+          `duplicate value found: ${field.name} duplicates value on record with id: ${other}`,
+          [field.name],
+        );
+      }
+    }
+    return null;
+  }
+
+  beginJournal(): void {
+    this.journal = [];
+    this.journaled.clear();
+  }
+
+  endJournal(): Journal {
+    const journal = this.journal ?? [];
+    this.journal = null;
+    this.journaled.clear();
+    return journal;
+  }
+
+  /** Puts every record a transaction touched back as it was. */
+  rollback(journal: Journal): void {
+    for (const entry of [...journal].reverse()) {
+      const { object, id } = entry;
+      const current = object.live.get(id);
+      if (current) {
+        this.removeFromIndexes(object, id, current);
+        object.live.delete(id);
+      }
+      object.deleted.delete(id);
+      if (entry.live) this.insertRow(object, entry.live);
+      if (entry.deleted) object.deleted.set(id, entry.deleted);
+    }
+  }
+
+  private remember(object: ObjectData, id: string): void {
+    if (!this.journal || this.journaled.has(id)) return;
+    this.journaled.add(id);
+    this.journal.push({ object, id, live: object.live.get(id), deleted: object.deleted.get(id) });
+  }
+
+  private insertRow(object: ObjectData, row: Row): void {
+    const id = row.Id as string;
+    this.remember(object, id);
+    object.live.set(id, row);
+    for (const [key, idx] of object.indexes) {
+      const field = object.meta.fieldByLower.get(key) as FieldDescribe;
+      addToIndex(idx, indexKey(field, row[field.name] ?? null), id);
+    }
+  }
+
+  private replaceRow(object: ObjectData, id: string, old: Row, row: Row): void {
+    this.remember(object, id);
+    this.removeFromIndexes(object, id, old);
+    object.live.delete(id);
+    this.insertRow(object, row);
+  }
+
+  private removeFromIndexes(object: ObjectData, id: string, row: Row): void {
+    for (const [key, idx] of object.indexes) {
+      const field = object.meta.fieldByLower.get(key) as FieldDescribe;
+      const k = indexKey(field, row[field.name] ?? null);
+      if (k === null) continue;
+      const set = idx.get(k);
+      set?.delete(id);
+      if (set && set.size === 0) idx.delete(k);
+    }
+  }
+
+  serialize(): SerializedOrg {
+    const objects: SerializedOrg['objects'] = {};
+    for (const [name, o] of this.data) {
+      if (o.live.size + o.deleted.size > 0)
+        objects[name] = { live: [...o.live.values()], deleted: [...o.deleted.values()] };
+    }
+    return { version: 1, objects };
+  }
+
+  load(saved: SerializedOrg): void {
+    for (const [name, rows] of Object.entries(saved.objects)) {
+      const object = this.object(name);
+      if (!object) continue;
+      for (const row of rows.live) {
+        this.ids.observe(row.Id as string);
+        this.insertRow(object, row);
+      }
+      for (const row of rows.deleted) {
+        this.ids.observe(row.Id as string);
+        object.deleted.set(row.Id as string, row);
+      }
+    }
+  }
+
+  /** Seeds a row as it is (the org's own user, fixtures): no validation. */
+  seed(objectName: string, row: Row): void {
+    const object = this.object(objectName);
+    if (!object) throw new Error(`unknown object ${objectName}`);
+    this.ids.observe(row.Id as string);
+    this.insertRow(object, row);
+  }
+}
+
+function notWritable(field: FieldDescribe, mode: 'create' | 'update'): RecordError {
+  return recordError(
+    'INVALID_FIELD_FOR_INSERT_UPDATE',
+    `Unable to ${mode} fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+    [field.name],
+  );
+}
+
+function addToIndex(idx: Map<string, Set<string>>, key: string | null, id: string): void {
+  if (key === null) return;
+  let set = idx.get(key);
+  if (!set) idx.set(key, (set = new Set()));
+  set.add(id);
+}
+
+/** Rows keep only the fields that have a value: a million sparse rows fit in memory. */
+function compact(row: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) if (v !== null && v !== undefined) out[k] = v;
+  return out;
+}
