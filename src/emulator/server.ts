@@ -75,12 +75,10 @@ export interface Emulator {
 const OLDEST_VERSION = 31;
 
 function versionLabel(v: number): string {
-  const seasons = ['Spring', 'Summer', 'Winter'];
-  // v62.0 is Winter '25; one release per season, three a year.
-  const offset = v - 62;
-  const index = (((2 + offset) % 3) + 3) % 3;
-  const year = 25 + Math.floor((offset + 2) / 3) - (index === 2 ? 1 : 0);
-  return `${seasons[index]} '${String(year).padStart(2, '0')}`;
+  // v62.0 is Winter '25; then Spring '25, Summer '25, Winter '26: three releases a year.
+  const k = v - 62;
+  const season = ['Winter', 'Spring', 'Summer'][((k % 3) + 3) % 3];
+  return `${season} '${String(25 + Math.floor(k / 3)).padStart(2, '0')}`;
 }
 
 /** A small deterministic generator (mulberry32) for fault injection. */
