@@ -28,7 +28,7 @@ export function useLocalOrg(options: EmulatorOptions = {}): {
 
 /** The error a jsforce call rejects with, for assertions on Salesforce's error codes. */
 export async function errorOf(
-  promise: Promise<unknown>,
+  promise: PromiseLike<unknown>,
 ): Promise<{ name: string; message: string; errorCode?: string; data?: unknown }> {
   try {
     await promise;
