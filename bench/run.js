@@ -1,2 +1,16 @@
-// The benchmark runner. Scenarios arrive with the local org and the sync; until then it says so.
-console.error('sfsync bench: no scenarios yet (they arrive with the local org and the sync engine).');
+// npm run bench [-- scenario...]: runs the benchmark scenarios and prints a table for each.
+// Scenarios: emulator (the local org's own throughput). Sizes can be lowered with BENCH_SIZES=10000,50000.
+import { benchEmulator } from './emulator.js';
+
+const scenarios = { emulator: benchEmulator };
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const sizes = process.env.BENCH_SIZES?.split(',').map(Number);
+for (const name of wanted.length > 0 ? wanted : Object.keys(scenarios)) {
+  const run = scenarios[name];
+  if (!run) {
+    console.error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+    process.exitCode = 1;
+    continue;
+  }
+  await run(sizes);
+}
