@@ -242,7 +242,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (url.pathname === '/__emulator/state' && req.method === 'GET') {
       // With --expose-gc the numbers are measured after a full collection: what the records really hold.
       (globalThis as { gc?: () => void }).gc?.();
-      const records = Object.fromEntries(schema.all().map((o) => [o.name, store.count(o.name)]).filter(([, n]) => n !== 0));
+      const records = Object.fromEntries(
+        schema
+          .all()
+          .map((o) => [o.name, store.count(o.name)])
+          .filter(([, n]) => n !== 0),
+      );
       return sendJson(res, 200, { apiCalls: used, faults, records, memory: process.memoryUsage() });
     }
     throw notFound();

@@ -1,0 +1,15 @@
+/** One record read from the input, with the line it starts on (1-based; the CSV header is line 1). */
+export type InputRecord =
+  | { line: number; values: Record<string, unknown>; error?: undefined }
+  | { line: number; values?: undefined; error: { code: string; message: string }; raw?: string };
+
+export type InputFormat = 'csv' | 'ndjson';
+
+export interface ReadOptions {
+  /** A path, or `-` for standard input. */
+  file: string;
+  format: InputFormat;
+  delimiter?: string;
+  encoding?: 'utf8' | 'latin1' | 'utf16le';
+  stdin?: NodeJS.ReadableStream;
+}
