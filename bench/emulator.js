@@ -8,9 +8,23 @@ const BIN = fileURLToPath(new URL('../bin/sfsync.js', import.meta.url));
 
 function startOrg() {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', BIN, 'emulator', '--json', '--port', '0', '--api-limit', '100000000'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--max-old-space-size=8192',
+        BIN,
+        'emulator',
+        '--json',
+        '--port',
+        '0',
+        '--api-limit',
+        '100000000',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d) => {
       out += d;
@@ -46,9 +60,17 @@ async function scenario(total) {
   await pool(calls, 4, async (c) => {
     const records = [];
     for (let i = c * 200; i < Math.min(total, (c + 1) * 200); i++) {
-      records.push({ attributes: { type: 'Contact' }, LastName: `Person ${i}`, Email: `p${i}@example.com`, Title: 'Benchmark' });
+      records.push({
+        attributes: { type: 'Contact' },
+        LastName: `Person ${i}`,
+        Email: `p${i}@example.com`,
+        Title: 'Benchmark',
+      });
     }
-    const results = await call(info, 'POST', '/services/data/v62.0/composite/sobjects', { allOrNone: false, records });
+    const results = await call(info, 'POST', '/services/data/v62.0/composite/sobjects', {
+      allOrNone: false,
+      records,
+    });
     if (!results.every((r) => r.success)) throw new Error('a benchmark write failed');
   });
   const writeSeconds = (performance.now() - t0) / 1000;

@@ -1,4 +1,5 @@
 import { createFileTokenStore, defaultConfigDir, type TokenStore } from './auth/token-store.js';
+import { createConnector, type Connect } from './salesforce/connect.js';
 import { createInquirerPrompter, type Prompter } from './ui/prompt.js';
 import { createProcessIO, type IO } from './ui/io.js';
 
@@ -12,6 +13,8 @@ export interface Deps {
   cwd: string;
   /** Opened lazily: `--help` and offline commands never create the config folder. */
   store: () => TokenStore;
+  /** A Salesforce client for the chosen org; nothing authenticates before a command calls it. */
+  connect: Connect;
   prompt: Prompter;
   openUrl: (url: string) => Promise<void>;
   now: () => Date;
@@ -22,11 +25,13 @@ export interface Deps {
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
   const io = createProcessIO(env);
   let store: TokenStore | undefined;
+  const getStore = (): TokenStore => (store ??= createFileTokenStore(defaultConfigDir(env)));
   return {
     io,
     env,
     cwd: process.cwd(),
-    store: () => (store ??= createFileTokenStore(defaultConfigDir(env))),
+    store: getStore,
+    connect: createConnector(env, getStore),
     prompt: createInquirerPrompter(io),
     openUrl: async (url) => {
       const { default: open } = await import('open');

@@ -12,6 +12,8 @@ import type {
 } from './commands/options.js';
 import { renderEmulatorReady, runEmulator } from './commands/emulator.js';
 import { renderOrgs, runOrgs } from './commands/orgs.js';
+import { renderSync, runSync } from './commands/sync.js';
+import type { Counts } from './operations/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import type { Deps } from './deps.js';
 import type { ExitCode } from './errors.js';
@@ -47,7 +49,19 @@ export const defaultHandlers: Handlers = {
     return { result, lines: renderOrgs(result) };
   },
   whoami: async () => notAvailable('whoami'),
-  sync: async (opts) => notAvailable(opts.operation),
+  sync: async (opts, deps) => {
+    let last = Date.now();
+    const progress = (counts: Counts, apiCalls: number): void => {
+      const now = Date.now();
+      if (opts.json || now - last < 2000) return;
+      last = now;
+      deps.io.err(
+        `… ${counts.total} records: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.failed} failed; ${apiCalls} API calls`,
+      );
+    };
+    const { result, exitCode } = await runSync(opts, deps, progress);
+    return { result, exitCode, lines: renderSync(result) };
+  },
   describe: async () => notAvailable('describe'),
   mappingInit: async () => notAvailable('mapping init'),
   mappingCheck: async () => notAvailable('mapping check'),

@@ -1,5 +1,7 @@
 import { createMemoryTokenStore, type TokenStore } from '../../src/auth/token-store.js';
 import type { Deps } from '../../src/deps.js';
+import { createConnector } from '../../src/salesforce/connect.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../src/salesforce/retry.js';
 import { createTestIO, type TestIO } from '../../src/ui/test-io.js';
 import type { Prompter } from '../../src/ui/prompt.js';
 import { noTTYError } from '../../src/ui/prompt.js';
@@ -24,8 +26,11 @@ const refusingPrompter: Prompter = {
   },
 };
 
+/** Retries without waiting, so fault tests stay fast. */
+export const FAST_RETRY: RetryPolicy = { ...DEFAULT_RETRY, baseDelayMs: 1, maxDelayMs: 5 };
+
 export function createTestDeps(
-  options: { tty?: boolean; env?: NodeJS.ProcessEnv; stdin?: string } = {},
+  options: { tty?: boolean; env?: NodeJS.ProcessEnv; stdin?: string; cwd?: string } = {},
 ): TestDeps {
   const io = createTestIO(options);
   const tokenStore = createMemoryTokenStore();
@@ -35,9 +40,10 @@ export function createTestDeps(
   return {
     io,
     env: options.env ?? {},
-    cwd: process.cwd(),
+    cwd: options.cwd ?? process.cwd(),
     tokenStore,
     store: () => tokenStore,
+    connect: createConnector(options.env ?? {}, () => tokenStore, FAST_RETRY),
     prompt: refusingPrompter,
     openUrl: async (url) => void openedUrls.push(url),
     openedUrls,

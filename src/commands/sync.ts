@@ -1,0 +1,160 @@
+import path from 'node:path';
+import type { Deps } from '../deps.js';
+import { ExitCode, SfsyncError } from '../errors.js';
+import { readRecords } from '../input/read-records.js';
+import { formatFromFile } from '../input/source.js';
+import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
+import { SyncEngine } from '../operations/engine.js';
+import type { ObjectSource } from '../operations/infer-object.js';
+import {
+  compileMapping,
+  offlineObject,
+  peek,
+  planMatching,
+  problemsError,
+  resolveObject,
+} from '../operations/prepare.js';
+import { ResultSink, resultFiles, type Counts, type ResultFiles } from '../operations/results.js';
+import type { SyncOptions } from './options.js';
+
+export interface SyncResult {
+  operation: SyncOptions['operation'];
+  object: string;
+  objectSource: ObjectSource;
+  dryRun: boolean;
+  offline: boolean;
+  api: 'rest';
+  matchStrategy: string;
+  matchFields: string[];
+  matchOperator: 'OR' | 'AND';
+  counts: Counts;
+  failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string }>;
+  apiCalls: number;
+  results: ResultFiles;
+  warnings: string[];
+  stoppedEarly: boolean;
+  lastLine: number;
+  durationMs: number;
+}
+
+function timestamp(d: Date): string {
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+export async function runSync(
+  opts: SyncOptions,
+  deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io'>,
+  onProgress?: (counts: Counts, apiCalls: number) => void,
+): Promise<{ result: SyncResult; exitCode: ExitCode }> {
+  const started = deps.now().getTime();
+  const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
+  if (mapping.operation && mapping.operation !== opts.operation) {
+    throw new SfsyncError(
+      'USAGE',
+      `The mapping is for ${mapping.operation}, but this command is ${opts.operation}.`,
+      {
+        hint: `Run "sfsync ${mapping.operation} ..." or change operation: in ${opts.mapping}.`,
+      },
+    );
+  }
+  const format = formatFromFile(opts.file, opts.format);
+  const file = opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file);
+  const { first, all } = await peek(
+    readRecords({ file, format, delimiter: opts.delimiter, encoding: opts.encoding, stdin: deps.io.stdin }),
+  );
+  const offline = opts.dryRun && opts.offline;
+  const client = offline
+    ? null
+    : await deps.connect({ org: opts.org, apiVersion: opts.apiVersion ?? mapping.apiVersion });
+  const objectChoice = await resolveObject(opts, mapping, client);
+  const columns = first?.values ? Object.keys(first.values) : [];
+  const object = client
+    ? await client.describe(objectChoice.name)
+    : offlineObject(objectChoice.name, mapping, columns);
+  const compiled = await compileMapping(mapping, object, opts.operation, columns, (name) =>
+    client ? client.describe(name) : Promise.resolve(offlineObject(name, mapping, [])),
+  );
+  const matching = planMatching(opts, mapping, compiled, offline);
+  const problems = [...compiled.problems, ...matching.problems];
+  if (problems.length > 0)
+    throw problemsError(
+      problems,
+      mapping.file ?? `The columns of ${opts.file === '-' ? 'standard input' : opts.file}`,
+    );
+
+  const dir = path.resolve(
+    deps.cwd,
+    opts.results ?? path.join('sfsync-results', `${timestamp(deps.now())}-${opts.operation}-${object.name}`),
+  );
+  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv');
+  const engine = new SyncEngine(client, sink, {
+    operation: opts.operation,
+    compiled,
+    mappingZone: mapping.timezone,
+    match: matching.plan.spec,
+    strategy: matching.plan.strategy,
+    batchSize: opts.batchSize ?? 200,
+    concurrency: opts.concurrency ?? 4,
+    dryRun: opts.dryRun,
+    failFast: opts.failFast,
+    onBatch: () => onProgress?.(sink.counts, client?.apiCalls() ?? 0),
+  });
+  let outcome;
+  try {
+    outcome = await engine.run(all);
+  } finally {
+    await sink.close();
+  }
+  const result: SyncResult = {
+    operation: opts.operation,
+    object: object.name,
+    objectSource: objectChoice.source,
+    dryRun: opts.dryRun,
+    offline,
+    api: 'rest',
+    matchStrategy: matching.plan.strategy,
+    matchFields: matching.plan.spec?.fields.map((f) => f.name) ?? [],
+    matchOperator: matching.plan.spec?.operator ?? 'OR',
+    counts: sink.counts,
+    failuresByCode: [...sink.failureCodes.entries()]
+      .map(([code, v]) => ({ code, ...v }))
+      .sort((a, b) => b.count - a.count),
+    apiCalls: client?.apiCalls() ?? 0,
+    results: sink.files,
+    warnings: compiled.warnings.map((w) => `${w.where}: ${w.message}`),
+    stoppedEarly: outcome.stoppedEarly,
+    lastLine: outcome.lastLine,
+    durationMs: deps.now().getTime() - started,
+  };
+  if (outcome.fatal) {
+    throw new SfsyncError(
+      outcome.fatal.code,
+      `${outcome.fatal.message}\nThe run stopped after input line ${outcome.lastLine}: ${sink.counts.created + sink.counts.updated + sink.counts.deleted} records written, ${sink.counts.failed} failed, ${sink.counts.skipped} not sent. Results: ${dir}`,
+      {
+        hint: outcome.fatal.hint,
+      },
+    );
+  }
+  return { result, exitCode: sink.counts.failed > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+export function renderSync(r: SyncResult): string[] {
+  const verb = r.dryRun ? 'Dry run' : 'Done';
+  const c = r.counts;
+  const would = r.dryRun ? 'would be ' : '';
+  const lines = [
+    `${verb}: ${r.operation} ${r.object} (object from ${r.objectSource}${r.matchFields.length ? `; matched on ${r.matchFields.join(', ')}${r.matchFields.length > 1 ? ` (${r.matchOperator})` : ''}` : ''})`,
+    `  ${c.total} records: ${c.created} ${would}created, ${c.updated} ${would}updated, ${c.deleted} ${would}deleted, ${c.failed} ${r.dryRun ? 'rejected' : 'failed'}, ${c.skipped} skipped`,
+    `  ${r.apiCalls} API calls${r.offline ? ' (offline)' : ''}`,
+  ];
+  for (const f of r.failuresByCode)
+    lines.push(
+      `  ${f.code}: ${f.count} (lines ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''}) ${f.message}`,
+    );
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  lines.push(`  results: ${r.results.dir}`);
+  return lines;
+}

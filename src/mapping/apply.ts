@@ -1,0 +1,92 @@
+import { applyTransforms, coerceValue, type ValueError } from './coerce.js';
+import type { CompiledField, CompiledMapping } from './compile.js';
+import type { FieldSource } from './types.js';
+
+export type Scalar = string | number | boolean;
+
+/** A parent Id still to find: `target` (AccountId) gets the Id of the `object` whose `field` equals `value`. */
+export interface PendingLookup {
+  target: string;
+  compiled: CompiledField;
+  value: Scalar;
+}
+
+export interface MappedRecord {
+  line: number;
+  /** The input as read, for the failures file. */
+  input: Record<string, unknown>;
+  /** What would be sent to Salesforce: field values, nulls to clear, nested parent references. */
+  payload: Record<string, unknown>;
+  lookups: PendingLookup[];
+  error?: ValueError;
+}
+
+/** A column of a CSV record, or a path (`traits.email`) into an NDJSON record; header case is forgiven. */
+export function readPath(record: Record<string, unknown>, path: string): unknown {
+  if (path in record) return record[path];
+  const lower = path.toLowerCase();
+  const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
+  if (key !== undefined) return record[key];
+  let current: unknown = record;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    const obj = current as Record<string, unknown>;
+    current =
+      part in obj
+        ? obj[part]
+        : obj[Object.keys(obj).find((k) => k.toLowerCase() === part.toLowerCase()) ?? part];
+  }
+  return current;
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+function rawValue(record: Record<string, unknown>, source: FieldSource): unknown {
+  if (source.column !== undefined) return readPath(record, source.column);
+  if (source.template !== undefined) {
+    let anyValue = false;
+    const text = source.template.replace(/\{([^}]+)\}/g, (_m, col: string) => {
+      const v = readPath(record, col.trim());
+      if (!isEmpty(v)) anyValue = true;
+      return isEmpty(v) ? '' : String(v);
+    });
+    return anyValue ? text.trim() : '';
+  }
+  return source.value;
+}
+
+/** Maps one input record: pure, no I/O. Lookups are left for the batch to resolve together. */
+export function applyMapping(
+  compiled: CompiledMapping,
+  line: number,
+  input: Record<string, unknown>,
+  mappingZone?: string,
+): MappedRecord {
+  const out: MappedRecord = { line, input, payload: {}, lookups: [] };
+  for (const f of compiled.fields) {
+    const transformed = applyTransforms(rawValue(input, f.source), f.source.transform);
+    if (isEmpty(transformed)) {
+      if (f.nulls === 'clear')
+        out.payload[f.kind === 'parentRef' ? (f.referenceField?.name ?? f.target) : f.target] = null;
+      continue;
+    }
+    if (typeof transformed === 'object') {
+      out.error = {
+        code: 'VALUE_INVALID',
+        message: `${f.target}: expected a single value, got ${Array.isArray(transformed) ? 'a list' : 'an object'}`,
+      };
+      return out;
+    }
+    const coerced = coerceValue(f.valueField, transformed, f.source, mappingZone);
+    if ('error' in coerced) {
+      out.error = coerced.error;
+      return out;
+    }
+    if (f.kind === 'field') out.payload[f.target] = coerced.value;
+    else if (f.kind === 'parentRef') out.payload[f.target] = { [f.valueField.name]: coerced.value };
+    else out.lookups.push({ target: f.target, compiled: f, value: coerced.value });
+  }
+  return out;
+}

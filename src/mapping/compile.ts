@@ -1,0 +1,214 @@
+import type { SyncOperation } from '../commands/options.js';
+import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
+import { isRequiredOnCreate } from '../salesforce/types.js';
+import { didYouMean } from './did-you-mean.js';
+import type { FieldSource, Mapping, NullPolicy } from './types.js';
+
+/** One Salesforce value the mapping produces for each record. */
+export interface CompiledField {
+  /** Key in the payload: a field name, or a relationship name for a parent given by external ID. */
+  target: string;
+  kind: 'field' | 'parentRef' | 'lookup';
+  /** The field whose type the value takes: the field itself, or the parent's key field. */
+  valueField: FieldInfo;
+  /** The reference field a lookup or parent reference fills (AccountId). */
+  referenceField?: FieldInfo;
+  /** For lookups: the parent object and field to search. */
+  lookup?: { object: string; field: FieldInfo };
+  source: FieldSource;
+  nulls: NullPolicy;
+}
+
+export interface MappingProblem {
+  /** Where: `fields.Email`, `column Emial`, `--match`. */
+  where: string;
+  message: string;
+}
+
+export interface CompiledMapping {
+  object: ObjectInfo;
+  fields: CompiledField[];
+  problems: MappingProblem[];
+  warnings: MappingProblem[];
+}
+
+export type DescribeFn = (object: string) => Promise<ObjectInfo>;
+
+function fieldByName(object: ObjectInfo, name: string): FieldInfo | undefined {
+  const lower = name.toLowerCase();
+  return object.fields.find((f) => f.name.toLowerCase() === lower);
+}
+
+function relationship(object: ObjectInfo, name: string): FieldInfo | undefined {
+  const lower = name.toLowerCase();
+  return object.fields.find((f) => f.relationshipName?.toLowerCase() === lower);
+}
+
+export function unknownFieldMessage(object: ObjectInfo, name: string): string {
+  const guess = didYouMean(name, object.fields);
+  return `${object.name} has no field "${name}"${guess ? `; did you mean ${guess}?` : ''}`;
+}
+
+/** Parent keys Salesforce resolves by itself inside a record body. */
+function isParentKey(field: FieldInfo): boolean {
+  return field.externalId || (field.idLookup && !field.custom) || field.name === 'Id';
+}
+
+/**
+ * Checks a mapping against the object's describe and turns it into the steps applied to each record.
+ * Every problem is collected, so a user sees them all at once.
+ */
+export async function compileMapping(
+  mapping: Mapping,
+  object: ObjectInfo,
+  operation: SyncOperation,
+  columns: string[] | null,
+  describe: DescribeFn,
+): Promise<CompiledMapping> {
+  const problems: MappingProblem[] = [];
+  const warnings: MappingProblem[] = [];
+  const fields: CompiledField[] = [];
+  const entries: Array<[string, FieldSource, string]> = mapping.fields
+    ? Object.entries(mapping.fields).map(([name, source]) => [name, source, `fields.${name}`])
+    : (columns ?? []).map((c) => [c, { column: c, transform: [] }, `column "${c}"`]);
+
+  for (const [name, source, where] of entries) {
+    const nulls = source.nulls ?? mapping.nulls;
+    // `Account.External_Id__c` or `Account.AccountNumber`: a parent by one of its fields.
+    const dotted = !mapping.fields && name.includes('.') ? name.split('.') : null;
+    if (dotted && dotted.length === 2) {
+      const [relName, parentFieldName] = dotted as [string, string];
+      const ref = relationship(object, relName);
+      const parentName = ref?.referenceTo[0];
+      if (!ref || !parentName) {
+        problems.push({ where, message: `${object.name} has no relationship "${relName}"` });
+        continue;
+      }
+      const parent = await describe(parentName);
+      const parentField = fieldByName(parent, parentFieldName);
+      if (!parentField) {
+        problems.push({ where, message: unknownFieldMessage(parent, parentFieldName) });
+        continue;
+      }
+      compileParent(fields, problems, {
+        target: ref.relationshipName as string,
+        ref,
+        parentField,
+        parentName,
+        source,
+        nulls,
+        where,
+        mode: isParentKey(parentField) ? 'parentRef' : 'lookup',
+      });
+      continue;
+    }
+    if (source.externalId || source.lookup) {
+      const ref = source.externalId
+        ? (relationship(object, name) ?? fieldByName(object, name))
+        : fieldByName(object, name);
+      const parentName = source.lookup?.object ?? ref?.referenceTo[0];
+      if (!ref || ref.type !== 'reference' || !parentName) {
+        problems.push({ where, message: `${object.name} has no lookup field or relationship "${name}"` });
+        continue;
+      }
+      const parent = await describe(parentName);
+      const keyName = source.externalId ?? source.lookup?.field ?? '';
+      const parentField = fieldByName(parent, keyName);
+      if (!parentField) {
+        problems.push({ where, message: unknownFieldMessage(parent, keyName) });
+        continue;
+      }
+      if (source.externalId && !isParentKey(parentField)) {
+        problems.push({
+          where,
+          message: `${parent.name}.${parentField.name} is not an external ID field; use lookup: {object: ${parent.name}, field: ${parentField.name}} instead`,
+        });
+        continue;
+      }
+      compileParent(fields, problems, {
+        target: source.externalId ? (ref.relationshipName as string) : ref.name,
+        ref,
+        parentField,
+        parentName,
+        source,
+        nulls,
+        where,
+        mode: source.externalId ? 'parentRef' : 'lookup',
+      });
+      continue;
+    }
+    const field = fieldByName(object, name);
+    if (!field) {
+      problems.push({ where, message: unknownFieldMessage(object, name) });
+      continue;
+    }
+    if (operation !== 'delete') {
+      const writable =
+        operation === 'create'
+          ? field.createable
+          : operation === 'update'
+            ? field.updateable
+            : field.createable || field.updateable;
+      if (!writable && !(field.name === 'Id' && operation !== 'create')) {
+        problems.push({
+          where,
+          message: `${object.name}.${field.name} cannot be ${operation === 'create' ? 'set on create' : operation === 'update' ? 'updated' : 'written'}${field.calculated ? ' (it is a formula field)' : ''}`,
+        });
+        continue;
+      }
+      if (operation === 'upsert' && field.createable !== field.updateable && field.name !== 'Id') {
+        warnings.push({
+          where,
+          message: `${object.name}.${field.name} can be ${field.createable ? 'set on create but not updated' : 'updated but not set on create'}`,
+        });
+      }
+    }
+    fields.push({ target: field.name, kind: 'field', valueField: field, source, nulls });
+  }
+
+  if (operation === 'create' || operation === 'upsert') {
+    const covered = new Set(fields.map((f) => (f.referenceField ?? f.valueField).name.toLowerCase()));
+    const missing = object.fields.filter((f) => isRequiredOnCreate(f) && !covered.has(f.name.toLowerCase()));
+    for (const f of missing) {
+      const entry = {
+        where: f.name,
+        message: `${object.name}.${f.name} is required to create a record, and nothing maps to it`,
+      };
+      if (operation === 'create') problems.push(entry);
+      else warnings.push({ ...entry, message: `${entry.message}: records that match nothing will fail` });
+    }
+  }
+  return { object, fields, problems, warnings };
+}
+
+function compileParent(
+  fields: CompiledField[],
+  problems: MappingProblem[],
+  p: {
+    target: string;
+    ref: FieldInfo;
+    parentField: FieldInfo;
+    parentName: string;
+    source: FieldSource;
+    nulls: NullPolicy;
+    where: string;
+    mode: 'parentRef' | 'lookup';
+  },
+): void {
+  if (p.mode === 'lookup' && !p.parentField.filterable) {
+    problems.push({
+      where: p.where,
+      message: `${p.parentName}.${p.parentField.name} cannot be searched (not filterable), so it cannot find the parent`,
+    });
+    return;
+  }
+  fields.push({
+    target: p.mode === 'lookup' ? p.ref.name : p.target,
+    kind: p.mode,
+    valueField: p.parentField,
+    referenceField: p.ref,
+    lookup: p.mode === 'lookup' ? { object: p.parentName, field: p.parentField } : undefined,
+    source: p.source,
+    nulls: p.nulls,
+  });
+}

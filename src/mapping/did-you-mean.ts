@@ -1,0 +1,39 @@
+import type { FieldInfo } from '../salesforce/types.js';
+
+function normalize(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/__c$/, '')
+    .replace(/[^a-z0-9]/g, '');
+}
+
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * The field a misspelt name most likely meant: same letters ignoring case and punctuation, a label match,
+ * or the closest name within a few edits. Returns its API name.
+ */
+export function didYouMean(name: string, fields: FieldInfo[]): string | undefined {
+  const n = normalize(name);
+  if (n === '') return undefined;
+  const exact = fields.find((f) => normalize(f.name) === n || normalize(f.label) === n);
+  if (exact) return exact.name;
+  let best: { name: string; d: number } | undefined;
+  for (const f of fields) {
+    const d = Math.min(editDistance(n, normalize(f.name)), editDistance(n, normalize(f.label)));
+    if (!best || d < best.d) best = { name: f.name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(n.length / 4)) ? best.name : undefined;
+}

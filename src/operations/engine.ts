@@ -1,0 +1,314 @@
+import type { SyncOperation } from '../commands/options.js';
+import { SfsyncError } from '../errors.js';
+import type { InputRecord } from '../input/types.js';
+import { applyMapping, type MappedRecord } from '../mapping/apply.js';
+import type { CompiledMapping } from '../mapping/compile.js';
+import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
+import { resolveLookups } from './lookups.js';
+import { findMatches, recordKeys, type MatchSpec } from './match.js';
+import type { FailureDetail, ResultSink } from './results.js';
+
+/** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
+export type MatchStrategy = 'none' | 'id' | 'native-upsert' | 'query';
+
+export interface EngineOptions {
+  operation: SyncOperation;
+  compiled: CompiledMapping;
+  mappingZone?: string;
+  match: MatchSpec | null;
+  strategy: MatchStrategy;
+  batchSize: number;
+  concurrency: number;
+  dryRun: boolean;
+  failFast: boolean;
+  onBatch?: () => void;
+}
+
+export interface EngineResult {
+  /** Set when the run stopped before the end of the input; the records it had read are all accounted for. */
+  fatal: SfsyncError | null;
+  stoppedEarly: boolean;
+  lastLine: number;
+}
+
+/** Errors after which no later call can succeed: the run stops, every record read so far gets an outcome. */
+const FATAL = new Set(['AUTH_INVALID', 'REQUEST_LIMIT_EXCEEDED', 'NETWORK', 'NO_ORG', 'ORG_UNKNOWN']);
+const LOCK_RETRIES = 3;
+
+function ambiguous(ids: string[]): FailureDetail {
+  return {
+    code: 'AMBIGUOUS_MATCH',
+    status: 300,
+    message: `Matches ${ids.length} records; not written. Make the match keys unique, or match on more fields with --match-operator AND.`,
+    matchedIds: ids,
+  };
+}
+
+function notFound(operation: SyncOperation): FailureDetail {
+  return {
+    code: 'NOT_FOUND',
+    status: 404,
+    message: `No existing record matches, so there is nothing to ${operation}.`,
+  };
+}
+
+function withoutId(payload: Record<string, unknown>): Record<string, unknown> {
+  const { Id: _id, ...rest } = payload;
+  return rest;
+}
+
+function saveFailure(r: SaveResult | undefined): FailureDetail {
+  const e = r?.errors[0];
+  return e
+    ? { code: e.statusCode, message: e.message, fields: e.fields }
+    : { code: 'UNKNOWN', message: 'Salesforce returned no result for this record.' };
+}
+
+/** The sync pipeline: map → batch → resolve lookups → match → write (or plan) → record outcomes. */
+export class SyncEngine {
+  private fatal: SfsyncError | null = null;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly active = new Set<Promise<void>>();
+  private lastLine = 0;
+
+  constructor(
+    private readonly client: SalesforceClient | null,
+    private readonly sink: ResultSink,
+    private readonly opts: EngineOptions,
+  ) {}
+
+  async run(records: AsyncIterable<InputRecord>): Promise<EngineResult> {
+    let batch: MappedRecord[] = [];
+    let batchKeys = new Set<string>();
+    const dispatch = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const current = batch;
+      const keys = batchKeys;
+      batch = [];
+      batchKeys = new Set();
+      while (this.active.size >= this.opts.concurrency) await Promise.race(this.active);
+      const done: Promise<void> = this.process(current).finally(() => {
+        this.active.delete(done);
+        for (const k of keys) if (this.inFlight.get(k) === done) this.inFlight.delete(k);
+        this.opts.onBatch?.();
+      });
+      this.active.add(done);
+      for (const k of keys) this.inFlight.set(k, done);
+    };
+
+    for await (const input of records) {
+      this.lastLine = input.line;
+      if (this.stopped()) {
+        await this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
+        continue;
+      }
+      if (input.error) {
+        await this.sink.fail(input.line, input.raw, { code: input.error.code, message: input.error.message });
+        continue;
+      }
+      const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
+      if (mapped.error) {
+        await this.sink.fail(input.line, input.values, mapped.error);
+        continue;
+      }
+      // Records sharing a match key run in input order: the first creates, the later ones find it.
+      const keys = this.opts.match ? recordKeys(this.opts.match, mapped) : [];
+      if (keys.some((k) => batchKeys.has(k))) await dispatch();
+      const waits = keys.map((k) => this.inFlight.get(k)).filter((p): p is Promise<void> => p !== undefined);
+      if (waits.length > 0) await Promise.all(waits);
+      batch.push(mapped);
+      for (const k of keys) batchKeys.add(k);
+      if (batch.length >= this.opts.batchSize) await dispatch();
+    }
+    await dispatch();
+    await Promise.all(this.active);
+    return { fatal: this.fatal, stoppedEarly: this.stopped(), lastLine: this.lastLine };
+  }
+
+  private stopped(): boolean {
+    return this.fatal !== null || (this.opts.failFast && this.sink.counts.failed > 0);
+  }
+
+  private stopReason(): FailureDetail {
+    return this.fatal
+      ? {
+          code: 'NOT_PROCESSED',
+          message: `Not sent: the run stopped (${this.fatal.code}: ${this.fatal.message})`,
+        }
+      : {
+          code: 'NOT_PROCESSED',
+          message: 'Not sent: --fail-fast stopped the run at the first failed record.',
+        };
+  }
+
+  private async process(records: MappedRecord[]): Promise<void> {
+    if (this.stopped()) {
+      for (const r of records) await this.sink.fail(r.line, r.input, this.stopReason(), 'skipped');
+      return;
+    }
+    try {
+      await this.processBatch(records);
+    } catch (err) {
+      const error =
+        err instanceof SfsyncError ? err : new SfsyncError('SALESFORCE_ERROR', (err as Error).message);
+      if (FATAL.has(error.code)) this.fatal ??= error;
+      // Records already given an outcome by the batch are not in `pending` any more.
+      for (const r of records.filter((x) => !this.settled.has(x))) {
+        await this.sink.fail(r.line, r.input, { code: error.code, message: error.message });
+      }
+    } finally {
+      for (const r of records) this.settled.delete(r);
+    }
+  }
+
+  private readonly settled = new Set<MappedRecord>();
+
+  private async fail(r: MappedRecord, detail: FailureDetail): Promise<void> {
+    this.settled.add(r);
+    await this.sink.fail(r.line, r.input, detail);
+  }
+
+  private async succeed(
+    r: MappedRecord,
+    outcome: 'created' | 'updated' | 'deleted',
+    id: string | undefined,
+  ): Promise<void> {
+    this.settled.add(r);
+    await this.sink.succeed(r.line, outcome, id);
+  }
+
+  private async plan(
+    r: MappedRecord,
+    action: 'create' | 'update' | 'delete',
+    id: string | undefined,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    this.settled.add(r);
+    await this.sink.planned(r.line, action, id, payload);
+  }
+
+  private async processBatch(records: MappedRecord[]): Promise<void> {
+    const { operation, strategy } = this.opts;
+    let pending = records;
+    if (this.client && pending.some((r) => r.lookups.length > 0)) {
+      const failures = await resolveLookups(this.client, pending);
+      for (const [r, detail] of failures) await this.fail(r, detail);
+      pending = pending.filter((r) => !failures.has(r));
+    }
+    if (!this.client) {
+      // Offline dry run: nothing can be matched, so each record is reported as valid for the operation.
+      for (const r of pending) {
+        this.settled.add(r);
+        await this.sink.planned(r.line, operation === 'upsert' ? 'upsert' : operation, undefined, r.payload);
+      }
+      return;
+    }
+    const creates: MappedRecord[] = [];
+    const updates: Array<{ r: MappedRecord; id: string }> = [];
+    const deletes: Array<{ r: MappedRecord; id: string }> = [];
+    const upserts: MappedRecord[] = [];
+    if (strategy === 'none') creates.push(...pending);
+    else if (strategy === 'native-upsert') {
+      if (this.opts.dryRun) {
+        const matches = await findMatches(this.client, this.opts.match as MatchSpec, pending);
+        for (const r of pending) {
+          const ids = matches.get(r) ?? [];
+          if (ids.length === 1) updates.push({ r, id: ids[0] as string });
+          else if (ids.length === 0) creates.push(r);
+          else await this.fail(r, ambiguous(ids));
+        }
+      } else upserts.push(...pending);
+    } else {
+      const matches =
+        strategy === 'query' ? await findMatches(this.client, this.opts.match as MatchSpec, pending) : null;
+      for (const r of pending) {
+        const ids = matches ? (matches.get(r) ?? []) : typeof r.payload.Id === 'string' ? [r.payload.Id] : [];
+        if (ids.length > 1) {
+          await this.fail(r, ambiguous(ids));
+        } else if (ids.length === 1) {
+          if (operation === 'delete') deletes.push({ r, id: ids[0] as string });
+          else updates.push({ r, id: ids[0] as string });
+        } else if (operation === 'upsert') {
+          creates.push(r);
+        } else {
+          await this.fail(r, notFound(operation));
+        }
+      }
+    }
+    if (this.opts.dryRun) {
+      for (const r of creates) await this.plan(r, 'create', undefined, withoutId(r.payload));
+      for (const { r, id } of updates) await this.plan(r, 'update', id, withoutId(r.payload));
+      for (const { r, id } of deletes) await this.plan(r, 'delete', id, {});
+      return;
+    }
+    await this.write(
+      creates,
+      (chunk) =>
+        (this.client as SalesforceClient).create(
+          this.opts.compiled.object.name,
+          chunk.map((r) => withoutId(r.payload)),
+        ),
+      'created',
+    );
+    await this.write(
+      updates,
+      (chunk) =>
+        (this.client as SalesforceClient).update(
+          this.opts.compiled.object.name,
+          chunk.map(({ r, id }) => ({ ...withoutId(r.payload), Id: id })),
+        ),
+      'updated',
+    );
+    await this.write(
+      deletes,
+      (chunk) => (this.client as SalesforceClient).delete(chunk.map(({ id }) => id)),
+      'deleted',
+    );
+    const field = this.opts.match?.fields[0]?.name as string;
+    await this.write(
+      upserts,
+      (chunk) =>
+        (this.client as SalesforceClient).upsert(
+          this.opts.compiled.object.name,
+          field,
+          chunk.map((r) => r.payload),
+        ),
+      'upserted',
+    );
+  }
+
+  /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
+  private async write<T extends MappedRecord | { r: MappedRecord; id: string }>(
+    items: T[],
+    send: (chunk: T[]) => Promise<SaveResult[]>,
+    outcome: 'created' | 'updated' | 'deleted' | 'upserted',
+  ): Promise<void> {
+    let queue = items;
+    for (let attempt = 0; queue.length > 0; attempt++) {
+      const locked: T[] = [];
+      for (let i = 0; i < queue.length; i += this.opts.batchSize) {
+        const chunk = queue.slice(i, i + this.opts.batchSize);
+        const results = await send(chunk);
+        for (let j = 0; j < chunk.length; j++) {
+          const item = chunk[j] as T;
+          const r = 'r' in item ? item.r : (item as MappedRecord);
+          const res = results[j];
+          if (res?.success) {
+            const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
+            await this.succeed(r, kind, res.id ?? ('id' in item ? item.id : undefined));
+          } else if (res?.errors[0]?.statusCode === 'UNABLE_TO_LOCK_ROW' && attempt < LOCK_RETRIES) {
+            locked.push(item);
+          } else {
+            const detail = saveFailure(res);
+            await this.fail(
+              r,
+              res?.errors[0]?.statusCode === 'DUPLICATE_EXTERNAL_ID' ? { ...detail, status: 300 } : detail,
+            );
+          }
+        }
+      }
+      queue = locked;
+      if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import type { SyncOptions } from '../commands/options.js';
+import { SfsyncError } from '../errors.js';
+import type { InputRecord } from '../input/types.js';
+import { compileMapping, type CompiledMapping, type MappingProblem } from '../mapping/compile.js';
+import type { Mapping } from '../mapping/types.js';
+import type { SalesforceClient } from '../salesforce/client.js';
+import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
+import type { MatchStrategy } from './engine.js';
+import { guessObjectOffline, inferObject, type ObjectSource } from './infer-object.js';
+import type { MatchSpec } from './match.js';
+
+/** The first record and the stream with it put back, so a header can be read before the run starts. */
+export async function peek(
+  records: AsyncGenerator<InputRecord>,
+): Promise<{ first: InputRecord | undefined; all: AsyncIterable<InputRecord> }> {
+  const head = await records.next();
+  const first = head.done ? undefined : head.value;
+  async function* all(): AsyncGenerator<InputRecord> {
+    if (first) yield first;
+    yield* records;
+  }
+  return { first, all: all() };
+}
+
+export async function resolveObject(
+  opts: SyncOptions,
+  mapping: Mapping,
+  client: SalesforceClient | null,
+): Promise<{ name: string; source: ObjectSource }> {
+  if (opts.object) return { name: opts.object, source: '--object' };
+  if (mapping.object) return { name: mapping.object, source: 'mapping' };
+  if (!client) return { name: guessObjectOffline(opts.file), source: 'file name' };
+  return { name: inferObject(opts.file, await client.describeGlobal()), source: 'file name' };
+}
+
+/** Offline, types are unknown: every field is taken as text, and only the mapping and the file are checked. */
+export function offlineObject(name: string, mapping: Mapping, columns: string[]): ObjectInfo {
+  const names = mapping.fields ? Object.keys(mapping.fields) : columns;
+  const field = (n: string): FieldInfo => ({
+    name: n,
+    label: n,
+    type: 'string',
+    length: 0,
+    precision: 0,
+    scale: 0,
+    digits: 0,
+    nillable: true,
+    createable: true,
+    updateable: true,
+    defaultedOnCreate: false,
+    filterable: true,
+    externalId: false,
+    idLookup: n === 'Id',
+    unique: false,
+    caseSensitive: false,
+    custom: n.endsWith('__c'),
+    calculated: false,
+    referenceTo: [],
+    relationshipName: null,
+    restrictedPicklist: false,
+    picklistValues: [],
+  });
+  const all = [...new Set(['Id', ...names.filter((n) => !n.includes('.')), ...(mapping.match ?? [])])];
+  return {
+    name,
+    label: name,
+    labelPlural: name,
+    custom: name.endsWith('__c'),
+    createable: true,
+    updateable: true,
+    deletable: true,
+    queryable: true,
+    fields: all.map(field),
+  };
+}
+
+export interface MatchPlan {
+  spec: MatchSpec | null;
+  strategy: MatchStrategy;
+}
+
+/**
+ * The record matchers: every field must exist, be filterable and be produced by the mapping; a lone unique
+ * external ID on upsert lets Salesforce match natively; a lone Id needs no query at all.
+ */
+export function planMatching(
+  opts: SyncOptions,
+  mapping: Mapping,
+  compiled: CompiledMapping,
+  offline: boolean,
+): { plan: MatchPlan; problems: MappingProblem[] } {
+  const problems: MappingProblem[] = [];
+  const object = compiled.object;
+  if (opts.operation === 'create') return { plan: { spec: null, strategy: 'none' }, problems };
+  const produced = new Set(
+    compiled.fields.filter((f) => f.kind === 'field').map((f) => f.target.toLowerCase()),
+  );
+  let names = opts.match ?? mapping.match;
+  if (!names) {
+    if (!produced.has('id')) {
+      problems.push({
+        where: '--match',
+        message: `${opts.operation} needs record matchers: pass --match FIELD (e.g. --match Email), set match: in the mapping, or include an Id column`,
+      });
+      return { plan: { spec: null, strategy: 'none' }, problems };
+    }
+    names = ['Id'];
+  }
+  const fields: FieldInfo[] = [];
+  for (const name of names) {
+    const field = object.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    if (!field) {
+      problems.push({
+        where: `--match ${name}`,
+        message: `${object.name} has no field "${name}" to match on`,
+      });
+      continue;
+    }
+    if (!field.filterable) {
+      problems.push({
+        where: `--match ${name}`,
+        message: `${object.name}.${field.name} cannot be used as a record matcher: Salesforce cannot filter on it (type ${field.type})`,
+      });
+      continue;
+    }
+    if (!produced.has(field.name.toLowerCase())) {
+      problems.push({
+        where: `--match ${name}`,
+        message: `the match field ${field.name} gets no value: map a column to it`,
+      });
+      continue;
+    }
+    fields.push(field);
+  }
+  const operator = opts.matchOperator ?? mapping.matchOperator ?? 'OR';
+  const spec: MatchSpec = { object: object.name, fields, operator };
+  const only = fields.length === 1 ? fields[0] : undefined;
+  let strategy: MatchStrategy = 'query';
+  if (only?.name === 'Id') strategy = 'id';
+  else if (!offline && opts.operation === 'upsert' && only && only.externalId && only.unique)
+    strategy = 'native-upsert';
+  return { plan: { spec, strategy }, problems };
+}
+
+export function problemsError(problems: MappingProblem[], source: string): SfsyncError {
+  const lines = problems.map((p) => `  - ${p.where}: ${p.message}`);
+  return new SfsyncError(
+    'MAPPING_INVALID',
+    `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was written:\n${lines.join('\n')}`,
+    {
+      hint: 'Fix them and run again; "sfsync describe OBJECT" lists the fields of the object.',
+    },
+  );
+}
+
+export { compileMapping };

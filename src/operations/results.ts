@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+
+export type Outcome = 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
+
+export interface Counts {
+  total: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface FailureDetail {
+  code: string;
+  message: string;
+  fields?: string[];
+  /** The Ids an ambiguous record matched. */
+  matchedIds?: string[];
+  /** 300 for ambiguous matches, like Salesforce's Multiple Choices. */
+  status?: number;
+}
+
+export function emptyCounts(): Counts {
+  return { total: 0, created: 0, updated: 0, deleted: 0, failed: 0, skipped: 0 };
+}
+
+/** Keeps spreadsheet programs from running a value as a formula (=, +, -, @ at the start), except numbers. */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let s =
+    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+class CsvFile {
+  private stream: fs.WriteStream;
+  constructor(
+    readonly file: string,
+    header: string[],
+  ) {
+    this.stream = fs.createWriteStream(file, { encoding: 'utf8', mode: 0o600 });
+    this.stream.write(`${header.map(csvCell).join(',')}\n`);
+  }
+  async row(cells: unknown[]): Promise<void> {
+    if (!this.stream.write(`${cells.map(csvCell).join(',')}\n`)) await once(this.stream, 'drain');
+  }
+  close(): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+  }
+}
+
+export interface ResultFiles {
+  dir: string;
+  success: string;
+  failures: string;
+  plan: string | null;
+}
+
+/**
+ * Where every record's outcome goes, joined to its input line: successes, failures (with the input, so a
+ * user can fix and re-run them), and for a dry run the exact payloads that would be sent.
+ */
+export class ResultSink {
+  readonly counts = emptyCounts();
+  readonly failureCodes = new Map<string, { count: number; lines: number[]; message: string }>();
+  private readonly success: CsvFile;
+  private failures: CsvFile | null = null;
+  private readonly plan: fs.WriteStream | null;
+  private inputColumns: string[] | null = null;
+
+  constructor(
+    readonly files: ResultFiles,
+    private readonly csvInput: boolean,
+  ) {
+    fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+    this.success = new CsvFile(files.success, ['line', 'outcome', 'id']);
+    this.plan = files.plan ? fs.createWriteStream(files.plan, { encoding: 'utf8', mode: 0o600 }) : null;
+  }
+
+  async succeed(
+    line: number,
+    outcome: 'created' | 'updated' | 'deleted',
+    id: string | undefined,
+  ): Promise<void> {
+    this.counts.total++;
+    this.counts[outcome]++;
+    await this.success.row([line, outcome, id ?? '']);
+  }
+
+  async fail(
+    line: number,
+    input: Record<string, unknown> | string | undefined,
+    detail: FailureDetail,
+    outcome: 'failed' | 'skipped' = 'failed',
+  ): Promise<void> {
+    this.counts.total++;
+    this.counts[outcome]++;
+    const key = outcome === 'skipped' ? 'SKIPPED' : detail.code;
+    const entry = this.failureCodes.get(key) ?? { count: 0, lines: [], message: detail.message };
+    entry.count++;
+    if (entry.lines.length < 10) entry.lines.push(line);
+    this.failureCodes.set(key, entry);
+    if (!this.failures) {
+      this.inputColumns = this.csvInput && input && typeof input === 'object' ? Object.keys(input) : null;
+      this.failures = new CsvFile(this.files.failures, [
+        'line',
+        'outcome',
+        'status',
+        'error_code',
+        'error_message',
+        'error_fields',
+        'matched_ids',
+        ...(this.inputColumns ?? ['input']),
+      ]);
+    }
+    const inputCells = this.inputColumns
+      ? this.inputColumns.map((c) => (input && typeof input === 'object' ? input[c] : ''))
+      : [typeof input === 'string' ? input : input === undefined ? '' : JSON.stringify(input)];
+    await this.failures.row([
+      line,
+      outcome,
+      detail.status ?? '',
+      detail.code,
+      detail.message,
+      (detail.fields ?? []).join(';'),
+      (detail.matchedIds ?? []).join(';'),
+      ...inputCells,
+    ]);
+  }
+
+  /** A dry run's planned call for one record: what would be sent, to which Id. */
+  async planned(
+    line: number,
+    action: 'create' | 'update' | 'delete' | 'upsert',
+    id: string | undefined,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    this.counts.total++;
+    // An offline upsert cannot know whether it would create or update: it is valid, but counted as skipped.
+    this.counts[
+      action === 'create'
+        ? 'created'
+        : action === 'update'
+          ? 'updated'
+          : action === 'delete'
+            ? 'deleted'
+            : 'skipped'
+    ]++;
+    await this.success.row([line, `would ${action}`, id ?? '']);
+    if (this.plan && !this.plan.write(`${JSON.stringify({ line, action, id: id ?? null, payload })}\n`))
+      await once(this.plan, 'drain');
+  }
+
+  async close(): Promise<ResultFiles> {
+    await this.success.close();
+    if (this.failures) await this.failures.close();
+    else
+      fs.writeFileSync(
+        this.files.failures,
+        'line,outcome,status,error_code,error_message,error_fields,matched_ids\n',
+        { mode: 0o600 },
+      );
+    if (this.plan) await new Promise<void>((resolve) => this.plan?.end(() => resolve()));
+    return this.files;
+  }
+}
+
+export function resultFiles(dir: string, dryRun: boolean): ResultFiles {
+  return {
+    dir,
+    success: path.join(dir, dryRun ? 'plan.csv' : 'success.csv'),
+    failures: path.join(dir, dryRun ? 'rejected.csv' : 'failures.csv'),
+    plan: dryRun ? path.join(dir, 'payloads.ndjson') : null,
+  };
+}

@@ -1,0 +1,175 @@
+import type jsforce from 'jsforce';
+import { SfsyncError } from '../errors.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import type { FieldInfo, ObjectInfo, ObjectSummary } from './types.js';
+
+export interface SaveError {
+  statusCode: string;
+  message: string;
+  fields: string[];
+}
+
+export interface SaveResult {
+  id?: string;
+  success: boolean;
+  created?: boolean;
+  errors: SaveError[];
+}
+
+/** The narrow view of Salesforce that sfsync needs. Only this folder knows jsforce. */
+export interface SalesforceClient {
+  readonly instanceUrl: string;
+  readonly apiVersion: string;
+  /** REST calls this client sent, retries included. */
+  apiCalls(): number;
+  /** The org's own API counter from the last Sforce-Limit-Info header, when one was seen. */
+  orgApiUsage(): { used: number; limit: number } | null;
+  describeGlobal(): Promise<ObjectSummary[]>;
+  describe(object: string): Promise<ObjectInfo>;
+  /** Every row of a query, page by page (2,000 rows a call). */
+  query(soql: string): AsyncGenerator<Record<string, unknown>>;
+  create(object: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]>;
+  update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]>;
+  upsert(
+    object: string,
+    externalIdField: string,
+    records: Array<Record<string, unknown>>,
+  ): Promise<SaveResult[]>;
+  delete(ids: string[]): Promise<SaveResult[]>;
+}
+
+interface HttpError extends Error {
+  errorCode?: string;
+  data?: unknown;
+  code?: string;
+}
+
+/** Turns what jsforce throws into an sfsync error with a next step. */
+export function translateError(err: unknown, instanceUrl: string): SfsyncError {
+  if (err instanceof SfsyncError) return err;
+  const e = err as HttpError;
+  const code = e.errorCode ?? e.name;
+  if (code === 'INVALID_SESSION_ID' || code === 'invalid_grant') {
+    return new SfsyncError('AUTH_INVALID', `${instanceUrl} refused the session: ${e.message}`, {
+      hint: 'Run "sfsync login" again (or set a fresh SFSYNC_ACCESS_TOKEN), then re-run this command.',
+      cause: err,
+    });
+  }
+  if (code === 'REQUEST_LIMIT_EXCEEDED') {
+    return new SfsyncError('REQUEST_LIMIT_EXCEEDED', "The org's daily API request limit is used up.", {
+      hint: 'Wait for the 24-hour window to free up calls, or use --api bulk, which spends far fewer calls.',
+      cause: err,
+    });
+  }
+  const network = /ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|fetch failed|socket hang up/i;
+  if (network.test(`${e.code ?? ''} ${e.message}`)) {
+    return new SfsyncError('NETWORK', `Cannot reach ${instanceUrl}: ${e.message}`, {
+      hint: 'Check the instance URL and your network, then run the command again.',
+      cause: err,
+    });
+  }
+  return new SfsyncError(code && /^[A-Z_]+$/.test(code) ? code : 'SALESFORCE_ERROR', e.message, {
+    hint: 'See the Salesforce error code above; "sfsync describe OBJECT" shows the fields the org has.',
+    cause: err,
+  });
+}
+
+export interface JsforceClientOptions {
+  connection: jsforce.Connection;
+  apiVersion: string;
+  retry?: RetryPolicy;
+}
+
+export function createJsforceClient(options: JsforceClientOptions): SalesforceClient {
+  const conn = options.connection;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const describes = new Map<string, Promise<ObjectInfo>>();
+  let calls = 0;
+  const instanceUrl = conn.instanceUrl;
+
+  async function request<T>(method: string, url: string, body?: unknown, idempotent = true): Promise<T> {
+    return withRetry(retry, idempotent, async () => {
+      calls++;
+      return (await conn.request({
+        method: method as 'GET',
+        url,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      })) as T;
+    }).catch((err: unknown) => {
+      throw translateError(err, instanceUrl);
+    });
+  }
+
+  return {
+    instanceUrl,
+    apiVersion: options.apiVersion,
+    apiCalls: () => calls,
+    orgApiUsage: () => conn.limitInfo?.apiUsage ?? null,
+    async describeGlobal() {
+      const res = await request<{ sobjects: ObjectSummary[] }>('GET', '/sobjects');
+      return res.sobjects;
+    },
+    describe(object) {
+      const key = object.toLowerCase();
+      let cached = describes.get(key);
+      if (!cached) {
+        cached = request<ObjectInfo & { fields: FieldInfo[] }>(
+          'GET',
+          `/sobjects/${encodeURIComponent(object)}/describe`,
+        ).catch((err: unknown) => {
+          describes.delete(key);
+          if (err instanceof SfsyncError && err.code === 'NOT_FOUND') {
+            throw new SfsyncError('OBJECT_UNKNOWN', `The org has no object named ${object}.`, {
+              hint: 'Run "sfsync describe" to list the objects; custom objects end in __c.',
+            });
+          }
+          throw err;
+        });
+        describes.set(key, cached);
+      }
+      return cached;
+    },
+    async *query(soql) {
+      let page = await request<{
+        records: Array<Record<string, unknown>>;
+        done: boolean;
+        nextRecordsUrl?: string;
+      }>('GET', `/query?q=${encodeURIComponent(soql)}`);
+      for (;;) {
+        for (const r of page.records) yield r;
+        if (page.done || !page.nextRecordsUrl) return;
+        page = await request('GET', page.nextRecordsUrl);
+      }
+    },
+    create(object, records) {
+      const body = {
+        allOrNone: false,
+        records: records.map((r) => ({ attributes: { type: object }, ...r })),
+      };
+      // A create that may have reached Salesforce is never sent twice: retries only on answers that say it did not.
+      return request<SaveResult[]>('POST', '/composite/sobjects', body, false);
+    },
+    update(object, records) {
+      const body = {
+        allOrNone: false,
+        records: records.map((r) => ({ attributes: { type: object }, ...r })),
+      };
+      return request<SaveResult[]>('PATCH', '/composite/sobjects', body);
+    },
+    upsert(object, externalIdField, records) {
+      const body = {
+        allOrNone: false,
+        records: records.map((r) => ({ attributes: { type: object }, ...r })),
+      };
+      const url = `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(externalIdField)}`;
+      return request<SaveResult[]>('PATCH', url, body, false);
+    },
+    delete(ids) {
+      return request<SaveResult[]>(
+        'DELETE',
+        `/composite/sobjects?ids=${ids.map(encodeURIComponent).join(',')}&allOrNone=false`,
+      );
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import jsforce from 'jsforce';
+import type { StoredOrg, TokenStore } from '../auth/token-store.js';
+import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../config/settings.js';
+import { SfsyncError } from '../errors.js';
+import { createJsforceClient, type SalesforceClient } from './client.js';
+import type { RetryPolicy } from './retry.js';
+
+export interface ConnectOptions {
+  /** --org: a stored alias; wins over the environment. */
+  org?: string;
+  /** --api-version, or the mapping's. */
+  apiVersion?: string;
+}
+
+export type Connect = (options: ConnectOptions) => Promise<SalesforceClient>;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** Tokens go only to https endpoints, or to this machine (the local org). */
+export function checkEndpoint(url: string, what: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SfsyncError('CONFIG_INVALID', `${what} "${url}" is not a URL.`, {
+      hint: 'Use a URL such as https://acme.my.salesforce.com',
+    });
+  }
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))) {
+    throw new SfsyncError(
+      'CONFIG_INVALID',
+      `${what} ${parsed.origin} is not https: tokens are only sent over https.`,
+      {
+        hint: 'Use the https:// URL of the org (plain http is accepted only for 127.0.0.1, the local org).',
+      },
+    );
+  }
+  return parsed.origin;
+}
+
+/** Which org to talk to: --org, then SFSYNC_INSTANCE_URL + SFSYNC_ACCESS_TOKEN, then SFSYNC_ORG, then the default. */
+export function createConnector(
+  env: NodeJS.ProcessEnv,
+  store: () => TokenStore,
+  retry?: RetryPolicy,
+): Connect {
+  return async (options) => {
+    const envLayer = settingsFromEnv(env);
+    const stored = store().getSettings();
+    const settings = resolveSettings({
+      flag: { org: options.org, apiVersion: options.apiVersion },
+      env: envLayer,
+      stored: { org: stored.defaultOrg, apiVersion: stored.apiVersion },
+      default: DEFAULT_SETTINGS,
+    });
+    const apiVersion = settings.values.apiVersion ?? '62.0';
+    const direct = settings.sources.org !== 'flag' && (envLayer.instanceUrl || envLayer.accessToken);
+    if (direct) {
+      if (!envLayer.instanceUrl || !envLayer.accessToken) {
+        throw new SfsyncError(
+          'CONFIG_INVALID',
+          'SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN must be set together.',
+          {
+            hint: `Set the missing ${envLayer.instanceUrl ? 'SFSYNC_ACCESS_TOKEN' : 'SFSYNC_INSTANCE_URL'}, or unset both to use a stored org.`,
+          },
+        );
+      }
+      const instanceUrl = checkEndpoint(envLayer.instanceUrl, 'SFSYNC_INSTANCE_URL');
+      const connection = new jsforce.Connection({
+        instanceUrl,
+        accessToken: envLayer.accessToken,
+        version: apiVersion,
+      });
+      return createJsforceClient({ connection, apiVersion, retry });
+    }
+    const alias = settings.values.org;
+    if (!alias) {
+      throw new SfsyncError('NO_ORG', 'No org to connect to.', {
+        hint: 'Run "sfsync login" (or "sfsync login --sandbox"), or set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN. To try sfsync without an org, run "sfsync emulator".',
+      });
+    }
+    const org = store().getOrg(alias);
+    if (!org) {
+      throw new SfsyncError(
+        'ORG_UNKNOWN',
+        `No stored org is called "${alias}" (from ${settings.sources.org === 'env' ? 'SFSYNC_ORG' : settings.sources.org === 'flag' ? '--org' : 'the default org'}).`,
+        {
+          hint: 'Run "sfsync orgs" to see the stored orgs, or "sfsync login --alias NAME" to add one.',
+        },
+      );
+    }
+    return createJsforceClient({ connection: storedConnection(org, apiVersion, store), apiVersion, retry });
+  };
+}
+
+function storedConnection(org: StoredOrg, apiVersion: string, store: () => TokenStore): jsforce.Connection {
+  const instanceUrl = checkEndpoint(org.instanceUrl, 'The stored instance URL');
+  const connection = new jsforce.Connection({
+    instanceUrl,
+    accessToken: org.accessToken,
+    refreshToken: org.refreshToken,
+    version: apiVersion,
+    oauth2: org.refreshToken
+      ? { clientId: org.clientId, loginUrl: org.loginUrl, redirectUri: 'http://localhost:1717/OauthRedirect' }
+      : undefined,
+  });
+  // jsforce refreshes an expired session itself; the new token is kept for the next command.
+  connection.on('refresh', (accessToken: string) => {
+    const current = store().getOrg(org.alias);
+    if (current) store().saveOrg({ ...current, accessToken });
+  });
+  return connection;
+}
