@@ -449,6 +449,8 @@ export class RestApi {
         const { attributes: _a, ...fields } = rec;
         const value = keyOf(rec);
         if (value === undefined || value === null || value === '') {
+          // Upsert on Id inserts the records that carry no Id, as Salesforce documents for Id as the key.
+          if (field.name === 'Id') return this.store.create(object.meta.name, fields);
           return failure('MISSING_ARGUMENT', `${field.name} not specified`, [field.name]);
         }
         if ((seen.get(String(value).toLowerCase()) ?? 0) > 1)

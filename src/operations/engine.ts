@@ -152,39 +152,39 @@ export class SyncEngine {
       const error =
         err instanceof SfsyncError ? err : new SfsyncError('SALESFORCE_ERROR', (err as Error).message);
       if (FATAL.has(error.code)) this.fatal ??= error;
-      // Records already given an outcome by the batch are not in `pending` any more.
-      for (const r of records.filter((x) => !this.settled.has(x))) {
-        await this.sink.fail(r.line, r.input, { code: error.code, message: error.message });
-      }
-    } finally {
-      for (const r of records) this.settled.delete(r);
+      // Records the batch had already given an outcome keep it; the others fail with the batch's error.
+      for (const r of records)
+        if (!this.settled.has(r)) this.fail(r, { code: error.code, message: error.message });
     }
+    await this.flush(records);
   }
 
-  private readonly settled = new Set<MappedRecord>();
+  /** Outcomes decided for records of the batches in flight, written in line order when a batch ends. */
+  private readonly settled = new Map<MappedRecord, () => Promise<void>>();
 
-  private async fail(r: MappedRecord, detail: FailureDetail): Promise<void> {
-    this.settled.add(r);
-    await this.sink.fail(r.line, r.input, detail);
+  private fail(r: MappedRecord, detail: FailureDetail): void {
+    this.settled.set(r, () => this.sink.fail(r.line, r.input, detail));
   }
 
-  private async succeed(
+  private succeed(r: MappedRecord, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
+    this.settled.set(r, () => this.sink.succeed(r.line, outcome, id));
+  }
+
+  private plan(
     r: MappedRecord,
-    outcome: 'created' | 'updated' | 'deleted',
-    id: string | undefined,
-  ): Promise<void> {
-    this.settled.add(r);
-    await this.sink.succeed(r.line, outcome, id);
-  }
-
-  private async plan(
-    r: MappedRecord,
-    action: 'create' | 'update' | 'delete',
+    action: 'create' | 'update' | 'delete' | 'upsert',
     id: string | undefined,
     payload: Record<string, unknown>,
-  ): Promise<void> {
-    this.settled.add(r);
-    await this.sink.planned(r.line, action, id, payload);
+  ): void {
+    this.settled.set(r, () => this.sink.planned(r.line, action, id, payload));
+  }
+
+  private async flush(records: MappedRecord[]): Promise<void> {
+    for (const r of [...records].sort((a, b) => a.line - b.line)) {
+      const write = this.settled.get(r);
+      this.settled.delete(r);
+      if (write) await write();
+    }
   }
 
   private async processBatch(records: MappedRecord[]): Promise<void> {
@@ -192,15 +192,13 @@ export class SyncEngine {
     let pending = records;
     if (this.client && pending.some((r) => r.lookups.length > 0)) {
       const failures = await resolveLookups(this.client, pending);
-      for (const [r, detail] of failures) await this.fail(r, detail);
+      for (const [r, detail] of failures) this.fail(r, detail);
       pending = pending.filter((r) => !failures.has(r));
     }
-    if (!this.client) {
+    const client = this.client;
+    if (!client) {
       // Offline dry run: nothing can be matched, so each record is reported as valid for the operation.
-      for (const r of pending) {
-        this.settled.add(r);
-        await this.sink.planned(r.line, operation === 'upsert' ? 'upsert' : operation, undefined, r.payload);
-      }
+      for (const r of pending) this.plan(r, operation, undefined, r.payload);
       return;
     }
     const creates: MappedRecord[] = [];
@@ -215,7 +213,7 @@ export class SyncEngine {
           const ids = matches.get(r) ?? [];
           if (ids.length === 1) updates.push({ r, id: ids[0] as string });
           else if (ids.length === 0) creates.push(r);
-          else await this.fail(r, ambiguous(ids));
+          else this.fail(r, ambiguous(ids));
         }
       } else upserts.push(...pending);
     } else {
@@ -224,52 +222,66 @@ export class SyncEngine {
       for (const r of pending) {
         const ids = matches ? (matches.get(r) ?? []) : typeof r.payload.Id === 'string' ? [r.payload.Id] : [];
         if (ids.length > 1) {
-          await this.fail(r, ambiguous(ids));
+          this.fail(r, ambiguous(ids));
         } else if (ids.length === 1) {
           if (operation === 'delete') deletes.push({ r, id: ids[0] as string });
           else updates.push({ r, id: ids[0] as string });
         } else if (operation === 'upsert') {
           creates.push(r);
         } else {
-          await this.fail(r, notFound(operation));
+          this.fail(r, notFound(operation));
         }
       }
     }
     if (this.opts.dryRun) {
-      for (const r of creates) await this.plan(r, 'create', undefined, withoutId(r.payload));
-      for (const { r, id } of updates) await this.plan(r, 'update', id, withoutId(r.payload));
-      for (const { r, id } of deletes) await this.plan(r, 'delete', id, {});
+      for (const r of creates) this.plan(r, 'create', undefined, withoutId(r.payload));
+      for (const { r, id } of updates) this.plan(r, 'update', id, withoutId(r.payload));
+      for (const { r, id } of deletes) this.plan(r, 'delete', id, {});
       return;
     }
-    await this.write(
-      creates,
-      (chunk) =>
-        (this.client as SalesforceClient).create(
-          this.opts.compiled.object.name,
-          chunk.map((r) => withoutId(r.payload)),
-        ),
-      'created',
-    );
-    await this.write(
-      updates,
-      (chunk) =>
-        (this.client as SalesforceClient).update(
-          this.opts.compiled.object.name,
-          chunk.map(({ r, id }) => ({ ...withoutId(r.payload), Id: id })),
-        ),
-      'updated',
-    );
-    await this.write(
-      deletes,
-      (chunk) => (this.client as SalesforceClient).delete(chunk.map(({ id }) => id)),
-      'deleted',
-    );
+    const object = this.opts.compiled.object.name;
+    if (operation === 'upsert' && creates.length > 0 && updates.length > 0) {
+      // One call for both: an upsert keyed on Id updates the records that carry an Id and creates the rest.
+      const mixed = [...creates.map((r) => ({ r, id: undefined })), ...updates].sort(
+        (a, b) => a.r.line - b.r.line,
+      );
+      await this.write(
+        mixed,
+        (chunk) =>
+          client.upsert(
+            object,
+            'Id',
+            chunk.map(({ r, id }) => (id ? { ...withoutId(r.payload), Id: id } : withoutId(r.payload))),
+          ),
+        'upserted',
+      );
+    } else {
+      await this.write(
+        creates,
+        (chunk) =>
+          client.create(
+            object,
+            chunk.map((r) => withoutId(r.payload)),
+          ),
+        'created',
+      );
+      await this.write(
+        updates,
+        (chunk) =>
+          client.update(
+            object,
+            chunk.map(({ r, id }) => ({ ...withoutId(r.payload), Id: id })),
+          ),
+        'updated',
+      );
+    }
+    await this.write(deletes, (chunk) => client.delete(chunk.map(({ id }) => id)), 'deleted');
     const field = this.opts.match?.fields[0]?.name as string;
     await this.write(
       upserts,
       (chunk) =>
-        (this.client as SalesforceClient).upsert(
-          this.opts.compiled.object.name,
+        client.upsert(
+          object,
           field,
           chunk.map((r) => r.payload),
         ),
@@ -278,7 +290,7 @@ export class SyncEngine {
   }
 
   /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
-  private async write<T extends MappedRecord | { r: MappedRecord; id: string }>(
+  private async write<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
     items: T[],
     send: (chunk: T[]) => Promise<SaveResult[]>,
     outcome: 'created' | 'updated' | 'deleted' | 'upserted',
@@ -295,12 +307,12 @@ export class SyncEngine {
           const res = results[j];
           if (res?.success) {
             const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
-            await this.succeed(r, kind, res.id ?? ('id' in item ? item.id : undefined));
+            this.succeed(r, kind, res.id ?? ('id' in item ? item.id : undefined));
           } else if (res?.errors[0]?.statusCode === 'UNABLE_TO_LOCK_ROW' && attempt < LOCK_RETRIES) {
             locked.push(item);
           } else {
             const detail = saveFailure(res);
-            await this.fail(
+            this.fail(
               r,
               res?.errors[0]?.statusCode === 'DUPLICATE_EXTERNAL_ID' ? { ...detail, status: 300 } : detail,
             );
