@@ -68,6 +68,8 @@ export interface Emulator {
   oauth: OAuthService;
   /** Calls counted against DailyApiRequests so far. */
   apiCalls(): number;
+  /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
+  injectedFaults(): number;
   setFaults(faults: Partial<Faults>): void;
   close(): Promise<void>;
 }
@@ -140,6 +142,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const adminSession = oauth.issueSession(app.clientId, false);
   const dailyMax = options.dailyApiRequests ?? 100_000;
   let used = 0;
+  let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
 
@@ -279,14 +282,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     for (const [k, v] of Object.entries(limitHeader())) res.setHeader(k, v);
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (faults.expireSessionEvery > 0 && used % faults.expireSessionEvery === 0) {
+      injected++;
       oauth.revokeAccessToken(session.token);
       throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
     if (faults.dropRate > 0 && random() < faults.dropRate) {
+      injected++;
       req.socket.destroy();
       return;
     }
     if (faults.transientRate > 0 && random() < faults.transientRate) {
+      injected++;
       const kind =
         faults.transientKinds[Math.floor(random() * faults.transientKinds.length)] ?? 'SERVER_UNAVAILABLE';
       if (kind === 'SERVER_UNAVAILABLE')
@@ -331,6 +337,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store,
     oauth,
     apiCalls: () => used,
+    injectedFaults: () => injected,
     setFaults: (f) => {
       faults = { ...faults, ...f };
       random = prng(faults.seed);

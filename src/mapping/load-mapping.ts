@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { DateTime } from 'luxon';
 import YAML from 'yaml';
 import { SfsyncError } from '../errors.js';
+import { editDistance } from './did-you-mean.js';
 import { TRANSFORMS, type FieldSource, type Mapping, type NullPolicy, type Transform } from './types.js';
 
 const TOP_KEYS = [
@@ -36,11 +37,10 @@ function isZone(zone: string): boolean {
 }
 
 function closest(word: string, candidates: string[]): string | undefined {
-  const w = word.toLowerCase();
-  return (
-    candidates.find((c) => c.toLowerCase() === w) ??
-    candidates.find((c) => c.toLowerCase().startsWith(w.slice(0, 3)))
-  );
+  const ranked = candidates
+    .map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)[0];
+  return ranked && ranked.d <= 3 ? ranked.c : undefined;
 }
 
 function readField(file: string, name: string, raw: unknown): FieldSource {
