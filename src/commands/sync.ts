@@ -50,6 +50,20 @@ export async function runSync(
   onProgress?: (counts: Counts, apiCalls: number) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
+  if (opts.api === 'bulk') {
+    throw new SfsyncError(
+      'NOT_AVAILABLE',
+      'Bulk API 2.0 (--api bulk) is not available yet in this version of sfsync.',
+      {
+        hint: 'Use --api rest (or leave --api out): REST handles files of any size, 200 records a call.',
+      },
+    );
+  }
+  if (opts.resume) {
+    throw new SfsyncError('NOT_AVAILABLE', '--resume is not available yet in this version of sfsync.', {
+      hint: 'Re-run the same command: an upsert matched on a key is safe to repeat.',
+    });
+  }
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
   if (mapping.operation && mapping.operation !== opts.operation) {
     throw new SfsyncError(
@@ -75,7 +89,7 @@ export async function runSync(
     ? await client.describe(objectChoice.name)
     : offlineObject(objectChoice.name, mapping, columns);
   const compiled = await compileMapping(mapping, object, opts.operation, columns, (name) =>
-    client ? client.describe(name) : Promise.resolve(offlineObject(name, mapping, [])),
+    client ? client.describe(name) : Promise.resolve(offlineObject(name, mapping, columns)),
   );
   const matching = planMatching(opts, mapping, compiled, offline);
   const problems = [...compiled.problems, ...matching.problems];

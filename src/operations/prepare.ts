@@ -33,10 +33,12 @@ export async function resolveObject(
   return { name: inferObject(opts.file, await client.describeGlobal()), source: 'file name' };
 }
 
-/** Offline, types are unknown: every field is taken as text, and only the mapping and the file are checked. */
+/**
+ * Offline, the org's describe is unknown: every named field is taken as text, relationship columns as
+ * lookups, and only the mapping's structure, the file and the value formats are checked.
+ */
 export function offlineObject(name: string, mapping: Mapping, columns: string[]): ObjectInfo {
-  const names = mapping.fields ? Object.keys(mapping.fields) : columns;
-  const field = (n: string): FieldInfo => ({
+  const field = (n: string, extra: Partial<FieldInfo> = {}): FieldInfo => ({
     name: n,
     label: n,
     type: 'string',
@@ -59,8 +61,36 @@ export function offlineObject(name: string, mapping: Mapping, columns: string[])
     relationshipName: null,
     restrictedPicklist: false,
     picklistValues: [],
+    ...extra,
   });
-  const all = [...new Set(['Id', ...names.filter((n) => !n.includes('.')), ...(mapping.match ?? [])])];
+  const fields = new Map<string, FieldInfo>([['id', field('Id', { type: 'id' })]]);
+  const add = (f: FieldInfo): void =>
+    void fields.set(f.name.toLowerCase(), fields.get(f.name.toLowerCase()) ?? f);
+  const reference = (rel: string, fieldName?: string): FieldInfo => {
+    const parent = rel.endsWith('__r') ? rel.replace(/__r$/, '__c') : rel;
+    return field(fieldName ?? (rel.endsWith('__r') ? parent : `${rel}Id`), {
+      type: 'reference',
+      referenceTo: [parent],
+      relationshipName: rel,
+    });
+  };
+  for (const [key, source] of Object.entries(mapping.fields ?? {})) {
+    if (source.externalId) {
+      add(reference(key));
+      add(field(source.externalId, { externalId: true }));
+    } else if (source.lookup) {
+      add(field(key, { type: 'reference', referenceTo: [source.lookup.object] }));
+      add(field(source.lookup.field));
+    } else add(field(key));
+  }
+  for (const c of mapping.fields ? [] : columns) {
+    const [rel, parentField] = c.split('.');
+    if (parentField !== undefined && rel) {
+      add(reference(rel));
+      add(field(parentField));
+    } else add(field(c));
+  }
+  for (const m of mapping.match ?? []) add(field(m));
   return {
     name,
     label: name,
@@ -70,7 +100,7 @@ export function offlineObject(name: string, mapping: Mapping, columns: string[])
     updateable: true,
     deletable: true,
     queryable: true,
-    fields: all.map(field),
+    fields: [...fields.values()],
   };
 }
 
