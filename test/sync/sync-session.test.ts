@@ -1,0 +1,120 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { createTestDeps } from '../helpers/test-deps.js';
+
+let org: Emulator;
+let dir: string;
+beforeAll(async () => {
+  org = await startEmulator({ port: 0 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-session-'));
+});
+afterAll(async () => org.close());
+
+/** Tokens from the local org's web-server flow, as a finished `sfsync login` would store them. */
+async function tokens(): Promise<{ access_token: string; refresh_token: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const redirect = 'http://localhost:1717/OauthRedirect';
+  const auth = await fetch(
+    `${org.loginUrl}/services/oauth2/authorize?response_type=code&client_id=${org.clientId}&redirect_uri=${encodeURIComponent(redirect)}&code_challenge=${challenge}`,
+    { redirect: 'manual' },
+  );
+  const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
+  const res = await fetch(`${org.loginUrl}/services/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      client_id: org.clientId,
+      redirect_uri: redirect,
+      code_verifier: verifier,
+    }),
+  });
+  return (await res.json()) as { access_token: string; refresh_token: string };
+}
+
+describe('a stored org whose session expires mid-run', () => {
+  it('is refreshed with the refresh token, the run completes, and the new token is stored', async () => {
+    const t = await tokens();
+    const deps = createTestDeps({ cwd: dir });
+    deps.tokenStore.saveOrg({
+      alias: 'local',
+      username: org.username,
+      userId: org.userId,
+      orgId: org.orgId,
+      instanceUrl: org.instanceUrl,
+      loginUrl: org.loginUrl,
+      clientId: org.clientId,
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token,
+      isSandbox: false,
+      grant: 'web',
+      createdAt: new Date().toISOString(),
+    });
+    deps.tokenStore.updateSettings({ defaultOrg: 'local' });
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 2000; i++) rows.push(`S${i},s${i}@session.test`);
+    fs.writeFileSync(path.join(dir, 'contacts.csv'), `${rows.join('\n')}\n`);
+    org.setFaults({ expireSessionEvery: 7 });
+    const code = await main(['upsert', 'contacts.csv', '--match', 'Email', '--json'], deps);
+    org.setFaults({ expireSessionEvery: 0 });
+    expect(JSON.parse(deps.io.stdoutText).result.counts).toMatchObject({
+      total: 2000,
+      created: 2000,
+      failed: 0,
+    });
+    expect(code).toBe(0);
+    expect(org.injectedFaults()).toBeGreaterThan(0);
+    expect(org.store.count('Contact')).toBe(2000);
+    expect(deps.tokenStore.getOrg('local')?.accessToken).not.toBe(t.access_token);
+    expect(deps.io.stdoutText + deps.io.stderrText).not.toContain(t.refresh_token);
+  });
+});
+
+describe('--fail-fast and standard input', () => {
+  it('stops at the first failed record; what was read after it is reported as skipped', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'ff.csv'),
+      'LastName,Birthdate\nA,2000-01-01\nB,not-a-date\nC,2000-01-03\nD,2000-01-04\n',
+    );
+    const deps = createTestDeps({
+      cwd: dir,
+      env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    });
+    const code = await main(
+      [
+        'create',
+        'ff.csv',
+        '--object',
+        'Contact',
+        '--fail-fast',
+        '--json',
+        '--batch-size',
+        '1',
+        '--concurrency',
+        '1',
+      ],
+      deps,
+    );
+    const result = JSON.parse(deps.io.stdoutText).result;
+    expect(code).toBe(2);
+    expect(result.counts).toMatchObject({ total: 4, failed: 1, skipped: 2, created: 1 });
+    expect(result.stoppedEarly).toBe(true);
+  });
+
+  it('reads NDJSON from standard input', async () => {
+    const deps = createTestDeps({
+      cwd: dir,
+      stdin: '{"LastName":"Piped","Email":"piped@stdin.test"}\n',
+      env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    });
+    const code = await main(['create', '-', '--object', 'Contact', '--format', 'ndjson', '--json'], deps);
+    expect(code).toBe(0);
+    expect(JSON.parse(deps.io.stdoutText).result.counts.created).toBe(1);
+  });
+});
