@@ -13,10 +13,10 @@ import type {
   SyncOptions,
 } from './commands/options.js';
 import type { Deps } from './deps.js';
-import type { SfsyncError } from './errors.js';
-import { ExitCode, toSfsyncError, usageError } from './errors.js';
+import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
+import { redact } from './auth/redact.js';
 import { failureEnvelope, successEnvelope } from './ui/json-envelope.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -232,8 +232,8 @@ export function buildProgram(
       .option('--client-id <id>', "connected app's consumer key (default: the stored one)")
       .option(
         '--port <n>',
-        'port of the local OAuth callback on 127.0.0.1 (default 1717)',
-        intParser(1, 65535),
+        'port of the local OAuth callback on 127.0.0.1 (default 1717; 0 picks a free one)',
+        intParser(0, 65535),
       )
       .option('--username <user>', 'login hint; required with --jwt-key')
       .option('--device', 'device flow: enter a code on another device')
@@ -466,13 +466,18 @@ function printOutput(deps: Deps, state: RunState, output: CommandOutput): void {
 }
 
 export function printError(deps: Deps, state: RunState, error: SfsyncError): void {
+  // Errors can quote what a server said; no token, code or secret leaves through them.
+  const safe = new SfsyncError(error.code, redact(error.message), {
+    hint: error.hint && redact(error.hint),
+    exitCode: error.exitCode,
+  });
   if (state.json) {
-    deps.io.out(JSON.stringify(failureEnvelope(state.command, error)));
+    deps.io.out(JSON.stringify(failureEnvelope(state.command, safe)));
     return;
   }
   const c = deps.io.colorErr;
-  deps.io.err(`${c.red('Error:')} ${error.message}`);
-  if (error.hint) deps.io.err(`${c.dim('Hint:')} ${error.hint}`);
+  deps.io.err(`${c.red('Error:')} ${safe.message}`);
+  if (safe.hint) deps.io.err(`${c.dim('Hint:')} ${safe.hint}`);
 }
 
 /** Parses argv, runs the command, prints its result or error, and returns the exit code. Never throws. */

@@ -11,7 +11,10 @@ import type {
   SyncOptions,
 } from './commands/options.js';
 import { renderEmulatorReady, runEmulator } from './commands/emulator.js';
+import { renderLogin, runLogin } from './commands/login.js';
+import { renderLogout, runLogout } from './commands/logout.js';
 import { renderOrgs, runOrgs } from './commands/orgs.js';
+import { renderWhoami, runWhoami } from './commands/whoami.js';
 import { renderSync, runSync } from './commands/sync.js';
 import type { Counts } from './operations/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
@@ -42,13 +45,22 @@ export interface Handlers {
 }
 
 export const defaultHandlers: Handlers = {
-  login: async () => notAvailable('login'),
-  logout: async () => notAvailable('logout'),
+  login: async (opts, deps) => {
+    const result = await runLogin(opts, deps);
+    return { result, lines: renderLogin(result) };
+  },
+  logout: async (opts, deps) => {
+    const result = await runLogout(opts, deps);
+    return { result, lines: renderLogout(result) };
+  },
   orgs: async (opts, deps) => {
     const result = await runOrgs(opts, deps);
     return { result, lines: renderOrgs(result) };
   },
-  whoami: async () => notAvailable('whoami'),
+  whoami: async (opts, deps) => {
+    const result = await runWhoami(opts, deps);
+    return { result, lines: renderWhoami(result) };
+  },
   sync: async (opts, deps) => {
     let last = Date.now();
     const progress = (counts: Counts, apiCalls: number): void => {

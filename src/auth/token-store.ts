@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,75 @@ export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'sfsync');
 }
 
+const ENCRYPTED = 'enc:v1:';
+
+/**
+ * Tokens are encrypted at rest with AES-256-GCM under a key kept in its own 0600 file next to the store. This
+ * keeps tokens out of backups, support bundles and screen shares of orgs.json; it does not protect against
+ * someone who can read the user's files (the key is beside them). See SECURITY.md.
+ */
+function loadKey(dir: string): Buffer {
+  const file = path.join(dir, 'key');
+  try {
+    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+  } catch {
+    const key = randomBytes(32);
+    try {
+      fs.writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+      return key;
+    } catch {
+      // Another process created it first: use theirs.
+      return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+    }
+  }
+}
+
+function encrypt(key: Buffer, text: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const data = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return `${ENCRYPTED}${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${data.toString('base64')}`;
+}
+
+function decrypt(key: Buffer, value: string): string {
+  if (!value.startsWith(ENCRYPTED)) return value;
+  const [iv, tag, data] = value.slice(ENCRYPTED.length).split(':');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv ?? '', 'base64'));
+  decipher.setAuthTag(Buffer.from(tag ?? '', 'base64'));
+  return Buffer.concat([decipher.update(Buffer.from(data ?? '', 'base64')), decipher.final()]).toString(
+    'utf8',
+  );
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Serializes read-modify-write of the store between processes (a CI job refreshing while another logs in). */
+function withLock<T>(dir: string, fn: () => T): T {
+  const lock = path.join(dir, 'orgs.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.closeSync(fs.openSync(lock, 'wx', 0o600));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 10_000) fs.rmSync(lock, { force: true });
+      } catch {
+        // It went away between the two calls: try again.
+      }
+      if (attempt > 500) throw new Error(`the token store is locked by another sfsync process (${lock})`);
+      sleepSync(10);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 /**
  * The on-disk store: one JSON file written atomically by conf (write to a temporary file, then rename),
  * mode 0600 in a 0700 folder. conf re-reads the file on every access, so a second process sees changes.
@@ -84,20 +154,37 @@ export function createFileTokenStore(dir: string): TokenStore {
     defaults: emptyShape(),
     projectSuffix: '',
   });
+  let key: Buffer | undefined;
+  const secret = (): Buffer => (key ??= loadKey(dir));
+  const seal = (org: StoredOrg): StoredOrg => ({
+    ...org,
+    accessToken: encrypt(secret(), org.accessToken),
+    refreshToken: org.refreshToken === undefined ? undefined : encrypt(secret(), org.refreshToken),
+  });
+  const open = (org: StoredOrg): StoredOrg => ({
+    ...org,
+    accessToken: decrypt(secret(), org.accessToken),
+    refreshToken: org.refreshToken === undefined ? undefined : decrypt(secret(), org.refreshToken),
+  });
   const read = (): StoreShape => ({ ...emptyShape(), ...conf.store });
   return {
     location: conf.path,
-    listOrgs: () => Object.values(read().orgs),
-    getOrg: (alias) => read().orgs[alias],
-    saveOrg: (org) => conf.set('orgs', { ...read().orgs, [org.alias]: org }),
-    removeOrg: (alias) => {
-      const orgs = { ...read().orgs };
-      if (!(alias in orgs)) return false;
-      delete orgs[alias];
-      conf.set('orgs', orgs);
-      return true;
+    listOrgs: () => Object.values(read().orgs).map(open),
+    getOrg: (alias) => {
+      const org = read().orgs[alias];
+      return org ? open(org) : undefined;
     },
+    saveOrg: (org) => withLock(dir, () => conf.set('orgs', { ...read().orgs, [org.alias]: seal(org) })),
+    removeOrg: (alias) =>
+      withLock(dir, () => {
+        const orgs = { ...read().orgs };
+        if (!(alias in orgs)) return false;
+        delete orgs[alias];
+        conf.set('orgs', orgs);
+        return true;
+      }),
     getSettings: () => read().settings,
-    updateSettings: (patch) => conf.set('settings', removeUndefined({ ...read().settings, ...patch })),
+    updateSettings: (patch) =>
+      withLock(dir, () => conf.set('settings', removeUndefined({ ...read().settings, ...patch }))),
   };
 }

@@ -70,6 +70,7 @@ export class OAuthService {
   private readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
   private readonly codes = new Map<string, AuthCode>();
   private readonly devices = new Map<string, DeviceCode>();
+  private readonly issued = new Set<string>();
 
   constructor(
     readonly identity: OrgIdentity,
@@ -97,6 +98,11 @@ export class OAuthService {
     };
     this.sessions.set(token, session);
     return session;
+  }
+
+  /** Every token, refresh token and code this org has handed out: tests scan outputs for them. */
+  issuedSecrets(): string[] {
+    return [...this.issued];
   }
 
   /** Ends one access token, as a session timeout or an admin's "revoke" does; its refresh token lives on. */
@@ -183,6 +189,7 @@ export class OAuthService {
       target.searchParams.set('error_description', 'response type not supported');
     } else {
       const code = `aPrx${randomToken(60)}==`;
+      this.issued.add(code);
       this.codes.set(code, {
         clientId,
         redirectUri,
@@ -316,6 +323,7 @@ export class OAuthService {
     if (form.client_id !== this.app.clientId)
       return oauthError(res, 400, 'invalid_client_id', 'client identifier invalid');
     const deviceCode = randomToken(48);
+    this.issued.add(deviceCode);
     const userCode = randomBytes(4).toString('hex').toUpperCase();
     this.devices.set(deviceCode, {
       clientId: form.client_id,

@@ -52,6 +52,8 @@ export interface EmulatorOptions {
   /** PEM certificate or public key for the JWT bearer flow. */
   jwtCertificate?: string;
   faults?: Partial<Faults>;
+  /** Report the org as a sandbox (Organization.IsSandbox). */
+  sandbox?: boolean;
 }
 
 export interface Emulator {
@@ -122,6 +124,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     Name: `${identity.firstName} ${identity.lastName}`,
     Alias: 'ladmin',
     IsActive: true,
+  });
+  store.seed('Organization', {
+    Id: identity.orgId,
+    Name: 'sfsync Local Org',
+    OrganizationType: 'Developer Edition',
+    InstanceName: 'LOCAL',
+    IsSandbox: options.sandbox === true,
   });
   if (options.dataFile && fs.existsSync(options.dataFile)) {
     store.load(JSON.parse(fs.readFileSync(options.dataFile, 'utf8')) as SerializedOrg);

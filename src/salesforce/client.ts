@@ -24,6 +24,8 @@ export interface SalesforceClient {
   apiCalls(): number;
   /** The org's own API counter from the last Sforce-Limit-Info header, when one was seen. */
   orgApiUsage(): { used: number; limit: number } | null;
+  /** The user and org behind the session, and whether the org is a sandbox. */
+  identity(): Promise<{ username: string; userId: string; orgId: string; isSandbox: boolean }>;
   describeGlobal(): Promise<ObjectSummary[]>;
   describe(object: string): Promise<ObjectInfo>;
   /** Every row of a query, page by page (2,000 rows a call). */
@@ -45,13 +47,13 @@ interface HttpError extends Error {
 }
 
 /** Turns what jsforce throws into an sfsync error with a next step. */
-export function translateError(err: unknown, instanceUrl: string): SfsyncError {
+export function translateError(err: unknown, instanceUrl: string, relogin = 'sfsync login'): SfsyncError {
   if (err instanceof SfsyncError) return err;
   const e = err as HttpError;
   const code = e.errorCode ?? e.name;
-  if (code === 'INVALID_SESSION_ID' || code === 'invalid_grant') {
+  if (code === 'INVALID_SESSION_ID' || code === 'invalid_grant' || /Bad_OAuth_Token/.test(e.message)) {
     return new SfsyncError('AUTH_INVALID', `${instanceUrl} refused the session: ${e.message}`, {
-      hint: 'Run "sfsync login" again (or set a fresh SFSYNC_ACCESS_TOKEN), then re-run this command.',
+      hint: `Run "${relogin}" again (or set a fresh SFSYNC_ACCESS_TOKEN), then re-run this command.`,
       cause: err,
     });
   }
@@ -78,6 +80,8 @@ export interface JsforceClientOptions {
   connection: jsforce.Connection;
   apiVersion: string;
   retry?: RetryPolicy;
+  /** The exact login command that renews this org's session, for error hints. */
+  relogin?: string;
 }
 
 export function createJsforceClient(options: JsforceClientOptions): SalesforceClient {
@@ -97,7 +101,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       })) as T;
     }).catch((err: unknown) => {
-      throw translateError(err, instanceUrl);
+      throw translateError(err, instanceUrl, options.relogin);
     });
   }
 
@@ -106,6 +110,34 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     apiVersion: options.apiVersion,
     apiCalls: () => calls,
     orgApiUsage: () => conn.limitInfo?.apiUsage ?? null,
+    async identity() {
+      // A REST call first: an expired session answers 401 there, which lets jsforce refresh it.
+      let isSandbox = /\.sandbox\.my\.salesforce\.com$/.test(new URL(instanceUrl).hostname);
+      try {
+        const org = await request<{ records: Array<{ IsSandbox: boolean }> }>(
+          'GET',
+          `/query?q=${encodeURIComponent('SELECT IsSandbox FROM Organization')}`,
+        );
+        if (org.records[0]) isSandbox = org.records[0].IsSandbox === true;
+      } catch (err) {
+        // Users without access to Organization: the host name decides. A dead session is fatal.
+        if (
+          err instanceof SfsyncError &&
+          ['AUTH_INVALID', 'NETWORK', 'REQUEST_LIMIT_EXCEEDED'].includes(err.code)
+        )
+          throw err;
+      }
+      const info = await request<{ preferred_username: string; user_id: string; organization_id: string }>(
+        'GET',
+        '/services/oauth2/userinfo',
+      );
+      return {
+        username: info.preferred_username,
+        userId: info.user_id,
+        orgId: info.organization_id,
+        isSandbox,
+      };
+    },
     async describeGlobal() {
       const res = await request<{ sobjects: ObjectSummary[] }>('GET', '/sobjects');
       return res.sobjects;

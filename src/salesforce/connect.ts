@@ -89,8 +89,32 @@ export function createConnector(
         },
       );
     }
-    return createJsforceClient({ connection: storedConnection(org, apiVersion, store), apiVersion, retry });
+    return createJsforceClient({
+      connection: storedConnection(org, apiVersion, store),
+      apiVersion,
+      retry,
+      relogin: reloginCommand(org),
+    });
   };
+}
+
+/** The command that logs this org in again the same way. */
+export function reloginCommand(org: StoredOrg): string {
+  const host =
+    org.loginUrl === 'https://login.salesforce.com'
+      ? ''
+      : org.loginUrl === 'https://test.salesforce.com'
+        ? ' --sandbox'
+        : ` --instance-url ${org.loginUrl}`;
+  const flow =
+    org.grant === 'jwt'
+      ? ` --jwt-key <key file> --username ${org.username}`
+      : org.grant === 'client_credentials'
+        ? ' --client-credentials'
+        : org.grant === 'device'
+          ? ' --device'
+          : '';
+  return `sfsync login${host}${flow} --alias ${org.alias}`;
 }
 
 function storedConnection(org: StoredOrg, apiVersion: string, store: () => TokenStore): jsforce.Connection {

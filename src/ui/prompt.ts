@@ -11,6 +11,8 @@ export interface Choice<T extends string> {
 export interface Prompter {
   input(message: string, options?: { default?: string }): Promise<string>;
   confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
+  /** Input that is not echoed, for secrets. */
+  password(message: string): Promise<string>;
   select<T extends string>(message: string, choices: Choice<T>[], options?: { default?: T }): Promise<T>;
 }
 
@@ -36,6 +38,11 @@ export function createInquirerPrompter(io: IO): Prompter {
       guard();
       const { confirm } = await import('@inquirer/prompts');
       return confirm({ message, default: options.default }, context);
+    },
+    async password(message) {
+      guard();
+      const { password } = await import('@inquirer/prompts');
+      return password({ message, mask: '*' }, context);
     },
     async select(message, choices, options = {}) {
       guard();

@@ -21,6 +21,9 @@ const refusingPrompter: Prompter = {
   confirm: async () => {
     throw noTTYError();
   },
+  password: async () => {
+    throw noTTYError();
+  },
   select: async () => {
     throw noTTYError();
   },

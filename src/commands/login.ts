@@ -1,0 +1,175 @@
+import type { StoredOrg } from '../auth/token-store.js';
+import { clientCredentialsLogin, deviceLogin, jwtLogin } from '../auth/headless-login.js';
+import { webLogin } from '../auth/web-login.js';
+import type { Deps } from '../deps.js';
+import { SfsyncError, usageError } from '../errors.js';
+import { checkEndpoint } from '../salesforce/connect.js';
+import { identify, type Tokens } from '../salesforce/oauth.js';
+import type { LoginOptions } from './options.js';
+
+export const PRODUCTION_LOGIN = 'https://login.salesforce.com';
+export const SANDBOX_LOGIN = 'https://test.salesforce.com';
+/** The built-in local org's connected app, used when logging in to a loopback URL without --client-id. */
+export const LOCAL_ORG_CLIENT_ID = '3MVG9sfsyncLocalOrgConnectedApp';
+
+export interface LoginResult {
+  alias: string;
+  username: string;
+  orgId: string;
+  instanceUrl: string;
+  loginUrl: string;
+  isSandbox: boolean;
+  grant: StoredOrg['grant'];
+  isDefault: boolean;
+  hasRefreshToken: boolean;
+}
+
+export interface LoginTimeouts {
+  webMs: number;
+  deviceMs: number;
+  /** Overrides the device flow's polling interval (tests). */
+  devicePollMs?: number;
+}
+
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
+
+export function loginHost(opts: LoginOptions, env: NodeJS.ProcessEnv): string {
+  const explicit = opts.instanceUrl ?? opts.loginUrl ?? env.SFSYNC_LOGIN_URL;
+  if (explicit)
+    return checkEndpoint(
+      explicit,
+      opts.instanceUrl ? '--instance-url' : opts.loginUrl ? '--login-url' : 'SFSYNC_LOGIN_URL',
+    );
+  return opts.sandbox ? SANDBOX_LOGIN : PRODUCTION_LOGIN;
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) text += String(chunk);
+  return text.trim();
+}
+
+async function clientSecret(deps: Pick<Deps, 'io' | 'env' | 'prompt'>): Promise<string> {
+  if (deps.env.SFSYNC_CLIENT_SECRET) return deps.env.SFSYNC_CLIENT_SECRET;
+  if (deps.io.canPrompt) return deps.prompt.password("Connected app's consumer secret");
+  if (!deps.io.stdinIsTTY) {
+    const secret = await readStdin(deps.io.stdin);
+    if (secret) return secret;
+  }
+  throw new SfsyncError('SECRET_MISSING', "--client-credentials needs the connected app's consumer secret.", {
+    hint: 'Set SFSYNC_CLIENT_SECRET, or pipe it on standard input (never as a flag: it would stay in the shell history).',
+  });
+}
+
+/** Logs in with the flow the flags choose, identifies the user, and stores the org under its alias. */
+export async function runLogin(
+  opts: LoginOptions,
+  deps: Pick<Deps, 'io' | 'env' | 'store' | 'openUrl' | 'prompt' | 'now'>,
+  timeouts: LoginTimeouts = { webMs: 5 * 60_000, deviceMs: 10 * 60_000 },
+): Promise<LoginResult> {
+  const loginUrl = loginHost(opts, deps.env);
+  const store = deps.store();
+  const clientId =
+    opts.clientId ??
+    deps.env.SFSYNC_CLIENT_ID ??
+    store.getSettings().defaultClientId ??
+    (LOOPBACK.test(loginUrl) ? LOCAL_ORG_CLIENT_ID : undefined);
+  if (!clientId) {
+    throw usageError(
+      'sfsync needs the consumer key of a connected app in your org.',
+      'Pass --client-id (once; it is remembered) or set SFSYNC_CLIENT_ID. "Connected app" in the README says how to create one.',
+    );
+  }
+  let tokens: Tokens;
+  let grant: StoredOrg['grant'];
+  if (opts.jwtKey) {
+    grant = 'jwt';
+    tokens = await jwtLogin({
+      loginUrl,
+      clientId,
+      keyFile: opts.jwtKey,
+      username: opts.username as string,
+      sandbox: opts.sandbox,
+      now: deps.now(),
+    });
+  } else if (opts.clientCredentials) {
+    grant = 'client_credentials';
+    tokens = await clientCredentialsLogin({ loginUrl, clientId, clientSecret: await clientSecret(deps) });
+  } else if (opts.device) {
+    grant = 'device';
+    tokens = await deviceLogin({
+      loginUrl,
+      clientId,
+      timeoutMs: timeouts.deviceMs,
+      sleep:
+        timeouts.devicePollMs === undefined
+          ? undefined
+          : () => new Promise((r) => setTimeout(r, timeouts.devicePollMs)),
+      onCode: async ({ userCode, verificationUri }) => {
+        deps.io.err(`To log in, open ${verificationUri} on any device and enter the code ${userCode}`);
+        if (opts.browser) await deps.openUrl(verificationUri).catch(() => undefined);
+      },
+    });
+  } else {
+    grant = 'web';
+    tokens = await webLogin({
+      loginUrl,
+      clientId,
+      clientSecret: deps.env.SFSYNC_CLIENT_SECRET,
+      port: opts.port ?? 1717,
+      username: opts.username,
+      timeoutMs: timeouts.webMs,
+      onAuthorizeUrl: async (url) => {
+        deps.io.err(`Log in to Salesforce in your browser. If it does not open, open this URL:\n${url}`);
+        if (!opts.browser) return;
+        try {
+          await deps.openUrl(url);
+        } catch {
+          deps.io.err('Could not open a browser: open the URL above yourself, on this machine.');
+        }
+      },
+    });
+  }
+  checkEndpoint(tokens.instanceUrl, 'The instance URL Salesforce returned');
+  const identity = await identify(tokens, '62.0');
+  const alias = opts.alias ?? identity.username;
+  const org: StoredOrg = {
+    alias,
+    username: identity.username,
+    userId: identity.userId,
+    orgId: identity.orgId,
+    instanceUrl: tokens.instanceUrl,
+    loginUrl,
+    clientId,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    isSandbox: identity.isSandbox || loginUrl === SANDBOX_LOGIN,
+    grant,
+    createdAt: deps.now().toISOString(),
+  };
+  store.saveOrg(org);
+  const settings = store.getSettings();
+  const isDefault = opts.setDefault || !settings.defaultOrg || settings.defaultOrg === alias;
+  store.updateSettings({
+    defaultOrg: isDefault ? alias : settings.defaultOrg,
+    defaultClientId: settings.defaultClientId ?? (opts.clientId ? clientId : undefined),
+  });
+  return {
+    alias,
+    username: org.username,
+    orgId: org.orgId,
+    instanceUrl: org.instanceUrl,
+    loginUrl,
+    isSandbox: org.isSandbox,
+    grant,
+    isDefault,
+    hasRefreshToken: org.refreshToken !== undefined,
+  };
+}
+
+export function renderLogin(r: LoginResult): string[] {
+  return [
+    `Logged in as ${r.username} (${r.isSandbox ? 'sandbox' : 'production'} org ${r.orgId}, ${r.instanceUrl}).`,
+    `Stored as "${r.alias}"${r.isDefault ? ', the default org' : `; use --org ${r.alias}`}.${r.hasRefreshToken ? '' : ' No refresh token: log in again when the session expires.'}`,
+  ];
+}
