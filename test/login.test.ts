@@ -160,6 +160,31 @@ describe('sfsync login', () => {
     expect(deps.io.stderrText).toContain('did not authorize');
   });
 
+  it('takes the pasted address when the browser is on another machine', async () => {
+    const deps = createTestDeps({ cwd: dir, tty: true });
+    deps.prompt = {
+      ...deps.prompt,
+      input: async () => {
+        const url = /(http\S+authorize\S+)/.exec(deps.io.stderrText)?.[1] as string;
+        const res = await fetch(url, { redirect: 'manual' });
+        return res.headers.get('location') as string;
+      },
+    };
+    expect(
+      await run(deps, [
+        'login',
+        '--instance-url',
+        org.loginUrl,
+        '--port',
+        '0',
+        '--alias',
+        'remote',
+        '--no-browser',
+      ]),
+    ).toBe(0);
+    expect(deps.tokenStore.getOrg('remote')?.username).toBe('admin@sfsync.local');
+  });
+
   it('refuses plain http login hosts other than this machine', async () => {
     const deps = createTestDeps();
     expect(

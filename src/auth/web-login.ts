@@ -14,6 +14,11 @@ export interface WebLoginOptions {
   timeoutMs: number;
   /** Called with the authorize URL once the callback server listens: open a browser, print it. */
   onAuthorizeUrl: (url: string) => Promise<void> | void;
+  /**
+   * Where no browser can reach the callback (a remote shell), the user pastes the address the browser ended
+   * on; the signal aborts the question when the callback arrives first.
+   */
+  askForRedirect?: (signal: AbortSignal) => Promise<string>;
 }
 
 const PAGE = (title: string, body: string): string =>
@@ -145,6 +150,41 @@ export async function webLogin(o: WebLoginOptions): Promise<Tokens> {
       ),
     o.timeoutMs,
   );
+  const abort = new AbortController();
+  const fromPaste = (text: string): void => {
+    if (finished || text.trim() === '') return;
+    let pasted: URL;
+    try {
+      pasted = new URL(text.trim());
+    } catch {
+      settle?.reject(
+        new SfsyncError('AUTH_FAILED', 'That is not the address the browser ended on.', {
+          hint: 'Run "sfsync login" again and paste the whole address from the browser.',
+        }),
+      );
+      return;
+    }
+    const code = pasted.searchParams.get('code');
+    if (pasted.searchParams.get('state') !== state || !code) {
+      settle?.reject(
+        new SfsyncError(
+          'AUTH_FAILED',
+          'The pasted address is not from this login (its state does not match).',
+          { hint: 'Run "sfsync login" again.' },
+        ),
+      );
+      return;
+    }
+    finished = true;
+    exchangeCode(
+      { loginUrl: o.loginUrl, clientId: o.clientId, clientSecret: o.clientSecret, redirectUri },
+      code,
+      verifier,
+    ).then(
+      (t) => settle?.resolve(t),
+      (err: unknown) => settle?.reject(err),
+    );
+  };
   try {
     await o.onAuthorizeUrl(
       authorizeUrl({
@@ -156,8 +196,10 @@ export async function webLogin(o: WebLoginOptions): Promise<Tokens> {
         username: o.username,
       }),
     );
+    o.askForRedirect?.(abort.signal).then(fromPaste, () => undefined);
     return await done;
   } finally {
+    abort.abort();
     clearTimeout(timer);
     server.closeAllConnections();
     server.close();

@@ -82,6 +82,7 @@ export async function runLogin(
   }
   let tokens: Tokens;
   let grant: StoredOrg['grant'];
+  let browserFailed = false;
   if (opts.jwtKey) {
     grant = 'jwt';
     tokens = await jwtLogin({
@@ -125,9 +126,19 @@ export async function runLogin(
         try {
           await deps.openUrl(url);
         } catch {
-          deps.io.err('Could not open a browser: open the URL above yourself, on this machine.');
+          browserFailed = true;
+          deps.io.err('Could not open a browser: open the URL above yourself.');
         }
       },
+      askForRedirect:
+        deps.io.canPrompt && !opts.json
+          ? (signal) =>
+              !opts.browser || browserFailed
+                ? deps.prompt.input('On another machine? Paste the address the browser ended on (or wait):', {
+                    signal,
+                  })
+                : Promise.reject(new Error('browser opened'))
+          : undefined,
     });
   }
   checkEndpoint(tokens.instanceUrl, 'The instance URL Salesforce returned');

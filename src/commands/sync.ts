@@ -82,7 +82,11 @@ export async function runSync(
   const offline = opts.dryRun && opts.offline;
   const client = offline
     ? null
-    : await deps.connect({ org: opts.org, apiVersion: opts.apiVersion ?? mapping.apiVersion });
+    : await deps.connect({
+        org: opts.org,
+        apiVersion: opts.apiVersion ?? mapping.apiVersion,
+        trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
+      });
   const objectChoice = await resolveObject(opts, mapping, client);
   const columns = first?.values ? Object.keys(first.values) : [];
   const object = client

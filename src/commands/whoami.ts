@@ -11,8 +11,11 @@ export interface WhoamiResult {
 }
 
 /** Asks Salesforce who the current session is: it proves the stored (or environment) token still works. */
-export async function runWhoami(opts: OrgOptions, deps: Pick<Deps, 'connect'>): Promise<WhoamiResult> {
-  const client = await deps.connect({ org: opts.org });
+export async function runWhoami(opts: OrgOptions, deps: Pick<Deps, 'connect' | 'io'>): Promise<WhoamiResult> {
+  const client = await deps.connect({
+    org: opts.org,
+    trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
+  });
   const id = await client.identity();
   return { ...id, instanceUrl: client.instanceUrl, apiVersion: client.apiVersion };
 }

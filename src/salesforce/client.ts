@@ -1,4 +1,5 @@
 import type jsforce from 'jsforce';
+import { redact } from '../auth/redact.js';
 import { SfsyncError } from '../errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import type { FieldInfo, ObjectInfo, ObjectSummary } from './types.js';
@@ -82,6 +83,8 @@ export interface JsforceClientOptions {
   retry?: RetryPolicy;
   /** The exact login command that renews this org's session, for error hints. */
   relogin?: string;
+  /** --verbose: one line per HTTP call and its answer, with secrets redacted. */
+  trace?: (line: string) => void;
 }
 
 export function createJsforceClient(options: JsforceClientOptions): SalesforceClient {
@@ -94,15 +97,32 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
   async function request<T>(method: string, url: string, body?: unknown, idempotent = true): Promise<T> {
     return withRetry(retry, idempotent, async () => {
       calls++;
-      return (await conn.request({
-        method: method as 'GET',
-        url,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      })) as T;
+      if (!options.trace) return sendRequest<T>(method, url, body);
+      const started = Date.now();
+      options.trace(
+        redact(`→ ${method} ${url}${body === undefined ? '' : ` (${JSON.stringify(body).length} bytes)`}`),
+      );
+      try {
+        const result = await sendRequest<T>(method, url, body);
+        options.trace(`← ok in ${Date.now() - started} ms`);
+        return result;
+      } catch (err) {
+        const e = err as HttpError;
+        options.trace(redact(`← ${e.errorCode ?? e.name}: ${e.message} (${Date.now() - started} ms)`));
+        throw err;
+      }
     }).catch((err: unknown) => {
       throw translateError(err, instanceUrl, options.relogin);
     });
+  }
+
+  async function sendRequest<T>(method: string, url: string, body?: unknown): Promise<T> {
+    return (await conn.request({
+      method: method as 'GET',
+      url,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    })) as T;
   }
 
   return {

@@ -10,6 +10,8 @@ export interface ConnectOptions {
   org?: string;
   /** --api-version, or the mapping's. */
   apiVersion?: string;
+  /** --verbose: where the redacted HTTP trace goes. */
+  trace?: (line: string) => void;
 }
 
 export type Connect = (options: ConnectOptions) => Promise<SalesforceClient>;
@@ -71,7 +73,7 @@ export function createConnector(
         accessToken: envLayer.accessToken,
         version: apiVersion,
       });
-      return createJsforceClient({ connection, apiVersion, retry });
+      return createJsforceClient({ connection, apiVersion, retry, trace: options.trace });
     }
     const alias = settings.values.org;
     if (!alias) {
@@ -94,6 +96,7 @@ export function createConnector(
       apiVersion,
       retry,
       relogin: reloginCommand(org),
+      trace: options.trace,
     });
   };
 }

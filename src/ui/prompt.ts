@@ -9,7 +9,7 @@ export interface Choice<T extends string> {
 
 /** Questions to a person. Every method refuses (instead of hanging) when nobody can answer. */
 export interface Prompter {
-  input(message: string, options?: { default?: string }): Promise<string>;
+  input(message: string, options?: { default?: string; signal?: AbortSignal }): Promise<string>;
   confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
   /** Input that is not echoed, for secrets. */
   password(message: string): Promise<string>;
@@ -32,7 +32,7 @@ export function createInquirerPrompter(io: IO): Prompter {
     async input(message, options = {}) {
       guard();
       const { input } = await import('@inquirer/prompts');
-      return input({ message, default: options.default }, context);
+      return input({ message, default: options.default }, { ...context, signal: options.signal });
     },
     async confirm(message, options = {}) {
       guard();

@@ -118,3 +118,18 @@ describe('--fail-fast and standard input', () => {
     expect(JSON.parse(deps.io.stdoutText).result.counts.created).toBe(1);
   });
 });
+
+describe('--verbose', () => {
+  it('traces each HTTP call on stderr without the token', async () => {
+    fs.writeFileSync(path.join(dir, 'verbose.csv'), 'LastName\nTraced\n');
+    const deps = createTestDeps({
+      cwd: dir,
+      env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    });
+    expect(await main(['create', 'verbose.csv', '--object', 'Contact', '--verbose'], deps)).toBe(0);
+    expect(deps.io.stderrText).toContain('→ GET /sobjects/Contact/describe');
+    expect(deps.io.stderrText).toContain('→ POST /composite/sobjects');
+    expect(deps.io.stderrText).toMatch(/← ok in \d+ ms/);
+    expect(deps.io.stderrText + deps.io.stdoutText).not.toContain(org.accessToken);
+  });
+});
