@@ -189,7 +189,11 @@ function addSyncCommand(
     .addOption(
       new Option('--api <api>', 'REST, Bulk API 2.0, or auto by size').choices(['rest', 'bulk', 'auto']),
     )
-    .option('--batch-size <n>', 'records per REST call, at most 200 (default 200)', intParser(1, 200))
+    .option(
+      '--batch-size <n>',
+      'records per call: REST at most 200 (default 200); Bulk records per job (default 10000)',
+      intParser(1, 150_000_000),
+    )
     .option('--concurrency <n>', 'batches in flight at once (default 4)', intParser(1, 32))
     .option('--results <dir>', 'folder for result files (default ./sfsync-results/<timestamp>)')
     .option('--resume', 'continue an interrupted run from its results folder')

@@ -163,7 +163,7 @@ describe('flag parsing', () => {
 describe('usage errors', () => {
   it.each([
     ['upsert', 'upsert', "Missing required argument 'file'"],
-    ['upsert c.csv --batch-size 500', 'upsert', 'Expected a whole number from 1 to 200'],
+    ['upsert c.csv --batch-size 0', 'upsert', 'Expected a whole number from 1 to 150000000'],
     ['upsert c.csv --batch-size 2x', 'upsert', 'Expected a whole number'],
     ['upsert c.csv --match-operator XOR', 'upsert', 'Allowed choices are OR, AND'],
     ['upsert c.csv --api soap', 'upsert', 'Allowed choices are rest, bulk, auto'],

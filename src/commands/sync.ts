@@ -1,10 +1,14 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
+import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { SyncEngine } from '../operations/engine.js';
+import { restWriter } from '../operations/writer.js';
+import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectSource } from '../operations/infer-object.js';
 import {
   compileMapping,
@@ -23,7 +27,9 @@ export interface SyncResult {
   objectSource: ObjectSource;
   dryRun: boolean;
   offline: boolean;
-  api: 'rest';
+  api: 'rest' | 'bulk';
+  /** Every Bulk API 2.0 job the run opened, with its final state. */
+  bulkJobs: BulkJobReport[];
   matchStrategy: string;
   matchFields: string[];
   matchOperator: 'OR' | 'AND';
@@ -44,21 +50,27 @@ function timestamp(d: Date): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
+/** Files above this size go through Bulk API 2.0 when --api is auto (the default). */
+export const AUTO_BULK_BYTES = 10_000_000;
+
+function chooseApi(opts: SyncOptions, file: string): 'rest' | 'bulk' {
+  if (opts.dryRun) return 'rest';
+  const api = opts.api ?? 'auto';
+  if (api !== 'auto') return api;
+  if (file === '-') return 'rest';
+  try {
+    return fs.statSync(file).size > AUTO_BULK_BYTES ? 'bulk' : 'rest';
+  } catch {
+    return 'rest';
+  }
+}
+
 export async function runSync(
   opts: SyncOptions,
-  deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io'>,
+  deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env'>,
   onProgress?: (counts: Counts, apiCalls: number) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
-  if (opts.api === 'bulk') {
-    throw new SfsyncError(
-      'NOT_AVAILABLE',
-      'Bulk API 2.0 (--api bulk) is not available yet in this version of sfsync.',
-      {
-        hint: 'Use --api rest (or leave --api out): REST handles files of any size, 200 records a call.',
-      },
-    );
-  }
   if (opts.resume) {
     throw new SfsyncError('NOT_AVAILABLE', '--resume is not available yet in this version of sfsync.', {
       hint: 'Re-run the same command: an upsert matched on a key is safe to repeat.',
@@ -103,6 +115,23 @@ export async function runSync(
       mapping.file ?? `The columns of ${opts.file === '-' ? 'standard input' : opts.file}`,
     );
 
+  const api = chooseApi(opts, file);
+  if (api === 'rest' && (opts.batchSize ?? 0) > 200) {
+    throw new SfsyncError(
+      'USAGE',
+      `--batch-size ${opts.batchSize} is over 200, the most one REST call can carry.`,
+      {
+        hint: 'Use --batch-size 200 or less, or --api bulk for larger batches.',
+      },
+    );
+  }
+  const bulk =
+    api === 'bulk' && client
+      ? new BulkWriter(client, Number(deps.env.SFSYNC_BULK_UPLOAD_BYTES ?? 100_000_000), (job) => {
+          if (!opts.json)
+            deps.io.err(`Bulk job ${job.id}: ${job.operation} ${job.object}, ${job.records} records`);
+        })
+      : null;
   const dir = path.resolve(
     deps.cwd,
     opts.results ?? path.join('sfsync-results', `${timestamp(deps.now())}-${opts.operation}-${object.name}`),
@@ -114,7 +143,8 @@ export async function runSync(
     mappingZone: mapping.timezone,
     match: matching.plan.spec,
     strategy: matching.plan.strategy,
-    batchSize: opts.batchSize ?? 200,
+    writer: bulk ?? restWriter(client as SalesforceClient),
+    batchSize: opts.batchSize ?? (bulk ? 10_000 : 200),
     concurrency: opts.concurrency ?? 4,
     dryRun: opts.dryRun,
     failFast: opts.failFast,
@@ -132,7 +162,8 @@ export async function runSync(
     objectSource: objectChoice.source,
     dryRun: opts.dryRun,
     offline,
-    api: 'rest',
+    api: bulk ? 'bulk' : 'rest',
+    bulkJobs: bulk?.jobs ?? [],
     matchStrategy: matching.plan.strategy,
     matchFields: matching.plan.spec?.fields.map((f) => f.name) ?? [],
     matchOperator: matching.plan.spec?.operator ?? 'OR',

@@ -6,6 +6,7 @@ import { apiError, HttpError, notFound, readBody, sendJson } from './http.js';
 import { to18 } from './ids.js';
 import { DEFAULT_SCHEMA, OrgSchema, type SchemaSpec } from './metadata.js';
 import { OAuthService, type OrgIdentity } from './oauth.js';
+import { BulkApi } from './bulk.js';
 import { RestApi } from './rest.js';
 import { OrgStore, type SerializedOrg } from './store.js';
 
@@ -54,6 +55,10 @@ export interface EmulatorOptions {
   faults?: Partial<Faults>;
   /** Report the org as a sandbox (Organization.IsSandbox). */
   sandbox?: boolean;
+  /** Bulk API 2.0 upload limit in bytes (default 100 MB, Salesforce's 150 MB after base64). */
+  bulkUploadLimitBytes?: number;
+  /** DailyBulkApiBatches (default 15,000); a job past it fails with ExceededQuota. */
+  dailyBulkBatches?: number;
 }
 
 export interface Emulator {
@@ -160,7 +165,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     AnalyticsExternalDataSizeMB: { Max: 40960, Remaining: 40960 },
     DailyApiRequests: { Max: dailyMax, Remaining: Math.max(0, dailyMax - used) },
     DailyAsyncApexExecutions: { Max: 250000, Remaining: 250000 },
-    DailyBulkApiBatches: { Max: 15000, Remaining: 15000 },
+    DailyBulkApiBatches: {
+      Max: bulk.limits.dailyBatches,
+      Remaining: Math.max(0, bulk.limits.dailyBatches - bulk.batchesUsed),
+    },
     DailyBulkV2QueryFileStorageMB: { Max: 976562, Remaining: 976562 },
     DailyBulkV2QueryJobs: { Max: 10000, Remaining: 10000 },
     DailyDurableStreamingApiEvents: { Max: 10000, Remaining: 10000 },
@@ -222,6 +230,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const rest = new RestApi(store, () => ({}), resources, limits);
+  const bulk = new BulkApi(store, identity.userId, {
+    uploadLimitBytes: options.bulkUploadLimitBytes ?? 100_000_000,
+    dailyBatches: options.dailyBulkBatches ?? 15_000,
+  });
   let dirty = false;
   let flushTimer: NodeJS.Timeout | null = null;
   const flush = (): void => {
@@ -229,6 +241,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     dirty = false;
     atomicWrite(options.dataFile, JSON.stringify(store.serialize()));
   };
+  bulk.onWrite = () => rest.onWrite();
   rest.onWrite = () => {
     if (!options.dataFile) return;
     dirty = true;
@@ -313,6 +326,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
     }
     const rest3 = (m[3] ?? '').split('/').filter(Boolean);
+    if (rest3[0] === 'jobs') return bulk.handle(req, res, url, version, rest3.slice(1));
     await rest.handle(req, res, url, version, rest3);
   }
 

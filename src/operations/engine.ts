@@ -7,6 +7,7 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { findMatches, recordKeys, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
+import type { RecordWriter } from './writer.js';
 
 /** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
 export type MatchStrategy = 'none' | 'id' | 'native-upsert' | 'query';
@@ -17,6 +18,8 @@ export interface EngineOptions {
   mappingZone?: string;
   match: MatchSpec | null;
   strategy: MatchStrategy;
+  /** REST collections or Bulk API 2.0 jobs. */
+  writer: RecordWriter;
   batchSize: number;
   concurrency: number;
   dryRun: boolean;
@@ -248,7 +251,7 @@ export class SyncEngine {
       await this.write(
         mixed,
         (chunk) =>
-          client.upsert(
+          this.opts.writer.upsert(
             object,
             'Id',
             chunk.map(({ r, id }) => (id ? { ...withoutId(r.payload), Id: id } : withoutId(r.payload))),
@@ -259,7 +262,7 @@ export class SyncEngine {
       await this.write(
         creates,
         (chunk) =>
-          client.create(
+          this.opts.writer.create(
             object,
             chunk.map((r) => withoutId(r.payload)),
           ),
@@ -268,19 +271,27 @@ export class SyncEngine {
       await this.write(
         updates,
         (chunk) =>
-          client.update(
+          this.opts.writer.update(
             object,
             chunk.map(({ r, id }) => ({ ...withoutId(r.payload), Id: id })),
           ),
         'updated',
       );
     }
-    await this.write(deletes, (chunk) => client.delete(chunk.map(({ id }) => id)), 'deleted');
+    await this.write(
+      deletes,
+      (chunk) =>
+        this.opts.writer.delete(
+          object,
+          chunk.map(({ id }) => id),
+        ),
+      'deleted',
+    );
     const field = this.opts.match?.fields[0]?.name as string;
     await this.write(
       upserts,
       (chunk) =>
-        client.upsert(
+        this.opts.writer.upsert(
           object,
           field,
           chunk.map((r) => r.payload),

@@ -39,6 +39,23 @@ export interface SalesforceClient {
     records: Array<Record<string, unknown>>,
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
+  /** One Bulk API 2.0 ingest job, step by step: open, upload, close, poll, then its three result sets. */
+  bulkIngest(spec: BulkJobSpec, csv: string, onOpen?: (jobId: string) => void): Promise<BulkJobOutcome>;
+}
+
+export interface BulkJobSpec {
+  object: string;
+  operation: 'insert' | 'update' | 'upsert' | 'delete';
+  externalIdFieldName?: string;
+}
+
+export interface BulkJobOutcome {
+  jobId: string;
+  state: string;
+  errorMessage?: string;
+  successful: Array<Record<string, string>>;
+  failed: Array<Record<string, string>>;
+  unprocessed: Array<Record<string, string>>;
 }
 
 interface HttpError extends Error {
@@ -216,6 +233,47 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       };
       const url = `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(externalIdField)}`;
       return request<SaveResult[]>('PATCH', url, body, false);
+    },
+    async bulkIngest(spec, csv, onOpen) {
+      const job = await request<{ id: string }>(
+        'POST',
+        '/jobs/ingest',
+        { ...spec, contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
+        false,
+      );
+      onOpen?.(job.id);
+      const base = `/jobs/ingest/${job.id}`;
+      await withRetry(retry, false, async () => {
+        calls++;
+        options.trace?.(`→ PUT ${base}/batches (${Buffer.byteLength(csv)} bytes of CSV)`);
+        return conn.request({
+          method: 'PUT',
+          url: `${base}/batches`,
+          body: csv,
+          headers: { 'Content-Type': 'text/csv' },
+        });
+      }).catch((err: unknown) => {
+        throw translateError(err, instanceUrl, options.relogin);
+      });
+      await request('PATCH', base, { state: 'UploadComplete' });
+      let info: { state: string; errorMessage?: string };
+      for (let attempt = 0; ; attempt++) {
+        info = await request<{ state: string; errorMessage?: string }>('GET', base);
+        if (['JobComplete', 'Failed', 'Aborted'].includes(info.state)) break;
+        await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
+      }
+      const rows = async (kind: string): Promise<Array<Record<string, string>>> => {
+        const r = await request<unknown>('GET', `${base}/${kind}`);
+        return Array.isArray(r) ? (r as Array<Record<string, string>>) : [];
+      };
+      return {
+        jobId: job.id,
+        state: info.state,
+        errorMessage: info.errorMessage,
+        successful: await rows('successfulResults'),
+        failed: await rows('failedResults'),
+        unprocessed: await rows('unprocessedrecords'),
+      };
     },
     delete(ids) {
       return request<SaveResult[]>(

@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { readResultCsv } from '../helpers/sync-env.js';
+import { createTestDeps } from '../helpers/test-deps.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-bulk-'));
+});
+
+async function withOrg<T>(
+  options: Parameters<typeof startEmulator>[0],
+  fn: (org: Emulator) => Promise<T>,
+): Promise<T> {
+  const org = await startEmulator({ port: 0, ...options });
+  try {
+    return await fn(org);
+  } finally {
+    await org.close();
+  }
+}
+
+async function sync(org: Emulator, argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const deps = createTestDeps({
+    cwd: dir,
+    env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken, ...env },
+  });
+  const code = await main(argv, deps);
+  return {
+    code,
+    doc: argv.includes('--json') ? JSON.parse(deps.io.stdoutText) : null,
+    stderr: deps.io.stderrText,
+  };
+}
+
+/** Seeds two contacts sharing an email (ambiguous) and one to update, then a file with every kind of row. */
+async function scenario(org: Emulator, api: 'rest' | 'bulk') {
+  fs.writeFileSync(
+    path.join(dir, 'seed.csv'),
+    'LastName,Email\nTwinA,twin@b.test\nTwinB,twin@b.test\nOld,old@b.test\n',
+  );
+  expect((await sync(org, ['create', 'seed.csv', '--object', 'Contact', '--json'])).code).toBe(0);
+  fs.writeFileSync(
+    path.join(dir, 'mixed.csv'),
+    [
+      'LastName,Email,Birthdate,Title',
+      'Updated,old@b.test,,Boss',
+      'New,new@b.test,1990-01-02,',
+      'Ambiguous,twin@b.test,,',
+      ',noname@b.test,,',
+      'Second,new@b.test,,Again',
+      `Long,long@b.test,,${'x'.repeat(200)}`,
+    ].join('\n') + '\n',
+  );
+  const out = path.join(dir, `out-${api}`);
+  const r = await sync(org, [
+    'upsert',
+    'mixed.csv',
+    '--object',
+    'Contact',
+    '--match',
+    'Email',
+    '--api',
+    api,
+    '--json',
+    '--results',
+    out,
+  ]);
+  return {
+    ...r,
+    success: readResultCsv(path.join(out, 'success.csv')),
+    failures: readResultCsv(path.join(out, 'failures.csv')),
+  };
+}
+
+describe('Bulk API 2.0', () => {
+  it('gives the same outcomes, counts and result files as REST for matched, new, ambiguous and failing rows', async () => {
+    const rest = await withOrg({}, (org) => scenario(org, 'rest'));
+    const bulk = await withOrg({}, (org) => scenario(org, 'bulk'));
+    expect(bulk.doc.result.api).toBe('bulk');
+    expect(bulk.doc.result.bulkJobs.length).toBeGreaterThan(0);
+    expect(bulk.doc.result.bulkJobs[0].id).toMatch(/^750/);
+    expect(bulk.doc.result.counts).toEqual(rest.doc.result.counts);
+    expect(bulk.doc.result.counts).toEqual({
+      total: 6,
+      created: 1,
+      updated: 2,
+      deleted: 0,
+      failed: 3,
+      skipped: 0,
+    });
+    const shape = (rows: Array<Record<string, string>>) =>
+      rows.map((r) => [r.line, r.outcome, r.error_code ?? '']).sort();
+    expect(shape(bulk.success)).toEqual(shape(rest.success));
+    expect(shape(bulk.failures)).toEqual(shape(rest.failures));
+    expect(shape(bulk.failures)).toEqual([
+      ['4', 'failed', 'AMBIGUOUS_MATCH'],
+      ['5', 'failed', 'REQUIRED_FIELD_MISSING'],
+      ['7', 'failed', 'STRING_TOO_LONG'],
+    ]);
+    expect(bulk.code).toBe(2);
+  });
+
+  it('splits a file larger than the upload limit across several jobs and prints their ids', async () => {
+    await withOrg({ bulkUploadLimitBytes: 4_000 }, async (org) => {
+      const rows = ['LastName,Email'];
+      for (let i = 0; i < 500; i++) rows.push(`Bulk ${i},bulk${i}@split.test`);
+      fs.writeFileSync(path.join(dir, 'split.csv'), `${rows.join('\n')}\n`);
+      const r = await sync(
+        org,
+        ['create', 'split.csv', '--object', 'Contact', '--api', 'bulk', '--batch-size', '500'],
+        { SFSYNC_BULK_UPLOAD_BYTES: '3500' },
+      );
+      expect(r.code).toBe(0);
+      const ids = [...r.stderr.matchAll(/Bulk job (750\w+): insert Contact, (\d+) records/g)];
+      expect(ids.length).toBeGreaterThan(3);
+      expect(ids.reduce((n, m) => n + Number(m[2]), 0)).toBe(500);
+      expect(org.store.count('Contact')).toBe(500);
+    });
+  });
+
+  it("reports a failed job with its id and Salesforce's message", async () => {
+    await withOrg({ dailyBulkBatches: 0 }, async (org) => {
+      fs.writeFileSync(path.join(dir, 'quota.csv'), 'LastName\nA\nB\n');
+      const r = await sync(org, [
+        'create',
+        'quota.csv',
+        '--object',
+        'Contact',
+        '--api',
+        'bulk',
+        '--json',
+        '--results',
+        path.join(dir, 'out-quota'),
+      ]);
+      expect(r.code).toBe(2);
+      const job = r.doc.result.bulkJobs[0];
+      expect(job).toMatchObject({ state: 'Failed', errorMessage: expect.stringContaining('ExceededQuota') });
+      const failures = readResultCsv(path.join(dir, 'out-quota', 'failures.csv'));
+      expect(failures.map((f) => f.error_code)).toEqual(['BULK_JOB_FAILED', 'BULK_JOB_FAILED']);
+      expect(failures[0]?.error_message).toContain(job.id);
+      expect(failures[0]?.error_message).toContain('ExceededQuota');
+    });
+  });
+});
