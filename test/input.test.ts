@@ -19,7 +19,7 @@ async function read(
   fs.writeFileSync(file, content);
   const out: InputRecord[] = [];
   for await (const r of readRecords({ file, format: formatFromFile(file, undefined), ...options }))
-    out.push(r);
+    out.push(...r);
   return out;
 }
 
@@ -111,7 +111,7 @@ describe('NDJSON reading', () => {
   it('reads standard input with --format', async () => {
     const out: InputRecord[] = [];
     const stdin = Readable.from(['{"x":1}\n{"x":2}\n']);
-    for await (const r of readRecords({ file: '-', format: 'ndjson', stdin })) out.push(r);
+    for await (const r of readRecords({ file: '-', format: 'ndjson', stdin })) out.push(...r);
     expect(out.map((r) => r.values)).toEqual([{ x: 1 }, { x: 2 }]);
   });
 });

@@ -1,6 +1,5 @@
 import { parse, type CsvError } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
-import { LineCounter } from './line-counter.js';
 import type { InputRecord } from './types.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
@@ -20,36 +19,39 @@ export function detectDelimiter(headerLine: string): string {
   return best;
 }
 
-/**
- * Where a record (or a skipped one) starts. csv-parse reports the offset after the record's line break; its raw
- * text may carry a line break at either end, and blank lines skipped before it, so only the core is measured.
- */
-function startLine(lines: LineCounter, endOffset: number, raw: string, atEof: boolean): number {
-  const core = raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
-  let end = atEof ? lines.size : endOffset;
-  for (let i = 0; i < 2 && end > 0; i++) {
-    const b = lines.byteAt(end - 1);
-    if (b !== 10 && b !== 13) break;
-    end--;
+function newlines(values: Iterable<unknown>): number {
+  let n = 0;
+  for (const v of values) {
+    if (typeof v !== 'string') continue;
+    for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) n++;
   }
-  return lines.lineAt(Math.max(0, end - Buffer.byteLength(core)));
+  return n;
 }
 
-interface ParsedItem {
-  record: Record<string, string>;
-  info: { bytes: number };
-  raw: string;
+function isBlank(values: Iterable<unknown>): boolean {
+  for (const v of values) if (v !== '' && v !== undefined) return false;
+  return true;
+}
+
+interface Skip {
+  /** How many records the parser had produced when it skipped this one: its place in the stream. */
+  after: number;
+  code: string;
+  message: string;
+  values: string[];
 }
 
 /**
  * CSV records through csv-parse: header row, quotes, CRLF or LF, BOM. A record with the wrong number of
  * columns or an unclosed quote becomes an error record with its line; the rest of the file goes on.
+ * Line numbers are counted here, from the line breaks inside each record's values: csv-parse's own `info`
+ * and `raw` options would copy state for every record and cost a third of the parse.
  */
 export async function* readCsv(
   text: AsyncIterable<string>,
   file: string,
   delimiter?: string,
-): AsyncGenerator<InputRecord> {
+): AsyncGenerator<InputRecord[]> {
   const iterator = text[Symbol.asyncIterator]();
   const head = await iterator.next();
   const firstChunk = head.done ? '' : head.value.replace(/^\uFEFF/, '');
@@ -59,58 +61,104 @@ export async function* readCsv(
     });
   }
   const chosen = delimiter ?? detectDelimiter(firstChunk.split(/\r?\n/)[0] ?? '');
-  const lines = new LineCounter();
-  const skipped: InputRecord[] = [];
+  const skipped: Skip[] = [];
   let headerError: SfsyncError | null = null;
+  let headerLines = 1;
   const parser = parse({
     delimiter: chosen,
     columns: (header: string[]) => {
       const names = header.map((h) => h.trim());
+      headerLines = 1 + newlines(header);
       headerError = checkHeader(names, file);
       return names;
     },
-    info: true,
-    raw: true,
-    skip_empty_lines: true,
+    // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
+    skip_empty_lines: false,
     skip_records_with_error: true,
     on_skip: (err: CsvError | undefined) => {
       if (!err) return;
-      const raw = typeof err.raw === 'string' ? err.raw : '';
-      const line = startLine(lines, Number(err.bytes), raw, err.code === 'CSV_QUOTE_NOT_CLOSED');
+      const values = Array.isArray(err.record) ? (err.record as string[]) : [];
       skipped.push({
-        line,
-        error: { code: err.code, message: err.message.replace(/ on line \d+$| at line \d+$/, '') },
-        raw: raw.slice(0, 200),
+        after: parser.info.records,
+        code: err.code,
+        message: err.message.replace(/ on line \d+$| at line \d+$/, ''),
+        values,
       });
     },
   });
-  const write = async (chunk: string): Promise<void> => {
-    const bytes = Buffer.from(chunk, 'utf8');
-    lines.push(bytes);
-    if (!parser.write(bytes)) await new Promise((r) => parser.once('drain', r));
-  };
   const feed = (async () => {
     try {
-      await write(firstChunk);
+      if (!parser.write(firstChunk)) await new Promise((r) => parser.once('drain', r));
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
-        await write(next.value);
+        if (!parser.write(next.value)) await new Promise((r) => parser.once('drain', r));
       }
       parser.end();
     } catch (err) {
       parser.destroy(err as Error);
     }
   })();
-  for await (const item of parser as AsyncIterable<ParsedItem>) {
-    if (headerError) throw headerError;
-    const line = startLine(lines, item.info.bytes, item.raw, false);
-    while (skipped.length > 0 && (skipped[0]?.line ?? 0) < line) yield skipped.shift() as InputRecord;
-    yield { line, values: item.record };
+  let line = 0;
+  let produced = 0;
+  function* skipsBefore(count: number): Generator<InputRecord> {
+    while (skipped.length > 0 && (skipped[0] as Skip).after <= count) {
+      const skip = skipped.shift() as Skip;
+      const start = line;
+      line += 1 + newlines(skip.values);
+      if (skip.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' && isBlank(skip.values)) continue;
+      yield {
+        line: start,
+        error: { code: skip.code, message: skip.message },
+        raw: skip.values.join(chosen).slice(0, 200),
+      };
+    }
+  }
+  // Records are taken from the parser as many at a time as it holds: one await per chunk, not per record.
+  let ended = false;
+  let failure: unknown = null;
+  parser.once('end', () => (ended = true));
+  parser.once('error', (err) => (failure = err));
+  for (;;) {
+    const out: InputRecord[] = [];
+    let record: Record<string, string> | null;
+    while ((record = parser.read() as Record<string, string> | null) !== null) {
+      if (headerError) throw headerError;
+      if (line === 0) line = 1 + headerLines;
+      out.push(...skipsBefore(produced));
+      produced++;
+      const start = line;
+      let breaks = 0;
+      let blank = true;
+      for (const key in record) {
+        const v = record[key] as string;
+        if (v === '') continue;
+        blank = false;
+        for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) breaks++;
+      }
+      line += 1 + breaks;
+      if (!blank) out.push({ line: start, values: record });
+    }
+    if (failure) throw failure;
+    if (out.length > 0) yield out;
+    if (ended || parser.readableEnded) break;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        parser.off('readable', done);
+        parser.off('end', done);
+        parser.off('error', done);
+        resolve();
+      };
+      parser.once('readable', done);
+      parser.once('end', done);
+      parser.once('error', done);
+    });
   }
   await feed;
   if (headerError) throw headerError;
-  while (skipped.length > 0) yield skipped.shift() as InputRecord;
+  if (line === 0) line = 1 + headerLines;
+  const rest = [...skipsBefore(Infinity)];
+  if (rest.length > 0) yield rest;
 }
 
 function checkHeader(names: string[], file: string): SfsyncError | null {

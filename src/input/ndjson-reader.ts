@@ -1,34 +1,47 @@
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import type { InputRecord } from './types.js';
 
-/** One JSON object per line; blank lines are skipped; a bad line is an error record with its number. */
-export async function* readNdjson(text: AsyncIterable<string>): AsyncGenerator<InputRecord> {
-  const lines = createInterface({ input: Readable.from(text), crlfDelay: Infinity });
+function parseLine(line: number, raw: string): InputRecord | null {
+  const trimmed = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
+  if (trimmed === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (err) {
+    return {
+      line,
+      error: { code: 'NDJSON_INVALID', message: `Invalid JSON: ${(err as Error).message}` },
+      raw: trimmed.slice(0, 200),
+    };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {
+      line,
+      error: { code: 'NDJSON_NOT_OBJECT', message: 'Each line must be a JSON object.' },
+      raw: trimmed.slice(0, 200),
+    };
+  }
+  return { line, values: value as Record<string, unknown> };
+}
+
+/**
+ * One JSON object per line; blank lines are skipped; a bad line is an error record with its number.
+ * Records come in chunks, one per piece of text read.
+ */
+export async function* readNdjson(text: AsyncIterable<string>): AsyncGenerator<InputRecord[]> {
+  let rest = '';
   let line = 0;
-  for await (const raw of lines) {
-    line++;
-    const trimmed = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
-    if (trimmed === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch (err) {
-      yield {
-        line,
-        error: { code: 'NDJSON_INVALID', message: `Invalid JSON: ${(err as Error).message}` },
-        raw: trimmed.slice(0, 200),
-      };
-      continue;
+  for await (const chunk of text) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    const out: InputRecord[] = [];
+    for (const part of parts) {
+      const r = parseLine(++line, part);
+      if (r) out.push(r);
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      yield {
-        line,
-        error: { code: 'NDJSON_NOT_OBJECT', message: 'Each line must be a JSON object.' },
-        raw: trimmed.slice(0, 200),
-      };
-      continue;
-    }
-    yield { line, values: value as Record<string, unknown> };
+    if (out.length > 0) yield out;
+  }
+  if (rest !== '') {
+    const r = parseLine(++line, rest);
+    if (r) yield [r];
   }
 }

@@ -80,7 +80,7 @@ export class SyncEngine {
     private readonly opts: EngineOptions,
   ) {}
 
-  async run(records: AsyncIterable<InputRecord>): Promise<EngineResult> {
+  async run(chunks: AsyncIterable<InputRecord[]>): Promise<EngineResult> {
     let batch: MappedRecord[] = [];
     let batchKeys = new Set<string>();
     const dispatch = async (): Promise<void> => {
@@ -99,30 +99,38 @@ export class SyncEngine {
       for (const k of keys) this.inFlight.set(k, done);
     };
 
-    for await (const input of records) {
-      this.lastLine = input.line;
-      if (this.stopped()) {
-        await this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
-        continue;
+    for await (const chunk of chunks)
+      for (const input of chunk) {
+        this.lastLine = input.line;
+        if (this.stopped()) {
+          await this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
+          continue;
+        }
+        if (input.error) {
+          await this.sink.fail(input.line, input.raw, {
+            code: input.error.code,
+            message: input.error.message,
+          });
+          continue;
+        }
+        const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
+        if (mapped.error) {
+          await this.sink.fail(input.line, input.values, mapped.error);
+          continue;
+        }
+        // Records sharing a match key run in input order: the first creates, the later ones find it.
+        if (this.opts.match) {
+          const keys = recordKeys(this.opts.match, mapped);
+          if (keys.some((k) => batchKeys.has(k))) await dispatch();
+          const waits = keys
+            .map((k) => this.inFlight.get(k))
+            .filter((p): p is Promise<void> => p !== undefined);
+          if (waits.length > 0) await Promise.all(waits);
+          for (const k of keys) batchKeys.add(k);
+        }
+        batch.push(mapped);
+        if (batch.length >= this.opts.batchSize) await dispatch();
       }
-      if (input.error) {
-        await this.sink.fail(input.line, input.raw, { code: input.error.code, message: input.error.message });
-        continue;
-      }
-      const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
-      if (mapped.error) {
-        await this.sink.fail(input.line, input.values, mapped.error);
-        continue;
-      }
-      // Records sharing a match key run in input order: the first creates, the later ones find it.
-      const keys = this.opts.match ? recordKeys(this.opts.match, mapped) : [];
-      if (keys.some((k) => batchKeys.has(k))) await dispatch();
-      const waits = keys.map((k) => this.inFlight.get(k)).filter((p): p is Promise<void> => p !== undefined);
-      if (waits.length > 0) await Promise.all(waits);
-      batch.push(mapped);
-      for (const k of keys) batchKeys.add(k);
-      if (batch.length >= this.opts.batchSize) await dispatch();
-    }
     await dispatch();
     await Promise.all(this.active);
     return { fatal: this.fatal, stoppedEarly: this.stopped(), lastLine: this.lastLine };
@@ -183,11 +191,18 @@ export class SyncEngine {
   }
 
   private async flush(records: MappedRecord[]): Promise<void> {
-    for (const r of [...records].sort((a, b) => a.line - b.line)) {
+    // Records arrive in line order; a batch reordered by lookups or matching is sorted back.
+    const ordered = records.every((r, i) => i === 0 || (records[i - 1] as MappedRecord).line < r.line)
+      ? records
+      : [...records].sort((a, b) => a.line - b.line);
+    // Each write appends to a buffer before it awaits anything, so starting them in order keeps the order.
+    const writes: Array<Promise<void>> = [];
+    for (const r of ordered) {
       const write = this.settled.get(r);
       this.settled.delete(r);
-      if (write) await write();
+      if (write) writes.push(write());
     }
+    await Promise.all(writes);
   }
 
   private async processBatch(records: MappedRecord[]): Promise<void> {

@@ -11,15 +11,15 @@ import type { MatchSpec } from './match.js';
 
 /** The first record and the stream with it put back, so a header can be read before the run starts. */
 export async function peek(
-  records: AsyncGenerator<InputRecord>,
-): Promise<{ first: InputRecord | undefined; all: AsyncIterable<InputRecord> }> {
-  const head = await records.next();
-  const first = head.done ? undefined : head.value;
-  async function* all(): AsyncGenerator<InputRecord> {
-    if (first) yield first;
-    yield* records;
+  chunks: AsyncGenerator<InputRecord[]>,
+): Promise<{ first: InputRecord | undefined; all: AsyncIterable<InputRecord[]> }> {
+  const head = await chunks.next();
+  const firstChunk = head.done ? [] : head.value;
+  async function* all(): AsyncGenerator<InputRecord[]> {
+    if (firstChunk.length > 0) yield firstChunk;
+    yield* chunks;
   }
-  return { first, all: all() };
+  return { first: firstChunk[0], all: all() };
 }
 
 export async function resolveObject(

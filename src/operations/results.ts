@@ -36,22 +36,54 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-class CsvFile {
+/** An append-only text file written in 64 KB pieces: one stream write per record costs more than the record. */
+class BufferedFile {
   private stream: fs.WriteStream;
-  constructor(
-    readonly file: string,
-    header: string[],
-  ) {
+  private buffer: string[] = [];
+  private size = 0;
+  private draining: Promise<void> | null = null;
+  constructor(readonly file: string) {
     this.stream = fs.createWriteStream(file, { encoding: 'utf8', mode: 0o600 });
-    this.stream.write(`${header.map(csvCell).join(',')}\n`);
   }
-  async row(cells: unknown[]): Promise<void> {
-    if (!this.stream.write(`${cells.map(csvCell).join(',')}\n`)) await once(this.stream, 'drain');
+  /** Appends at once (so concurrent writers keep their call order); waits only while the disk catches up. */
+  async write(text: string): Promise<void> {
+    this.buffer.push(text);
+    this.size += text.length;
+    while (this.size >= 65_536) {
+      if (this.draining) {
+        await this.draining;
+        continue;
+      }
+      this.writeOut();
+    }
   }
-  close(): Promise<void> {
-    return new Promise((resolve, reject) =>
+  private writeOut(): void {
+    const chunk = this.buffer.join('');
+    this.buffer = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) {
+      this.draining = once(this.stream, 'drain').then(() => {
+        this.draining = null;
+      });
+    }
+  }
+  async close(): Promise<void> {
+    while (this.draining) await this.draining;
+    if (this.buffer.length > 0) this.writeOut();
+    while (this.draining) await this.draining;
+    await new Promise<void>((resolve, reject) =>
       this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
     );
+  }
+}
+
+class CsvFile extends BufferedFile {
+  constructor(file: string, header: string[]) {
+    super(file);
+    void this.write(`${header.map(csvCell).join(',')}\n`);
+  }
+  row(cells: unknown[]): Promise<void> {
+    return this.write(`${cells.map(csvCell).join(',')}\n`);
   }
 }
 
@@ -71,7 +103,7 @@ export class ResultSink {
   readonly failureCodes = new Map<string, { count: number; lines: number[]; message: string }>();
   private readonly success: CsvFile;
   private failures: CsvFile | null = null;
-  private readonly plan: fs.WriteStream | null;
+  private readonly plan: BufferedFile | null;
   private inputColumns: string[] | null = null;
 
   constructor(
@@ -80,7 +112,7 @@ export class ResultSink {
   ) {
     fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
     this.success = new CsvFile(files.success, ['line', 'outcome', 'id']);
-    this.plan = files.plan ? fs.createWriteStream(files.plan, { encoding: 'utf8', mode: 0o600 }) : null;
+    this.plan = files.plan ? new BufferedFile(files.plan) : null;
   }
 
   async succeed(
@@ -153,8 +185,7 @@ export class ResultSink {
             : 'skipped'
     ]++;
     await this.success.row([line, `would ${action}`, id ?? '']);
-    if (this.plan && !this.plan.write(`${JSON.stringify({ line, action, id: id ?? null, payload })}\n`))
-      await once(this.plan, 'drain');
+    if (this.plan) await this.plan.write(`${JSON.stringify({ line, action, id: id ?? null, payload })}\n`);
   }
 
   async close(): Promise<ResultFiles> {
@@ -166,7 +197,7 @@ export class ResultSink {
         'line,outcome,status,error_code,error_message,error_fields,matched_ids\n',
         { mode: 0o600 },
       );
-    if (this.plan) await new Promise<void>((resolve) => this.plan?.end(() => resolve()));
+    if (this.plan) await this.plan.close();
     return this.files;
   }
 }
