@@ -10,7 +10,9 @@ import type {
   OrgOptions,
   SyncOptions,
 } from './commands/options.js';
+import { renderDescribe, runDescribe } from './commands/describe.js';
 import { renderEmulatorReady, runEmulator } from './commands/emulator.js';
+import { renderMappingCheck, runMappingCheck } from './commands/mapping-check.js';
 import { renderLogin, runLogin } from './commands/login.js';
 import { renderLogout, runLogout } from './commands/logout.js';
 import { renderOrgs, runOrgs } from './commands/orgs.js';
@@ -74,9 +76,15 @@ export const defaultHandlers: Handlers = {
     const { result, exitCode } = await runSync(opts, deps, progress);
     return { result, exitCode, lines: renderSync(result) };
   },
-  describe: async () => notAvailable('describe'),
+  describe: async (opts, deps) => {
+    const result = await runDescribe(opts, deps);
+    return { result, lines: renderDescribe(result) };
+  },
   mappingInit: async () => notAvailable('mapping init'),
-  mappingCheck: async () => notAvailable('mapping check'),
+  mappingCheck: async (opts, deps) => {
+    const result = await runMappingCheck(opts, deps);
+    return { result, lines: renderMappingCheck(result) };
+  },
   emulator: async (opts, deps) => {
     const result = await runEmulator(opts, deps, (info) => {
       if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));

@@ -117,7 +117,7 @@ describe('the JSON envelope', () => {
 
   it('commands that are not built yet fail clearly with exit 1', async () => {
     const deps = createTestDeps();
-    expect(await main(['describe', '--json'], deps)).toBe(1);
+    expect(await main(['mapping', 'init', 'x.csv', '--json'], deps)).toBe(1);
     expect(JSON.parse(deps.io.stdoutText).error.code).toBe('NOT_AVAILABLE');
   });
 });

@@ -172,11 +172,11 @@ export function planMatching(
   return { plan: { spec, strategy }, problems };
 }
 
-export function problemsError(problems: MappingProblem[], source: string): SfsyncError {
+export function problemsError(problems: MappingProblem[], source: string, beforeWrite = true): SfsyncError {
   const lines = problems.map((p) => `  - ${p.where}: ${p.message}`);
   return new SfsyncError(
     'MAPPING_INVALID',
-    `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was written:\n${lines.join('\n')}`,
+    `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}${beforeWrite ? '; nothing was written' : ''}:\n${lines.join('\n')}`,
     {
       hint: 'Fix them and run again; "sfsync describe OBJECT" lists the fields of the object.',
     },

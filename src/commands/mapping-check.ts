@@ -1,0 +1,123 @@
+import path from 'node:path';
+import type { Deps } from '../deps.js';
+import { SfsyncError } from '../errors.js';
+import { readRecords } from '../input/read-records.js';
+import { formatFromFile } from '../input/source.js';
+import { readPath } from '../mapping/apply.js';
+import { compileMapping, type MappingProblem } from '../mapping/compile.js';
+import { editDistance } from '../mapping/did-you-mean.js';
+import { loadMapping } from '../mapping/load-mapping.js';
+import type { Mapping } from '../mapping/types.js';
+import { planMatching, problemsError } from '../operations/prepare.js';
+import type { MappingCheckOptions } from './options.js';
+
+export interface MappingCheckResult {
+  mapping: string;
+  object: string | null;
+  checkedAgainst: 'org' | 'structure only';
+  file: string | null;
+  problems: MappingProblem[];
+  warnings: MappingProblem[];
+}
+
+/** Every column, path and template placeholder the mapping reads. */
+function sourcesOf(mapping: Mapping): Array<{ where: string; column: string }> {
+  const out: Array<{ where: string; column: string }> = [];
+  for (const [name, f] of Object.entries(mapping.fields ?? {})) {
+    if (f.column) out.push({ where: `fields.${name}`, column: f.column });
+    for (const m of f.template?.matchAll(/\{([^}]+)\}/g) ?? [])
+      out.push({ where: `fields.${name}.template`, column: (m[1] as string).trim() });
+  }
+  return out;
+}
+
+/** Checks a mapping's structure, its fields against the org when one is reachable, and its columns against FILE. */
+export async function runMappingCheck(
+  opts: MappingCheckOptions,
+  deps: Pick<Deps, 'connect' | 'cwd' | 'io'>,
+): Promise<MappingCheckResult> {
+  const mappingFile = path.resolve(deps.cwd, opts.mapping);
+  const mapping = loadMapping(mappingFile);
+  const problems: MappingProblem[] = [];
+  const warnings: MappingProblem[] = [];
+  let first: Record<string, unknown> | undefined;
+  if (opts.file) {
+    const file = path.resolve(deps.cwd, opts.file);
+    const chunks = readRecords({ file, format: formatFromFile(file, undefined) });
+    for await (const chunk of chunks) {
+      first = chunk.find((r) => r.values)?.values;
+      if (first) break;
+    }
+    await chunks.return(undefined);
+    if (!first)
+      warnings.push({ where: opts.file, message: 'has no records, so its columns could not be checked' });
+    for (const s of first ? sourcesOf(mapping) : []) {
+      if (readPath(first as Record<string, unknown>, s.column) !== undefined) continue;
+      const keys = Object.keys(first as Record<string, unknown>);
+      const want = s.column.toLowerCase();
+      const guess =
+        keys.find((k) => k.toLowerCase().startsWith(want) || want.startsWith(k.toLowerCase())) ??
+        keys
+          .map((k) => ({ k, d: editDistance(k.toLowerCase(), want) }))
+          .filter((g) => g.d <= 3)
+          .sort((a, b) => a.d - b.d)[0]?.k;
+      problems.push({
+        where: s.where,
+        message: `the file has no column "${s.column}"${guess ? `; did you mean "${guess}"?` : ''}`,
+      });
+    }
+  }
+  let checkedAgainst: MappingCheckResult['checkedAgainst'] = 'structure only';
+  if (!opts.offline) {
+    if (!mapping.object)
+      throw new SfsyncError(
+        'MAPPING_INVALID',
+        `${opts.mapping} names no object, so it cannot be checked against the org.`,
+        { hint: 'Add object: NAME to the mapping, or use --offline.' },
+      );
+    const client = await deps.connect({ org: opts.org, apiVersion: mapping.apiVersion });
+    const object = await client.describe(mapping.object);
+    const operation = mapping.operation ?? 'upsert';
+    const compiled = await compileMapping(
+      mapping,
+      object,
+      operation,
+      first ? Object.keys(first) : [],
+      (name) => client.describe(name),
+    );
+    const matching = planMatching(
+      {
+        operation,
+        file: opts.file ?? '',
+        json: false,
+        verbose: false,
+        dryRun: true,
+        offline: false,
+        resume: false,
+        failFast: false,
+      },
+      mapping,
+      compiled,
+      false,
+    );
+    problems.push(...compiled.problems, ...matching.problems);
+    warnings.push(...compiled.warnings);
+    checkedAgainst = 'org';
+  }
+  if (problems.length > 0) throw problemsError(problems, opts.mapping, false);
+  return {
+    mapping: opts.mapping,
+    object: mapping.object ?? null,
+    checkedAgainst,
+    file: opts.file ?? null,
+    problems,
+    warnings,
+  };
+}
+
+export function renderMappingCheck(r: MappingCheckResult): string[] {
+  return [
+    `${r.mapping} is valid${r.object ? ` for ${r.object}` : ''} (checked: ${r.checkedAgainst}${r.file ? `, columns of ${r.file}` : ''}).`,
+    ...r.warnings.map((w) => `  warning: ${w.where}: ${w.message}`),
+  ];
+}
