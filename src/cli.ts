@@ -331,6 +331,17 @@ export function buildProgram(
       await run('describe', 'describe', opts);
     });
 
+  addCommon(
+    program
+      .command('results')
+      .argument('<dir>', 'a results folder of an earlier run')
+      .description('print the summary of an earlier run from its results folder'),
+  )
+    .addHelpText('after', `\nExamples:\n  $ sfsync results sfsync-results/20260102T030405Z-upsert-Contact`)
+    .action(async (dir: string, raw: Record<string, unknown>) =>
+      run('results', 'results', { ...common(raw), dir }),
+    );
+
   const mapping = program.command('mapping').description('create and check mapping files');
   addCommon(
     mapping

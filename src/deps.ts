@@ -20,6 +20,8 @@ export interface Deps {
   now: () => Date;
   /** Resolves with the signal's name when the user asks a long-running command (the emulator) to stop. */
   waitForStop: () => Promise<string>;
+  /** Calls back on the first Ctrl-C (a second one quits at once); returns a function that stops listening. */
+  onInterrupt: (callback: () => void) => () => void;
 }
 
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
@@ -38,6 +40,20 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
       await open(url);
     },
     now: () => new Date(),
+    onInterrupt: (callback) => {
+      let pressed = false;
+      const handler = (): void => {
+        if (pressed) process.exit(1);
+        pressed = true;
+        callback();
+      };
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
     waitForStop: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {

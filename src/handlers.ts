@@ -17,6 +17,7 @@ import { renderLogin, runLogin } from './commands/login.js';
 import { renderLogout, runLogout } from './commands/logout.js';
 import { renderOrgs, runOrgs } from './commands/orgs.js';
 import { renderWhoami, runWhoami } from './commands/whoami.js';
+import { renderResults, runResults, type ResultsOptions } from './commands/results.js';
 import { renderSync, runSync } from './commands/sync.js';
 import type { Counts } from './operations/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
@@ -44,6 +45,7 @@ export interface Handlers {
   mappingInit: Handler<MappingInitOptions>;
   mappingCheck: Handler<MappingCheckOptions>;
   emulator: Handler<EmulatorOptions>;
+  results: Handler<ResultsOptions>;
 }
 
 export const defaultHandlers: Handlers = {
@@ -84,6 +86,10 @@ export const defaultHandlers: Handlers = {
   mappingCheck: async (opts, deps) => {
     const result = await runMappingCheck(opts, deps);
     return { result, lines: renderMappingCheck(result) };
+  },
+  results: async (opts, deps) => {
+    const result = await runResults(opts, deps);
+    return { result, lines: renderResults(result) };
   },
   emulator: async (opts, deps) => {
     const result = await runEmulator(opts, deps, (info) => {

@@ -22,6 +22,7 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     mappingInit: record('mappingInit'),
     mappingCheck: record('mappingCheck'),
     emulator: record('emulator'),
+    results: record('results'),
   } satisfies Handlers;
   return { handlers, calls };
 }
@@ -147,6 +148,7 @@ describe('flag parsing', () => {
       { mapping: 'm.yaml', file: 'c.csv', offline: true },
     ],
     ['emulator defaults', 'emulator', 'emulator', { port: 8383, data: undefined }],
+    ['results of a run', 'results out/run1 --json', 'results', { dir: 'out/run1', json: true }],
     [
       'emulator with flags',
       'emulator --port 0 --data org.json --schema s.yaml --api-version 60.0',

@@ -67,7 +67,7 @@ function chooseApi(opts: SyncOptions, file: string): 'rest' | 'bulk' {
 
 export async function runSync(
   opts: SyncOptions,
-  deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env'>,
+  deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>,
   onProgress?: (counts: Counts, apiCalls: number) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
@@ -151,9 +151,17 @@ export async function runSync(
     onBatch: () => onProgress?.(sink.counts, client?.apiCalls() ?? 0),
   });
   let outcome;
+  const stopListening = deps.onInterrupt(() => {
+    if (!opts.json)
+      deps.io.err(
+        'Interrupted: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).',
+      );
+    engine.interrupt();
+  });
   try {
     outcome = await engine.run(all);
   } finally {
+    stopListening();
     await sink.close();
   }
   const result: SyncResult = {
@@ -178,6 +186,11 @@ export async function runSync(
     lastLine: outcome.lastLine,
     durationMs: deps.now().getTime() - started,
   };
+  fs.writeFileSync(
+    path.join(dir, 'summary.json'),
+    `${JSON.stringify({ ...result, error: outcome.fatal ? { code: outcome.fatal.code, message: outcome.fatal.message } : null }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   if (outcome.fatal) {
     throw new SfsyncError(
       outcome.fatal.code,

@@ -99,8 +99,10 @@ export class SyncEngine {
       for (const k of keys) this.inFlight.set(k, done);
     };
 
-    for await (const chunk of chunks)
+    reading: for await (const chunk of chunks)
       for (const input of chunk) {
+        // After a fatal error or an interrupt nothing more is read: the summary says where the run stopped.
+        if (this.fatal) break reading;
         this.lastLine = input.line;
         if (this.stopped()) {
           await this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
@@ -134,6 +136,13 @@ export class SyncEngine {
     await dispatch();
     await Promise.all(this.active);
     return { fatal: this.fatal, stoppedEarly: this.stopped(), lastLine: this.lastLine };
+  }
+
+  /** Ctrl-C: stop reading, let the calls in flight finish, and give every record read an outcome. */
+  interrupt(): void {
+    this.fatal ??= new SfsyncError('INTERRUPTED', 'Interrupted.', {
+      hint: 'Run the same command again: records already written are matched, not duplicated, by an upsert on a key.',
+    });
   }
 
   private stopped(): boolean {

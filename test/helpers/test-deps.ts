@@ -12,6 +12,8 @@ export interface TestDeps extends Deps {
   openedUrls: string[];
   /** Ends a long-running command, as Ctrl-C would. */
   stop: (signal?: string) => void;
+  /** Presses Ctrl-C during a sync. */
+  interrupt: () => void;
 }
 
 const refusingPrompter: Prompter = {
@@ -39,6 +41,7 @@ export function createTestDeps(
   const tokenStore = createMemoryTokenStore();
   const openedUrls: string[] = [];
   let stopResolve: ((signal: string) => void) | undefined;
+  let interruptHandler: (() => void) | undefined;
   const stopped = new Promise<string>((resolve) => (stopResolve = resolve));
   return {
     io,
@@ -52,6 +55,11 @@ export function createTestDeps(
     openedUrls,
     now: () => new Date('2026-01-02T03:04:05.000Z'),
     waitForStop: () => stopped,
+    onInterrupt: (callback) => {
+      interruptHandler = callback;
+      return () => (interruptHandler = undefined);
+    },
+    interrupt: () => interruptHandler?.(),
     stop: (signal = 'SIGINT') => stopResolve?.(signal),
   };
 }

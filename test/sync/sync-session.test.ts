@@ -133,3 +133,42 @@ describe('--verbose', () => {
     expect(deps.io.stderrText + deps.io.stdoutText).not.toContain(org.accessToken);
   });
 });
+
+describe('Ctrl-C and the results of a run', () => {
+  it('stops reading on Ctrl-C, accounts for every record read, and `sfsync results` shows the summary', async () => {
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 10_000; i++) rows.push(`I${i},i${i}@interrupt.test`);
+    fs.writeFileSync(path.join(dir, 'interrupt.csv'), `${rows.join('\n')}\n`);
+    const deps = createTestDeps({
+      cwd: dir,
+      env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    });
+    org.setFaults({ latencyMs: 30 });
+    const running = main(
+      ['upsert', 'interrupt.csv', '--object', 'Contact', '--match', 'Email', '--results', 'out/interrupt'],
+      deps,
+    );
+    // Ctrl-C once the run is writing (after its describe calls).
+    while (!fs.existsSync(path.join(dir, 'out/interrupt/success.csv')))
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    deps.interrupt();
+    const code = await running;
+    org.setFaults({ latencyMs: 0 });
+    expect(code).toBe(1);
+    expect(deps.io.stderrText).toContain('Interrupted');
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out/interrupt/summary.json'), 'utf8'));
+    expect(summary.error.code).toBe('INTERRUPTED');
+    const c = summary.counts;
+    expect(c.total).toBeLessThan(10_000);
+    expect(c.total).toBe(c.created + c.updated + c.deleted + c.failed + c.skipped);
+    expect(org.store.count('Contact')).toBeGreaterThanOrEqual(c.created);
+
+    const again = createTestDeps({ cwd: dir });
+    expect(await main(['results', 'out/interrupt'], again)).toBe(0);
+    expect(again.io.stdoutText).toContain('upsert Contact');
+    expect(again.io.stdoutText).toContain('INTERRUPTED');
+    const missing = createTestDeps({ cwd: dir });
+    expect(await main(['results', 'nowhere'], missing)).toBe(1);
+  });
+});
