@@ -88,8 +88,16 @@ export async function runSync(
   }
   const format = formatFromFile(opts.file, opts.format);
   const file = opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file);
+  let header: string[] | undefined;
   const { first, all } = await peek(
-    readRecords({ file, format, delimiter: opts.delimiter, encoding: opts.encoding, stdin: deps.io.stdin }),
+    readRecords({
+      file,
+      format,
+      delimiter: opts.delimiter,
+      encoding: opts.encoding,
+      stdin: deps.io.stdin,
+      onHeader: (h) => (header = h),
+    }),
   );
   const offline = opts.dryRun && opts.offline;
   const client = offline
@@ -100,7 +108,8 @@ export async function runSync(
         trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
       });
   const objectChoice = await resolveObject(opts, mapping, client);
-  const columns = first?.values ? Object.keys(first.values) : [];
+  // The CSV header names the columns even when the first record is malformed.
+  const columns = header ?? (first?.values ? Object.keys(first.values) : []);
   const object = client
     ? await client.describe(objectChoice.name)
     : offlineObject(objectChoice.name, mapping, columns);

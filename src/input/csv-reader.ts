@@ -51,6 +51,7 @@ export async function* readCsv(
   text: AsyncIterable<string>,
   file: string,
   delimiter?: string,
+  onHeader?: (columns: string[]) => void,
 ): AsyncGenerator<InputRecord[]> {
   const iterator = text[Symbol.asyncIterator]();
   const head = await iterator.next();
@@ -70,6 +71,7 @@ export async function* readCsv(
       const names = header.map((h) => h.trim());
       headerLines = 1 + newlines(header);
       headerError = checkHeader(names, file);
+      onHeader?.(names);
       return names;
     },
     // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.

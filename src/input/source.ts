@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { TextDecoder } from 'node:util';
 import path from 'node:path';
 import { SfsyncError } from '../errors.js';
 import type { InputFormat, ReadOptions } from './types.js';
@@ -18,13 +19,57 @@ export function formatFromFile(file: string, explicit: InputFormat | undefined):
   });
 }
 
+const DECODERS: Record<string, string> = { utf8: 'utf-8', latin1: 'latin1', utf16le: 'utf-16le' };
+
+/**
+ * Decodes bytes to text. A byte-order mark chooses UTF-8 or UTF-16 by itself; invalid UTF-8 stops the run with
+ * the line it is on, instead of loading replacement characters into Salesforce.
+ */
+async function* decode(
+  bytes: AsyncIterable<Buffer | string>,
+  name: string,
+  encoding: string | undefined,
+): AsyncGenerator<string> {
+  let decoder: TextDecoder | undefined;
+  let line = 1;
+  for await (const raw of bytes) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    if (!decoder) {
+      const utf16 = chunk[0] === 0xff && chunk[1] === 0xfe;
+      const label = utf16 && !encoding ? 'utf-16le' : (DECODERS[encoding ?? 'utf8'] ?? 'utf-8');
+      decoder = new TextDecoder(label, { fatal: true, ignoreBOM: false });
+    }
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      // Find the line of the first bad byte by decoding the chunk leniently.
+      const lenient = new TextDecoder(decoder.encoding).decode(chunk);
+      const bad = lenient.indexOf('\uFFFD');
+      for (let i = lenient.indexOf('\n'); i >= 0 && i < bad; i = lenient.indexOf('\n', i + 1)) line++;
+      throw new SfsyncError(
+        'ENCODING_INVALID',
+        `${name} is not valid ${decoder.encoding === 'utf-8' ? 'UTF-8' : decoder.encoding} (near line ${line}).`,
+        {
+          hint: "Pass the file's encoding with --encoding latin1 or --encoding utf16le, or convert it to UTF-8.",
+        },
+      );
+    }
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) line++;
+    if (text) yield text;
+  }
+  const rest = decoder?.decode() ?? '';
+  if (rest) yield rest;
+}
+
 /** The file or stdin as a stream of decoded text. The file is checked before anything else happens. */
-export function openText(options: ReadOptions): NodeJS.ReadableStream {
-  const encoding = options.encoding ?? 'utf8';
+export function openText(options: ReadOptions): AsyncIterable<string> {
   if (options.file === '-') {
-    const stdin = options.stdin ?? process.stdin;
-    stdin.setEncoding(encoding);
-    return stdin;
+    return decode(
+      (options.stdin ?? process.stdin) as AsyncIterable<Buffer>,
+      'standard input',
+      options.encoding,
+    );
   }
   let stat: fs.Stats;
   try {
@@ -35,5 +80,5 @@ export function openText(options: ReadOptions): NodeJS.ReadableStream {
     });
   }
   if (stat.isDirectory()) throw new SfsyncError('FILE_NOT_FOUND', `${options.file} is a folder, not a file.`);
-  return fs.createReadStream(options.file, { encoding });
+  return decode(fs.createReadStream(options.file), options.file, options.encoding);
 }

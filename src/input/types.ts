@@ -12,4 +12,6 @@ export interface ReadOptions {
   delimiter?: string;
   encoding?: 'utf8' | 'latin1' | 'utf16le';
   stdin?: NodeJS.ReadableStream;
+  /** Called with the CSV header's column names, before the first record. */
+  onHeader?: (columns: string[]) => void;
 }

@@ -79,6 +79,13 @@ export function applyMapping(
       };
       return out;
     }
+    if (typeof transformed === 'string' && transformed.includes('\u0000')) {
+      out.error = {
+        code: 'VALUE_INVALID',
+        message: `${f.target}: the value contains a NUL character (binary data in a text file?)`,
+      };
+      return out;
+    }
     const coerced = coerceValue(f.valueField, transformed, f.source, mappingZone);
     if ('error' in coerced) {
       out.error = coerced.error;

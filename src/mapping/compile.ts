@@ -139,7 +139,12 @@ export async function compileMapping(
     }
     const field = fieldByName(object, name);
     if (!field) {
-      problems.push({ where, message: unknownFieldMessage(object, name) });
+      // Guesses cost an edit distance per field: past the first hundred problems nobody reads them.
+      problems.push({
+        where,
+        message:
+          problems.length < 100 ? unknownFieldMessage(object, name) : `${object.name} has no field "${name}"`,
+      });
       continue;
     }
     if (operation !== 'delete') {

@@ -173,7 +173,9 @@ export function planMatching(
 }
 
 export function problemsError(problems: MappingProblem[], source: string, beforeWrite = true): SfsyncError {
-  const lines = problems.map((p) => `  - ${p.where}: ${p.message}`);
+  // A file with thousands of unknown columns gets the first few listed, not a wall of text.
+  const lines = problems.slice(0, 25).map((p) => `  - ${p.where}: ${p.message}`);
+  if (problems.length > 25) lines.push(`  … and ${problems.length - 25} more`);
   return new SfsyncError(
     'MAPPING_INVALID',
     `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}${beforeWrite ? '; nothing was written' : ''}:\n${lines.join('\n')}`,

@@ -27,11 +27,19 @@ export function emptyCounts(): Counts {
   return { total: 0, created: 0, updated: 0, deleted: 0, failed: 0, skipped: 0 };
 }
 
+/** JSON of an input value; a record nested too deeply to write says so instead of crashing the run. */
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '[not written: nested too deeply]';
+  }
+}
+
 /** Keeps spreadsheet programs from running a value as a formula (=, +, -, @ at the start), except numbers. */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let s =
-    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let s = typeof value === 'string' ? value : typeof value === 'object' ? safeJson(value) : String(value);
   if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -153,7 +161,7 @@ export class ResultSink {
     }
     const inputCells = this.inputColumns
       ? this.inputColumns.map((c) => (input && typeof input === 'object' ? input[c] : ''))
-      : [typeof input === 'string' ? input : input === undefined ? '' : JSON.stringify(input)];
+      : [typeof input === 'string' ? input : input === undefined ? '' : safeJson(input)];
     await this.failures.row([
       line,
       outcome,

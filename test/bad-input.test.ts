@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { readResultCsv } from './helpers/sync-env.js';
+import { createTestDeps } from './helpers/test-deps.js';
+
+const corpus = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'fixtures/bad-input');
+let org: Emulator;
+let dir: string;
+beforeAll(async () => {
+  org = await startEmulator({ port: 0 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-bad-'));
+  // The large cases are made here rather than committed.
+  fs.writeFileSync(
+    path.join(dir, 'huge-field.csv'),
+    `LastName,Description\nHuge,"${'x'.repeat(10_000_000)}"\nSmall,ok\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'wide-header.csv'),
+    `${Array.from({ length: 100_000 }, (_, i) => `Col${i}`).join(',')}\n${Array.from({ length: 100_000 }, () => '1').join(',')}\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'deep.ndjson'),
+    `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}\n{"LastName":"After"}\n`,
+  );
+});
+afterAll(async () => org.close());
+
+async function run(
+  file: string,
+  args: string[] = ['--match', 'Email'],
+  operation = 'upsert',
+): Promise<{ code: number; doc: any; failures: Array<Record<string, string>> }> {
+  const out = path.join(dir, 'out', path.basename(file));
+  const deps = createTestDeps({
+    cwd: dir,
+    env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+  });
+  const code = await main(
+    [operation, file, '--object', 'Contact', '--json', '--results', out, ...args],
+    deps,
+  );
+  const doc = JSON.parse(deps.io.stdoutText);
+  const failuresFile = path.join(out, args.includes('--dry-run') ? 'rejected.csv' : 'failures.csv');
+  return {
+    code,
+    doc,
+    failures:
+      fs.existsSync(failuresFile) && doc.ok !== undefined && doc.result ? readResultCsv(failuresFile) : [],
+  };
+}
+
+const at = (name: string): string => path.join(corpus, name);
+
+describe('hostile and broken input', () => {
+  it.each([
+    ['unclosed-quote.csv', { created: 1, failed: 1 }, [['3', 'CSV_QUOTE_NOT_CLOSED']]],
+    [
+      'ragged-rows.csv',
+      { created: 2, failed: 2 },
+      [
+        ['3', 'CSV_RECORD_INCONSISTENT_COLUMNS'],
+        ['4', 'CSV_RECORD_INCONSISTENT_COLUMNS'],
+      ],
+    ],
+    ['header-only.csv', { total: 0 }, []],
+    ['nul-bytes.csv', { created: 1, failed: 1 }, [['2', 'VALUE_INVALID']]],
+    [
+      'odd-dates.csv',
+      { created: 2, failed: 2 },
+      [
+        ['2', 'VALUE_INVALID'],
+        ['3', 'VALUE_INVALID'],
+      ],
+    ],
+    [
+      'broken.ndjson',
+      { created: 1, failed: 4 },
+      [
+        ['2', 'NDJSON_INVALID'],
+        ['3', 'NDJSON_NOT_OBJECT'],
+        ['4', 'VALUE_INVALID'],
+        ['5', 'NDJSON_NOT_OBJECT'],
+      ],
+    ],
+  ])('%s: each bad record fails with its line, the rest loads', async (name, counts, failures) => {
+    const r = await run(at(name));
+    expect(r.doc.result.counts).toMatchObject(counts);
+    expect(r.failures.map((f) => [f.line, f.error_code])).toEqual(failures);
+    const c = r.doc.result.counts;
+    expect(c.total).toBe(c.created + c.updated + c.deleted + c.failed + c.skipped);
+  });
+
+  it.each([
+    ['duplicate-headers.csv', 'CSV_HEADER_INVALID', 'line 1: the header names "email" twice'],
+    ['empty-header.csv', 'CSV_HEADER_INVALID', 'line 1: column 2 of the header has no name'],
+    ['empty.csv', 'INPUT_EMPTY', 'is empty: there is no header row'],
+    ['invalid-utf8.csv', 'ENCODING_INVALID', 'is not valid UTF-8 (near line 3)'],
+  ])('%s is refused with %s before anything is written', async (name, code, message) => {
+    const r = await run(at(name));
+    expect(r.code).toBe(1);
+    expect(r.doc.error.code).toBe(code);
+    expect(r.doc.error.message).toContain(message);
+  });
+
+  it('reads UTF-16 with a byte-order mark without being told', async () => {
+    const r = await run(at('utf16-bom.csv'));
+    expect(r.doc.result.counts).toMatchObject({ created: 1, failed: 0 });
+    expect(org.store.object('Contact')?.live.size).toBeGreaterThan(0);
+  });
+
+  it('keeps formulas out of result files: =, +, - and @ values are prefixed', async () => {
+    const r = await run(at('formulas.csv'));
+    const raw = fs.readFileSync(path.join(dir, 'out', 'formulas.csv', 'failures.csv'), 'utf8');
+    expect(r.failures).toHaveLength(2);
+    expect(raw).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    expect(raw).toContain(`'@SUM(A1)`);
+    expect(raw).not.toMatch(/(^|,)=HYPERLINK/m);
+  });
+
+  it('a 10 MB field fails as too long, without taking the rest down', async () => {
+    const r = await run(path.join(dir, 'huge-field.csv'), [], 'create');
+    expect(r.doc.result.counts).toMatchObject({ created: 1, failed: 1 });
+    expect(r.failures[0]).toMatchObject({ line: '2', error_code: 'STRING_TOO_LONG' });
+  });
+
+  it('a 100,000-column header is refused with the first problems listed, not all of them', async () => {
+    const r = await run(path.join(dir, 'wide-header.csv'));
+    expect(r.code).toBe(1);
+    expect(r.doc.error.code).toBe('MAPPING_INVALID');
+    expect(r.doc.error.message).toMatch(/has 10000\d problems/);
+    expect(r.doc.error.message).toMatch(/… and 999\d\d more/);
+    expect(r.doc.error.message.length).toBeLessThan(10_000);
+  });
+
+  it('deeply nested NDJSON is a failed line, not a crash', async () => {
+    const r = await run(path.join(dir, 'deep.ndjson'), ['--dry-run', '--offline'], 'create');
+    expect(r.failures[0]).toMatchObject({ line: '1' });
+    expect(['NDJSON_INVALID', 'VALUE_INVALID']).toContain(r.failures[0]?.error_code);
+    expect(r.doc.result.counts.total).toBe(2);
+  });
+});
