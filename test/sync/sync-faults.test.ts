@@ -55,3 +55,77 @@ describe('transient failures', () => {
     expect(d.io.stderrText).not.toContain('00D000000000000!bad');
   });
 });
+
+describe('faults together: transient errors and expiring sessions', () => {
+  it('a 20,000-record upsert with 5% transient failures and recurring session expiry writes each record exactly once', async () => {
+    const auth = await fetch(
+      `${org.loginUrl}/services/oauth2/authorize?response_type=code&client_id=${org.clientId}&redirect_uri=${encodeURIComponent('http://localhost:1717/OauthRedirect')}`,
+      { redirect: 'manual' },
+    );
+    const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
+    const tokens = (await (
+      await fetch(`${org.loginUrl}/services/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          client_id: org.clientId,
+          client_secret: org.clientSecret,
+          redirect_uri: 'http://localhost:1717/OauthRedirect',
+        }),
+      })
+    ).json()) as { access_token: string; refresh_token: string };
+    const d = createTestDeps({ cwd: dir });
+    d.tokenStore.saveOrg({
+      alias: 'faulty',
+      username: org.username,
+      userId: org.userId,
+      orgId: org.orgId,
+      instanceUrl: org.instanceUrl,
+      loginUrl: org.loginUrl,
+      clientId: org.clientId,
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
+      isSandbox: false,
+      grant: 'web',
+      createdAt: new Date().toISOString(),
+    });
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 20_000; i++) rows.push(`T${i},t${i}@together.test`);
+    fs.writeFileSync(path.join(dir, 'together.csv'), `${rows.join('\n')}\n`);
+    // Half exist, so both creates and updates happen under faults.
+    fs.writeFileSync(path.join(dir, 'together-seed.csv'), `${rows.slice(0, 10_001).join('\n')}\n`);
+    expect(await main(['create', 'together-seed.csv', '--object', 'Contact', '--org', 'faulty'], d)).toBe(0);
+    const faultsBefore = org.injectedFaults();
+    // 200 calls make the run; a session expiry every 40 calls makes several refreshes happen.
+    org.setFaults({
+      transientRate: 0.05,
+      transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'],
+      expireSessionEvery: 40,
+      seed: 99,
+    });
+    const run = createTestDeps({ cwd: dir });
+    Object.assign(run, { tokenStore: d.tokenStore, store: d.store, connect: d.connect });
+    const exit = await main(
+      ['upsert', 'together.csv', '--object', 'Contact', '--match', 'Email', '--org', 'faulty', '--json'],
+      run,
+    );
+    org.setFaults({ transientRate: 0, expireSessionEvery: 0 });
+    expect(org.injectedFaults() - faultsBefore).toBeGreaterThan(5);
+    expect(JSON.parse(run.io.stdoutText).result.counts).toMatchObject({
+      total: 20_000,
+      created: 10_000,
+      updated: 10_000,
+      failed: 0,
+    });
+    expect(exit).toBe(0);
+    const emails = new Set<string>();
+    for (const row of org.store.object('Contact')?.live.values() ?? []) {
+      const email = row.Email as string;
+      if (!email?.endsWith('@together.test')) continue;
+      expect(emails.has(email), `duplicate ${email}`).toBe(false);
+      emails.add(email);
+    }
+    expect(emails.size).toBe(20_000);
+  });
+});
