@@ -7,6 +7,14 @@ import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { SyncEngine } from '../operations/engine.js';
+import {
+  fileIdentity,
+  Journal,
+  latestRunFor,
+  mappingHash,
+  readJournal,
+  readPrior,
+} from '../operations/journal.js';
 import { restWriter } from '../operations/writer.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectSource } from '../operations/infer-object.js';
@@ -53,6 +61,72 @@ function timestamp(d: Date): string {
 /** Files above this size go through Bulk API 2.0 when --api is auto (the default). */
 export const AUTO_BULK_BYTES = 10_000_000;
 
+/**
+ * The results folder: a new one with a fresh journal, or on --resume the interrupted run's, checked to be the
+ * same input and mapping, with what it already did.
+ */
+async function prepareResults(opts: SyncOptions, cwd: string, file: string, object: string, now: Date) {
+  const root = path.join(cwd, 'sfsync-results');
+  const mapping = opts.mapping ? path.resolve(cwd, opts.mapping) : undefined;
+  if (!opts.resume) {
+    const dir = path.resolve(
+      cwd,
+      opts.results ?? path.join('sfsync-results', `${timestamp(now)}-${opts.operation}-${object}`),
+    );
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const journal =
+      opts.dryRun || file === '-'
+        ? null
+        : new Journal(path.join(dir, 'journal.ndjson'), {
+            v: 1,
+            operation: opts.operation,
+            object,
+            ...fileIdentity(file),
+            mapping: mappingHash(mapping),
+          });
+    return { dir, journal, prior: undefined, resume: undefined };
+  }
+  const dir = opts.results ? path.resolve(cwd, opts.results) : latestRunFor(root, file, opts.operation);
+  if (!dir) {
+    throw new SfsyncError(
+      'RESUME_NOT_POSSIBLE',
+      `No earlier ${opts.operation} of ${opts.file} was found under ${root}.`,
+      {
+        hint: 'Pass the results folder of the interrupted run with --results DIR.',
+      },
+    );
+  }
+  const { header, sent } = readJournal(dir);
+  const now_ = fileIdentity(file);
+  const changed =
+    header.operation !== opts.operation
+      ? `it was a ${header.operation}, this is a ${opts.operation}`
+      : header.file !== now_.file
+        ? `it read ${header.file}`
+        : header.size !== now_.size || header.head !== now_.head
+          ? `${opts.file} has changed since (size or content)`
+          : header.mapping !== mappingHash(mapping)
+            ? 'the mapping file has changed since'
+            : null;
+  if (changed) {
+    throw new SfsyncError('RESUME_MISMATCH', `Cannot resume the run in ${dir}: ${changed}.`, {
+      hint: 'Resume with the same file and mapping, or start a new run without --resume.',
+    });
+  }
+  const files = resultFiles(dir, false);
+  const { prior, done } = await readPrior(files.success, files.failures);
+  // A create or delete that was sent but has no recorded answer cannot be checked by its key: it is uncertain.
+  const uncertain = new Set<number>();
+  if (opts.operation === 'create' || opts.operation === 'delete')
+    for (const line of sent) if (!done.has(line)) uncertain.add(line);
+  return {
+    dir,
+    journal: new Journal(path.join(dir, 'journal.ndjson'), null),
+    prior,
+    resume: { done, uncertain },
+  };
+}
+
 function chooseApi(opts: SyncOptions, file: string): 'rest' | 'bulk' {
   if (opts.dryRun) return 'rest';
   const api = opts.api ?? 'auto';
@@ -71,11 +145,6 @@ export async function runSync(
   onProgress?: (counts: Counts, apiCalls: number) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
-  if (opts.resume) {
-    throw new SfsyncError('NOT_AVAILABLE', '--resume is not available yet in this version of sfsync.', {
-      hint: 'Re-run the same command: an upsert matched on a key is safe to repeat.',
-    });
-  }
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
   if (mapping.operation && mapping.operation !== opts.operation) {
     throw new SfsyncError(
@@ -141,11 +210,9 @@ export async function runSync(
             deps.io.err(`Bulk job ${job.id}: ${job.operation} ${job.object}, ${job.records} records`);
         })
       : null;
-  const dir = path.resolve(
-    deps.cwd,
-    opts.results ?? path.join('sfsync-results', `${timestamp(deps.now())}-${opts.operation}-${object.name}`),
-  );
-  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv');
+  const files = await prepareResults(opts, deps.cwd, file, object.name, deps.now());
+  const { dir } = files;
+  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv', files.prior);
   const engine = new SyncEngine(client, sink, {
     operation: opts.operation,
     compiled,
@@ -158,6 +225,8 @@ export async function runSync(
     dryRun: opts.dryRun,
     failFast: opts.failFast,
     onBatch: () => onProgress?.(sink.counts, client?.apiCalls() ?? 0),
+    onSend: files.journal ? (lines) => files.journal?.sent(lines) : undefined,
+    resume: files.resume,
   });
   let outcome;
   const stopListening = deps.onInterrupt(() => {
@@ -172,6 +241,7 @@ export async function runSync(
   } finally {
     stopListening();
     await sink.close();
+    files.journal?.close();
   }
   const result: SyncResult = {
     operation: opts.operation,
@@ -205,7 +275,10 @@ export async function runSync(
       outcome.fatal.code,
       `${outcome.fatal.message}\nThe run stopped after input line ${outcome.lastLine}: ${sink.counts.created + sink.counts.updated + sink.counts.deleted} records written, ${sink.counts.failed} failed, ${sink.counts.skipped} not sent. Results: ${dir}`,
       {
-        hint: outcome.fatal.hint,
+        hint:
+          opts.file !== '-' && !opts.dryRun
+            ? `${outcome.fatal.hint ? `${outcome.fatal.hint} ` : ''}To continue where it stopped: sfsync ${opts.operation} ${opts.file} --resume --results ${dir}`
+            : outcome.fatal.hint,
       },
     );
   }

@@ -20,6 +20,10 @@ export interface EngineOptions {
   strategy: MatchStrategy;
   /** REST collections or Bulk API 2.0 jobs. */
   writer: RecordWriter;
+  /** Called with the input lines of each write call before it is sent (the journal). */
+  onSend?: (lines: number[]) => void;
+  /** On resume: lines that already have an outcome, and lines whose create may or may not have happened. */
+  resume?: { done: Set<number>; uncertain: Set<number> };
   batchSize: number;
   concurrency: number;
   dryRun: boolean;
@@ -104,6 +108,20 @@ export class SyncEngine {
         // After a fatal error or an interrupt nothing more is read: the summary says where the run stopped.
         if (this.fatal) break reading;
         this.lastLine = input.line;
+        if (this.opts.resume?.done.has(input.line)) continue;
+        if (this.opts.resume?.uncertain.has(input.line)) {
+          await this.sink.fail(
+            input.line,
+            input.values ?? input.raw,
+            {
+              code: 'UNCERTAIN',
+              message:
+                'Sent just before the run was interrupted, and no answer was recorded: it may or may not have been created. Check before creating it again.',
+            },
+            'skipped',
+          );
+          continue;
+        }
         if (this.stopped()) {
           await this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
           continue;
@@ -177,6 +195,7 @@ export class SyncEngine {
         if (!this.settled.has(r)) this.fail(r, { code: error.code, message: error.message });
     }
     await this.flush(records);
+    this.sink.checkpoint();
   }
 
   /** Outcomes decided for records of the batches in flight, written in line order when a batch ends. */
@@ -335,6 +354,7 @@ export class SyncEngine {
       const locked: T[] = [];
       for (let i = 0; i < queue.length; i += this.opts.batchSize) {
         const chunk = queue.slice(i, i + this.opts.batchSize);
+        this.opts.onSend?.(chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)).line));
         const results = await send(chunk);
         for (let j = 0; j < chunk.length; j++) {
           const item = chunk[j] as T;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { once } from 'node:events';
 
 export type Outcome = 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
 
@@ -45,54 +44,64 @@ export function csvCell(value: unknown): string {
 }
 
 /** An append-only text file written in 64 KB pieces: one stream write per record costs more than the record. */
+/**
+ * An append-only text file written in 64 KB pieces with synchronous writes: one write per record would cost
+ * more than the record, and a written piece survives the process being killed (resume relies on it).
+ */
 class BufferedFile {
-  private stream: fs.WriteStream;
+  private readonly fd: number;
   private buffer: string[] = [];
   private size = 0;
-  private draining: Promise<void> | null = null;
-  constructor(readonly file: string) {
-    this.stream = fs.createWriteStream(file, { encoding: 'utf8', mode: 0o600 });
+  constructor(
+    readonly file: string,
+    append = false,
+  ) {
+    this.fd = fs.openSync(file, append ? 'a' : 'w', 0o600);
   }
-  /** Appends at once (so concurrent writers keep their call order); waits only while the disk catches up. */
-  async write(text: string): Promise<void> {
+  write(text: string): void {
     this.buffer.push(text);
     this.size += text.length;
-    while (this.size >= 65_536) {
-      if (this.draining) {
-        await this.draining;
-        continue;
-      }
-      this.writeOut();
-    }
+    if (this.size >= 65_536) this.flush();
   }
-  private writeOut(): void {
-    const chunk = this.buffer.join('');
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    fs.writeSync(this.fd, this.buffer.join(''));
     this.buffer = [];
     this.size = 0;
-    if (!this.stream.write(chunk)) {
-      this.draining = once(this.stream, 'drain').then(() => {
-        this.draining = null;
-      });
-    }
   }
-  async close(): Promise<void> {
-    while (this.draining) await this.draining;
-    if (this.buffer.length > 0) this.writeOut();
-    while (this.draining) await this.draining;
-    await new Promise<void>((resolve, reject) =>
-      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd);
   }
 }
 
 class CsvFile extends BufferedFile {
-  constructor(file: string, header: string[]) {
-    super(file);
-    void this.write(`${header.map(csvCell).join(',')}\n`);
+  constructor(file: string, header: string[] | null) {
+    super(file, header === null);
+    if (header) this.write(`${header.map(csvCell).join(',')}\n`);
   }
-  row(cells: unknown[]): Promise<void> {
-    return this.write(`${cells.map(csvCell).join(',')}\n`);
+  row(cells: unknown[]): void {
+    this.write(`${cells.map(csvCell).join(',')}\n`);
   }
+}
+
+const FAILURE_COLUMNS = [
+  'line',
+  'outcome',
+  'status',
+  'error_code',
+  'error_message',
+  'error_fields',
+  'matched_ids',
+];
+
+/** What an interrupted run left, for its resumed run to continue the same files. */
+export interface PriorResults {
+  counts: Counts;
+  failureCodes: Map<string, { count: number; lines: number[]; message: string }>;
+  /** The failures file's input columns, when it has rows. */
+  failureInputColumns: string[] | null;
+  failuresStarted: boolean;
 }
 
 export interface ResultFiles {
@@ -107,8 +116,8 @@ export interface ResultFiles {
  * user can fix and re-run them), and for a dry run the exact payloads that would be sent.
  */
 export class ResultSink {
-  readonly counts = emptyCounts();
-  readonly failureCodes = new Map<string, { count: number; lines: number[]; message: string }>();
+  readonly counts: Counts;
+  readonly failureCodes: Map<string, { count: number; lines: number[]; message: string }>;
   private readonly success: CsvFile;
   private failures: CsvFile | null = null;
   private readonly plan: BufferedFile | null;
@@ -117,10 +126,24 @@ export class ResultSink {
   constructor(
     readonly files: ResultFiles,
     private readonly csvInput: boolean,
+    prior?: PriorResults,
   ) {
     fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
-    this.success = new CsvFile(files.success, ['line', 'outcome', 'id']);
+    this.counts = prior ? { ...prior.counts } : emptyCounts();
+    this.failureCodes = prior ? new Map(prior.failureCodes) : new Map();
+    this.success = new CsvFile(files.success, prior ? null : ['line', 'outcome', 'id']);
+    if (prior?.failuresStarted) {
+      this.inputColumns = prior.failureInputColumns;
+      this.failures = new CsvFile(files.failures, null);
+    }
     this.plan = files.plan ? new BufferedFile(files.plan) : null;
+  }
+
+  /** Puts every outcome decided so far on disk: called after each batch, so a killed run loses none. */
+  checkpoint(): void {
+    this.success.flush();
+    this.failures?.flush();
+    this.plan?.flush();
   }
 
   async succeed(
@@ -130,7 +153,7 @@ export class ResultSink {
   ): Promise<void> {
     this.counts.total++;
     this.counts[outcome]++;
-    await this.success.row([line, outcome, id ?? '']);
+    this.success.row([line, outcome, id ?? '']);
   }
 
   async fail(
@@ -149,20 +172,14 @@ export class ResultSink {
     if (!this.failures) {
       this.inputColumns = this.csvInput && input && typeof input === 'object' ? Object.keys(input) : null;
       this.failures = new CsvFile(this.files.failures, [
-        'line',
-        'outcome',
-        'status',
-        'error_code',
-        'error_message',
-        'error_fields',
-        'matched_ids',
+        ...FAILURE_COLUMNS,
         ...(this.inputColumns ?? ['input']),
       ]);
     }
     const inputCells = this.inputColumns
       ? this.inputColumns.map((c) => (input && typeof input === 'object' ? input[c] : ''))
       : [typeof input === 'string' ? input : input === undefined ? '' : safeJson(input)];
-    await this.failures.row([
+    this.failures.row([
       line,
       outcome,
       detail.status ?? '',
@@ -192,20 +209,16 @@ export class ResultSink {
             ? 'deleted'
             : 'skipped'
     ]++;
-    await this.success.row([line, `would ${action}`, id ?? '']);
-    if (this.plan) await this.plan.write(`${JSON.stringify({ line, action, id: id ?? null, payload })}\n`);
+    this.success.row([line, `would ${action}`, id ?? '']);
+    this.plan?.write(`${JSON.stringify({ line, action, id: id ?? null, payload })}\n`);
   }
 
   async close(): Promise<ResultFiles> {
-    await this.success.close();
-    if (this.failures) await this.failures.close();
-    else
-      fs.writeFileSync(
-        this.files.failures,
-        'line,outcome,status,error_code,error_message,error_fields,matched_ids\n',
-        { mode: 0o600 },
-      );
-    if (this.plan) await this.plan.close();
+    this.success.close();
+    if (this.failures) this.failures.close();
+    else if (!fs.existsSync(this.files.failures))
+      fs.writeFileSync(this.files.failures, `${FAILURE_COLUMNS.join(',')}\n`, { mode: 0o600 });
+    this.plan?.close();
     return this.files;
   }
 }

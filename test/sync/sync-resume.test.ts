@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { BIN } from '../helpers/run-bin.js';
+import { readResultCsv } from '../helpers/sync-env.js';
+import { createTestDeps } from '../helpers/test-deps.js';
+
+let org: Emulator;
+let dir: string;
+beforeAll(async () => {
+  org = await startEmulator({ port: 0 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-resume-'));
+});
+afterAll(async () => org.close());
+
+const env = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  SFSYNC_INSTANCE_URL: org.instanceUrl,
+  SFSYNC_ACCESS_TOKEN: org.accessToken,
+});
+
+/** Starts sfsync as a CI job would, and kills it with SIGKILL after `ms` milliseconds (if still running). */
+function runAndKill(args: string[], ms: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+function emailsIn(domain: string): string[] {
+  const out: string[] = [];
+  for (const row of org.store.object('Contact')?.live.values() ?? []) {
+    const email = row.Email as string | undefined;
+    if (email?.endsWith(domain)) out.push(email);
+  }
+  return out;
+}
+
+describe('--resume', () => {
+  it('after SIGKILL at 5 random points, the org holds every record exactly once and the results add up', async () => {
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 50_000; i++) rows.push(`K${i},k${i}@kill.test`);
+    fs.writeFileSync(path.join(dir, 'kill.csv'), `${rows.join('\n')}\n`);
+    org.setFaults({ latencyMs: 5 });
+    const args = ['upsert', 'kill.csv', '--object', 'Contact', '--match', 'Email', '--results', 'out/kill'];
+    // Kill points are random but reproducible from the seed printed on failure.
+    let seed = 20261128;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const kills: number[] = [];
+    let code = await runAndKill(args, 600 + Math.floor(random() * 1200));
+    kills.push(code ?? -1);
+    for (let i = 1; i < 5; i++) {
+      code = await runAndKill([...args, '--resume'], 600 + Math.floor(random() * 1200));
+      kills.push(code ?? -1);
+    }
+    org.setFaults({ latencyMs: 0 });
+    const final = createTestDeps({ cwd: dir, env: env() });
+    const exit = await main([...args, '--resume', '--json'], final);
+    expect(exit, final.io.stdoutText + final.io.stderrText).toBe(0);
+    const result = JSON.parse(final.io.stdoutText).result;
+    // Most runs must really have been killed mid-way (exit code null → -1), or the test proves nothing.
+    expect(kills.filter((k) => k === -1).length, `exit codes ${kills.join(',')}`).toBeGreaterThanOrEqual(4);
+    const emails = emailsIn('@kill.test');
+    expect(new Set(emails).size).toBe(50_000);
+    expect(emails).toHaveLength(50_000);
+    const c = result.counts;
+    expect(c.total).toBe(50_000);
+    expect(c.created + c.updated).toBe(50_000);
+    const success = readResultCsv(path.join(dir, 'out/kill/success.csv'));
+    const failures = readResultCsv(path.join(dir, 'out/kill/failures.csv'));
+    const lines = [...success, ...failures].map((r) => Number(r.line));
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(lines).toHaveLength(50_000);
+  }, 120_000);
+
+  it('refuses to resume when the input changed, and reports an unanswered create as uncertain', async () => {
+    fs.writeFileSync(path.join(dir, 'changing.csv'), 'LastName,Email\nA,a@change.test\n');
+    const first = createTestDeps({ cwd: dir, env: env() });
+    expect(
+      await main(
+        ['upsert', 'changing.csv', '--object', 'Contact', '--match', 'Email', '--results', 'out/changing'],
+        first,
+      ),
+    ).toBe(0);
+    fs.appendFileSync(path.join(dir, 'changing.csv'), 'B,b@change.test\n');
+    const again = createTestDeps({ cwd: dir, env: env() });
+    expect(
+      await main(
+        [
+          'upsert',
+          'changing.csv',
+          '--object',
+          'Contact',
+          '--match',
+          'Email',
+          '--resume',
+          '--results',
+          'out/changing',
+        ],
+        again,
+      ),
+    ).toBe(1);
+    expect(again.io.stderrText).toContain('changing.csv has changed since');
+
+    // A create whose call was sent but whose answer was never recorded.
+    fs.writeFileSync(path.join(dir, 'creates.csv'), 'LastName\nOne\nTwo\n');
+    const run = createTestDeps({ cwd: dir, env: env() });
+    expect(
+      await main(['create', 'creates.csv', '--object', 'Contact', '--results', 'out/creates'], run),
+    ).toBe(0);
+    const success = path.join(dir, 'out/creates/success.csv');
+    fs.writeFileSync(success, 'line,outcome,id\n');
+    const resumed = createTestDeps({ cwd: dir, env: env() });
+    expect(
+      await main(
+        ['create', 'creates.csv', '--object', 'Contact', '--resume', '--results', 'out/creates', '--json'],
+        resumed,
+      ),
+    ).toBe(0);
+    const counts = JSON.parse(resumed.io.stdoutText).result.counts;
+    expect(counts).toMatchObject({ total: 2, created: 0, skipped: 2 });
+    expect(readResultCsv(path.join(dir, 'out/creates/failures.csv')).map((f) => f.error_code)).toEqual([
+      'UNCERTAIN',
+      'UNCERTAIN',
+    ]);
+  });
+});
