@@ -111,6 +111,7 @@ export function syncOptionsFrom(
     org: str(raw.org),
     apiVersion: str(raw.apiVersion),
     failFast: raw.failFast === true,
+    maxApiCalls: raw.maxApiCalls as number | undefined,
   };
   if (opts.offline && !opts.dryRun) {
     throw usageError(
@@ -199,7 +200,12 @@ function addSyncCommand(
     .option('--resume', 'continue an interrupted run from its results folder')
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
     .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
-    .option('--fail-fast', 'stop at the first failed record');
+    .option('--fail-fast', 'stop at the first failed record')
+    .option(
+      '--max-api-calls <n>',
+      'stop cleanly (resumable) before spending more than N API calls',
+      intParser(1, 1_000_000_000),
+    );
   addCommon(cmd)
     .addHelpText('after', `\n${SYNC_EXAMPLES[operation]}\n\n${EXIT_CODES_HELP}`)
     .action(async (file: string, raw: Record<string, unknown>) => run(syncOptionsFrom(operation, file, raw)));

@@ -28,6 +28,8 @@ export interface SyncOptions extends CommonOptions {
   org?: string;
   apiVersion?: string;
   failFast: boolean;
+  /** An API call budget for the run. */
+  maxApiCalls?: number;
 }
 
 export interface LoginOptions extends CommonOptions {

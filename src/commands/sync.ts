@@ -127,6 +127,47 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
   };
 }
 
+/** Records in a file, estimated from the line length of its first 64 KB. */
+function estimateRecords(file: string): number {
+  if (file === '-') return 0;
+  const size = fs.statSync(file).size;
+  const fd = fs.openSync(file, 'r');
+  const head = Buffer.alloc(Math.min(size, 65_536));
+  fs.readSync(fd, head, 0, head.length, 0);
+  fs.closeSync(fd);
+  let lines = 0;
+  for (const b of head) if (b === 10) lines++;
+  return lines === 0 ? 1 : Math.round((size / head.length) * lines);
+}
+
+/**
+ * Before a large run: the org's remaining daily API requests must cover the calls the run will need, or it
+ * stops now rather than half way.
+ */
+async function preflight(
+  client: SalesforceClient,
+  opts: SyncOptions,
+  file: string,
+  api: 'rest' | 'bulk',
+  strategy: string,
+): Promise<void> {
+  const records = estimateRecords(file);
+  if (records < 10_000) return;
+  const batch = opts.batchSize ?? (api === 'bulk' ? 10_000 : 200);
+  const perBatch = api === 'bulk' ? 8 : strategy === 'query' ? 2 : 1;
+  const needed = Math.ceil(records / batch) * perBatch;
+  const remaining = await client.remainingDailyRequests();
+  if (remaining !== null && needed > remaining) {
+    throw new SfsyncError(
+      'LIMIT_INSUFFICIENT',
+      `This run needs about ${needed} API calls for about ${records} records, and the org has ${remaining} left today.`,
+      {
+        hint: 'Wait for the 24-hour window, use --api bulk (fewer calls per record), or split the file.',
+      },
+    );
+  }
+}
+
 function chooseApi(opts: SyncOptions, file: string): 'rest' | 'bulk' {
   if (opts.dryRun) return 'rest';
   const api = opts.api ?? 'auto';
@@ -210,6 +251,10 @@ export async function runSync(
             deps.io.err(`Bulk job ${job.id}: ${job.operation} ${job.object}, ${job.records} records`);
         })
       : null;
+  if (client && !opts.dryRun) {
+    client.setBudget(opts.maxApiCalls);
+    await preflight(client, opts, file, api, matching.plan.strategy);
+  }
   const files = await prepareResults(opts, deps.cwd, file, object.name, deps.now());
   const { dir } = files;
   const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv', files.prior);

@@ -39,7 +39,14 @@ export interface EngineResult {
 }
 
 /** Errors after which no later call can succeed: the run stops, every record read so far gets an outcome. */
-const FATAL = new Set(['AUTH_INVALID', 'REQUEST_LIMIT_EXCEEDED', 'NETWORK', 'NO_ORG', 'ORG_UNKNOWN']);
+const FATAL = new Set([
+  'AUTH_INVALID',
+  'REQUEST_LIMIT_EXCEEDED',
+  'API_BUDGET_EXCEEDED',
+  'NETWORK',
+  'NO_ORG',
+  'ORG_UNKNOWN',
+]);
 const LOCK_RETRIES = 3;
 
 function ambiguous(ids: string[]): FailureDetail {
@@ -190,9 +197,21 @@ export class SyncEngine {
       const error =
         err instanceof SfsyncError ? err : new SfsyncError('SALESFORCE_ERROR', (err as Error).message);
       if (FATAL.has(error.code)) this.fatal ??= error;
-      // Records the batch had already given an outcome keep it; the others fail with the batch's error.
-      for (const r of records)
-        if (!this.settled.has(r)) this.fail(r, { code: error.code, message: error.message });
+      // A fatal error means the call was refused or never made: those records are left for --resume to send.
+      // Other errors fail the records of the batch that had no outcome yet.
+      for (const r of records) {
+        if (this.settled.has(r)) continue;
+        if (FATAL.has(error.code)) {
+          this.settled.set(r, () =>
+            this.sink.fail(
+              r.line,
+              r.input,
+              { code: 'NOT_PROCESSED', message: `Not sent: ${error.message}` },
+              'skipped',
+            ),
+          );
+        } else this.fail(r, { code: error.code, message: error.message });
+      }
     }
     await this.flush(records);
     this.sink.checkpoint();

@@ -25,6 +25,10 @@ export interface SalesforceClient {
   apiCalls(): number;
   /** The org's own API counter from the last Sforce-Limit-Info header, when one was seen. */
   orgApiUsage(): { used: number; limit: number } | null;
+  /** Refuse calls past this many (--max-api-calls). */
+  setBudget(maxCalls: number | undefined): void;
+  /** The org's remaining daily API requests, from /limits. */
+  remainingDailyRequests(): Promise<number | null>;
   /** The user and org behind the session, and whether the org is a sandbox. */
   identity(): Promise<{ username: string; userId: string; orgId: string; isSandbox: boolean }>;
   describeGlobal(): Promise<ObjectSummary[]>;
@@ -104,15 +108,28 @@ export interface JsforceClientOptions {
   trace?: (line: string) => void;
 }
 
+/** Thrown before a call that would go over the run's --max-api-calls budget. */
+export function budgetError(budget: number): SfsyncError {
+  return new SfsyncError(
+    'API_BUDGET_EXCEEDED',
+    `The run reached its budget of ${budget} API calls (--max-api-calls).`,
+    {
+      hint: 'Raise --max-api-calls, or use --api bulk, which spends far fewer calls per record.',
+    },
+  );
+}
+
 export function createJsforceClient(options: JsforceClientOptions): SalesforceClient {
   const conn = options.connection;
   const retry = options.retry ?? DEFAULT_RETRY;
   const describes = new Map<string, Promise<ObjectInfo>>();
   let calls = 0;
+  let budget: number | undefined;
   const instanceUrl = conn.instanceUrl;
 
   async function request<T>(method: string, url: string, body?: unknown, idempotent = true): Promise<T> {
     return withRetry(retry, idempotent, async () => {
+      if (budget !== undefined && calls >= budget) throw budgetError(budget);
       calls++;
       if (!options.trace) return sendRequest<T>(method, url, body);
       const started = Date.now();
@@ -146,6 +163,13 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     instanceUrl,
     apiVersion: options.apiVersion,
     apiCalls: () => calls,
+    setBudget: (max) => {
+      budget = max;
+    },
+    async remainingDailyRequests() {
+      const limits = await request<{ DailyApiRequests?: { Remaining?: number } }>('GET', '/limits');
+      return limits.DailyApiRequests?.Remaining ?? null;
+    },
     orgApiUsage: () => conn.limitInfo?.apiUsage ?? null,
     async identity() {
       // A REST call first: an expired session answers 401 there, which lets jsforce refresh it.

@@ -129,3 +129,73 @@ describe('faults together: transient errors and expiring sessions', () => {
     expect(emails.size).toBe(20_000);
   });
 });
+
+describe('API budgets', () => {
+  it('--max-api-calls stops cleanly with a resumable journal', async () => {
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 2000; i++) rows.push(`B${i},b${i}@budget.test`);
+    fs.writeFileSync(path.join(dir, 'budget.csv'), `${rows.join('\n')}\n`);
+    const d = deps();
+    const code = await main(
+      [
+        'upsert',
+        'budget.csv',
+        '--object',
+        'Contact',
+        '--match',
+        'Email',
+        '--max-api-calls',
+        '6',
+        '--concurrency',
+        '1',
+        '--results',
+        'out/budget',
+      ],
+      d,
+    );
+    expect(code).toBe(1);
+    expect(d.io.stderrText).toContain('budget of 6 API calls');
+    expect(d.io.stderrText).toContain('--resume --results');
+    const resumed = deps();
+    expect(
+      await main(
+        [
+          'upsert',
+          'budget.csv',
+          '--object',
+          'Contact',
+          '--match',
+          'Email',
+          '--resume',
+          '--results',
+          'out/budget',
+          '--json',
+        ],
+        resumed,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(resumed.io.stdoutText).result.counts).toMatchObject({ total: 2000, created: 2000 });
+  });
+
+  it('refuses a large run that the daily limit cannot cover, before any write', async () => {
+    const small = await startEmulator({ port: 0, dailyApiRequests: 50 });
+    try {
+      const rows = ['LastName,Email'];
+      for (let i = 0; i < 20_000; i++) rows.push(`L${i},l${i}@limit.test`);
+      fs.writeFileSync(path.join(dir, 'limit.csv'), `${rows.join('\n')}\n`);
+      const d = createTestDeps({
+        cwd: dir,
+        env: { SFSYNC_INSTANCE_URL: small.instanceUrl, SFSYNC_ACCESS_TOKEN: small.accessToken },
+      });
+      expect(
+        await main(['upsert', 'limit.csv', '--object', 'Contact', '--match', 'Email', '--api', 'rest'], d),
+      ).toBe(1);
+      expect(d.io.stderrText).toMatch(
+        /needs about \d+ API calls for about \d+ records, and the org has \d+ left today/,
+      );
+      expect(small.store.count('Contact')).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+});
