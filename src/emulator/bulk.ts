@@ -160,8 +160,9 @@ export class BulkApi {
     throw notFound();
   }
 
-  private info(job: IngestJob, version: string, full = false): Record<string, unknown> {
-    const out: Record<string, unknown> = {
+  /** The keys every job info starts with, ingest or query. */
+  private jobHead(job: IngestJob | QueryJob): Record<string, unknown> {
+    return {
       id: job.id,
       operation: job.operation,
       object: job.object,
@@ -170,6 +171,10 @@ export class BulkApi {
       systemModstamp: job.systemModstamp,
       state: job.state,
     };
+  }
+
+  private info(job: IngestJob, version: string, full = false): Record<string, unknown> {
+    const out = this.jobHead(job);
     if (job.externalIdFieldName) out.externalIdFieldName = job.externalIdFieldName;
     Object.assign(out, {
       concurrencyMode: 'Parallel',
@@ -473,13 +478,7 @@ export class BulkApi {
 
   private queryInfo(job: QueryJob, full: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: this.userId,
-      createdDate: job.createdDate,
-      systemModstamp: job.systemModstamp,
-      state: job.state,
+      ...this.jobHead(job),
       concurrencyMode: 'Parallel',
       contentType: 'CSV',
       apiVersion: job.apiVersion,
