@@ -13,6 +13,7 @@ import type {
   SyncOptions,
 } from './commands/options.js';
 import type { Deps } from './deps.js';
+import type { CompletionSpec } from './commands/completion.js';
 import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
@@ -347,6 +348,31 @@ export function buildProgram(
     .action(async (dir: string, raw: Record<string, unknown>) =>
       run('results', 'results', { ...common(raw), dir }),
     );
+
+  program
+    .command('completion')
+    .argument('<shell>', 'bash, zsh or fish')
+    .description('print a shell completion script')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ source <(sfsync completion bash)\n  $ sfsync completion fish > ~/.config/fish/completions/sfsync.fish`,
+    )
+    .action(async (shell: string) => {
+      const commands: CompletionSpec['commands'] = [];
+      const walk = (cmd: Command, prefix: string): void => {
+        for (const sub of cmd.commands) {
+          const name = `${prefix}${sub.name()}`;
+          if (sub.commands.length > 0) walk(sub, `${name} `);
+          else
+            commands.push({
+              name,
+              flags: sub.options.map((o) => o.long).filter((f): f is string => f !== undefined),
+            });
+        }
+      };
+      walk(program, '');
+      await run('completion', 'completion', { json: false, verbose: false, shell, spec: { commands } });
+    });
 
   const mapping = program.command('mapping').description('create and check mapping files');
   addCommon(

@@ -10,6 +10,7 @@ import type {
   OrgOptions,
   SyncOptions,
 } from './commands/options.js';
+import { completionScript, type CompletionOptions } from './commands/completion.js';
 import { renderDescribe, runDescribe } from './commands/describe.js';
 import { renderEmulatorReady, runEmulator } from './commands/emulator.js';
 import { renderMappingCheck, runMappingCheck } from './commands/mapping-check.js';
@@ -46,6 +47,7 @@ export interface Handlers {
   mappingCheck: Handler<MappingCheckOptions>;
   emulator: Handler<EmulatorOptions>;
   results: Handler<ResultsOptions>;
+  completion: Handler<CompletionOptions>;
 }
 
 export const defaultHandlers: Handlers = {
@@ -86,6 +88,10 @@ export const defaultHandlers: Handlers = {
   mappingCheck: async (opts, deps) => {
     const result = await runMappingCheck(opts, deps);
     return { result, lines: renderMappingCheck(result) };
+  },
+  completion: async (opts) => {
+    const script = completionScript(opts.shell, opts.spec);
+    return { result: { shell: opts.shell }, lines: [script.trimEnd()] };
   },
   results: async (opts, deps) => {
     const result = await runResults(opts, deps);

@@ -23,6 +23,7 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     mappingCheck: record('mappingCheck'),
     emulator: record('emulator'),
     results: record('results'),
+    completion: record('completion'),
   } satisfies Handlers;
   return { handlers, calls };
 }
@@ -149,6 +150,7 @@ describe('flag parsing', () => {
     ],
     ['emulator defaults', 'emulator', 'emulator', { port: 8383, data: undefined }],
     ['results of a run', 'results out/run1 --json', 'results', { dir: 'out/run1', json: true }],
+    ['completion', 'completion bash', 'completion', { shell: 'bash' }],
     [
       'emulator with flags',
       'emulator --port 0 --data org.json --schema s.yaml --api-version 60.0',

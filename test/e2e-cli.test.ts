@@ -59,3 +59,31 @@ describe('bin/sfsync.js', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 });
+
+describe('shell completion', () => {
+  it('completes commands, subcommands and flags in bash', async () => {
+    const script = await runBin(['completion', 'bash'], { env });
+    expect(script.code).toBe(0);
+    const file = path.join(configDir, 'c.bash');
+    fs.writeFileSync(file, script.stdout);
+    const { execFileSync } = await import('node:child_process');
+    const complete = (words: string[]): string =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _sfsync; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(complete(['sfsync', 'ups'])).toBe('upsert');
+    expect(complete(['sfsync', 'upsert', 'x.csv', '--match-o'])).toBe('--match-operator');
+    expect(complete(['sfsync', 'mapping', 'ch'])).toBe('check');
+  });
+
+  it.each(['zsh', 'fish'])('prints a %s script', async (shell) => {
+    const r = await runBin(['completion', shell], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('sfsync');
+  });
+});
