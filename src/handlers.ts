@@ -1,4 +1,3 @@
-import { notAvailable } from './commands/not-available.js';
 import type {
   CommonOptions,
   DescribeOptions,
@@ -14,6 +13,7 @@ import { completionScript, type CompletionOptions } from './commands/completion.
 import { renderDescribe, runDescribe } from './commands/describe.js';
 import { renderEmulatorReady, runEmulator } from './commands/emulator.js';
 import { renderMappingCheck, runMappingCheck } from './commands/mapping-check.js';
+import { renderMappingInit, runMappingInit } from './commands/mapping-init.js';
 import { renderLogin, runLogin } from './commands/login.js';
 import { renderLogout, runLogout } from './commands/logout.js';
 import { renderOrgs, runOrgs } from './commands/orgs.js';
@@ -84,7 +84,10 @@ export const defaultHandlers: Handlers = {
     const result = await runDescribe(opts, deps);
     return { result, lines: renderDescribe(result) };
   },
-  mappingInit: async () => notAvailable('mapping init'),
+  mappingInit: async (opts, deps) => {
+    const result = await runMappingInit(opts, deps);
+    return { result, lines: renderMappingInit(result) };
+  },
   mappingCheck: async (opts, deps) => {
     const result = await runMappingCheck(opts, deps);
     return { result, lines: renderMappingCheck(result) };

@@ -115,10 +115,13 @@ describe('the JSON envelope', () => {
     expect(deps.io.stdoutText).not.toContain('secret');
   });
 
-  it('commands that are not built yet fail clearly with exit 1', async () => {
+  it('a missing input file is named in a JSON error with exit 1', async () => {
     const deps = createTestDeps();
-    expect(await main(['mapping', 'init', 'x.csv', '--json'], deps)).toBe(1);
-    expect(JSON.parse(deps.io.stdoutText).error.code).toBe('NOT_AVAILABLE');
+    expect(await main(['mapping', 'init', 'missing.csv', '--json'], deps)).toBe(1);
+    expect(JSON.parse(deps.io.stdoutText).error).toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: expect.stringContaining('missing.csv'),
+    });
   });
 });
 
