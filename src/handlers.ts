@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type {
   CommonOptions,
   DescribeOptions,
@@ -19,8 +20,8 @@ import { renderLogout, runLogout } from './commands/logout.js';
 import { renderOrgs, runOrgs } from './commands/orgs.js';
 import { renderWhoami, runWhoami } from './commands/whoami.js';
 import { renderResults, runResults, type ResultsOptions } from './commands/results.js';
-import { renderSync, runSync } from './commands/sync.js';
-import type { Counts } from './operations/results.js';
+import { estimateRecords, renderSync, runSync } from './commands/sync.js';
+import { createProgress } from './ui/progress.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import type { Deps } from './deps.js';
 import type { ExitCode } from './errors.js';
@@ -68,17 +69,18 @@ export const defaultHandlers: Handlers = {
     return { result, lines: renderWhoami(result) };
   },
   sync: async (opts, deps) => {
-    let last = Date.now();
-    const progress = (counts: Counts, apiCalls: number): void => {
-      const now = Date.now();
-      if (opts.json || now - last < 2000) return;
-      last = now;
-      deps.io.err(
-        `… ${counts.total} records: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.failed} failed; ${apiCalls} API calls`,
+    const progress = createProgress(deps.io, {
+      json: opts.json,
+      expected: estimateRecords(opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file)) || null,
+    });
+    try {
+      const { result, exitCode } = await runSync(opts, deps, (counts, apiCalls) =>
+        progress.update(counts, apiCalls),
       );
-    };
-    const { result, exitCode } = await runSync(opts, deps, progress);
-    return { result, exitCode, lines: renderSync(result) };
+      return { result, exitCode, lines: renderSync(result) };
+    } finally {
+      progress.done();
+    }
   },
   describe: async (opts, deps) => {
     const result = await runDescribe(opts, deps);

@@ -127,10 +127,11 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
   };
 }
 
-/** Records in a file, estimated from the line length of its first 64 KB. */
-function estimateRecords(file: string): number {
-  if (file === '-') return 0;
+/** Records in a file, estimated from the line length of its first 64 KB; 0 for stdin or a missing file. */
+export function estimateRecords(file: string): number {
+  if (file === '-' || !fs.existsSync(file)) return 0;
   const size = fs.statSync(file).size;
+  if (size === 0) return 0;
   const fd = fs.openSync(file, 'r');
   const head = Buffer.alloc(Math.min(size, 65_536));
   fs.readSync(fd, head, 0, head.length, 0);

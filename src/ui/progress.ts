@@ -1,0 +1,75 @@
+import type { Counts } from '../operations/results.js';
+import type { IO } from './io.js';
+
+export interface ProgressState {
+  counts: Counts;
+  apiCalls: number;
+  /** Estimated records in the input, when known (a file, not a pipe). */
+  expected: number | null;
+  elapsedMs: number;
+}
+
+const n = (v: number): string => v.toLocaleString('en-US');
+
+/** One line of progress: done and rate, the ETA when the size is known, the outcomes and the API calls. */
+export function formatProgress(s: ProgressState, width: number | null): string {
+  const done = s.counts.total;
+  const rate = s.elapsedMs > 0 ? Math.round((done * 1000) / s.elapsedMs) : 0;
+  const parts: string[] = [];
+  if (s.expected && width !== null) {
+    const share = Math.min(1, done / s.expected);
+    const cells = Math.max(10, Math.min(30, width - 100));
+    const filled = Math.round(share * cells);
+    parts.push(`[${'#'.repeat(filled)}${'-'.repeat(cells - filled)}] ${Math.round(share * 100)}%`);
+  }
+  parts.push(`${n(done)}${s.expected ? `/~${n(s.expected)}` : ''} records`);
+  parts.push(`${n(rate)}/s`);
+  if (s.expected && rate > 0 && done < s.expected)
+    parts.push(`ETA ${Math.ceil((s.expected - done) / rate)}s`);
+  parts.push(
+    `${n(s.counts.created)} created, ${n(s.counts.updated)} updated, ${n(s.counts.deleted)} deleted, ${n(s.counts.failed)} failed`,
+  );
+  parts.push(`${n(s.apiCalls)} API calls`);
+  return parts.join(' · ');
+}
+
+export interface Progress {
+  update(counts: Counts, apiCalls: number): void;
+  /** Clears the live line before the summary is printed. */
+  done(): void;
+}
+
+/**
+ * Progress on stderr: a live line redrawn in place on a terminal (at most 10 times a second), a plain line every
+ * 5 seconds otherwise, nothing at all with --json. The engine only reports numbers; this draws them.
+ */
+export function createProgress(
+  io: IO,
+  options: { json: boolean; expected: number | null; now?: () => number },
+): Progress {
+  const now = options.now ?? Date.now;
+  const started = now();
+  let last = started;
+  let drawn = false;
+  const every = io.stderrIsTTY ? 100 : 5000;
+  return {
+    update(counts, apiCalls) {
+      if (options.json) return;
+      const t = now();
+      if (t - last < every) return;
+      last = t;
+      const line = formatProgress(
+        { counts, apiCalls, expected: options.expected, elapsedMs: t - started },
+        io.stderrIsTTY ? (process.stderr.columns ?? 120) : null,
+      );
+      if (io.stderrIsTTY) {
+        io.stderr.write(`\r\u001b[2K${io.colorErr.cyan(line)}`);
+        drawn = true;
+      } else io.err(`… ${line}`);
+    },
+    done() {
+      if (drawn) io.stderr.write('\r\u001b[2K');
+      drawn = false;
+    },
+  };
+}
