@@ -17,6 +17,7 @@ import {
 } from '../operations/journal.js';
 import { restWriter } from '../operations/writer.js';
 import type { SalesforceClient } from '../salesforce/client.js';
+import { FAILURE_HINTS } from '../ui/failure-hints.js';
 import type { ObjectSource } from '../operations/infer-object.js';
 import {
   compileMapping,
@@ -42,7 +43,7 @@ export interface SyncResult {
   matchFields: string[];
   matchOperator: 'OR' | 'AND';
   counts: Counts;
-  failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string }>;
+  failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string; fields?: string[] }>;
   apiCalls: number;
   results: ResultFiles;
   warnings: string[];
@@ -340,10 +341,16 @@ export function renderSync(r: SyncResult): string[] {
     `  ${c.total} records: ${c.created} ${would}created, ${c.updated} ${would}updated, ${c.deleted} ${would}deleted, ${c.failed} ${r.dryRun ? 'rejected' : 'failed'}, ${c.skipped} skipped`,
     `  ${r.apiCalls} API calls${r.offline ? ' (offline)' : ''}`,
   ];
-  for (const f of r.failuresByCode)
+  if (r.failuresByCode.length > 0) lines.push(`  ${r.dryRun ? 'Rejected' : 'Failed or skipped'}, by cause:`);
+  for (const f of r.failuresByCode) {
+    const fields = f.fields && f.fields.length > 0 ? ` [${f.fields.join(', ')}]` : '';
     lines.push(
-      `  ${f.code}: ${f.count} (lines ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''}) ${f.message}`,
+      `    ${f.code}${fields}: ${f.count.toLocaleString('en-US')} record${f.count === 1 ? '' : 's'} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
     );
+    lines.push(`      ${f.message}`);
+    const hint = FAILURE_HINTS[f.code];
+    if (hint) lines.push(`      fix: ${hint}`);
+  }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  results: ${r.results.dir}`);
   return lines;

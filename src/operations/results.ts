@@ -98,7 +98,7 @@ const FAILURE_COLUMNS = [
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
   counts: Counts;
-  failureCodes: Map<string, { count: number; lines: number[]; message: string }>;
+  failureCodes: Map<string, { count: number; lines: number[]; message: string; fields?: string[] }>;
   /** The failures file's input columns, when it has rows. */
   failureInputColumns: string[] | null;
   failuresStarted: boolean;
@@ -117,7 +117,7 @@ export interface ResultFiles {
  */
 export class ResultSink {
   readonly counts: Counts;
-  readonly failureCodes: Map<string, { count: number; lines: number[]; message: string }>;
+  readonly failureCodes: Map<string, { count: number; lines: number[]; message: string; fields?: string[] }>;
   private readonly success: CsvFile;
   private failures: CsvFile | null = null;
   private readonly plan: BufferedFile | null;
@@ -165,7 +165,12 @@ export class ResultSink {
     this.counts.total++;
     this.counts[outcome]++;
     const key = outcome === 'skipped' ? 'SKIPPED' : detail.code;
-    const entry = this.failureCodes.get(key) ?? { count: 0, lines: [], message: detail.message };
+    const entry = this.failureCodes.get(key) ?? {
+      count: 0,
+      lines: [],
+      message: detail.message,
+      fields: detail.fields,
+    };
     entry.count++;
     if (entry.lines.length < 10) entry.lines.push(line);
     this.failureCodes.set(key, entry);

@@ -1,0 +1,42 @@
+/** What usually fixes each kind of failure: shown under the grouped failures at the end of a run. */
+export const FAILURE_HINTS: Record<string, string> = {
+  REQUIRED_FIELD_MISSING: 'map a column to the field, or give it a constant in the mapping (value: …)',
+  STRING_TOO_LONG:
+    'shorten the values, or map them to a longer field ("sfsync describe OBJECT" shows lengths)',
+  AMBIGUOUS_MATCH:
+    'the match key is not unique in the org: add a second key with --match-operator AND, or clean up duplicates',
+  NOT_FOUND: 'no record has that key: use upsert to create it, or check the match field and its values',
+  DUPLICATE_VALUE:
+    'another record already holds this unique value: match on that field with upsert instead of create',
+  INVALID_EMAIL_ADDRESS: 'fix the address, or map it through transform: [trim, lower]',
+  VALUE_INVALID:
+    'the value does not fit the field type: add a transform (number, boolean) or a format for dates',
+  TIMEZONE_MISSING: 'add timezone: Europe/Paris (your zone) to the mapping, or send datetimes with an offset',
+  PICKLIST_VALUE_INVALID: 'use one of the picklist values ("sfsync describe OBJECT" lists them)',
+  INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:
+    'use one of the picklist values ("sfsync describe OBJECT" lists them)',
+  LOOKUP_NOT_FOUND: 'load the parent records first, or fix the key the lookup searches',
+  LOOKUP_AMBIGUOUS:
+    'the lookup field is not unique among the parents: look them up by an external ID instead',
+  MALFORMED_ID: 'the value is not a Salesforce id (15 or 18 characters)',
+  INVALID_CROSS_REFERENCE_KEY: 'the referenced record does not exist, or you cannot see it',
+  INVALID_FIELD_FOR_INSERT_UPDATE:
+    'the field is read-only for this operation or your profile: leave it out of the mapping',
+  FIELD_CUSTOM_VALIDATION_EXCEPTION:
+    'a validation rule in the org refused the record: its message says which; fix the data or the rule',
+  DUPLICATES_DETECTED:
+    "a duplicate rule blocked the record: match on the duplicate rule's fields with upsert",
+  UNABLE_TO_LOCK_ROW:
+    'another process held the record: run again (the records that failed can be resumed or re-run)',
+  ENTITY_IS_DELETED: 'the record is in the recycle bin: restore it, or remove its Id from the file',
+  CSV_RECORD_INCONSISTENT_COLUMNS:
+    'the row has a different number of columns than the header: check commas and quotes',
+  CSV_QUOTE_NOT_CLOSED: 'a quote opens and never closes: everything after it was read as one value',
+  NDJSON_INVALID: 'the line is not valid JSON',
+  NDJSON_NOT_OBJECT: 'each line must be one JSON object',
+  BULK_JOB_FAILED:
+    'the whole Bulk job failed: its message says why (quota, file format); run again or with --api rest',
+  UNCERTAIN:
+    'the record was being created when the run stopped: check whether it exists before creating it again',
+  NOT_PROCESSED: 'the run stopped before sending it: run the same command with --resume',
+};
