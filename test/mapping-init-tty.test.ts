@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { parseMapping } from '../src/mapping/load-mapping.js';
+import { createIO } from '../src/ui/io.js';
+import { createInquirerPrompter } from '../src/ui/prompt.js';
+import { createTestDeps } from './helpers/test-deps.js';
+
+let org: Emulator;
+let dir: string;
+beforeAll(async () => {
+  org = await startEmulator({ port: 0 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-tty-'));
+  fs.writeFileSync(path.join(dir, 'people.csv'), 'First Name,last_name,E-mail\nAda,Lovelace,ada@tty.test\n');
+});
+afterAll(async () => org.close());
+
+describe('the mapping wizard on a terminal', () => {
+  it('is driven by keystrokes through the real prompts and writes what was chosen', async () => {
+    const keyboard = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+    // A terminal is never ended by the program writing to it: the prompts must not be able to close it.
+    const screen = new PassThrough();
+    screen.end = (() => screen) as typeof screen.end;
+    let shown = '';
+    screen.on('data', (d: Buffer) => (shown += d.toString('utf8')));
+    const io = createIO({
+      stdout: screen,
+      stderr: screen,
+      stdin: keyboard,
+      stdoutIsTTY: true,
+      stderrIsTTY: true,
+      stdinIsTTY: true,
+      env: { NO_COLOR: '1' },
+    });
+    const deps = createTestDeps({
+      cwd: dir,
+      env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    });
+    Object.assign(deps, { io, prompt: createInquirerPrompter(io) });
+
+    /** Waits for a question on the screen, then types the keys. */
+    let seen = 0;
+    const answer = async (question: string, keys: string): Promise<void> => {
+      const t0 = Date.now();
+      while (shown.indexOf(question, seen) < 0) {
+        if (Date.now() - t0 > 3000)
+          throw new Error(`no "${question}" on screen: ${JSON.stringify(shown.slice(-600))}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      seen = shown.indexOf(question, seen) + question.length;
+      await new Promise((r) => setTimeout(r, 20));
+      keyboard.write(keys);
+    };
+    const DOWN = '\u001b[B';
+    const running = main(
+      ['mapping', 'init', 'people.csv', '--object', 'Contact', '--output', 'people.yaml'],
+      deps,
+    );
+    await answer('Column "First Name" goes to', '\r');
+    await answer('Column "last_name" goes to', '\r');
+    await answer('Column "E-mail" goes to', '\r');
+    await answer('Operation', `${DOWN}${DOWN}\r`);
+    await answer('Match existing records on', '\r');
+    expect(await running).toBe(0);
+    const mapping = parseMapping('people.yaml', fs.readFileSync(path.join(dir, 'people.yaml'), 'utf8'));
+    expect(mapping).toMatchObject({ object: 'Contact', operation: 'update', match: ['Email'] });
+    expect(Object.keys(mapping.fields ?? {})).toEqual(['FirstName', 'LastName', 'Email']);
+  });
+});
