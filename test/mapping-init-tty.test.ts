@@ -66,6 +66,8 @@ describe('the mapping wizard on a terminal', () => {
     await answer('Operation', `${DOWN}${DOWN}\r`);
     await answer('Match existing records on', '\r');
     expect(await running).toBe(0);
+    expect(shown).toContain('First records as they would be sent:');
+    expect(shown).toContain('{"FirstName":"Ada","LastName":"Lovelace","Email":"ada@tty.test"}');
     const mapping = parseMapping('people.yaml', fs.readFileSync(path.join(dir, 'people.yaml'), 'utf8'));
     expect(mapping).toMatchObject({ object: 'Contact', operation: 'update', match: ['Email'] });
     expect(Object.keys(mapping.fields ?? {})).toEqual(['FirstName', 'LastName', 'Email']);

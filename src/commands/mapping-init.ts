@@ -93,10 +93,11 @@ export async function runMappingInit(
   const file = path.resolve(deps.cwd, opts.file);
   const chunks = readRecords({ file, format: formatFromFile(file, undefined) });
   let columns: string[] = [];
+  const samples: Array<Record<string, unknown>> = [];
   for await (const chunk of chunks) {
-    const first = chunk.find((r) => r.values)?.values;
-    if (first) {
-      columns = Object.keys(first);
+    for (const r of chunk) if (r.values && samples.length < 3) samples.push(r.values);
+    if (samples.length > 0) {
+      columns = Object.keys(samples[0] as Record<string, unknown>);
       break;
     }
   }
@@ -125,6 +126,16 @@ export async function runMappingInit(
     }
   }
   const mapped = proposals.filter((p) => p.field).map((p) => p.field as string);
+  if (interactive) {
+    // A preview of the first records as they would be sent, before the last questions.
+    deps.io.err('First records as they would be sent:');
+    for (const sample of samples) {
+      const preview = Object.fromEntries(
+        proposals.filter((p) => p.field).map((p) => [p.field, sample[p.column]]),
+      );
+      deps.io.err(`  ${JSON.stringify(preview)}`);
+    }
+  }
   const candidates = matchCandidates(object, mapped);
   let operation: MappingInitResult['operation'] = candidates.length > 0 ? 'upsert' : 'create';
   let match = candidates.slice(0, 1).map((f) => f.name);

@@ -185,7 +185,7 @@ function chooseApi(opts: SyncOptions, file: string): 'rest' | 'bulk' {
 export async function runSync(
   opts: SyncOptions,
   deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>,
-  onProgress?: (counts: Counts, apiCalls: number) => void,
+  onProgress?: (counts: Counts, apiCalls: number, phase: string) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
@@ -271,7 +271,16 @@ export async function runSync(
     concurrency: opts.concurrency ?? 4,
     dryRun: opts.dryRun,
     failFast: opts.failFast,
-    onBatch: () => onProgress?.(sink.counts, client?.apiCalls() ?? 0),
+    onBatch: () => {
+      const running =
+        bulk?.jobs.filter((j) => !['JobComplete', 'Failed', 'Aborted'].includes(j.state)).length ?? 0;
+      const phase = opts.dryRun
+        ? 'dry run'
+        : bulk
+          ? `Bulk: ${running} job${running === 1 ? '' : 's'} running, ${(bulk.jobs.length - running).toString()} done`
+          : 'REST';
+      onProgress?.(sink.counts, client?.apiCalls() ?? 0, phase);
+    },
     onSend: files.journal ? (lines) => files.journal?.sent(lines) : undefined,
     resume: files.resume,
   });

@@ -76,9 +76,14 @@ class BufferedFile {
 }
 
 class CsvFile extends BufferedFile {
-  constructor(file: string, header: string[] | null) {
-    super(file, header === null);
-    if (header) this.write(`${header.map(csvCell).join(',')}\n`);
+  /** With `append`, an existing non-empty file is continued; otherwise the header is written and flushed at once. */
+  constructor(file: string, header: string[], append = false) {
+    const continuing = append && fs.existsSync(file) && fs.statSync(file).size > 0;
+    super(file, continuing);
+    if (!continuing) {
+      this.write(`${header.map(csvCell).join(',')}\n`);
+      this.flush();
+    }
   }
   row(cells: unknown[]): void {
     this.write(`${cells.map(csvCell).join(',')}\n`);
@@ -131,10 +136,14 @@ export class ResultSink {
     fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
     this.counts = prior ? { ...prior.counts } : emptyCounts();
     this.failureCodes = prior ? new Map(prior.failureCodes) : new Map();
-    this.success = new CsvFile(files.success, prior ? null : ['line', 'outcome', 'id']);
+    this.success = new CsvFile(files.success, ['line', 'outcome', 'id'], prior !== undefined);
     if (prior?.failuresStarted) {
       this.inputColumns = prior.failureInputColumns;
-      this.failures = new CsvFile(files.failures, null);
+      this.failures = new CsvFile(
+        files.failures,
+        [...FAILURE_COLUMNS, ...(this.inputColumns ?? ['input'])],
+        true,
+      );
     }
     this.plan = files.plan ? new BufferedFile(files.plan) : null;
   }

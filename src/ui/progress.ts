@@ -7,6 +7,8 @@ export interface ProgressState {
   /** Estimated records in the input, when known (a file, not a pipe). */
   expected: number | null;
   elapsedMs: number;
+  /** What the run is doing: REST, a dry run, or how many Bulk jobs are running. */
+  phase?: string;
 }
 
 const n = (v: number): string => v.toLocaleString('en-US');
@@ -16,6 +18,7 @@ export function formatProgress(s: ProgressState, width: number | null): string {
   const done = s.counts.total;
   const rate = s.elapsedMs > 0 ? Math.round((done * 1000) / s.elapsedMs) : 0;
   const parts: string[] = [];
+  if (s.phase) parts.push(s.phase);
   if (s.expected && width !== null) {
     const share = Math.min(1, done / s.expected);
     const cells = Math.max(10, Math.min(30, width - 100));
@@ -34,7 +37,7 @@ export function formatProgress(s: ProgressState, width: number | null): string {
 }
 
 export interface Progress {
-  update(counts: Counts, apiCalls: number): void;
+  update(counts: Counts, apiCalls: number, phase?: string): void;
   /** Clears the live line before the summary is printed. */
   done(): void;
 }
@@ -53,13 +56,13 @@ export function createProgress(
   let drawn = false;
   const every = io.stderrIsTTY ? 100 : 5000;
   return {
-    update(counts, apiCalls) {
+    update(counts, apiCalls, phase) {
       if (options.json) return;
       const t = now();
       if (t - last < every) return;
       last = t;
       const line = formatProgress(
-        { counts, apiCalls, expected: options.expected, elapsedMs: t - started },
+        { counts, apiCalls, expected: options.expected, elapsedMs: t - started, phase },
         io.stderrIsTTY ? (process.stderr.columns ?? 120) : null,
       );
       if (io.stderrIsTTY) {

@@ -49,16 +49,17 @@ describe('--resume', () => {
     const rows = ['LastName,Email'];
     for (let i = 0; i < 50_000; i++) rows.push(`K${i},k${i}@kill.test`);
     fs.writeFileSync(path.join(dir, 'kill.csv'), `${rows.join('\n')}\n`);
-    org.setFaults({ latencyMs: 5 });
+    // Each call takes 40 ms, so a full run lasts several seconds and every kill lands mid-run.
+    org.setFaults({ latencyMs: 40 });
     const args = ['upsert', 'kill.csv', '--object', 'Contact', '--match', 'Email', '--results', 'out/kill'];
     // Kill points are random but reproducible from the seed printed on failure.
     let seed = 20261128;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const kills: number[] = [];
-    let code = await runAndKill(args, 600 + Math.floor(random() * 1200));
+    let code = await runAndKill(args, 300 + Math.floor(random() * 600));
     kills.push(code ?? -1);
     for (let i = 1; i < 5; i++) {
-      code = await runAndKill([...args, '--resume'], 600 + Math.floor(random() * 1200));
+      code = await runAndKill([...args, '--resume'], 300 + Math.floor(random() * 600));
       kills.push(code ?? -1);
     }
     org.setFaults({ latencyMs: 0 });
