@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import YAML from 'yaml';
 import { to18 } from './ids.js';
+import { STRING_TYPES } from './values.js';
 
 /** A describe field as Salesforce sends it: the 57 keys, nothing else. */
 export interface FieldDescribe {
@@ -199,16 +200,7 @@ function labelFromName(name: string): string {
 export function makeField(spec: CustomFieldSpec, template: FieldDescribe): FieldDescribe {
   const type = spec.type.toLowerCase();
   const longText = type === 'textarea' && (spec.length ?? 255) > 255;
-  const textual = [
-    'string',
-    'textarea',
-    'email',
-    'phone',
-    'url',
-    'picklist',
-    'multipicklist',
-    'combobox',
-  ].includes(type);
+  const textual = STRING_TYPES.has(type);
   const length =
     type === 'reference' || type === 'id' ? 18 : textual ? (spec.length ?? (longText ? 32768 : 255)) : 0;
   const isBoolean = type === 'boolean';

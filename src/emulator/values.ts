@@ -15,7 +15,7 @@ export function recordError(statusCode: string, message: string, fields: string[
   return { statusCode, message, fields };
 }
 
-const STRING_TYPES = new Set([
+export const STRING_TYPES = new Set([
   'string',
   'textarea',
   'email',
