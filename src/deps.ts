@@ -1,5 +1,5 @@
 import { createFileTokenStore, defaultConfigDir, type TokenStore } from './auth/token-store.js';
-import { createConnector, type Connect } from './salesforce/connect.js';
+import type { Connect } from './salesforce/connect.js';
 import { createInquirerPrompter, type Prompter } from './ui/prompt.js';
 import { createProcessIO, type IO } from './ui/io.js';
 
@@ -33,7 +33,9 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
     env,
     cwd: process.cwd(),
     store: getStore,
-    connect: createConnector(env, getStore),
+    // jsforce loads only when a command connects.
+    connect: async (options) =>
+      (await import('./salesforce/connect.js')).createConnector(env, getStore)(options),
     prompt: createInquirerPrompter(io),
     openUrl: async (url) => {
       const { default: open } = await import('open');

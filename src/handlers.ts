@@ -10,18 +10,8 @@ import type {
   OrgOptions,
   SyncOptions,
 } from './commands/options.js';
-import { completionScript, type CompletionOptions } from './commands/completion.js';
-import { renderDescribe, runDescribe } from './commands/describe.js';
-import { renderEmulatorReady, runEmulator } from './commands/emulator.js';
-import { renderMappingCheck, runMappingCheck } from './commands/mapping-check.js';
-import { renderMappingInit, runMappingInit } from './commands/mapping-init.js';
-import { renderLogin, runLogin } from './commands/login.js';
-import { renderLogout, runLogout } from './commands/logout.js';
-import { renderOrgs, runOrgs } from './commands/orgs.js';
-import { renderWhoami, runWhoami } from './commands/whoami.js';
-import { renderResults, runResults, type ResultsOptions } from './commands/results.js';
-import { estimateRecords, renderSync, runSync } from './commands/sync.js';
-import { createProgress } from './ui/progress.js';
+import type { CompletionOptions } from './commands/completion.js';
+import type { ResultsOptions } from './commands/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import type { Deps } from './deps.js';
 import type { ExitCode } from './errors.js';
@@ -51,31 +41,41 @@ export interface Handlers {
   completion: Handler<CompletionOptions>;
 }
 
+/**
+ * Each command's module is loaded when the command runs, so `--help`, `orgs` and `completion` do not pay for
+ * jsforce, luxon, the local org and the readers at start-up.
+ */
 export const defaultHandlers: Handlers = {
   login: async (opts, deps) => {
+    const { runLogin, renderLogin } = await import('./commands/login.js');
     const result = await runLogin(opts, deps);
     return { result, lines: renderLogin(result) };
   },
   logout: async (opts, deps) => {
+    const { runLogout, renderLogout } = await import('./commands/logout.js');
     const result = await runLogout(opts, deps);
     return { result, lines: renderLogout(result) };
   },
   orgs: async (opts, deps) => {
+    const { runOrgs, renderOrgs } = await import('./commands/orgs.js');
     const result = await runOrgs(opts, deps);
     return { result, lines: renderOrgs(result) };
   },
   whoami: async (opts, deps) => {
+    const { runWhoami, renderWhoami } = await import('./commands/whoami.js');
     const result = await runWhoami(opts, deps);
     return { result, lines: renderWhoami(result) };
   },
   sync: async (opts, deps) => {
+    const { estimateRecords, runSync, renderSync } = await import('./commands/sync.js');
+    const { createProgress } = await import('./ui/progress.js');
     const progress = createProgress(deps.io, {
       json: opts.json,
       expected: estimateRecords(opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file)) || null,
     });
     try {
-      const { result, exitCode } = await runSync(opts, deps, (counts, apiCalls) =>
-        progress.update(counts, apiCalls),
+      const { result, exitCode } = await runSync(opts, deps, (counts, apiCalls, phase) =>
+        progress.update(counts, apiCalls, phase),
       );
       return { result, exitCode, lines: renderSync(result) };
     } finally {
@@ -83,26 +83,32 @@ export const defaultHandlers: Handlers = {
     }
   },
   describe: async (opts, deps) => {
+    const { runDescribe, renderDescribe } = await import('./commands/describe.js');
     const result = await runDescribe(opts, deps);
     return { result, lines: renderDescribe(result) };
   },
   mappingInit: async (opts, deps) => {
+    const { runMappingInit, renderMappingInit } = await import('./commands/mapping-init.js');
     const result = await runMappingInit(opts, deps);
     return { result, lines: renderMappingInit(result) };
   },
   mappingCheck: async (opts, deps) => {
+    const { runMappingCheck, renderMappingCheck } = await import('./commands/mapping-check.js');
     const result = await runMappingCheck(opts, deps);
     return { result, lines: renderMappingCheck(result) };
   },
   completion: async (opts) => {
+    const { completionScript } = await import('./commands/completion.js');
     const script = completionScript(opts.shell, opts.spec);
     return { result: { shell: opts.shell }, lines: [script.trimEnd()] };
   },
   results: async (opts, deps) => {
+    const { runResults, renderResults } = await import('./commands/results.js');
     const result = await runResults(opts, deps);
     return { result, lines: renderResults(result) };
   },
   emulator: async (opts, deps) => {
+    const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');
     const result = await runEmulator(opts, deps, (info) => {
       if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));
       else renderEmulatorReady(info, opts.data).forEach((line) => deps.io.out(line));

@@ -69,7 +69,13 @@ export const AUTO_BULK_BYTES = 10_000_000;
 async function prepareResults(opts: SyncOptions, cwd: string, file: string, object: string, now: Date) {
   const root = path.join(cwd, 'sfsync-results');
   const mapping = opts.mapping ? path.resolve(cwd, opts.mapping) : undefined;
-  if (!opts.resume) {
+  // The journal is written before the first call is sent: a named results folder without one holds a run that
+  // was stopped before it sent anything, so resuming it is starting it.
+  const nothingSent =
+    opts.resume &&
+    opts.results !== undefined &&
+    !fs.existsSync(path.resolve(cwd, opts.results, 'journal.ndjson'));
+  if (!opts.resume || nothingSent) {
     const dir = path.resolve(
       cwd,
       opts.results ?? path.join('sfsync-results', `${timestamp(now)}-${opts.operation}-${object}`),
