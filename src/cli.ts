@@ -443,6 +443,11 @@ export function buildProgram(
         rateParser,
       )
       .option(
+        '--retry-after <seconds>',
+        'fault injection: the Retry-After header of injected 503 answers',
+        intParser(1, 3600),
+      )
+      .option(
         '--expire-every <n>',
         'fault injection: every Nth call finds its session expired',
         intParser(1, 1_000_000_000),
@@ -465,6 +470,7 @@ export function buildProgram(
         latencyMs: raw.latency as number | undefined,
         transientRate: raw.transientRate as number | undefined,
         dropRate: raw.dropRate as number | undefined,
+        retryAfterSeconds: raw.retryAfter as number | undefined,
         expireSessionEvery: raw.expireEvery as number | undefined,
       };
       await run('emulator', 'emulator', opts);

@@ -51,6 +51,7 @@ export async function runEmulator(
   if (opts.latencyMs !== undefined) faults.latencyMs = opts.latencyMs;
   if (opts.transientRate !== undefined) faults.transientRate = opts.transientRate;
   if (opts.dropRate !== undefined) faults.dropRate = opts.dropRate;
+  if (opts.retryAfterSeconds !== undefined) faults.retryAfterSeconds = opts.retryAfterSeconds;
   if (opts.expireSessionEvery !== undefined) faults.expireSessionEvery = opts.expireSessionEvery;
   let emulator;
   try {

@@ -88,5 +88,6 @@ export interface EmulatorOptions extends CommonOptions {
   latencyMs?: number;
   transientRate?: number;
   dropRate?: number;
+  retryAfterSeconds?: number;
   expireSessionEvery?: number;
 }

@@ -14,6 +14,7 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly errors: ApiError[],
+    readonly headers: Record<string, string> = {},
   ) {
     super(errors[0]?.message ?? `HTTP ${status}`);
   }

@@ -20,6 +20,8 @@ export interface Faults {
   transientKinds: Array<'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW'>;
   /** Share of calls whose connection is dropped without an answer. */
   dropRate: number;
+  /** Seconds in the `Retry-After` header of injected 503 answers; 0 sends no header. */
+  retryAfterSeconds: number;
   /** Every Nth call finds its session expired (once per N), so clients must refresh; 0 = never. */
   expireSessionEvery: number;
   /** Seed of the pseudo-random choices, for repeatable runs. */
@@ -31,6 +33,7 @@ export const NO_FAULTS: Faults = {
   transientRate: 0,
   transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'],
   dropRate: 0,
+  retryAfterSeconds: 0,
   expireSessionEvery: 0,
   seed: 1,
 };
@@ -317,8 +320,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       injected++;
       const kind =
         faults.transientKinds[Math.floor(random() * faults.transientKinds.length)] ?? 'SERVER_UNAVAILABLE';
-      if (kind === 'SERVER_UNAVAILABLE')
-        throw apiError(503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable. Please try again later.');
+      if (kind === 'SERVER_UNAVAILABLE') {
+        const busy = apiError(
+          503,
+          'SERVER_UNAVAILABLE',
+          'Server temporarily unavailable. Please try again later.',
+        );
+        if (faults.retryAfterSeconds > 0) busy.headers['Retry-After'] = String(faults.retryAfterSeconds);
+        throw busy;
+      }
       throw apiError(
         400,
         'UNABLE_TO_LOCK_ROW',
@@ -333,7 +343,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const server = http.createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.end();
-      if (err instanceof HttpError) return sendJson(res, err.status, err.errors);
+      if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
       sendJson(res, 500, [
         { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
       ]);

@@ -1,7 +1,7 @@
 import type jsforce from 'jsforce';
 import { redact } from '../auth/redact.js';
 import { SfsyncError } from '../errors.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from './retry.js';
 import type { FieldInfo, ObjectInfo, ObjectSummary } from './types.js';
 
 export interface SaveError {
@@ -85,6 +85,20 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
       cause: err,
     });
   }
+  const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
+  if (
+    retryAfterMs !== undefined &&
+    (code === 'SERVER_UNAVAILABLE' || /^ERROR_HTTP_(429|503)$/.test(code ?? ''))
+  ) {
+    return new SfsyncError(
+      code ?? 'SERVER_UNAVAILABLE',
+      `${instanceUrl} is unavailable and asks clients to come back in ${Math.ceil(retryAfterMs / 1000)} s (Retry-After): ${e.message}`,
+      {
+        hint: 'Wait that long, then run the same command again (with --resume for a sync, to go on where it stopped).',
+        cause: err,
+      },
+    );
+  }
   const network = /ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|fetch failed|socket hang up/i;
   if (network.test(`${e.code ?? ''} ${e.message}`)) {
     return new SfsyncError('NETWORK', `Cannot reach ${instanceUrl}: ${e.message}`, {
@@ -151,12 +165,39 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
   }
 
   async function sendRequest<T>(method: string, url: string, body?: unknown): Promise<T> {
-    return (await conn.request({
+    return send<T>({
       method: method as 'GET',
       url,
       body: body === undefined ? undefined : JSON.stringify(body),
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    })) as T;
+    });
+  }
+
+  /**
+   * One HTTP attempt through jsforce, which refreshes an expired session. jsforce's own retries are off, so the
+   * policy of retry.ts is the only one; the attempt's `Retry-After` header, if any, is kept on the error.
+   */
+  async function send<T>(req: jsforce.HttpRequest): Promise<T> {
+    let retryAfterMs: number | undefined;
+    const transport = {
+      httpRequest(httpReq: jsforce.HttpRequest, opts: object) {
+        const sent = conn._transport.httpRequest(httpReq, opts);
+        sent.then(
+          (res) => {
+            retryAfterMs = parseRetryAfter(res?.headers?.['retry-after']);
+          },
+          () => {},
+        );
+        return sent;
+      },
+    };
+    try {
+      return (await conn.request(req, { transport, retry: { maxRetries: 0 } })) as T;
+    } catch (err) {
+      if (retryAfterMs !== undefined && err !== null && typeof err === 'object')
+        (err as { retryAfterMs?: number }).retryAfterMs = retryAfterMs;
+      throw err;
+    }
   }
 
   return {
@@ -270,7 +311,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       await withRetry(retry, false, async () => {
         calls++;
         options.trace?.(`→ PUT ${base}/batches (${Buffer.byteLength(csv)} bytes of CSV)`);
-        return conn.request({
+        return send({
           method: 'PUT',
           url: `${base}/batches`,
           body: csv,

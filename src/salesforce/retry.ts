@@ -4,14 +4,17 @@ export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The longest wait a `Retry-After` answer may ask for; a longer one ends the retries. */
+  maxRetryAfterMs: number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 5,
+  attempts: 7,
   baseDelayMs: 500,
   maxDelayMs: 8_000,
+  maxRetryAfterMs: 120_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
 };
@@ -41,6 +44,25 @@ export function isConnectionError(err: unknown): boolean {
   );
 }
 
+/**
+ * A `Retry-After` header in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Anything else, or
+ * nothing, is undefined.
+ */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/^[A-Za-z]{3}, /.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The wait an error's answer asked for, set on it by the client as `retryAfterMs`. */
+function askedWait(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof ms === 'number' ? ms : undefined;
+}
+
 /** Exponential backoff with full jitter. */
 export function backoff(policy: RetryPolicy, attempt: number): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
@@ -49,7 +71,8 @@ export function backoff(policy: RetryPolicy, attempt: number): number {
 
 /**
  * Runs `call` until it succeeds, fails for good, or runs out of attempts. A dropped connection is retried only
- * for idempotent calls: a create that might have been applied must not be sent twice.
+ * for idempotent calls: a create that might have been applied must not be sent twice. When the answer carried
+ * `Retry-After`, the next attempt waits at least that long; a wait longer than `maxRetryAfterMs` is not sat out.
  */
 export async function withRetry<T>(
   policy: RetryPolicy,
@@ -62,7 +85,9 @@ export async function withRetry<T>(
     } catch (err) {
       const retryable = isTransientAnswer(err) || (idempotent && isConnectionError(err));
       if (!retryable || attempt + 1 >= policy.attempts) throw err;
-      await policy.sleep(backoff(policy, attempt));
+      const asked = askedWait(err);
+      if (asked !== undefined && asked > policy.maxRetryAfterMs) throw err;
+      await policy.sleep(Math.max(backoff(policy, attempt), asked ?? 0));
     }
   }
 }
