@@ -19,6 +19,9 @@ export interface MappedRecord {
   payload: Record<string, unknown>;
   lookups: PendingLookup[];
   error?: ValueError;
+  /** Where input and payload wait in the engine's spool while the record is in flight (offset, length). */
+  spoolAt?: number;
+  spoolBytes?: number;
 }
 
 /** A column of a CSV record, or a path (`traits.email`) into an NDJSON record; header case is forgiven. */
@@ -64,7 +67,8 @@ export function applyMapping(
   input: Record<string, unknown>,
   mappingZone?: string,
 ): MappedRecord {
-  const out: MappedRecord = { line, input, payload: {}, lookups: [] };
+  // Every field the engine may set later is declared here, so records keep one shape and no side storage.
+  const out: MappedRecord = { line, input, payload: {}, lookups: [], spoolAt: -1, spoolBytes: 0 };
   for (const f of compiled.fields) {
     const transformed = applyTransforms(rawValue(input, f.source), f.source.transform);
     if (isEmpty(transformed)) {

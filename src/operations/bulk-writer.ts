@@ -60,118 +60,297 @@ export function parseBulkError(text: string): SaveResult['errors'][number] {
   return { statusCode, message, fields };
 }
 
+/** FNV-1a over the UTF-16 code units of a CSV line: the join key, checked against the line itself. */
+function hashLine(line: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < line.length; i++) h = Math.imul(h ^ line.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
+interface Part {
+  results: Array<SaveResult | undefined>;
+  /** Pieces of the part whose job has not answered yet. */
+  waiting: number;
+  settled: boolean;
+  resolve: (results: SaveResult[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A run of a part's records that sit next to each other in one job. */
+interface Piece {
+  part: Part;
+  /** Index of the first record in the part, and in the job. */
+  from: number;
+  at: number;
+  count: number;
+}
+
+/** A job being filled, waiting for a free slot, or running. */
+interface Job {
+  spec: BulkJobSpec;
+  columns: string[];
+  columnSet: Set<string>;
+  /** The CSV lines while the job fills; joined into `csv` when it is closed. */
+  lines: string[];
+  bytes: number;
+  /** Hash of a CSV line → index of the record in the job, or indexes when lines share a hash. */
+  rows: Map<number, number | number[]>;
+  pieces: Piece[];
+  closed?: boolean;
+  csv?: string;
+  /** Where each line starts in `csv`, and one past the end. */
+  offsets?: Uint32Array;
+  timer?: NodeJS.Timeout;
+}
+
+export interface BulkWriterOptions {
+  /** Records per job at most (--batch-size). */
+  jobRecords: number;
+  /** Jobs running at once (--concurrency). */
+  jobsAtOnce: number;
+  /** Salesforce's upload limit for one job's CSV. */
+  maxUploadBytes: number;
+  /** How long a job that is not full waits for more records before it is closed and sent. */
+  lingerMs?: number;
+  onJob?: (job: BulkJobReport) => void;
+}
+
+const missing: SaveResult = {
+  success: false,
+  errors: [
+    {
+      statusCode: 'BULK_RESULT_MISSING',
+      message: 'The Bulk API job returned no result for this record.',
+      fields: [],
+    },
+  ],
+};
+
 /**
- * Writes through Bulk API 2.0: the records become one CSV per job (split to stay under the upload limit), each
- * job is run step by step, and Salesforce's unordered results are joined back to the records by their values.
+ * Writes through Bulk API 2.0. The engine's write calls are small; their records are gathered into jobs of up to
+ * `jobRecords` records (a new job when the upload limit or a new column would be passed), each job run step by
+ * step, a few at a time, and Salesforce's unordered results joined back to the records by their values. A record
+ * waits as one CSV line, not as an object, so tens of thousands of them can be in flight in little memory.
  */
 export class BulkWriter implements RecordWriter {
   readonly jobs: BulkJobReport[] = [];
+  private readonly filling = new Map<string, Job>();
+  private readonly ready: Job[] = [];
+  private running = 0;
 
   constructor(
     private readonly client: SalesforceClient,
-    private readonly maxUploadBytes: number,
-    private readonly onJob: (job: BulkJobReport) => void = () => {},
+    private readonly options: BulkWriterOptions,
   ) {}
 
   create(object: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
-    return this.run({ object, operation: 'insert' }, records);
+    return this.add({ object, operation: 'insert' }, records);
   }
   update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]> {
-    return this.run({ object, operation: 'update' }, records);
+    return this.add({ object, operation: 'update' }, records);
   }
   upsert(object: string, field: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
-    return this.run({ object, operation: 'upsert', externalIdFieldName: field }, records);
+    return this.add({ object, operation: 'upsert', externalIdFieldName: field }, records);
   }
   delete(object: string, ids: string[]): Promise<SaveResult[]> {
-    return this.run(
+    return this.add(
       { object, operation: 'delete' },
       ids.map((Id) => ({ Id })),
     );
   }
 
-  private async run(spec: BulkJobSpec, records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
-    const columns = columnsOf(records);
-    const header = `${columns.map(quote).join(',')}\n`;
-    const rows = records.map((r) => columns.map((c) => cell(valueAt(r, c))));
-    const results: Array<SaveResult | undefined> = new Array(records.length);
-    let start = 0;
-    while (start < rows.length) {
-      let size = Buffer.byteLength(header);
-      let end = start;
-      const lines: string[] = [];
-      while (end < rows.length) {
-        const line = `${(rows[end] as string[]).map(quote).join(',')}\n`;
-        const bytes = Buffer.byteLength(line);
-        if (lines.length > 0 && size + bytes > this.maxUploadBytes) break;
-        lines.push(line);
-        size += bytes;
-        end++;
-      }
-      await this.runJob(spec, header + lines.join(''), columns, rows, start, end, results);
-      start = end;
-    }
-    return results.map(
-      (r) =>
-        r ?? {
-          success: false,
-          errors: [
-            {
-              statusCode: 'BULK_RESULT_MISSING',
-              message: 'The Bulk API job returned no result for this record.',
-              fields: [],
-            },
-          ],
-        },
-    );
+  /** Sends the jobs being filled now, without waiting for them to fill up (the engine is about to wait). */
+  flush(): void {
+    for (const job of [...this.filling.values()]) this.close(job);
   }
 
-  private async runJob(
-    spec: BulkJobSpec,
-    csv: string,
-    columns: string[],
-    rows: string[][],
-    start: number,
-    end: number,
-    results: Array<SaveResult | undefined>,
-  ): Promise<void> {
+  /** Takes the records' CSV lines at once: the caller's objects are not held while the job runs. */
+  private add(spec: BulkJobSpec, records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    const columns = columnsOf(records);
+    const key = `${spec.object}\u0000${spec.operation}\u0000${spec.externalIdFieldName ?? ''}`;
+    let job = this.filling.get(key);
+    // A job has one header: records bringing a column it lacks start the next job.
+    if (job && !columns.every((c) => job?.columnSet.has(c))) {
+      this.close(job);
+      job = undefined;
+    }
+    const jobColumns = job?.columns ?? columns;
+    let resolve: Part['resolve'] = () => {};
+    let reject: Part['reject'] = () => {};
+    const promise = new Promise<SaveResult[]>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const part: Part = { results: new Array(records.length), waiting: 0, settled: false, resolve, reject };
+    for (let i = 0; i < records.length; i++) {
+      const line = jobColumns
+        .map((c) => quote(cell(valueAt(records[i] as Record<string, unknown>, c))))
+        .join(',');
+      const bytes = Buffer.byteLength(line) + 1;
+      if (
+        job &&
+        job.lines.length > 0 &&
+        (job.lines.length >= this.options.jobRecords || job.bytes + bytes > this.options.maxUploadBytes)
+      ) {
+        this.close(job);
+        job = undefined;
+      }
+      if (!job) {
+        job = this.newJob(spec, jobColumns);
+        this.filling.set(key, job);
+      }
+      const at = job.lines.length;
+      job.lines.push(line);
+      job.bytes += bytes;
+      const h = hashLine(line);
+      const seen = job.rows.get(h);
+      job.rows.set(h, seen === undefined ? at : typeof seen === 'number' ? [seen, at] : [...seen, at]);
+      const last = job.pieces[job.pieces.length - 1];
+      if (last?.part === part) last.count++;
+      else {
+        job.pieces.push({ part, from: i, at, count: 1 });
+        part.waiting++;
+      }
+    }
+    if (job) {
+      if (job.lines.length >= this.options.jobRecords) this.close(job);
+      else {
+        // Closed when no more records come for a moment, so a job never waits for ever for its last records.
+        clearTimeout(job.timer);
+        const filled = job;
+        job.timer = setTimeout(() => this.close(filled), this.options.lingerMs ?? 1000);
+      }
+    }
+    return promise;
+  }
+
+  private newJob(spec: BulkJobSpec, columns: string[]): Job {
+    const header = `${columns.map(quote).join(',')}\n`;
+    return {
+      spec,
+      columns,
+      columnSet: new Set(columns),
+      lines: [],
+      bytes: Buffer.byteLength(header),
+      rows: new Map(),
+      pieces: [],
+    };
+  }
+
+  private close(job: Job): void {
+    clearTimeout(job.timer);
+    for (const [key, open] of this.filling) if (open === job) this.filling.delete(key);
+    if (job.closed) return;
+    job.closed = true;
+    const header = `${job.columns.map(quote).join(',')}\n`;
+    const offsets = new Uint32Array(job.lines.length + 1);
+    let at = header.length;
+    job.lines.forEach((line, i) => {
+      offsets[i] = at;
+      at += line.length + 1;
+    });
+    offsets[job.lines.length] = at;
+    job.csv = `${header}${job.lines.join('\n')}\n`;
+    job.offsets = offsets;
+    job.lines = [];
+    this.ready.push(job);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.options.jobsAtOnce && this.ready.length > 0) {
+      const job = this.ready.shift() as Job;
+      this.running++;
+      void this.runJob(job).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    const count = job.pieces.reduce((n, p) => n + p.count, 0);
+    const results: Array<SaveResult | undefined> = new Array(count);
+    try {
+      await this.send(job, results);
+    } catch (err) {
+      for (const { part } of job.pieces) {
+        if (part.settled) continue;
+        part.settled = true;
+        part.reject(err);
+      }
+      return;
+    }
+    for (const { part, from, at, count: n } of job.pieces) {
+      for (let k = 0; k < n; k++) part.results[from + k] = results[at + k];
+      if (--part.waiting > 0 || part.settled) continue;
+      part.settled = true;
+      part.resolve(part.results.map((r) => r ?? missing));
+    }
+  }
+
+  private async send(job: Job, results: Array<SaveResult | undefined>): Promise<void> {
+    const { spec, columns, rows } = job;
+    const csv = job.csv as string;
+    const offsets = job.offsets as Uint32Array;
     const report: BulkJobReport = {
       id: '',
       operation: spec.operation,
       object: spec.object,
-      records: end - start,
+      records: results.length,
       state: 'Open',
     };
-    const outcome = await this.client.bulkIngest(spec, csv, (id) => {
-      report.id = id;
-      this.jobs.push(report);
-      this.onJob(report);
-    });
+    /** The first record not yet given a result among those uploaded with exactly these values. */
+    const take = (values: string[]): number | undefined => {
+      const line = values.map(quote).join(',');
+      const h = hashLine(line);
+      const found = rows.get(h);
+      const candidates = found === undefined ? [] : typeof found === 'number' ? [found] : found;
+      const k = candidates.findIndex(
+        (i) =>
+          offsets[i + 1] === (offsets[i] as number) + line.length + 1 && csv.startsWith(line, offsets[i]),
+      );
+      if (k < 0) return undefined;
+      const i = candidates[k];
+      if (candidates.length === 1) rows.delete(h);
+      else if (Array.isArray(found)) found.splice(k, 1);
+      return i;
+    };
+    let layout: { header: string[]; id: number; flag: number; columns: number[] } | undefined;
+    job.csv = undefined;
+    const outcome = await this.client.bulkIngest(
+      spec,
+      csv,
+      (id) => {
+        report.id = id;
+        this.jobs.push(report);
+        this.options.onJob?.(report);
+      },
+      (set, header, row) => {
+        if (set === 'unprocessedrecords') return;
+        // Where sf__Id, sf__Created or sf__Error and the uploaded columns are, once per result set.
+        if (layout?.header !== header) {
+          const flag = set === 'successfulResults' ? 'sf__Created' : 'sf__Error';
+          layout = {
+            header,
+            id: header.indexOf('sf__Id'),
+            flag: header.indexOf(flag),
+            columns: columns.map((c) => header.indexOf(c)),
+          };
+        }
+        const { id, flag, columns: at } = layout;
+        const i = take(at.map((k) => (k < 0 ? '' : (row[k] ?? ''))));
+        if (i === undefined) return;
+        results[i] =
+          set === 'successfulResults'
+            ? { id: row[id], success: true, created: row[flag] === 'true', errors: [] }
+            : { id: row[id] || undefined, success: false, errors: [parseBulkError(row[flag] ?? '')] };
+      },
+    );
     report.state = outcome.state;
     report.errorMessage = outcome.errorMessage;
-    // Results come back in any order; a row is known by the values it was uploaded with.
-    const byValues = new Map<string, number[]>();
-    for (let i = start; i < end; i++) {
-      const key = JSON.stringify(rows[i]);
-      const list = byValues.get(key) ?? [];
-      list.push(i);
-      byValues.set(key, list);
-    }
-    const take = (row: Record<string, string>): number | undefined =>
-      byValues.get(JSON.stringify(columns.map((c) => row[c] ?? '')))?.shift();
-    for (const row of outcome.successful) {
-      const i = take(row);
-      if (i !== undefined)
-        results[i] = { id: row.sf__Id, success: true, created: row.sf__Created === 'true', errors: [] };
-    }
-    for (const row of outcome.failed) {
-      const i = take(row);
-      if (i !== undefined)
-        results[i] = {
-          id: row.sf__Id || undefined,
-          success: false,
-          errors: [parseBulkError(row.sf__Error ?? '')],
-        };
-    }
     const notDone =
       outcome.state === 'Failed'
         ? {
@@ -184,6 +363,7 @@ export class BulkWriter implements RecordWriter {
             message: `Bulk job ${outcome.jobId} ended ${outcome.state} before processing this record.`,
             fields: [],
           };
-    for (let i = start; i < end; i++) if (!results[i]) results[i] = { success: false, errors: [notDone] };
+    for (let i = 0; i < results.length; i++)
+      if (!results[i]) results[i] = { success: false, errors: [notDone] };
   }
 }

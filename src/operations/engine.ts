@@ -7,6 +7,7 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { findMatches, recordKeys, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
+import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
 
 /** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
@@ -26,6 +27,11 @@ export interface EngineOptions {
   resume?: { done: Set<number>; uncertain: Set<number> };
   batchSize: number;
   concurrency: number;
+  /**
+   * Where records wait while a write is in flight (Bulk API jobs keep tens of thousands of records waiting for
+   * minutes; as objects they would dominate the memory of the run). Without it they stay in memory.
+   */
+  spool?: Spool;
   dryRun: boolean;
   failFast: boolean;
   onBatch?: () => void;
@@ -77,6 +83,9 @@ function saveFailure(r: SaveResult | undefined): FailureDetail {
     ? { code: e.statusCode, message: e.message, fields: e.fields }
     : { code: 'UNKNOWN', message: 'Salesforce returned no result for this record.' };
 }
+
+/** What a spooled record's input and payload read as until it is taken back. */
+const SPOOLED: Record<string, unknown> = Object.freeze({});
 
 /** The sync pipeline: map → batch → resolve lookups → match → write (or plan) → record outcomes. */
 export class SyncEngine {
@@ -152,13 +161,17 @@ export class SyncEngine {
           const waits = keys
             .map((k) => this.inFlight.get(k))
             .filter((p): p is Promise<void> => p !== undefined);
-          if (waits.length > 0) await Promise.all(waits);
+          if (waits.length > 0) {
+            this.opts.writer.flush?.();
+            await Promise.all(waits);
+          }
           for (const k of keys) batchKeys.add(k);
         }
         batch.push(mapped);
         if (batch.length >= this.opts.batchSize) await dispatch();
       }
     await dispatch();
+    this.opts.writer.flush?.();
     await Promise.all(this.active);
     return { fatal: this.fatal, stoppedEarly: this.stopped(), lastLine: this.lastLine };
   }
@@ -188,7 +201,8 @@ export class SyncEngine {
 
   private async process(records: MappedRecord[]): Promise<void> {
     if (this.stopped()) {
-      for (const r of records) await this.sink.fail(r.line, r.input, this.stopReason(), 'skipped');
+      for (const r of records)
+        await this.sink.fail(r.line, this.unspool(r).input, this.stopReason(), 'skipped');
       return;
     }
     try {
@@ -205,7 +219,7 @@ export class SyncEngine {
           this.settled.set(r, () =>
             this.sink.fail(
               r.line,
-              r.input,
+              this.unspool(r).input,
               { code: 'NOT_PROCESSED', message: `Not sent: ${error.message}` },
               'skipped',
             ),
@@ -217,11 +231,34 @@ export class SyncEngine {
     this.sink.checkpoint();
   }
 
+  /** Moves a record's input and payload to the spool, if there is one, until they are needed again. */
+  private spool(r: MappedRecord): void {
+    const spool = this.opts.spool;
+    if (!spool || r.input === SPOOLED) return;
+    const { at, bytes } = spool.put([r.input, r.payload]);
+    r.spoolAt = at;
+    r.spoolBytes = bytes;
+    r.input = SPOOLED;
+    r.payload = SPOOLED;
+  }
+
+  /** The record with its input and payload back from the spool. */
+  private unspool(r: MappedRecord): MappedRecord {
+    if (r.input !== SPOOLED || !this.opts.spool) return r;
+    const [input, payload] = this.opts.spool.get({ at: r.spoolAt ?? 0, bytes: r.spoolBytes ?? 0 }) as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    r.input = input;
+    r.payload = payload;
+    return r;
+  }
+
   /** Outcomes decided for records of the batches in flight, written in line order when a batch ends. */
   private readonly settled = new Map<MappedRecord, () => Promise<void>>();
 
   private fail(r: MappedRecord, detail: FailureDetail): void {
-    this.settled.set(r, () => this.sink.fail(r.line, r.input, detail));
+    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail));
   }
 
   private succeed(r: MappedRecord, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
@@ -373,8 +410,13 @@ export class SyncEngine {
       const locked: T[] = [];
       for (let i = 0; i < queue.length; i += this.opts.batchSize) {
         const chunk = queue.slice(i, i + this.opts.batchSize);
-        this.opts.onSend?.(chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)).line));
-        const results = await send(chunk);
+        const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
+        this.opts.onSend?.(records.map((r) => r.line));
+        if (attempt > 0) for (const r of records) this.unspool(r);
+        // The writer has taken what it sends before its first await; from here the records only wait.
+        const sending = send(chunk);
+        for (const r of records) this.spool(r);
+        const results = await sending;
         for (let j = 0; j < chunk.length; j++) {
           const item = chunk[j] as T;
           const r = 'r' in item ? item.r : (item as MappedRecord);

@@ -6,6 +6,8 @@ export interface RecordWriter {
   update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]>;
   upsert(object: string, field: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]>;
   delete(object: string, ids: string[]): Promise<SaveResult[]>;
+  /** Sends at once what the writer holds back to gather into larger calls (the engine is about to wait). */
+  flush?(): void;
 }
 
 export function restWriter(client: SalesforceClient): RecordWriter {

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse';
 import type jsforce from 'jsforce';
 import { redact } from '../auth/redact.js';
 import { SfsyncError } from '../errors.js';
@@ -43,9 +44,19 @@ export interface SalesforceClient {
     records: Array<Record<string, unknown>>,
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
-  /** One Bulk API 2.0 ingest job, step by step: open, upload, close, poll, then its three result sets. */
-  bulkIngest(spec: BulkJobSpec, csv: string, onOpen?: (jobId: string) => void): Promise<BulkJobOutcome>;
+  /**
+   * One Bulk API 2.0 ingest job, step by step: open, upload, close, poll, then its three result sets, handed to
+   * `onRow` one row at a time (values as arrays, after the set's header) so that no result set is held whole.
+   */
+  bulkIngest(
+    spec: BulkJobSpec,
+    csv: string,
+    onOpen: (jobId: string) => void,
+    onRow: (set: BulkResultSet, header: string[], row: string[]) => void,
+  ): Promise<BulkJobOutcome>;
 }
+
+export type BulkResultSet = 'successfulResults' | 'failedResults' | 'unprocessedrecords';
 
 export interface BulkJobSpec {
   object: string;
@@ -57,9 +68,6 @@ export interface BulkJobOutcome {
   jobId: string;
   state: string;
   errorMessage?: string;
-  successful: Array<Record<string, string>>;
-  failed: Array<Record<string, string>>;
-  unprocessed: Array<Record<string, string>>;
 }
 
 interface HttpError extends Error {
@@ -141,17 +149,23 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
   let budget: number | undefined;
   const instanceUrl = conn.instanceUrl;
 
-  async function request<T>(method: string, url: string, body?: unknown, idempotent = true): Promise<T> {
+  async function request<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    idempotent = true,
+    responseType?: string,
+  ): Promise<T> {
     return withRetry(retry, idempotent, async () => {
       if (budget !== undefined && calls >= budget) throw budgetError(budget);
       calls++;
-      if (!options.trace) return sendRequest<T>(method, url, body);
+      if (!options.trace) return sendRequest<T>(method, url, body, responseType);
       const started = Date.now();
       options.trace(
         redact(`→ ${method} ${url}${body === undefined ? '' : ` (${JSON.stringify(body).length} bytes)`}`),
       );
       try {
-        const result = await sendRequest<T>(method, url, body);
+        const result = await sendRequest<T>(method, url, body, responseType);
         options.trace(`← ok in ${Date.now() - started} ms`);
         return result;
       } catch (err) {
@@ -164,20 +178,28 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     });
   }
 
-  async function sendRequest<T>(method: string, url: string, body?: unknown): Promise<T> {
-    return send<T>({
-      method: method as 'GET',
-      url,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    });
+  async function sendRequest<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    responseType?: string,
+  ): Promise<T> {
+    return send<T>(
+      {
+        method: method as 'GET',
+        url,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      },
+      responseType,
+    );
   }
 
   /**
    * One HTTP attempt through jsforce, which refreshes an expired session. jsforce's own retries are off, so the
    * policy of retry.ts is the only one; the attempt's `Retry-After` header, if any, is kept on the error.
    */
-  async function send<T>(req: jsforce.HttpRequest): Promise<T> {
+  async function send<T>(req: jsforce.HttpRequest, responseType?: string): Promise<T> {
     let retryAfterMs: number | undefined;
     const transport = {
       httpRequest(httpReq: jsforce.HttpRequest, opts: object) {
@@ -192,7 +214,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       },
     };
     try {
-      return (await conn.request(req, { transport, retry: { maxRetries: 0 } })) as T;
+      return (await conn.request(req, { transport, responseType, retry: { maxRetries: 0 } })) as T;
     } catch (err) {
       if (retryAfterMs !== undefined && err !== null && typeof err === 'object')
         (err as { retryAfterMs?: number }).retryAfterMs = retryAfterMs;
@@ -299,14 +321,14 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       const url = `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(externalIdField)}`;
       return request<SaveResult[]>('PATCH', url, body, false);
     },
-    async bulkIngest(spec, csv, onOpen) {
+    async bulkIngest(spec, csv, onOpen, onRow) {
       const job = await request<{ id: string }>(
         'POST',
         '/jobs/ingest',
         { ...spec, contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
         false,
       );
-      onOpen?.(job.id);
+      onOpen(job.id);
       const base = `/jobs/ingest/${job.id}`;
       await withRetry(retry, false, async () => {
         calls++;
@@ -327,18 +349,18 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         if (['JobComplete', 'Failed', 'Aborted'].includes(info.state)) break;
         await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
       }
-      const rows = async (kind: string): Promise<Array<Record<string, string>>> => {
-        const r = await request<unknown>('GET', `${base}/${kind}`);
-        return Array.isArray(r) ? (r as Array<Record<string, string>>) : [];
-      };
-      return {
-        jobId: job.id,
-        state: info.state,
-        errorMessage: info.errorMessage,
-        successful: await rows('successfulResults'),
-        failed: await rows('failedResults'),
-        unprocessed: await rows('unprocessedrecords'),
-      };
+      for (const set of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
+        // As text: jsforce would turn a whole result set into objects at once.
+        const text = await request<unknown>('GET', `${base}/${set}`, undefined, true, 'text/plain');
+        let header: string[] | undefined;
+        for await (const row of parse(typeof text === 'string' ? text : '', {
+          relax_column_count: true,
+        }) as AsyncIterable<string[]>) {
+          if (header) onRow(set, header, row);
+          else header = row;
+        }
+      }
+      return { jobId: job.id, state: info.state, errorMessage: info.errorMessage };
     },
     delete(ids) {
       return request<SaveResult[]>(

@@ -123,6 +123,57 @@ describe('Bulk API 2.0', () => {
     });
   });
 
+  it("gathers the engine's small batches into jobs of --batch-size records, and tells identical rows apart", async () => {
+    await withOrg({}, async (org) => {
+      const rows = ['LastName,Email'];
+      for (let i = 0; i < 2_450; i++) rows.push(`Gather ${i},gather${i}@jobs.test`);
+      // Identical rows: their results can only be told apart by position among equals.
+      for (let i = 0; i < 5; i++) rows.push('Same,same@jobs.test');
+      rows.push(',broken@jobs.test');
+      fs.writeFileSync(path.join(dir, 'gather.csv'), `${rows.join('\n')}\n`);
+      const out = path.join(dir, 'out-gather');
+      const r = await sync(org, [
+        'create',
+        'gather.csv',
+        '--object',
+        'Contact',
+        '--api',
+        'bulk',
+        '--batch-size',
+        '1000',
+        '--json',
+        '--results',
+        out,
+      ]);
+      expect(r.code).toBe(2);
+      // Jobs of 1,000 records (the last one smaller), not one job per internal batch.
+      expect(r.doc.result.bulkJobs.map((j: { records: number }) => j.records)).toEqual([1000, 1000, 456]);
+      expect(r.doc.result.counts).toMatchObject({ total: 2456, created: 2455, failed: 1 });
+      const success = readResultCsv(path.join(out, 'success.csv'));
+      const same = success.filter((row) => Number(row.line) >= 2452 && Number(row.line) <= 2456);
+      expect(same).toHaveLength(5);
+      expect(new Set(same.map((row) => row.id)).size).toBe(5);
+      const failures = readResultCsv(path.join(out, 'failures.csv'));
+      expect(failures.map((f) => [f.line, f.error_code, f.Email])).toEqual([
+        ['2457', 'REQUIRED_FIELD_MISSING', 'broken@jobs.test'],
+      ]);
+      // The scratch file of records in flight is gone at the end of the run.
+      expect(fs.existsSync(path.join(out, 'spool.tmp'))).toBe(false);
+    });
+  });
+
+  it('refuses a SFSYNC_HEAP_LIMIT_MB that is not a size, before anything is sent', async () => {
+    await withOrg({}, async (org) => {
+      fs.writeFileSync(path.join(dir, 'heap.csv'), 'LastName\nA\n');
+      const r = await sync(org, ['create', 'heap.csv', '--object', 'Contact', '--api', 'bulk'], {
+        SFSYNC_HEAP_LIMIT_MB: 'lots',
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('SFSYNC_HEAP_LIMIT_MB=lots is not a whole number of megabytes');
+      expect(org.store.count('Contact')).toBe(0);
+    });
+  });
+
   it("reports a failed job with its id and Salesforce's message", async () => {
     await withOrg({ dailyBulkBatches: 0 }, async (org) => {
       fs.writeFileSync(path.join(dir, 'quota.csv'), 'LastName\nA\nB\n');

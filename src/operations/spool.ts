@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+
+/**
+ * A scratch file for records waiting on a Bulk API job: each is written once as a line of JSON and read back
+ * only if it is needed again (its failure, or a resend). The records in flight then cost a file offset each
+ * instead of their objects. The file is the owner's only, and removed when the run ends.
+ */
+export class Spool {
+  private readonly fd: number;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  /** Bytes in the file, and bytes written to it or waiting to be. */
+  private written = 0;
+  private end = 0;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'w+', 0o600);
+  }
+
+  /** Keeps `value`; returns where it is, to read it back with `get`. */
+  put(value: unknown): { at: number; bytes: number } {
+    const text = `${JSON.stringify(value)}\n`;
+    const bytes = Buffer.byteLength(text);
+    const at = this.end;
+    this.pending.push(text);
+    this.pendingBytes += bytes;
+    this.end += bytes;
+    if (this.pendingBytes >= 1_048_576) this.flush();
+    return { at, bytes };
+  }
+
+  get(where: { at: number; bytes: number }): unknown {
+    if (where.at + where.bytes > this.written) this.flush();
+    const buffer = Buffer.alloc(where.bytes);
+    fs.readSync(this.fd, buffer, 0, where.bytes, where.at);
+    return JSON.parse(buffer.toString('utf8'));
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const chunk = Buffer.from(this.pending.join(''), 'utf8');
+    fs.writeSync(this.fd, chunk, 0, chunk.length, this.written);
+    this.written += chunk.length;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** Closes and removes the file. */
+  close(): void {
+    fs.closeSync(this.fd);
+    fs.rmSync(this.file, { force: true });
+  }
+}
