@@ -316,8 +316,10 @@ export async function runSync(
     batchSize: engineBatch,
     spool: bulk && !opts.dryRun ? spool : undefined,
     concurrency: engineConcurrency,
+    prepareConcurrency: opts.concurrency ?? 4,
     dryRun: opts.dryRun,
     failFast: opts.failFast,
+    onDispatch: () => heap.check(),
     onBatch: () => {
       heap.check();
       const running =

@@ -73,6 +73,8 @@ interface Part {
   /** Pieces of the part whose job has not answered yet. */
   waiting: number;
   settled: boolean;
+  /** Told once, when the first job holding some of the part's records is opened (before its upload). */
+  sent: (() => void) | undefined;
   resolve: (results: SaveResult[]) => void;
   reject: (err: unknown) => void;
 }
@@ -144,19 +146,29 @@ export class BulkWriter implements RecordWriter {
     private readonly options: BulkWriterOptions,
   ) {}
 
-  create(object: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
-    return this.add({ object, operation: 'insert' }, records);
+  create(object: string, records: Array<Record<string, unknown>>, sent?: () => void): Promise<SaveResult[]> {
+    return this.add({ object, operation: 'insert' }, records, sent);
   }
-  update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]> {
-    return this.add({ object, operation: 'update' }, records);
+  update(
+    object: string,
+    records: Array<Record<string, unknown> & { Id: string }>,
+    sent?: () => void,
+  ): Promise<SaveResult[]> {
+    return this.add({ object, operation: 'update' }, records, sent);
   }
-  upsert(object: string, field: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
-    return this.add({ object, operation: 'upsert', externalIdFieldName: field }, records);
+  upsert(
+    object: string,
+    field: string,
+    records: Array<Record<string, unknown>>,
+    sent?: () => void,
+  ): Promise<SaveResult[]> {
+    return this.add({ object, operation: 'upsert', externalIdFieldName: field }, records, sent);
   }
-  delete(object: string, ids: string[]): Promise<SaveResult[]> {
+  delete(object: string, ids: string[], sent?: () => void): Promise<SaveResult[]> {
     return this.add(
       { object, operation: 'delete' },
       ids.map((Id) => ({ Id })),
+      sent,
     );
   }
 
@@ -166,7 +178,11 @@ export class BulkWriter implements RecordWriter {
   }
 
   /** Takes the records' CSV lines at once: the caller's objects are not held while the job runs. */
-  private add(spec: BulkJobSpec, records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
+  private add(
+    spec: BulkJobSpec,
+    records: Array<Record<string, unknown>>,
+    sent?: () => void,
+  ): Promise<SaveResult[]> {
     if (records.length === 0) return Promise.resolve([]);
     const columns = columnsOf(records);
     const key = `${spec.object}\u0000${spec.operation}\u0000${spec.externalIdFieldName ?? ''}`;
@@ -183,7 +199,14 @@ export class BulkWriter implements RecordWriter {
       resolve = res;
       reject = rej;
     });
-    const part: Part = { results: new Array(records.length), waiting: 0, settled: false, resolve, reject };
+    const part: Part = {
+      results: new Array(records.length),
+      waiting: 0,
+      settled: false,
+      resolve,
+      reject,
+      sent,
+    };
     for (let i = 0; i < records.length; i++) {
       const line = jobColumns
         .map((c) => quote(cell(valueAt(records[i] as Record<string, unknown>, c))))
@@ -324,6 +347,11 @@ export class BulkWriter implements RecordWriter {
       spec,
       csv,
       (id) => {
+        for (const { part } of job.pieces) {
+          const sent = part.sent;
+          part.sent = undefined;
+          sent?.();
+        }
         report.id = id;
         this.jobs.push(report);
         this.options.onJob?.(report);

@@ -35,6 +35,10 @@ export interface EngineOptions {
   dryRun: boolean;
   failFast: boolean;
   onBatch?: () => void;
+  /** Called as each batch is handed on, a point where the run may pause for a moment (garbage collection). */
+  onDispatch?: () => void;
+  /** Batches looked up and matched at once (default: concurrency); the rest wait, or wait for their writes. */
+  prepareConcurrency?: number;
 }
 
 export interface EngineResult {
@@ -109,6 +113,7 @@ export class SyncEngine {
       const keys = batchKeys;
       batch = [];
       batchKeys = new Set();
+      this.opts.onDispatch?.();
       while (this.active.size >= this.opts.concurrency) await Promise.race(this.active);
       const done: Promise<void> = this.process(current).finally(() => {
         this.active.delete(done);
@@ -289,7 +294,32 @@ export class SyncEngine {
     await Promise.all(writes);
   }
 
+  /**
+   * Batches being looked up and matched at once (their records are whole objects until they are written). On the
+   * Bulk path many more batches wait for their jobs, spooled, than are matched at a time.
+   */
+  private preparing = 0;
+  private readonly preparingWaiters: Array<() => void> = [];
+
   private async processBatch(records: MappedRecord[]): Promise<void> {
+    const limit = this.opts.prepareConcurrency ?? this.opts.concurrency;
+    while (this.preparing >= limit) await new Promise<void>((resolve) => this.preparingWaiters.push(resolve));
+    this.preparing++;
+    let prepared = false;
+    const done = (): void => {
+      if (prepared) return;
+      prepared = true;
+      this.preparing--;
+      this.preparingWaiters.shift()?.();
+    };
+    try {
+      await this.prepareAndWrite(records, done);
+    } finally {
+      done();
+    }
+  }
+
+  private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
     const { operation, strategy } = this.opts;
     let pending = records;
     if (this.client && pending.some((r) => r.lookups.length > 0)) {
@@ -341,6 +371,7 @@ export class SyncEngine {
       for (const { r, id } of deletes) this.plan(r, 'delete', id, {});
       return;
     }
+    prepared();
     const object = this.opts.compiled.object.name;
     if (operation === 'upsert' && creates.length > 0 && updates.length > 0) {
       // One call for both: an upsert keyed on Id updates the records that carry an Id and creates the rest.
@@ -349,51 +380,56 @@ export class SyncEngine {
       );
       await this.write(
         mixed,
-        (chunk) =>
+        (chunk, sent) =>
           this.opts.writer.upsert(
             object,
             'Id',
             chunk.map(({ r, id }) => (id ? { ...withoutId(r.payload), Id: id } : withoutId(r.payload))),
+            sent,
           ),
         'upserted',
       );
     } else {
       await this.write(
         creates,
-        (chunk) =>
+        (chunk, sent) =>
           this.opts.writer.create(
             object,
             chunk.map((r) => withoutId(r.payload)),
+            sent,
           ),
         'created',
       );
       await this.write(
         updates,
-        (chunk) =>
+        (chunk, sent) =>
           this.opts.writer.update(
             object,
             chunk.map(({ r, id }) => ({ ...withoutId(r.payload), Id: id })),
+            sent,
           ),
         'updated',
       );
     }
     await this.write(
       deletes,
-      (chunk) =>
+      (chunk, sent) =>
         this.opts.writer.delete(
           object,
           chunk.map(({ id }) => id),
+          sent,
         ),
       'deleted',
     );
     const field = this.opts.match?.fields[0]?.name as string;
     await this.write(
       upserts,
-      (chunk) =>
+      (chunk, sent) =>
         this.opts.writer.upsert(
           object,
           field,
           chunk.map((r) => r.payload),
+          sent,
         ),
       'upserted',
     );
@@ -402,7 +438,7 @@ export class SyncEngine {
   /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
   private async write<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
     items: T[],
-    send: (chunk: T[]) => Promise<SaveResult[]>,
+    send: (chunk: T[], sent: () => void) => Promise<SaveResult[]>,
     outcome: 'created' | 'updated' | 'deleted' | 'upserted',
   ): Promise<void> {
     let queue = items;
@@ -411,10 +447,12 @@ export class SyncEngine {
       for (let i = 0; i < queue.length; i += this.opts.batchSize) {
         const chunk = queue.slice(i, i + this.opts.batchSize);
         const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
-        this.opts.onSend?.(records.map((r) => r.line));
         if (attempt > 0) for (const r of records) this.unspool(r);
+        // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
+        // first): a record never sent is then not taken for one that may have been applied.
+        const lines = records.map((r) => r.line);
         // The writer has taken what it sends before its first await; from here the records only wait.
-        const sending = send(chunk);
+        const sending = send(chunk, () => this.opts.onSend?.(lines));
         for (const r of records) this.spool(r);
         const results = await sending;
         for (let j = 0; j < chunk.length; j++) {

@@ -162,6 +162,36 @@ describe('Bulk API 2.0', () => {
     });
   });
 
+  it('journals records when their job is opened: after a stop, only records of opened jobs are uncertain', async () => {
+    await withOrg({}, async (org) => {
+      const rows = ['LastName,Email'];
+      for (let i = 0; i < 3000; i++) rows.push(`Stop ${i},stop${i}@journal.test`);
+      fs.writeFileSync(path.join(dir, 'stop.csv'), `${rows.join('\n')}\n`);
+      const out = path.join(dir, 'out-stop');
+      const args = ['create', 'stop.csv', '--object', 'Contact', '--api', 'bulk', '--batch-size', '1000'];
+      // One job at a time; the budget runs out while the first job is polled, before any other job is opened.
+      const first = await sync(org, [
+        ...args,
+        '--concurrency',
+        '1',
+        '--max-api-calls',
+        '4',
+        '--results',
+        out,
+      ]);
+      expect(first.code).toBe(1);
+      expect(first.stderr).toContain('budget of 4 API calls');
+      const resumed = await sync(org, [...args, '--resume', '--results', out, '--json']);
+      const counts = resumed.doc.result.counts;
+      // The first job's 1,000 records may or may not exist (they do: its upload was complete); the other 2,000
+      // were never sent, so they are created now rather than reported as uncertain.
+      expect(counts).toMatchObject({ total: 3000, created: 2000 });
+      const failures = readResultCsv(path.join(out, 'failures.csv'));
+      expect(failures.filter((f) => f.error_code === 'UNCERTAIN')).toHaveLength(1000);
+      expect(org.store.count('Contact')).toBe(3000);
+    });
+  });
+
   it('refuses a SFSYNC_HEAP_LIMIT_MB that is not a size, before anything is sent', async () => {
     await withOrg({}, async (org) => {
       fs.writeFileSync(path.join(dir, 'heap.csv'), 'LastName\nA\n');
