@@ -115,7 +115,10 @@ export class SyncEngine {
       batchKeys = new Set();
       this.opts.onDispatch?.();
       while (this.active.size >= this.opts.concurrency) await Promise.race(this.active);
-      const done: Promise<void> = this.process(current).finally(() => {
+      // A batch is read into memory only when it can be matched at once: waiting batches hold whole records.
+      const prepared = await this.enterPreparing();
+      const done: Promise<void> = this.process(current, prepared).finally(() => {
+        prepared();
         this.active.delete(done);
         for (const k of keys) if (this.inFlight.get(k) === done) this.inFlight.delete(k);
         this.opts.onBatch?.();
@@ -204,14 +207,14 @@ export class SyncEngine {
         };
   }
 
-  private async process(records: MappedRecord[]): Promise<void> {
+  private async process(records: MappedRecord[], prepared: () => void): Promise<void> {
     if (this.stopped()) {
       for (const r of records)
         await this.sink.fail(r.line, this.unspool(r).input, this.stopReason(), 'skipped');
       return;
     }
     try {
-      await this.processBatch(records);
+      await this.prepareAndWrite(records, prepared);
     } catch (err) {
       const error =
         err instanceof SfsyncError ? err : new SfsyncError('SALESFORCE_ERROR', (err as Error).message);
@@ -301,22 +304,18 @@ export class SyncEngine {
   private preparing = 0;
   private readonly preparingWaiters: Array<() => void> = [];
 
-  private async processBatch(records: MappedRecord[]): Promise<void> {
+  /** Waits for a matching slot; returns the function that frees it (once) when the batch is matched. */
+  private async enterPreparing(): Promise<() => void> {
     const limit = this.opts.prepareConcurrency ?? this.opts.concurrency;
     while (this.preparing >= limit) await new Promise<void>((resolve) => this.preparingWaiters.push(resolve));
     this.preparing++;
-    let prepared = false;
-    const done = (): void => {
-      if (prepared) return;
-      prepared = true;
+    let freed = false;
+    return () => {
+      if (freed) return;
+      freed = true;
       this.preparing--;
       this.preparingWaiters.shift()?.();
     };
-    try {
-      await this.prepareAndWrite(records, done);
-    } finally {
-      done();
-    }
   }
 
   private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
