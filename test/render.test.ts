@@ -10,6 +10,7 @@ const result: SyncResult = {
   offline: false,
   api: 'rest',
   bulkJobs: [],
+  matchExport: null,
   matchStrategy: 'query',
   matchFields: ['Email', 'Phone'],
   matchOperator: 'AND',

@@ -7,6 +7,7 @@ import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { HeapGovernor } from '../operations/heap.js';
+import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
 import { SyncEngine } from '../operations/engine.js';
 import {
@@ -41,6 +42,8 @@ export interface SyncResult {
   api: 'rest' | 'bulk';
   /** Every Bulk API 2.0 job the run opened, with its final state. */
   bulkJobs: BulkJobReport[];
+  /** The Bulk query job that exported the existing records to match against, when one was used. */
+  matchExport: { jobId: string; records: number } | null;
   matchStrategy: string;
   matchFields: string[];
   matchOperator: 'OR' | 'AND';
@@ -156,6 +159,41 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
     prior,
     resume: { done, uncertain },
   };
+}
+
+/** Existing records an export may bring into memory to match against; past it, matching queries per batch. */
+const EXPORT_MAX_RECORDS = 100_000;
+/** Below this many input records, batched queries are always cheap enough. */
+const EXPORT_MIN_INPUT = 3_000;
+
+/**
+ * Exports the existing records' match values with one Bulk API query job when that costs fewer calls than the
+ * batched queries would (each carries a few hundred keys) and the export is small enough to hold: a large file
+ * against a modest org. A single match field only: keys of a record that several fields match can change with
+ * its updates, which an export taken before the run would not see.
+ */
+async function exportMatches(
+  client: SalesforceClient,
+  spec: MatchSpec,
+  inputRecords: number,
+  say: (line: string) => void,
+): Promise<{ index: MatchIndex; jobId: string; records: number } | null> {
+  const field = spec.fields[0];
+  if (spec.fields.length !== 1 || !field || inputRecords < EXPORT_MIN_INPUT) return null;
+  const where = `WHERE ${field.name} != null`;
+  const existing = await client.count(`SELECT COUNT() FROM ${spec.object} ${where}`);
+  const queryCalls = Math.ceil(inputRecords / 300);
+  const exportCalls = 4 + Math.ceil(existing / 100_000);
+  if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls) return null;
+  const index = new MatchIndex(spec);
+  const { jobId, rows } = await client.bulkQuery(
+    `SELECT ${matchSelect(spec).join(', ')} FROM ${spec.object} ${where}`,
+    (header, row) => index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? '']))),
+    (id) =>
+      say(`Matching on ${field.name}: exporting the existing ${spec.object} records (Bulk query job ${id})`),
+  );
+  say(`Matching on ${field.name}: ${rows.toLocaleString('en-US')} existing records exported`);
+  return { index, jobId, records: rows };
 }
 
 /** Records in a file, estimated from the line length of its first 64 KB; 0 for stdin or a missing file. */
@@ -300,6 +338,12 @@ export async function runSync(
     client.setBudget(opts.maxApiCalls);
     await preflight(client, opts, file, api, matching.plan.strategy);
   }
+  const exported =
+    client && matching.plan.spec && matching.plan.strategy === 'query'
+      ? await exportMatches(client, matching.plan.spec, estimateRecords(file), (line) => {
+          if (!opts.json) deps.io.err(line);
+        })
+      : null;
   const files = await prepareResults(opts, deps.cwd, file, object.name, deps.now());
   const { dir } = files;
   const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv', files.prior);
@@ -312,6 +356,7 @@ export async function runSync(
     mappingZone: mapping.timezone,
     match: matching.plan.spec,
     strategy: matching.plan.strategy,
+    matchIndex: exported?.index,
     writer: bulk ?? restWriter(client as SalesforceClient),
     batchSize: engineBatch,
     spool: bulk && !opts.dryRun ? spool : undefined,
@@ -358,6 +403,7 @@ export async function runSync(
     offline,
     api: bulk ? 'bulk' : 'rest',
     bulkJobs: bulk?.jobs ?? [],
+    matchExport: exported ? { jobId: exported.jobId, records: exported.records } : null,
     matchStrategy: matching.plan.strategy,
     matchFields: matching.plan.spec?.fields.map((f) => f.name) ?? [],
     matchOperator: matching.plan.spec?.operator ?? 'OR',

@@ -5,7 +5,7 @@ import { applyMapping, type MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
-import { findMatches, recordKeys, type MatchSpec } from './match.js';
+import { findMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
 import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
@@ -37,6 +37,11 @@ export interface EngineOptions {
   onBatch?: () => void;
   /** Called as each batch is handed on, a point where the run may pause for a moment (garbage collection). */
   onDispatch?: () => void;
+  /**
+   * Existing records exported once before the run (instead of queries per batch); the engine adds each record it
+   * creates, so later rows with the same key find it as they would with a query.
+   */
+  matchIndex?: MatchIndex;
   /** Batches looked up and matched at once (default: concurrency); the rest wait, or wait for their writes. */
   prepareConcurrency?: number;
 }
@@ -349,7 +354,11 @@ export class SyncEngine {
       } else upserts.push(...pending);
     } else {
       const matches =
-        strategy === 'query' ? await findMatches(this.client, this.opts.match as MatchSpec, pending) : null;
+        strategy !== 'query'
+          ? null
+          : this.opts.matchIndex
+            ? this.opts.matchIndex.find(pending)
+            : await findMatches(this.client, this.opts.match as MatchSpec, pending);
       for (const r of pending) {
         const ids = matches ? (matches.get(r) ?? []) : typeof r.payload.Id === 'string' ? [r.payload.Id] : [];
         if (ids.length > 1) {
@@ -450,6 +459,8 @@ export class SyncEngine {
         // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
         // first): a record never sent is then not taken for one that may have been applied.
         const lines = records.map((r) => r.line);
+        const index = this.opts.matchIndex;
+        const keys = index ? records.map((r) => index.recordKeys(r)) : undefined;
         // The writer has taken what it sends before its first await; from here the records only wait.
         const sending = send(chunk, () => this.opts.onSend?.(lines));
         for (const r of records) this.spool(r);
@@ -460,7 +471,9 @@ export class SyncEngine {
           const res = results[j];
           if (res?.success) {
             const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
-            this.succeed(r, kind, res.id ?? ('id' in item ? item.id : undefined));
+            const id = res.id ?? ('id' in item ? item.id : undefined);
+            if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
+            this.succeed(r, kind, id);
           } else if (res?.errors[0]?.statusCode === 'UNABLE_TO_LOCK_ROW' && attempt < LOCK_RETRIES) {
             locked.push(item);
           } else {

@@ -36,6 +36,17 @@ export interface SalesforceClient {
   describe(object: string): Promise<ObjectInfo>;
   /** Every row of a query, page by page (2,000 rows a call). */
   query(soql: string): AsyncGenerator<Record<string, unknown>>;
+  /** The number a `SELECT COUNT() …` query answers. */
+  count(soql: string): Promise<number>;
+  /**
+   * A Bulk API 2.0 query job: created, polled, and its CSV results read page by page (following Sforce-Locator),
+   * each row handed to `onRow` with the header. Returns the job id and the number of rows.
+   */
+  bulkQuery(
+    soql: string,
+    onRow: (header: string[], row: string[]) => void,
+    onOpen?: (jobId: string) => void,
+  ): Promise<{ jobId: string; rows: number }>;
   create(object: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]>;
   update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]>;
   upsert(
@@ -155,17 +166,18 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     body?: unknown,
     idempotent = true,
     responseType?: string,
+    onHeaders?: (headers: Record<string, string>) => void,
   ): Promise<T> {
     return withRetry(retry, idempotent, async () => {
       if (budget !== undefined && calls >= budget) throw budgetError(budget);
       calls++;
-      if (!options.trace) return sendRequest<T>(method, url, body, responseType);
+      if (!options.trace) return sendRequest<T>(method, url, body, responseType, onHeaders);
       const started = Date.now();
       options.trace(
         redact(`→ ${method} ${url}${body === undefined ? '' : ` (${JSON.stringify(body).length} bytes)`}`),
       );
       try {
-        const result = await sendRequest<T>(method, url, body, responseType);
+        const result = await sendRequest<T>(method, url, body, responseType, onHeaders);
         options.trace(`← ok in ${Date.now() - started} ms`);
         return result;
       } catch (err) {
@@ -183,6 +195,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     url: string,
     body?: unknown,
     responseType?: string,
+    onHeaders?: (headers: Record<string, string>) => void,
   ): Promise<T> {
     return send<T>(
       {
@@ -192,6 +205,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       },
       responseType,
+      onHeaders,
     );
   }
 
@@ -199,7 +213,11 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
    * One HTTP attempt through jsforce, which refreshes an expired session. jsforce's own retries are off, so the
    * policy of retry.ts is the only one; the attempt's `Retry-After` header, if any, is kept on the error.
    */
-  async function send<T>(req: jsforce.HttpRequest, responseType?: string): Promise<T> {
+  async function send<T>(
+    req: jsforce.HttpRequest,
+    responseType?: string,
+    onHeaders?: (headers: Record<string, string>) => void,
+  ): Promise<T> {
     let retryAfterMs: number | undefined;
     const transport = {
       httpRequest(httpReq: jsforce.HttpRequest, opts: object) {
@@ -207,6 +225,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         sent.then(
           (res) => {
             retryAfterMs = parseRetryAfter(res?.headers?.['retry-after']);
+            if (res?.headers) onHeaders?.(res.headers as Record<string, string>);
           },
           () => {},
         );
@@ -285,6 +304,57 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         describes.set(key, cached);
       }
       return cached;
+    },
+    async count(soql) {
+      const res = await request<{ totalSize: number }>('GET', `/query?q=${encodeURIComponent(soql)}`);
+      return res.totalSize;
+    },
+    async bulkQuery(soql, onRow, onOpen) {
+      // Creating a query job twice only costs a job: safe to retry.
+      const job = await request<{ id: string }>('POST', '/jobs/query', { operation: 'query', query: soql });
+      onOpen?.(job.id);
+      const base = `/jobs/query/${job.id}`;
+      for (let attempt = 0; ; attempt++) {
+        const info = await request<{ state: string; errorMessage?: string }>('GET', base);
+        if (info.state === 'JobComplete') break;
+        if (info.state === 'Failed' || info.state === 'Aborted')
+          throw new SfsyncError(
+            'BULK_QUERY_FAILED',
+            `Bulk query job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}`,
+            {
+              hint: 'Run again with --api rest, which matches with batched queries instead of an export.',
+            },
+          );
+        await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
+      }
+      let rows = 0;
+      let locator: string | undefined;
+      do {
+        let next: string | undefined;
+        const text = await request<unknown>(
+          'GET',
+          `${base}/results?maxRecords=100000${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`,
+          undefined,
+          true,
+          'text/plain',
+          (headers) => {
+            next = headers['sforce-locator'];
+          },
+        );
+        let header: string[] | undefined;
+        for await (const row of parse(typeof text === 'string' ? text : '', {
+          relax_column_count: true,
+        }) as AsyncIterable<string[]>) {
+          if (!header) header = row;
+          else {
+            rows++;
+            onRow(header, row);
+          }
+        }
+        // The last page says "null"; a missing header ends the reading too rather than looping.
+        locator = next && next !== 'null' ? next : undefined;
+      } while (locator);
+      return { jobId: job.id, rows };
     },
     async *query(soql) {
       let page = await request<{

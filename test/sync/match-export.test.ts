@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { readResultCsv } from '../helpers/sync-env.js';
+import { createTestDeps } from '../helpers/test-deps.js';
+
+let org: Emulator;
+let dir: string;
+beforeAll(async () => {
+  org = await startEmulator({ port: 0 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-export-'));
+});
+afterAll(async () => org.close());
+
+async function sync(argv: string[]) {
+  const deps = createTestDeps({
+    cwd: dir,
+    env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+  });
+  const code = await main(argv, deps);
+  return { code, doc: JSON.parse(deps.io.stdoutText), stderr: deps.io.stderrText };
+}
+
+describe('matching against an export of the existing records', () => {
+  it('exports once for a large file, and matches as the batched queries do', async () => {
+    const seed = ['LastName,Email'];
+    for (let i = 0; i < 2000; i++) seed.push(`Old ${i},old${i}@export.test`);
+    // Two existing records share an address: a row with it is ambiguous.
+    seed.push('TwinA,twin@export.test', 'TwinB,twin@export.test');
+    fs.writeFileSync(path.join(dir, 'seed.csv'), `${seed.join('\n')}\n`);
+    expect((await sync(['create', 'seed.csv', '--object', 'Contact', '--json'])).code).toBe(0);
+
+    const rows = ['LastName,Email'];
+    // 1,500 existing records, one of them written in capitals (Email matches without regard to case).
+    for (let i = 0; i < 1500; i++)
+      rows.push(`Updated ${i},${i === 7 ? 'OLD7@EXPORT.TEST' : `old${i}@export.test`}`);
+    rows.push('Ambiguous,twin@export.test');
+    // 3,500 new ones, the last 100 repeating earlier new addresses: the first creates, the repeat updates it.
+    for (let i = 0; i < 3400; i++) rows.push(`New ${i},new${i}@export.test`);
+    for (let i = 0; i < 100; i++) rows.push(`Again ${i},new${i}@export.test`);
+    fs.writeFileSync(path.join(dir, 'big.csv'), `${rows.join('\n')}\n`);
+
+    const before = org.apiCalls();
+    const r = await sync([
+      'upsert',
+      'big.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--api',
+      'rest',
+      '--json',
+    ]);
+    const calls = org.apiCalls() - before;
+    expect(r.code).toBe(2);
+    expect(r.doc.result.matchExport).toMatchObject({ records: 2002, jobId: expect.stringMatching(/^750/) });
+    expect(r.doc.result.counts).toMatchObject({ total: 5001, created: 3400, updated: 1600, failed: 1 });
+    const failures = readResultCsv(path.join(r.doc.result.results.dir, 'failures.csv'));
+    expect(failures.map((f) => [f.line, f.error_code])).toEqual([['1502', 'AMBIGUOUS_MATCH']]);
+    // No address was created twice.
+    const emails = [...(org.store.object('Contact')?.live.values() ?? [])].map((c) =>
+      String(c.Email).toLowerCase(),
+    );
+    expect(emails.filter((e) => e.startsWith('new'))).toHaveLength(3400);
+    expect(new Set(emails.filter((e) => e.startsWith('new'))).size).toBe(3400);
+    // 26 writes of 200, plus a count and the export (a few calls), instead of a query per ~300 keys as well.
+    expect(calls).toBeLessThan(40);
+  });
+
+  it('keeps the batched queries for a small file', async () => {
+    fs.writeFileSync(path.join(dir, 'small.csv'), 'LastName,Email\nSmall,old1@export.test\n');
+    const r = await sync(['upsert', 'small.csv', '--object', 'Contact', '--match', 'Email', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.doc.result.matchExport).toBeNull();
+    expect(r.doc.result.counts).toMatchObject({ updated: 1 });
+  });
+});
