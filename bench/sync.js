@@ -39,7 +39,15 @@ function startOrg() {
     child.stdout.setEncoding('utf8').on('data', (d) => {
       out += d;
       if (out.includes('\n'))
-        resolve({ info: JSON.parse(out.split('\n')[0]), stop: () => child.kill('SIGTERM') });
+        resolve({
+          info: JSON.parse(out.split('\n')[0]),
+          // Waits for the org to be gone, so that the next scenario does not share the CPU with its exit.
+          stop: () =>
+            new Promise((done) => {
+              child.once('exit', done);
+              child.kill('SIGTERM');
+            }),
+        });
     });
     child.on('error', reject);
   });
@@ -85,7 +93,7 @@ async function scenario(name, rows, args) {
       throw new Error(`${name}: ${JSON.stringify(r.result.counts)}`);
     return row(name, rows, r.seconds, calls, r.rss);
   } finally {
-    org.stop();
+    await org.stop();
   }
 }
 
@@ -140,7 +148,7 @@ async function twoCallsPerRecord(file, sample) {
     const seconds = (performance.now() - started) / 1000;
     return { seconds, calls };
   } finally {
-    org.stop();
+    await org.stop();
   }
 }
 

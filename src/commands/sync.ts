@@ -165,6 +165,11 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
 const EXPORT_MAX_RECORDS = 100_000;
 /** Below this many input records, batched queries are always cheap enough. */
 const EXPORT_MIN_INPUT = 3_000;
+/**
+ * Above this many input records, batched queries again: the records a run creates join the index (later rows
+ * with their keys must find them), so the index grows with the file, about 110 bytes a record.
+ */
+const EXPORT_MAX_INPUT = 200_000;
 
 /**
  * Exports the existing records' match values with one Bulk API query job when that costs fewer calls than the
@@ -179,7 +184,8 @@ async function exportMatches(
   say: (line: string) => void,
 ): Promise<{ index: MatchIndex; jobId: string; records: number } | null> {
   const field = spec.fields[0];
-  if (spec.fields.length !== 1 || !field || inputRecords < EXPORT_MIN_INPUT) return null;
+  if (spec.fields.length !== 1 || !field) return null;
+  if (inputRecords < EXPORT_MIN_INPUT || inputRecords > EXPORT_MAX_INPUT) return null;
   const where = `WHERE ${field.name} != null`;
   const existing = await client.count(`SELECT COUNT() FROM ${spec.object} ${where}`);
   const queryCalls = Math.ceil(inputRecords / 300);

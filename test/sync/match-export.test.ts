@@ -1,27 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { readResultCsv } from '../helpers/sync-env.js';
-import { createTestDeps } from '../helpers/test-deps.js';
+import { describe, expect, it } from 'vitest';
+import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
 
-let org: Emulator;
-let dir: string;
-beforeAll(async () => {
-  org = await startEmulator({ port: 0 });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-export-'));
-});
-afterAll(async () => org.close());
+const env = useSyncEnv();
 
 async function sync(argv: string[]) {
-  const deps = createTestDeps({
-    cwd: dir,
-    env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
-  });
-  const code = await main(argv, deps);
-  return { code, doc: JSON.parse(deps.io.stdoutText), stderr: deps.io.stderrText };
+  const r = await env.sfsync(argv);
+  return { code: r.code, doc: r.json(), stderr: r.stderr };
 }
 
 describe('matching against an export of the existing records', () => {
@@ -30,7 +15,7 @@ describe('matching against an export of the existing records', () => {
     for (let i = 0; i < 2000; i++) seed.push(`Old ${i},old${i}@export.test`);
     // Two existing records share an address: a row with it is ambiguous.
     seed.push('TwinA,twin@export.test', 'TwinB,twin@export.test');
-    fs.writeFileSync(path.join(dir, 'seed.csv'), `${seed.join('\n')}\n`);
+    env.write('seed.csv', `${seed.join('\n')}\n`);
     expect((await sync(['create', 'seed.csv', '--object', 'Contact', '--json'])).code).toBe(0);
 
     const rows = ['LastName,Email'];
@@ -41,9 +26,9 @@ describe('matching against an export of the existing records', () => {
     // 3,500 new ones, the last 100 repeating earlier new addresses: the first creates, the repeat updates it.
     for (let i = 0; i < 3400; i++) rows.push(`New ${i},new${i}@export.test`);
     for (let i = 0; i < 100; i++) rows.push(`Again ${i},new${i}@export.test`);
-    fs.writeFileSync(path.join(dir, 'big.csv'), `${rows.join('\n')}\n`);
+    env.write('big.csv', `${rows.join('\n')}\n`);
 
-    const before = org.apiCalls();
+    const before = env.org().apiCalls();
     const r = await sync([
       'upsert',
       'big.csv',
@@ -55,14 +40,14 @@ describe('matching against an export of the existing records', () => {
       'rest',
       '--json',
     ]);
-    const calls = org.apiCalls() - before;
+    const calls = env.org().apiCalls() - before;
     expect(r.code).toBe(2);
     expect(r.doc.result.matchExport).toMatchObject({ records: 2002, jobId: expect.stringMatching(/^750/) });
     expect(r.doc.result.counts).toMatchObject({ total: 5001, created: 3400, updated: 1600, failed: 1 });
     const failures = readResultCsv(path.join(r.doc.result.results.dir, 'failures.csv'));
     expect(failures.map((f) => [f.line, f.error_code])).toEqual([['1502', 'AMBIGUOUS_MATCH']]);
     // No address was created twice.
-    const emails = [...(org.store.object('Contact')?.live.values() ?? [])].map((c) =>
+    const emails = [...(env.org().store.object('Contact')?.live.values() ?? [])].map((c) =>
       String(c.Email).toLowerCase(),
     );
     expect(emails.filter((e) => e.startsWith('new'))).toHaveLength(3400);
@@ -72,7 +57,7 @@ describe('matching against an export of the existing records', () => {
   });
 
   it('keeps the batched queries for a small file', async () => {
-    fs.writeFileSync(path.join(dir, 'small.csv'), 'LastName,Email\nSmall,old1@export.test\n');
+    env.write('small.csv', 'LastName,Email\nSmall,old1@export.test\n');
     const r = await sync(['upsert', 'small.csv', '--object', 'Contact', '--match', 'Email', '--json']);
     expect(r.code).toBe(0);
     expect(r.doc.result.matchExport).toBeNull();
