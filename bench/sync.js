@@ -203,11 +203,20 @@ export async function benchSync() {
       'r3',
     ]),
   );
-  const dry = await sfsync(
-    ['create', big, '--object', 'Contact', '--dry-run', '--offline', '--results', 'r4'],
-    {},
-  );
-  rows.push(row('dry run --offline', 1_000_000, dry.seconds, 0, dry.rss));
+  // The dry run is compared with raw csv-parse: on a shared machine their speeds drift, so each is run three
+  // times, one after the other, and the fastest of each is kept.
+  let dry;
+  let raw;
+  for (let i = 0; i < 3; i++) {
+    const d = await sfsync(
+      ['create', big, '--object', 'Contact', '--dry-run', '--offline', '--results', `r4-${i}`],
+      {},
+    );
+    if (!dry || d.seconds < dry.seconds) dry = d;
+    const c = await csvParseRate(big);
+    if (!raw || c.seconds < raw.seconds) raw = c;
+  }
+  rows.push(row('dry run --offline (fastest of 3)', 1_000_000, dry.seconds, 0, dry.rss));
   const base = await twoCallsPerRecord(small, 2_000);
   const perRecord = base.seconds / 2_000;
   rows.push({
@@ -220,8 +229,7 @@ export async function benchSync() {
     ),
     'wall s': `${Math.round(perRecord * 100_000)} (extrapolated)`,
   });
-  const raw = await csvParseRate(big);
-  rows.push({ ...row('raw csv-parse, no sfsync', raw.records, raw.seconds, null, null) });
+  rows.push({ ...row('raw csv-parse, no sfsync (fastest of 3)', raw.records, raw.seconds, null, null) });
   console.log('\nsfsync against the local org (separate processes)');
   console.table(rows);
   const rest = rows[0];

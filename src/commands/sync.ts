@@ -336,7 +336,10 @@ export async function runSync(
   // Bulk: the engine maps and matches in small batches that the writer gathers into jobs, with enough of them in
   // flight to keep every job slot busy and the next job filling.
   const jobRecords = opts.batchSize ?? BULK_JOB_RECORDS;
-  const engineBatch = bulk ? Math.min(BULK_ENGINE_BATCH, jobRecords) : (opts.batchSize ?? 200);
+  // Offline, a batch is only a unit of work (nothing is sent): larger ones cost less to schedule.
+  const engineBatch = bulk
+    ? Math.min(BULK_ENGINE_BATCH, jobRecords)
+    : (opts.batchSize ?? (offline ? BULK_ENGINE_BATCH : 200));
   const engineConcurrency = bulk
     ? ((opts.concurrency ?? 4) + 1) * Math.ceil(jobRecords / engineBatch)
     : (opts.concurrency ?? 4);
