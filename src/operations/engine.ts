@@ -139,7 +139,7 @@ export class SyncEngine {
         this.lastLine = input.line;
         if (this.opts.resume?.done.has(input.line)) continue;
         if (this.opts.resume?.uncertain.has(input.line)) {
-          await this.sink.fail(
+          this.sink.fail(
             input.line,
             input.values ?? input.raw,
             {
@@ -152,11 +152,11 @@ export class SyncEngine {
           continue;
         }
         if (this.stopped()) {
-          await this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
+          this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
           continue;
         }
         if (input.error) {
-          await this.sink.fail(input.line, input.raw, {
+          this.sink.fail(input.line, input.raw, {
             code: input.error.code,
             message: input.error.message,
           });
@@ -164,7 +164,7 @@ export class SyncEngine {
         }
         const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
         if (mapped.error) {
-          await this.sink.fail(input.line, input.values, mapped.error);
+          this.sink.fail(input.line, input.values, mapped.error);
           continue;
         }
         // Records sharing a match key run in input order: the first creates, the later ones find it.
@@ -214,8 +214,7 @@ export class SyncEngine {
 
   private async process(records: MappedRecord[], prepared: () => void): Promise<void> {
     if (this.stopped()) {
-      for (const r of records)
-        await this.sink.fail(r.line, this.unspool(r).input, this.stopReason(), 'skipped');
+      for (const r of records) this.sink.fail(r.line, this.unspool(r).input, this.stopReason(), 'skipped');
       return;
     }
     try {
@@ -240,7 +239,7 @@ export class SyncEngine {
         } else this.fail(r, { code: error.code, message: error.message });
       }
     }
-    await this.flush(records);
+    this.flush(records);
     this.sink.checkpoint();
   }
 
@@ -268,7 +267,7 @@ export class SyncEngine {
   }
 
   /** Outcomes decided for records of the batches in flight, written in line order when a batch ends. */
-  private readonly settled = new Map<MappedRecord, () => Promise<void>>();
+  private readonly settled = new Map<MappedRecord, () => void>();
 
   private fail(r: MappedRecord, detail: FailureDetail): void {
     this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail));
@@ -287,19 +286,16 @@ export class SyncEngine {
     this.settled.set(r, () => this.sink.planned(r.line, action, id, payload));
   }
 
-  private async flush(records: MappedRecord[]): Promise<void> {
+  private flush(records: MappedRecord[]): void {
     // Records arrive in line order; a batch reordered by lookups or matching is sorted back.
     const ordered = records.every((r, i) => i === 0 || (records[i - 1] as MappedRecord).line < r.line)
       ? records
       : [...records].sort((a, b) => a.line - b.line);
-    // Each write appends to a buffer before it awaits anything, so starting them in order keeps the order.
-    const writes: Array<Promise<void>> = [];
     for (const r of ordered) {
       const write = this.settled.get(r);
       this.settled.delete(r);
-      if (write) writes.push(write());
+      write?.();
     }
-    await Promise.all(writes);
   }
 
   /**

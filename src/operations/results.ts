@@ -88,6 +88,11 @@ class CsvFile extends BufferedFile {
   row(cells: unknown[]): void {
     this.write(`${cells.map(csvCell).join(',')}\n`);
   }
+  /** A success row: a line number, an outcome word and an Id, which need no quoting (checked for the Id). */
+  outcomeRow(line: number, outcome: string, id: string | undefined): void {
+    const cell = id === undefined ? '' : /^[A-Za-z0-9]*$/.test(id) ? id : csvCell(id);
+    this.write(`${line},${outcome},${cell}\n`);
+  }
 }
 
 const FAILURE_COLUMNS = [
@@ -155,22 +160,18 @@ export class ResultSink {
     this.plan?.flush();
   }
 
-  async succeed(
-    line: number,
-    outcome: 'created' | 'updated' | 'deleted',
-    id: string | undefined,
-  ): Promise<void> {
+  succeed(line: number, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
     this.counts.total++;
     this.counts[outcome]++;
-    this.success.row([line, outcome, id ?? '']);
+    this.success.outcomeRow(line, outcome, id);
   }
 
-  async fail(
+  fail(
     line: number,
     input: Record<string, unknown> | string | undefined,
     detail: FailureDetail,
     outcome: 'failed' | 'skipped' = 'failed',
-  ): Promise<void> {
+  ): void {
     this.counts.total++;
     this.counts[outcome]++;
     const key = outcome === 'skipped' ? 'SKIPPED' : detail.code;
@@ -206,12 +207,12 @@ export class ResultSink {
   }
 
   /** A dry run's planned call for one record: what would be sent, to which Id. */
-  async planned(
+  planned(
     line: number,
     action: 'create' | 'update' | 'delete' | 'upsert',
     id: string | undefined,
     payload: Record<string, unknown>,
-  ): Promise<void> {
+  ): void {
     this.counts.total++;
     // An offline upsert cannot know whether it would create or update: it is valid, but counted as skipped.
     this.counts[
@@ -223,8 +224,10 @@ export class ResultSink {
             ? 'deleted'
             : 'skipped'
     ]++;
-    this.success.row([line, `would ${action}`, id ?? '']);
-    this.plan?.write(`${JSON.stringify({ line, action, id: id ?? null, payload })}\n`);
+    this.success.outcomeRow(line, `would ${action}`, id);
+    this.plan?.write(
+      `{"line":${line},"action":"${action}","id":${id === undefined ? 'null' : JSON.stringify(id)},"payload":${JSON.stringify(payload)}}\n`,
+    );
   }
 
   async close(): Promise<ResultFiles> {
