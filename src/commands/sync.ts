@@ -64,8 +64,11 @@ function timestamp(d: Date): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
-/** Files above this size go through Bulk API 2.0 when --api is auto (the default). */
-export const AUTO_BULK_BYTES = 10_000_000;
+/**
+ * Files of about this many records or more go through Bulk API 2.0 when --api is auto (the default): there a
+ * Bulk run spends a tenth of the calls of REST (0.8 against 5-10 per 1,000 records) for about the same time.
+ */
+export const AUTO_BULK_RECORDS = 100_000;
 /** The heap size past which a run collects garbage between batches (see HeapGovernor). */
 const HEAP_LIMIT_MB = 64;
 
@@ -244,16 +247,12 @@ async function preflight(
   }
 }
 
-function chooseApi(opts: SyncOptions, file: string): 'rest' | 'bulk' {
+/** --api: as asked, or with auto, Bulk API 2.0 for files of about AUTO_BULK_RECORDS records or more. */
+export function chooseApi(opts: Pick<SyncOptions, 'dryRun' | 'api'>, file: string): 'rest' | 'bulk' {
   if (opts.dryRun) return 'rest';
   const api = opts.api ?? 'auto';
   if (api !== 'auto') return api;
-  if (file === '-') return 'rest';
-  try {
-    return fs.statSync(file).size > AUTO_BULK_BYTES ? 'bulk' : 'rest';
-  } catch {
-    return 'rest';
-  }
+  return estimateRecords(file) >= AUTO_BULK_RECORDS ? 'bulk' : 'rest';
 }
 
 export async function runSync(

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { AUTO_BULK_RECORDS, chooseApi } from '../../src/commands/sync.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { readResultCsv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
@@ -76,6 +77,22 @@ async function scenario(org: Emulator, api: 'rest' | 'bulk') {
     failures: readResultCsv(path.join(out, 'failures.csv')),
   };
 }
+
+describe('--api auto', () => {
+  it('picks Bulk API 2.0 for files of about 100,000 records or more, REST below, and for standard input', () => {
+    const big = path.join(dir, 'auto-big.csv');
+    fs.writeFileSync(big, `Email\n${'someone@auto.test\n'.repeat(AUTO_BULK_RECORDS)}`);
+    const small = path.join(dir, 'auto-small.csv');
+    fs.writeFileSync(small, `Email\n${'someone@auto.test\n'.repeat(AUTO_BULK_RECORDS - 1000)}`);
+    expect(chooseApi({ dryRun: false }, big)).toBe('bulk');
+    expect(chooseApi({ dryRun: false }, small)).toBe('rest');
+    expect(chooseApi({ dryRun: false }, '-')).toBe('rest');
+    expect(chooseApi({ dryRun: false, api: 'rest' }, big)).toBe('rest');
+    expect(chooseApi({ dryRun: false, api: 'bulk' }, small)).toBe('bulk');
+    // A dry run sends nothing, so it never opens jobs.
+    expect(chooseApi({ dryRun: true, api: 'bulk' }, big)).toBe('rest');
+  });
+});
 
 describe('Bulk API 2.0', () => {
   it('gives the same outcomes, counts and result files as REST for matched, new, ambiguous and failing rows', async () => {
