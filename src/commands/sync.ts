@@ -133,7 +133,7 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
       },
     );
   }
-  const { header, sent } = readJournal(dir);
+  const { header, sent, jobs } = readJournal(dir);
   const now_ = fileIdentity(file);
   const changed =
     header.operation !== opts.operation
@@ -153,9 +153,9 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
   const files = resultFiles(dir, false);
   const { prior, done } = await readPrior(files.success, files.failures);
   // A create or delete that was sent but has no recorded answer cannot be checked by its key: it is uncertain.
-  const uncertain = new Set<number>();
+  const uncertain = new Map<number, string | undefined>();
   if (opts.operation === 'create' || opts.operation === 'delete')
-    for (const line of sent) if (!done.has(line)) uncertain.add(line);
+    for (const line of sent) if (!done.has(line)) uncertain.set(line, jobs.get(line));
   return {
     dir,
     journal: new Journal(path.join(dir, 'journal.ndjson'), null),
@@ -384,7 +384,7 @@ export async function runSync(
           : 'REST';
       onProgress?.(sink.counts, client?.apiCalls() ?? 0, phase);
     },
-    onSend: files.journal ? (lines) => files.journal?.sent(lines) : undefined,
+    onSend: files.journal ? (lines, job) => files.journal?.sent(lines, job) : undefined,
     resume: files.resume,
   });
   let outcome;

@@ -74,7 +74,7 @@ interface Part {
   waiting: number;
   settled: boolean;
   /** Told once, when the first job holding some of the part's records is opened (before its upload). */
-  sent: (() => void) | undefined;
+  sent: ((bulkJob?: string) => void) | undefined;
   resolve: (results: SaveResult[]) => void;
   reject: (err: unknown) => void;
 }
@@ -146,13 +146,17 @@ export class BulkWriter implements RecordWriter {
     private readonly options: BulkWriterOptions,
   ) {}
 
-  create(object: string, records: Array<Record<string, unknown>>, sent?: () => void): Promise<SaveResult[]> {
+  create(
+    object: string,
+    records: Array<Record<string, unknown>>,
+    sent?: (bulkJob?: string) => void,
+  ): Promise<SaveResult[]> {
     return this.add({ object, operation: 'insert' }, records, sent);
   }
   update(
     object: string,
     records: Array<Record<string, unknown> & { Id: string }>,
-    sent?: () => void,
+    sent?: (bulkJob?: string) => void,
   ): Promise<SaveResult[]> {
     return this.add({ object, operation: 'update' }, records, sent);
   }
@@ -160,11 +164,11 @@ export class BulkWriter implements RecordWriter {
     object: string,
     field: string,
     records: Array<Record<string, unknown>>,
-    sent?: () => void,
+    sent?: (bulkJob?: string) => void,
   ): Promise<SaveResult[]> {
     return this.add({ object, operation: 'upsert', externalIdFieldName: field }, records, sent);
   }
-  delete(object: string, ids: string[], sent?: () => void): Promise<SaveResult[]> {
+  delete(object: string, ids: string[], sent?: (bulkJob?: string) => void): Promise<SaveResult[]> {
     return this.add(
       { object, operation: 'delete' },
       ids.map((Id) => ({ Id })),
@@ -181,7 +185,7 @@ export class BulkWriter implements RecordWriter {
   private add(
     spec: BulkJobSpec,
     records: Array<Record<string, unknown>>,
-    sent?: () => void,
+    sent?: (bulkJob?: string) => void,
   ): Promise<SaveResult[]> {
     if (records.length === 0) return Promise.resolve([]);
     const columns = columnsOf(records);
@@ -350,7 +354,7 @@ export class BulkWriter implements RecordWriter {
         for (const { part } of job.pieces) {
           const sent = part.sent;
           part.sent = undefined;
-          sent?.();
+          sent?.(id);
         }
         report.id = id;
         this.jobs.push(report);

@@ -22,9 +22,9 @@ export interface EngineOptions {
   /** REST collections or Bulk API 2.0 jobs. */
   writer: RecordWriter;
   /** Called with the input lines of each write call before it is sent (the journal). */
-  onSend?: (lines: number[]) => void;
+  onSend?: (lines: number[], bulkJob?: string) => void;
   /** On resume: lines that already have an outcome, and lines whose create may or may not have happened. */
-  resume?: { done: Set<number>; uncertain: Set<number> };
+  resume?: { done: Set<number>; uncertain: Map<number, string | undefined> };
   batchSize: number;
   concurrency: number;
   /**
@@ -139,13 +139,15 @@ export class SyncEngine {
         this.lastLine = input.line;
         if (this.opts.resume?.done.has(input.line)) continue;
         if (this.opts.resume?.uncertain.has(input.line)) {
+          const job = this.opts.resume.uncertain.get(input.line);
           this.sink.fail(
             input.line,
             input.values ?? input.raw,
             {
               code: 'UNCERTAIN',
-              message:
-                'Sent just before the run was interrupted, and no answer was recorded: it may or may not have been created. Check before creating it again.',
+              message: job
+                ? `Sent in Bulk API job ${job} just before the run was interrupted, and no answer was recorded: it may or may not have been applied. Check the job's results in Salesforce (Setup > Bulk Data Load Jobs) before sending it again.`
+                : 'Sent just before the run was interrupted, and no answer was recorded: it may or may not have been created. Check before creating it again.',
             },
             'skipped',
           );
@@ -442,7 +444,7 @@ export class SyncEngine {
   /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
   private async write<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
     items: T[],
-    send: (chunk: T[], sent: () => void) => Promise<SaveResult[]>,
+    send: (chunk: T[], sent: (bulkJob?: string) => void) => Promise<SaveResult[]>,
     outcome: 'created' | 'updated' | 'deleted' | 'upserted',
   ): Promise<void> {
     let queue = items;
@@ -458,7 +460,7 @@ export class SyncEngine {
         const index = this.opts.matchIndex;
         const keys = index ? records.map((r) => index.recordKeys(r)) : undefined;
         // The writer has taken what it sends before its first await; from here the records only wait.
-        const sending = send(chunk, () => this.opts.onSend?.(lines));
+        const sending = send(chunk, (job) => this.opts.onSend?.(lines, job));
         for (const r of records) this.spool(r);
         const results = await sending;
         for (let j = 0; j < chunk.length; j++) {

@@ -50,15 +50,21 @@ export class Journal {
     this.fd = fs.openSync(file, header ? 'w' : 'a', 0o600);
     if (header) fs.writeSync(this.fd, `${JSON.stringify(header)}\n`);
   }
-  sent(lines: number[]): void {
-    fs.writeSync(this.fd, `${JSON.stringify({ sent: lines })}\n`);
+  /** Lines about to be sent; `job` is the Bulk API job that carries them. */
+  sent(lines: number[], job?: string): void {
+    fs.writeSync(this.fd, `${JSON.stringify(job ? { sent: lines, job } : { sent: lines })}\n`);
   }
   close(): void {
     fs.closeSync(this.fd);
   }
 }
 
-export function readJournal(dir: string): { header: JournalHeader; sent: Set<number> } {
+export function readJournal(dir: string): {
+  header: JournalHeader;
+  sent: Set<number>;
+  /** The Bulk API job each line went in, for lines sent through one. */
+  jobs: Map<number, string>;
+} {
   const file = path.join(dir, 'journal.ndjson');
   let text: string;
   try {
@@ -75,14 +81,19 @@ export function readJournal(dir: string): { header: JournalHeader; sent: Set<num
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const header = JSON.parse(lines[0] ?? '{}') as JournalHeader;
   const sent = new Set<number>();
+  const jobs = new Map<number, string>();
   for (const l of lines.slice(1)) {
     try {
-      for (const n of (JSON.parse(l) as { sent: number[] }).sent) sent.add(n);
+      const entry = JSON.parse(l) as { sent: number[]; job?: string };
+      for (const n of entry.sent) {
+        sent.add(n);
+        if (entry.job) jobs.set(n, entry.job);
+      }
     } catch {
       // The last entry may be cut short by the crash: its call was not sent yet.
     }
   }
-  return { header, sent };
+  return { header, sent, jobs };
 }
 
 /** The newest results folder of a run on this file with this operation, for `--resume` without `--results`. */

@@ -2,22 +2,26 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 
 /**
  * Where the engine's writes go: sObject Collections (REST) or Bulk API 2.0 jobs. Results keep input order.
- * `sent` is called just before the records leave for Salesforce (for the journal).
+ * `sent` is called just before the records leave for Salesforce, with the Bulk API job carrying them (for the journal).
  */
 export interface RecordWriter {
-  create(object: string, records: Array<Record<string, unknown>>, sent?: () => void): Promise<SaveResult[]>;
+  create(
+    object: string,
+    records: Array<Record<string, unknown>>,
+    sent?: (bulkJob?: string) => void,
+  ): Promise<SaveResult[]>;
   update(
     object: string,
     records: Array<Record<string, unknown> & { Id: string }>,
-    sent?: () => void,
+    sent?: (bulkJob?: string) => void,
   ): Promise<SaveResult[]>;
   upsert(
     object: string,
     field: string,
     records: Array<Record<string, unknown>>,
-    sent?: () => void,
+    sent?: (bulkJob?: string) => void,
   ): Promise<SaveResult[]>;
-  delete(object: string, ids: string[], sent?: () => void): Promise<SaveResult[]>;
+  delete(object: string, ids: string[], sent?: (bulkJob?: string) => void): Promise<SaveResult[]>;
   /** Sends at once what the writer holds back to gather into larger calls (the engine is about to wait). */
   flush?(): void;
 }
