@@ -7,6 +7,7 @@ import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { HeapGovernor } from '../operations/heap.js';
+import { bulkJobCreations } from '../operations/reconcile.js';
 import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
 import { SyncEngine } from '../operations/engine.js';
@@ -354,6 +355,16 @@ export async function runSync(
       : null;
   const files = await prepareResults(opts, deps.cwd, file, object.name, deps.now());
   const { dir } = files;
+  // Resuming a create that was killed with Bulk jobs open: their results say which records they created.
+  const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
+  const bulkCreations =
+    client && opts.operation === 'create' && jobIds.length > 0
+      ? await bulkJobCreations(client, jobIds)
+      : undefined;
+  if (bulkCreations && !opts.json)
+    deps.io.err(
+      `Resuming: read the results of ${bulkCreations.size} Bulk job(s) the interrupted run had opened`,
+    );
   const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv', files.prior);
   const heap = new HeapGovernor(heapBytes);
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
@@ -385,7 +396,7 @@ export async function runSync(
       onProgress?.(sink.counts, client?.apiCalls() ?? 0, phase);
     },
     onSend: files.journal ? (lines, job) => files.journal?.sent(lines, job) : undefined,
-    resume: files.resume,
+    resume: files.resume && { ...files.resume, bulk: bulkCreations },
   });
   let outcome;
   const stopListening = deps.onInterrupt(() => {

@@ -42,6 +42,16 @@ function valueAt(record: Record<string, unknown>, column: string): unknown {
     : undefined;
 }
 
+/** A record as the line of a job's CSV with these columns (without its newline). */
+export function csvLineOf(columns: string[], record: Record<string, unknown>): string {
+  return columns.map((c) => quote(cell(valueAt(record, c)))).join(',');
+}
+
+/** The uploaded values a result row repeats, as the CSV line they were uploaded as. */
+export function resultLine(values: string[]): string {
+  return values.map(quote).join(',');
+}
+
 /** `REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --` → its code, message and fields. */
 export function parseBulkError(text: string): SaveResult['errors'][number] {
   const body = text.replace(/\s*--\s*$/, '');
@@ -212,9 +222,7 @@ export class BulkWriter implements RecordWriter {
       sent,
     };
     for (let i = 0; i < records.length; i++) {
-      const line = jobColumns
-        .map((c) => quote(cell(valueAt(records[i] as Record<string, unknown>, c))))
-        .join(',');
+      const line = csvLineOf(jobColumns, records[i] as Record<string, unknown>);
       const bytes = Buffer.byteLength(line) + 1;
       if (
         job &&
@@ -331,7 +339,7 @@ export class BulkWriter implements RecordWriter {
     };
     /** The first record not yet given a result among those uploaded with exactly these values. */
     const take = (values: string[]): number | undefined => {
-      const line = values.map(quote).join(',');
+      const line = resultLine(values);
       const h = hashLine(line);
       const found = rows.get(h);
       const candidates = found === undefined ? [] : typeof found === 'number' ? [found] : found;

@@ -7,6 +7,8 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { findMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
+import { csvLineOf } from './bulk-writer.js';
+import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
 
@@ -24,7 +26,12 @@ export interface EngineOptions {
   /** Called with the input lines of each write call before it is sent (the journal). */
   onSend?: (lines: number[], bulkJob?: string) => void;
   /** On resume: lines that already have an outcome, and lines whose create may or may not have happened. */
-  resume?: { done: Set<number>; uncertain: Map<number, string | undefined> };
+  resume?: {
+    done: Set<number>;
+    uncertain: Map<number, string | undefined>;
+    /** What the Bulk jobs of the interrupted create did, by job id (see reconcile.ts). */
+    bulk?: Map<string, BulkJobCreations>;
+  };
   batchSize: number;
   concurrency: number;
   /**
@@ -138,8 +145,10 @@ export class SyncEngine {
         if (this.fatal) break reading;
         this.lastLine = input.line;
         if (this.opts.resume?.done.has(input.line)) continue;
-        if (this.opts.resume?.uncertain.has(input.line)) {
-          const job = this.opts.resume.uncertain.get(input.line);
+        const settled = this.opts.resume?.uncertain.has(input.line) ? this.settleFromJob(input) : 'send';
+        if (settled === 'created') continue;
+        if (settled === 'uncertain') {
+          const job = this.opts.resume?.uncertain.get(input.line);
           this.sink.fail(
             input.line,
             input.values ?? input.raw,
@@ -189,6 +198,23 @@ export class SyncEngine {
     this.opts.writer.flush?.();
     await Promise.all(this.active);
     return { fatal: this.fatal, stoppedEarly: this.stopped(), lastLine: this.lastLine };
+  }
+
+  /**
+   * An input line the interrupted run sent without recording an answer: created (its Bulk job's results say so,
+   * with the Id), to send again (the job did not apply it), or uncertain (no job results to tell).
+   */
+  private settleFromJob(input: InputRecord): 'created' | 'send' | 'uncertain' {
+    const jobId = this.opts.resume?.uncertain.get(input.line);
+    const job = jobId ? this.opts.resume?.bulk?.get(jobId) : undefined;
+    if (!job || !['JobComplete', 'Failed', 'Aborted'].includes(job.state) || input.error) return 'uncertain';
+    const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
+    // A record whose lookups were resolved by query cannot be rebuilt exactly as it was sent.
+    if (mapped.error || mapped.lookups.length > 0) return 'uncertain';
+    const id = job.created.get(csvLineOf(job.columns, withoutId(mapped.payload)))?.shift();
+    if (!id) return 'send';
+    this.sink.succeed(input.line, 'created', id);
+    return 'created';
   }
 
   /** Ctrl-C: stop reading, let the calls in flight finish, and give every record read an outcome. */

@@ -59,6 +59,14 @@ export interface SalesforceClient {
    * One Bulk API 2.0 ingest job, step by step: open, upload, close, poll, then its three result sets, handed to
    * `onRow` one row at a time (values as arrays, after the set's header) so that no result set is held whole.
    */
+  /**
+   * The outcome of an ingest job opened earlier (by a run that was killed): an Open job is aborted, so nothing of
+   * it is applied; otherwise it is polled to its end and its successful and failed results handed to `onRow`.
+   */
+  bulkIngestResults(
+    jobId: string,
+    onRow: (set: BulkResultSet, header: string[], row: string[]) => void,
+  ): Promise<BulkJobOutcome>;
   bulkIngest(
     spec: BulkJobSpec,
     csv: string,
@@ -241,6 +249,32 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     }
   }
 
+  /** Polls an ingest job to its end, then reads its successful and failed results, row by row, as text. */
+  async function finishIngest(
+    jobId: string,
+    onRow: (set: BulkResultSet, header: string[], row: string[]) => void,
+  ): Promise<BulkJobOutcome> {
+    const base = `/jobs/ingest/${encodeURIComponent(jobId)}`;
+    let info: { state: string; errorMessage?: string };
+    for (let attempt = 0; ; attempt++) {
+      info = await request<{ state: string; errorMessage?: string }>('GET', base);
+      if (['JobComplete', 'Failed', 'Aborted'].includes(info.state)) break;
+      await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
+    }
+    for (const set of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
+      // As text: jsforce would turn a whole result set into objects at once.
+      const text = await request<unknown>('GET', `${base}/${set}`, undefined, true, 'text/plain');
+      let header: string[] | undefined;
+      for await (const row of parse(typeof text === 'string' ? text : '', {
+        relax_column_count: true,
+      }) as AsyncIterable<string[]>) {
+        if (header) onRow(set, header, row);
+        else header = row;
+      }
+    }
+    return { jobId, state: info.state, errorMessage: info.errorMessage };
+  }
+
   return {
     instanceUrl,
     apiVersion: options.apiVersion,
@@ -413,24 +447,16 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         throw translateError(err, instanceUrl, options.relogin);
       });
       await request('PATCH', base, { state: 'UploadComplete' });
-      let info: { state: string; errorMessage?: string };
-      for (let attempt = 0; ; attempt++) {
-        info = await request<{ state: string; errorMessage?: string }>('GET', base);
-        if (['JobComplete', 'Failed', 'Aborted'].includes(info.state)) break;
-        await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
+      return finishIngest(job.id, onRow);
+    },
+    async bulkIngestResults(jobId, onRow) {
+      const base = `/jobs/ingest/${encodeURIComponent(jobId)}`;
+      const info = await request<{ state: string; errorMessage?: string }>('GET', base);
+      if (info.state === 'Open') {
+        await request('PATCH', base, { state: 'Aborted' });
+        return { jobId, state: 'Aborted', errorMessage: 'aborted before its upload was complete' };
       }
-      for (const set of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
-        // As text: jsforce would turn a whole result set into objects at once.
-        const text = await request<unknown>('GET', `${base}/${set}`, undefined, true, 'text/plain');
-        let header: string[] | undefined;
-        for await (const row of parse(typeof text === 'string' ? text : '', {
-          relax_column_count: true,
-        }) as AsyncIterable<string[]>) {
-          if (header) onRow(set, header, row);
-          else header = row;
-        }
-      }
-      return { jobId: job.id, state: info.state, errorMessage: info.errorMessage };
+      return finishIngest(jobId, onRow);
     },
     delete(ids) {
       return request<SaveResult[]>(

@@ -179,7 +179,7 @@ describe('Bulk API 2.0', () => {
     });
   });
 
-  it('journals records when their job is opened: after a stop, only records of opened jobs are uncertain', async () => {
+  it("journals records when their job is opened, and a resume settles them from that job's results", async () => {
     await withOrg({}, async (org) => {
       const rows = ['LastName,Email'];
       for (let i = 0; i < 3000; i++) rows.push(`Stop ${i},stop${i}@journal.test`);
@@ -198,13 +198,18 @@ describe('Bulk API 2.0', () => {
       ]);
       expect(first.code).toBe(1);
       expect(first.stderr).toContain('budget of 4 API calls');
+      // Only the 1,000 records of the opened job are journaled as sent, with that job's id.
+      const sent = fs
+        .readFileSync(path.join(out, 'journal.ndjson'), 'utf8')
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { sent: number[]; job?: string });
+      expect(sent.flatMap((e) => e.sent)).toHaveLength(1000);
+      expect(sent.every((e) => /^750/.test(e.job ?? ''))).toBe(true);
       const resumed = await sync(org, [...args, '--resume', '--results', out, '--json']);
-      const counts = resumed.doc.result.counts;
-      // The first job's 1,000 records may or may not exist (they do: its upload was complete); the other 2,000
-      // were never sent, so they are created now rather than reported as uncertain.
-      expect(counts).toMatchObject({ total: 3000, created: 2000 });
-      const failures = readResultCsv(path.join(out, 'failures.csv'));
-      expect(failures.filter((f) => f.error_code === 'UNCERTAIN')).toHaveLength(1000);
+      // That job's results show its records created: they are recorded, not sent again; the other 2,000 are sent.
+      expect(resumed.doc.result.counts).toMatchObject({ total: 3000, created: 3000, skipped: 0, failed: 0 });
       expect(org.store.count('Contact')).toBe(3000);
     });
   });
