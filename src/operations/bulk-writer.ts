@@ -369,7 +369,6 @@ export class BulkWriter implements RecordWriter {
         this.options.onJob?.(report);
       },
       (set, header, row) => {
-        if (set === 'unprocessedrecords') return;
         // Where sf__Id, sf__Created or sf__Error and the uploaded columns are, once per result set.
         if (layout?.header !== header) {
           const flag = set === 'successfulResults' ? 'sf__Created' : 'sf__Error';
