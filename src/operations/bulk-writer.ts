@@ -241,7 +241,9 @@ export class BulkWriter implements RecordWriter {
       job.bytes += bytes;
       const h = hashLine(line);
       const seen = job.rows.get(h);
-      job.rows.set(h, seen === undefined ? at : typeof seen === 'number' ? [seen, at] : [...seen, at]);
+      if (seen === undefined) job.rows.set(h, at);
+      else if (typeof seen === 'number') job.rows.set(h, [seen, at]);
+      else seen.push(at);
       const last = job.pieces[job.pieces.length - 1];
       if (last?.part === part) last.count++;
       else {
