@@ -145,9 +145,9 @@ export class SyncEngine {
         if (this.fatal) break reading;
         this.lastLine = input.line;
         if (this.opts.resume?.done.has(input.line)) continue;
-        const settled = this.opts.resume?.uncertain.has(input.line) ? this.settleFromJob(input) : 'send';
-        if (settled === 'created') continue;
-        if (settled === 'uncertain') {
+        const resumed = this.opts.resume?.uncertain.has(input.line) ? this.settleFromJob(input) : 'send';
+        if (resumed === 'created') continue;
+        if (resumed === 'uncertain') {
           const job = this.opts.resume?.uncertain.get(input.line);
           this.sink.fail(
             input.line,

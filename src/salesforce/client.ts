@@ -95,6 +95,25 @@ interface HttpError extends Error {
   code?: string;
 }
 
+/**
+ * Hands each row of a CSV answer to `onRow` with the header, one at a time (read as text: jsforce would turn the
+ * whole answer into objects at once). Returns the number of rows after the header.
+ */
+async function eachCsvRow(text: unknown, onRow: (header: string[], row: string[]) => void): Promise<number> {
+  let header: string[] | undefined;
+  let rows = 0;
+  for await (const row of parse(typeof text === 'string' ? text : '', {
+    relax_column_count: true,
+  }) as AsyncIterable<string[]>) {
+    if (!header) header = row;
+    else {
+      rows++;
+      onRow(header, row);
+    }
+  }
+  return rows;
+}
+
 /** Turns what jsforce throws into an sfsync error with a next step. */
 export function translateError(err: unknown, instanceUrl: string, relogin = 'sfsync login'): SfsyncError {
   if (err instanceof SfsyncError) return err;
@@ -255,26 +274,23 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     onRow: (set: BulkResultSet, header: string[], row: string[]) => void,
   ): Promise<BulkJobOutcome> {
     const base = `/jobs/ingest/${encodeURIComponent(jobId)}`;
-    let info: { state: string; errorMessage?: string };
-    for (let attempt = 0; ; attempt++) {
-      info = await request<{ state: string; errorMessage?: string }>('GET', base);
-      if (['JobComplete', 'Failed', 'Aborted'].includes(info.state)) break;
-      await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
-    }
+    const info = await waitForJob(base);
     // Not unprocessedrecords: a record in neither set was not processed, which is all that set would say, and
     // leaving it out saves a call per job.
     for (const set of ['successfulResults', 'failedResults'] as const) {
-      // As text: jsforce would turn a whole result set into objects at once.
       const text = await request<unknown>('GET', `${base}/${set}`, undefined, true, 'text/plain');
-      let header: string[] | undefined;
-      for await (const row of parse(typeof text === 'string' ? text : '', {
-        relax_column_count: true,
-      }) as AsyncIterable<string[]>) {
-        if (header) onRow(set, header, row);
-        else header = row;
-      }
+      await eachCsvRow(text, (header, row) => onRow(set, header, row));
     }
     return { jobId, state: info.state, errorMessage: info.errorMessage };
+  }
+
+  /** Polls a Bulk API job, with a growing pause, until it has ended. */
+  async function waitForJob(base: string): Promise<{ state: string; errorMessage?: string }> {
+    for (let attempt = 0; ; attempt++) {
+      const info = await request<{ state: string; errorMessage?: string }>('GET', base);
+      if (['JobComplete', 'Failed', 'Aborted'].includes(info.state)) return info;
+      await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
+    }
   }
 
   return {
@@ -350,19 +366,15 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       const job = await request<{ id: string }>('POST', '/jobs/query', { operation: 'query', query: soql });
       onOpen?.(job.id);
       const base = `/jobs/query/${job.id}`;
-      for (let attempt = 0; ; attempt++) {
-        const info = await request<{ state: string; errorMessage?: string }>('GET', base);
-        if (info.state === 'JobComplete') break;
-        if (info.state === 'Failed' || info.state === 'Aborted')
-          throw new SfsyncError(
-            'BULK_QUERY_FAILED',
-            `Bulk query job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}`,
-            {
-              hint: 'Run again with --api rest, which matches with batched queries instead of an export.',
-            },
-          );
-        await retry.sleep(Math.min(5_000, Math.max(25, retry.baseDelayMs / 2) * 1.5 ** attempt));
-      }
+      const info = await waitForJob(base);
+      if (info.state !== 'JobComplete')
+        throw new SfsyncError(
+          'BULK_QUERY_FAILED',
+          `Bulk query job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}`,
+          {
+            hint: 'Run again with --api rest, which matches with batched queries instead of an export.',
+          },
+        );
       let rows = 0;
       let locator: string | undefined;
       do {
@@ -377,16 +389,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
             next = headers['sforce-locator'];
           },
         );
-        let header: string[] | undefined;
-        for await (const row of parse(typeof text === 'string' ? text : '', {
-          relax_column_count: true,
-        }) as AsyncIterable<string[]>) {
-          if (!header) header = row;
-          else {
-            rows++;
-            onRow(header, row);
-          }
-        }
+        rows += await eachCsvRow(text, onRow);
         // The last page says "null"; a missing header ends the reading too rather than looping.
         locator = next && next !== 'null' ? next : undefined;
       } while (locator);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { storeLocalOrg } from '../helpers/stored-org.js';
 import { createTestDeps } from '../helpers/test-deps.js';
 
 let org: Emulator;
@@ -58,38 +59,8 @@ describe('transient failures', () => {
 
 describe('faults together: transient errors and expiring sessions', () => {
   it('a 20,000-record upsert with 5% transient failures and recurring session expiry writes each record exactly once', async () => {
-    const auth = await fetch(
-      `${org.loginUrl}/services/oauth2/authorize?response_type=code&client_id=${org.clientId}&redirect_uri=${encodeURIComponent('http://localhost:1717/OauthRedirect')}`,
-      { redirect: 'manual' },
-    );
-    const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
-    const tokens = (await (
-      await fetch(`${org.loginUrl}/services/oauth2/token`, {
-        method: 'POST',
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          client_id: org.clientId,
-          client_secret: org.clientSecret,
-          redirect_uri: 'http://localhost:1717/OauthRedirect',
-        }),
-      })
-    ).json()) as { access_token: string; refresh_token: string };
     const d = createTestDeps({ cwd: dir });
-    d.tokenStore.saveOrg({
-      alias: 'faulty',
-      username: org.username,
-      userId: org.userId,
-      orgId: org.orgId,
-      instanceUrl: org.instanceUrl,
-      loginUrl: org.loginUrl,
-      clientId: org.clientId,
-      accessToken: tokens.access_token,
-      refreshToken: tokens.refresh_token,
-      isSandbox: false,
-      grant: 'web',
-      createdAt: new Date().toISOString(),
-    });
+    await storeLocalOrg(d.tokenStore, org, 'faulty');
     const rows = ['LastName,Email'];
     for (let i = 0; i < 20_000; i++) rows.push(`T${i},t${i}@together.test`);
     fs.writeFileSync(path.join(dir, 'together.csv'), `${rows.join('\n')}\n`);

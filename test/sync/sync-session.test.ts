@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { storeLocalOrg } from '../helpers/stored-org.js';
 import { createTestDeps } from '../helpers/test-deps.js';
 
 let org: Emulator;
@@ -15,47 +15,10 @@ beforeAll(async () => {
 });
 afterAll(async () => org.close());
 
-/** Tokens from the local org's web-server flow, as a finished `sfsync login` would store them. */
-async function tokens(): Promise<{ access_token: string; refresh_token: string }> {
-  const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const redirect = 'http://localhost:1717/OauthRedirect';
-  const auth = await fetch(
-    `${org.loginUrl}/services/oauth2/authorize?response_type=code&client_id=${org.clientId}&redirect_uri=${encodeURIComponent(redirect)}&code_challenge=${challenge}`,
-    { redirect: 'manual' },
-  );
-  const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
-  const res = await fetch(`${org.loginUrl}/services/oauth2/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      client_id: org.clientId,
-      redirect_uri: redirect,
-      code_verifier: verifier,
-    }),
-  });
-  return (await res.json()) as { access_token: string; refresh_token: string };
-}
-
 describe('a stored org whose session expires mid-run', () => {
   it('is refreshed with the refresh token, the run completes, and the new token is stored', async () => {
-    const t = await tokens();
     const deps = createTestDeps({ cwd: dir });
-    deps.tokenStore.saveOrg({
-      alias: 'local',
-      username: org.username,
-      userId: org.userId,
-      orgId: org.orgId,
-      instanceUrl: org.instanceUrl,
-      loginUrl: org.loginUrl,
-      clientId: org.clientId,
-      accessToken: t.access_token,
-      refreshToken: t.refresh_token,
-      isSandbox: false,
-      grant: 'web',
-      createdAt: new Date().toISOString(),
-    });
+    const t = await storeLocalOrg(deps.tokenStore, org, 'local');
     deps.tokenStore.updateSettings({ defaultOrg: 'local' });
     const rows = ['LastName,Email'];
     for (let i = 0; i < 2000; i++) rows.push(`S${i},s${i}@session.test`);
