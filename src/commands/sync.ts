@@ -196,14 +196,23 @@ async function exportMatches(
   const exportCalls = 4 + Math.ceil(existing / 100_000);
   if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls) return null;
   const index = new MatchIndex(spec);
-  const { jobId, rows } = await client.bulkQuery(
-    `SELECT ${matchSelect(spec).join(', ')} FROM ${spec.object} ${where}`,
-    (header, row) => index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? '']))),
-    (id) =>
-      say(`Matching on ${field.name}: exporting the existing ${spec.object} records (Bulk query job ${id})`),
-  );
-  say(`Matching on ${field.name}: ${rows.toLocaleString('en-US')} existing records exported`);
-  return { index, jobId, records: rows };
+  try {
+    const { jobId, rows } = await client.bulkQuery(
+      `SELECT ${matchSelect(spec).join(', ')} FROM ${spec.object} ${where}`,
+      (header, row) => index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? '']))),
+      (id) =>
+        say(
+          `Matching on ${field.name}: exporting the existing ${spec.object} records (Bulk query job ${id})`,
+        ),
+    );
+    say(`Matching on ${field.name}: ${rows.toLocaleString('en-US')} existing records exported`);
+    return { index, jobId, records: rows };
+  } catch (err) {
+    // The export only saves calls: when Salesforce fails its job, the batched queries do the same work.
+    if (!(err instanceof SfsyncError) || err.code !== 'BULK_QUERY_FAILED') throw err;
+    say(`Matching on ${field.name}: ${err.message}; matching with batched queries instead`);
+    return null;
+  }
 }
 
 /** Records in a file, estimated from the line length of its first 64 KB; 0 for stdin or a missing file. */

@@ -372,7 +372,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
           'BULK_QUERY_FAILED',
           `Bulk query job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}`,
           {
-            hint: 'Run again with --api rest, which matches with batched queries instead of an export.',
+            hint: 'See the job in Setup > Bulk Data Load Jobs; a sync falls back to batched match queries by itself.',
           },
         );
       let rows = 0;
