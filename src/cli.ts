@@ -240,10 +240,13 @@ export function buildProgram(
       .option('--instance-url <url>', 'My Domain URL (or the local org) to log in through')
       .option('--login-url <url>', 'same as --instance-url')
       .option('--alias <name>', 'name to store the org under (default: the username)')
-      .option('--client-id <id>', "connected app's consumer key (default: the stored one)")
+      .option(
+        '--client-id <id>',
+        "your connected app's consumer key (default: the stored one, else the Salesforce CLI's app PlatformCLI)",
+      )
       .option(
         '--port <n>',
-        'port of the local OAuth callback on 127.0.0.1 (default 1717; 0 picks a free one)',
+        'port of the local OAuth callback on 127.0.0.1 (default 1717; another port needs --client-id)',
         intParser(0, 65535),
       )
       .option('--username <user>', 'login hint; required with --jwt-key')

@@ -62,9 +62,7 @@ function storeFiles(deps: TestDeps): string {
 describe('sfsync login', () => {
   it('runs the browser flow with PKCE against the local org; the stored token works for a later command', async () => {
     const deps = withBrowser(createTestDeps({ cwd: dir }));
-    expect(
-      await run(deps, ['login', '--instance-url', org.loginUrl, '--port', '0', '--alias', 'local', '--json']),
-    ).toBe(0);
+    expect(await run(deps, ['login', '--instance-url', org.loginUrl, '--alias', 'local', '--json'])).toBe(0);
     const doc = JSON.parse(deps.io.stdoutText);
     expect(doc.result).toMatchObject({
       alias: 'local',
@@ -75,10 +73,17 @@ describe('sfsync login', () => {
       isDefault: true,
       hasRefreshToken: true,
     });
+    // With no --client-id: the Salesforce CLI's connected app, its fixed callback, and a line that says so.
     const authorize = new URL(deps.openedUrls[0] as string);
+    expect(authorize.searchParams.get('client_id')).toBe('PlatformCLI');
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorize.searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/OauthRedirect$/);
+    expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:1717/OauthRedirect');
     expect(deps.io.stderrText).toContain(deps.openedUrls[0]);
+    expect(deps.io.stderrText).toContain("Using the Salesforce CLI's connected app (PlatformCLI)");
+    expect(deps.tokenStore.getOrg('local')?.clientId).toBe('PlatformCLI');
+    // Its tokens refresh like any other: the session ends, the next command refreshes and stores the new one.
+    const first = deps.tokenStore.getOrg('local')?.accessToken as string;
+    org.oauth.revokeAccessToken(first);
 
     const who = createTestDeps({ cwd: dir });
     Object.assign(who, {
@@ -93,6 +98,7 @@ describe('sfsync login', () => {
       isSandbox: true,
     });
     expect(storeFiles(deps)).toBe('["local"]');
+    expect(deps.tokenStore.getOrg('local')?.accessToken).not.toBe(first);
 
     const orgs = createTestDeps();
     Object.assign(orgs, { store: deps.store });
@@ -104,7 +110,61 @@ describe('sfsync login', () => {
       orgId: org.orgId,
       isSandbox: true,
       isDefault: true,
+      clientId: 'PlatformCLI',
     });
+  });
+
+  it('login --sandbox with nothing else sends the browser to test.salesforce.com with PlatformCLI, PKCE and a state', async () => {
+    const deps = createTestDeps({ cwd: dir });
+    deps.openUrl = async (url) => {
+      deps.openedUrls.push(url);
+      const u = new URL(url);
+      const callback = new URL(u.searchParams.get('redirect_uri') as string);
+      callback.hostname = '127.0.0.1';
+      callback.searchParams.set('state', u.searchParams.get('state') as string);
+      callback.searchParams.set('error', 'access_denied');
+      await fetch(callback);
+    };
+    expect(await run(deps, ['login', '--sandbox'])).toBe(1);
+    const authorize = new URL(deps.openedUrls[0] as string);
+    expect(authorize.origin).toBe('https://test.salesforce.com');
+    expect(authorize.searchParams.get('client_id')).toBe('PlatformCLI');
+    expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:1717/OauthRedirect');
+    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(authorize.searchParams.get('state')).toMatch(/^[0-9a-f]{32}$/);
+    expect(deps.io.stderrText).toContain('--client-id selects your own');
+  });
+
+  it('refuses another --port with the default app, and JWT or client credentials without an app of your own', async () => {
+    const port = createTestDeps({ cwd: dir });
+    expect(await run(port, ['login', '--sandbox', '--port', '8080'])).toBe(1);
+    expect(port.io.stderrText).toContain('callback URL is fixed at http://localhost:1717/OauthRedirect');
+    expect(port.io.stderrText).toContain('--client-id');
+    const jwt = createTestDeps({ cwd: dir });
+    expect(await run(jwt, ['login', '--jwt-key', 'server.key', '--username', 'ci@acme.com'])).toBe(1);
+    expect(jwt.io.stderrText).toContain('needs a connected app of your own');
+  });
+
+  it('the local org holds PlatformCLI to its fixed callback and its tokens to their app', async () => {
+    const authorize = (redirect: string): Promise<Response> =>
+      fetch(
+        `${org.loginUrl}/services/oauth2/authorize?response_type=code&client_id=PlatformCLI&redirect_uri=${encodeURIComponent(redirect)}`,
+        { redirect: 'manual' },
+      );
+    const wrong = await authorize('http://localhost:8080/OauthRedirect');
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('redirect_uri_mismatch');
+    expect((await authorize('http://localhost:1717/OauthRedirect')).status).toBe(302);
+    // No secret and no client credentials flow for the CLI's app.
+    const cc = await fetch(`${org.loginUrl}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'PlatformCLI',
+        client_secret: 'x',
+      }),
+    });
+    expect(((await cc.json()) as { error: string }).error).toBe('invalid_client');
   });
 
   it('refuses a wrong state on the callback and a replay after the login', async () => {
@@ -121,7 +181,17 @@ describe('sfsync login', () => {
       replay = callback;
     });
     expect(
-      await run(deps, ['login', '--instance-url', org.loginUrl, '--port', '0', '--alias', 'again']),
+      await run(deps, [
+        'login',
+        '--instance-url',
+        org.loginUrl,
+        '--port',
+        '0',
+        '--client-id',
+        org.clientId,
+        '--alias',
+        'again',
+      ]),
     ).toBe(0);
     await expect(fetch(replay as URL).then((r) => r.status)).rejects.toThrow();
   });
@@ -177,6 +247,8 @@ describe('sfsync login', () => {
         org.loginUrl,
         '--port',
         '0',
+        '--client-id',
+        org.clientId,
         '--alias',
         'remote',
         '--no-browser',
@@ -276,7 +348,17 @@ describe('sfsync login', () => {
   it('a revoked refresh token ends with exit 1 and the exact re-login command', async () => {
     const deps = withBrowser(createTestDeps({ cwd: dir }));
     expect(
-      await run(deps, ['login', '--instance-url', org.loginUrl, '--port', '0', '--alias', 'doomed']),
+      await run(deps, [
+        'login',
+        '--instance-url',
+        org.loginUrl,
+        '--port',
+        '0',
+        '--client-id',
+        org.clientId,
+        '--alias',
+        'doomed',
+      ]),
     ).toBe(0);
     const stored = deps.tokenStore.getOrg('doomed');
     await fetch(`${org.loginUrl}/services/oauth2/revoke`, {
@@ -300,6 +382,8 @@ describe('sfsync login', () => {
         org.loginUrl,
         '--port',
         '0',
+        '--client-id',
+        org.clientId,
         '--alias',
         'bye',
         '--set-default',
@@ -330,9 +414,19 @@ describe('sfsync login', () => {
     const store = createFileTokenStore(configDir);
     const deps = withBrowser(createTestDeps({ cwd: dir }));
     Object.assign(deps, { store: () => store });
-    expect(await run(deps, ['login', '--instance-url', org.loginUrl, '--port', '0', '--alias', 'disk'])).toBe(
-      0,
-    );
+    expect(
+      await run(deps, [
+        'login',
+        '--instance-url',
+        org.loginUrl,
+        '--port',
+        '0',
+        '--client-id',
+        org.clientId,
+        '--alias',
+        'disk',
+      ]),
+    ).toBe(0);
     const file = path.join(configDir, 'orgs.json');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(configDir, 'key')).mode & 0o777).toBe(0o600);

@@ -9,8 +9,14 @@ import type { LoginOptions } from './options.js';
 
 export const PRODUCTION_LOGIN = 'https://login.salesforce.com';
 export const SANDBOX_LOGIN = 'https://test.salesforce.com';
-/** The built-in local org's connected app, used when logging in to a loopback URL without --client-id. */
+/** The built-in local org's own connected app: JWT and client credentials against a loopback URL use it. */
 export const LOCAL_ORG_CLIENT_ID = '3MVG9sfsyncLocalOrgConnectedApp';
+/**
+ * The Salesforce CLI's connected app, present in every org: browser and device logins use it when no
+ * --client-id is given, as other open-source tools do. Its callback URL is fixed.
+ */
+export const PLATFORM_CLI_CLIENT_ID = 'PlatformCLI';
+export const PLATFORM_CLI_PORT = 1717;
 
 export interface LoginResult {
   alias: string;
@@ -22,6 +28,8 @@ export interface LoginResult {
   grant: StoredOrg['grant'];
   isDefault: boolean;
   hasRefreshToken: boolean;
+  /** The connected app the tokens belong to (a refresh must use the same one). */
+  clientId: string;
 }
 
 export interface LoginTimeouts {
@@ -41,6 +49,34 @@ export function loginHost(opts: LoginOptions, env: NodeJS.ProcessEnv): string {
       opts.instanceUrl ? '--instance-url' : opts.loginUrl ? '--login-url' : 'SFSYNC_LOGIN_URL',
     );
   return opts.sandbox ? SANDBOX_LOGIN : PRODUCTION_LOGIN;
+}
+
+/**
+ * The connected app: --client-id, SFSYNC_CLIENT_ID or the one remembered from an earlier --client-id; else the
+ * Salesforce CLI's app for the browser and device flows. JWT and client credentials always need an app of the
+ * org's own (its certificate, its Run As user), except the local org's built-in one.
+ */
+function chooseClientId(
+  opts: LoginOptions,
+  loginUrl: string,
+  env: NodeJS.ProcessEnv,
+  remembered: string | undefined,
+): string {
+  const own = opts.clientId ?? env.SFSYNC_CLIENT_ID ?? remembered;
+  if (own) return own;
+  if (opts.jwtKey || opts.clientCredentials) {
+    if (LOOPBACK.test(loginUrl)) return LOCAL_ORG_CLIENT_ID;
+    throw usageError(
+      `${opts.jwtKey ? 'A JWT bearer login' : 'A client credentials login'} needs a connected app of your own.`,
+      'Pass its consumer key with --client-id (once; it is remembered) or set SFSYNC_CLIENT_ID. "The connected app" in the README says how to create one.',
+    );
+  }
+  if (opts.port !== undefined && opts.port !== PLATFORM_CLI_PORT)
+    throw usageError(
+      `--port ${opts.port} cannot be used with the default connected app (${PLATFORM_CLI_CLIENT_ID}): its callback URL is fixed at http://localhost:${PLATFORM_CLI_PORT}/OauthRedirect.`,
+      `Leave out --port, or pass --client-id with a connected app of your own whose callback URL uses port ${opts.port}.`,
+    );
+  return PLATFORM_CLI_CLIENT_ID;
 }
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
@@ -69,17 +105,11 @@ export async function runLogin(
 ): Promise<LoginResult> {
   const loginUrl = loginHost(opts, deps.env);
   const store = deps.store();
-  const clientId =
-    opts.clientId ??
-    deps.env.SFSYNC_CLIENT_ID ??
-    store.getSettings().defaultClientId ??
-    (LOOPBACK.test(loginUrl) ? LOCAL_ORG_CLIENT_ID : undefined);
-  if (!clientId) {
-    throw usageError(
-      'sfsync needs the consumer key of a connected app in your org.',
-      'Pass --client-id (once; it is remembered) or set SFSYNC_CLIENT_ID. "Connected app" in the README says how to create one.',
+  const clientId = chooseClientId(opts, loginUrl, deps.env, store.getSettings().defaultClientId);
+  if (clientId === PLATFORM_CLI_CLIENT_ID)
+    deps.io.err(
+      `Using the Salesforce CLI's connected app (${PLATFORM_CLI_CLIENT_ID}), present in every org; --client-id selects your own.`,
     );
-  }
   let tokens: Tokens;
   let grant: StoredOrg['grant'];
   let browserFailed = false;
@@ -117,7 +147,7 @@ export async function runLogin(
       loginUrl,
       clientId,
       clientSecret: deps.env.SFSYNC_CLIENT_SECRET,
-      port: opts.port ?? 1717,
+      port: opts.port ?? PLATFORM_CLI_PORT,
       username: opts.username,
       timeoutMs: timeouts.webMs,
       onAuthorizeUrl: async (url) => {
@@ -175,6 +205,7 @@ export async function runLogin(
     grant,
     isDefault,
     hasRefreshToken: org.refreshToken !== undefined,
+    clientId,
   };
 }
 

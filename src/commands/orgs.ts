@@ -9,6 +9,8 @@ export interface OrgSummary {
   orgId: string;
   isSandbox: boolean;
   isDefault: boolean;
+  /** The connected app it was logged in with. */
+  clientId: string;
 }
 
 export interface OrgsResult {
@@ -29,6 +31,7 @@ export async function runOrgs(_opts: CommonOptions, deps: Pick<Deps, 'store'>): 
       orgId: o.orgId,
       isSandbox: o.isSandbox,
       isDefault: o.alias === defaultOrg,
+      clientId: o.clientId,
     }))
     .sort((a, b) => a.alias.localeCompare(b.alias));
   return { orgs, defaultOrg };
@@ -43,6 +46,7 @@ export function renderOrgs(result: OrgsResult): string[] {
     o.username,
     o.isSandbox ? 'sandbox' : 'production',
     o.instanceUrl,
+    o.clientId,
   ]);
-  return formatTable(['', 'ALIAS', 'USERNAME', 'TYPE', 'INSTANCE'], rows);
+  return formatTable(['', 'ALIAS', 'USERNAME', 'TYPE', 'INSTANCE', 'CONNECTED APP'], rows);
 }

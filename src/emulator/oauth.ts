@@ -43,6 +43,12 @@ interface DeviceCode {
 
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._';
 
+/**
+ * The Salesforce CLI's connected app, which every org has: no consumer secret, PKCE, and one callback URL that an
+ * authorize request must name exactly. It serves the browser and device flows (and refreshes their tokens) only.
+ */
+export const PLATFORM_CLI = { clientId: 'PlatformCLI', callbackUrl: 'http://localhost:1717/OauthRedirect' };
+
 function randomToken(length: number): string {
   const bytes = randomBytes(length);
   let s = '';
@@ -79,6 +85,10 @@ export class OAuthService {
     private readonly tokenTtlMs: number,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  private knownClient(clientId: string | undefined): clientId is string {
+    return clientId === this.app.clientId || clientId === PLATFORM_CLI.clientId;
+  }
 
   private tokenPrefix(): string {
     return `${this.identity.orgId.slice(0, 15)}!`;
@@ -165,17 +175,19 @@ export class OAuthService {
     const p = url.searchParams;
     const clientId = p.get('client_id') ?? '';
     const redirectUri = p.get('redirect_uri') ?? '';
-    if (clientId !== this.app.clientId) {
+    if (!this.knownClient(clientId)) {
       res.writeHead(400, { 'Content-Type': 'text/html;charset=UTF-8' });
       res.end(
         '<html><body>error=invalid_client_id&error_description=client%20identifier%20invalid</body></html>',
       );
       return;
     }
-    if (
-      !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(redirectUri) &&
-      !redirectUri.startsWith('https://')
-    ) {
+    const callbackOk =
+      clientId === PLATFORM_CLI.clientId
+        ? redirectUri === PLATFORM_CLI.callbackUrl
+        : /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(redirectUri) ||
+          redirectUri.startsWith('https://');
+    if (!callbackOk) {
       res.writeHead(400, { 'Content-Type': 'text/html;charset=UTF-8' });
       res.end(
         '<html><body>error=redirect_uri_mismatch&error_description=redirect_uri%20must%20match%20configuration</body></html>',
@@ -202,13 +214,19 @@ export class OAuthService {
     sendEmpty(res, 302, { Location: target.toString() });
   }
 
-  private checkSecret(res: ServerResponse, given: string | undefined, required: boolean): boolean {
+  /** The Salesforce CLI's app has no secret: any secret sent for it, or a flow that needs one, is refused. */
+  private checkSecret(
+    res: ServerResponse,
+    clientId: string | undefined,
+    given: string | undefined,
+    required: boolean,
+  ): boolean {
     if (given === undefined || given === '') {
       if (!required) return true;
       oauthError(res, 400, 'invalid_client', 'invalid client credentials');
       return false;
     }
-    if (!safeEqual(given, this.app.clientSecret)) {
+    if (clientId === PLATFORM_CLI.clientId || !safeEqual(given, this.app.clientSecret)) {
       oauthError(res, 400, 'invalid_client', 'invalid client credentials');
       return false;
     }
@@ -228,21 +246,23 @@ export class OAuthService {
     if (form.response_type === 'device_code') return this.startDevice(res, form);
     const grant = form.grant_type;
     const needsClient = grant !== 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-    if (needsClient && form.client_id !== this.app.clientId) {
+    if (needsClient && !this.knownClient(form.client_id)) {
       return oauthError(res, 400, 'invalid_client_id', 'client identifier invalid');
     }
     switch (grant) {
       case 'authorization_code':
         return this.codeGrant(res, form);
       case 'refresh_token': {
-        if (!this.checkSecret(res, form.client_secret, false)) return;
+        if (!this.checkSecret(res, form.client_id, form.client_secret, false)) return;
         const known = form.refresh_token ? this.refreshTokens.get(form.refresh_token) : undefined;
-        if (!known) return oauthError(res, 400, 'invalid_grant', 'expired access/refresh token');
+        // A refresh token works only with the app that it was issued to.
+        if (!known || known.clientId !== form.client_id)
+          return oauthError(res, 400, 'invalid_grant', 'expired access/refresh token');
         const session = this.issueSession(known.clientId, true, form.refresh_token);
         return sendJson(res, 200, this.tokenResponse(session, false));
       }
       case 'client_credentials': {
-        if (!this.checkSecret(res, form.client_secret, true)) return;
+        if (!this.checkSecret(res, form.client_id, form.client_secret, true)) return;
         return sendJson(res, 200, this.tokenResponse(this.issueSession(this.app.clientId, false), false));
       }
       case 'urn:ietf:params:oauth:grant-type:jwt-bearer':
@@ -250,7 +270,7 @@ export class OAuthService {
       case 'device':
         return this.pollDevice(res, form);
       case 'password': {
-        if (!this.checkSecret(res, form.client_secret, true)) return;
+        if (!this.checkSecret(res, form.client_id, form.client_secret, true)) return;
         if (form.username !== this.identity.username)
           return oauthError(res, 400, 'invalid_grant', 'authentication failure');
         return sendJson(res, 200, this.tokenResponse(this.issueSession(this.app.clientId, false), false));
@@ -275,7 +295,7 @@ export class OAuthService {
         return oauthError(res, 400, 'invalid_grant', 'invalid code verifier');
       }
     }
-    if (!this.checkSecret(res, form.client_secret, code.challenge === null)) return;
+    if (!this.checkSecret(res, code.clientId, form.client_secret, code.challenge === null)) return;
     sendJson(res, 200, this.tokenResponse(this.issueSession(code.clientId, true), true));
   }
 
@@ -320,7 +340,7 @@ export class OAuthService {
   }
 
   private startDevice(res: ServerResponse, form: Record<string, string>): void {
-    if (form.client_id !== this.app.clientId)
+    if (!this.knownClient(form.client_id))
       return oauthError(res, 400, 'invalid_client_id', 'client identifier invalid');
     const deviceCode = randomToken(48);
     this.issued.add(deviceCode);
