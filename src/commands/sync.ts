@@ -17,8 +17,12 @@ import {
   latestRunFor,
   mappingHash,
   readJournal,
-  readPrior,
+  readJournalHeader,
+  runFinished,
+  unfinishedRunFor,
 } from '../operations/journal.js';
+import { readPrior } from '../operations/prior-results.js';
+import { ResultsLock } from '../operations/results-lock.js';
 import { restWriter } from '../operations/writer.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
@@ -31,7 +35,14 @@ import {
   problemsError,
   resolveObject,
 } from '../operations/prepare.js';
-import { ResultSink, resultFiles, type Counts, type ResultFiles } from '../operations/results.js';
+import {
+  ensureResultsDir,
+  ResultSink,
+  resultFiles,
+  writeResultFile,
+  type Counts,
+  type ResultFiles,
+} from '../operations/results.js';
 import type { SyncOptions } from './options.js';
 
 export interface SyncResult {
@@ -93,38 +104,101 @@ export const BULK_JOB_RECORDS = 10_000;
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
 const BULK_ENGINE_BATCH = 1_000;
 
+/** A new run's folder under the results root, named by time, made unique by a suffix when a run has it. */
+function newRunFolder(root: string, name: string): string {
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  for (let n = 1; ; n++) {
+    const dir = path.join(root, n === 1 ? name : `${name}-${n}`);
+    try {
+      // mkdir is atomic: of two runs started in the same second, each gets a folder of its own.
+      fs.mkdirSync(dir, { mode: 0o700 });
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 /**
- * The results folder: a new one with a fresh journal, or on --resume the interrupted run's, checked to be the
- * same input and mapping, with what it already did.
+ * An unfinished run of the same operation, file and mapping: in the named folder, or anywhere under the results
+ * root when the new run would get a folder of its own.
  */
-async function prepareResults(opts: SyncOptions, cwd: string, file: string, object: string, now: Date) {
+async function unfinishedRun(
+  root: string,
+  named: string | undefined,
+  run: { file: string; operation: string; mapping: string | null },
+): Promise<string | null> {
+  if (!named) return unfinishedRunFor(root, run);
+  const header = await readJournalHeader(named);
+  const same =
+    header?.file === run.file && header.operation === run.operation && header.mapping === run.mapping;
+  return same && !runFinished(named) ? named : null;
+}
+
+/** The command that resumes the run in `dir`. */
+function resumeCommand(opts: SyncOptions, dir: string, cwd: string): string {
+  const rel = path.relative(cwd, dir);
+  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+  const args = [
+    opts.file,
+    ...(opts.object ? ['--object', opts.object] : []),
+    ...(opts.mapping ? ['--mapping', opts.mapping] : []),
+    ...(opts.match ? ['--match', opts.match.join(',')] : []),
+  ];
+  return `sfsync ${opts.operation} ${args.join(' ')} --resume --results ${shown}`;
+}
+
+/**
+ * The results folder, locked for this run: a new one with a fresh journal, or on --resume the interrupted run's,
+ * checked to be the same input and mapping, with what it already did. A new run is refused while an unfinished
+ * run of the same operation, file and mapping exists (it would send that run's records a second time).
+ */
+async function prepareResults(
+  opts: SyncOptions,
+  cwd: string,
+  file: string,
+  object: string,
+  now: Date,
+  hold: (lock: ResultsLock) => void,
+) {
   const root = path.join(cwd, 'sfsync-results');
   const mapping = opts.mapping ? path.resolve(cwd, opts.mapping) : undefined;
+  const journaled = !opts.dryRun && file !== '-';
+  const named = opts.results !== undefined ? path.resolve(cwd, opts.results) : undefined;
   // The journal is written before the first call is sent: a named results folder without one holds a run that
   // was stopped before it sent anything, so resuming it is starting it.
   const nothingSent =
-    opts.resume &&
-    opts.results !== undefined &&
-    !fs.existsSync(path.resolve(cwd, opts.results, 'journal.ndjson'));
+    opts.resume && named !== undefined && !fs.existsSync(path.join(named, 'journal.ndjson'));
   if (!opts.resume || nothingSent) {
-    const dir = path.resolve(
-      cwd,
-      opts.results ?? path.join('sfsync-results', `${timestamp(now)}-${opts.operation}-${object}`),
-    );
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const journal =
-      opts.dryRun || file === '-'
-        ? null
-        : new Journal(path.join(dir, 'journal.ndjson'), {
-            v: 1,
-            operation: opts.operation,
-            object,
-            ...fileIdentity(file),
-            mapping: mappingHash(mapping),
-          });
-    return { dir, journal, prior: undefined, resume: undefined };
+    const run = { file, operation: opts.operation, mapping: mappingHash(mapping) };
+    const unfinished =
+      journaled && !opts.restart && !nothingSent ? await unfinishedRun(root, named, run) : null;
+    if (unfinished) {
+      throw new SfsyncError(
+        'RUN_UNFINISHED',
+        `An earlier ${opts.operation} of ${opts.file} did not finish (${unfinished}): a new run would send its records again.`,
+        {
+          hint: `To continue it: ${resumeCommand(opts, unfinished, cwd)}. To start over on purpose, add --restart.`,
+        },
+      );
+    }
+    const dir = named ?? newRunFolder(root, `${timestamp(now)}-${opts.operation}-${object}`);
+    ensureResultsDir(dir);
+    hold(ResultsLock.take(dir, now));
+    // A summary left by an earlier run in this folder must not speak for this one.
+    fs.rmSync(path.join(dir, 'summary.json'), { force: true });
+    const journal = journaled
+      ? new Journal(path.join(dir, 'journal.ndjson'), {
+          v: 2,
+          operation: opts.operation,
+          object,
+          ...(await fileIdentity(file)),
+          mapping: run.mapping,
+        })
+      : null;
+    return { dir, journal, prior: undefined, resume: undefined, commit: () => {} };
   }
-  const dir = opts.results ? path.resolve(cwd, opts.results) : latestRunFor(root, file, opts.operation);
+  const dir = named ?? (await latestRunFor(root, file, opts.operation));
   if (!dir) {
     throw new SfsyncError(
       'RESUME_NOT_POSSIBLE',
@@ -134,25 +208,27 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
       },
     );
   }
-  const { header, sent, jobs } = readJournal(dir);
-  const now_ = fileIdentity(file);
+  ensureResultsDir(dir);
+  hold(ResultsLock.take(dir, now));
+  const { header, sent, jobs } = await readJournal(dir);
+  const now_ = await fileIdentity(file);
   const changed =
     header.operation !== opts.operation
       ? `it was a ${header.operation}, this is a ${opts.operation}`
       : header.file !== now_.file
         ? `it read ${header.file}`
-        : header.size !== now_.size || header.head !== now_.head
+        : header.size !== now_.size || header.sha256 !== now_.sha256
           ? `${opts.file} has changed since (size or content)`
           : header.mapping !== mappingHash(mapping)
             ? 'the mapping file has changed since'
             : null;
   if (changed) {
     throw new SfsyncError('RESUME_MISMATCH', `Cannot resume the run in ${dir}: ${changed}.`, {
-      hint: 'Resume with the same file and mapping, or start a new run without --resume.',
+      hint: 'Resume with the same file and mapping, or start over with --restart (without --resume).',
     });
   }
   const files = resultFiles(dir, false);
-  const { prior, done } = await readPrior(files.success, files.failures);
+  const { prior, done, commit } = await readPrior(files.success, files.failures);
   // A create or delete that was sent but has no recorded answer cannot be checked by its key: it is uncertain.
   const uncertain = new Map<number, string | undefined>();
   if (opts.operation === 'create' || opts.operation === 'delete')
@@ -162,6 +238,11 @@ async function prepareResults(opts: SyncOptions, cwd: string, file: string, obje
     journal: new Journal(path.join(dir, 'journal.ndjson'), null),
     prior,
     resume: { done, uncertain },
+    // Once the resume has what it needs: the files lose their torn and "not sent" rows, and the old summary.
+    commit: () => {
+      commit();
+      fs.rmSync(path.join(dir, 'summary.json'), { force: true });
+    },
   };
 }
 
@@ -265,10 +346,28 @@ export function chooseApi(opts: Pick<SyncOptions, 'dryRun' | 'api'>, file: strin
   return estimateRecords(file) >= AUTO_BULK_RECORDS ? 'bulk' : 'rest';
 }
 
+type SyncDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>;
+type SyncProgress = (counts: Counts, apiCalls: number, phase: string) => void;
+
 export async function runSync(
   opts: SyncOptions,
-  deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>,
-  onProgress?: (counts: Counts, apiCalls: number, phase: string) => void,
+  deps: SyncDeps,
+  onProgress?: SyncProgress,
+): Promise<{ result: SyncResult; exitCode: ExitCode }> {
+  // The results folder stays locked until the run has written its last file, however it ends.
+  let lock: ResultsLock | undefined;
+  try {
+    return await syncLocked(opts, deps, onProgress, (l) => (lock = l));
+  } finally {
+    lock?.release();
+  }
+}
+
+async function syncLocked(
+  opts: SyncOptions,
+  deps: SyncDeps,
+  onProgress: SyncProgress | undefined,
+  hold: (lock: ResultsLock) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
@@ -362,7 +461,7 @@ export async function runSync(
           if (!opts.json) deps.io.err(line);
         })
       : null;
-  const files = await prepareResults(opts, deps.cwd, file, object.name, deps.now());
+  const files = await prepareResults(opts, deps.cwd, file, object.name, deps.now(), hold);
   const { dir } = files;
   // Resuming a create that was killed with Bulk jobs open: their results say which records they created.
   const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
@@ -374,7 +473,8 @@ export async function runSync(
     deps.io.err(
       `Resuming: read the results of ${bulkCreations.size} Bulk job(s) the interrupted run had opened`,
     );
-  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv', files.prior);
+  files.commit();
+  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? columns : null, files.prior);
   const heap = new HeapGovernor(heapBytes);
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
@@ -446,10 +546,9 @@ export async function runSync(
     lastLine: outcome.lastLine,
     durationMs: deps.now().getTime() - started,
   };
-  fs.writeFileSync(
+  writeResultFile(
     path.join(dir, 'summary.json'),
     `${JSON.stringify({ ...result, error: outcome.fatal ? { code: outcome.fatal.code, message: outcome.fatal.message } : null }, null, 2)}\n`,
-    { mode: 0o600 },
   );
   if (outcome.fatal) {
     throw new SfsyncError(
