@@ -29,6 +29,30 @@ function completeBytes(file: string): number {
   }
 }
 
+/** Rewrites a file's first `end` bytes without the given ranges, through a copy put in its place. */
+function withoutRanges(file: string, end: number, drop: Array<[number, number]>): void {
+  const copy = `${file}.resume`;
+  const input = fs.openSync(file, 'r');
+  const output = openResultFile(copy);
+  try {
+    const buf = Buffer.alloc(1_048_576);
+    let pos = 0;
+    for (const [from, to] of [...drop, [end, end] as [number, number]]) {
+      while (pos < from) {
+        const n = fs.readSync(input, buf, 0, Math.min(buf.length, from - pos), pos);
+        if (n === 0) break;
+        fs.writeSync(output, buf, 0, n);
+        pos += n;
+      }
+      pos = to;
+    }
+  } finally {
+    fs.closeSync(input);
+    fs.closeSync(output);
+  }
+  fs.renameSync(copy, file);
+}
+
 function corrupt(file: string, problem: string): SfsyncError {
   return new SfsyncError('RESUME_NOT_POSSIBLE', `${file}: ${problem}, so the run cannot be resumed safely.`, {
     hint: 'Resume with the results folder exactly as the run left it, or start over with --restart.',
@@ -65,66 +89,58 @@ export async function readPrior(success: string, failures: string): Promise<Prio
     const isFailures = own === FAILURE_COLUMNS;
     const end = completeBytes(file);
     const size = fs.statSync(file).size;
-    // The failures file is copied without its "not sent" rows next to it, and put in its place on commit.
-    const kept = isFailures ? `${file}.resume` : null;
-    const out = kept ? openResultFile(kept) : null;
-    let removed = 0;
+    // Where the "not sent" rows are (byte ranges, joined when they follow each other): taken out on commit.
+    const drop: Array<[number, number]> = [];
+    let at = 0;
     let header = true;
     let row = 0;
-    try {
-      if (end > 0) {
-        const parser = fs
-          .createReadStream(file, { start: 0, end: end - 1 })
-          .pipe(parse({ relax_column_count: true, raw: true }));
-        for await (const item of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-          row++;
-          const cells = item.record;
-          if (header) {
-            header = false;
-            if (own.some((c, i) => cells[i] !== c))
-              throw corrupt(file, `its header does not start with sfsync's columns (${own.join(',')})`);
-            if (out !== null) fs.writeSync(out, item.raw);
-            continue;
-          }
-          const line = Number(cells[0]);
-          const outcome = cells[1] ?? '';
-          if (!Number.isInteger(line) || line < 1 || !OUTCOMES.has(outcome))
-            throw corrupt(file, `row ${row} has no line number and outcome`);
-          const code = isFailures ? (cells[3] ?? '') : '';
-          if (code === 'NOT_PROCESSED') {
-            removed++;
-            continue;
-          }
-          if (done.has(line))
-            throw corrupt(
-              file,
-              `input line ${line} has two outcomes (row ${row}, and one before it or in ${success})`,
-            );
-          done.add(line);
-          if (out !== null) fs.writeSync(out, item.raw);
-          counts.total++;
-          counts[outcome as keyof typeof counts]++;
-          if (isFailures) {
-            const key = outcome === 'skipped' ? 'SKIPPED' : code || 'UNKNOWN';
-            const entry = failureCodes.get(key) ?? { count: 0, lines: [], message: cells[4] ?? '' };
-            entry.count++;
-            if (entry.lines.length < 10) entry.lines.push(line);
-            failureCodes.set(key, entry);
-          }
+    if (end > 0) {
+      const parser = fs
+        .createReadStream(file, { start: 0, end: end - 1 })
+        .pipe(parse({ relax_column_count: true, raw: true }));
+      for await (const item of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+        row++;
+        const from = at;
+        at += Buffer.byteLength(item.raw);
+        const cells = item.record;
+        if (header) {
+          header = false;
+          if (own.some((c, i) => cells[i] !== c))
+            throw corrupt(file, `its header does not start with sfsync's columns (${own.join(',')})`);
+          continue;
+        }
+        const line = Number(cells[0]);
+        const outcome = cells[1] ?? '';
+        if (!Number.isInteger(line) || line < 1 || !OUTCOMES.has(outcome))
+          throw corrupt(file, `row ${row} has no line number and outcome`);
+        const code = isFailures ? (cells[3] ?? '') : '';
+        if (code === 'NOT_PROCESSED') {
+          const last = drop[drop.length - 1];
+          if (last && last[1] === from) last[1] = at;
+          else drop.push([from, at]);
+          continue;
+        }
+        if (done.has(line))
+          throw corrupt(
+            file,
+            `input line ${line} has two outcomes (row ${row}, and one before it or in ${success})`,
+          );
+        done.add(line);
+        counts.total++;
+        counts[outcome as keyof typeof counts]++;
+        if (isFailures) {
+          const key = outcome === 'skipped' ? 'SKIPPED' : code || 'UNKNOWN';
+          const entry = failureCodes.get(key) ?? { count: 0, lines: [], message: cells[4] ?? '' };
+          entry.count++;
+          if (entry.lines.length < 10) entry.lines.push(line);
+          failureCodes.set(key, entry);
         }
       }
-    } catch (err) {
-      if (kept) fs.rmSync(kept, { force: true });
-      throw err;
-    } finally {
-      if (out !== null) fs.closeSync(out);
     }
+    if (at !== end) throw corrupt(file, 'it could not be read back row by row');
     edits.push(() => {
-      if (kept && removed > 0) fs.renameSync(kept, file);
-      else {
-        if (kept) fs.rmSync(kept, { force: true });
-        if (end < size) fs.truncateSync(file, end);
-      }
+      if (drop.length > 0) withoutRanges(file, end, drop);
+      else if (end < size) fs.truncateSync(file, end);
     });
   }
   return {

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { readJournal } from '../../src/operations/journal.js';
 import { createTestDeps, type TestDeps } from '../helpers/test-deps.js';
 
 let org: Emulator;
@@ -335,6 +336,72 @@ describe('resume of a Bulk create whose job is gone', () => {
     );
     expect(rows(success).map((r) => r[0])).toEqual(['2']);
     expect(contactsIn('@gone.test')).toHaveLength(20);
+  });
+});
+
+describe('a resume that cannot start changes nothing', () => {
+  it('keeps the result files byte for byte when reading a Bulk job fails for another reason than a 404', async () => {
+    const cwd = workdir('bulk-fails');
+    const lines = ['LastName,Email'];
+    for (let i = 0; i < 10; i++) lines.push(`F${i},f${i}@bulkfails.test`);
+    fs.writeFileSync(path.join(cwd, 'fails.csv'), `${lines.join('\n')}\n`);
+    const args = ['create', 'fails.csv', '--object', 'Contact', '--api', 'bulk', '--results', 'out'];
+    expect(await main(args, deps(cwd))).toBe(0);
+    // As if killed: line 2 answered, line 3 left "not sent", a torn row at the end; the rest went in the job.
+    const success = path.join(cwd, 'out/success.csv');
+    const failures = path.join(cwd, 'out/failures.csv');
+    fs.writeFileSync(
+      success,
+      `${fs.readFileSync(success, 'utf8').split('\n').slice(0, 2).join('\n')}\n4,crea`,
+    );
+    fs.appendFileSync(failures, '3,skipped,,NOT_PROCESSED,Not sent,,,F1,f1@bulkfails.test\n');
+    const before = [fs.readFileSync(success, 'utf8'), fs.readFileSync(failures, 'utf8')];
+    const d = deps(cwd);
+    // A budget of one call: the describe, then reading the job's results goes over it.
+    expect(await main([...args, '--resume', '--max-api-calls', '1', '--json'], d)).toBe(1);
+    expect(JSON.parse(d.io.stdoutText).error.code).toBe('API_BUDGET_EXCEEDED');
+    expect([fs.readFileSync(success, 'utf8'), fs.readFileSync(failures, 'utf8')]).toEqual(before);
+    expect(fs.readdirSync(path.join(cwd, 'out')).sort()).toEqual([
+      'failures.csv',
+      'journal.ndjson',
+      'success.csv',
+      'summary.json',
+    ]);
+  });
+});
+
+describe('the journal', () => {
+  const header = JSON.stringify({
+    v: 2,
+    operation: 'create',
+    object: 'Contact',
+    file: '/x.csv',
+    size: 1,
+    mtimeMs: 1,
+    sha256: 'ab',
+    mapping: null,
+  });
+  function journal(name: string, text: string): string {
+    const d = workdir(`journal-${name}`);
+    fs.writeFileSync(path.join(d, 'journal.ndjson'), text);
+    return d;
+  }
+
+  it('skips a torn last entry only', async () => {
+    const ok = await readJournal(journal('torn', `${header}\n{"sent":[2,3]}\n{"sent":[4,`));
+    expect([...ok.sent]).toEqual([2, 3]);
+    await expect(readJournal(journal('middle', `${header}\n{"sent":[2,\n{"sent":[4]}\n`))).rejects.toThrow(
+      'line 2 is not a journal entry',
+    );
+    await expect(readJournal(journal('shape', `${header}\n{"sent":"2"}\n{"sent":[4]}\n`))).rejects.toThrow(
+      'line 2 is not a journal entry',
+    );
+  });
+
+  it('refuses a header of another version', async () => {
+    await expect(readJournal(journal('v1', `${header.replace('"v":2', '"v":1')}\n`))).rejects.toThrow(
+      'its header is version 1',
+    );
   });
 });
 
