@@ -173,6 +173,14 @@ async function prepareResults(
     const run = { file, operation: opts.operation, mapping: mappingHash(mapping) };
     const unfinished =
       journaled && !opts.restart && !nothingSent ? await unfinishedRun(root, named, run) : null;
+    const running = unfinished ? ResultsLock.heldBy(unfinished) : null;
+    if (unfinished && running) {
+      throw new SfsyncError(
+        'RESULTS_LOCKED',
+        `An earlier ${opts.operation} of ${opts.file} is still running (${running}), in ${unfinished}.`,
+        { hint: `Wait for it to end; if it stops unfinished: ${resumeCommand(opts, unfinished, cwd)}` },
+      );
+    }
     if (unfinished) {
       throw new SfsyncError(
         'RUN_UNFINISHED',

@@ -45,9 +45,11 @@ export class ResultsLock {
 
   static take(dir: string, now: Date): ResultsLock {
     const file = path.join(dir, LOCK);
-    const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), started: now.toISOString() });
+    const nonce = Math.random().toString(36).slice(2);
+    // The nonce tells two runs of one process apart (release frees only this run's lock).
+    const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), started: now.toISOString(), nonce });
     // Written whole to a file of its own, then linked into place: the lock appears with its content, or not at all.
-    const draft = path.join(dir, `${LOCK}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+    const draft = path.join(dir, `${LOCK}.${process.pid}.${nonce}`);
     fs.writeFileSync(draft, `${mine}\n`, { mode: 0o600, flag: 'wx' });
     try {
       for (let attempt = 0; ; attempt++) {
@@ -57,13 +59,9 @@ export class ResultsLock {
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         }
-        const holder = holderOf(file);
-        const stale = holder !== null && holder.host === os.hostname() && !alive(holder.pid);
-        if (!stale || attempt > 0) {
-          const who = holder
-            ? `process ${holder.pid} on ${holder.host}${holder.started ? `, since ${holder.started}` : ''}`
-            : 'another run';
-          throw new SfsyncError('RESULTS_LOCKED', `${dir} is in use by ${who}.`, {
+        const who = ResultsLock.heldBy(dir);
+        if (who !== null || attempt > 0) {
+          throw new SfsyncError('RESULTS_LOCKED', `${dir} is in use by ${who ?? 'another run'}.`, {
             hint: `Wait for that run to end, or pass another folder with --results DIR. If no run is using it (it ran on another machine), remove ${file}.`,
           });
         }
@@ -72,6 +70,16 @@ export class ResultsLock {
     } finally {
       fs.rmSync(draft, { force: true });
     }
+  }
+
+  /** Who holds the folder's lock, or null when no live process does (no lock, or one left by a killed run). */
+  static heldBy(dir: string): string | null {
+    const file = path.join(dir, LOCK);
+    if (!fs.existsSync(file)) return null;
+    const holder = holderOf(file);
+    if (!holder) return 'another run';
+    if (holder.host === os.hostname() && !alive(holder.pid)) return null;
+    return `process ${holder.pid} on ${holder.host}${holder.started ? `, since ${holder.started}` : ''}`;
   }
 
   /** Frees the folder, if the lock is still this run's. */

@@ -207,12 +207,16 @@ describe('one run per results folder', () => {
     const second = await main([...args, '--restart'], b);
     const c = deps(cwd);
     const resumed = await main([...args, '--resume'], c);
+    const e = deps(cwd);
+    const again = await main(args, e);
     expect(await first, a.io.stderrText).toBe(0);
     org.setFaults({ latencyMs: 0 });
     expect(second).toBe(1);
     expect(b.io.stderrText).toMatch(/out is in use by process \d+ on /);
     expect(resumed).toBe(1);
     expect(c.io.stderrText).toContain('is in use by process');
+    expect(again).toBe(1);
+    expect(e.io.stderrText).toContain('is still running (process');
     expect(contactsIn('@lock.test')).toHaveLength(1000);
     expect(fs.existsSync(path.join(cwd, 'out/sfsync.lock'))).toBe(false);
   }, 60_000);
