@@ -41,6 +41,38 @@ function contactsIn(domain: string): Array<Record<string, unknown>> {
   );
 }
 
+/** Writes `<name>.csv`: n contacts with emails in the domain `<name>.test`. */
+function contactsCsv(cwd: string, name: string, n: number): string {
+  const lines = ['LastName,Email'];
+  for (let i = 0; i < n; i++) lines.push(`C${i},c${i}@${name}.test`);
+  fs.writeFileSync(path.join(cwd, `${name}.csv`), `${lines.join('\n')}\n`);
+  return `${name}.csv`;
+}
+
+/**
+ * A Bulk create that ran to its end, then its success file cut back to line 2's answer: as if the run had been
+ * killed with its job open. The job's id is in the journal.
+ */
+async function bulkCreateCut(name: string, n: number) {
+  const cwd = workdir(name);
+  const args = [
+    'create',
+    contactsCsv(cwd, name, n),
+    '--object',
+    'Contact',
+    '--api',
+    'bulk',
+    '--results',
+    'out',
+  ];
+  expect(await main(args, deps(cwd))).toBe(0);
+  const job = /"job":"(\w+)"/.exec(fs.readFileSync(path.join(cwd, 'out/journal.ndjson'), 'utf8'))?.[1];
+  expect(job).toBeDefined();
+  const success = path.join(cwd, 'out/success.csv');
+  fs.writeFileSync(success, `${fs.readFileSync(success, 'utf8').split('\n').slice(0, 2).join('\n')}\n`);
+  return { cwd, args, job: job as string, success, failures: path.join(cwd, 'out/failures.csv') };
+}
+
 /** Starts a run, presses Ctrl-C once it has written some outcomes, and waits for it to stop. */
 async function interrupted(d: TestDeps, args: string[], success: () => string | undefined): Promise<number> {
   org.setFaults({ latencyMs: 25 });
@@ -195,10 +227,16 @@ describe('result files fed back', () => {
 describe('one run per results folder', () => {
   it('a second run into a folder in use is refused, the first one finishes, and nothing is sent twice', async () => {
     const cwd = workdir('lock');
-    const lines = ['LastName,Email'];
-    for (let i = 0; i < 1000; i++) lines.push(`K${i},k${i}@lock.test`);
-    fs.writeFileSync(path.join(cwd, 'lock.csv'), `${lines.join('\n')}\n`);
-    const args = ['create', 'lock.csv', '--object', 'Contact', '--batch-size', '50', '--results', 'out'];
+    const args = [
+      'create',
+      contactsCsv(cwd, 'lock', 1000),
+      '--object',
+      'Contact',
+      '--batch-size',
+      '50',
+      '--results',
+      'out',
+    ];
     org.setFaults({ latencyMs: 20 });
     const a = deps(cwd);
     const first = main(args, a);
@@ -249,10 +287,14 @@ describe('one run per results folder', () => {
 
   it('refuses a new run while an unfinished one of the same file exists, with the command that resumes it', async () => {
     const cwd = workdir('unfinished');
-    const lines = ['LastName,Email'];
-    for (let i = 0; i < 2000; i++) lines.push(`U${i},u${i}@unfinished.test`);
-    fs.writeFileSync(path.join(cwd, 'u.csv'), `${lines.join('\n')}\n`);
-    const args = ['create', 'u.csv', '--object', 'Contact', '--batch-size', '50'];
+    const args = [
+      'create',
+      contactsCsv(cwd, 'unfinished', 2000),
+      '--object',
+      'Contact',
+      '--batch-size',
+      '50',
+    ];
     const results = path.join(cwd, 'sfsync-results');
     const run = path.join(results, '20260102T030405Z-create-Contact');
     expect(await interrupted(deps(cwd), args, () => path.join(run, 'success.csv'))).toBe(1);
@@ -261,7 +303,7 @@ describe('one run per results folder', () => {
     expect(await main(args, refused)).toBe(1);
     expect(refused.io.stderrText).toContain('did not finish');
     const resume =
-      'sfsync create u.csv --object Contact --resume --results sfsync-results/20260102T030405Z-create-Contact';
+      'sfsync create unfinished.csv --object Contact --resume --results sfsync-results/20260102T030405Z-create-Contact';
     expect(refused.io.stderrText).toContain(resume);
     expect(refused.io.stderrText).toContain('--restart');
     expect(fs.readdirSync(results)).toHaveLength(1);
@@ -271,8 +313,8 @@ describe('one run per results folder', () => {
     expect(JSON.parse(resumed.io.stdoutText).result.counts).toMatchObject({ total: 2000, created: 2000 });
     expect(contactsIn('@unfinished.test')).toHaveLength(2000);
     // Finished now: a new run of the same file is a new run, on purpose.
-    fs.writeFileSync(path.join(cwd, 'u.csv'), 'LastName,Email\nV,v@unfinished.test\n');
-    expect(await main(['create', 'u.csv', '--object', 'Contact'], deps(cwd))).toBe(0);
+    contactsCsv(cwd, 'unfinished', 1);
+    expect(await main(['create', 'unfinished.csv', '--object', 'Contact'], deps(cwd))).toBe(0);
   }, 60_000);
 
   it('--restart starts over although an unfinished run exists', async () => {
@@ -312,18 +354,8 @@ describe('resume checks the whole input', () => {
 
 describe('resume of a Bulk create whose job is gone', () => {
   it('leaves the records of a deleted job uncertain, says why, and keeps the result files', async () => {
-    const cwd = workdir('bulk-gone');
-    const lines = ['LastName,Email'];
-    for (let i = 0; i < 20; i++) lines.push(`G${i},g${i}@gone.test`);
-    fs.writeFileSync(path.join(cwd, 'gone.csv'), `${lines.join('\n')}\n`);
-    const args = ['create', 'gone.csv', '--object', 'Contact', '--api', 'bulk', '--results', 'out'];
-    expect(await main(args, deps(cwd))).toBe(0);
-    const job = /"job":"(\w+)"/.exec(fs.readFileSync(path.join(cwd, 'out/journal.ndjson'), 'utf8'))?.[1];
-    expect(job).toBeDefined();
-    // As if the run had been killed with the job open and only line 2's answer recorded; then Salesforce deleted
-    // the job (it does after seven days).
-    const success = path.join(cwd, 'out/success.csv');
-    fs.writeFileSync(success, fs.readFileSync(success, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+    const { cwd, args, job, success } = await bulkCreateCut('gone', 20);
+    // Then Salesforce deleted the job (it does seven days after it ended).
     const deleted = await fetch(`${org.instanceUrl}/services/data/v62.0/jobs/ingest/${job}`, {
       method: 'DELETE',
       headers: { Authorization: `Bearer ${org.accessToken}` },
@@ -345,20 +377,10 @@ describe('resume of a Bulk create whose job is gone', () => {
 
 describe('a resume that cannot start changes nothing', () => {
   it('keeps the result files byte for byte when reading a Bulk job fails for another reason than a 404', async () => {
-    const cwd = workdir('bulk-fails');
-    const lines = ['LastName,Email'];
-    for (let i = 0; i < 10; i++) lines.push(`F${i},f${i}@bulkfails.test`);
-    fs.writeFileSync(path.join(cwd, 'fails.csv'), `${lines.join('\n')}\n`);
-    const args = ['create', 'fails.csv', '--object', 'Contact', '--api', 'bulk', '--results', 'out'];
-    expect(await main(args, deps(cwd))).toBe(0);
-    // As if killed: line 2 answered, line 3 left "not sent", a torn row at the end; the rest went in the job.
-    const success = path.join(cwd, 'out/success.csv');
-    const failures = path.join(cwd, 'out/failures.csv');
-    fs.writeFileSync(
-      success,
-      `${fs.readFileSync(success, 'utf8').split('\n').slice(0, 2).join('\n')}\n4,crea`,
-    );
-    fs.appendFileSync(failures, '3,skipped,,NOT_PROCESSED,Not sent,,,F1,f1@bulkfails.test\n');
+    const { cwd, args, success, failures } = await bulkCreateCut('bulkfails', 10);
+    // Line 3 left "not sent", and a row torn at the end; the rest went in the job.
+    fs.appendFileSync(success, '4,crea');
+    fs.appendFileSync(failures, '3,skipped,,NOT_PROCESSED,Not sent,,,C1,c1@bulkfails.test\n');
     const before = [fs.readFileSync(success, 'utf8'), fs.readFileSync(failures, 'utf8')];
     const d = deps(cwd);
     // A budget of one call: the describe, then reading the job's results goes over it.
