@@ -355,6 +355,8 @@ describe('resume checks the whole input', () => {
 describe('resume of a Bulk create whose job is gone', () => {
   it('leaves the records of a deleted job uncertain, says why, and keeps the result files', async () => {
     const { cwd, args, job, success } = await bulkCreateCut('gone', 20);
+    // The Bulk path writes the input beside each outcome too (read back from its spool).
+    expect(rows(success)[0]).toEqual(['2', 'created', expect.stringMatching(/^003/), 'C0', 'c0@gone.test']);
     // Then Salesforce deleted the job (it does seven days after it ended).
     const deleted = await fetch(`${org.instanceUrl}/services/data/v62.0/jobs/ingest/${job}`, {
       method: 'DELETE',
