@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
+import { columnsForDelete } from '../input/results-columns.js';
 import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
@@ -243,7 +244,11 @@ async function syncLocked(
       });
   const objectChoice = await resolveObject(opts, mapping, client);
   // The CSV header names the columns even when the first record is malformed.
-  const columns = header ?? (first?.values ? Object.keys(first.values) : []);
+  const read = header ?? (first?.values ? Object.keys(first.values) : []);
+  const columns =
+    opts.operation === 'delete' && !opts.mapping && format === 'csv' && file !== '-'
+      ? columnsForDelete(file, read, opts.match)
+      : read;
   const object = client
     ? await client.describe(objectChoice.name)
     : offlineObject(objectChoice.name, mapping, columns);
@@ -314,7 +319,7 @@ async function syncLocked(
       `Resuming: read the results of ${bulkCreations.size} Bulk job(s) the interrupted run had opened`,
     );
   files.commit();
-  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? columns : null, files.prior);
+  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? read : null, files.prior);
   const heap = new HeapGovernor(heapBytes);
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;

@@ -222,6 +222,30 @@ describe('result files fed back', () => {
     for (const r of made) expect(org.store.find(r[2] as string)?.deleted ?? true).toBe(true);
     expect(contactsIn('@del.test').map((r) => r.LastName)).toEqual(['Keep']);
   });
+  it('`delete success.csv` needs only its Id: the input columns of a mapped run are left aside', async () => {
+    const cwd = workdir('delete-mapped');
+    fs.writeFileSync(
+      path.join(cwd, 'm.csv'),
+      'Surname,Mail\nOne,one@delmapped.test\nTwo,two@delmapped.test\n',
+    );
+    fs.writeFileSync(
+      path.join(cwd, 'm.yaml'),
+      'object: Contact\nfields:\n  LastName: Surname\n  Email: Mail\n',
+    );
+    expect(
+      await main(
+        ['upsert', 'm.csv', '--mapping', 'm.yaml', '--match', 'Email', '--results', 'up'],
+        deps(cwd),
+      ),
+    ).toBe(0);
+    expect(contactsIn('@delmapped.test')).toHaveLength(2);
+    const d = deps(cwd);
+    expect(
+      await main(['delete', 'up/success.csv', '--object', 'Contact', '--results', 'gone'], d),
+      d.io.stderrText,
+    ).toBe(0);
+    expect(contactsIn('@delmapped.test')).toHaveLength(0);
+  });
 });
 
 describe('one run per results folder', () => {
