@@ -373,6 +373,8 @@ describe('resume checks the whole input', () => {
     const d = deps(cwd);
     expect(await main([...args, '--resume', '--json'], d)).toBe(1);
     expect(JSON.parse(d.io.stdoutText).error.code).toBe('RESUME_MISMATCH');
+    // A refused resume frees the folder it had locked.
+    expect(fs.existsSync(path.join(cwd, 'out/sfsync.lock'))).toBe(false);
   }, 60_000);
 });
 
