@@ -109,6 +109,7 @@ export function syncOptionsFrom(
     concurrency: raw.concurrency as number | undefined,
     results: str(raw.results),
     resume: raw.resume === true,
+    restart: raw.restart === true,
     org: str(raw.org),
     apiVersion: str(raw.apiVersion),
     failFast: raw.failFast === true,
@@ -127,6 +128,7 @@ export function syncOptionsFrom(
     );
   }
   if (opts.resume && opts.dryRun) throw usageError('--resume and --dry-run cannot be used together.');
+  if (opts.resume && opts.restart) throw usageError('--resume and --restart cannot be used together.');
   if (operation === 'create' && opts.match) {
     throw usageError(
       'create does not look for existing records, so --match has no meaning for it.',
@@ -199,6 +201,7 @@ function addSyncCommand(
     .option('--concurrency <n>', 'batches in flight at once (default 4)', intParser(1, 32))
     .option('--results <dir>', 'folder for result files (default ./sfsync-results/<timestamp>)')
     .option('--resume', 'continue an interrupted run from its results folder')
+    .option('--restart', 'start over although an unfinished run of this file exists (see --resume)')
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
     .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
     .option('--fail-fast', 'stop at the first failed record')

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { csvCell } from '../src/operations/results.js';
 import { readResultCsv } from './helpers/sync-env.js';
 import { createTestDeps } from './helpers/test-deps.js';
 
@@ -112,13 +113,17 @@ describe('hostile and broken input', () => {
     expect(org.store.object('Contact')?.live.size).toBeGreaterThan(0);
   });
 
-  it('keeps formulas out of result files: =, +, - and @ values are prefixed', async () => {
+  it('keeps the input as read in result files, and guards only the cells sfsync writes against formulas', async () => {
     const r = await run(at('formulas.csv'));
     const raw = fs.readFileSync(path.join(dir, 'out', 'formulas.csv', 'failures.csv'), 'utf8');
     expect(r.failures).toHaveLength(2);
-    expect(raw).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
-    expect(raw).toContain(`'@SUM(A1)`);
-    expect(raw).not.toMatch(/(^|,)=HYPERLINK/m);
+    // A failures file fed back must send what the input held: its columns carry no guard (#12).
+    expect(raw).toContain(`,"=HYPERLINK(""http://evil.example"")",formula@bad.test,not-a-date`);
+    expect(raw).toContain(`,@SUM(A1),at@bad.test,also-bad`);
+    // sfsync's own cells (error messages may quote a value) are guarded.
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell('@SUM(A1)')).toBe(`'@SUM(A1)`);
+    expect(csvCell('-12.5')).toBe('-12.5');
   });
 
   it('a 10 MB field fails as too long, without taking the rest down', async () => {

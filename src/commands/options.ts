@@ -25,6 +25,8 @@ export interface SyncOptions extends CommonOptions {
   concurrency?: number;
   results?: string;
   resume: boolean;
+  /** Start a new run although an unfinished one of the same operation, file and mapping exists. */
+  restart?: boolean;
   org?: string;
   apiVersion?: string;
   failFast: boolean;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
+import { columnsForDelete } from '../input/results-columns.js';
 import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
@@ -11,14 +12,8 @@ import { bulkJobCreations } from '../operations/reconcile.js';
 import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
 import { SyncEngine } from '../operations/engine.js';
-import {
-  fileIdentity,
-  Journal,
-  latestRunFor,
-  mappingHash,
-  readJournal,
-  readPrior,
-} from '../operations/journal.js';
+import type { ResultsLock } from '../operations/results-lock.js';
+import { openRunFolder } from '../operations/run-folder.js';
 import { restWriter } from '../operations/writer.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
@@ -31,7 +26,13 @@ import {
   problemsError,
   resolveObject,
 } from '../operations/prepare.js';
-import { ResultSink, resultFiles, type Counts, type ResultFiles } from '../operations/results.js';
+import {
+  ResultSink,
+  resultFiles,
+  writeResultFile,
+  type Counts,
+  type ResultFiles,
+} from '../operations/results.js';
 import type { SyncOptions } from './options.js';
 
 export interface SyncResult {
@@ -56,13 +57,6 @@ export interface SyncResult {
   stoppedEarly: boolean;
   lastLine: number;
   durationMs: number;
-}
-
-function timestamp(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**
@@ -92,78 +86,6 @@ function heapLimit(env: NodeJS.ProcessEnv): number {
 export const BULK_JOB_RECORDS = 10_000;
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
 const BULK_ENGINE_BATCH = 1_000;
-
-/**
- * The results folder: a new one with a fresh journal, or on --resume the interrupted run's, checked to be the
- * same input and mapping, with what it already did.
- */
-async function prepareResults(opts: SyncOptions, cwd: string, file: string, object: string, now: Date) {
-  const root = path.join(cwd, 'sfsync-results');
-  const mapping = opts.mapping ? path.resolve(cwd, opts.mapping) : undefined;
-  // The journal is written before the first call is sent: a named results folder without one holds a run that
-  // was stopped before it sent anything, so resuming it is starting it.
-  const nothingSent =
-    opts.resume &&
-    opts.results !== undefined &&
-    !fs.existsSync(path.resolve(cwd, opts.results, 'journal.ndjson'));
-  if (!opts.resume || nothingSent) {
-    const dir = path.resolve(
-      cwd,
-      opts.results ?? path.join('sfsync-results', `${timestamp(now)}-${opts.operation}-${object}`),
-    );
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const journal =
-      opts.dryRun || file === '-'
-        ? null
-        : new Journal(path.join(dir, 'journal.ndjson'), {
-            v: 1,
-            operation: opts.operation,
-            object,
-            ...fileIdentity(file),
-            mapping: mappingHash(mapping),
-          });
-    return { dir, journal, prior: undefined, resume: undefined };
-  }
-  const dir = opts.results ? path.resolve(cwd, opts.results) : latestRunFor(root, file, opts.operation);
-  if (!dir) {
-    throw new SfsyncError(
-      'RESUME_NOT_POSSIBLE',
-      `No earlier ${opts.operation} of ${opts.file} was found under ${root}.`,
-      {
-        hint: 'Pass the results folder of the interrupted run with --results DIR.',
-      },
-    );
-  }
-  const { header, sent, jobs } = readJournal(dir);
-  const now_ = fileIdentity(file);
-  const changed =
-    header.operation !== opts.operation
-      ? `it was a ${header.operation}, this is a ${opts.operation}`
-      : header.file !== now_.file
-        ? `it read ${header.file}`
-        : header.size !== now_.size || header.head !== now_.head
-          ? `${opts.file} has changed since (size or content)`
-          : header.mapping !== mappingHash(mapping)
-            ? 'the mapping file has changed since'
-            : null;
-  if (changed) {
-    throw new SfsyncError('RESUME_MISMATCH', `Cannot resume the run in ${dir}: ${changed}.`, {
-      hint: 'Resume with the same file and mapping, or start a new run without --resume.',
-    });
-  }
-  const files = resultFiles(dir, false);
-  const { prior, done } = await readPrior(files.success, files.failures);
-  // A create or delete that was sent but has no recorded answer cannot be checked by its key: it is uncertain.
-  const uncertain = new Map<number, string | undefined>();
-  if (opts.operation === 'create' || opts.operation === 'delete')
-    for (const line of sent) if (!done.has(line)) uncertain.set(line, jobs.get(line));
-  return {
-    dir,
-    journal: new Journal(path.join(dir, 'journal.ndjson'), null),
-    prior,
-    resume: { done, uncertain },
-  };
-}
 
 /** Existing records an export may bring into memory to match against; past it, matching queries per batch. */
 const EXPORT_MAX_RECORDS = 100_000;
@@ -265,10 +187,28 @@ export function chooseApi(opts: Pick<SyncOptions, 'dryRun' | 'api'>, file: strin
   return estimateRecords(file) >= AUTO_BULK_RECORDS ? 'bulk' : 'rest';
 }
 
+type SyncDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>;
+type SyncProgress = (counts: Counts, apiCalls: number, phase: string) => void;
+
 export async function runSync(
   opts: SyncOptions,
-  deps: Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>,
-  onProgress?: (counts: Counts, apiCalls: number, phase: string) => void,
+  deps: SyncDeps,
+  onProgress?: SyncProgress,
+): Promise<{ result: SyncResult; exitCode: ExitCode }> {
+  // The results folder stays locked until the run has written its last file, however it ends.
+  let lock: ResultsLock | undefined;
+  try {
+    return await syncLocked(opts, deps, onProgress, (l) => (lock = l));
+  } finally {
+    lock?.release();
+  }
+}
+
+async function syncLocked(
+  opts: SyncOptions,
+  deps: SyncDeps,
+  onProgress: SyncProgress | undefined,
+  hold: (lock: ResultsLock) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
@@ -304,7 +244,11 @@ export async function runSync(
       });
   const objectChoice = await resolveObject(opts, mapping, client);
   // The CSV header names the columns even when the first record is malformed.
-  const columns = header ?? (first?.values ? Object.keys(first.values) : []);
+  const read = header ?? (first?.values ? Object.keys(first.values) : []);
+  const columns =
+    opts.operation === 'delete' && !opts.mapping && format === 'csv' && file !== '-'
+      ? columnsForDelete(file, read, opts.match)
+      : read;
   const object = client
     ? await client.describe(objectChoice.name)
     : offlineObject(objectChoice.name, mapping, columns);
@@ -362,7 +306,7 @@ export async function runSync(
           if (!opts.json) deps.io.err(line);
         })
       : null;
-  const files = await prepareResults(opts, deps.cwd, file, object.name, deps.now());
+  const files = await openRunFolder(opts, deps.cwd, file, object.name, deps.now(), hold);
   const { dir } = files;
   // Resuming a create that was killed with Bulk jobs open: their results say which records they created.
   const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
@@ -374,7 +318,8 @@ export async function runSync(
     deps.io.err(
       `Resuming: read the results of ${bulkCreations.size} Bulk job(s) the interrupted run had opened`,
     );
-  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv', files.prior);
+  files.commit();
+  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? read : null, files.prior);
   const heap = new HeapGovernor(heapBytes);
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
@@ -446,10 +391,9 @@ export async function runSync(
     lastLine: outcome.lastLine,
     durationMs: deps.now().getTime() - started,
   };
-  fs.writeFileSync(
+  writeResultFile(
     path.join(dir, 'summary.json'),
     `${JSON.stringify({ ...result, error: outcome.fatal ? { code: outcome.fatal.code, message: outcome.fatal.message } : null }, null, 2)}\n`,
-    { mode: 0o600 },
   );
   if (outcome.fatal) {
     throw new SfsyncError(

@@ -1,5 +1,6 @@
 import { parse, type CsvError } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
+import { resultsFileColumns } from './results-columns.js';
 import type { InputRecord } from './types.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
@@ -70,9 +71,12 @@ export async function* readCsv(
     columns: (header: string[]) => {
       const names = header.map((h) => h.trim());
       headerLines = 1 + newlines(header);
-      headerError = checkHeader(names, file);
-      onHeader?.(names);
-      return names;
+      // A results file fed back is read as its input: sfsync's own columns are skipped (false).
+      const read = resultsFileColumns(names) ?? names;
+      const kept = read.filter((c): c is string => c !== false);
+      headerError = checkHeader(kept, file);
+      onHeader?.(kept);
+      return read;
     },
     // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
     skip_empty_lines: false,

@@ -155,7 +155,7 @@ export class SyncEngine {
             {
               code: 'UNCERTAIN',
               message: job
-                ? `Sent in Bulk API job ${job} just before the run was interrupted, and no answer was recorded: it may or may not have been applied. Check the job's results in Salesforce (Setup > Bulk Data Load Jobs) before sending it again.`
+                ? `Sent in Bulk API job ${job} just before the run was interrupted, and no answer was recorded: it may or may not have been applied. ${this.opts.resume?.bulk?.get(job)?.missing ?? "Check the job's results in Salesforce (Setup > Bulk Data Load Jobs) before sending it again."}`
                 : 'Sent just before the run was interrupted, and no answer was recorded: it may or may not have been created. Check before creating it again.',
             },
             'skipped',
@@ -213,7 +213,7 @@ export class SyncEngine {
     if (mapped.error || mapped.lookups.length > 0) return 'uncertain';
     const id = job.created.get(csvLineOf(job.columns, withoutId(mapped.payload)))?.shift();
     if (!id) return 'send';
-    this.sink.succeed(input.line, 'created', id);
+    this.sink.succeed(input.line, 'created', id, input.values);
     return 'created';
   }
 
@@ -294,6 +294,14 @@ export class SyncEngine {
     return r;
   }
 
+  /** A record's input, read back from the spool without keeping it there: the success file needs it once. */
+  private inputOf(r: MappedRecord): Record<string, unknown> {
+    if (r.input !== SPOOLED || !this.opts.spool) return r.input;
+    return (
+      this.opts.spool.get({ at: r.spoolAt ?? 0, bytes: r.spoolBytes ?? 0 }) as [Record<string, unknown>]
+    )[0];
+  }
+
   /** Outcomes decided for records of the batches in flight, written in line order when a batch ends. */
   private readonly settled = new Map<MappedRecord, () => void>();
 
@@ -302,7 +310,7 @@ export class SyncEngine {
   }
 
   private succeed(r: MappedRecord, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
-    this.settled.set(r, () => this.sink.succeed(r.line, outcome, id));
+    this.settled.set(r, () => this.sink.succeed(r.line, outcome, id, this.inputOf(r)));
   }
 
   private plan(

@@ -1,35 +1,34 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse';
+import readline from 'node:readline';
 import { SfsyncError } from '../errors.js';
-import { emptyCounts, type PriorResults } from './results.js';
+import { openResultFile } from './results.js';
 
 /** What a run was: a resumed run must be the same operation on the same input with the same mapping. */
 export interface JournalHeader {
-  v: 1;
+  v: 2;
   operation: string;
   object: string;
   file: string;
   size: number;
   mtimeMs: number;
-  /** SHA-256 of the first megabyte: a file edited in place keeps its name, not its bytes. */
-  head: string;
+  /** SHA-256 of the whole file: a file edited in place keeps its name and often its size, not its bytes. */
+  sha256: string;
   mapping: string | null;
 }
 
-export function fileIdentity(file: string): Pick<JournalHeader, 'file' | 'size' | 'mtimeMs' | 'head'> {
+const JOURNAL = 'journal.ndjson';
+
+/** The input file's identity; its hash is streamed, one read of the file, whatever its size. */
+export async function fileIdentity(
+  file: string,
+): Promise<Pick<JournalHeader, 'file' | 'size' | 'mtimeMs' | 'sha256'>> {
   const stat = fs.statSync(file);
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.alloc(Math.min(stat.size, 1_048_576));
-  fs.readSync(fd, buf, 0, buf.length, 0);
-  fs.closeSync(fd);
-  return {
-    file: path.resolve(file),
-    size: stat.size,
-    mtimeMs: stat.mtimeMs,
-    head: createHash('sha256').update(buf).digest('hex'),
-  };
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1_048_576 }))
+    hash.update(chunk as Buffer);
+  return { file: path.resolve(file), size: stat.size, mtimeMs: stat.mtimeMs, sha256: hash.digest('hex') };
 }
 
 export function mappingHash(file: string | undefined): string | null {
@@ -47,7 +46,7 @@ export class Journal {
     readonly file: string,
     header: JournalHeader | null,
   ) {
-    this.fd = fs.openSync(file, header ? 'w' : 'a', 0o600);
+    this.fd = openResultFile(file, header === null);
     if (header) fs.writeSync(this.fd, `${JSON.stringify(header)}\n`);
   }
   /** Lines about to be sent; `job` is the Bulk API job that carries them. */
@@ -59,17 +58,47 @@ export class Journal {
   }
 }
 
-export function readJournal(dir: string): {
+function journalError(file: string, problem: string): SfsyncError {
+  return new SfsyncError('RESUME_NOT_POSSIBLE', `${file}: ${problem}, so the run cannot be resumed safely.`, {
+    hint: 'Check the folder is the one the run printed (results: ...), or start over with --restart.',
+  });
+}
+
+function checkHeader(file: string, value: unknown): JournalHeader {
+  const h = value as Partial<JournalHeader> | null;
+  if (!h || typeof h !== 'object' || h.v !== 2)
+    throw journalError(
+      file,
+      `its header is version ${String(h?.v)}, which this sfsync does not read (it reads version 2)`,
+    );
+  if (typeof h.operation !== 'string' || typeof h.file !== 'string' || typeof h.sha256 !== 'string')
+    throw journalError(file, 'its header is incomplete');
+  return h as JournalHeader;
+}
+
+/** Only the header of a run's journal, or null when the folder has none that reads. */
+export async function readJournalHeader(dir: string): Promise<JournalHeader | null> {
+  const file = path.join(dir, JOURNAL);
+  if (!fs.existsSync(file)) return null;
+  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) return checkHeader(file, JSON.parse(line));
+  } catch {
+    return null;
+  } finally {
+    lines.close();
+  }
+  return null;
+}
+
+export async function readJournal(dir: string): Promise<{
   header: JournalHeader;
   sent: Set<number>;
   /** The Bulk API job each line went in, for lines sent through one. */
   jobs: Map<number, string>;
-} {
-  const file = path.join(dir, 'journal.ndjson');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
+}> {
+  const file = path.join(dir, JOURNAL);
+  if (!fs.existsSync(file)) {
     throw new SfsyncError(
       'RESUME_NOT_POSSIBLE',
       `${dir} has no journal.ndjson: there is no run there to resume.`,
@@ -78,109 +107,92 @@ export function readJournal(dir: string): {
       },
     );
   }
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const header = JSON.parse(lines[0] ?? '{}') as JournalHeader;
+  let header: JournalHeader | null = null;
   const sent = new Set<number>();
   const jobs = new Map<number, string>();
-  for (const l of lines.slice(1)) {
+  let torn = 0;
+  let n = 0;
+  for await (const l of readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })) {
+    n++;
+    if (l.trim() === '') continue;
+    // Only the last entry may be cut short (by the crash; its call was not sent yet): one before it is damage.
+    if (torn) throw journalError(file, `line ${torn} is not a journal entry`);
+    let entry: unknown;
     try {
-      const entry = JSON.parse(l) as { sent: number[]; job?: string };
-      for (const n of entry.sent) {
-        sent.add(n);
-        if (entry.job) jobs.set(n, entry.job);
-      }
+      entry = JSON.parse(l);
     } catch {
-      // The last entry may be cut short by the crash: its call was not sent yet.
+      if (header === null) throw journalError(file, 'line 1 is not a journal header');
+      torn = n;
+      continue;
+    }
+    if (header === null) {
+      header = checkHeader(file, entry);
+      continue;
+    }
+    const e = entry as { sent?: unknown; job?: unknown };
+    if (!Array.isArray(e.sent) || !e.sent.every((x) => Number.isInteger(x)))
+      throw journalError(file, `line ${n} is not a journal entry`);
+    for (const line of e.sent as number[]) {
+      sent.add(line);
+      if (typeof e.job === 'string') jobs.set(line, e.job);
     }
   }
+  if (header === null) throw journalError(file, 'it is empty');
   return { header, sent, jobs };
 }
 
-/** The newest results folder of a run on this file with this operation, for `--resume` without `--results`. */
-export function latestRunFor(root: string, file: string, operation: string): string | null {
-  if (!fs.existsSync(root)) return null;
-  const wanted = path.resolve(file);
-  const dirs = fs
+/** Run folders under the results root that hold a journal, newest first (their names start with the time). */
+function runFolders(root: string): string[] {
+  if (!fs.existsSync(root)) return [];
+  return fs
     .readdirSync(root)
     .map((d) => path.join(root, d))
-    .filter((d) => fs.existsSync(path.join(d, 'journal.ndjson')))
+    .filter((d) => fs.existsSync(path.join(d, JOURNAL)))
     .sort()
     .reverse();
-  for (const d of dirs) {
-    try {
-      const { header } = readJournal(d);
-      if (header.file === wanted && header.operation === operation) return d;
-    } catch {
-      // Not a run of ours.
-    }
+}
+
+/** The newest results folder of a run on this file with this operation, for `--resume` without `--results`. */
+export async function latestRunFor(root: string, file: string, operation: string): Promise<string | null> {
+  const wanted = path.resolve(file);
+  for (const d of runFolders(root)) {
+    const header = await readJournalHeader(d);
+    if (header?.file === wanted && header.operation === operation) return d;
   }
   return null;
 }
 
-/** Cuts a file after its last complete line: a row half-written when the process died is dropped. */
-function dropTornLine(file: string): void {
-  if (!fs.existsSync(file)) return;
-  const text = fs.readFileSync(file);
-  const end = text.lastIndexOf(10);
-  if (end + 1 < text.length) fs.truncateSync(file, end + 1);
+/**
+ * Whether the run in a folder ended: its summary.json says so (`ended`, or for a summary without that field, no
+ * error). A journal without a summary is a run that was killed, or one still going.
+ */
+export function runFinished(dir: string): boolean {
+  try {
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as {
+      ended?: unknown;
+      error?: unknown;
+    };
+    if (typeof summary.ended === 'string') return summary.ended === 'completed';
+    return summary.error === null;
+  } catch {
+    return false;
+  }
 }
 
-/**
- * The outcomes an interrupted run wrote, so its resumed run adds to them and skips their lines. Records the
- * interruption left unsent ("NOT_PROCESSED") are taken out of the failures file: the resumed run sends them.
- */
-export async function readPrior(
-  success: string,
-  failures: string,
-): Promise<{ prior: PriorResults; done: Set<number> }> {
-  const done = new Set<number>();
-  const counts = emptyCounts();
-  const failureCodes = new Map<string, { count: number; lines: number[]; message: string }>();
-  let failureInputColumns: string[] | null = null;
-  let failuresStarted = false;
-  for (const file of [success, failures]) {
-    dropTornLine(file);
-    if (!fs.existsSync(file)) continue;
-    const isFailures = file === failures;
-    let header = '';
-    const kept: string[] = [];
-    let removed = 0;
-    const parser = fs.createReadStream(file).pipe(
-      parse({
-        columns: (h: string[]) => {
-          header = h.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
-          if (isFailures) failureInputColumns = h.length === 8 && h[7] === 'input' ? null : h.slice(7);
-          return h;
-        },
-        relax_column_count: true,
-        raw: true,
-      }),
-    );
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; raw: string }>) {
-      const row = item.record;
-      const line = Number(row.line);
-      if (!Number.isFinite(line) || done.has(line)) continue;
-      if (isFailures && row.error_code === 'NOT_PROCESSED') {
-        removed++;
-        continue;
-      }
-      if (isFailures) kept.push(item.raw.replace(/\r?\n$/, ''));
-      done.add(line);
-      counts.total++;
-      const outcome = row.outcome as 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
-      if (outcome in counts) counts[outcome]++;
-      if (isFailures) {
-        const key = outcome === 'skipped' ? 'SKIPPED' : (row.error_code ?? 'UNKNOWN');
-        const entry = failureCodes.get(key) ?? { count: 0, lines: [], message: row.error_message ?? '' };
-        entry.count++;
-        if (entry.lines.length < 10) entry.lines.push(line);
-        failureCodes.set(key, entry);
-      }
-    }
-    if (isFailures) {
-      failuresStarted = header !== '';
-      if (removed > 0) fs.writeFileSync(file, `${[header, ...kept].join('\n')}\n`, { mode: 0o600 });
-    }
+/** The newest unfinished run of this operation on this file with this mapping under the results root. */
+export async function unfinishedRunFor(
+  root: string,
+  run: { file: string; operation: string; mapping: string | null },
+): Promise<string | null> {
+  for (const d of runFolders(root)) {
+    const header = await readJournalHeader(d);
+    if (
+      header?.file === run.file &&
+      header.operation === run.operation &&
+      header.mapping === run.mapping &&
+      !runFinished(d)
+    )
+      return d;
   }
-  return { prior: { counts, failureCodes, failureInputColumns, failuresStarted }, done };
+  return null;
 }

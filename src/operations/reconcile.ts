@@ -1,9 +1,12 @@
+import { SfsyncError } from '../errors.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { resultLine } from './bulk-writer.js';
 
 /** What one Bulk API job of a killed run created: its uploaded columns, and the Ids by uploaded CSV line. */
 export interface BulkJobCreations {
   state: string;
+  /** Why the job's results cannot settle its records (Salesforce no longer has the job). */
+  missing?: string;
   columns: string[];
   created: Map<string, string[]>;
 }
@@ -21,17 +24,31 @@ export async function bulkJobCreations(
   for (const jobId of new Set(jobIds)) {
     const job: BulkJobCreations = { state: '', columns: [], created: new Map() };
     let layout: { header: string[]; id: number; at: number[] } | undefined;
-    const outcome = await client.bulkIngestResults(jobId, (set, header, row) => {
-      if (set !== 'successfulResults') return;
-      if (layout?.header !== header) {
-        job.columns = header.filter((h) => !h.startsWith('sf__'));
-        layout = { header, id: header.indexOf('sf__Id'), at: job.columns.map((c) => header.indexOf(c)) };
-      }
-      const line = resultLine(layout.at.map((k) => row[k] ?? ''));
-      const ids = job.created.get(line) ?? [];
-      ids.push(row[layout.id] ?? '');
-      job.created.set(line, ids);
-    });
+    let outcome;
+    try {
+      outcome = await client.bulkIngestResults(jobId, (set, header, row) => {
+        if (set !== 'successfulResults') return;
+        if (layout?.header !== header) {
+          job.columns = header.filter((h) => !h.startsWith('sf__'));
+          layout = { header, id: header.indexOf('sf__Id'), at: job.columns.map((c) => header.indexOf(c)) };
+        }
+        const line = resultLine(layout.at.map((k) => row[k] ?? ''));
+        const ids = job.created.get(line) ?? [];
+        ids.push(row[layout.id] ?? '');
+        job.created.set(line, ids);
+      });
+    } catch (err) {
+      // Salesforce deletes jobs (after seven days, or by hand): their records stay uncertain, and the rest of
+      // the resume goes on. Any other error stops the resume before it has changed anything.
+      if (!(err instanceof SfsyncError) || err.code !== 'NOT_FOUND') throw err;
+      out.set(jobId, {
+        state: 'Missing',
+        missing: `Salesforce no longer has job ${jobId} (it deletes jobs seven days after they end), so its results cannot tell: check for the record in the org before sending it again.`,
+        columns: [],
+        created: new Map(),
+      });
+      continue;
+    }
     job.state = outcome.state;
     out.set(jobId, job);
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SfsyncError } from '../errors.js';
 
 export type Outcome = 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
 
@@ -35,15 +36,81 @@ function safeJson(value: unknown): string {
   }
 }
 
-/** Keeps spreadsheet programs from running a value as a formula (=, +, -, @ at the start), except numbers. */
+/** A value as one CSV field: quoted when it must be, otherwise exactly as it is. */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * A cell sfsync writes itself (an error message, an input it could not read as columns): guarded against
+ * spreadsheet programs running it as a formula (=, +, -, @ at the start), except numbers. Input columns are
+ * never guarded: a results file fed back must send what the input held.
+ */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = typeof value === 'string' ? value : typeof value === 'object' ? safeJson(value) : String(value);
   if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvField(s);
 }
 
-/** An append-only text file written in 64 KB pieces: one stream write per record costs more than the record. */
+/** An input value as read, unguarded. */
+function inputCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return csvField(
+    typeof value === 'string' ? value : typeof value === 'object' ? safeJson(value) : String(value),
+  );
+}
+
+/**
+ * Opens a file of the results folder for writing, never through a symbolic link: a link planted in the folder
+ * would otherwise make sfsync write (or truncate) whatever it points to.
+ */
+export function openResultFile(file: string, append = false): number {
+  const c = fs.constants;
+  const flags = c.O_WRONLY | c.O_CREAT | (append ? c.O_APPEND : c.O_TRUNC) | (c.O_NOFOLLOW ?? 0);
+  try {
+    return fs.openSync(file, flags, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new SfsyncError(
+        'RESULTS_UNSAFE',
+        `${file} is a symbolic link: sfsync does not write through links.`,
+        {
+          hint: `Remove the link, or pass another results folder with --results DIR.`,
+        },
+      );
+    throw err;
+  }
+}
+
+/** Writes a whole file of the results folder (summary.json), never through a link. */
+export function writeResultFile(file: string, text: string): void {
+  const fd = openResultFile(file);
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Creates the results folder, or checks the one that exists: a real folder (not a link), the owner's only, since
+ * result files hold the input's data.
+ */
+export function ensureResultsDir(dir: string): void {
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (!fs.lstatSync(dir).isDirectory())
+    throw new SfsyncError('RESULTS_UNSAFE', `${dir} is not a folder (a symbolic link or a file).`, {
+      hint: 'Pass a real folder with --results DIR, or leave --results out for a new one.',
+    });
+  fs.chmodSync(dir, 0o700);
+}
+
 /**
  * An append-only text file written in 64 KB pieces with synchronous writes: one write per record would cost
  * more than the record, and a written piece survives the process being killed (resume relies on it).
@@ -56,7 +123,7 @@ class BufferedFile {
     readonly file: string,
     append = false,
   ) {
-    this.fd = fs.openSync(file, append ? 'a' : 'w', 0o600);
+    this.fd = openResultFile(file, append);
   }
   write(text: string): void {
     this.buffer.push(text);
@@ -76,26 +143,25 @@ class BufferedFile {
 }
 
 class CsvFile extends BufferedFile {
-  /** With `append`, an existing non-empty file is continued; otherwise the header is written and flushed at once. */
-  constructor(file: string, header: string[], append = false) {
+  /**
+   * With `append`, an existing non-empty file is continued; otherwise the header (sfsync's columns, then the
+   * input's as they were named) is written and flushed at once.
+   */
+  constructor(file: string, own: readonly string[], input: readonly string[], append = false) {
     const continuing = append && fs.existsSync(file) && fs.statSync(file).size > 0;
     super(file, continuing);
     if (!continuing) {
-      this.write(`${header.map(csvCell).join(',')}\n`);
+      this.write(`${[...own.map(csvCell), ...input.map(csvField)].join(',')}\n`);
       this.flush();
     }
   }
-  row(cells: unknown[]): void {
-    this.write(`${cells.map(csvCell).join(',')}\n`);
-  }
-  /** A success row: a line number, an outcome word and an Id, which need no quoting (checked for the Id). */
-  outcomeRow(line: number, outcome: string, id: string | undefined): void {
-    const cell = id === undefined ? '' : /^[A-Za-z0-9]*$/.test(id) ? id : csvCell(id);
-    this.write(`${line},${outcome},${cell}\n`);
-  }
 }
 
-const FAILURE_COLUMNS = [
+/** sfsync's own columns, first in every success (or plan) file; the input's columns follow. */
+export const SUCCESS_COLUMNS = ['line', 'outcome', 'id'] as const;
+
+/** sfsync's own columns, first in every failures file; the input's columns follow. */
+export const FAILURE_COLUMNS = [
   'line',
   'outcome',
   'status',
@@ -103,15 +169,12 @@ const FAILURE_COLUMNS = [
   'error_message',
   'error_fields',
   'matched_ids',
-];
+] as const;
 
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
   counts: Counts;
   failureCodes: Map<string, { count: number; lines: number[]; message: string; fields?: string[] }>;
-  /** The failures file's input columns, when it has rows. */
-  failureInputColumns: string[] | null;
-  failuresStarted: boolean;
 }
 
 export interface ResultFiles {
@@ -122,48 +185,77 @@ export interface ResultFiles {
 }
 
 /**
- * Where every record's outcome goes, joined to its input line: successes, failures (with the input, so a
- * user can fix and re-run them), and for a dry run the exact payloads that would be sent.
+ * Where every record's outcome goes, joined to its input line: successes and failures, each with the input's
+ * columns as they were read (so a user can fix and re-run the failures, or delete what was created), and for a
+ * dry run the exact payloads that would be sent.
  */
 export class ResultSink {
   readonly counts: Counts;
   readonly failureCodes: Map<string, { count: number; lines: number[]; message: string; fields?: string[] }>;
   private readonly success: CsvFile;
-  private failures: CsvFile | null = null;
+  private readonly failures: CsvFile;
   private readonly plan: BufferedFile | null;
-  private inputColumns: string[] | null = null;
 
+  /**
+   * `inputColumns`: the CSV header; null for NDJSON, whose records go into one `input` column of JSON (in
+   * failures only).
+   */
   constructor(
     readonly files: ResultFiles,
-    private readonly csvInput: boolean,
+    private readonly inputColumns: string[] | null,
     prior?: PriorResults,
   ) {
-    fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+    ensureResultsDir(files.dir);
     this.counts = prior ? { ...prior.counts } : emptyCounts();
     this.failureCodes = prior ? new Map(prior.failureCodes) : new Map();
-    this.success = new CsvFile(files.success, ['line', 'outcome', 'id'], prior !== undefined);
-    if (prior?.failuresStarted) {
-      this.inputColumns = prior.failureInputColumns;
-      this.failures = new CsvFile(
-        files.failures,
-        [...FAILURE_COLUMNS, ...(this.inputColumns ?? ['input'])],
-        true,
-      );
-    }
+    // A dry run's plan says what would be done to each line; its payloads are in payloads.ndjson.
+    this.success = new CsvFile(
+      files.success,
+      SUCCESS_COLUMNS,
+      files.plan ? [] : (inputColumns ?? []),
+      prior !== undefined,
+    );
+    this.failures = new CsvFile(
+      files.failures,
+      FAILURE_COLUMNS,
+      inputColumns ?? ['input'],
+      prior !== undefined,
+    );
     this.plan = files.plan ? new BufferedFile(files.plan) : null;
   }
 
   /** Puts every outcome decided so far on disk: called after each batch, so a killed run loses none. */
   checkpoint(): void {
     this.success.flush();
-    this.failures?.flush();
+    this.failures.flush();
     this.plan?.flush();
   }
 
-  succeed(line: number, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
+  /** The input's cells of a row; `whole` puts a record that is not columns (NDJSON, unreadable) in one cell. */
+  private inputCells(input: Record<string, unknown> | string | undefined, whole: boolean): string {
+    const columns = this.inputColumns;
+    if (!columns) {
+      if (!whole) return '';
+      return `,${csvCell(typeof input === 'string' ? input : input === undefined ? '' : safeJson(input))}`;
+    }
+    if (columns.length === 0) return '';
+    const values = input && typeof input === 'object' ? input : undefined;
+    let out = '';
+    for (const c of columns) out += `,${values ? inputCell(values[c]) : ''}`;
+    return out;
+  }
+
+  succeed(
+    line: number,
+    outcome: 'created' | 'updated' | 'deleted',
+    id: string | undefined,
+    input?: Record<string, unknown>,
+  ): void {
     this.counts.total++;
     this.counts[outcome]++;
-    this.success.outcomeRow(line, outcome, id);
+    // Line numbers, outcome words and Salesforce Ids need no quoting (checked for the Id).
+    const cell = id === undefined ? '' : /^[A-Za-z0-9]*$/.test(id) ? id : csvCell(id);
+    this.success.write(`${line},${outcome},${cell}${this.inputCells(input, false)}\n`);
   }
 
   fail(
@@ -184,17 +276,7 @@ export class ResultSink {
     entry.count++;
     if (entry.lines.length < 10) entry.lines.push(line);
     this.failureCodes.set(key, entry);
-    if (!this.failures) {
-      this.inputColumns = this.csvInput && input && typeof input === 'object' ? Object.keys(input) : null;
-      this.failures = new CsvFile(this.files.failures, [
-        ...FAILURE_COLUMNS,
-        ...(this.inputColumns ?? ['input']),
-      ]);
-    }
-    const inputCells = this.inputColumns
-      ? this.inputColumns.map((c) => (input && typeof input === 'object' ? input[c] : ''))
-      : [typeof input === 'string' ? input : input === undefined ? '' : safeJson(input)];
-    this.failures.row([
+    const own = [
       line,
       outcome,
       detail.status ?? '',
@@ -202,8 +284,8 @@ export class ResultSink {
       detail.message,
       (detail.fields ?? []).join(';'),
       (detail.matchedIds ?? []).join(';'),
-      ...inputCells,
-    ]);
+    ];
+    this.failures.write(`${own.map(csvCell).join(',')}${this.inputCells(input, true)}\n`);
   }
 
   /** A dry run's planned call for one record: what would be sent, to which Id. */
@@ -224,7 +306,8 @@ export class ResultSink {
             ? 'deleted'
             : 'skipped'
     ]++;
-    this.success.outcomeRow(line, `would ${action}`, id);
+    const cell = id === undefined ? '' : csvCell(id);
+    this.success.write(`${line},would ${action},${cell}\n`);
     this.plan?.write(
       `{"line":${line},"action":"${action}","id":${id === undefined ? 'null' : JSON.stringify(id)},"payload":${JSON.stringify(payload)}}\n`,
     );
@@ -232,9 +315,7 @@ export class ResultSink {
 
   async close(): Promise<ResultFiles> {
     this.success.close();
-    if (this.failures) this.failures.close();
-    else if (!fs.existsSync(this.files.failures))
-      fs.writeFileSync(this.files.failures, `${FAILURE_COLUMNS.join(',')}\n`, { mode: 0o600 });
+    this.failures.close();
     this.plan?.close();
     return this.files;
   }

@@ -14,7 +14,9 @@ export class Spool {
   private end = 0;
 
   constructor(readonly file: string) {
-    this.fd = fs.openSync(file, 'w+', 0o600);
+    // Never through a link planted in the results folder.
+    const c = fs.constants;
+    this.fd = fs.openSync(file, c.O_RDWR | c.O_CREAT | c.O_TRUNC | (c.O_NOFOLLOW ?? 0), 0o600);
   }
 
   /** Keeps `value`; returns where it is, to read it back with `get`. */

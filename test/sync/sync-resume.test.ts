@@ -35,6 +35,21 @@ function runAndKill(args: string[], ms: number): Promise<number | null> {
   });
 }
 
+/** Starts sfsync and kills it with SIGKILL as soon as `ready()` holds (checked every 10 ms, a bounded number of times). */
+function runAndKillWhen(args: string[], ready: () => boolean): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
+    let checks = 0;
+    const timer = setInterval(() => {
+      if (ready() || ++checks > 6_000) child.kill('SIGKILL');
+    }, 10);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolve(code);
+    });
+  });
+}
+
 function emailsIn(domain: string): string[] {
   const out: string[] = [];
   for (const row of org.store.object('Contact')?.live.values() ?? []) {
@@ -88,7 +103,12 @@ describe('--resume', () => {
     fs.writeFileSync(path.join(dir, 'bulkkill.csv'), `${rows.join('\n')}\n`);
     org.setFaults({ latencyMs: 30 });
     const args = ['create', 'bulkkill.csv', '--object', 'Contact', '--api', 'bulk', '--batch-size', '2000'];
-    const killed = await runAndKill([...args, '--results', 'out/bulkkill'], 1_200);
+    // Killed once a job is open (the journal names it): timing-free, so a loaded machine does not change the test.
+    const journalFile = path.join(dir, 'out/bulkkill/journal.ndjson');
+    const killed = await runAndKillWhen(
+      [...args, '--results', 'out/bulkkill'],
+      () => fs.existsSync(journalFile) && fs.readFileSync(journalFile, 'utf8').includes('"job"'),
+    );
     org.setFaults({ latencyMs: 0 });
     expect(killed, 'the first run must be killed mid-way').toBeNull();
     const journal = fs.readFileSync(path.join(dir, 'out/bulkkill/journal.ndjson'), 'utf8');
