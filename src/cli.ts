@@ -524,19 +524,26 @@ function printOutput(deps: Deps, state: RunState, output: CommandOutput): void {
   for (const line of output.lines ?? []) deps.io.out(line);
 }
 
+/**
+ * An error on stderr (or as the one JSON document). A stopped run first shows what it did (its summary on stdout,
+ * or its result in the JSON document), and stderr ends with the exact command that continues it.
+ */
 export function printError(deps: Deps, state: RunState, error: SfsyncError): void {
   // Errors can quote what a server said; no token, code or secret leaves through them.
   const safe = new SfsyncError(error.code, redact(error.message), {
     hint: error.hint && redact(error.hint),
     exitCode: error.exitCode,
+    result: error.result,
+    resume: error.resume,
   });
-  if (state.json) {
-    deps.io.out(JSON.stringify(failureEnvelope(state.command, safe)));
-    return;
-  }
   const c = deps.io.colorErr;
-  deps.io.err(`${c.red('Error:')} ${safe.message}`);
-  if (safe.hint) deps.io.err(`${c.dim('Hint:')} ${safe.hint}`);
+  if (state.json) deps.io.out(JSON.stringify(failureEnvelope(state.command, safe)));
+  else {
+    for (const line of error.summary ?? []) deps.io.out(line);
+    deps.io.err(`${c.red('Error:')} ${safe.message}`);
+    if (safe.hint) deps.io.err(`${c.dim('Hint:')} ${safe.hint}`);
+  }
+  if (safe.resume) deps.io.err(`To continue where it stopped, run:\n  ${safe.resume}`);
 }
 
 /** Parses argv, runs the command, prints its result or error, and returns the exit code. Never throws. */
@@ -546,11 +553,25 @@ export async function main(
   handlers: Handlers = defaultHandlers,
 ): Promise<ExitCode> {
   const state: RunState = { command: 'sfsync', json: argv.includes('--json'), exitCode: ExitCode.Ok };
+  // A second Ctrl-C quits at once, from a signal handler: what it leaves undone is printed here all the same.
+  const runDeps: Deps = {
+    ...deps,
+    onInterrupt: (h) =>
+      deps.onInterrupt({
+        stop: h.stop,
+        quit: (signal) => {
+          const error = h.quit(signal);
+          deps.io.live(null);
+          printError(deps, state, error);
+          return error;
+        },
+      }),
+  };
   const program = buildProgram(async (name, command, opts) => {
     state.command = command;
     state.json = opts.json;
     const handler = handlers[name] as (o: typeof opts, d: Deps) => Promise<CommandOutput>;
-    const output = await handler(opts, deps);
+    const output = await handler(opts, runDeps);
     state.exitCode = output.exitCode ?? ExitCode.Ok;
     printOutput(deps, state, output);
   });

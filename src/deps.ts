@@ -1,4 +1,5 @@
 import { createFileTokenStore, defaultConfigDir, type TokenStore } from './auth/token-store.js';
+import { signalExitCode, type SfsyncError, type StopSignal } from './errors.js';
 import type { Connect } from './salesforce/connect.js';
 import { createInquirerPrompter, type Prompter } from './ui/prompt.js';
 import { createProcessIO, type IO } from './ui/io.js';
@@ -20,8 +21,17 @@ export interface Deps {
   now: () => Date;
   /** Resolves with the signal's name when the user asks a long-running command (the emulator) to stop. */
   waitForStop: () => Promise<string>;
-  /** Calls back on the first Ctrl-C (a second one quits at once); returns a function that stops listening. */
-  onInterrupt: (callback: () => void) => () => void;
+  /**
+   * The first SIGINT or SIGTERM calls `stop` (finish the calls in flight, record every outcome). A second one
+   * calls `quit` (src/cli.ts prints the error it returns: what was left undone, the command to continue) and
+   * exits at once with 130 or 143. Returns a function that stops listening.
+   */
+  onInterrupt: (handlers: InterruptHandlers) => () => void;
+}
+
+export interface InterruptHandlers {
+  stop: (signal: StopSignal) => void;
+  quit: (signal: StopSignal) => SfsyncError;
 }
 
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
@@ -42,12 +52,16 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
       await open(url);
     },
     now: () => new Date(),
-    onInterrupt: (callback) => {
-      let pressed = false;
-      const handler = (): void => {
-        if (pressed) process.exit(1);
-        pressed = true;
-        callback();
+    onInterrupt: (handlers) => {
+      let stopping = false;
+      const handler = (signal: StopSignal): void => {
+        if (!stopping) {
+          stopping = true;
+          handlers.stop(signal);
+          return;
+        }
+        handlers.quit(signal);
+        process.exit(signalExitCode(signal));
       };
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

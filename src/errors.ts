@@ -6,6 +6,10 @@ export const ExitCode = {
   Fatal: 1,
   /** The run finished, but some records failed. */
   RecordsFailed: 2,
+  /** Stopped by SIGINT (Ctrl-C) after writing every outcome and the command to continue (128 + 2). */
+  Interrupted: 130,
+  /** Stopped by SIGTERM (CI cancel, `timeout`, `docker stop`), likewise (128 + 15). */
+  Terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -14,6 +18,12 @@ export interface SfsyncErrorOptions {
   hint?: string;
   exitCode?: ExitCode;
   cause?: unknown;
+  /** What a stopped run did before it stopped (its counts and results folder), for `--json` and people. */
+  result?: unknown;
+  /** The same result as lines for people (stdout), printed before the error. */
+  summary?: string[];
+  /** The exact command that continues a stopped run; printed last on stderr. */
+  resume?: string;
 }
 
 /** The one error type of sfsync: a stable code for scripts, a message for people, and a hint. */
@@ -21,6 +31,9 @@ export class SfsyncError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
   readonly exitCode: ExitCode;
+  readonly result: unknown;
+  readonly summary: string[] | undefined;
+  readonly resume: string | undefined;
 
   constructor(code: string, message: string, options: SfsyncErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -28,7 +41,34 @@ export class SfsyncError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? ExitCode.Fatal;
+    this.result = options.result;
+    this.summary = options.summary;
+    this.resume = options.resume;
   }
+}
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+export function signalExitCode(signal: StopSignal): ExitCode {
+  return signal === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
+}
+
+/**
+ * A write to the results folder that failed for want of space (or quota) says so and where, instead of
+ * "unexpected": the run can continue once there is room. Any other error is left as it is.
+ */
+export function diskFullError(err: unknown, dir: string): SfsyncError | null {
+  const cause = err instanceof SfsyncError ? err.cause : err;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
+  return new SfsyncError(
+    'DISK_FULL',
+    `No space left on the device of the results folder ${dir} (${code}): the outcomes of the last records could not all be written.`,
+    {
+      hint: 'Free some space on that device (the records without an outcome are checked when you continue).',
+      cause,
+    },
+  );
 }
 
 export function usageError(message: string, hint?: string): SfsyncError {

@@ -13,6 +13,7 @@ import type {
 import type { CompletionOptions } from './commands/completion.js';
 import type { ResultsOptions } from './commands/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
+import { plural } from './ui/plural.js';
 import type { Deps } from './deps.js';
 import type { ExitCode } from './errors.js';
 
@@ -113,7 +114,8 @@ export const defaultHandlers: Handlers = {
       if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));
       else renderEmulatorReady(info, opts.data).forEach((line) => deps.io.out(line));
     });
-    if (!opts.json) deps.io.err(`Stopped (${result.stoppedBy}) after ${result.apiCalls} API calls.`);
+    if (!opts.json)
+      deps.io.err(`Stopped (${result.stoppedBy}) after ${plural(result.apiCalls, 'API call')}.`);
     return { result, printed: true };
   },
 };

@@ -4,7 +4,11 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  everything succeeded
   1  fatal error: usage, config, auth, or network after retries; nothing or only part of the
      input was processed, and the output says which
-  2  the run finished, but some records failed (see the failures file in the results folder)`;
+  2  the run finished, but some records failed (see the failures file in the results folder)
+  130  stopped by Ctrl-C (SIGINT), 143  stopped by SIGTERM (CI cancel, timeout, docker stop):
+     the calls in flight were finished, every record read has an outcome, summary.json is
+     written, and stderr ends with the command that continues the run (--resume --results DIR).
+     A second Ctrl-C quits at once (still 130, still the command to continue).`;
 
 export const ENVIRONMENT_HELP = `Environment:
   SFSYNC_ORG              alias of the stored org to use (like --org)
@@ -19,13 +23,13 @@ export const PROGRAM_EXAMPLES = `Examples:
   $ sfsync login --sandbox
   $ sfsync upsert contacts.csv --match Email
   $ sfsync update leads.ndjson --mapping leads.mapping.yaml --dry-run
-  $ cat events.ndjson | sfsync create - --object Case --json
+  $ cat events.ndjson | sfsync create - --format ndjson --object Case --json
   $ sfsync emulator --port 8383          # a local Salesforce-compatible org to try things on`;
 
 export const SYNC_EXAMPLES: Record<string, string> = {
   create: `Examples:
   $ sfsync create accounts.csv                      # object inferred from the file name: Account
-  $ cat events.ndjson | sfsync create - --object Case --json`,
+  $ cat events.ndjson | sfsync create - --format ndjson --object Case --json`,
   update: `Examples:
   $ sfsync update contacts.csv --match Email
   $ sfsync update leads.ndjson --mapping leads.mapping.yaml --dry-run`,

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
 import { parseMapping } from '../src/mapping/load-mapping.js';
-import { createIO } from '../src/ui/io.js';
 import { createInquirerPrompter } from '../src/ui/prompt.js';
+import { fakeTerminal } from './helpers/fake-terminal.js';
 import { createTestDeps } from './helpers/test-deps.js';
 
 let org: Emulator;
@@ -21,21 +20,7 @@ afterAll(async () => org.close());
 
 describe('the mapping wizard on a terminal', () => {
   it('is driven by keystrokes through the real prompts and writes what was chosen', async () => {
-    const keyboard = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
-    // A terminal is never ended by the program writing to it: the prompts must not be able to close it.
-    const screen = new PassThrough();
-    screen.end = (() => screen) as typeof screen.end;
-    let shown = '';
-    screen.on('data', (d: Buffer) => (shown += d.toString('utf8')));
-    const io = createIO({
-      stdout: screen,
-      stderr: screen,
-      stdin: keyboard,
-      stdoutIsTTY: true,
-      stderrIsTTY: true,
-      stdinIsTTY: true,
-      env: { NO_COLOR: '1' },
-    });
+    const { io, keyboard, shown: screen } = fakeTerminal();
     const deps = createTestDeps({
       cwd: dir,
       env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
@@ -46,12 +31,12 @@ describe('the mapping wizard on a terminal', () => {
     let seen = 0;
     const answer = async (question: string, keys: string): Promise<void> => {
       const t0 = Date.now();
-      while (shown.indexOf(question, seen) < 0) {
+      while (screen().indexOf(question, seen) < 0) {
         if (Date.now() - t0 > 3000)
-          throw new Error(`no "${question}" on screen: ${JSON.stringify(shown.slice(-600))}`);
+          throw new Error(`no "${question}" on screen: ${JSON.stringify(screen().slice(-600))}`);
         await new Promise((r) => setTimeout(r, 10));
       }
-      seen = shown.indexOf(question, seen) + question.length;
+      seen = screen().indexOf(question, seen) + question.length;
       await new Promise((r) => setTimeout(r, 20));
       keyboard.write(keys);
     };
@@ -66,8 +51,8 @@ describe('the mapping wizard on a terminal', () => {
     await answer('Operation', `${DOWN}${DOWN}\r`);
     await answer('Match existing records on', '\r');
     expect(await running).toBe(0);
-    expect(shown).toContain('First records as they would be sent:');
-    expect(shown).toContain('{"FirstName":"Ada","LastName":"Lovelace","Email":"ada@tty.test"}');
+    expect(screen()).toContain('First records as they would be sent:');
+    expect(screen()).toContain('{"FirstName":"Ada","LastName":"Lovelace","Email":"ada@tty.test"}');
     const mapping = parseMapping('people.yaml', fs.readFileSync(path.join(dir, 'people.yaml'), 'utf8'));
     expect(mapping).toMatchObject({ object: 'Contact', operation: 'update', match: ['Email'] });
     expect(Object.keys(mapping.fields ?? {})).toEqual(['FirstName', 'LastName', 'Email']);

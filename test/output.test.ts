@@ -108,6 +108,7 @@ describe('the JSON envelope', () => {
             orgId: '00D000000000001AAA',
             isSandbox: true,
             isDefault: true,
+            clientId: 'client',
           },
         ],
       },

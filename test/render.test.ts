@@ -40,6 +40,8 @@ const result: SyncResult = {
   },
   warnings: ['Contact.Email can be set on create but not updated'],
   stoppedEarly: false,
+  ended: 'completed',
+  signal: null,
   lastLine: 2306,
   durationMs: 1234,
 };
@@ -48,7 +50,7 @@ describe('rendering', () => {
   it('the end-of-run summary groups failures by cause, with fields, lines and a fix', () => {
     expect(renderSync(result)).toEqual([
       'Done: upsert Contact (object from file name; matched on Email, Phone (AND))',
-      '  2305 records: 1000 created, 100 updated, 0 deleted, 1203 failed, 2 skipped',
+      '  2,305 records: 1,000 created, 100 updated, 0 deleted, 1,203 failed, 2 skipped',
       '  24 API calls',
       '  Failed or skipped, by cause:',
       '    REQUIRED_FIELD_MISSING [LastName]: 1,100 records (lines 3, 17, 42, …)',

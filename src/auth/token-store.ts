@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Conf from 'conf';
+import Conf from './conf.js';
 
 /** One authenticated org, as stored under its alias. Tokens never leave the store except to connect. */
 export interface StoredOrg {

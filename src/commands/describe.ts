@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { FieldInfo, ObjectSummary } from '../salesforce/types.js';
 import { isRequiredOnCreate } from '../salesforce/types.js';
+import { plural } from '../ui/plural.js';
 import { formatTable } from '../ui/table.js';
 import type { DescribeOptions } from './options.js';
 
@@ -131,7 +132,7 @@ export function renderDescribe(r: DescribeResult): string[] {
     ];
   });
   return [
-    `${r.name} (${r.label}${r.custom ? ', custom' : ''}): ${r.fields.length} fields`,
+    `${r.name} (${r.label}${r.custom ? ', custom' : ''}): ${plural(r.fields.length, 'field')}`,
     ...formatTable(
       ['FIELD', 'LABEL', 'TYPE', 'ON CREATE', 'WRITE', 'MATCHABLE', 'KEY', 'UNIQUE', 'VALUES'],
       rows,

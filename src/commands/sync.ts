@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Deps } from '../deps.js';
-import { ExitCode, SfsyncError } from '../errors.js';
+import { diskFullError, ExitCode, SfsyncError, toSfsyncError, type StopSignal } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
 import { columnsForDelete } from '../input/results-columns.js';
 import { formatFromFile } from '../input/source.js';
@@ -11,12 +11,14 @@ import { HeapGovernor } from '../operations/heap.js';
 import { bulkJobCreations } from '../operations/reconcile.js';
 import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
-import { SyncEngine } from '../operations/engine.js';
+import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
 import { openRunFolder } from '../operations/run-folder.js';
 import { restWriter } from '../operations/writer.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
+import { plural } from '../ui/plural.js';
+import { resumeCommand } from '../ui/resume-command.js';
 import type { ObjectSource } from '../operations/infer-object.js';
 import {
   compileMapping,
@@ -32,6 +34,7 @@ import {
   writeResultFile,
   type Counts,
   type ResultFiles,
+  closeAll,
 } from '../operations/results.js';
 import type { SyncOptions } from './options.js';
 
@@ -55,6 +58,10 @@ export interface SyncResult {
   results: ResultFiles;
   warnings: string[];
   stoppedEarly: boolean;
+  /** How the run ended: every record read has an outcome in each case; only a completed run read all its input. */
+  ended: 'completed' | 'interrupted' | 'fatal';
+  /** The signal that interrupted the run. */
+  signal: StopSignal | null;
   lastLine: number;
   durationMs: number;
 }
@@ -188,26 +195,69 @@ export function chooseApi(opts: Pick<SyncOptions, 'dryRun' | 'api'>, file: strin
 }
 
 type SyncDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>;
-type SyncProgress = (counts: Counts, apiCalls: number, phase: string) => void;
+type OnProgress = (counts: Counts, apiCalls: number, phase: string) => void;
 
+/** What a signal may need to reach: the engine once it runs, and what a second signal says before it quits. */
+interface StopState {
+  signal?: StopSignal;
+  engine?: SyncEngine;
+  dir?: string;
+  counts?: Counts;
+}
+
+/**
+ * A sync that owns SIGINT and SIGTERM from its start: the first stops reading and lets the calls in flight
+ * finish, so every record read gets an outcome and the run ends with its summary and the command to continue.
+ * The results folder stays locked until the run has written its last file, however it ends.
+ */
 export async function runSync(
   opts: SyncOptions,
   deps: SyncDeps,
-  onProgress?: SyncProgress,
+  onProgress?: OnProgress,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
-  // The results folder stays locked until the run has written its last file, however it ends.
+  const state: StopState = {};
   let lock: ResultsLock | undefined;
+  const stopListening = deps.onInterrupt({
+    stop: (signal) => {
+      state.signal = signal;
+      if (!opts.json)
+        deps.io.err(
+          `${signal === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).`,
+        );
+      state.engine?.interrupt(signal);
+    },
+    quit: (signal) => {
+      lock?.release();
+      return quitError(opts, deps.cwd, state, signal);
+    },
+  });
   try {
-    return await syncLocked(opts, deps, onProgress, (l) => (lock = l));
+    return await sync(opts, deps, state, onProgress, (l) => (lock = l));
   } finally {
+    stopListening();
     lock?.release();
   }
 }
 
-async function syncLocked(
+function quitError(opts: SyncOptions, cwd: string, state: StopState, signal: StopSignal): SfsyncError {
+  const c = state.counts;
+  const resumable = state.dir !== undefined && opts.file !== '-' && !opts.dryRun;
+  return new SfsyncError(
+    'INTERRUPTED',
+    `Quit at once by a second ${signal}${c ? ` after ${plural(c.total, 'record')} with an outcome` : ''}: the calls in flight have no recorded outcome.${state.dir ? ` Results: ${state.dir}` : ''}`,
+    {
+      hint: resumable ? 'Continuing checks the records sent without an answer against the org.' : undefined,
+      exitCode: signal === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted,
+      resume: resumable ? resumeCommand(opts, state.dir as string, cwd) : undefined,
+    },
+  );
+}
+
+async function sync(
   opts: SyncOptions,
   deps: SyncDeps,
-  onProgress: SyncProgress | undefined,
+  state: StopState,
+  onProgress: OnProgress | undefined,
   hold: (lock: ResultsLock) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
@@ -282,7 +332,9 @@ async function syncLocked(
           maxUploadBytes: Number(deps.env.SFSYNC_BULK_UPLOAD_BYTES ?? 100_000_000),
           onJob: (job) => {
             if (!opts.json)
-              deps.io.err(`Bulk job ${job.id}: ${job.operation} ${job.object}, ${job.records} records`);
+              deps.io.err(
+                `Bulk job ${job.id}: ${job.operation} ${job.object}, ${plural(job.records, 'record')}`,
+              );
           },
         })
       : null;
@@ -316,10 +368,15 @@ async function syncLocked(
       : undefined;
   if (bulkCreations && !opts.json)
     deps.io.err(
-      `Resuming: read the results of ${bulkCreations.size} Bulk job(s) the interrupted run had opened`,
+      `Resuming: read the results of ${plural(bulkCreations.size, 'Bulk job')} the interrupted run had opened`,
     );
   files.commit();
-  const sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? read : null, files.prior);
+  let sink: ResultSink;
+  try {
+    sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? read : null, files.prior);
+  } catch (err) {
+    throw diskFullError(err, dir) ?? err;
+  }
   const heap = new HeapGovernor(heapBytes);
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
@@ -352,22 +409,29 @@ async function syncLocked(
     onSend: files.journal ? (lines, job) => files.journal?.sent(lines, job) : undefined,
     resume: files.resume && { ...files.resume, bulk: bulkCreations },
   });
-  let outcome;
-  const stopListening = deps.onInterrupt(() => {
-    if (!opts.json)
-      deps.io.err(
-        'Interrupted: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).',
-      );
-    engine.interrupt();
-  });
+  state.engine = engine;
+  state.dir = dir;
+  state.counts = sink.counts;
+  // A signal that came while the run was being prepared stops it before it reads anything.
+  if (state.signal) engine.interrupt(state.signal);
+  let outcome: EngineResult;
   try {
     outcome = await engine.run(all);
-  } finally {
-    stopListening();
-    await sink.close();
-    files.journal?.close();
-    spool?.close();
+  } catch (err) {
+    outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
   }
+  // Every file is closed even when one cannot take its last piece (a full disk): the first error ends the run.
+  try {
+    await sink.close();
+  } catch (err) {
+    outcome.fatal ??= toSfsyncError(err);
+  }
+  try {
+    closeAll([() => files.journal?.close(), () => spool?.close()]);
+  } catch (err) {
+    outcome.fatal ??= toSfsyncError(err);
+  }
+  const fatal = outcome.fatal && (diskFullError(outcome.fatal, dir) ?? outcome.fatal);
   const result: SyncResult = {
     operation: opts.operation,
     object: object.name,
@@ -388,22 +452,32 @@ async function syncLocked(
     results: sink.files,
     warnings: compiled.warnings.map((w) => `${w.where}: ${w.message}`),
     stoppedEarly: outcome.stoppedEarly,
+    ended: !fatal ? 'completed' : fatal.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
+    signal: fatal?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
     lastLine: outcome.lastLine,
     durationMs: deps.now().getTime() - started,
   };
-  writeResultFile(
-    path.join(dir, 'summary.json'),
-    `${JSON.stringify({ ...result, error: outcome.fatal ? { code: outcome.fatal.code, message: outcome.fatal.message } : null }, null, 2)}\n`,
-  );
-  if (outcome.fatal) {
+  let unwritten = '';
+  try {
+    writeResultFile(
+      path.join(dir, 'summary.json'),
+      `${JSON.stringify({ ...result, error: fatal ? { code: fatal.code, message: fatal.message } : null }, null, 2)}\n`,
+    );
+  } catch (err) {
+    if (!fatal) throw diskFullError(err, dir) ?? err;
+    unwritten = ` summary.json could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`;
+  }
+  if (fatal) {
+    const c = sink.counts;
     throw new SfsyncError(
-      outcome.fatal.code,
-      `${outcome.fatal.message}\nThe run stopped after input line ${outcome.lastLine}: ${sink.counts.created + sink.counts.updated + sink.counts.deleted} records written, ${sink.counts.failed} failed, ${sink.counts.skipped} not sent. Results: ${dir}`,
+      fatal.code,
+      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.failed} failed, ${c.skipped} not sent. Results: ${dir}${unwritten}`,
       {
-        hint:
-          opts.file !== '-' && !opts.dryRun
-            ? `${outcome.fatal.hint ? `${outcome.fatal.hint} ` : ''}To continue where it stopped: sfsync ${opts.operation} ${opts.file} --resume --results ${dir}`
-            : outcome.fatal.hint,
+        hint: fatal.hint,
+        exitCode: fatal.exitCode,
+        result,
+        summary: renderSync(result),
+        resume: opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, deps.cwd) : undefined,
       },
     );
   }
@@ -411,19 +485,28 @@ async function syncLocked(
 }
 
 export function renderSync(r: SyncResult): string[] {
-  const verb = r.dryRun ? 'Dry run' : 'Done';
+  // Summaries written before `ended` existed were of runs that completed or stopped with an error.
+  const verb =
+    r.ended === 'interrupted'
+      ? `Stopped by ${r.signal ?? 'SIGINT'}`
+      : r.ended === 'fatal'
+        ? 'Stopped'
+        : r.dryRun
+          ? 'Dry run'
+          : 'Done';
   const c = r.counts;
+  const n = (v: number): string => v.toLocaleString('en-US');
   const would = r.dryRun ? 'would be ' : '';
   const lines = [
     `${verb}: ${r.operation} ${r.object} (object from ${r.objectSource}${r.matchFields.length ? `; matched on ${r.matchFields.join(', ')}${r.matchFields.length > 1 ? ` (${r.matchOperator})` : ''}` : ''})`,
-    `  ${c.total} records: ${c.created} ${would}created, ${c.updated} ${would}updated, ${c.deleted} ${would}deleted, ${c.failed} ${r.dryRun ? 'rejected' : 'failed'}, ${c.skipped} skipped`,
-    `  ${r.apiCalls} API calls${r.offline ? ' (offline)' : ''}`,
+    `  ${plural(c.total, 'record')}: ${n(c.created)} ${would}created, ${n(c.updated)} ${would}updated, ${n(c.deleted)} ${would}deleted, ${n(c.failed)} ${r.dryRun ? 'rejected' : 'failed'}, ${n(c.skipped)} skipped`,
+    `  ${plural(r.apiCalls, 'API call')}${r.offline ? ' (offline)' : ''}`,
   ];
   if (r.failuresByCode.length > 0) lines.push(`  ${r.dryRun ? 'Rejected' : 'Failed or skipped'}, by cause:`);
   for (const f of r.failuresByCode) {
     const fields = f.fields && f.fields.length > 0 ? ` [${f.fields.join(', ')}]` : '';
     lines.push(
-      `    ${f.code}${fields}: ${f.count.toLocaleString('en-US')} record${f.count === 1 ? '' : 's'} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
+      `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
     );
     lines.push(`      ${f.message}`);
     const hint = FAILURE_HINTS[f.code];

@@ -1,5 +1,5 @@
 import type { SyncOperation } from '../commands/options.js';
-import { SfsyncError } from '../errors.js';
+import { SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
 import type { InputRecord } from '../input/types.js';
 import { applyMapping, type MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
@@ -139,7 +139,7 @@ export class SyncEngine {
       for (const k of keys) this.inFlight.set(k, done);
     };
 
-    reading: for await (const chunk of chunks)
+    reading: for await (const chunk of this.untilUnreadable(chunks))
       for (const input of chunk) {
         // After a fatal error or an interrupt nothing more is read: the summary says where the run stopped.
         if (this.fatal) break reading;
@@ -200,6 +200,15 @@ export class SyncEngine {
     return { fatal: this.fatal, stoppedEarly: this.stopped(), lastLine: this.lastLine };
   }
 
+  /** The input, ending where it can no longer be read: that stops the run like any fatal error. */
+  private async *untilUnreadable(chunks: AsyncIterable<InputRecord[]>): AsyncIterable<InputRecord[]> {
+    try {
+      yield* chunks;
+    } catch (err) {
+      this.fatal ??= toSfsyncError(err);
+    }
+  }
+
   /**
    * An input line the interrupted run sent without recording an answer: created (its Bulk job's results say so,
    * with the Id), to send again (the job did not apply it), or uncertain (no job results to tell).
@@ -217,10 +226,15 @@ export class SyncEngine {
     return 'created';
   }
 
-  /** Ctrl-C: stop reading, let the calls in flight finish, and give every record read an outcome. */
-  interrupt(): void {
-    this.fatal ??= new SfsyncError('INTERRUPTED', 'Interrupted.', {
-      hint: 'Run the same command again: records already written are matched, not duplicated, by an upsert on a key.',
+  /** The last input line read so far. */
+  get linesRead(): number {
+    return this.lastLine;
+  }
+
+  /** Ctrl-C or SIGTERM: stop reading, let the calls in flight finish, and give every record read an outcome. */
+  interrupt(signal: StopSignal = 'SIGINT'): void {
+    this.fatal ??= new SfsyncError('INTERRUPTED', `Interrupted by ${signal}.`, {
+      exitCode: signalExitCode(signal),
     });
   }
 
@@ -267,8 +281,13 @@ export class SyncEngine {
         } else this.fail(r, { code: error.code, message: error.message });
       }
     }
-    this.flush(records);
-    this.sink.checkpoint();
+    try {
+      this.flush(records);
+      this.sink.checkpoint();
+    } catch (err) {
+      // The outcomes could not be written (a full disk): stop, so no more records are sent without a record of it.
+      this.fatal ??= toSfsyncError(err);
+    }
   }
 
   /** Moves a record's input and payload to the spool, if there is one, until they are needed again. */

@@ -136,9 +136,13 @@ class BufferedFile {
     this.buffer = [];
     this.size = 0;
   }
+  /** Closes the file even when its last piece cannot be written (that error is thrown after). */
   close(): void {
-    this.flush();
-    fs.closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+    }
   }
 }
 
@@ -313,12 +317,24 @@ export class ResultSink {
     );
   }
 
+  /** Closes every file, even after one fails to take its last piece; the first such error is thrown. */
   async close(): Promise<ResultFiles> {
-    this.success.close();
-    this.failures.close();
-    this.plan?.close();
+    closeAll([() => this.success.close(), () => this.failures.close(), () => this.plan?.close()]);
     return this.files;
   }
+}
+
+/** Runs every close, whatever fails; then throws the first error, if any. */
+export function closeAll(closes: Array<() => void>): void {
+  let first: unknown;
+  for (const close of closes) {
+    try {
+      close();
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
 }
 
 export function resultFiles(dir: string, dryRun: boolean): ResultFiles {

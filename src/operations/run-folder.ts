@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { resumeCommand } from '../ui/resume-command.js';
 import type { SyncOptions } from '../commands/options.js';
 import { SfsyncError } from '../errors.js';
 import {
@@ -52,19 +53,6 @@ async function unfinishedRun(
   const same =
     header?.file === run.file && header.operation === run.operation && header.mapping === run.mapping;
   return same && !runFinished(named) ? named : null;
-}
-
-/** The command that resumes the run in `dir`. */
-function resumeCommand(opts: SyncOptions, dir: string, cwd: string): string {
-  const rel = path.relative(cwd, dir);
-  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
-  const args = [
-    opts.file,
-    ...(opts.object ? ['--object', opts.object] : []),
-    ...(opts.mapping ? ['--mapping', opts.mapping] : []),
-    ...(opts.match ? ['--match', opts.match.join(',')] : []),
-  ];
-  return `sfsync ${opts.operation} ${args.join(' ')} --resume --results ${shown}`;
 }
 
 /**

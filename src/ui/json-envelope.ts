@@ -17,7 +17,15 @@ export interface JsonFailure {
   command: string;
   ok: false;
   exitCode: number;
-  error: { code: string; message: string; hint: string | null };
+  error: {
+    code: string;
+    message: string;
+    hint: string | null;
+    /** The exact command that continues a stopped run (only when there is one). */
+    resume?: string;
+  };
+  /** What a stopped run did before it stopped: its counts and results folder (only for a stopped run). */
+  result?: unknown;
 }
 
 export type JsonEnvelope<T> = JsonSuccess<T> | JsonFailure;
@@ -32,6 +40,12 @@ export function failureEnvelope(command: string, error: SfsyncError): JsonFailur
     command,
     ok: false,
     exitCode: error.exitCode,
-    error: { code: error.code, message: error.message, hint: error.hint ?? null },
+    error: {
+      code: error.code,
+      message: error.message,
+      hint: error.hint ?? null,
+      ...(error.resume === undefined ? {} : { resume: error.resume }),
+    },
+    ...(error.result === undefined ? {} : { result: error.result }),
   };
 }

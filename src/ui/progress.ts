@@ -1,5 +1,6 @@
 import type { Counts } from '../operations/results.js';
 import type { IO } from './io.js';
+import { plural } from './plural.js';
 
 export interface ProgressState {
   counts: Counts;
@@ -25,14 +26,14 @@ export function formatProgress(s: ProgressState, width: number | null): string {
     const filled = Math.round(share * cells);
     parts.push(`[${'#'.repeat(filled)}${'-'.repeat(cells - filled)}] ${Math.round(share * 100)}%`);
   }
-  parts.push(`${n(done)}${s.expected ? `/~${n(s.expected)}` : ''} records`);
+  parts.push(s.expected ? `${n(done)}/~${plural(s.expected, 'record')}` : plural(done, 'record'));
   parts.push(`${n(rate)}/s`);
   if (s.expected && rate > 0 && done < s.expected)
     parts.push(`ETA ${Math.ceil((s.expected - done) / rate)}s`);
   parts.push(
     `${n(s.counts.created)} created, ${n(s.counts.updated)} updated, ${n(s.counts.deleted)} deleted, ${n(s.counts.failed)} failed`,
   );
-  parts.push(`${n(s.apiCalls)} API calls`);
+  parts.push(plural(s.apiCalls, 'API call'));
   return parts.join(' · ');
 }
 
@@ -53,7 +54,6 @@ export function createProgress(
   const now = options.now ?? Date.now;
   const started = now();
   let last = started;
-  let drawn = false;
   const every = io.stderrIsTTY ? 100 : 5000;
   return {
     update(counts, apiCalls, phase) {
@@ -65,14 +65,11 @@ export function createProgress(
         { counts, apiCalls, expected: options.expected, elapsedMs: t - started, phase },
         io.stderrIsTTY ? (process.stderr.columns ?? 120) : null,
       );
-      if (io.stderrIsTTY) {
-        io.stderr.write(`\r\u001b[2K${io.colorErr.cyan(line)}`);
-        drawn = true;
-      } else io.err(`… ${line}`);
+      if (io.stderrIsTTY) io.live(io.colorErr.cyan(line));
+      else io.err(`… ${line}`);
     },
     done() {
-      if (drawn) io.stderr.write('\r\u001b[2K');
-      drawn = false;
+      io.live(null);
     },
   };
 }

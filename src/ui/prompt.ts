@@ -1,4 +1,4 @@
-import { SfsyncError } from '../errors.js';
+import { ExitCode, SfsyncError } from '../errors.js';
 import type { IO } from './io.js';
 
 export interface Choice<T extends string> {
@@ -22,6 +22,17 @@ export function noTTYError(): SfsyncError {
   });
 }
 
+/** Ctrl-C at a prompt (a keypress in raw mode, not a signal) is the user's choice, not a bug to report. */
+async function cancellable<T>(ask: Promise<T>): Promise<T> {
+  try {
+    return await ask;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ExitPromptError')
+      throw new SfsyncError('CANCELLED', 'Cancelled.', { exitCode: ExitCode.Interrupted });
+    throw err;
+  }
+}
+
 /** Prompts through @inquirer/prompts, drawn on stderr so stdout stays clean for data. */
 export function createInquirerPrompter(io: IO): Prompter {
   const context = { input: io.stdin, output: io.stderr as NodeJS.WritableStream, clearPromptOnDone: false };
@@ -32,22 +43,24 @@ export function createInquirerPrompter(io: IO): Prompter {
     async input(message, options = {}) {
       guard();
       const { input } = await import('@inquirer/prompts');
-      return input({ message, default: options.default }, { ...context, signal: options.signal });
+      return cancellable(
+        input({ message, default: options.default }, { ...context, signal: options.signal }),
+      );
     },
     async confirm(message, options = {}) {
       guard();
       const { confirm } = await import('@inquirer/prompts');
-      return confirm({ message, default: options.default }, context);
+      return cancellable(confirm({ message, default: options.default }, context));
     },
     async password(message) {
       guard();
       const { password } = await import('@inquirer/prompts');
-      return password({ message, mask: '*' }, context);
+      return cancellable(password({ message, mask: '*' }, context));
     },
     async select(message, choices, options = {}) {
       guard();
       const { select } = await import('@inquirer/prompts');
-      return select({ message, choices, default: options.default }, context);
+      return cancellable(select({ message, choices, default: options.default }, context));
     },
   };
 }

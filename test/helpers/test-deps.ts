@@ -1,5 +1,6 @@
 import { createMemoryTokenStore, type TokenStore } from '../../src/auth/token-store.js';
-import type { Deps } from '../../src/deps.js';
+import type { Deps, InterruptHandlers } from '../../src/deps.js';
+import type { StopSignal } from '../../src/errors.js';
 import { createConnector } from '../../src/salesforce/connect.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../src/salesforce/retry.js';
 import { createTestIO, type TestIO } from '../../src/ui/test-io.js';
@@ -12,8 +13,8 @@ export interface TestDeps extends Deps {
   openedUrls: string[];
   /** Ends a long-running command, as Ctrl-C would. */
   stop: (signal?: string) => void;
-  /** Presses Ctrl-C during a sync. */
-  interrupt: () => void;
+  /** Presses Ctrl-C (or sends SIGTERM) during a sync. */
+  interrupt: (signal?: StopSignal) => void;
 }
 
 const refusingPrompter: Prompter = {
@@ -41,7 +42,7 @@ export function createTestDeps(
   const tokenStore = createMemoryTokenStore();
   const openedUrls: string[] = [];
   let stopResolve: ((signal: string) => void) | undefined;
-  let interruptHandler: (() => void) | undefined;
+  let interruptHandler: InterruptHandlers | undefined;
   const stopped = new Promise<string>((resolve) => (stopResolve = resolve));
   return {
     io,
@@ -55,11 +56,11 @@ export function createTestDeps(
     openedUrls,
     now: () => new Date('2026-01-02T03:04:05.000Z'),
     waitForStop: () => stopped,
-    onInterrupt: (callback) => {
-      interruptHandler = callback;
+    onInterrupt: (handlers) => {
+      interruptHandler = handlers;
       return () => (interruptHandler = undefined);
     },
-    interrupt: () => interruptHandler?.(),
+    interrupt: (signal = 'SIGINT') => interruptHandler?.stop(signal),
     stop: (signal = 'SIGINT') => stopResolve?.(signal),
   };
 }

@@ -109,7 +109,7 @@ describe('resume with input columns named like sfsync’s own', () => {
       'out',
     ];
     const code = await interrupted(deps(cwd), args, () => path.join(cwd, 'out/success.csv'));
-    expect(code).toBe(1);
+    expect(code).toBe(130);
     const skipped = rows(path.join(cwd, 'out/failures.csv')).filter((r) => r[3] === 'NOT_PROCESSED');
     expect(skipped.length, 'the interrupt must leave records not sent').toBeGreaterThan(0);
 
@@ -321,7 +321,7 @@ describe('one run per results folder', () => {
     ];
     const results = path.join(cwd, 'sfsync-results');
     const run = path.join(results, '20260102T030405Z-create-Contact');
-    expect(await interrupted(deps(cwd), args, () => path.join(run, 'success.csv'))).toBe(1);
+    expect(await interrupted(deps(cwd), args, () => path.join(run, 'success.csv'))).toBe(130);
 
     const refused = deps(cwd);
     expect(await main(args, refused)).toBe(1);

@@ -118,10 +118,11 @@ describe('Ctrl-C and the results of a run', () => {
     deps.interrupt();
     const code = await running;
     org.setFaults({ latencyMs: 0 });
-    expect(code).toBe(1);
+    expect(code).toBe(130);
     expect(deps.io.stderrText).toContain('Interrupted');
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out/interrupt/summary.json'), 'utf8'));
     expect(summary.error.code).toBe('INTERRUPTED');
+    expect(summary).toMatchObject({ ended: 'interrupted', signal: 'SIGINT' });
     const c = summary.counts;
     expect(c.total).toBeLessThan(10_000);
     expect(c.total).toBe(c.created + c.updated + c.deleted + c.failed + c.skipped);

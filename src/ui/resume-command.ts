@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { SyncOptions } from '../commands/options.js';
+
+/** A word as a POSIX shell reads it: left alone when safe, else in single quotes. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+const DELIMITER_NAMES: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': 'tab' };
+
+/**
+ * The exact command that continues a stopped run: the same operation, file and flags that decide what is sent
+ * and how, then `--resume --results DIR` (relative to where the user runs it, when it is below).
+ */
+export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): string {
+  const relative = path.relative(cwd, dir);
+  const shownDir =
+    relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
+  const flags: Array<[string, string | number | boolean | undefined]> = [
+    ['--object', opts.object],
+    ['--mapping', opts.mapping],
+    ['--match', opts.match?.join(',')],
+    ['--match-operator', opts.matchOperator],
+    ['--format', opts.format],
+    ['--delimiter', opts.delimiter === undefined ? undefined : DELIMITER_NAMES[opts.delimiter]],
+    ['--encoding', opts.encoding],
+    ['--api', opts.api],
+    ['--batch-size', opts.batchSize],
+    ['--concurrency', opts.concurrency],
+    ['--org', opts.org],
+    ['--api-version', opts.apiVersion],
+    ['--fail-fast', opts.failFast],
+    ['--max-api-calls', opts.maxApiCalls],
+    ['--json', opts.json],
+  ];
+  const words = ['sfsync', opts.operation, opts.file];
+  for (const [flag, value] of flags) {
+    if (value === undefined || value === false) continue;
+    words.push(flag);
+    if (value !== true) words.push(String(value));
+  }
+  words.push('--resume', '--results', shownDir);
+  return words.map(shellWord).join(' ');
+}
