@@ -327,7 +327,7 @@ describe('one run per results folder', () => {
     expect(await main(args, refused)).toBe(1);
     expect(refused.io.stderrText).toContain('did not finish');
     const resume =
-      'sfsync create unfinished.csv --object Contact --resume --results sfsync-results/20260102T030405Z-create-Contact';
+      'sfsync create unfinished.csv --object Contact --batch-size 50 --resume --results sfsync-results/20260102T030405Z-create-Contact';
     expect(refused.io.stderrText).toContain(resume);
     expect(refused.io.stderrText).toContain('--restart');
     expect(fs.readdirSync(results)).toHaveLength(1);
