@@ -16,8 +16,11 @@ export interface Faults {
   latencyMs: number;
   /** Share of calls (0–1) that fail with a transient error before doing anything. */
   transientRate: number;
-  /** Which transient errors to pick from. */
-  transientKinds: Array<'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW'>;
+  /**
+   * Which errors to pick from: 503 SERVER_UNAVAILABLE, 400 UNABLE_TO_LOCK_ROW, or 403 REQUEST_LIMIT_EXCEEDED (the
+   * answer of an org whose daily API requests are used up).
+   */
+  transientKinds: FaultKind[];
   /** Share of calls whose connection is dropped without an answer. */
   dropRate: number;
   /** Seconds in the `Retry-After` header of injected 503 answers; 0 sends no header. */
@@ -26,7 +29,16 @@ export interface Faults {
   expireSessionEvery: number;
   /** Seed of the pseudo-random choices, for repeatable runs. */
   seed: number;
+  /**
+   * A regular expression (source text) on the path after `/services/data/vXX.X`, e.g. `/jobs/ingest/.+/successfulResults`:
+   * only matching calls get the transient errors and drops. Unset or empty: every call.
+   */
+  pathPattern?: string;
+  /** Transient errors and drops injected at most this many times after the faults are set; 0 = no cap. */
+  maxInjected: number;
 }
+
+export type FaultKind = 'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW' | 'REQUEST_LIMIT_EXCEEDED';
 
 export const NO_FAULTS: Faults = {
   latencyMs: 0,
@@ -36,6 +48,7 @@ export const NO_FAULTS: Faults = {
   retryAfterSeconds: 0,
   expireSessionEvery: 0,
   seed: 1,
+  maxInjected: 0,
 };
 
 export interface EmulatorOptions {
@@ -162,6 +175,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
+  let targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
+  /** Injections left under `maxInjected`. */
+  let left = faults.maxInjected;
+  const setFaults = (f: Partial<Faults>): Faults => {
+    faults = { ...faults, ...f };
+    random = prng(faults.seed);
+    targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
+    left = faults.maxInjected;
+    return faults;
+  };
+  /** Whether a transient error or a drop may hit this call (`path` is after /services/data/vXX.X). */
+  const injectable = (path: string): boolean =>
+    (!targeted || targeted.test(path)) && (faults.maxInjected === 0 || left > 0);
+  const inject = (): void => {
+    injected++;
+    left--;
+  };
 
   const limits = (): Record<string, unknown> => ({
     ActiveScratchOrgs: { Max: 3, Remaining: 3 },
@@ -263,9 +293,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     if (url.pathname === '/__emulator/faults' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req, 100_000)).toString('utf8') || '{}') as Partial<Faults>;
-      faults = { ...faults, ...body };
-      random = prng(faults.seed);
-      return sendJson(res, 200, faults);
+      return sendJson(res, 200, setFaults(body));
     }
     if (url.pathname === '/__emulator/state' && req.method === 'GET') {
       // With --expose-gc the numbers are measured after a full collection: what the records really hold.
@@ -311,13 +339,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       oauth.revokeAccessToken(session.token);
       throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
-    if (faults.dropRate > 0 && random() < faults.dropRate) {
-      injected++;
+    const subPath = `/${m[3] ?? ''}`;
+    if (faults.dropRate > 0 && injectable(subPath) && random() < faults.dropRate) {
+      inject();
       req.socket.destroy();
       return;
     }
-    if (faults.transientRate > 0 && random() < faults.transientRate) {
-      injected++;
+    if (faults.transientRate > 0 && injectable(subPath) && random() < faults.transientRate) {
+      inject();
       const kind =
         faults.transientKinds[Math.floor(random() * faults.transientKinds.length)] ?? 'SERVER_UNAVAILABLE';
       if (kind === 'SERVER_UNAVAILABLE') {
@@ -329,6 +358,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (faults.retryAfterSeconds > 0) busy.headers['Retry-After'] = String(faults.retryAfterSeconds);
         throw busy;
       }
+      if (kind === 'REQUEST_LIMIT_EXCEEDED')
+        throw apiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
       throw apiError(
         400,
         'UNABLE_TO_LOCK_ROW',
@@ -371,10 +402,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     oauth,
     apiCalls: () => used,
     injectedFaults: () => injected,
-    setFaults: (f) => {
-      faults = { ...faults, ...f };
-      random = prng(faults.seed);
-    },
+    setFaults: (f) => void setFaults(f),
     close: async () => {
       if (flushTimer) clearTimeout(flushTimer);
       flush();

@@ -1,5 +1,11 @@
-import type { BulkJobSpec, SalesforceClient, SaveResult } from '../salesforce/client.js';
-import type { RecordWriter } from './writer.js';
+import {
+  unreadJobOf,
+  type BulkJobSpec,
+  type SalesforceClient,
+  type SaveResult,
+} from '../salesforce/client.js';
+import type { SfsyncError } from '../errors.js';
+import type { RecordWriter, Sent } from './writer.js';
 
 export interface BulkJobReport {
   id: string;
@@ -83,8 +89,8 @@ interface Part {
   /** Pieces of the part whose job has not answered yet. */
   waiting: number;
   settled: boolean;
-  /** Told once, when the first job holding some of the part's records is opened (before its upload). */
-  sent: ((bulkJob?: string) => void) | undefined;
+  /** Told as each job holding some of the part's records is opened (before its upload), with those records. */
+  sent: Sent | undefined;
   resolve: (results: SaveResult[]) => void;
   reject: (err: unknown) => void;
 }
@@ -156,17 +162,13 @@ export class BulkWriter implements RecordWriter {
     private readonly options: BulkWriterOptions,
   ) {}
 
-  create(
-    object: string,
-    records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
-  ): Promise<SaveResult[]> {
+  create(object: string, records: Array<Record<string, unknown>>, sent?: Sent): Promise<SaveResult[]> {
     return this.add({ object, operation: 'insert' }, records, sent);
   }
   update(
     object: string,
     records: Array<Record<string, unknown> & { Id: string }>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]> {
     return this.add({ object, operation: 'update' }, records, sent);
   }
@@ -174,11 +176,11 @@ export class BulkWriter implements RecordWriter {
     object: string,
     field: string,
     records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]> {
     return this.add({ object, operation: 'upsert', externalIdFieldName: field }, records, sent);
   }
-  delete(object: string, ids: string[], sent?: (bulkJob?: string) => void): Promise<SaveResult[]> {
+  delete(object: string, ids: string[], sent?: Sent): Promise<SaveResult[]> {
     return this.add(
       { object, operation: 'delete' },
       ids.map((Id) => ({ Id })),
@@ -195,7 +197,7 @@ export class BulkWriter implements RecordWriter {
   private add(
     spec: BulkJobSpec,
     records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]> {
     if (records.length === 0) return Promise.resolve([]);
     const columns = columnsOf(records);
@@ -313,12 +315,30 @@ export class BulkWriter implements RecordWriter {
     try {
       await this.send(job, results);
     } catch (err) {
-      for (const { part } of job.pieces) {
-        if (part.settled) continue;
-        part.settled = true;
-        part.reject(err);
+      const jobId = unreadJobOf(err);
+      if (!jobId) {
+        for (const { part } of job.pieces) {
+          if (part.settled) continue;
+          part.settled = true;
+          part.reject(err);
+        }
+        return;
       }
-      return;
+      // The job was closed, so Salesforce may have run it: its records are left for --resume, never failed.
+      const stop = err as SfsyncError;
+      const unread: SaveResult = {
+        success: false,
+        errors: [
+          {
+            statusCode: 'BULK_RESULTS_UNREAD',
+            message: `Sent in Bulk job ${jobId}, whose results could not be read (${stop.code}: ${stop.message}): Salesforce may have applied it. Run the same command with --resume: it reads the job's results and settles this record.`,
+            fields: [],
+          },
+        ],
+        stop,
+      };
+      // Records a result set already read has settled keep that outcome.
+      for (let i = 0; i < results.length; i++) results[i] ??= unread;
     }
     for (const { part, from, at, count: n } of job.pieces) {
       for (let k = 0; k < n; k++) part.results[from + k] = results[at + k];
@@ -361,11 +381,7 @@ export class BulkWriter implements RecordWriter {
       spec,
       csv,
       (id) => {
-        for (const { part } of job.pieces) {
-          const sent = part.sent;
-          part.sent = undefined;
-          sent?.(id);
-        }
+        for (const { part, from, count } of job.pieces) part.sent?.(id, from, count);
         report.id = id;
         this.jobs.push(report);
         this.options.onJob?.(report);

@@ -10,7 +10,7 @@ import type { FailureDetail, ResultSink } from './results.js';
 import { csvLineOf } from './bulk-writer.js';
 import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
-import type { RecordWriter } from './writer.js';
+import type { RecordWriter, Sent } from './writer.js';
 
 /** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
 export type MatchStrategy = 'none' | 'id' | 'native-upsert' | 'query';
@@ -497,7 +497,7 @@ export class SyncEngine {
   /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
   private async write<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
     items: T[],
-    send: (chunk: T[], sent: (bulkJob?: string) => void) => Promise<SaveResult[]>,
+    send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>,
     outcome: 'created' | 'updated' | 'deleted' | 'upserted',
   ): Promise<void> {
     let queue = items;
@@ -513,14 +513,21 @@ export class SyncEngine {
         const index = this.opts.matchIndex;
         const keys = index ? records.map((r) => index.recordKeys(r)) : undefined;
         // The writer has taken what it sends before its first await; from here the records only wait.
-        const sending = send(chunk, (job) => this.opts.onSend?.(lines, job));
+        const sending = send(chunk, (job, from = 0, count = lines.length) =>
+          this.opts.onSend?.(lines.slice(from, from + count), job),
+        );
         for (const r of records) this.spool(r);
         const results = await sending;
         for (let j = 0; j < chunk.length; j++) {
           const item = chunk[j] as T;
           const r = 'r' in item ? item.r : (item as MappedRecord);
           const res = results[j];
-          if (res?.success) {
+          if (res?.stop) {
+            // Salesforce has not said what became of it: the run stops, and --resume settles it.
+            this.fatal ??= res.stop;
+            const detail = saveFailure(res);
+            this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
+          } else if (res?.success) {
             const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
             const id = res.id ?? ('id' in item ? item.id : undefined);
             if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { startEmulator, type Emulator, type Faults } from '../../src/emulator/server.js';
+import { readResultCsv } from '../helpers/sync-env.js';
+import { createTestDeps } from '../helpers/test-deps.js';
+
+let org: Emulator;
+let dir: string;
+
+beforeAll(async () => {
+  org = await startEmulator({ port: 0 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-bulk-faults-'));
+});
+afterAll(async () => org.close());
+
+async function sync(argv: string[]) {
+  const deps = createTestDeps({
+    cwd: dir,
+    env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+  });
+  const code = await main(argv, deps);
+  return {
+    code,
+    doc: argv.includes('--json') ? JSON.parse(deps.io.stdoutText) : null,
+    stderr: deps.io.stderrText,
+  };
+}
+
+/** Contacts with unique addresses under `tag`, written to `<tag>.csv`. */
+function contacts(tag: string, n: number): string {
+  const rows = ['LastName,Email'];
+  for (let i = 0; i < n; i++) rows.push(`${tag} ${i},${tag}${i}@bulk-faults.test`);
+  fs.writeFileSync(path.join(dir, `${tag}.csv`), `${rows.join('\n')}\n`);
+  return `${tag}.csv`;
+}
+
+function countTagged(tag: string): number {
+  let n = 0;
+  for (const row of org.store.object('Contact')?.live.values() ?? [])
+    if (String(row.Email ?? '').startsWith(tag)) n++;
+  return n;
+}
+
+/** Faults on the calls whose path matches `pathPattern` only, `times` of them, then none. */
+function faultOn(pathPattern: string, times: number, faults: Partial<Faults>): void {
+  org.setFaults({ transientRate: 0, dropRate: 0, pathPattern, maxInjected: times, ...faults });
+}
+
+function noFaults(): void {
+  org.setFaults({ transientRate: 0, dropRate: 0, pathPattern: undefined, maxInjected: 0 });
+}
+
+const SUCCESS_PAGE = '^/jobs/ingest/[^/]+/successfulResults$';
+const FAILED_PAGE = '^/jobs/ingest/[^/]+/failedResults$';
+
+describe('Bulk result pages under faults (#18.2)', () => {
+  it.each([
+    ['UNABLE_TO_LOCK_ROW (400)', SUCCESS_PAGE, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] }],
+    ['SERVER_UNAVAILABLE (503)', SUCCESS_PAGE, { transientRate: 1, transientKinds: ['SERVER_UNAVAILABLE'] }],
+    ['a dropped connection', FAILED_PAGE, { dropRate: 1 }],
+  ] as const)(
+    'a %s on a result page is retried: every record created once, none reported failed',
+    async (_name, pattern, faults) => {
+      const tag = `retry${pattern === FAILED_PAGE ? 'drop' : faults.transientKinds?.[0]?.slice(0, 6)}`;
+      const file = contacts(tag, 300);
+      const before = org.injectedFaults();
+      faultOn(pattern, 2, faults as Partial<Faults>);
+      try {
+        const r = await sync(['create', file, '--object', 'Contact', '--api', 'bulk', '--json']);
+        expect(org.injectedFaults() - before).toBe(2);
+        expect(r.doc.result.counts).toMatchObject({ total: 300, created: 300, failed: 0, skipped: 0 });
+        expect(r.code).toBe(0);
+      } finally {
+        noFaults();
+      }
+      expect(countTagged(tag)).toBe(300);
+    },
+  );
+
+  it("a lock error on the match export's result page is retried instead of aborting the run", async () => {
+    const file = contacts('export', 3000);
+    faultOn('^/jobs/query/[^/]+/results$', 2, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] });
+    const before = org.injectedFaults();
+    try {
+      const r = await sync([
+        'upsert',
+        file,
+        '--object',
+        'Contact',
+        '--match',
+        'Email',
+        '--api',
+        'rest',
+        '--json',
+      ]);
+      expect(org.injectedFaults() - before).toBe(2);
+      expect(r.doc.result.matchExport).not.toBeNull();
+      expect(r.doc.result.counts).toMatchObject({ total: 3000, created: 3000, failed: 0 });
+      expect(r.code).toBe(0);
+    } finally {
+      noFaults();
+    }
+  });
+
+  it('REQUEST_LIMIT_EXCEEDED on a result page leaves the job unread: nothing reported failed, --resume settles it', async () => {
+    const file = contacts('limit', 400);
+    const out = path.join(dir, 'out-limit');
+    const args = ['create', file, '--object', 'Contact', '--api', 'bulk', '--results', out];
+    faultOn(SUCCESS_PAGE, 1, { transientRate: 1, transientKinds: ['REQUEST_LIMIT_EXCEEDED'] });
+    let first;
+    try {
+      first = await sync(args);
+    } finally {
+      noFaults();
+    }
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('daily API request limit');
+    expect(first.stderr).toContain(`--resume --results`);
+    // The job ran in Salesforce: its records exist, and none of them is reported failed or "not sent".
+    expect(countTagged('limit')).toBe(400);
+    const failures = readResultCsv(path.join(out, 'failures.csv'));
+    expect(failures).toHaveLength(400);
+    expect(new Set(failures.map((f) => `${f.outcome} ${f.error_code}`))).toEqual(
+      new Set(['skipped BULK_RESULTS_UNREAD']),
+    );
+    expect(failures[0]?.error_message).toMatch(/Bulk job 750\w+/);
+    expect(failures[0]?.error_message).toContain('--resume');
+
+    const resumed = await sync([...args, '--resume', '--json']);
+    expect(resumed.doc.result.counts).toMatchObject({ total: 400, created: 400, failed: 0, skipped: 0 });
+    expect(resumed.code).toBe(0);
+    expect(countTagged('limit')).toBe(400);
+    expect(readResultCsv(path.join(out, 'success.csv'))).toHaveLength(400);
+  });
+});
