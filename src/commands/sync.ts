@@ -292,6 +292,8 @@ async function sync(
         apiVersion: opts.apiVersion ?? mapping.apiVersion,
         trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
       });
+  // From the first call: --max-api-calls counts every call of the run, the describes included.
+  if (client && !opts.dryRun) client.setBudget(opts.maxApiCalls);
   const objectChoice = await resolveObject(opts, mapping, client);
   // The CSV header names the columns even when the first record is malformed.
   const read = header ?? (first?.values ? Object.keys(first.values) : []);
@@ -348,10 +350,7 @@ async function sync(
   const engineConcurrency = bulk
     ? ((opts.concurrency ?? 4) + 1) * Math.ceil(jobRecords / engineBatch)
     : (opts.concurrency ?? 4);
-  if (client && !opts.dryRun) {
-    client.setBudget(opts.maxApiCalls);
-    await preflight(client, opts, file, api, matching.plan.strategy);
-  }
+  if (client && !opts.dryRun) await preflight(client, opts, file, api, matching.plan.strategy);
   const exported =
     client && matching.plan.spec && matching.plan.strategy === 'query'
       ? await exportMatches(client, matching.plan.spec, estimateRecords(file), (line) => {
@@ -360,10 +359,10 @@ async function sync(
       : null;
   const files = await openRunFolder(opts, deps.cwd, file, object.name, deps.now(), hold);
   const { dir } = files;
-  // Resuming a create that was killed with Bulk jobs open: their results say which records they created.
+  // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
   const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
   const bulkCreations =
-    client && opts.operation === 'create' && jobIds.length > 0
+    client && opts.operation !== 'delete' && jobIds.length > 0
       ? await bulkJobCreations(client, jobIds)
       : undefined;
   if (bulkCreations && !opts.json)

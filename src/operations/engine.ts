@@ -216,10 +216,13 @@ export class SyncEngine {
   private settleFromJob(input: InputRecord): 'created' | 'send' | 'uncertain' {
     const jobId = this.opts.resume?.uncertain.get(input.line);
     const job = jobId ? this.opts.resume?.bulk?.get(jobId) : undefined;
-    if (!job || !['JobComplete', 'Failed', 'Aborted'].includes(job.state) || input.error) return 'uncertain';
+    // An update or upsert the job's results cannot settle is sent again: it finds its record by its key.
+    const unsure =
+      this.opts.operation === 'update' || this.opts.operation === 'upsert' ? 'send' : 'uncertain';
+    if (!job || !['JobComplete', 'Failed', 'Aborted'].includes(job.state) || input.error) return unsure;
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
     // A record whose lookups were resolved by query cannot be rebuilt exactly as it was sent.
-    if (mapped.error || mapped.lookups.length > 0) return 'uncertain';
+    if (mapped.error || mapped.lookups.length > 0) return unsure;
     const id = job.created.get(csvLineOf(job.columns, withoutId(mapped.payload)))?.shift();
     if (!id) return 'send';
     this.sink.succeed(input.line, 'created', id, input.values);

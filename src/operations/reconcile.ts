@@ -23,15 +23,22 @@ export async function bulkJobCreations(
   const out = new Map<string, BulkJobCreations>();
   for (const jobId of new Set(jobIds)) {
     const job: BulkJobCreations = { state: '', columns: [], created: new Map() };
-    let layout: { header: string[]; id: number; at: number[] } | undefined;
+    let layout: { header: string[]; id: number; created: number; at: number[] } | undefined;
     let outcome;
     try {
       outcome = await client.bulkIngestResults(jobId, (set, header, row) => {
         if (set !== 'successfulResults') return;
         if (layout?.header !== header) {
           job.columns = header.filter((h) => !h.startsWith('sf__'));
-          layout = { header, id: header.indexOf('sf__Id'), at: job.columns.map((c) => header.indexOf(c)) };
+          layout = {
+            header,
+            id: header.indexOf('sf__Id'),
+            created: header.indexOf('sf__Created'),
+            at: job.columns.map((c) => header.indexOf(c)),
+          };
         }
+        // Rows an upsert updated: sending them again updates them again, which is what they report.
+        if (row[layout.created] !== 'true') return;
         const line = resultLine(layout.at.map((k) => row[k] ?? ''));
         const ids = job.created.get(line) ?? [];
         ids.push(row[layout.id] ?? '');
