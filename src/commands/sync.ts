@@ -468,9 +468,10 @@ async function sync(
   }
   if (fatal) {
     const c = sink.counts;
+    const unread = sink.failureCodes.get('BULK_RESULTS_UNREAD')?.count ?? 0;
     throw new SfsyncError(
       fatal.code,
-      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.failed} failed, ${c.skipped} not sent. Results: ${dir}${unwritten}`,
+      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.failed} failed, ${c.skipped - unread} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}. Results: ${dir}${unwritten}`,
       {
         hint: fatal.hint,
         exitCode: fatal.exitCode,

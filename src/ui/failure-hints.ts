@@ -39,4 +39,6 @@ export const FAILURE_HINTS: Record<string, string> = {
   UNCERTAIN:
     'the record was being created when the run stopped: check whether it exists before creating it again',
   NOT_PROCESSED: 'the run stopped before sending it: run the same command with --resume',
+  BULK_RESULTS_UNREAD:
+    "Salesforce may have applied it, but the job's results were not read: run the same command with --resume, which reads them (never reload it as a failure)",
 };

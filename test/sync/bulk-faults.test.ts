@@ -118,6 +118,9 @@ describe('Bulk result pages under faults (#18.2)', () => {
     }
     expect(first.code).toBe(1);
     expect(first.stderr).toContain('daily API request limit');
+    expect(first.stderr).toContain(
+      '0 failed, 0 not sent, 400 sent in Bulk jobs whose results are not read yet',
+    );
     expect(first.stderr).toContain(`--resume --results`);
     // The job ran in Salesforce: its records exist, and none of them is reported failed or "not sent".
     expect(countTagged('limit')).toBe(400);
