@@ -519,7 +519,13 @@ export class SyncEngine {
         const sending = send(chunk, (job, from = 0, count = lines.length) =>
           this.opts.onSend?.(lines.slice(from, from + count), job),
         );
-        for (const r of records) this.spool(r);
+        for (const r of records) {
+          try {
+            this.spool(r);
+          } catch {
+            // A record the spool cannot take (not writable as JSON) waits in memory: it never fails the others.
+          }
+        }
         const results = await sending;
         for (let j = 0; j < chunk.length; j++) {
           const item = chunk[j] as T;

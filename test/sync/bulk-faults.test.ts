@@ -163,3 +163,36 @@ describe('--max-api-calls (#18, budget)', () => {
     expect(countTagged(tag)).toBe(3000);
   });
 });
+
+describe('deeply nested NDJSON (#18.7)', () => {
+  it.each(['bulk', 'rest'] as const)(
+    'one record nested past 64 levels fails alone with NDJSON_TOO_DEEP naming its line; the others are written (%s)',
+    async (api) => {
+      const tag = `deep${api}`;
+      const lines: string[] = [];
+      for (let i = 0; i < 300; i++)
+        lines.push(JSON.stringify({ LastName: `${tag} ${i}`, Email: `${tag}${i}@bulk-faults.test` }));
+      // Line 151: a value nested 100,000 levels deep.
+      lines[150] = `{"LastName":"${tag} deep","Email":"${tag}-deep@bulk-faults.test","Description":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+      fs.writeFileSync(path.join(dir, `${tag}.ndjson`), `${lines.join('\n')}\n`);
+      const out = path.join(dir, `out-${tag}`);
+      const r = await sync([
+        'create',
+        `${tag}.ndjson`,
+        '--object',
+        'Contact',
+        '--api',
+        api,
+        '--json',
+        '--results',
+        out,
+      ]);
+      expect(r.doc.result.counts).toMatchObject({ total: 300, created: 299, failed: 1, skipped: 0 });
+      expect(r.code).toBe(2);
+      const failures = readResultCsv(path.join(out, 'failures.csv'));
+      expect(failures.map((f) => [f.line, f.error_code])).toEqual([['151', 'NDJSON_TOO_DEEP']]);
+      expect(failures[0]?.error_message).toContain('64');
+      expect(countTagged(tag)).toBe(299);
+    },
+  );
+});
