@@ -48,6 +48,25 @@ function valueAt(record: Record<string, unknown>, column: string): unknown {
     : undefined;
 }
 
+/**
+ * Why a record cannot go in a Bulk job as it is, if it cannot: Bulk API 2.0 reads a cell holding `#N/A` as "clear
+ * the field" where REST stores the text, so the same input would mean something else on each API.
+ */
+function refusal(columns: string[], record: Record<string, unknown>): SaveResult | undefined {
+  const field = columns.find((c) => valueAt(record, c) === '#N/A');
+  if (field === undefined) return undefined;
+  return {
+    success: false,
+    errors: [
+      {
+        statusCode: 'BULK_NA_TEXT',
+        message: `${field} holds the text "#N/A", which Bulk API 2.0 reads as "clear the field" (REST stores the text): not sent.`,
+        fields: [field],
+      },
+    ],
+  };
+}
+
 /** A record as the line of a job's CSV with these columns (without its newline). */
 export function csvLineOf(columns: string[], record: Record<string, unknown>): string {
   return columns.map((c) => quote(cell(valueAt(record, c)))).join(',');
@@ -224,7 +243,14 @@ export class BulkWriter implements RecordWriter {
       sent,
     };
     for (let i = 0; i < records.length; i++) {
-      const line = csvLineOf(jobColumns, records[i] as Record<string, unknown>);
+      const record = records[i] as Record<string, unknown>;
+      const refused = refusal(jobColumns, record);
+      if (refused) {
+        // Refused alone, never sent: the records around it go on.
+        part.results[i] = refused;
+        continue;
+      }
+      const line = csvLineOf(jobColumns, record);
       const bytes = Buffer.byteLength(line) + 1;
       if (
         job &&
@@ -247,13 +273,16 @@ export class BulkWriter implements RecordWriter {
       else if (typeof seen === 'number') job.rows.set(h, [seen, at]);
       else seen.push(at);
       const last = job.pieces[job.pieces.length - 1];
-      if (last?.part === part) last.count++;
+      if (last?.part === part && last.from + last.count === i) last.count++;
       else {
         job.pieces.push({ part, from: i, at, count: 1 });
         part.waiting++;
       }
     }
-    if (job) {
+    if (part.waiting === 0) {
+      part.settled = true;
+      resolve(part.results as SaveResult[]);
+    } else if (job) {
       if (job.lines.length >= this.options.jobRecords) this.close(job);
       else {
         // Closed when no more records come for a moment, so a job never waits for ever for its last records.

@@ -196,3 +196,54 @@ describe('deeply nested NDJSON (#18.7)', () => {
     },
   );
 });
+
+describe('a literal #N/A under Bulk (#18.8)', () => {
+  it('is refused alone with BULK_NA_TEXT under Bulk, and stored as text under REST: never a cleared field', async () => {
+    const rows = ['LastName,Email,Title'];
+    for (let i = 0; i < 50; i++) rows.push(`NA ${i},na${i}@bulk-faults.test,Engineer`);
+    rows[21] = 'NA text,na-text@bulk-faults.test,#N/A';
+    fs.writeFileSync(path.join(dir, 'na.csv'), `${rows.join('\n')}\n`);
+
+    const out = path.join(dir, 'out-na-bulk');
+    const bulk = await sync([
+      'create',
+      'na.csv',
+      '--object',
+      'Contact',
+      '--api',
+      'bulk',
+      '--json',
+      '--results',
+      out,
+    ]);
+    expect(bulk.doc.result.counts).toMatchObject({ total: 50, created: 49, failed: 1 });
+    expect(bulk.code).toBe(2);
+    const failures = readResultCsv(path.join(out, 'failures.csv'));
+    expect(failures.map((f) => [f.line, f.error_code, f.error_fields])).toEqual([
+      ['22', 'BULK_NA_TEXT', 'Title'],
+    ]);
+    expect(failures[0]?.error_message).toContain('#N/A');
+    const contacts = [...(org.store.object('Contact')?.live.values() ?? [])];
+    expect(contacts.filter((c) => String(c.Email).startsWith('na'))).toHaveLength(49);
+    expect(contacts.some((c) => c.Email === 'na-text@bulk-faults.test')).toBe(false);
+
+    const rest = await sync([
+      'upsert',
+      'na.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--api',
+      'rest',
+      '--json',
+      '--results',
+      path.join(dir, 'out-na-rest'),
+    ]);
+    expect(rest.doc.result.counts).toMatchObject({ total: 50, created: 1, updated: 49, failed: 0 });
+    const stored = [...(org.store.object('Contact')?.live.values() ?? [])].find(
+      (c) => c.Email === 'na-text@bulk-faults.test',
+    );
+    expect(stored?.Title).toBe('#N/A');
+  });
+});
