@@ -143,7 +143,7 @@ export function withCodeFromBody(err: unknown): unknown {
     const parsed = JSON.parse(body) as unknown;
     found = (Array.isArray(parsed) ? parsed[0] : parsed) as typeof found;
   } catch {
-    const m = /^([A-Z][A-Z_]+[A-Z]):\s*([\s\S]*)$/.exec(body);
+    const m = /^([A-Z]+(?:_[A-Z]+)+):\s*([\s\S]*)$/.exec(body);
     if (m) found = { errorCode: m[1], message: m[2] };
   }
   if (!found || typeof found.errorCode !== 'string' || !/^[A-Za-z_]+$/.test(found.errorCode)) return err;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator, type Faults } from '../../src/emulator/server.js';
+import { withCodeFromBody } from '../../src/salesforce/client.js';
 import { readResultCsv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
 
@@ -55,6 +56,34 @@ function noFaults(): void {
 
 const SUCCESS_PAGE = '^/jobs/ingest/[^/]+/successfulResults$';
 const FAILED_PAGE = '^/jobs/ingest/[^/]+/failedResults$';
+
+describe('error codes of answers read as text', () => {
+  it.each([
+    [
+      'a JSON error array',
+      '[{"errorCode":"UNABLE_TO_LOCK_ROW","message":"unable to obtain exclusive access"}]',
+      'UNABLE_TO_LOCK_ROW',
+      'unable to obtain exclusive access',
+    ],
+    [
+      'a JSON error object',
+      '{"errorCode":"REQUEST_LIMIT_EXCEEDED","message":"TotalRequests Limit exceeded."}',
+      'REQUEST_LIMIT_EXCEEDED',
+      'TotalRequests Limit exceeded.',
+    ],
+    ['CODE: message text', 'SERVER_UNAVAILABLE: try again later', 'SERVER_UNAVAILABLE', 'try again later'],
+    [
+      'an HTML page',
+      '<html><body>Bad gateway</body></html>',
+      'ERROR_HTTP_400',
+      '<html><body>Bad gateway</body></html>',
+    ],
+    ['a word and a colon', 'ERROR: nope', 'ERROR_HTTP_400', 'ERROR: nope'],
+  ])('takes the code from %s', (_kind, body, code, message) => {
+    const err = Object.assign(new Error(body), { name: 'ERROR_HTTP_400', errorCode: 'ERROR_HTTP_400' });
+    expect(withCodeFromBody(err)).toMatchObject({ errorCode: code, name: code, message });
+  });
+});
 
 describe('Bulk result pages under faults (#18.2)', () => {
   it.each([
