@@ -361,10 +361,7 @@ async function sync(
   const { dir } = files;
   // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
   const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
-  const bulkCreations =
-    client && opts.operation !== 'delete' && jobIds.length > 0
-      ? await bulkJobCreations(client, jobIds)
-      : undefined;
+  const bulkCreations = client && jobIds.length > 0 ? await bulkJobCreations(client, jobIds) : undefined;
   if (bulkCreations && !opts.json)
     deps.io.err(
       `Resuming: read the results of ${plural(bulkCreations.size, 'Bulk job')} the interrupted run had opened`,

@@ -146,7 +146,7 @@ export class SyncEngine {
         this.lastLine = input.line;
         if (this.opts.resume?.done.has(input.line)) continue;
         const resumed = this.opts.resume?.uncertain.has(input.line) ? this.settleFromJob(input) : 'send';
-        if (resumed === 'created') continue;
+        if (resumed === 'settled') continue;
         if (resumed === 'uncertain') {
           const job = this.opts.resume?.uncertain.get(input.line);
           this.sink.fail(
@@ -210,10 +210,11 @@ export class SyncEngine {
   }
 
   /**
-   * An input line the interrupted run sent without recording an answer: created (its Bulk job's results say so,
-   * with the Id), to send again (the job did not apply it), or uncertain (no job results to tell).
+   * An input line the interrupted run sent without recording an answer: settled (its Bulk job's results say it was
+   * created, with the Id, or deleted), to send again (the job did not apply it, or it is an update or upsert,
+   * which finds its record again), or uncertain (no job results to tell).
    */
-  private settleFromJob(input: InputRecord): 'created' | 'send' | 'uncertain' {
+  private settleFromJob(input: InputRecord): 'settled' | 'send' | 'uncertain' {
     const jobId = this.opts.resume?.uncertain.get(input.line);
     const job = jobId ? this.opts.resume?.bulk?.get(jobId) : undefined;
     // An update or upsert the job's results cannot settle is sent again: it finds its record by its key.
@@ -223,10 +224,18 @@ export class SyncEngine {
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
     // A record whose lookups were resolved by query cannot be rebuilt exactly as it was sent.
     if (mapped.error || mapped.lookups.length > 0) return unsure;
+    if (this.opts.operation === 'delete') {
+      // Only a delete by the Id in the file can be told from the job's results (a deleted record no longer matches).
+      const id = this.opts.strategy === 'id' ? mapped.payload.Id : undefined;
+      if (typeof id !== 'string') return 'uncertain';
+      if (!job.done.has(id)) return 'send';
+      this.sink.succeed(input.line, 'deleted', id, input.values);
+      return 'settled';
+    }
     const id = job.created.get(csvLineOf(job.columns, withoutId(mapped.payload)))?.shift();
     if (!id) return 'send';
     this.sink.succeed(input.line, 'created', id, input.values);
-    return 'created';
+    return 'settled';
   }
 
   /** The last input line read so far. */

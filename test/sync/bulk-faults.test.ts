@@ -169,6 +169,31 @@ describe('Bulk result pages under faults (#18.2)', () => {
   });
 });
 
+describe('unread Bulk delete jobs (#18.2)', () => {
+  it("a delete by Id whose job's results are unread is settled from them on --resume: deleted, not failed", async () => {
+    const file = contacts('unreaddel', 200);
+    expect((await sync(['create', file, '--object', 'Contact', '--api', 'rest'])).code).toBe(0);
+    const ids = [...(org.store.object('Contact')?.live.values() ?? [])]
+      .filter((c) => String(c.Email).startsWith('unreaddel'))
+      .map((c) => c.Id as string);
+    fs.writeFileSync(path.join(dir, 'unreaddel-ids.csv'), `Id\n${ids.join('\n')}\n`);
+    const out = path.join(dir, 'out-unreaddel');
+    const args = ['delete', 'unreaddel-ids.csv', '--object', 'Contact', '--api', 'bulk', '--results', out];
+    faultOn(SUCCESS_PAGE, 1, { transientRate: 1, transientKinds: ['REQUEST_LIMIT_EXCEEDED'] });
+    let first;
+    try {
+      first = await sync(args);
+    } finally {
+      noFaults();
+    }
+    expect(first.code).toBe(1);
+    expect(countTagged('unreaddel')).toBe(0);
+    const resumed = await sync([...args, '--resume', '--json']);
+    expect(resumed.doc.result.counts).toMatchObject({ total: 200, deleted: 200, failed: 0, skipped: 0 });
+    expect(resumed.code).toBe(0);
+  });
+});
+
 describe('--max-api-calls (#18, budget)', () => {
   it.each([
     ['REST', ['--api', 'rest', '--batch-size', '100'], 9],
