@@ -134,6 +134,23 @@ describe('Bulk result pages under faults (#18.2)', () => {
     }
   });
 
+  it("REQUEST_LIMIT_EXCEEDED on the match export's result page stops the run before anything is sent", async () => {
+    const file = contacts('exportlimit', 3000);
+    faultOn('^/jobs/query/[^/]+/results$', 1, {
+      transientRate: 1,
+      transientKinds: ['REQUEST_LIMIT_EXCEEDED'],
+    });
+    let r;
+    try {
+      r = await sync(['upsert', file, '--object', 'Contact', '--match', 'Email', '--api', 'rest', '--json']);
+    } finally {
+      noFaults();
+    }
+    expect(r.code).toBe(1);
+    expect(r.doc.error.code).toBe('REQUEST_LIMIT_EXCEEDED');
+    expect(countTagged('exportlimit')).toBe(0);
+  });
+
   it('REQUEST_LIMIT_EXCEEDED on a result page leaves the job unread: nothing reported failed, --resume settles it', async () => {
     const file = contacts('limit', 400);
     const out = path.join(dir, 'out-limit');
