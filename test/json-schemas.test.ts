@@ -64,6 +64,21 @@ describe('--json documents match their schemas in schemas/output/', () => {
     expect(check('results', results.stdout)).toMatchObject({ command: 'results', ok: true });
   });
 
+  it('export to a file, through REST and Bulk', async () => {
+    for (const api of ['rest', 'bulk']) {
+      const exported = await run([
+        'export',
+        '--object',
+        'Contact',
+        '-o',
+        `contacts-${api}.csv`,
+        '--api',
+        api,
+      ]);
+      expect(check('export', exported.stdout)).toMatchObject({ ok: true, result: { api } });
+    }
+  });
+
   it('describe, whoami, mapping init and mapping check', async () => {
     check('describe', (await run(['describe'])).stdout);
     check('describe', (await run(['describe', 'Contact'])).stdout);
