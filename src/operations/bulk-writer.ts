@@ -67,6 +67,20 @@ function refusal(columns: string[], record: Record<string, unknown>): SaveResult
   };
 }
 
+/** A record whose values cannot be written as CSV: it fails alone, before anything of it is sent. */
+function unwritable(err: unknown): SaveResult {
+  return {
+    success: false,
+    errors: [
+      {
+        statusCode: 'BULK_CSV_UNWRITABLE',
+        message: `Its values cannot be written as a line of a Bulk job's CSV (${err instanceof Error ? err.message : String(err)}): not sent.`,
+        fields: [],
+      },
+    ],
+  };
+}
+
 /** A record as the line of a job's CSV with these columns (without its newline). */
 export function csvLineOf(columns: string[], record: Record<string, unknown>): string {
   return columns.map((c) => quote(cell(valueAt(record, c)))).join(',');
@@ -250,7 +264,13 @@ export class BulkWriter implements RecordWriter {
         part.results[i] = refused;
         continue;
       }
-      const line = csvLineOf(jobColumns, record);
+      let line: string;
+      try {
+        line = csvLineOf(jobColumns, record);
+      } catch (err) {
+        part.results[i] = unwritable(err);
+        continue;
+      }
       const bytes = Buffer.byteLength(line) + 1;
       if (
         job &&

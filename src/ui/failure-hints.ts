@@ -43,6 +43,7 @@ export const FAILURE_HINTS: Record<string, string> = {
   NOT_PROCESSED: 'the run stopped before sending it: run the same command with --resume',
   BULK_NA_TEXT:
     'Bulk API reads the text #N/A as "clear the field": load these records with --api rest, which stores the text; to clear the field, leave the value empty with nulls: clear in the mapping',
+  BULK_CSV_UNWRITABLE: 'the record holds a value that is not text, a number or a boolean: check its mapping',
   BULK_RESULTS_UNREAD:
     "Salesforce may have applied it, but the job's results were not read: run the same command with --resume, which reads them (never reload it as a failure)",
 };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator, type Faults } from '../../src/emulator/server.js';
+import { BulkWriter } from '../../src/operations/bulk-writer.js';
 import { withCodeFromBody } from '../../src/salesforce/client.js';
 import { readResultCsv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
@@ -352,5 +353,41 @@ describe('the journal of a Bulk run', () => {
     const jobs = r.doc.result.bulkJobs as Array<{ id: string; records: number }>;
     expect(jobs.map((j) => j.records)).toEqual([300, 300, 300, 99]);
     expect(Object.fromEntries(perJob)).toEqual(Object.fromEntries(jobs.map((j) => [j.id, j.records])));
+  });
+});
+
+describe('BulkWriter isolates a bad record', () => {
+  it('a record whose value cannot be written as CSV fails alone; the records of its call are created', async () => {
+    const deps = createTestDeps({
+      cwd: dir,
+      env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    });
+    const client = await deps.connect({});
+    const writer = new BulkWriter(client, { jobRecords: 100, jobsAtOnce: 1, maxUploadBytes: 1_000_000 });
+    const hostile = {
+      [Symbol.toPrimitive]() {
+        throw new Error('no text for this value');
+      },
+    };
+    const records: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 5; i++) records.push({ LastName: `Iso ${i}`, Email: `iso${i}@bulk-faults.test` });
+    records[2] = {
+      LastName: 'Iso bad',
+      Email: 'iso-bad@bulk-faults.test',
+      Account: { External_Id__c: hostile },
+    };
+    const sentLines: number[] = [];
+    const results = await writer.create('Contact', records, (_job, from = 0, count = 5) => {
+      for (let k = from; k < from + count; k++) sentLines.push(k);
+    });
+    expect(results.map((r) => (r.success ? 'ok' : r.errors[0]?.statusCode))).toEqual([
+      'ok',
+      'ok',
+      'BULK_CSV_UNWRITABLE',
+      'ok',
+      'ok',
+    ]);
+    expect(sentLines).toEqual([0, 1, 3, 4]);
+    expect(countTagged('iso')).toBe(4);
   });
 });
