@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { childRelationships } from './child-relationships.js';
 import { apiError, HttpError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
 import { normalizeId, to18 } from './ids.js';
 import type { FieldDescribe, ObjectMeta } from './metadata.js';
-import { projectRow, runQuery, SoqlError, type QueryResult } from './soql/execute.js';
+import { runQuery, SoqlError, type QueryResult } from './soql/execute.js';
 import type { ObjectData, OrgStore, WriteResult } from './store.js';
 import { coerceInput, type RecordError, type Row } from './values.js';
 
@@ -113,20 +114,16 @@ export class RestApi {
   }
 
   private describe(meta: ObjectMeta, base: string): Record<string, unknown> {
-    const children = this.store.schema.all().flatMap((o) =>
-      o.fields
-        .filter((f) => f.type === 'reference' && f.referenceTo.includes(meta.name) && f.relationshipName)
-        .map((f) => ({
-          cascadeDelete: false,
-          childSObject: o.name,
-          deprecatedAndHidden: false,
-          field: f.name,
-          junctionIdListNames: [],
-          junctionReferenceTo: [],
-          relationshipName: o.custom ? `${o.name.replace(/__c$/, '')}s__r` : o.labelPlural.replace(/\s/g, ''),
-          restrictedDelete: false,
-        })),
-    );
+    const children = childRelationships(this.store.schema, meta).map((r) => ({
+      cascadeDelete: false,
+      childSObject: r.child.name,
+      deprecatedAndHidden: false,
+      field: r.field.name,
+      junctionIdListNames: [],
+      junctionReferenceTo: [],
+      relationshipName: r.relationshipName,
+      restrictedDelete: false,
+    }));
     return {
       ...this.globalEntry(meta, base),
       actionOverrides: [],
@@ -561,7 +558,7 @@ export class RestApi {
     const out: Record<string, unknown> = { totalSize: rows.length, done };
     if (!done) out.nextRecordsUrl = `${base}/query/${cursorId}-${offset + slice.length}`;
     else this.cursors.delete(cursorId);
-    out.records = slice.map((row) => projectRow(this.store, cursor.result.plan, row, base));
+    out.records = slice.map((row) => cursor.result.project(row, base));
     return out;
   }
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { useLocalOrg } from '../helpers/local-org.js';
+
+const { conn } = useLocalOrg();
+
+interface Stamps {
+  Id: string;
+  LastViewedDate: string | null;
+  LastReferencedDate: string | null;
+  LastModifiedDate: string;
+  SystemModstamp: string;
+}
+
+const stamps = async (id: string): Promise<Stamps> =>
+  (
+    await conn().query<Stamps>(
+      `SELECT Id, LastViewedDate, LastReferencedDate, LastModifiedDate, SystemModstamp FROM Account WHERE Id = '${id}'`,
+    )
+  ).records[0] as Stamps;
+
+describe('FOR VIEW, FOR REFERENCE, UPDATE TRACKING/VIEWSTAT and WITH', () => {
+  it('FOR REFERENCE stamps LastReferencedDate, FOR VIEW also LastViewedDate; neither modifies the record', async () => {
+    const { id } = await conn().sobject('Account').create({ Name: 'Viewed Co' });
+    const before = await stamps(id as string);
+    expect(before).toMatchObject({ LastViewedDate: null, LastReferencedDate: null });
+
+    const referenced = await conn().query(`SELECT Id FROM Account WHERE Id = '${id}' FOR REFERENCE`);
+    expect(referenced.totalSize).toBe(1);
+    const afterReference = await stamps(id as string);
+    expect(afterReference.LastViewedDate).toBeNull();
+    expect(afterReference.LastReferencedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+
+    await conn().query(`SELECT Name FROM Account WHERE Id = '${id}' FOR VIEW`);
+    const afterView = await stamps(id as string);
+    expect(afterView.LastViewedDate).toMatch(/\+0000$/);
+    expect(afterView.LastModifiedDate).toBe(before.LastModifiedDate);
+    expect(afterView.SystemModstamp).toBe(before.SystemModstamp);
+
+    const recent = await conn().query<{ Id: string }>('SELECT Id FROM Account WHERE LastViewedDate != null');
+    expect(recent.records.map((r) => r.Id)).toEqual([id]);
+  });
+
+  it('accepts UPDATE TRACKING, UPDATE VIEWSTAT, WITH SECURITY_ENFORCED and USING SCOPE', async () => {
+    await conn().sobject('Contact').create({ LastName: 'Clauses' });
+    for (const soql of [
+      "SELECT Id FROM Contact WHERE LastName = 'Clauses' UPDATE TRACKING",
+      "SELECT Id FROM Contact WHERE LastName = 'Clauses' UPDATE VIEWSTAT",
+      "SELECT Id FROM Contact WHERE LastName = 'Clauses' WITH SECURITY_ENFORCED ORDER BY Id LIMIT 5",
+      "SELECT Id FROM Contact USING SCOPE Everything WHERE LastName = 'Clauses'",
+    ]) {
+      expect((await conn().query(soql)).totalSize, soql).toBe(1);
+    }
+  });
+});
