@@ -22,12 +22,15 @@ interface CollectionItem {
   created?: boolean;
 }
 
+/** Upsert results (UpsertResult) always carry `created`, false on a failure: nothing was created. */
 function toItem(r: WriteResult, withCreated: boolean): CollectionItem {
-  if (r.ok)
-    return withCreated
-      ? { id: r.id, success: true, errors: [], created: r.created }
-      : { id: r.id, success: true, errors: [] };
-  return r.id ? { id: r.id, success: false, errors: r.errors } : { success: false, errors: r.errors };
+  const item: CollectionItem = r.ok
+    ? { id: r.id, success: true, errors: [] }
+    : r.id
+      ? { id: r.id, success: false, errors: r.errors }
+      : { success: false, errors: r.errors };
+  if (withCreated) item.created = r.ok && r.created;
+  return item;
 }
 
 function asApiErrors(errors: RecordError[]): HttpError {
@@ -486,22 +489,24 @@ export class RestApi {
     const journal = allOrNone ? this.store.endJournal() : null;
     if (journal && failed) {
       this.store.rollback(journal);
-      return results.map((r) =>
-        r.ok
-          ? {
-              id: r.id,
-              success: false,
-              errors: [
-                {
-                  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-                  message:
-                    'Record rolled back because not all records were valid and the request was using AllOrNone header',
-                  fields: [],
-                },
-              ],
-            }
-          : toItem(r, false),
-      );
+      return results.map((r) => {
+        if (!r.ok) return toItem(r, withCreated);
+        const item: CollectionItem = {
+          id: r.id,
+          success: false,
+          errors: [
+            {
+              statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+              message:
+                'Record rolled back because not all records were valid and the request was using AllOrNone header',
+              fields: [],
+            },
+          ],
+        };
+        // Rolled back, so not created [unverified: Salesforce's docs show no rolled-back upsert example].
+        if (withCreated) item.created = false;
+        return item;
+      });
     }
     if (results.some((r) => r.ok)) this.onWrite();
     return results.map((r) => toItem(r, withCreated));

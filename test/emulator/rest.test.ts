@@ -435,6 +435,43 @@ describe('sObject Collections', () => {
     ]);
   });
 
+  it('carries created on every upsert result: false on failures and under an allOrNone rollback', async () => {
+    const partial = await raw('PATCH', '/services/data/v62.0/composite/sobjects/Account/External_Id__c', {
+      allOrNone: false,
+      records: [
+        { attributes: { type: 'Account' }, Name: 'Created', External_Id__c: 'CR-1' },
+        { attributes: { type: 'Account' }, External_Id__c: 'CR-2' },
+      ],
+    });
+    expect(partial.json).toEqual([
+      { id: expect.stringMatching(/^001/), success: true, errors: [], created: true },
+      {
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' })],
+        created: false,
+      },
+    ]);
+    const rolledBack = await conn()
+      .sobject('Account')
+      .upsert([{ Name: 'Rolled', External_Id__c: 'CR-3' }, { External_Id__c: 'CR-4' }], 'External_Id__c', {
+        allOrNone: true,
+      });
+    expect(rolledBack).toEqual([
+      {
+        id: expect.stringMatching(/^001/),
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' })],
+        created: false,
+      },
+      {
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' })],
+        created: false,
+      },
+    ]);
+    expect((await conn().query("SELECT Id FROM Account WHERE External_Id__c = 'CR-3'")).totalSize).toBe(0);
+  });
+
   it('refuses more than 200 records with 400 EXCEEDED_ID_LIMIT', async () => {
     const records = Array.from({ length: 201 }, (_, i) => ({
       attributes: { type: 'Contact' },
