@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { childRelationships } from './child-relationships.js';
 import { apiError, HttpError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
 import { normalizeId, to18 } from './ids.js';
+import { getDeleted, getUpdated } from './replication.js';
 import type { FieldDescribe, ObjectMeta } from './metadata.js';
 import { runQuery, SoqlError, type QueryResult } from './soql/execute.js';
 import type { ObjectData, OrgStore, WriteResult } from './store.js';
@@ -51,7 +52,13 @@ export class RestApi {
     private readonly describeGlobalExtra: () => Record<string, unknown>,
     private readonly resources: (version: string) => Record<string, string>,
     private readonly limits: () => Record<string, unknown>,
-  ) {}
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.startedAt = clock();
+  }
+
+  /** When the org started: nothing older was ever deleted, so getDeleted has everything since then. */
+  private readonly startedAt: number;
 
   async handle(
     req: IncomingMessage,
@@ -181,6 +188,13 @@ export class RestApi {
     }
     if (parts.length === 2 && parts[1] === 'describe')
       return this.only(method, 'GET', () => sendJson(res, 200, this.describe(meta, base)));
+    if (parts.length === 2 && parts[1] === 'updated')
+      return this.only(method, 'GET', () => sendJson(res, 200, getUpdated(object, url, this.clock())));
+    if (parts.length === 2 && parts[1] === 'deleted') {
+      return this.only(method, 'GET', () =>
+        sendJson(res, 200, getDeleted(object, url, this.clock(), this.startedAt)),
+      );
+    }
     if (parts.length === 2) {
       const segment = parts[1] as string;
       if (segment.toLowerCase() === 'id' && method === 'POST') {
@@ -534,7 +548,7 @@ export class RestApi {
     if (soql === null) throw apiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
     let result: QueryResult;
     try {
-      result = runQuery(this.store, soql, { all });
+      result = runQuery(this.store, soql, { all, now: this.clock() });
     } catch (err) {
       if (err instanceof SoqlError) throw apiError(400, err.errorCode, err.message);
       throw err;

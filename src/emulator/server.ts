@@ -62,6 +62,8 @@ export interface EmulatorOptions {
   bulkUploadLimitBytes?: number;
   /** DailyBulkApiBatches (default 15,000); a job past it fails with ExceededQuota. */
   dailyBulkBatches?: number;
+  /** The org's clock (default Date.now): record timestamps, date literals and replication windows use it. */
+  clock?: () => number;
 }
 
 export interface Emulator {
@@ -122,7 +124,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     lastName: 'Admin',
   };
   const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
-  const store = new OrgStore(schema, identity.userId);
+  const clock = options.clock ?? Date.now;
+  const store = new OrgStore(schema, identity.userId, clock);
   store.seed('User', {
     Id: identity.userId,
     Username: identity.username,
@@ -232,7 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return out;
   };
 
-  const rest = new RestApi(store, () => ({}), resources, limits);
+  const rest = new RestApi(store, () => ({}), resources, limits, clock);
   const bulk = new BulkApi(store, identity.userId, {
     uploadLimitBytes: options.bulkUploadLimitBytes ?? 100_000_000,
     dailyBatches: options.dailyBulkBatches ?? 15_000,
