@@ -79,6 +79,11 @@ export class RestApi {
         return this.sobjects(req, res, url, base, version, tail);
       case 'composite':
         if (tail[0] === 'sobjects') return this.collections(req, res, url, base, version, tail.slice(1));
+        // The composite resources this org serves [unverified: Salesforce also lists tree, batch and graph].
+        if (tail.length === 0)
+          return this.only(method, 'GET', () =>
+            sendJson(res, 200, { sobjects: `${base}/composite/sobjects` }),
+          );
         throw notFound();
       case 'query':
       case 'queryAll':

@@ -82,6 +82,23 @@ describe('versions, resources and describe', () => {
     expect((await raw('GET', '/services/data/v99.0/sobjects')).status).toBe(404);
   });
 
+  it('advertises only the resources it serves, each answering', async () => {
+    const list = (await raw('GET', '/services/data/v62.0/')).json as Record<string, string>;
+    expect(Object.keys(list).sort()).toEqual(
+      ['composite', 'identity', 'jobs', 'limits', 'query', 'queryAll', 'sobjects'].sort(),
+    );
+    for (const name of ['composite', 'limits', 'sobjects']) {
+      expect((await raw('GET', list[name] as string)).status, name).toBe(200);
+    }
+    for (const name of ['query', 'queryAll']) {
+      expect((await raw('GET', `${list[name]}?q=SELECT+Id+FROM+Account`)).status, name).toBe(200);
+    }
+    expect((await raw('GET', `${list.jobs}/ingest`)).status).toBe(200);
+    expect((await raw('GET', '/services/data/v62.0/tooling')).json).toEqual([
+      { errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' },
+    ]);
+  });
+
   it('refuses a missing or bad token with 401 INVALID_SESSION_ID', async () => {
     const res = await fetch(`${org().instanceUrl}/services/data/v62.0/sobjects`, {
       headers: { Authorization: 'Bearer nope' },
