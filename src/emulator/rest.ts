@@ -4,7 +4,7 @@ import { apiError, HttpError, notFound, parseJsonBody, readBody, sendEmpty, send
 import { normalizeId, to18 } from './ids.js';
 import { getDeleted, getUpdated } from './replication.js';
 import type { FieldDescribe, ObjectMeta } from './metadata.js';
-import { runQuery, SoqlError, type QueryResult } from './soql/execute.js';
+import { explainQuery, runQuery, SoqlError, type QueryResult } from './soql/execute.js';
 import type { ObjectData, OrgStore, WriteResult } from './store.js';
 import { coerceInput, type RecordError, type Row } from './values.js';
 
@@ -549,6 +549,8 @@ export class RestApi {
       cursor.lastUsed = Date.now();
       return sendJson(res, 200, this.page(cursorId as string, cursor, Number(offsetText ?? 0), base));
     }
+    const explain = url.searchParams.get('explain');
+    if (explain !== null && !all) return this.explain(res, explain);
     const soql = url.searchParams.get('q');
     if (soql === null) throw apiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
     let result: QueryResult;
@@ -564,6 +566,18 @@ export class RestApi {
     const cursor = { result, pageSize, lastUsed: Date.now() };
     if (result.rows.length > pageSize) this.rememberCursor(cursorId, cursor);
     sendJson(res, 200, this.page(cursorId, cursor, 0, base));
+  }
+
+  private explain(res: ServerResponse, soql: string): void {
+    // A report or list view id is also accepted by Salesforce; this org has neither [doc: INVALID_ID].
+    if (/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(soql.trim()))
+      throw apiError(400, 'INVALID_ID', `invalid report or list view id: ${soql.trim()}`);
+    try {
+      sendJson(res, 200, explainQuery(this.store, soql, this.clock()));
+    } catch (err) {
+      if (err instanceof SoqlError) throw apiError(400, err.errorCode, err.message);
+      throw err;
+    }
   }
 
   private rememberCursor(id: string, cursor: Cursor): void {

@@ -52,3 +52,60 @@ describe('FOR VIEW, FOR REFERENCE, UPDATE TRACKING/VIEWSTAT and WITH', () => {
     }
   });
 });
+
+describe('query explain (GET /query/?explain=)', () => {
+  it('answers plans, cheapest first: an Index plan for an indexed equality filter, then the TableScan', async () => {
+    await conn()
+      .sobject('Contact')
+      .create([
+        { LastName: 'Explain A', Email: 'explain-a@example.com', Title: 'X' },
+        { LastName: 'Explain B', Email: 'explain-b@example.com', Title: 'X' },
+      ]);
+    const total = (await conn().query('SELECT COUNT() FROM Contact')).totalSize;
+    const res = await conn()
+      .query("SELECT Id FROM Contact WHERE Email = 'explain-a@example.com' AND Title = 'X'")
+      .explain();
+    expect(res.plans).toEqual([
+      {
+        cardinality: 1,
+        fields: ['Email'],
+        leadingOperationType: 'Index',
+        notes: [],
+        relativeCost: expect.any(Number),
+        sobjectCardinality: total,
+        sobjectType: 'Contact',
+      },
+      {
+        cardinality: 1,
+        fields: [],
+        leadingOperationType: 'TableScan',
+        notes: [
+          {
+            description: 'Not considering filter for optimization because unindexed',
+            fields: ['IsDeleted', 'Title'],
+            tableEnumOrId: 'Contact',
+          },
+        ],
+        relativeCost: expect.any(Number),
+        sobjectCardinality: total,
+        sobjectType: 'Contact',
+      },
+    ]);
+    expect(res.plans[0]?.relativeCost).toBeLessThan(res.plans[1]?.relativeCost as number);
+  });
+
+  it('does not run FOR VIEW, and answers a bad query as the query resource does', async () => {
+    const { id } = await conn().sobject('Account').create({ Name: 'Explained' });
+    const plans = await conn().query(`SELECT Id FROM Account WHERE Id = '${id}' FOR VIEW`).explain();
+    expect(plans.plans.map((p) => p.leadingOperationType)).toEqual(['Index', 'TableScan']);
+    expect((await stamps(id as string)).LastViewedDate).toBeNull();
+    const bad = await conn()
+      .query('SELECT Nope FROM Account')
+      .explain()
+      .then(
+        () => null,
+        (err: Error) => err,
+      );
+    expect(bad?.name).toBe('INVALID_FIELD');
+  });
+});
