@@ -251,7 +251,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', baseUrl);
+    // Salesforce serves `//services/data/…` (the sf CLI stores instance URLs with a trailing slash): repeated
+    // slashes in the path collapse. Done before parsing, or `//services` would read as a host name.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const pathPart = (q === -1 ? raw : raw.slice(0, q)).replace(/\/{2,}/g, '/');
+    const url = new URL(pathPart + (q === -1 ? '' : raw.slice(q)), baseUrl);
     if (await oauth.handle(req, res, url)) return;
     if (url.pathname.startsWith('/__emulator/')) return control(req, res, url);
     const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
@@ -318,7 +323,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ]);
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // Clients pool connections and reuse them after pauses; closing idle sockets after Node's 5 s default races
+  // with that reuse ("other side closed"). Keep them for longer than any client's own idle timeout.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
