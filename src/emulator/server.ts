@@ -45,7 +45,7 @@ export interface EmulatorOptions {
   dataFile?: string;
   /** Extra custom objects and fields, on top of the default example schema. */
   schemas?: SchemaSpec[];
-  /** The newest API version offered (default 62.0). */
+  /** The newest API version offered (default 67.0, Summer '26, the current release). */
   apiVersion?: string;
   /** Lifetime of access tokens (default 2 hours, Salesforce's default session timeout). */
   tokenTtlMs?: number;
@@ -92,7 +92,9 @@ function versionLabel(v: number): string {
   // v62.0 is Winter '25; then Spring '25, Summer '25, Winter '26: three releases a year.
   const k = v - 62;
   const season = ['Winter', 'Spring', 'Summer'][((k % 3) + 3) % 3];
-  return `${season} '${String(25 + Math.floor(k / 3)).padStart(2, '0')}`;
+  // One real label has a typographic apostrophe [doc versions list: "Spring ’18"].
+  const mark = v === 42 ? '’' : "'";
+  return `${season} ${mark}${String(25 + Math.floor(k / 3)).padStart(2, '0')}`;
 }
 
 /** A small deterministic generator (mulberry32) for fault injection. */
@@ -114,7 +116,7 @@ function atomicWrite(file: string, text: string): void {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const maxVersion = Number(options.apiVersion ?? '62.0');
+  const maxVersion = Number(options.apiVersion ?? '67.0');
   const identity: OrgIdentity = {
     orgId: to18('00D5g00000LOCAL'),
     userId: to18('0055g00000ADMIN'),

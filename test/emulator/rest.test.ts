@@ -26,7 +26,9 @@ describe('versions, resources and describe', () => {
     expect(res.headers.get('content-type')).toBe('application/json;charset=UTF-8');
     expect(res.headers.get('sforce-limit-info')).toBeNull();
     const versions = (await res.json()) as Array<{ version: string; label: string; url: string }>;
-    expect(versions.at(-1)).toEqual({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
+    expect(versions.at(-1)).toEqual({ label: "Summer '26", url: '/services/data/v67.0', version: '67.0' });
+    expect(versions.find((v) => v.version === '62.0')?.label).toBe("Winter '25");
+    expect(versions.find((v) => v.version === '42.0')?.label).toBe('Spring ’18');
     expect(versions.find((v) => v.version === '59.0')?.label).toBe("Winter '24");
     expect(versions.find((v) => v.version === '61.0')?.label).toBe("Summer '24");
     expect(versions[0]).toEqual({ label: "Summer '14", url: '/services/data/v31.0', version: '31.0' });
@@ -57,6 +59,15 @@ describe('versions, resources and describe', () => {
       custom: true,
       filterable: true,
     });
+  });
+
+  it('serves every version through the current release with the same describe', async () => {
+    const at = async (v: string): Promise<Record<string, unknown>> =>
+      (await raw('GET', `/services/data/v${v}/sobjects/Contact/describe`)).json as Record<string, unknown>;
+    const [old, current] = await Promise.all([at('62.0'), at('67.0')]);
+    expect(current.fields).toEqual(old.fields);
+    expect(current.urls).toMatchObject({ describe: '/services/data/v67.0/sobjects/Contact/describe' });
+    expect((await raw('GET', '/services/data/v68.0/sobjects')).status).toBe(404);
   });
 
   it('describes the example custom object, with a non-filterable long text field', async () => {
