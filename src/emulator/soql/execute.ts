@@ -167,7 +167,7 @@ function literalValue(
     return lit.value;
   }
   if (field.type === 'date' || field.type === 'datetime') {
-    if (lit.kind === 'dateLiteral') return dateRange(lit, now, field.type === 'date');
+    if (lit.kind === 'dateLiteral') return dateRange(lit, now);
     if (field.type === 'date' && lit.kind === 'date') return lit.value;
     if (field.type === 'datetime' && lit.kind === 'datetime') return lit.value;
     throw typeMismatch(soql, lit, field, field.type === 'date' ? 'date' : 'dateTime');
@@ -178,47 +178,64 @@ function literalValue(
 
 const DAY = 86_400_000;
 
-/** A date literal as [start, end) in epoch ms (datetime fields) or days since epoch × DAY (date fields). */
-function dateRange(
-  lit: Extract<Literal, { kind: 'dateLiteral' }>,
-  now: number,
-  _isDate: boolean,
-): [number, number] {
+/**
+ * A date literal as [start, end) in epoch ms, in the org's time zone (UTC here), weeks starting on Sunday (en_US)
+ * and the fiscal year equal to the calendar year (Salesforce's default) [doc "Date Formats and Date Literals"].
+ */
+function dateRange(lit: Extract<Literal, { kind: 'dateLiteral' }>, now: number): [number, number] {
   const today = Math.floor(now / DAY) * DAY;
   const n = lit.n ?? 0;
   const d = new Date(today);
-  const monthStart = (offset: number): number => Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1);
-  const yearStart = (offset: number): number => Date.UTC(d.getUTCFullYear() + offset, 0, 1);
-  switch (lit.name) {
-    case 'TODAY':
-      return [today, today + DAY];
-    case 'YESTERDAY':
-      return [today - DAY, today];
-    case 'TOMORROW':
-      return [today + DAY, today + 2 * DAY];
-    case 'LAST_N_DAYS':
-      return [today - n * DAY, today + DAY];
-    case 'NEXT_N_DAYS':
-      return [today + DAY, today + (n + 1) * DAY];
-    case 'LAST_90_DAYS':
-      return [today - 90 * DAY, today + DAY];
-    case 'NEXT_90_DAYS':
-      return [today + DAY, today + 91 * DAY];
-    case 'THIS_MONTH':
-      return [monthStart(0), monthStart(1)];
-    case 'LAST_MONTH':
-      return [monthStart(-1), monthStart(0)];
-    case 'NEXT_MONTH':
-      return [monthStart(1), monthStart(2)];
-    case 'THIS_YEAR':
-      return [yearStart(0), yearStart(1)];
-    case 'LAST_YEAR':
-      return [yearStart(-1), yearStart(0)];
-    case 'NEXT_YEAR':
-      return [yearStart(1), yearStart(2)];
-    default:
-      throw new SoqlError('MALFORMED_QUERY', `date literal ${lit.name} is not supported by the local org`);
-  }
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  const day = (offset: number): number => today + offset * DAY;
+  const week = (offset: number): number => today - d.getUTCDay() * DAY + offset * 7 * DAY;
+  const month = (offset: number): number => Date.UTC(y, m + offset, 1);
+  const quarter = (offset: number): number => Date.UTC(y, m - (m % 3) + 3 * offset, 1);
+  const year = (offset: number): number => Date.UTC(y + offset, 0, 1);
+  const units: Record<string, (offset: number) => number> = {
+    DAYS: day,
+    WEEKS: week,
+    MONTHS: month,
+    QUARTERS: quarter,
+    FISCAL_QUARTERS: quarter,
+    YEARS: year,
+    FISCAL_YEARS: year,
+  };
+  const single: Record<string, [(o: number) => number, number]> = {
+    YESTERDAY: [day, -1],
+    TODAY: [day, 0],
+    TOMORROW: [day, 1],
+    LAST_WEEK: [week, -1],
+    THIS_WEEK: [week, 0],
+    NEXT_WEEK: [week, 1],
+    LAST_MONTH: [month, -1],
+    THIS_MONTH: [month, 0],
+    NEXT_MONTH: [month, 1],
+    LAST_QUARTER: [quarter, -1],
+    THIS_QUARTER: [quarter, 0],
+    NEXT_QUARTER: [quarter, 1],
+    LAST_FISCAL_QUARTER: [quarter, -1],
+    THIS_FISCAL_QUARTER: [quarter, 0],
+    NEXT_FISCAL_QUARTER: [quarter, 1],
+    LAST_YEAR: [year, -1],
+    THIS_YEAR: [year, 0],
+    NEXT_YEAR: [year, 1],
+    LAST_FISCAL_YEAR: [year, -1],
+    THIS_FISCAL_YEAR: [year, 0],
+    NEXT_FISCAL_YEAR: [year, 1],
+  };
+  const hit = single[lit.name];
+  if (hit) return [hit[0](hit[1]), hit[0](hit[1] + 1)];
+  if (lit.name === 'LAST_90_DAYS') return [day(-90), day(1)];
+  if (lit.name === 'NEXT_90_DAYS') return [day(1), day(91)];
+  const parts = /^(LAST|NEXT)_N_(\w+)$|^N_(\w+)_AGO$/.exec(lit.name);
+  const unit = units[(parts?.[2] ?? parts?.[3]) as string];
+  if (!parts || !unit) throw new SoqlError('MALFORMED_QUERY', `unsupported date literal ${lit.name}`);
+  // LAST_N_DAYS includes today; LAST_N_WEEKS/MONTHS/... end before the current period [doc].
+  if (parts[1] === 'LAST') return unit === day ? [day(-n), day(1)] : [unit(-n), unit(0)];
+  if (parts[1] === 'NEXT') return [unit(1), unit(n + 1)];
+  return [unit(-n), unit(-n + 1)];
 }
 
 function toComparable(field: FieldDescribe, v: Value): number | string | boolean | null {
