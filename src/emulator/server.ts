@@ -81,6 +81,10 @@ export interface Emulator {
   /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
   injectedFaults(): number;
   setFaults(faults: Partial<Faults>): void;
+  /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
+  setDailyApiRequests(max: number | null): void;
+  /** Requests the org has received and not finished answering (those of a killed client included). */
+  requestsInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -157,8 +161,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.tokenTtlMs ?? 2 * 3600_000,
   );
   const adminSession = oauth.issueSession(app.clientId, false);
-  const dailyMax = options.dailyApiRequests ?? 100_000;
+  const startedDailyMax = options.dailyApiRequests ?? 100_000;
+  let dailyMax = startedDailyMax;
   let used = 0;
+  let inFlight = 0;
   let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
@@ -341,13 +347,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.end();
-      if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
-      sendJson(res, 500, [
-        { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
-      ]);
-    });
+    inFlight++;
+    route(req, res)
+      .catch((err: unknown) => {
+        if (res.headersSent) return void res.end();
+        if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
+        sendJson(res, 500, [
+          { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
+        ]);
+      })
+      .finally(() => inFlight--);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -375,6 +384,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       faults = { ...faults, ...f };
       random = prng(faults.seed);
     },
+    setDailyApiRequests: (max) => {
+      dailyMax = max ?? startedDailyMax;
+    },
+    requestsInFlight: () => inFlight,
     close: async () => {
       if (flushTimer) clearTimeout(flushTimer);
       flush();
