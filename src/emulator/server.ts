@@ -376,6 +376,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     orgId: identity.orgId,
     userId: identity.userId,
     port,
+    setDailyApiRequests: (max) => {
+      dailyMax = max ?? startedDailyMax;
+    },
+    requestsInFlight: () => inFlight,
     store,
     oauth,
     apiCalls: () => used,
@@ -384,10 +388,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       faults = { ...faults, ...f };
       random = prng(faults.seed);
     },
-    setDailyApiRequests: (max) => {
-      dailyMax = max ?? startedDailyMax;
-    },
-    requestsInFlight: () => inFlight,
     close: async () => {
       if (flushTimer) clearTimeout(flushTimer);
       flush();
