@@ -175,7 +175,8 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
   const started = Date.now();
   const random = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  const api: Api = trial % 2 === 0 ? 'rest' : 'bulk';
+  // By the seed alone, so one trial can be run again by itself; consecutive seeds alternate.
+  const api: Api = seed % 2 === 0 ? 'rest' : 'bulk';
   const count = options.records;
   const faults: Partial<Faults> = {
     seed,
@@ -236,6 +237,7 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       'Contact',
       '--match',
       'Email',
+      '--verbose',
       '--api',
       api,
       '--batch-size',
@@ -266,6 +268,8 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       );
       org.setDailyApiRequests(null);
       await settle(org);
+      // The redacted HTTP trace of each run stays in the trial folder (kept when the trial finds a violation).
+      fs.writeFileSync(path.join(dir, `run-${result.runs.length + 1}.log`), run.stderr);
       const record: RunRecord = {
         args,
         planned,
