@@ -175,18 +175,26 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
   const started = Date.now();
   const random = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  // By the seed alone, so one trial can be run again by itself; consecutive seeds alternate.
-  const api: Api = seed % 2 === 0 ? 'rest' : 'bulk';
+  // By the seed alone, so one trial can be run again by itself. Any four consecutive seeds cover both APIs, both
+  // ways to authenticate, and each kind of stop first.
+  const [api, auth, firstStop] = (
+    [
+      ['rest', 'token', 'SIGKILL'],
+      ['bulk', 'stored-org', 'SIGTERM'],
+      ['rest', 'stored-org', 'API_LIMIT'],
+      ['bulk', 'token', 'SIGINT'],
+    ] as const
+  )[seed % 4] as readonly [Api, 'token' | 'stored-org', StopKind];
   const count = options.records;
   const faults: Partial<Faults> = {
     seed,
     latencyMs: 1 + Math.floor(random() * 8),
-    transientRate: Math.round(random() * 6) / 100,
+    transientRate: (1 + Math.floor(random() * 6)) / 100,
     transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'],
-    dropRate: Math.round(random() * 4) / 100,
-    expireSessionEvery: random() < 0.5 ? 0 : 12 + Math.floor(random() * 30),
+    dropRate: (1 + Math.floor(random() * 3)) / 100,
+    // Expiring sessions need a refresh token (a stored org): SFSYNC_ACCESS_TOKEN alone cannot be renewed.
+    expireSessionEvery: auth === 'stored-org' ? 12 + Math.floor(random() * 30) : 0,
   };
-  const auth = faults.expireSessionEvery ? 'stored-org' : 'token';
   const dir = fs.mkdtempSync(path.join(options.dir ?? os.tmpdir(), `soak-${seed}-`));
   const org = await startEmulator({ port: 0 });
   const result: TrialResult = {
@@ -247,10 +255,9 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
     ];
     // REST spends about two calls a batch; a Bulk run a handful in all, plus polling.
     const expectedCalls = api === 'rest' ? Math.ceil((2 * count) / 50) + 3 : 8;
-    const stops: StopKind[] = [];
+    const stops: StopKind[] = [firstStop];
     const nStops = 1 + Math.floor(random() * (options.maxStops ?? 3));
-    for (let i = 0; i < nStops; i++)
-      stops.push(pick(['SIGKILL', 'SIGKILL', 'SIGTERM', 'SIGINT', 'API_LIMIT']));
+    while (stops.length < nStops) stops.push(pick(['SIGKILL', 'SIGKILL', 'SIGTERM', 'SIGINT', 'API_LIMIT']));
 
     let started_ = false;
     for (let attempt = 0; attempt < nStops + 8; attempt++) {
@@ -293,7 +300,10 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
         record.ended = 'SIGKILL';
         continue;
       }
-      if ((planned === 'SIGTERM' || planned === 'SIGINT') && run.sent) {
+      // The signal came after the run had stopped on an error of its own: the first cause is the one reported.
+      const erredFirst =
+        run.code === 1 && summary?.ended === 'fatal' && summary.error?.code !== 'INTERRUPTED';
+      if ((planned === 'SIGTERM' || planned === 'SIGINT') && run.sent && !erredFirst) {
         record.ended = planned;
         const want = planned === 'SIGINT' ? 130 : 143;
         if (run.code !== want)
