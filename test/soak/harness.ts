@@ -51,6 +51,8 @@ export interface TrialResult {
   seed: number;
   api: Api;
   auth: 'token' | 'stored-org';
+  /** The input had columns named like sfsync's result columns. */
+  decoys: boolean;
   records: number;
   preexisting: number;
   faults: Partial<Faults>;
@@ -77,23 +79,48 @@ export function prng(seed: number): () => number {
 
 const NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tony'];
 
-/** The trial's input: unique emails, a quoted comma now and then, so lines are not all alike. */
+/** Columns named like sfsync's own result columns, with misleading values: the results must still be read right. */
+const DECOYS = {
+  head: ['line', 'outcome'],
+  tail: ['id', 'error_code'],
+  values: (random: () => number): [string[], string[]] => [
+    [String(2 + Math.floor(random() * 50)), 'created'],
+    ['0035g0000000001AAA', 'NOT_PROCESSED'],
+  ],
+};
+
+/**
+ * The trial's input: unique emails, a quoted comma now and then, so lines are not all alike; with `decoys`,
+ * columns named like sfsync's own before and after them (a mapping leaves them out).
+ */
 export function contactsCsv(
   random: () => number,
   seed: number,
   count: number,
-): { csv: string; emails: string[] } {
-  const rows = ['FirstName,LastName,Email,Title'];
+  decoys: boolean,
+): { csv: string; emails: string[]; emailColumn: number } {
+  const header = ['FirstName', 'LastName', 'Email', 'Title'];
+  const rows = [(decoys ? [...DECOYS.head, ...header, ...DECOYS.tail] : header).join(',')];
   const emails: string[] = [];
   for (let i = 0; i < count; i++) {
     const first = NAMES[Math.floor(random() * NAMES.length)] as string;
     const title = random() < 0.1 ? '"Engineer, Staff"' : `Level ${Math.floor(random() * 9)}`;
     const email = `${first.toLowerCase()}.${i}.${seed}@soak.test`;
     emails.push(email);
-    rows.push(`${first},Soak${i},${email},${title}`);
+    const cells = [first, `Soak${i}`, email, title];
+    const [head, tail] = DECOYS.values(random);
+    rows.push((decoys ? [...head, ...cells, ...tail] : cells).join(','));
   }
-  return { csv: `${rows.join('\n')}\n`, emails };
+  return { csv: `${rows.join('\n')}\n`, emails, emailColumn: (decoys ? DECOYS.head.length : 0) + 2 };
 }
+
+const DECOY_MAPPING = `object: Contact
+fields:
+  FirstName: FirstName
+  LastName: LastName
+  Email: Email
+  Title: Title
+`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -185,6 +212,8 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       ['bulk', 'token', 'SIGINT'],
     ] as const
   )[seed % 4] as readonly [Api, 'token' | 'stored-org', StopKind];
+  // Every other four seeds, the input has columns named like sfsync's own result columns.
+  const decoys = Math.floor(seed / 4) % 2 === 1;
   const count = options.records;
   const faults: Partial<Faults> = {
     seed,
@@ -202,6 +231,7 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
     seed,
     api,
     auth,
+    decoys,
     records: count,
     preexisting: 0,
     faults,
@@ -217,8 +247,9 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
     result.violations.push(what);
   };
   try {
-    const { csv, emails } = contactsCsv(random, seed, count);
+    const { csv, emails, emailColumn } = contactsCsv(random, seed, count, decoys);
     fs.writeFileSync(path.join(dir, 'contacts.csv'), csv);
+    if (decoys) fs.writeFileSync(path.join(dir, 'contacts.mapping.yaml'), DECOY_MAPPING);
     // Some contacts exist before the load, so the upsert both updates and creates.
     for (const email of emails)
       if (random() < 0.2) {
@@ -247,6 +278,7 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       '--match',
       'Email',
       '--verbose',
+      ...(decoys ? ['--mapping', 'contacts.mapping.yaml'] : []),
       '--api',
       api,
       '--batch-size',
@@ -370,7 +402,7 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
     for (const row of success) {
       const line = Number(row[lineIndex]);
       lines.set(line, (lines.get(line) ?? 0) + 1);
-      const email = row[SUCCESS_COLUMNS.length + 2] ?? '';
+      const email = row[SUCCESS_COLUMNS.length + emailColumn] ?? '';
       reported.set(email, { outcome: row[1] ?? '', id: row[2] });
       result.outcomes[row[1] ?? '?'] = (result.outcomes[row[1] ?? '?'] ?? 0) + 1;
     }
@@ -378,7 +410,7 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
     for (const row of failures) {
       const line = Number(row[0]);
       lines.set(line, (lines.get(line) ?? 0) + 1);
-      const email = row[FAILURE_COLUMNS.length + 2] ?? '';
+      const email = row[FAILURE_COLUMNS.length + emailColumn] ?? '';
       const code = row[codeIndex] ?? '';
       reported.set(email, { outcome: row[1] ?? '', code });
       result.outcomes[row[1] ?? '?'] = (result.outcomes[row[1] ?? '?'] ?? 0) + 1;
@@ -425,7 +457,7 @@ export function formatTrial(t: TrialResult): string {
   });
   const f = t.faults;
   return [
-    `trial ${t.trial} seed ${t.seed} ${t.api} ${t.auth}: ${t.records} records (${t.preexisting} existed),`,
+    `trial ${t.trial} seed ${t.seed} ${t.api} ${t.auth}${t.decoys ? ' decoy-columns' : ''}: ${t.records} records (${t.preexisting} existed),`,
     `faults latency ${f.latencyMs}ms transient ${f.transientRate} drop ${f.dropRate} expire/${f.expireSessionEvery} (${t.injectedFaults} injected);`,
     `runs ${runs.join(', ')};`,
     `outcomes ${JSON.stringify(t.outcomes)}${Object.keys(t.failuresByCode).length ? ` failures ${JSON.stringify(t.failuresByCode)}` : ''};`,
