@@ -83,6 +83,10 @@ export interface Emulator {
   /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
   injectedFaults(): number;
   setFaults(faults: Partial<Faults>): void;
+  /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
+  setDailyApiRequests(max: number | null): void;
+  /** Requests the org has received and not finished answering (those of a killed client included). */
+  requestsInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -162,8 +166,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.tokenTtlMs ?? 2 * 3600_000,
   );
   const adminSession = oauth.issueSession(app.clientId, false);
-  const dailyMax = options.dailyApiRequests ?? 100_000;
+  const startedDailyMax = options.dailyApiRequests ?? 100_000;
+  let dailyMax = startedDailyMax;
   let used = 0;
+  let inFlight = 0;
   let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
@@ -317,13 +323,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.end();
-      if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
-      sendJson(res, 500, [
-        { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
-      ]);
-    });
+    inFlight++;
+    route(req, res)
+      .catch((err: unknown) => {
+        if (res.headersSent) return void res.end();
+        if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
+        sendJson(res, 500, [
+          { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
+        ]);
+      })
+      .finally(() => inFlight--);
   });
   // Clients pool connections and reuse them after pauses; closing idle sockets after Node's 5 s default races
   // with that reuse ("other side closed"). Keep them for longer than any client's own idle timeout.
@@ -346,6 +355,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     orgId: identity.orgId,
     userId: identity.userId,
     port,
+    setDailyApiRequests: (max) => {
+      dailyMax = max ?? startedDailyMax;
+    },
+    requestsInFlight: () => inFlight,
     store,
     oauth,
     apiCalls: () => used,
