@@ -280,7 +280,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           .map((o) => [o.name, store.count(o.name)])
           .filter(([, n]) => n !== 0),
       );
-      return sendJson(res, 200, { apiCalls: used, faults, records, memory: process.memoryUsage() });
+      return sendJson(res, 200, {
+        apiCalls: used,
+        faults,
+        records,
+        memory: process.memoryUsage(),
+        // CPU microseconds of the whole process: benchmarks on a shared machine compare these, not wall time.
+        cpu: process.cpuUsage(),
+      });
     }
     throw notFound();
   }
