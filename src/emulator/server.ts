@@ -1,14 +1,13 @@
-import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import { DataLog } from './data-file.js';
 import { apiError, HttpError, notFound, readBody, sendJson } from './http.js';
 import { to18 } from './ids.js';
 import { DEFAULT_SCHEMA, OrgSchema, type SchemaSpec } from './metadata.js';
 import { OAuthService, type OrgIdentity } from './oauth.js';
 import { BulkApi } from './bulk.js';
 import { RestApi } from './rest.js';
-import { OrgStore, type SerializedOrg } from './store.js';
+import { OrgStore } from './store.js';
 
 /** Knobs for resilience tests: each applies to authenticated REST calls only. */
 export interface Faults {
@@ -41,7 +40,7 @@ export const NO_FAULTS: Faults = {
 export interface EmulatorOptions {
   /** 0 picks a free port. */
   port?: number;
-  /** Persist records to this file (written atomically) and load them on start. */
+  /** Keep records in this file: every change is appended before it is acknowledged, and replayed on start. */
   dataFile?: string;
   /** Extra custom objects and fields, on top of the default example schema. */
   schemas?: SchemaSpec[];
@@ -56,6 +55,8 @@ export interface EmulatorOptions {
   /** PEM certificate or public key for the JWT bearer flow. */
   jwtCertificate?: string;
   faults?: Partial<Faults>;
+  /** Told of problems the org survives (a data file it could not write), for the person running it. */
+  onWarning?: (message: string) => void;
   /** Report the org as a sandbox (Organization.IsSandbox). */
   sandbox?: boolean;
   /** Bulk API 2.0 upload limit in bytes (default 100 MB, Salesforce's 150 MB after base64). */
@@ -78,6 +79,8 @@ export interface Emulator {
   port: number;
   store: OrgStore;
   oauth: OAuthService;
+  /** What opening the data file repaired or converted. */
+  notices: string[];
   /** Calls counted against DailyApiRequests so far. */
   apiCalls(): number;
   /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
@@ -113,11 +116,29 @@ function prng(seed: number): () => number {
   };
 }
 
-function atomicWrite(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+/**
+ * Writes the data file's pending changes before the response's first byte, so that no answer acknowledges a
+ * change a kill could still lose. When they cannot be written, the request fails instead (see `route`).
+ */
+function persistBeforeAnswering(
+  res: ServerResponse,
+  log: DataLog,
+  onWarning: ((message: string) => void) | undefined,
+): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    try {
+      log.flush();
+    } catch (err) {
+      onWarning?.(`Could not write ${log.file}: ${(err as Error).message}. Changes are not acknowledged.`);
+      throw new DataFileWriteError((err as Error).message);
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof res.writeHead;
 }
+
+/** Thrown by a response whose changes could not be written to the data file. */
+class DataFileWriteError extends Error {}
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const maxVersion = Number(options.apiVersion ?? '67.0');
@@ -132,6 +153,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
   const clock = options.clock ?? Date.now;
   const store = new OrgStore(schema, identity.userId, clock);
+  const log = options.dataFile ? DataLog.open(options.dataFile, store) : null;
+  // Seeded after the data file: the org's own user and organization are what this start says they are.
   store.seed('User', {
     Id: identity.userId,
     Username: identity.username,
@@ -149,9 +172,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     InstanceName: 'LOCAL',
     IsSandbox: options.sandbox === true,
   });
-  if (options.dataFile && fs.existsSync(options.dataFile)) {
-    store.load(JSON.parse(fs.readFileSync(options.dataFile, 'utf8')) as SerializedOrg);
-  }
 
   let baseUrl = '';
   const app = {
@@ -214,22 +234,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     uploadLimitBytes: options.bulkUploadLimitBytes ?? 100_000_000,
     dailyBatches: options.dailyBulkBatches ?? 15_000,
   });
-  let dirty = false;
-  let flushTimer: NodeJS.Timeout | null = null;
-  const flush = (): void => {
-    if (!options.dataFile || !dirty) return;
-    dirty = false;
-    atomicWrite(options.dataFile, JSON.stringify(store.serialize()));
-  };
-  bulk.onWrite = () => rest.onWrite();
-  rest.onWrite = () => {
-    if (!options.dataFile) return;
-    dirty = true;
-    flushTimer ??= setTimeout(() => {
-      flushTimer = null;
-      flush();
-    }, 200);
-  };
 
   const limitHeader = (): Record<string, string> => ({
     'Sforce-Limit-Info': `api-usage=${used}/${dailyMax}`,
@@ -253,7 +257,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           .map((o) => [o.name, store.count(o.name)])
           .filter(([, n]) => n !== 0),
       );
-      return sendJson(res, 200, { apiCalls: used, faults, records, memory: process.memoryUsage() });
+      return sendJson(res, 200, {
+        apiCalls: used,
+        faults,
+        records,
+        memory: process.memoryUsage(),
+        // CPU microseconds of the whole process: benchmarks on a shared machine compare these, not wall time.
+        cpu: process.cpuUsage(),
+      });
     }
     throw notFound();
   }
@@ -324,24 +335,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const server = http.createServer((req, res) => {
     inFlight++;
+    if (log) persistBeforeAnswering(res, log, options.onWarning);
     route(req, res)
       .catch((err: unknown) => {
+        if (err instanceof DataFileWriteError) throw err;
         if (res.headersSent) return void res.end();
         if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
         sendJson(res, 500, [
           { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
         ]);
       })
+      // Only a failed write of the data file gets here: no answer is better than one acknowledging a change
+      // that a restart would not find. The client sees a dropped connection, an outcome it must check.
+      .catch(() => res.destroy())
       .finally(() => inFlight--);
   });
   // Clients pool connections and reuse them after pauses; closing idle sockets after Node's 5 s default races
   // with that reuse ("other side closed"). Keep them for longer than any client's own idle timeout.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    log?.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
 
@@ -361,6 +382,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requestsInFlight: () => inFlight,
     store,
     oauth,
+    notices: log?.notices ?? [],
     apiCalls: () => used,
     injectedFaults: () => injected,
     setFaults: (f) => {
@@ -368,10 +390,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       random = prng(faults.seed);
     },
     close: async () => {
-      if (flushTimer) clearTimeout(flushTimer);
-      flush();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      log?.close();
     },
   };
 }
