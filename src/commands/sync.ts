@@ -432,7 +432,7 @@ async function sync(
     onSend: files.journal ? (lines, job) => files.journal?.sent(lines, job) : undefined,
     resume: files.resume && { ...files.resume, bulk: bulkCreations },
     createWhenKeyEmpty: keys.createWhenKeyEmpty,
-    keyCounts: keys.scan?.census,
+    keyCounts: keys.keyCounts,
     countKeys: keys.counting,
   });
   state.engine = engine;
@@ -470,11 +470,7 @@ async function sync(
     matchStrategy: matching.plan.strategy,
     matchFields: matching.plan.spec?.fields.map((f) => f.name) ?? [],
     matchOperator: matching.plan.spec?.operator ?? 'OR',
-    repeatedKeys: keys.scan
-      ? repeatedKeysOf(keys.scan.census)
-      : keys.counting
-        ? repeatedKeysOf(keys.counting)
-        : null,
+    repeatedKeys: keys.repeated ?? (keys.counting ? repeatedKeysOf(keys.counting) : null),
     counts: sink.counts,
     failuresByCode: [...sink.failureCodes.entries()]
       .map(([code, v]) => ({ code, ...v }))
@@ -516,7 +512,10 @@ async function sync(
 }
 
 interface KeyCheck {
-  scan: KeyScan | null;
+  /** What the pass over the file found; null for standard input. */
+  repeated: RepeatedKeys | null;
+  /** The file's key counts, kept for a dry run only (it remembers the creates whose key comes again). */
+  keyCounts: KeyCensus | undefined;
   /** Standard input cannot be read twice: its keys are counted during the run. */
   counting: KeyCensus | undefined;
   createWhenKeyEmpty: boolean;
@@ -541,12 +540,20 @@ async function checkKeys(
   format: 'csv' | 'ndjson',
 ): Promise<KeyCheck> {
   const createWhenKeyEmpty = opts.createWhenKeyEmpty ?? mapping.createWhenKeyEmpty ?? false;
-  const check: KeyCheck = { scan: null, counting: undefined, createWhenKeyEmpty, warnings: [], notices: [] };
+  const check: KeyCheck = {
+    repeated: null,
+    keyCounts: undefined,
+    counting: undefined,
+    createWhenKeyEmpty,
+    warnings: [],
+    notices: [],
+  };
   if (!spec) return check;
   const source = file === '-' ? 'standard input' : opts.file;
+  let scan: KeyScan | null = null;
   if (file === '-') check.counting = new KeyCensus();
   else
-    check.scan = await scanKeys(
+    scan = await scanKeys(
       readRecords({ file, format, delimiter: opts.delimiter, encoding: opts.encoding }),
       compiled,
       spec,
@@ -559,15 +566,17 @@ async function checkKeys(
     );
   else if (shared.length > 0) {
     if (!(opts.allowSharedKeys ?? mapping.allowSharedKeys ?? false))
-      throw sharedKeysError(object, shared, check.scan, source);
+      throw sharedKeysError(object, shared, scan, source);
     check.warnings.push(
-      `${sharedKeysMessage(object, shared, check.scan, source).message} Allowed by ${opts.allowSharedKeys ? '--allow-shared-keys' : 'match.allowSharedKeys in the mapping'}.`,
+      `${sharedKeysMessage(object, shared, scan, source).message} Allowed by ${opts.allowSharedKeys ? '--allow-shared-keys' : 'match.allowSharedKeys in the mapping'}.`,
     );
   }
-  if (check.scan) {
-    const repeated = repeatedKeysWarning(repeatedKeysOf(check.scan.census));
+  if (scan) {
+    check.repeated = repeatedKeysOf(scan.census);
+    if (opts.dryRun) check.keyCounts = scan.census;
+    const repeated = repeatedKeysWarning(check.repeated);
     if (repeated && shared.length === 0) check.notices.push(repeated);
-    const blank = blankKeysWarning(check.scan, createWhenKeyEmpty && opts.operation === 'upsert');
+    const blank = blankKeysWarning(scan, createWhenKeyEmpty && opts.operation === 'upsert');
     if (blank) check.notices.push(blank);
   }
   return check;

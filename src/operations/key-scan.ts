@@ -53,12 +53,15 @@ export async function scanKeys(
   zone?: string,
 ): Promise<KeyScan> {
   const scan: KeyScan = { census: new KeyCensus(), records: 0, blank: 0, blankLines: [] };
+  // Only the match fields are mapped: the others cost time here and are checked by the run.
+  const names = new Set(spec.fields.map((f) => f.name.toLowerCase()));
+  const keyFields = { ...compiled, fields: compiled.fields.filter((f) => names.has(f.target.toLowerCase())) };
   try {
     for await (const chunk of chunks)
       for (const input of chunk) {
         scan.records++;
         if (!input.values) continue;
-        const mapped = applyMapping(compiled, input.line, input.values, zone);
+        const mapped = applyMapping(keyFields, input.line, input.values, zone);
         if (mapped.error) continue;
         const keys = recordKeys(spec, mapped);
         if (keys.length === 0) {
