@@ -613,7 +613,7 @@ export function renderSync(r: SyncResult): string[] {
   const repeated = r.repeatedKeys;
   if (repeated && repeated.keys > 0)
     lines.push(
-      `  repeated keys: ${plural(repeated.keys, 'key')} carried by ${plural(repeated.records, 'record')} (${repeated.groups.map((g) => `${g.key} on lines ${g.lines.join(', ')}${g.count > g.lines.length ? ', …' : ''}`).join('; ')}${repeated.keys > repeated.groups.length ? '; …' : ''}): the first of each ${r.dryRun ? 'would create or update' : 'created or updated'} the record, the later ones updated it`,
+      `  repeated keys: ${plural(repeated.keys, 'key')} carried by ${plural(repeated.records, 'record')} (${repeated.groups.map((g) => `${g.key} on lines ${g.lines.join(', ')}${g.count > g.lines.length ? ', …' : ''}`).join('; ')}${repeated.keys > repeated.groups.length ? '; …' : ''}): the first of each ${r.dryRun ? 'would create or update the record, the later ones would update it' : 'created or updated the record, the later ones updated it'}`,
     );
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  results: ${r.results.dir}`);

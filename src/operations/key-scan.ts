@@ -137,5 +137,6 @@ export function repeatedKeysWarning(repeated: RepeatedKeys): string | null {
 
 export function blankKeysWarning(scan: KeyScan, createWhenEmpty: boolean): string | null {
   if (scan.blank === 0) return null;
-  return `${plural(scan.blank, 'record')} ${scan.blank === 1 ? 'has' : 'have'} a blank match key (${lines(scan.blankLines, scan.blank)}): ${createWhenEmpty ? 'each is created as a new record (--create-when-key-empty)' : 'they fail with MATCH_KEY_EMPTY and are not sent (--create-when-key-empty creates them instead, on upsert)'}.`;
+  const one = scan.blank === 1;
+  return `${plural(scan.blank, 'record')} ${one ? 'has' : 'have'} a blank match key (${lines(scan.blankLines, scan.blank)}): ${createWhenEmpty ? `${one ? 'it is' : 'each is'} created as a new record (--create-when-key-empty)` : `${one ? 'it fails' : 'they fail'} with MATCH_KEY_EMPTY and ${one ? 'is' : 'are'} not sent (on upsert, --create-when-key-empty creates ${one ? 'it' : 'them'} instead)`}.`;
 }
