@@ -349,6 +349,44 @@ describe('a messy marketing export', () => {
   });
 });
 
+describe('the native upsert on an external ID', () => {
+  it('predicts one create then updates for a code repeated in another case, as Salesforce does it', async () => {
+    env.write('codes.csv', 'Name,Code__c\nFirst,KEY-1\nSecond,key-1\nBlank,\nOther,KEY-2\n');
+    const args = ['upsert', 'codes.csv', '--object', 'Project__c', '--match', 'Code__c', '--json'];
+    const dry = (await sfsync([...args, '--dry-run'])).json().result;
+    const real = (await sfsync(args)).json().result;
+    expect(real).toMatchObject({
+      matchStrategy: 'native-upsert',
+      counts: { created: 2, updated: 1, failed: 1 },
+    });
+    expect(real.counts).toEqual(dry.counts);
+    const rows = await env.query(
+      "SELECT Name FROM Project__c WHERE Code__c IN ('KEY-1','KEY-2') ORDER BY Name",
+    );
+    expect(rows.map((r) => r.Name)).toEqual(['Other', 'Second']);
+  });
+});
+
+describe('match: in a mapping file', () => {
+  it('takes fields, allowSharedKeys and createWhenKeyEmpty, and names a misspelt key', async () => {
+    const { parseMapping } = await import('../../src/mapping/load-mapping.js');
+    expect(
+      parseMapping(
+        'm.yaml',
+        'match: {fields: [LastName, FirstName], allowSharedKeys: true, createWhenKeyEmpty: true}',
+      ),
+    ).toMatchObject({ match: ['LastName', 'FirstName'], allowSharedKeys: true, createWhenKeyEmpty: true });
+    expect(parseMapping('m.yaml', 'match: Email')).toMatchObject({ match: ['Email'] });
+    expect(() => parseMapping('m.yaml', 'match: {fields: [Email], allowSharedKey: true}')).toThrow(
+      /match\.allowSharedKey: unknown key/,
+    );
+    expect(() => parseMapping('m.yaml', 'match: {fields: [], allowSharedKeys: true}')).toThrow(
+      /match\.fields/,
+    );
+    expect(() => parseMapping('m.yaml', 'match: {allowSharedKeys: yes please}')).toThrow(/true or false/);
+  });
+});
+
 describe('KeyCensus', () => {
   it('counts keys exactly through growth, names the most shared, and keeps the first repeated groups', () => {
     const census = new KeyCensus();
