@@ -330,7 +330,17 @@ async function sync(
       mapping.file ?? `The columns of ${opts.file === '-' ? 'standard input' : opts.file}`,
     );
 
-  const keys = await checkKeys(opts, mapping, matching.plan.spec, compiled, object, offline, file, format);
+  const keys = await checkKeys(
+    opts,
+    mapping,
+    matching.plan.spec,
+    compiled,
+    object,
+    offline,
+    file,
+    format,
+    () => Boolean(state.signal),
+  );
   const say = (line: string): void => {
     if (!opts.json) deps.io.err(`Warning: ${line}`);
   };
@@ -538,6 +548,7 @@ async function checkKeys(
   offline: boolean,
   file: string,
   format: 'csv' | 'ndjson',
+  stopped: () => boolean,
 ): Promise<KeyCheck> {
   const createWhenKeyEmpty = opts.createWhenKeyEmpty ?? mapping.createWhenKeyEmpty ?? false;
   const check: KeyCheck = {
@@ -558,6 +569,7 @@ async function checkKeys(
       compiled,
       spec,
       mapping.timezone,
+      stopped,
     );
   const shared = sharedKeyFields(spec);
   if (shared.length > 0 && offline)

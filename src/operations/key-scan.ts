@@ -51,13 +51,16 @@ export async function scanKeys(
   compiled: CompiledMapping,
   spec: MatchSpec,
   zone?: string,
+  /** Ctrl-C during the pass: it ends there, and the run stops before writing. */
+  stopped: () => boolean = () => false,
 ): Promise<KeyScan> {
   const scan: KeyScan = { census: new KeyCensus(), records: 0, blank: 0, blankLines: [] };
   // Only the match fields are mapped: the others cost time here and are checked by the run.
   const names = new Set(spec.fields.map((f) => f.name.toLowerCase()));
   const keyFields = { ...compiled, fields: compiled.fields.filter((f) => names.has(f.target.toLowerCase())) };
   try {
-    for await (const chunk of chunks)
+    for await (const chunk of chunks) {
+      if (stopped()) break;
       for (const input of chunk) {
         scan.records++;
         if (!input.values) continue;
@@ -70,6 +73,7 @@ export async function scanKeys(
         }
         for (const k of keys) scan.census.add(k, input.line);
       }
+    }
   } catch {
     // The run reads the same file and reports where it could not.
   }
