@@ -387,6 +387,21 @@ describe('match: in a mapping file', () => {
   });
 });
 
+describe('the command that continues a run', () => {
+  it('repeats --allow-shared-keys and --create-when-key-empty, which decide what is sent', async () => {
+    const { resumeCommand } = await import('../../src/ui/resume-command.js');
+    const { syncOptionsFrom } = await import('../../src/cli.js');
+    const opts = syncOptionsFrom('upsert', 'p.csv', {
+      match: ['LastName'],
+      allowSharedKeys: true,
+      createWhenKeyEmpty: true,
+    });
+    expect(resumeCommand(opts, '/w/out', '/w')).toBe(
+      'sfsync upsert p.csv --match LastName --allow-shared-keys --create-when-key-empty --resume --results out',
+    );
+  });
+});
+
 describe('KeyCensus', () => {
   it('counts keys exactly through growth, names the most shared, and keeps the first repeated groups', () => {
     const census = new KeyCensus();
