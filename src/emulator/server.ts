@@ -45,7 +45,7 @@ export interface EmulatorOptions {
   dataFile?: string;
   /** Extra custom objects and fields, on top of the default example schema. */
   schemas?: SchemaSpec[];
-  /** The newest API version offered (default 62.0). */
+  /** The newest API version offered (default 67.0, Summer '26, the current release). */
   apiVersion?: string;
   /** Lifetime of access tokens (default 2 hours, Salesforce's default session timeout). */
   tokenTtlMs?: number;
@@ -62,6 +62,8 @@ export interface EmulatorOptions {
   bulkUploadLimitBytes?: number;
   /** DailyBulkApiBatches (default 15,000); a job past it fails with ExceededQuota. */
   dailyBulkBatches?: number;
+  /** The org's clock (default Date.now): record timestamps, date literals and replication windows use it. */
+  clock?: () => number;
 }
 
 export interface Emulator {
@@ -81,6 +83,10 @@ export interface Emulator {
   /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
   injectedFaults(): number;
   setFaults(faults: Partial<Faults>): void;
+  /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
+  setDailyApiRequests(max: number | null): void;
+  /** Requests the org has received and not finished answering (those of a killed client included). */
+  requestsInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -90,7 +96,9 @@ function versionLabel(v: number): string {
   // v62.0 is Winter '25; then Spring '25, Summer '25, Winter '26: three releases a year.
   const k = v - 62;
   const season = ['Winter', 'Spring', 'Summer'][((k % 3) + 3) % 3];
-  return `${season} '${String(25 + Math.floor(k / 3)).padStart(2, '0')}`;
+  // One real label has a typographic apostrophe [doc versions list: "Spring ’18"].
+  const mark = v === 42 ? '’' : "'";
+  return `${season} ${mark}${String(25 + Math.floor(k / 3)).padStart(2, '0')}`;
 }
 
 /** A small deterministic generator (mulberry32) for fault injection. */
@@ -112,7 +120,7 @@ function atomicWrite(file: string, text: string): void {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const maxVersion = Number(options.apiVersion ?? '62.0');
+  const maxVersion = Number(options.apiVersion ?? '67.0');
   const identity: OrgIdentity = {
     orgId: to18('00D5g00000LOCAL'),
     userId: to18('0055g00000ADMIN'),
@@ -122,7 +130,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     lastName: 'Admin',
   };
   const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
-  const store = new OrgStore(schema, identity.userId);
+  const clock = options.clock ?? Date.now;
+  const store = new OrgStore(schema, identity.userId, clock);
   store.seed('User', {
     Id: identity.userId,
     Username: identity.username,
@@ -157,8 +166,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.tokenTtlMs ?? 2 * 3600_000,
   );
   const adminSession = oauth.issueSession(app.clientId, false);
-  const dailyMax = options.dailyApiRequests ?? 100_000;
+  const startedDailyMax = options.dailyApiRequests ?? 100_000;
+  let dailyMax = startedDailyMax;
   let used = 0;
+  let inFlight = 0;
   let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
@@ -190,49 +201,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const resources = (version: string): Record<string, string> => {
     const b = `/services/data/v${version}`;
-    const names = [
-      'tooling',
-      'metadata',
-      'eclair',
-      'folders',
-      'prechatForms',
-      'contact-tracing',
-      'domino',
-      'async-queries',
-      'query',
-      'jobs',
-      'serviceTemplates',
-      'recent',
-      'connect',
-      'licensing',
-      'limits',
-      'process',
-      'dedupe',
-      'async-queries',
-      'queryAll',
-      'search',
-      'quickActions',
-      'ui-api',
-      'tabs',
-      'composite',
-      'theme',
-      'sobjects',
-      'actions',
-      'support',
-      'analytics',
-      'parameterizedSearch',
-      'consent',
-      'knowledgeManagement',
-      'localizedvalue',
-      'chatter',
-    ];
+    // Only what this org serves: a client that follows the list must not meet a 404 [issue: resources list].
+    const names = ['sobjects', 'query', 'queryAll', 'composite', 'jobs', 'limits'];
     const out: Record<string, string> = {};
     for (const n of names) out[n] = `${b}/${n}`;
     out.identity = `${baseUrl}/id/${identity.orgId}/${identity.userId}`;
     return out;
   };
 
-  const rest = new RestApi(store, () => ({}), resources, limits);
+  const rest = new RestApi(store, () => ({}), resources, limits, clock);
   const bulk = new BulkApi(store, identity.userId, {
     uploadLimitBytes: options.bulkUploadLimitBytes ?? 100_000_000,
     dailyBatches: options.dailyBulkBatches ?? 15_000,
@@ -282,7 +259,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', baseUrl);
+    // Salesforce serves `//services/data/…` (the sf CLI stores instance URLs with a trailing slash): repeated
+    // slashes in the path collapse. Done before parsing, or `//services` would read as a host name.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const pathPart = (q === -1 ? raw : raw.slice(0, q)).replace(/\/{2,}/g, '/');
+    const url = new URL(pathPart + (q === -1 ? '' : raw.slice(q)), baseUrl);
     if (await oauth.handle(req, res, url)) return;
     if (url.pathname.startsWith('/__emulator/')) return control(req, res, url);
     const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
@@ -341,15 +323,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.end();
-      if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
-      sendJson(res, 500, [
-        { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
-      ]);
-    });
+    inFlight++;
+    route(req, res)
+      .catch((err: unknown) => {
+        if (res.headersSent) return void res.end();
+        if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
+        sendJson(res, 500, [
+          { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
+        ]);
+      })
+      .finally(() => inFlight--);
   });
-  server.keepAliveTimeout = 5_000;
+  // Clients pool connections and reuse them after pauses; closing idle sockets after Node's 5 s default races
+  // with that reuse ("other side closed"). Keep them for longer than any client's own idle timeout.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -367,6 +355,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     orgId: identity.orgId,
     userId: identity.userId,
     port,
+    setDailyApiRequests: (max) => {
+      dailyMax = max ?? startedDailyMax;
+    },
+    requestsInFlight: () => inFlight,
     store,
     oauth,
     apiCalls: () => used,

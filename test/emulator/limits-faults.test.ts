@@ -19,6 +19,19 @@ describe('API accounting', () => {
     // The versions list is not an API call.
     expect((await fetch(`${org().instanceUrl}/services/data/`)).status).toBe(200);
   });
+
+  it('a test can raise the limit and restore the one the org started with', async () => {
+    org().setDailyApiRequests(org().apiCalls() + 1);
+    await conn().query('SELECT Id FROM User');
+    expect(conn().limitInfo.apiUsage).toEqual({ used: org().apiCalls(), limit: org().apiCalls() });
+    expect((await errorOf(conn().query('SELECT Id FROM User'))).name).toBe('REQUEST_LIMIT_EXCEEDED');
+    org().setDailyApiRequests(null);
+    expect((await errorOf(conn().query('SELECT Id FROM User'))).name).toBe('REQUEST_LIMIT_EXCEEDED');
+    org().setDailyApiRequests(org().apiCalls() + 10);
+    await conn().query('SELECT Id FROM User');
+    org().setDailyApiRequests(null);
+    expect(org().requestsInFlight()).toBe(0);
+  });
 });
 
 describe('fault injection', () => {
