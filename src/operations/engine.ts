@@ -5,6 +5,7 @@ import { applyMapping, type MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
+import { KeyCensus } from './key-census.js';
 import { findMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
 import { csvLineOf } from './bulk-writer.js';
@@ -51,6 +52,14 @@ export interface EngineOptions {
   matchIndex?: MatchIndex;
   /** Batches looked up and matched at once (default: concurrency); the rest wait, or wait for their writes. */
   prepareConcurrency?: number;
+  /** Upsert: a record whose match key is blank is created; otherwise it fails with MATCH_KEY_EMPTY. */
+  createWhenKeyEmpty?: boolean;
+  /**
+   * The keys of the whole input counted before the run (a dry run then remembers only the creates whose key
+   * comes again); without it the engine counts them as it reads (standard input) into `countKeys`.
+   */
+  keyCounts?: KeyCensus;
+  countKeys?: KeyCensus;
 }
 
 export interface EngineResult {
@@ -77,6 +86,15 @@ function ambiguous(ids: string[]): FailureDetail {
     status: 300,
     message: `Matches ${ids.length} records; not written. Make the match keys unique, or match on more fields with --match-operator AND.`,
     matchedIds: ids,
+  };
+}
+
+function keyEmpty(spec: MatchSpec): FailureDetail {
+  const names = spec.fields.map((f) => f.name);
+  return {
+    code: 'MATCH_KEY_EMPTY',
+    message: `The match key (${names.join(spec.operator === 'AND' ? ' and ' : ' or ')}) is blank, so the record cannot be matched; not sent.`,
+    fields: names,
   };
 }
 
@@ -109,6 +127,13 @@ export class SyncEngine {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly active = new Set<Promise<void>>();
   private lastLine = 0;
+  /** Upsert records with a blank key, created without matching (--create-when-key-empty). */
+  private readonly keyless = new WeakSet<MappedRecord>();
+  /**
+   * Dry run: the keys of the records it plans to create, with their line, so a later record with the same key
+   * is predicted as the update the real run makes of that record (which its query would then find).
+   */
+  private readonly plannedCreates = new KeyCensus();
 
   constructor(
     private readonly client: SalesforceClient | null,
@@ -181,6 +206,15 @@ export class SyncEngine {
         // Records sharing a match key run in input order: the first creates, the later ones find it.
         if (this.opts.match) {
           const keys = recordKeys(this.opts.match, mapped);
+          if (keys.length === 0) {
+            // A blank key matches nothing: an upsert would create the record again on every run.
+            if (this.opts.operation !== 'upsert' || !this.opts.createWhenKeyEmpty) {
+              this.sink.fail(input.line, input.values, keyEmpty(this.opts.match));
+              continue;
+            }
+            this.keyless.add(mapped);
+          }
+          for (const k of keys) this.opts.countKeys?.add(k, input.line);
           if (keys.some((k) => batchKeys.has(k))) await dispatch();
           const waits = keys
             .map((k) => this.inFlight.get(k))
@@ -404,12 +438,14 @@ export class SyncEngine {
     const updates: Array<{ r: MappedRecord; id: string }> = [];
     const deletes: Array<{ r: MappedRecord; id: string }> = [];
     const upserts: MappedRecord[] = [];
+    creates.push(...pending.filter((r) => this.keyless.has(r)));
+    if (creates.length > 0) pending = pending.filter((r) => !this.keyless.has(r));
     if (strategy === 'none') creates.push(...pending);
     else if (strategy === 'native-upsert') {
       if (this.opts.dryRun) {
         const matches = await findMatches(this.client, this.opts.match as MatchSpec, pending);
         for (const r of pending) {
-          const ids = matches.get(r) ?? [];
+          const ids = this.withPlanned(r, matches.get(r) ?? []);
           if (ids.length === 1) updates.push({ r, id: ids[0] as string });
           else if (ids.length === 0) creates.push(r);
           else this.fail(r, ambiguous(ids));
@@ -423,7 +459,11 @@ export class SyncEngine {
             ? this.opts.matchIndex.find(pending)
             : await findMatches(this.client, this.opts.match as MatchSpec, pending);
       for (const r of pending) {
-        const ids = matches ? (matches.get(r) ?? []) : typeof r.payload.Id === 'string' ? [r.payload.Id] : [];
+        const ids = matches
+          ? this.withPlanned(r, matches.get(r) ?? [])
+          : typeof r.payload.Id === 'string'
+            ? [r.payload.Id]
+            : [];
         if (ids.length > 1) {
           this.fail(r, ambiguous(ids));
         } else if (ids.length === 1) {
@@ -437,7 +477,10 @@ export class SyncEngine {
       }
     }
     if (this.opts.dryRun) {
-      for (const r of creates) this.plan(r, 'create', undefined, withoutId(r.payload));
+      for (const r of creates) {
+        this.rememberPlannedCreate(r);
+        this.plan(r, 'create', undefined, withoutId(r.payload));
+      }
       for (const { r, id } of updates) this.plan(r, 'update', id, withoutId(r.payload));
       for (const { r, id } of deletes) this.plan(r, 'delete', id, {});
       return;
@@ -504,6 +547,26 @@ export class SyncEngine {
         ),
       'upserted',
     );
+  }
+
+  /**
+   * Dry run: the Ids found in the org, plus the records this run would have created by then with the same key
+   * (named by their line), so a repeated key is predicted as one create and then updates.
+   */
+  private withPlanned(r: MappedRecord, ids: string[]): string[] {
+    if (!this.opts.dryRun || !this.opts.match || this.keyless.has(r)) return ids;
+    const planned = new Set<number>();
+    for (const k of recordKeys(this.opts.match, r)) {
+      const line = this.plannedCreates.firstLine(k);
+      if (line > 0) planned.add(line);
+    }
+    return [...ids, ...[...planned].map((line) => `(created by line ${line})`)];
+  }
+
+  private rememberPlannedCreate(r: MappedRecord): void {
+    if (!this.opts.match || this.keyless.has(r)) return;
+    for (const k of recordKeys(this.opts.match, r))
+      if (!this.opts.keyCounts || this.opts.keyCounts.count(k) > 1) this.plannedCreates.add(k, r.line);
   }
 
   /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */

@@ -5,6 +5,8 @@ export const FAILURE_HINTS: Record<string, string> = {
     'shorten the values, or map them to a longer field ("sfsync describe OBJECT" shows lengths)',
   AMBIGUOUS_MATCH:
     'the match key is not unique in the org: add a second key with --match-operator AND, or clean up duplicates',
+  MATCH_KEY_EMPTY:
+    'give the record a value in the match field (check the column and its transforms); on upsert, --create-when-key-empty creates such records instead',
   NOT_FOUND: 'no record has that key: use upsert to create it, or check the match field and its values',
   DUPLICATE_VALUE:
     'another record already holds this unique value: match on that field with upsert instead of create',
