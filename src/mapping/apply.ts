@@ -24,22 +24,29 @@ export interface MappedRecord {
   spoolBytes?: number;
 }
 
-/** A column of a CSV record, or a path (`traits.email`) into an NDJSON record; header case is forgiven. */
+/**
+ * A column of a CSV record, or a path (`traits.email`) into an NDJSON record; header case is forgiven. Only the
+ * record's own keys are read: `constructor` or `__proto__` must never reach JavaScript's built-ins.
+ */
 export function readPath(record: Record<string, unknown>, path: string): unknown {
-  if (path in record) return record[path];
-  const lower = path.toLowerCase();
-  const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
-  if (key !== undefined) return record[key];
+  const whole = ownKey(record, path);
+  if (whole !== undefined) return record[whole];
   let current: unknown = record;
   for (const part of path.split('.')) {
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
     const obj = current as Record<string, unknown>;
-    current =
-      part in obj
-        ? obj[part]
-        : obj[Object.keys(obj).find((k) => k.toLowerCase() === part.toLowerCase()) ?? part];
+    const key = ownKey(obj, part);
+    if (key === undefined) return undefined;
+    current = obj[key];
   }
   return current;
+}
+
+/** The record's own key spelled `name`, exactly or in another case. */
+function ownKey(obj: Record<string, unknown>, name: string): string | undefined {
+  if (Object.hasOwn(obj, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower);
 }
 
 function isEmpty(v: unknown): boolean {

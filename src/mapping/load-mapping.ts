@@ -251,9 +251,13 @@ export function parseMapping(file: string, text: string): Mapping {
         'For example fields: {LastName: last_name}',
       );
     }
-    mapping.fields = {};
-    for (const [name, raw] of Object.entries(m.fields as Record<string, unknown>))
-      mapping.fields[name] = readField(file, name, raw);
+    // Built from entries: a field named `__proto__` stays a key (the org then says it has no such field).
+    mapping.fields = Object.fromEntries(
+      Object.entries(m.fields as Record<string, unknown>).map(([name, raw]) => [
+        name,
+        readField(file, name, raw),
+      ]),
+    );
   }
   return mapping;
 }
