@@ -39,7 +39,7 @@ describe('sfsync mapping init', () => {
       { column: 'First Name', field: 'FirstName', reason: 'label' },
       { column: 'last_name', field: 'LastName', reason: 'loose' },
       { column: 'E-mail', field: 'Email', reason: 'loose' },
-      { column: 'Mobile', field: 'MobilePhone', reason: 'close' },
+      { column: 'Mobile', field: 'MobilePhone', reason: 'alias' },
       { column: 'Shoe size', field: null, reason: 'none' },
     ]);
     const text = fs.readFileSync(path.join(dir, 'contacts.mapping.yaml'), 'utf8');

@@ -3,19 +3,20 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
-import { readRecords } from '../input/read-records.js';
-import { formatFromFile } from '../input/source.js';
-import { editDistance } from '../mapping/did-you-mean.js';
+import { sampleColumns } from '../input/sample-columns.js';
+import { keyKind, matchCandidates, proposeFields, type ColumnProposal } from '../mapping/propose-field.js';
+import { proposeValues } from '../mapping/propose-values.js';
+import type { Transform } from '../mapping/types.js';
 import { inferObject } from '../operations/infer-object.js';
-import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
+import type { ObjectInfo } from '../salesforce/types.js';
 import { isRequiredOnCreate } from '../salesforce/types.js';
 import type { MappingInitOptions } from './options.js';
 
-export interface ColumnProposal {
-  column: string;
-  field: string | null;
-  /** How the field was found: exact API name, label, loose spelling, close spelling. */
-  reason: 'api name' | 'label' | 'loose' | 'close' | 'none';
+export interface InitColumn extends ColumnProposal {
+  /** How the values become the field's, from a sample of them (trim, number, boolean; date format). */
+  transform?: Transform[];
+  format?: string;
+  note?: string;
 }
 
 export interface MappingInitResult {
@@ -24,53 +25,48 @@ export interface MappingInitResult {
   output: string;
   operation: 'create' | 'update' | 'upsert' | 'delete';
   match: string[];
-  columns: ColumnProposal[];
+  /** Why nothing is matched on, and how to pick a key, when no mapped field identifies a record. */
+  matchNote: string | null;
+  columns: InitColumn[];
   missingRequired: string[];
+  /** How many records the value proposals were made from. */
+  sampled: number;
 }
 
-const squash = (s: string): string =>
-  s
-    .toLowerCase()
-    .replace(/__c$/, '')
-    .replace(/[^a-z0-9]/g, '');
+/** Records read to propose fields by value and value conversions. */
+export const SAMPLE_SIZE = 200;
 
-/** The field a column most likely is: its API name, its label, the same letters, or a close spelling. */
-export function proposeField(column: string, fields: FieldInfo[]): ColumnProposal {
-  const writable = fields.filter((f) => f.createable || f.updateable || f.name === 'Id');
-  const byName =
-    writable.find((f) => f.name === column) ??
-    writable.find((f) => f.name.toLowerCase() === column.toLowerCase());
-  if (byName) return { column, field: byName.name, reason: 'api name' };
-  const byLabel = writable.find((f) => f.label.toLowerCase() === column.trim().toLowerCase());
-  if (byLabel) return { column, field: byLabel.name, reason: 'label' };
-  const c = squash(column);
-  const loose = writable.find((f) => squash(f.name) === c || squash(f.label) === c);
-  if (loose) return { column, field: loose.name, reason: 'loose' };
-  const prefixed =
-    c.length >= 4
-      ? writable.filter((f) => squash(f.name).startsWith(c) || squash(f.label).startsWith(c))
-      : [];
-  if (prefixed.length === 1) return { column, field: (prefixed[0] as FieldInfo).name, reason: 'close' };
-  let best: { f: FieldInfo; d: number } | undefined;
-  for (const f of writable) {
-    const d = Math.min(editDistance(c, squash(f.name)), editDistance(c, squash(f.label)));
-    if (!best || d < best.d) best = { f, d };
-  }
-  if (best && c.length >= 4 && best.d <= Math.floor(c.length / 4))
-    return { column, field: best.f.name, reason: 'close' };
-  return { column, field: null, reason: 'none' };
+/** A field's entry in the mapping: the column alone, or the column with its transforms and format. */
+function fieldEntry(c: InitColumn): string | Record<string, unknown> {
+  if (!c.transform?.length && !c.format) return c.column;
+  return {
+    column: c.column,
+    ...(c.transform?.length ? { transform: c.transform } : {}),
+    ...(c.format ? { format: c.format } : {}),
+  };
 }
 
-/** Record matchers to suggest, best first: external IDs, then idLookup fields, then other unique filterable ones. */
-export function matchCandidates(object: ObjectInfo, mapped: string[]): FieldInfo[] {
-  const fields = object.fields.filter((f) => mapped.includes(f.name) && f.filterable && f.name !== 'Id');
-  const rank = (f: FieldInfo): number => (f.externalId ? 0 : f.idLookup ? 1 : f.unique ? 2 : 3);
-  return fields.sort((a, b) => rank(a) - rank(b));
-}
-
-function commentedYaml(r: MappingInitResult, fields: Record<string, string>): string {
-  const doc = new YAML.Document({ object: r.object, operation: r.operation, match: r.match, fields });
+function commentedYaml(r: MappingInitResult): string {
+  const mapped = r.columns.filter((c) => c.field);
+  const fields = Object.fromEntries(mapped.map((c) => [c.field as string, fieldEntry(c)]));
+  const doc = new YAML.Document({
+    object: r.object,
+    operation: r.operation,
+    ...(r.match.length > 0 ? { match: r.match } : {}),
+    fields,
+  });
   doc.commentBefore = ` Mapping for ${path.basename(r.file)} → ${r.object}, proposed by "sfsync mapping init".\n Format: schemas/mapping.schema.json in the sfsync package. Fields: "sfsync describe ${r.object}".\n Check it with: sfsync mapping check ${path.basename(r.output)} ${path.basename(r.file)}`;
+  if (r.matchNote) {
+    const pair = (doc.contents as YAML.YAMLMap).items.find(
+      (p) => YAML.isScalar(p.key) && p.key.value === 'operation',
+    );
+    if (pair && YAML.isScalar(pair.key)) pair.key.commentBefore = ` ${r.matchNote}`;
+  }
+  const fieldsNode = doc.get('fields', true) as YAML.YAMLMap | undefined;
+  for (const item of fieldsNode?.items ?? []) {
+    const column = mapped.find((c) => YAML.isScalar(item.key) && c.field === item.key.value);
+    if (column?.note && YAML.isScalar(item.key)) item.key.commentBefore = ` ${column.note}`;
+  }
   const unmapped = r.columns.filter((c) => !c.field).map((c) => c.column);
   const notes = [
     unmapped.length > 0 ? ` Columns left out (no field found): ${unmapped.join(', ')}` : '',
@@ -82,33 +78,35 @@ function commentedYaml(r: MappingInitResult, fields: Record<string, string>): st
   return doc.toString();
 }
 
+function noKeyNote(object: ObjectInfo): string {
+  const keys = object.fields
+    .filter((f) => f.filterable && f.name !== 'Id' && (f.externalId || f.unique || f.idLookup))
+    .map((f) => f.name);
+  return `No mapped column identifies a ${object.name} (an external ID, unique or idLookup field${keys.length ? ` such as ${keys.slice(0, 3).join(', ')}` : ''}), so this mapping creates records. To update or upsert, map a column to such a field (or mark a field as External ID in Salesforce) and set match: [Field].`;
+}
+
 /**
  * Proposes a mapping from a file's columns and the object's fields, asks about each choice on a terminal
- * (unless --yes), and writes it as commented YAML.
+ * (unless --yes), and writes it as commented YAML. Only fields that identify a record are proposed as match keys.
  */
 export async function runMappingInit(
   opts: MappingInitOptions,
   deps: Pick<Deps, 'connect' | 'cwd' | 'io' | 'prompt'>,
 ): Promise<MappingInitResult> {
-  const file = path.resolve(deps.cwd, opts.file);
-  const chunks = readRecords({ file, format: formatFromFile(file, undefined) });
-  let columns: string[] = [];
-  const samples: Array<Record<string, unknown>> = [];
-  for await (const chunk of chunks) {
-    for (const r of chunk) if (r.values && samples.length < 3) samples.push(r.values);
-    if (samples.length > 0) {
-      columns = Object.keys(samples[0] as Record<string, unknown>);
-      break;
-    }
+  const output = path.resolve(deps.cwd, opts.output ?? `${opts.file.replace(/\.[^.]+$/, '')}.mapping.yaml`);
+  if (fs.existsSync(output) && !opts.force) {
+    throw new SfsyncError('FILE_EXISTS', `${output} already exists; mapping init did not change it.`, {
+      hint: 'Pass --force to overwrite it, or --output FILE to write the proposal elsewhere.',
+    });
   }
-  await chunks.return(undefined);
-  if (columns.length === 0)
+  const sample = await sampleColumns(path.resolve(deps.cwd, opts.file), SAMPLE_SIZE);
+  if (sample.columns.length === 0)
     throw new SfsyncError('INPUT_EMPTY', `${opts.file} has no records to read columns from.`);
   const client = await deps.connect({ org: opts.org });
   const objectName = opts.object ?? inferObject(opts.file, await client.describeGlobal());
   const object = await client.describe(objectName);
   const interactive = deps.io.canPrompt && !opts.yes && !opts.json;
-  const proposals = columns.map((c) => proposeField(c, object.fields));
+  const proposals: InitColumn[] = proposeFields(sample.columns, sample.values, object.fields);
   if (interactive) {
     for (const p of proposals) {
       const choices = [
@@ -125,21 +123,32 @@ export async function runMappingInit(
       p.field = picked || null;
     }
   }
+  for (const p of proposals) {
+    const field = object.fields.find((f) => f.name === p.field);
+    if (!field) continue;
+    const values = proposeValues(field, sample.values.get(p.column) ?? []);
+    if (values.transform.length > 0) p.transform = values.transform;
+    if (values.format) p.format = values.format;
+    if (values.note) p.note = values.note;
+  }
   const mapped = proposals.filter((p) => p.field).map((p) => p.field as string);
   if (interactive) {
     // A preview of the first records as they would be sent, before the last questions.
     deps.io.err('First records as they would be sent:');
-    for (const sample of samples) {
+    for (const record of sample.first) {
       const preview = Object.fromEntries(
-        proposals.filter((p) => p.field).map((p) => [p.field, sample[p.column]]),
+        proposals.filter((p) => p.field).map((p) => [p.field, record[p.column]]),
       );
       deps.io.err(`  ${JSON.stringify(preview)}`);
     }
+    for (const p of proposals.filter((c) => c.note)) deps.io.err(`  ${p.field}: ${p.note}`);
   }
   const candidates = matchCandidates(object, mapped);
+  const matchNote = candidates.length === 0 ? noKeyNote(object) : null;
   let operation: MappingInitResult['operation'] = candidates.length > 0 ? 'upsert' : 'create';
   let match = candidates.slice(0, 1).map((f) => f.name);
-  if (interactive) {
+  if (interactive && matchNote) deps.io.err(matchNote);
+  if (interactive && candidates.length > 0) {
     operation = await deps.prompt.select(
       'Operation',
       [
@@ -150,13 +159,10 @@ export async function runMappingInit(
       ],
       { default: operation },
     );
-    if (operation !== 'create' && candidates.length > 0) {
+    if (operation !== 'create') {
       const key = await deps.prompt.select(
         'Match existing records on',
-        candidates.map((f) => ({
-          value: f.name,
-          name: `${f.name}${f.externalId ? ' (external ID)' : f.idLookup ? ' (indexed)' : ''}`,
-        })),
+        candidates.map((f) => ({ value: f.name, name: `${f.name} (${keyKind(f)})` })),
       );
       match = [key];
     }
@@ -166,24 +172,18 @@ export async function runMappingInit(
   const missingRequired = object.fields
     .filter((f) => isRequiredOnCreate(f) && !covered.has(f.name.toLowerCase()))
     .map((f) => f.name);
-  const output = path.resolve(deps.cwd, opts.output ?? `${opts.file.replace(/\.[^.]+$/, '')}.mapping.yaml`);
   const result: MappingInitResult = {
     file: opts.file,
     object: object.name,
     output,
     operation,
     match,
+    matchNote,
     columns: proposals,
     missingRequired,
+    sampled: sample.records,
   };
-  const fields: Record<string, string> = {};
-  for (const p of proposals) if (p.field) fields[p.field] = p.column;
-  if (fs.existsSync(output) && !opts.yes) {
-    throw new SfsyncError('FILE_EXISTS', `${output} already exists.`, {
-      hint: 'Pass --output FILE, or --yes to overwrite it.',
-    });
-  }
-  fs.writeFileSync(output, commentedYaml(result, fields));
+  fs.writeFileSync(output, commentedYaml(result));
   return result;
 }
 
@@ -191,8 +191,14 @@ export function renderMappingInit(r: MappingInitResult): string[] {
   const lines = [
     `Wrote ${r.output}: ${r.operation} ${r.object}${r.match.length ? ` matched on ${r.match.join(', ')}` : ''}.`,
   ];
-  for (const c of r.columns)
-    lines.push(`  ${c.column} → ${c.field ?? '(left out)'}${c.field ? `  (${c.reason})` : ''}`);
+  for (const c of r.columns) {
+    const how = [...(c.transform ?? []), ...(c.format ? [`format ${c.format}`] : [])].join(', ');
+    lines.push(
+      `  ${c.column} → ${c.field ?? '(left out)'}${c.field ? `  (${c.reason}${how ? `; ${how}` : ''})` : ''}`,
+    );
+    if (c.note) lines.push(`      ${c.note}`);
+  }
+  if (r.matchNote) lines.push(`  ${r.matchNote}`);
   if (r.missingRequired.length > 0)
     lines.push(`  still needed to create records: ${r.missingRequired.join(', ')}`);
   lines.push(`Next: sfsync mapping check ${path.basename(r.output)} ${r.file}`);

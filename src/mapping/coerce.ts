@@ -11,13 +11,15 @@ export type Coerced = { value: string | number | boolean } | { error: ValueError
 
 const TRUE = new Set(['true', 'yes', 'y', '1', 'on', 't']);
 const FALSE = new Set(['false', 'no', 'n', '0', 'off', 'f']);
+/** Every word the boolean transform (and a boolean field) reads. */
+export const BOOLEAN_WORDS: ReadonlySet<string> = new Set([...TRUE, ...FALSE]);
 const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 export function applyTransforms(value: unknown, transforms: Transform[]): unknown {
   let v = value;
   for (const t of transforms) {
     if (typeof v !== 'string') {
-      if (t === 'number' || t === 'boolean') continue;
+      if (t === 'number' || t === 'number-comma' || t === 'boolean') continue;
       v = v === undefined || v === null ? v : String(v);
       if (typeof v !== 'string') continue;
     }
@@ -44,6 +46,11 @@ export function applyTransforms(value: unknown, transforms: Transform[]): unknow
         // "1,234.50", "$ 1 234", "-12.5%": keep the digits, sign and decimal point.
         const cleaned = s.replace(/[^\d.-]/g, '');
         v = cleaned === '' ? '' : cleaned;
+        break;
+      }
+      case 'number-comma': {
+        // "1.234,50 €", "-1 234,5": a decimal comma; points and spaces only group thousands.
+        v = s.replace(/[^\d,-]/g, '').replace(',', '.');
         break;
       }
       case 'boolean':

@@ -9,6 +9,7 @@ export const TRANSFORMS = [
   'title',
   'digits',
   'number',
+  'number-comma',
   'boolean',
   'date',
   'datetime',
