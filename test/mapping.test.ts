@@ -129,7 +129,7 @@ describe('mapping files', () => {
     ['DoNotCall', 'boolean', 'maybe', 'VALUE_INVALID'],
     ['LastCURequestDate', 'datetime', '2024-07-01T09:30:00', 'TIMEZONE_MISSING'],
     ['LastName', 'string', 'x'.repeat(81), 'STRING_TOO_LONG'],
-    ['Level__c', 'picklist', 'Silver', 'PICKLIST_VALUE_INVALID'],
+    ['Level__c', 'picklist', 'Silver', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST'],
   ])('rejects a bad %s (%s) value with %s', (name, _type, value, code) => {
     const f = contact.fields.find((x) => x.name === name) as FieldInfo;
     const r = coerceValue(f, value, { transform: [] }, undefined);

@@ -27,6 +27,8 @@ export interface MappingProblem {
 
 export interface CompiledMapping {
   object: ObjectInfo;
+  /** The operation it was compiled for: a create can tell which required fields a record leaves empty. */
+  operation?: SyncOperation;
   fields: CompiledField[];
   problems: MappingProblem[];
   warnings: MappingProblem[];
@@ -188,7 +190,7 @@ export async function compileMapping(
       else warnings.push({ ...entry, message: `${entry.message}: records that match nothing will fail` });
     }
   }
-  return { object, fields, problems, warnings };
+  return { object, operation, fields, problems, warnings };
 }
 
 function compileParent(
