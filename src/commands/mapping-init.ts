@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { sampleColumns } from '../input/sample-columns.js';
 import { keyKind, matchCandidates, proposeFields, type ColumnProposal } from '../mapping/propose-field.js';
 import { proposeValues } from '../mapping/propose-values.js';
+import { noKeyNote, proposalYaml } from '../mapping/proposal-yaml.js';
 import type { Transform } from '../mapping/types.js';
 import { inferObject } from '../operations/infer-object.js';
-import type { ObjectInfo } from '../salesforce/types.js';
+import type { FieldInfo } from '../salesforce/types.js';
+import type { Prompter } from '../ui/prompt.js';
 import { isRequiredOnCreate } from '../salesforce/types.js';
 import type { MappingInitOptions } from './options.js';
 
@@ -25,6 +26,8 @@ export interface MappingInitResult {
   output: string;
   operation: 'create' | 'update' | 'upsert' | 'delete';
   match: string[];
+  /** AND when the user picked several fields that identify a record only together. */
+  matchOperator?: 'AND';
   /** Why nothing is matched on, and how to pick a key, when no mapped field identifies a record. */
   matchNote: string | null;
   columns: InitColumn[];
@@ -36,53 +39,49 @@ export interface MappingInitResult {
 /** Records read to propose fields by value and value conversions. */
 export const SAMPLE_SIZE = 200;
 
-/** A field's entry in the mapping: the column alone, or the column with its transforms and format. */
-function fieldEntry(c: InitColumn): string | Record<string, unknown> {
-  if (!c.transform?.length && !c.format) return c.column;
-  return {
-    column: c.column,
-    ...(c.transform?.length ? { transform: c.transform } : {}),
-    ...(c.format ? { format: c.format } : {}),
-  };
-}
-
-function commentedYaml(r: MappingInitResult): string {
-  const mapped = r.columns.filter((c) => c.field);
-  const fields = Object.fromEntries(mapped.map((c) => [c.field as string, fieldEntry(c)]));
-  const doc = new YAML.Document({
-    object: r.object,
-    operation: r.operation,
-    ...(r.match.length > 0 ? { match: r.match } : {}),
-    fields,
-  });
-  doc.commentBefore = ` Mapping for ${path.basename(r.file)} → ${r.object}, proposed by "sfsync mapping init".\n Format: schemas/mapping.schema.json in the sfsync package. Fields: "sfsync describe ${r.object}".\n Check it with: sfsync mapping check ${path.basename(r.output)} ${path.basename(r.file)}`;
-  if (r.matchNote) {
-    const pair = (doc.contents as YAML.YAMLMap).items.find(
-      (p) => YAML.isScalar(p.key) && p.key.value === 'operation',
+/**
+ * The wizard's last questions: the operation, then the match key among the fields that identify a record, or
+ * several mapped fields that identify one only together (matched with AND).
+ */
+async function askMatch(
+  prompt: Prompter,
+  proposed: MappingInitResult['operation'],
+  candidates: FieldInfo[],
+  mapped: FieldInfo[],
+): Promise<{ operation: MappingInitResult['operation']; match: string[]; matchOperator?: 'AND' }> {
+  const operation = await prompt.select(
+    'Operation',
+    [
+      { value: 'upsert', name: 'upsert: update matches, create the rest' },
+      { value: 'create', name: 'create: always new records' },
+      { value: 'update', name: 'update: only existing records' },
+      { value: 'delete', name: 'delete: the matching records' },
+    ],
+    { default: proposed },
+  );
+  if (operation === 'create') return { operation, match: [] };
+  const key = await prompt.select('Match existing records on', [
+    ...candidates.map((f) => ({ value: f.name, name: `${f.name} (${keyKind(f)})` })),
+    { value: '', name: 'several fields that together identify a record' },
+  ]);
+  if (key) return { operation, match: [key] };
+  const usable = mapped.filter((f) => f.filterable);
+  for (let attempt = 1; ; attempt++) {
+    const typed = await prompt.input(
+      `Fields that together identify a record, comma-separated (mapped: ${usable.map((f) => f.name).join(', ')})`,
     );
-    if (pair && YAML.isScalar(pair.key)) pair.key.commentBefore = ` ${r.matchNote}`;
+    const names = typed
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
+    const fields = names.map((n) => usable.find((f) => f.name.toLowerCase() === n.toLowerCase()));
+    if (names.length >= 1 && fields.every((f) => f !== undefined))
+      return { operation, match: fields.map((f) => (f as FieldInfo).name), matchOperator: 'AND' };
+    if (attempt === 3)
+      throw new SfsyncError('MAPPING_INVALID', `"${typed}" names no mapped, filterable field to match on.`, {
+        hint: `Run "sfsync mapping init" again and name fields among: ${usable.map((f) => f.name).join(', ')}.`,
+      });
   }
-  const fieldsNode = doc.get('fields', true) as YAML.YAMLMap | undefined;
-  for (const item of fieldsNode?.items ?? []) {
-    const column = mapped.find((c) => YAML.isScalar(item.key) && c.field === item.key.value);
-    if (column?.note && YAML.isScalar(item.key)) item.key.commentBefore = ` ${column.note}`;
-  }
-  const unmapped = r.columns.filter((c) => !c.field).map((c) => c.column);
-  const notes = [
-    unmapped.length > 0 ? ` Columns left out (no field found): ${unmapped.join(', ')}` : '',
-    r.missingRequired.length > 0
-      ? ` Required to create a ${r.object} and not mapped yet: ${r.missingRequired.join(', ')}`
-      : '',
-  ].filter(Boolean);
-  if (notes.length > 0) doc.comment = notes.join('\n');
-  return doc.toString();
-}
-
-function noKeyNote(object: ObjectInfo): string {
-  const keys = object.fields
-    .filter((f) => f.filterable && f.name !== 'Id' && (f.externalId || f.unique || f.idLookup))
-    .map((f) => f.name);
-  return `No mapped column identifies a ${object.name} (an external ID, unique or idLookup field${keys.length ? ` such as ${keys.slice(0, 3).join(', ')}` : ''}), so this mapping creates records. To update or upsert, map a column to such a field (or mark a field as External ID in Salesforce) and set match: [Field].`;
 }
 
 /**
@@ -147,25 +146,11 @@ export async function runMappingInit(
   const matchNote = candidates.length === 0 ? noKeyNote(object) : null;
   let operation: MappingInitResult['operation'] = candidates.length > 0 ? 'upsert' : 'create';
   let match = candidates.slice(0, 1).map((f) => f.name);
-  if (interactive && matchNote) deps.io.err(matchNote);
-  if (interactive && candidates.length > 0) {
-    operation = await deps.prompt.select(
-      'Operation',
-      [
-        { value: 'upsert', name: 'upsert: update matches, create the rest' },
-        { value: 'create', name: 'create: always new records' },
-        { value: 'update', name: 'update: only existing records' },
-        { value: 'delete', name: 'delete: the matching records' },
-      ],
-      { default: operation },
-    );
-    if (operation !== 'create') {
-      const key = await deps.prompt.select(
-        'Match existing records on',
-        candidates.map((f) => ({ value: f.name, name: `${f.name} (${keyKind(f)})` })),
-      );
-      match = [key];
-    }
+  let matchOperator: 'AND' | undefined;
+  if (interactive) {
+    if (matchNote) deps.io.err(matchNote);
+    const mappedFields = object.fields.filter((f) => mapped.includes(f.name));
+    ({ operation, match, matchOperator } = await askMatch(deps.prompt, operation, candidates, mappedFields));
   }
   if (operation === 'create') match = [];
   const covered = new Set(mapped.map((m) => m.toLowerCase()));
@@ -178,12 +163,13 @@ export async function runMappingInit(
     output,
     operation,
     match,
+    ...(matchOperator && operation !== 'create' ? { matchOperator } : {}),
     matchNote,
     columns: proposals,
     missingRequired,
     sampled: sample.records,
   };
-  fs.writeFileSync(output, commentedYaml(result));
+  fs.writeFileSync(output, proposalYaml(result));
   return result;
 }
 
