@@ -50,9 +50,12 @@ async function init(args: string[]): Promise<{ code: number; result: any; stderr
 function marketingExport(rows: number): string {
   const lines = ['\uFEFFemail_address;last_name;First Name;Phone Number;signup;Lifetime Value;Opt In'];
   for (let i = 1; i <= rows; i++) {
-    const email = i % 10 === 0 ? '' : ` Person${i % 7}.${i}@Example.test `;
+    // Blank keys, keys repeated in another case, and one impossible date.
+    const email =
+      i % 10 === 0 ? '' : i % 15 === 0 ? ' PERSON1.1@EXAMPLE.TEST' : ` Person${i % 7}.${i}@Example.test `;
+    const date = i === 7 ? '31.02.2024' : `${String((i % 28) + 1).padStart(2, '0')}.0${(i % 9) + 1}.2024`;
     lines.push(
-      `${email};Smith;Ann${i};+1 (555) 010-${String(1000 + i).slice(-4)};${String((i % 28) + 1).padStart(2, '0')}.0${(i % 9) + 1}.2024;"$1,${String(100 + i).slice(-3)}.50";${i % 2 ? 'Y' : 'N'}`,
+      `${email};Smith;Ann${i};+1 (555) 010-${String(1000 + i).slice(-4)};${date};"$1,${String(100 + i).slice(-3)}.50";${i % 2 ? 'Y' : 'N'}`,
     );
   }
   return `${lines.join('\r\n')}\r\n`;
@@ -61,7 +64,7 @@ function marketingExport(rows: number): string {
 describe('mapping init: match keys that cannot merge strangers', () => {
   it('on a messy export picks Email (idLookup), never LastName, and proposes transforms and formats from values', async () => {
     write('export.csv', marketingExport(40));
-    const { code, result } = await init(['export.csv', '--object', 'Contact']);
+    const { code, result } = await init(['export.csv', '--object', 'Contact', '--yes']);
     expect(code).toBe(0);
     expect(result).toMatchObject({ operation: 'upsert', match: ['Email'], matchNote: null, sampled: 40 });
     expect(result.columns).toEqual([
@@ -74,7 +77,7 @@ describe('mapping init: match keys that cannot merge strangers', () => {
         field: 'Signup_Date__c',
         reason: 'close',
         format: 'dd.MM.yyyy',
-        note: '40 of 40 sampled values fit dd.MM.yyyy',
+        note: '39 of 40 sampled values fit dd.MM.yyyy; the others (e.g. "31.02.2024") will be rejected',
       },
       {
         column: 'Lifetime Value',
@@ -93,7 +96,7 @@ describe('mapping init: match keys that cannot merge strangers', () => {
     ]);
     const mapping = parseMapping('export.mapping.yaml', read('export.mapping.yaml'));
     expect(mapping.fields?.Signup_Date__c).toEqual({ column: 'signup', transform: [], format: 'dd.MM.yyyy' });
-    expect(read('export.mapping.yaml')).toContain('# 40 of 40 sampled values fit dd.MM.yyyy');
+    expect(read('export.mapping.yaml')).toContain('# 39 of 40 sampled values fit dd.MM.yyyy');
 
     const run = createTestDeps({ cwd: dir, env: env() });
     expect(await main(['mapping', 'check', 'export.mapping.yaml', 'export.csv'], run)).toBe(0);
@@ -203,10 +206,13 @@ describe('value proposals from a sample', () => {
     ['date', ['01/02/2024', '03/04/2024'], 'MM/dd/yyyy', 'they also fit dd/MM/yyyy'],
     ['date', ['12/31/2024', 'soon'], 'MM/dd/yyyy', 'the others (e.g. "soon") will be rejected'],
     ['datetime', ['12/31/2024 13:45', '01/02/2024 08:00'], 'MM/dd/yyyy HH:mm', undefined],
+    ['datetime', ['2024-12-31T13:45:00Z', '2024-01-02T08:00:00+01:00'], undefined, undefined],
+    ['datetime', ['2024-12-31 13:45'], undefined, 'add timezone'],
   ])('%s %j → format %s', (type, values, format, note) => {
     const p = proposeValues(field(type), values);
     expect(p.format).toBe(format);
     if (note) expect(p.note).toContain(note);
+    else if (!format) expect(p.note).toBeUndefined();
   });
 
   it.each([

@@ -45,7 +45,17 @@ function fits(values: string[], format: string): number {
 
 /** The date (or date and time) format under which most sampled values parse; day-first or month-first by the values. */
 function proposeDateFormat(values: string[], withTime: boolean): ValueProposal {
-  if (values.every((v) => ISO_DATE.test(v) || (withTime && ISO_DATETIME.test(v)))) return { transform: [] };
+  if (values.every((v) => ISO_DATE.test(v) || (withTime && ISO_DATETIME.test(v)))) {
+    const local = withTime
+      ? values.find((v) => ISO_DATETIME.test(v) && !/(?:Z|[+-]\d{2}:?\d{2})$/i.test(v))
+      : undefined;
+    return local
+      ? {
+          transform: [],
+          note: `datetimes without a time zone offset (e.g. "${local}"): add timezone (e.g. timezone: Europe/Paris) to the mapping`,
+        }
+      : { transform: [] };
+  }
   const candidates = withTime
     ? DATE_FORMATS.flatMap((d) => [...TIME_FORMATS.map((t) => d + t), d])
     : DATE_FORMATS;
