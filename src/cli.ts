@@ -14,6 +14,8 @@ import type {
 } from './commands/options.js';
 import type { Deps } from './deps.js';
 import type { CompletionSpec } from './commands/completion.js';
+import type { ExportOptions } from './commands/export.js';
+import { AUTO_BULK_EXPORT_ROWS } from './operations/export.js';
 import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
@@ -342,6 +344,63 @@ export function buildProgram(
         apiVersion: str(raw.apiVersion),
       };
       await run('describe', 'describe', opts);
+    });
+
+  addCommon(
+    program
+      .command('export [soql]')
+      .description(
+        'write the records of a SOQL query (or of an object) to CSV or NDJSON, ready to edit and load back',
+      )
+      .option('--object <name>', 'export this object instead of a query')
+      .option(
+        '--fields <list>',
+        'with --object: the fields, comma-separated (default: every plain field)',
+        listParser,
+      )
+      .option('--where <condition>', 'with --object: a SOQL condition, e.g. "Email != null"')
+      .option('--limit <n>', 'with --object: at most this many records', intParser(1, 2_000_000_000))
+      .option('-o, --output <file>', 'the file to write (default: standard output)')
+      .addOption(
+        new Option('--format <format>', 'csv or ndjson (default: from the file name, else csv)').choices([
+          'csv',
+          'ndjson',
+        ]),
+      )
+      .addOption(
+        new Option(
+          '--api <api>',
+          `REST pages, a Bulk API 2.0 query job, or auto (Bulk from ${AUTO_BULK_EXPORT_ROWS.toLocaleString('en-US')} rows)`,
+        )
+          .choices(['rest', 'bulk', 'auto'])
+          .default('auto'),
+      )
+      .option('--all-rows', 'include deleted and archived records (queryAll)')
+      .option('--force', 'replace the output file if it exists')
+      .option('--org <alias>', 'stored org to use')
+      .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ sfsync export "SELECT Id, FirstName, LastName, Email, Account.Name FROM Contact" -o contacts.csv\n  $ sfsync export --object Contact --fields Id,Email --where "Email != null" --format ndjson > contacts.ndjson\n  $ sfsync export --object Account --all-rows -o accounts.csv`,
+    )
+    .action(async (soql: string | undefined, raw: Record<string, unknown>) => {
+      const opts: ExportOptions = {
+        ...common(raw),
+        soql,
+        object: str(raw.object),
+        fields: raw.fields as string[] | undefined,
+        where: str(raw.where),
+        limit: raw.limit as number | undefined,
+        output: str(raw.output),
+        format: raw.format as ExportOptions['format'],
+        api: raw.api as ExportOptions['api'],
+        allRows: raw.allRows === true,
+        force: raw.force === true,
+        org: str(raw.org),
+        apiVersion: str(raw.apiVersion),
+      };
+      await run('export', 'export', opts);
     });
 
   addCommon(

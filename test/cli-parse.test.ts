@@ -23,6 +23,7 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     mappingCheck: record('mappingCheck'),
     emulator: record('emulator'),
     results: record('results'),
+    export: record('export'),
     completion: record('completion'),
   } satisfies Handlers;
   return { handlers, calls };

@@ -87,7 +87,7 @@ export async function runMappingCheck(
         `${opts.mapping} names no object, so it cannot be checked against the org.`,
         { hint: 'Add object: NAME to the mapping, or use --offline.' },
       );
-    const client = await deps.connect({ org: opts.org, apiVersion: mapping.apiVersion });
+    const client = await deps.connect({ org: opts.org, mappingApiVersion: mapping.apiVersion });
     const object = await client.describe(mapping.object);
     const operation = mapping.operation ?? 'upsert';
     const compiled = await compileMapping(

@@ -89,6 +89,18 @@ function heapLimit(env: NodeJS.ProcessEnv): number {
     );
   return mb === 0 ? Infinity : mb * 1024 * 1024;
 }
+/** A whole number of bytes from the environment, or the default when unset; anything else is refused. */
+function envBytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new SfsyncError('CONFIG_INVALID', `${name}=${raw} is not a whole number of bytes.`, {
+      hint: `Set it to a size such as ${fallback}, or unset it.`,
+    });
+  return n;
+}
+
 /** Records per Bulk API job unless --batch-size says otherwise. */
 export const BULK_JOB_RECORDS = 10_000;
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
@@ -289,7 +301,8 @@ async function sync(
     ? null
     : await deps.connect({
         org: opts.org,
-        apiVersion: opts.apiVersion ?? mapping.apiVersion,
+        apiVersion: opts.apiVersion,
+        mappingApiVersion: mapping.apiVersion,
         trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
       });
   const objectChoice = await resolveObject(opts, mapping, client);
@@ -329,7 +342,7 @@ async function sync(
       ? new BulkWriter(client, {
           jobRecords: opts.batchSize ?? BULK_JOB_RECORDS,
           jobsAtOnce: opts.concurrency ?? 4,
-          maxUploadBytes: Number(deps.env.SFSYNC_BULK_UPLOAD_BYTES ?? 100_000_000),
+          maxUploadBytes: envBytes(deps.env, 'SFSYNC_BULK_UPLOAD_BYTES', 100_000_000),
           onJob: (job) => {
             if (!opts.json)
               deps.io.err(

@@ -34,8 +34,14 @@ export interface SalesforceClient {
   identity(): Promise<{ username: string; userId: string; orgId: string; isSandbox: boolean }>;
   describeGlobal(): Promise<ObjectSummary[]>;
   describe(object: string): Promise<ObjectInfo>;
-  /** Every row of a query, page by page (2,000 rows a call). */
-  query(soql: string): AsyncGenerator<Record<string, unknown>>;
+  /**
+   * Every row of a query, page by page (2,000 rows a call). `all` reads deleted and archived rows too (queryAll);
+   * `onTotal` hears the query's totalSize once the first page is in, before its first row.
+   */
+  query(
+    soql: string,
+    options?: { all?: boolean; onTotal?: (totalSize: number) => void },
+  ): AsyncGenerator<Record<string, unknown>>;
   /** The number a `SELECT COUNT() …` query answers. */
   count(soql: string): Promise<number>;
   /**
@@ -46,6 +52,7 @@ export interface SalesforceClient {
     soql: string,
     onRow: (header: string[], row: string[]) => void,
     onOpen?: (jobId: string) => void,
+    options?: { all?: boolean },
   ): Promise<{ jobId: string; rows: number }>;
   create(object: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]>;
   update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]>;
@@ -152,10 +159,17 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
       cause: err,
     });
   }
-  return new SfsyncError(code && /^[A-Z_]+$/.test(code) ? code : 'SALESFORCE_ERROR', e.message, {
-    hint: 'See the Salesforce error code above; "sfsync describe OBJECT" shows the fields the org has.',
-    cause: err,
-  });
+  const known = code && /^[A-Z_]+$/.test(code) ? code : undefined;
+  // Salesforce's own text can start with a line break (MALFORMED_QUERY quotes the query on lines of its own).
+  const text = e.message.replace(/^\s+/, '');
+  return new SfsyncError(
+    known ?? 'SALESFORCE_ERROR',
+    known && !text.startsWith(known) ? `${known}: ${text}` : text,
+    {
+      hint: 'See the Salesforce error code above; "sfsync describe OBJECT" shows the fields the org has.',
+      cause: err,
+    },
+  );
 }
 
 export interface JsforceClientOptions {
@@ -361,9 +375,12 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       const res = await request<{ totalSize: number }>('GET', `/query?q=${encodeURIComponent(soql)}`);
       return res.totalSize;
     },
-    async bulkQuery(soql, onRow, onOpen) {
+    async bulkQuery(soql, onRow, onOpen, options) {
       // Creating a query job twice only costs a job: safe to retry.
-      const job = await request<{ id: string }>('POST', '/jobs/query', { operation: 'query', query: soql });
+      const job = await request<{ id: string }>('POST', '/jobs/query', {
+        operation: options?.all ? 'queryAll' : 'query',
+        query: soql,
+      });
       onOpen?.(job.id);
       const base = `/jobs/query/${job.id}`;
       const info = await waitForJob(base);
@@ -395,12 +412,14 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       } while (locator);
       return { jobId: job.id, rows };
     },
-    async *query(soql) {
+    async *query(soql, options) {
       let page = await request<{
         records: Array<Record<string, unknown>>;
+        totalSize: number;
         done: boolean;
         nextRecordsUrl?: string;
-      }>('GET', `/query?q=${encodeURIComponent(soql)}`);
+      }>('GET', `/${options?.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`);
+      options?.onTotal?.(page.totalSize);
       for (;;) {
         for (const r of page.records) yield r;
         if (page.done || !page.nextRecordsUrl) return;
