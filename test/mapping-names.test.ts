@@ -139,3 +139,34 @@ describe('huge column names', () => {
     expect(deps.io.stderrText).toContain('column 2 is named "__proto__"');
   });
 });
+
+describe('error codes named like built-ins', () => {
+  it('get no hint from Object.prototype', async () => {
+    const { renderSync } = await import('../src/commands/sync.js');
+    const lines = renderSync({
+      operation: 'create',
+      object: 'Contact',
+      objectSource: '--object',
+      dryRun: false,
+      offline: false,
+      api: 'rest',
+      bulkJobs: [],
+      matchExport: null,
+      matchStrategy: 'none',
+      matchFields: [],
+      matchOperator: 'OR',
+      counts: { total: 1, created: 0, updated: 0, deleted: 0, failed: 1, skipped: 0 },
+      failuresByCode: [{ code: 'constructor', count: 1, lines: [2], message: 'odd' }],
+      apiCalls: 1,
+      results: { dir: '/tmp/x', success: '/tmp/x/s.csv', failures: '/tmp/x/f.csv', plan: null },
+      warnings: [],
+      stoppedEarly: false,
+      ended: 'completed',
+      signal: null,
+      lastLine: 2,
+      durationMs: 1,
+    } as unknown as Parameters<typeof renderSync>[0]);
+    expect(lines.join('\n')).not.toContain('native code');
+    expect(lines.join('\n')).not.toContain('fix:');
+  });
+});
