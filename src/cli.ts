@@ -19,7 +19,7 @@ import { AUTO_BULK_EXPORT_ROWS } from './operations/export.js';
 import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
-import { redact } from './auth/redact.js';
+import { redact } from './core/redact.js';
 import { failureEnvelope, successEnvelope } from './ui/json-envelope.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };

@@ -14,7 +14,7 @@ import type { CompletionOptions } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
-import { plural } from './ui/plural.js';
+import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
 import type { ExitCode } from './errors.js';
 

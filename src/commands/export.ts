@@ -4,7 +4,7 @@ import { SfsyncError, usageError } from '../errors.js';
 import { ExportFile, ExportWriter } from '../operations/export-file.js';
 import { objectQuery, runExport, type ExportFormat } from '../operations/export.js';
 import { HeapGovernor } from '../operations/heap.js';
-import { plural } from '../ui/plural.js';
+import { plural } from '../core/plural.js';
 import type { CommonOptions } from './options.js';
 
 export interface ExportOptions extends CommonOptions {

@@ -5,7 +5,7 @@ import { SfsyncError } from '../errors.js';
 import { sampleColumns } from '../input/sample-columns.js';
 import { keyKind, matchCandidates, proposeFields, type ColumnProposal } from '../mapping/propose-field.js';
 import { proposeValues } from '../mapping/propose-values.js';
-import { noKeyNote, proposalYaml } from '../mapping/proposal-yaml.js';
+import { noKeyNote, proposalYaml } from './mapping-init-yaml.js';
 import type { Transform } from '../mapping/types.js';
 import { inferObject } from '../operations/infer-object.js';
 import type { FieldInfo } from '../salesforce/types.js';

@@ -32,8 +32,8 @@ import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
-import { plural } from '../ui/plural.js';
-import { resumeCommand } from '../ui/resume-command.js';
+import { plural } from '../core/plural.js';
+import { resumeCommand } from '../core/resume-command.js';
 import type { ObjectSource } from '../operations/infer-object.js';
 import {
   compileMapping,

@@ -1,4 +1,4 @@
-import type { SyncOperation } from '../commands/options.js';
+import type { SyncOperation } from '../core/sync-options.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { isRequiredOnCreate } from '../salesforce/types.js';
 import { didYouMean, shortName } from './did-you-mean.js';

@@ -1,4 +1,4 @@
-import type { SyncOperation } from '../commands/options.js';
+import type { SyncOperation } from '../core/sync-options.js';
 
 export type NullPolicy = 'keep' | 'clear';
 

@@ -1,4 +1,4 @@
-import type { SyncOperation } from '../commands/options.js';
+import type { SyncOperation } from '../core/sync-options.js';
 import { SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
 import type { InputRecord } from '../input/types.js';
 import { applyMapping, type MappedRecord } from '../mapping/apply.js';

@@ -3,7 +3,7 @@ import type { InputRecord } from '../input/types.js';
 import { applyMapping } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
-import { plural } from '../ui/plural.js';
+import { plural } from '../core/plural.js';
 import { KeyCensus, type KeyGroup } from './key-census.js';
 import { recordKeys, type MatchSpec } from './match.js';
 

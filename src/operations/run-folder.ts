@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resumeCommand } from '../ui/resume-command.js';
-import type { SyncOptions } from '../commands/options.js';
+import { resumeCommand } from '../core/resume-command.js';
+import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import {
   fileIdentity,

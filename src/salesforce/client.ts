@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse';
 import type jsforce from 'jsforce';
-import { redact } from '../auth/redact.js';
+import { redact } from '../core/redact.js';
 import { SfsyncError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from './retry.js';
 import type { FieldInfo, ObjectInfo, ObjectSummary } from './types.js';

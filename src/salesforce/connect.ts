@@ -1,5 +1,5 @@
 import jsforce from 'jsforce';
-import type { StoredOrg, TokenStore } from '../auth/token-store.js';
+import type { StoredOrg, TokenStore } from '../core/org-store.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../config/settings.js';
 import { SfsyncError } from '../errors.js';
 import { createJsforceClient, type SalesforceClient } from './client.js';

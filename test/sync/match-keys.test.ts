@@ -389,7 +389,7 @@ describe('match: in a mapping file', () => {
 
 describe('the command that continues a run', () => {
   it('repeats --allow-shared-keys and --create-when-key-empty, which decide what is sent', async () => {
-    const { resumeCommand } = await import('../../src/ui/resume-command.js');
+    const { resumeCommand } = await import('../../src/core/resume-command.js');
     const { syncOptionsFrom } = await import('../../src/cli.js');
     const opts = syncOptionsFrom('upsert', 'p.csv', {
       match: ['LastName'],

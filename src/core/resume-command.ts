@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SyncOptions } from '../commands/options.js';
+import type { SyncOptions } from './sync-options.js';
 
 /** A word as a POSIX shell reads it: left alone when safe, else in single quotes. */
 export function shellWord(word: string): string {
