@@ -146,6 +146,7 @@ describe('mapping init: match keys that cannot merge strangers', () => {
     ['given-name', 'FirstName'],
     ['Zip Code', 'MailingPostalCode'],
     ['mobile', 'MobilePhone'],
+    ['Opted out', 'HasOptedOutOfEmail'],
   ])('matches the column %s to %s by its name', async (column, field) => {
     write('one.csv', `${column},Other\nx,y\n`);
     const { result } = await init(['one.csv', '--object', 'Contact', '--output', 'one.yaml', '--force']);

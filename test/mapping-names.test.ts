@@ -132,6 +132,19 @@ describe('huge column names', () => {
     expect(deps.io.stderrText.length).toBeLessThan(2_000);
   });
 
+  it('refuses an NDJSON key of 50 MB as a record error, at once and shortened', async () => {
+    write('huge.ndjson', `{"LastName":"x","${'k'.repeat(50_000_000)}":1}\n{"LastName":"ok"}\n`);
+    const deps = createTestDeps({ cwd: dir });
+    const out = path.join(dir, 'out-huge-ndjson');
+    const args = ['create', 'huge.ndjson', '--object', 'Contact', '--dry-run', '--offline', '--json'];
+    expect(await main([...args, '--results', out], deps)).toBe(2);
+    const result = JSON.parse(deps.io.stdoutText).result;
+    expect(result.counts).toMatchObject({ total: 2, created: 1, failed: 1 });
+    const rejected = fs.readFileSync(path.join(out, 'rejected.csv'), 'utf8');
+    expect(rejected).toContain('(50,000,000 characters)"" is longer than 1,000 characters.');
+    expect(rejected.length).toBeLessThan(2_000);
+  });
+
   it('refuses a column named __proto__, which would vanish', async () => {
     write('proto.csv', 'LastName,__proto__\nSmith,1\n');
     const deps = createTestDeps({ cwd: dir, env: env() });

@@ -4,6 +4,7 @@ import { applyMapping } from '../src/mapping/apply.js';
 import { applyTransforms, coerceValue } from '../src/mapping/coerce.js';
 import { compileMapping } from '../src/mapping/compile.js';
 import { parseMapping } from '../src/mapping/load-mapping.js';
+import { missingRequired } from '../src/mapping/required.js';
 import { TRANSFORMS } from '../src/mapping/types.js';
 import type { FieldInfo, ObjectInfo } from '../src/salesforce/types.js';
 import { inferObject, nameCandidates } from '../src/operations/infer-object.js';
@@ -176,6 +177,26 @@ describe('mapping files', () => {
     expect(applyTransforms('  ABC-123 ', ['trim', 'lower'])).toBe('abc-123');
     expect(applyTransforms('(555) 010-9999', ['digits'])).toBe('5550109999');
     expect(applyTransforms(' 1.234,50 € ', ['trim', 'number-comma'])).toBe('1234.50');
+  });
+
+  it('predicts REQUIRED_FIELD_MISSING from describe: creates, updates that empty a field, Person Accounts', () => {
+    const account: ObjectInfo = {
+      ...contact,
+      name: 'Account',
+      fields: [
+        field('Name', 'string', { nillable: false }),
+        field('LastName'),
+        field('ParentId', 'reference', { relationshipName: 'Parent', nillable: false }),
+      ],
+    };
+    expect(missingRequired(account, {}, 'create')?.fields).toEqual(['Name', 'ParentId']);
+    expect(missingRequired(account, { LastName: 'Doe', Parent: { Ext__c: 'X' } }, 'create')).toBeNull();
+    expect(missingRequired(account, { Name: null, ParentId: '001000000000001AAA' }, 'update')).toEqual({
+      code: 'REQUIRED_FIELD_MISSING',
+      message: 'Required fields are missing: [Name]',
+      fields: ['Name'],
+    });
+    expect(missingRequired(account, { LastName: null }, 'update')).toBeNull();
   });
 
   it('the JSON schema knows every transform the loader does', () => {

@@ -80,8 +80,9 @@ export function applyMapping(
 ): MappedRecord {
   // Every field the engine may set later is declared here, so records keep one shape and no side storage.
   const out: MappedRecord = { line, input, payload: {}, lookups: [], spoolAt: -1, spoolBytes: 0 };
-  const errors: ValueError[] = [];
-  const refused = new Set<string>();
+  // Allocated only for records with problems: most records have none, and this runs for each of millions.
+  let errors: ValueError[] | undefined;
+  let refused: Set<string> | undefined;
   for (const f of compiled.fields) {
     const transformed = applyTransforms(rawValue(input, f.source), f.source.transform);
     if (isEmpty(transformed)) {
@@ -89,7 +90,6 @@ export function applyMapping(
         out.payload[f.kind === 'parentRef' ? (f.referenceField?.name ?? f.target) : f.target] = null;
       continue;
     }
-    const filled = (f.referenceField ?? f.valueField).name;
     let error: ValueError | undefined;
     if (typeof transformed === 'object') {
       error = {
@@ -109,13 +109,14 @@ export function applyMapping(
       else out.lookups.push({ target: f.target, compiled: f, value: coerced.value });
     }
     if (error) {
-      errors.push({ ...error, fields: error.fields ?? [filled] });
-      refused.add(filled);
+      const filled = (f.referenceField ?? f.valueField).name;
+      (errors ??= []).push({ ...error, fields: error.fields ?? [filled] });
+      (refused ??= new Set()).add(filled);
     }
   }
-  if (errors.length > 0) {
+  if (errors) {
     if (compiled.operation === 'create') {
-      const lookedUp = new Set([...refused, ...out.lookups.map((l) => l.target)]);
+      const lookedUp = new Set([...(refused ?? []), ...out.lookups.map((l) => l.target)]);
       const missing = missingRequired(compiled.object, out.payload, 'create', lookedUp);
       if (missing) errors.push(missing);
     }

@@ -37,10 +37,23 @@ const LUXON = new Set([
   'Z',
   'ZZ',
   'ZZZ',
+  'ZZZZ',
   'z',
+  'X',
+  'x',
+  'o',
+  'ooo',
+  'q',
+  'qq',
+  'W',
+  'WW',
+  'kk',
+  'kkkk',
+  'ccc',
+  'cccc',
 ]);
 
-/** Other common spellings: uppercase years and days, `MI`, `AM`/`PM`, `X` for an offset. */
+/** Other common spellings: uppercase years and days, `MI`, `AM`/`PM`. */
 const SPELLINGS: Record<string, string> = {
   YYYY: 'yyyy',
   YY: 'yy',
@@ -54,9 +67,6 @@ const SPELLINGS: Record<string, string> = {
   AM: 'a',
   PM: 'a',
   A: 'a',
-  X: 'ZZ',
-  XX: 'ZZZ',
-  XXX: 'ZZ',
   fff: 'SSS',
   FFF: 'SSS',
 };

@@ -77,6 +77,8 @@ const ALIASES: Record<string, string[]> = {
   comment: ['Description'],
   source: ['LeadSource'],
   optout: ['HasOptedOutOfEmail'],
+  optedout: ['HasOptedOutOfEmail'],
+  emailoptedout: ['HasOptedOutOfEmail'],
   emailoptout: ['HasOptedOutOfEmail'],
   unsubscribed: ['HasOptedOutOfEmail'],
   donotemail: ['HasOptedOutOfEmail'],
