@@ -260,7 +260,7 @@ describe('repeated keys in one file', () => {
     );
   });
 
-  it('counts repeated keys of standard input during the run', async () => {
+  it('counts repeated keys of standard input during the run, and refuses a shared key there without counts', async () => {
     const input = 'LastName,Email\nS1,stdin@x.test\nS2,stdin@x.test\n';
     const r = await sfsync(
       ['upsert', '-', '--format', 'csv', '--object', 'Contact', '--match', 'Email', '--json'],
@@ -270,6 +270,12 @@ describe('repeated keys in one file', () => {
       counts: { created: 1, updated: 1 },
       repeatedKeys: { keys: 1, records: 2 },
     });
+    const refused = await sfsync(
+      ['upsert', '-', '--format', 'csv', '--object', 'Contact', '--match', 'LastName', '--json'],
+      input,
+    );
+    expect(refused.json().error).toMatchObject({ code: 'MATCH_KEY_NOT_UNIQUE' });
+    expect(refused.json().error.message).not.toContain('share a key');
   });
 });
 
