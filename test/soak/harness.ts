@@ -29,6 +29,8 @@ export interface SoakOptions {
   /** Where trial folders go (kept when a trial finds a violation). */
   dir?: string;
   log?: (line: string) => void;
+  /** No trial starts after this many milliseconds (the first always runs): bounds the wall time in CI. */
+  budgetMs?: number;
 }
 
 export interface RunRecord {
@@ -474,7 +476,11 @@ export interface SoakReport {
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const trials: TrialResult[] = [];
-  for (let i = 0; i < options.trials; i++) trials.push(await runTrial(i, options.seed + i, options));
+  const started = Date.now();
+  for (let i = 0; i < options.trials; i++) {
+    if (i > 0 && options.budgetMs !== undefined && Date.now() - started > options.budgetMs) break;
+    trials.push(await runTrial(i, options.seed + i, options));
+  }
   const stops: Record<string, number> = {};
   let resumes = 0;
   let missed = 0;
@@ -493,7 +499,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
   const violations = trials.reduce((n, t) => n + t.violations.length, 0);
   const text = [
-    `soak: ${trials.length} trials (seed ${options.seed}), ${trials.reduce((n, t) => n + t.records, 0)} records,`,
+    `soak: ${trials.length} trials (seed ${options.seed})${trials.length < options.trials ? ` of ${options.trials}, the time budget ran out` : ''},`,
+    `${trials.reduce((n, t) => n + t.records, 0)} records in ${((Date.now() - started) / 1000).toFixed(1)} s,`,
     `stops ${JSON.stringify(stops)} (${missed} planned stops came after the run had finished),`,
     `unplanned stops on errors ${JSON.stringify(errors)}, ${resumes} resumes,`,
     `${trials.reduce((n, t) => n + t.injectedFaults, 0)} faults injected, outcomes ${JSON.stringify(outcomes)},`,
