@@ -288,7 +288,6 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       '--concurrency',
       String(pick([1, 2, 4])),
     ];
-    // REST spends about two calls a batch; a Bulk run a handful in all, plus polling.
     // A REST batch is a query and a write; a Bulk job about six calls (open, upload, close, poll, two result pages).
     // Stops are drawn from the first four fifths of a whole run's calls, so most land before it ends.
     const expectedCalls = Math.ceil(((api === 'rest' ? 2 : 6) * count) / batchSize) + 2;
@@ -297,7 +296,8 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
     while (stops.length < nStops) stops.push(pick(['SIGKILL', 'SIGKILL', 'SIGTERM', 'SIGINT', 'API_LIMIT']));
 
     let started_ = false;
-    for (let attempt = 0; attempt < nStops + 8; attempt++) {
+    // Runs also stop on errors sfsync does not retry (a dropped write): room for many, yet an end if none progresses.
+    for (let attempt = 0; attempt < nStops + 40; attempt++) {
       const planned = stops.shift() ?? null;
       const args = started_ ? [...base, '--resume', '--results', results] : [...base, '--results', results];
       const afterCalls = 1 + Math.floor(random() * expectedCalls * 0.8);
