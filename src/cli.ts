@@ -100,6 +100,8 @@ export function syncOptionsFrom(
     object: str(raw.object),
     match: raw.match as string[] | undefined,
     matchOperator: raw.matchOperator as SyncOptions['matchOperator'],
+    allowSharedKeys: raw.allowSharedKeys === true ? true : undefined,
+    createWhenKeyEmpty: raw.createWhenKeyEmpty === true ? true : undefined,
     mapping: str(raw.mapping),
     format: raw.format as SyncOptions['format'],
     delimiter: str(raw.delimiter),
@@ -135,6 +137,12 @@ export function syncOptionsFrom(
     throw usageError(
       'create does not look for existing records, so --match has no meaning for it.',
       `To update matches and create the rest, run "sfsync upsert ${file} --match ${opts.match.join(',')}".`,
+    );
+  }
+  if (opts.createWhenKeyEmpty && operation !== 'upsert') {
+    throw usageError(
+      `--create-when-key-empty works only with upsert: ${operation} cannot create a record.`,
+      'Give the records a value in the match field, or leave them out.',
     );
   }
   return opts;
@@ -180,6 +188,10 @@ function addSyncCommand(
       'combine several match fields with OR (default) or AND',
       upperChoice(['OR', 'AND']),
     )
+    .option(
+      '--allow-shared-keys',
+      'match on a field that does not identify a record (not an external ID, unique or idLookup field)',
+    )
     .addOption(
       new Option('--format <format>', 'input format (else from the file extension)').choices([
         'csv',
@@ -207,6 +219,10 @@ function addSyncCommand(
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
     .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
     .option('--fail-fast', 'stop at the first failed record')
+    .option(
+      '--create-when-key-empty',
+      'upsert: create records whose match key is blank (else they fail with MATCH_KEY_EMPTY)',
+    )
     .option(
       '--max-api-calls <n>',
       'stop cleanly (resumable) before spending more than N API calls',

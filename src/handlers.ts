@@ -122,10 +122,16 @@ export const defaultHandlers: Handlers = {
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');
-    const result = await runEmulator(opts, deps, (info) => {
-      if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));
-      else renderEmulatorReady(info, opts.data).forEach((line) => deps.io.out(line));
-    });
+    const result = await runEmulator(
+      opts,
+      deps,
+      (info, notices) => {
+        notices.forEach((line) => deps.io.err(line));
+        if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));
+        else renderEmulatorReady(info, opts.data).forEach((line) => deps.io.out(line));
+      },
+      (message) => deps.io.err(message),
+    );
     if (!opts.json)
       deps.io.err(`Stopped (${result.stoppedBy}) after ${plural(result.apiCalls, 'API call')}.`);
     return { result, printed: true };

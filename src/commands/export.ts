@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { SfsyncError, usageError } from '../errors.js';
 import { ExportFile, ExportWriter } from '../operations/export-file.js';
 import { objectQuery, runExport, type ExportFormat } from '../operations/export.js';
+import { HeapGovernor } from '../operations/heap.js';
 import { plural } from '../ui/plural.js';
 import type { CommonOptions } from './options.js';
 
@@ -80,6 +81,8 @@ export async function runExportCommand(
   const file = toStdout ? null : new ExportFile(path.resolve(deps.cwd, opts.output as string), opts.force);
   const writer = new ExportWriter(format, (text) => (file ? file.write(text) : deps.io.stdout.write(text)));
   const live = deps.io.stderrIsTTY && !opts.json;
+  // Rows pass through; the heap is kept near that (see HeapGovernor), as in a sync.
+  const heap = new HeapGovernor(64 * 1024 * 1024);
   try {
     const outcome = await runExport(
       { soql, api: opts.api, allRows: opts.allRows, format },
@@ -87,6 +90,7 @@ export async function runExportCommand(
       writer,
       (n, total) => {
         writer.flush();
+        heap.check();
         if (live)
           deps.io.live(
             `Exporting · ${n.toLocaleString('en-US')}${total ? ` of ${total.toLocaleString('en-US')}` : ''} records`,

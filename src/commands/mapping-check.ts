@@ -8,6 +8,14 @@ import { compileMapping, type MappingProblem } from '../mapping/compile.js';
 import { editDistance } from '../mapping/did-you-mean.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import type { Mapping } from '../mapping/types.js';
+import {
+  blankKeysWarning,
+  repeatedKeysOf,
+  repeatedKeysWarning,
+  scanKeys,
+  sharedKeyFields,
+  sharedKeysMessage,
+} from '../operations/key-scan.js';
 import { planMatching, problemsError } from '../operations/prepare.js';
 import type { MappingCheckOptions } from './options.js';
 
@@ -75,7 +83,7 @@ export async function runMappingCheck(
         `${opts.mapping} names no object, so it cannot be checked against the org.`,
         { hint: 'Add object: NAME to the mapping, or use --offline.' },
       );
-    const client = await deps.connect({ org: opts.org, apiVersion: mapping.apiVersion });
+    const client = await deps.connect({ org: opts.org, mappingApiVersion: mapping.apiVersion });
     const object = await client.describe(mapping.object);
     const operation = mapping.operation ?? 'upsert';
     const compiled = await compileMapping(
@@ -102,6 +110,35 @@ export async function runMappingCheck(
     );
     problems.push(...compiled.problems, ...matching.problems);
     warnings.push(...compiled.warnings);
+    const spec = matching.plan.spec;
+    if (spec && problems.length === 0) {
+      // The same checks a sync makes before writing, with the file's keys counted when there is one.
+      const scan = opts.file
+        ? await scanKeys(
+            readRecords({
+              file: path.resolve(deps.cwd, opts.file),
+              format: formatFromFile(opts.file, undefined),
+            }),
+            compiled,
+            spec,
+            mapping.timezone,
+          )
+        : null;
+      const shared = sharedKeyFields(spec);
+      if (shared.length > 0) {
+        const { message, hint } = sharedKeysMessage(object, shared, scan, opts.file ?? '');
+        warnings.push({
+          where: 'match',
+          message: `${message} ${mapping.allowSharedKeys ? 'Allowed by match.allowSharedKeys.' : `A sync refuses it (MATCH_KEY_NOT_UNIQUE): ${hint}`}`,
+        });
+      }
+      const repeated = scan && shared.length === 0 ? repeatedKeysWarning(repeatedKeysOf(scan.census)) : null;
+      if (repeated) warnings.push({ where: opts.file as string, message: repeated });
+      const blank = scan
+        ? blankKeysWarning(scan, operation === 'upsert' && mapping.createWhenKeyEmpty === true)
+        : null;
+      if (blank) warnings.push({ where: opts.file as string, message: blank });
+    }
     checkedAgainst = 'org';
   }
   if (problems.length > 0) throw problemsError(problems, opts.mapping, false);

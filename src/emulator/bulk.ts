@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
 import { apiError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
-import { to18 } from './ids.js';
 import type { FieldDescribe } from './metadata.js';
 import { runQuery, SoqlError } from './soql/execute.js';
 import type { ObjectData, OrgStore, WriteResult } from './store.js';
@@ -80,9 +79,7 @@ function csvLine(values: string[], delimiter = ','): string {
 export class BulkApi {
   private readonly ingest = new Map<string, IngestJob>();
   private readonly queries = new Map<string, QueryJob>();
-  private counter = 0;
   batchesUsed = 0;
-  onWrite: () => void = () => {};
 
   constructor(
     private readonly store: OrgStore,
@@ -90,8 +87,9 @@ export class BulkApi {
     readonly limits: BulkLimits,
   ) {}
 
+  /** Job ids come from the org's counters, which a data file keeps: a restart never reissues one. */
   private newId(prefix: string): string {
-    return to18(`${prefix}5g${String(++this.counter).padStart(10, '0')}`);
+    return this.store.ids.next(prefix);
   }
 
   async handle(
@@ -340,7 +338,6 @@ export class BulkApi {
       }
       await new Promise((r) => setImmediate(r));
     }
-    this.onWrite();
     job.finished = Date.now();
     if ((job.state as JobState) !== 'Aborted') job.state = 'JobComplete';
     job.systemModstamp = formatDateTime(Date.now());
@@ -507,6 +504,16 @@ export class BulkApi {
     } catch (err) {
       if (err instanceof SoqlError) throw apiError(400, err.errorCode, err.message);
       throw err;
+    }
+    if (result.plan.aggregate || result.plan.hasSubqueries) {
+      // Salesforce refuses these in Bulk query jobs [doc: GROUP BY, aggregates and subqueries are unsupported].
+      throw apiError(
+        400,
+        'API_ERROR',
+        result.plan.aggregate
+          ? 'Aggregate queries are not supported in Bulk Query'
+          : 'Parent-to-child relationship subqueries are not supported in Bulk Query',
+      );
     }
     const now = formatDateTime(Date.now());
     const columns = result.plan.select.map((p) => p.names.join('.'));

@@ -165,6 +165,45 @@ function readNulls(file: string, where: string, raw: unknown): NullPolicy {
   return raw;
 }
 
+const MATCH_KEYS = ['fields', 'allowSharedKeys', 'createWhenKeyEmpty'];
+
+/** `match: Email`, `match: [Email, Phone]`, or `match: {fields: [LastName], allowSharedKeys: true}`. */
+function readMatch(file: string, raw: unknown, mapping: Mapping): void {
+  let fields: unknown = raw;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const spec = raw as Record<string, unknown>;
+    for (const key of Object.keys(spec)) {
+      if (!MATCH_KEYS.includes(key)) {
+        const guess = closest(key, MATCH_KEYS);
+        throw problem(
+          file,
+          `match.${key}`,
+          'unknown key',
+          guess ? `Did you mean "${guess}"?` : `Allowed keys: ${MATCH_KEYS.join(', ')}.`,
+        );
+      }
+    }
+    for (const flag of ['allowSharedKeys', 'createWhenKeyEmpty'] as const) {
+      if (spec[flag] === undefined) continue;
+      if (typeof spec[flag] !== 'boolean')
+        throw problem(file, `match.${flag}`, 'must be true or false', `For example ${flag}: true`);
+      mapping[flag] = spec[flag];
+    }
+    fields = spec.fields;
+    if (fields === undefined) return;
+  }
+  const list = typeof fields === 'string' ? fields.split(',').map((s) => s.trim()) : fields;
+  if (!Array.isArray(list) || list.length === 0 || list.some((f) => typeof f !== 'string' || f === '')) {
+    throw problem(
+      file,
+      raw === fields ? 'match' : 'match.fields',
+      'must be a field name or a list of field names',
+      'For example match: [Email], or match: {fields: [Email], allowSharedKeys: false}',
+    );
+  }
+  mapping.match = list as string[];
+}
+
 /** Reads and checks a mapping file's structure; its fields are checked against the org later. */
 export function parseMapping(file: string, text: string): Mapping {
   let doc: unknown;
@@ -214,18 +253,7 @@ export function parseMapping(file: string, text: string): Mapping {
       throw problem(file, 'operation', 'must be create, update, upsert or delete', '');
     mapping.operation = m.operation as Mapping['operation'];
   }
-  if (m.match !== undefined) {
-    const list = typeof m.match === 'string' ? m.match.split(',').map((s) => s.trim()) : m.match;
-    if (!Array.isArray(list) || list.length === 0 || list.some((f) => typeof f !== 'string' || f === '')) {
-      throw problem(
-        file,
-        'match',
-        'must be a field name or a list of field names',
-        'For example match: [Email]',
-      );
-    }
-    mapping.match = list as string[];
-  }
+  if (m.match !== undefined) readMatch(file, m.match, mapping);
   if (m.matchOperator !== undefined) {
     const op = String(m.matchOperator).toUpperCase();
     if (op !== 'OR' && op !== 'AND') throw problem(file, 'matchOperator', 'must be OR or AND', '');

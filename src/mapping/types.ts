@@ -45,6 +45,10 @@ export interface Mapping {
   operation?: SyncOperation;
   match?: string[];
   matchOperator?: 'OR' | 'AND';
+  /** `match: {allowSharedKeys: true}`: match fields that do not identify a record are wanted. */
+  allowSharedKeys?: boolean;
+  /** `match: {createWhenKeyEmpty: true}`: an upsert creates records whose match key is blank. */
+  createWhenKeyEmpty?: boolean;
   nulls: NullPolicy;
   timezone?: string;
   apiVersion?: string;
