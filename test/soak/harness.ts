@@ -133,7 +133,7 @@ interface Child {
   stderr: string;
 }
 
-/** The built CLI against the trial's org; `stopAt` sends `signal` once the org has answered that many more calls. */
+/** The built CLI against the trial's org; `stop` sends its signal once the org has answered that many more calls. */
 function runCli(
   org: Emulator,
   cwd: string,
@@ -324,10 +324,11 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       };
       result.runs.push(record);
       const where = `run ${result.runs.length} (${args.slice(-3).join(' ')}, planned ${planned ?? 'none'})`;
-      const summary = readSummary(results);
+      // A killed run may have died while writing its summary; the next run's resume decides what is left of it.
+      const summary = run.signal === 'SIGKILL' ? null : readSummary(results);
       if (fs.existsSync(path.join(results, 'journal.ndjson'))) started_ = true;
       // A run that wrote its summary (any but a killed one) leaves files that say the same: one row a line.
-      if (summary && run.signal !== 'SIGKILL') {
+      if (summary) {
         const lines = [
           ...readRows(path.join(results, 'success.csv')),
           ...readRows(path.join(results, 'failures.csv')),
