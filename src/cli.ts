@@ -465,9 +465,13 @@ export function buildProgram(
       .option('--object <name>', 'Salesforce object API name (else inferred from the file name)')
       .option('--output <file>', 'where to write the mapping (default: <file>.mapping.yaml)')
       .option('--yes', 'accept every proposal without asking (the default without a terminal)')
+      .option('--force', 'overwrite the mapping file if it exists')
       .option('--org <alias>', 'stored org to read metadata from'),
   )
-    .addHelpText('after', `\nExamples:\n  $ sfsync mapping init contacts.csv --object Contact`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ sfsync mapping init contacts.csv --object Contact\n  $ sfsync mapping init contacts.csv --object Contact --yes --force`,
+    )
     .action(async (file: string, raw: Record<string, unknown>) => {
       const opts: MappingInitOptions = {
         ...common(raw),
@@ -475,6 +479,7 @@ export function buildProgram(
         object: str(raw.object),
         output: str(raw.output),
         yes: raw.yes === true,
+        force: raw.force === true,
         org: str(raw.org),
       };
       await run('mappingInit', 'mapping init', opts);

@@ -139,9 +139,9 @@ describe('flag parsing', () => {
     ['describe all objects', 'describe', 'describe', { object: undefined }],
     [
       'mapping init',
-      'mapping init c.csv --object Contact --output c.yaml --yes',
+      'mapping init c.csv --object Contact --output c.yaml --yes --force',
       'mappingInit',
-      { file: 'c.csv', object: 'Contact', output: 'c.yaml', yes: true },
+      { file: 'c.csv', object: 'Contact', output: 'c.yaml', yes: true, force: true },
     ],
     [
       'mapping check',

@@ -5,7 +5,7 @@ import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
 import { readPath } from '../mapping/apply.js';
 import { compileMapping, type MappingProblem } from '../mapping/compile.js';
-import { editDistance } from '../mapping/did-you-mean.js';
+import { editDistance, shortName } from '../mapping/did-you-mean.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import type { Mapping } from '../mapping/types.js';
 import {
@@ -32,9 +32,9 @@ export interface MappingCheckResult {
 function sourcesOf(mapping: Mapping): Array<{ where: string; column: string }> {
   const out: Array<{ where: string; column: string }> = [];
   for (const [name, f] of Object.entries(mapping.fields ?? {})) {
-    if (f.column) out.push({ where: `fields.${name}`, column: f.column });
+    if (f.column) out.push({ where: `fields.${shortName(name)}`, column: f.column });
     for (const m of f.template?.matchAll(/\{([^}]+)\}/g) ?? [])
-      out.push({ where: `fields.${name}.template`, column: (m[1] as string).trim() });
+      out.push({ where: `fields.${shortName(name)}.template`, column: (m[1] as string).trim() });
   }
   return out;
 }
@@ -65,14 +65,26 @@ export async function runMappingCheck(
       const want = s.column.toLowerCase();
       const guess =
         keys.find((k) => k.toLowerCase().startsWith(want) || want.startsWith(k.toLowerCase())) ??
-        keys
-          .map((k) => ({ k, d: editDistance(k.toLowerCase(), want) }))
-          .filter((g) => g.d <= 3)
-          .sort((a, b) => a.d - b.d)[0]?.k;
+        (want.length > 200
+          ? undefined
+          : keys
+              .map((k) => ({ k, d: editDistance(k.toLowerCase(), want) }))
+              .filter((g) => g.d <= 3)
+              .sort((a, b) => a.d - b.d)[0]?.k);
       problems.push({
         where: s.where,
-        message: `the file has no column "${s.column}"${guess ? `; did you mean "${guess}"?` : ''}`,
+        message: `the file has no column "${shortName(s.column)}"${guess ? `; did you mean "${shortName(guess)}"?` : ''}`,
       });
+    }
+  } else {
+    // Without FILE the columns are unknown; a built-in name is the likeliest typo that reads something anyway.
+    for (const s of sourcesOf(mapping)) {
+      const builtin = s.column.split('.').find((part) => part in Object.prototype);
+      if (builtin !== undefined)
+        warnings.push({
+          where: s.where,
+          message: `"${builtin}" is also the name of a JavaScript built-in: only a column or key of that exact name is read (check the mapping with its FILE)`,
+        });
     }
   }
   let checkedAgainst: MappingCheckResult['checkedAgainst'] = 'structure only';

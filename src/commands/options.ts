@@ -73,6 +73,8 @@ export interface MappingInitOptions extends CommonOptions {
   object?: string;
   output?: string;
   yes: boolean;
+  /** Overwrite an existing mapping file. */
+  force: boolean;
   org?: string;
 }
 

@@ -629,7 +629,7 @@ export function renderSync(r: SyncResult): string[] {
       `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
     );
     lines.push(`      ${f.message}`);
-    const hint = FAILURE_HINTS[f.code];
+    const hint = Object.hasOwn(FAILURE_HINTS, f.code) ? FAILURE_HINTS[f.code] : undefined;
     if (hint) lines.push(`      fix: ${hint}`);
   }
   const repeated = r.repeatedKeys;

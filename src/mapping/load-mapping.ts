@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { DateTime } from 'luxon';
 import YAML from 'yaml';
 import { SfsyncError } from '../errors.js';
+import { normalizeDateFormat } from './date-format.js';
 import { editDistance } from './did-you-mean.js';
 import { TRANSFORMS, type FieldSource, type Mapping, type NullPolicy, type Transform } from './types.js';
 
@@ -114,7 +115,15 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
   if (spec.format !== undefined) {
     if (typeof spec.format !== 'string')
       throw problem(file, `${where}.format`, 'must be text', 'For example format: dd/MM/yyyy');
-    field.format = spec.format;
+    const normalized = normalizeDateFormat(spec.format);
+    if ('error' in normalized)
+      throw problem(
+        file,
+        `${where}.format`,
+        normalized.error,
+        'Formats use Luxon tokens; MM/DD/YYYY and YYYY-MM-DD are read too.',
+      );
+    field.format = normalized.format;
   }
   if (spec.timezone !== undefined) {
     if (typeof spec.timezone !== 'string' || !isZone(spec.timezone)) {
@@ -279,9 +288,13 @@ export function parseMapping(file: string, text: string): Mapping {
         'For example fields: {LastName: last_name}',
       );
     }
-    mapping.fields = {};
-    for (const [name, raw] of Object.entries(m.fields as Record<string, unknown>))
-      mapping.fields[name] = readField(file, name, raw);
+    // Built from entries: a field named `__proto__` stays a key (the org then says it has no such field).
+    mapping.fields = Object.fromEntries(
+      Object.entries(m.fields as Record<string, unknown>).map(([name, raw]) => [
+        name,
+        readField(file, name, raw),
+      ]),
+    );
   }
   return mapping;
 }

@@ -3,6 +3,7 @@ import { SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../
 import type { InputRecord } from '../input/types.js';
 import { applyMapping, type MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
+import { missingRequired } from '../mapping/required.js';
 import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { KeyCensus } from './key-census.js';
@@ -477,11 +478,22 @@ export class SyncEngine {
       }
     }
     if (this.opts.dryRun) {
+      // What Salesforce would refuse for want of a required field is predicted here, as the real run would fail it;
+      // only a create that would be made is remembered for the later records of its key.
+      const object = this.opts.compiled.object;
       for (const r of creates) {
-        this.rememberPlannedCreate(r);
-        this.plan(r, 'create', undefined, withoutId(r.payload));
+        const missing = missingRequired(object, r.payload, 'create');
+        if (missing) this.fail(r, missing);
+        else {
+          this.rememberPlannedCreate(r);
+          this.plan(r, 'create', undefined, withoutId(r.payload));
+        }
       }
-      for (const { r, id } of updates) this.plan(r, 'update', id, withoutId(r.payload));
+      for (const { r, id } of updates) {
+        const missing = missingRequired(object, r.payload, 'update');
+        if (missing) this.fail(r, missing);
+        else this.plan(r, 'update', id, withoutId(r.payload));
+      }
       for (const { r, id } of deletes) this.plan(r, 'delete', id, {});
       return;
     }
