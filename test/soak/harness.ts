@@ -29,6 +29,8 @@ export interface SoakOptions {
   /** Where trial folders go (kept when a trial finds a violation). */
   dir?: string;
   log?: (line: string) => void;
+  /** No trial starts after this many milliseconds (the first always runs): bounds the wall time in CI. */
+  budgetMs?: number;
 }
 
 export interface RunRecord {
@@ -131,7 +133,7 @@ interface Child {
   stderr: string;
 }
 
-/** The built CLI against the trial's org; `stopAt` sends `signal` once the org has answered that many more calls. */
+/** The built CLI against the trial's org; `stop` sends its signal once the org has answered that many more calls. */
 function runCli(
   org: Emulator,
   cwd: string,
@@ -286,7 +288,6 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       '--concurrency',
       String(pick([1, 2, 4])),
     ];
-    // REST spends about two calls a batch; a Bulk run a handful in all, plus polling.
     // A REST batch is a query and a write; a Bulk job about six calls (open, upload, close, poll, two result pages).
     // Stops are drawn from the first four fifths of a whole run's calls, so most land before it ends.
     const expectedCalls = Math.ceil(((api === 'rest' ? 2 : 6) * count) / batchSize) + 2;
@@ -295,7 +296,8 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
     while (stops.length < nStops) stops.push(pick(['SIGKILL', 'SIGKILL', 'SIGTERM', 'SIGINT', 'API_LIMIT']));
 
     let started_ = false;
-    for (let attempt = 0; attempt < nStops + 8; attempt++) {
+    // Runs also stop on errors sfsync does not retry (a dropped write): room for many, yet an end if none progresses.
+    for (let attempt = 0; attempt < nStops + 40; attempt++) {
       const planned = stops.shift() ?? null;
       const args = started_ ? [...base, '--resume', '--results', results] : [...base, '--results', results];
       const afterCalls = 1 + Math.floor(random() * expectedCalls * 0.8);
@@ -322,10 +324,11 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
       };
       result.runs.push(record);
       const where = `run ${result.runs.length} (${args.slice(-3).join(' ')}, planned ${planned ?? 'none'})`;
-      const summary = readSummary(results);
+      // A killed run may have died while writing its summary; the next run's resume decides what is left of it.
+      const summary = run.signal === 'SIGKILL' ? null : readSummary(results);
       if (fs.existsSync(path.join(results, 'journal.ndjson'))) started_ = true;
       // A run that wrote its summary (any but a killed one) leaves files that say the same: one row a line.
-      if (summary && run.signal !== 'SIGKILL') {
+      if (summary) {
         const lines = [
           ...readRows(path.join(results, 'success.csv')),
           ...readRows(path.join(results, 'failures.csv')),
@@ -474,7 +477,11 @@ export interface SoakReport {
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const trials: TrialResult[] = [];
-  for (let i = 0; i < options.trials; i++) trials.push(await runTrial(i, options.seed + i, options));
+  const started = Date.now();
+  for (let i = 0; i < options.trials; i++) {
+    if (i > 0 && options.budgetMs !== undefined && Date.now() - started > options.budgetMs) break;
+    trials.push(await runTrial(i, options.seed + i, options));
+  }
   const stops: Record<string, number> = {};
   let resumes = 0;
   let missed = 0;
@@ -493,7 +500,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
   const violations = trials.reduce((n, t) => n + t.violations.length, 0);
   const text = [
-    `soak: ${trials.length} trials (seed ${options.seed}), ${trials.reduce((n, t) => n + t.records, 0)} records,`,
+    `soak: ${trials.length} trials (seed ${options.seed})${trials.length < options.trials ? ` of ${options.trials}, the time budget ran out` : ''},`,
+    `${trials.reduce((n, t) => n + t.records, 0)} records in ${((Date.now() - started) / 1000).toFixed(1)} s,`,
     `stops ${JSON.stringify(stops)} (${missed} planned stops came after the run had finished),`,
     `unplanned stops on errors ${JSON.stringify(errors)}, ${resumes} resumes,`,
     `${trials.reduce((n, t) => n + t.injectedFaults, 0)} faults injected, outcomes ${JSON.stringify(outcomes)},`,
