@@ -39,6 +39,56 @@ export class DataFileError extends Error {
   }
 }
 
+/** The data file is held by another local org that is still running. */
+export class DataFileLockedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly lockFile: string,
+    readonly pid: number,
+  ) {
+    super(`${file} is in use by another local org (process ${pid}).`);
+    this.name = 'DataFileLockedError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One org per data file: two would interleave their lines and each compaction would drop the other's changes.
+ * The lock file holds the process id; one left by a killed org (its process gone) is taken over.
+ */
+const heldHere = new Set<string>();
+
+function takeLock(file: string): string {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      heldHere.add(path.resolve(lock));
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    let pid = NaN;
+    try {
+      pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
+    } catch {
+      // Gone meanwhile, or unreadable: try once more.
+    }
+    // Our own process id is a live holder only when this process took the lock (else it is a reused id).
+    const held = pid === process.pid ? heldHere.has(path.resolve(lock)) : Number.isInteger(pid) && alive(pid);
+    if (held) throw new DataFileLockedError(file, lock, pid);
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 /** The data file of sfsync 0.1: one JSON document, rewritten whole a moment after each write. */
 interface LegacyOrg {
   version: 1;
@@ -142,6 +192,7 @@ export class DataLog {
   /** Records of objects the current schema lacks (a --schema left out): kept as they are, not dropped. */
   private readonly orphans = new Map<string, Entry>();
   private flushScheduled: NodeJS.Immediate | null = null;
+  private lock: string | null = null;
   /** What opening the file repaired or converted, for the person running the org. */
   readonly notices: string[] = [];
 
@@ -153,7 +204,13 @@ export class DataLog {
   /** Reads the file into the store (creating it when missing) and starts logging the store's changes. */
   static open(file: string, store: OrgStore): DataLog {
     const log = new DataLog(file, store);
-    log.load();
+    log.lock = takeLock(file);
+    try {
+      log.load();
+    } catch (err) {
+      log.close();
+      throw err;
+    }
     store.onChange = (object, id) => {
       log.pending.set(id, object);
       log.flushScheduled ??= setImmediate(() => {
@@ -203,6 +260,11 @@ export class DataLog {
       this.store.onChange = null;
       if (this.fd !== null) fs.closeSync(this.fd);
       this.fd = null;
+      if (this.lock) {
+        fs.rmSync(this.lock, { force: true });
+        heldHere.delete(path.resolve(this.lock));
+      }
+      this.lock = null;
     }
   }
 
