@@ -88,6 +88,8 @@ export interface Emulator {
 }
 
 const OLDEST_VERSION = 31;
+/** How long an idle keep-alive connection stays open. */
+const KEEP_ALIVE_MS = 120_000;
 
 function versionLabel(v: number): string {
   // v62.0 is Winter '25; then Spring '25, Summer '25, Winter '26: three releases a year.
@@ -127,6 +129,18 @@ function persistBeforeAnswering(
     }
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as typeof res.writeHead;
+}
+
+/**
+ * The request's URL with repeated slashes in its path collapsed, as Salesforce serves them: the Salesforce CLI
+ * keeps an instance URL ending in a slash and asks for `//services/data/…`. (Parsed as it comes, `//services`
+ * would even read as a host name.)
+ */
+function requestUrl(raw: string | undefined, base: string): URL {
+  const target = raw ?? '/';
+  const q = target.indexOf('?');
+  const pathPart = q < 0 ? target : target.slice(0, q);
+  return new URL(pathPart.replace(/\/{2,}/g, '/') + (q < 0 ? '' : target.slice(q)), base);
 }
 
 /** Thrown by a response whose changes could not be written to the data file. */
@@ -293,7 +307,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', baseUrl);
+    const url = requestUrl(req.url, baseUrl);
     if (await oauth.handle(req, res, url)) return;
     if (url.pathname.startsWith('/__emulator/')) return control(req, res, url);
     const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
@@ -366,7 +380,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // that a restart would not find. The client sees a dropped connection, an outcome it must check.
       .catch(() => res.destroy());
   });
-  server.keepAliveTimeout = 5_000;
+  // Clients keep pooled connections for a while and reuse them after a pause (the Salesforce CLI between
+  // commands' calls); closing them after Node's default 5 s makes those calls fail with "other side closed".
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
