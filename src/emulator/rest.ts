@@ -26,7 +26,11 @@ function toItem(r: WriteResult, withCreated: boolean): CollectionItem {
     return withCreated
       ? { id: r.id, success: true, errors: [], created: r.created }
       : { id: r.id, success: true, errors: [] };
-  return r.id ? { id: r.id, success: false, errors: r.errors } : { success: false, errors: r.errors };
+  const item: CollectionItem = r.id
+    ? { id: r.id, success: false, errors: r.errors }
+    : { success: false, errors: r.errors };
+  // Upsert results carry `created` on every item, failures included.
+  return withCreated ? { ...item, created: false } : item;
 }
 
 function asApiErrors(errors: RecordError[]): HttpError {
@@ -494,8 +498,9 @@ export class RestApi {
                   fields: [],
                 },
               ],
+              ...(withCreated ? { created: false } : {}),
             }
-          : toItem(r, false),
+          : toItem(r, withCreated),
       );
     }
     return results.map((r) => toItem(r, withCreated));

@@ -34,6 +34,49 @@ describe('the local org over HTTP, as clients other than sfsync use it', () => {
     expect(created).toMatchObject({ success: true });
   });
 
+  it('gives every Collections upsert result `created`, failures and allOrNone rollbacks included', async () => {
+    const { instanceUrl, accessToken } = org();
+    const upsert = async (allOrNone: boolean, records: Array<Record<string, unknown>>): Promise<unknown> => {
+      const res = await fetch(
+        `${instanceUrl}/services/data/v62.0/composite/sobjects/Account/External_Id__c`,
+        {
+          method: 'PATCH',
+          headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            allOrNone,
+            records: records.map((r) => ({ attributes: { type: 'Account' }, ...r })),
+          }),
+        },
+      );
+      return res.json();
+    };
+    expect(
+      await upsert(false, [{ Name: 'Kept', External_Id__c: 'CR-1' }, { External_Id__c: 'CR-2' }]),
+    ).toEqual([
+      { id: expect.any(String), success: true, errors: [], created: true },
+      {
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' })],
+        created: false,
+      },
+    ]);
+    expect(
+      await upsert(true, [{ Name: 'Rolled back', External_Id__c: 'CR-3' }, { External_Id__c: 'CR-4' }]),
+    ).toEqual([
+      {
+        id: expect.any(String),
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' })],
+        created: false,
+      },
+      {
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' })],
+        created: false,
+      },
+    ]);
+  });
+
   it('keeps idle keep-alive connections open long enough for clients that pause between calls', async () => {
     const res = await get('/services/data');
     expect(res.headers.connection).toBe('keep-alive');
