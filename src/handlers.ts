@@ -11,6 +11,7 @@ import type {
   SyncOptions,
 } from './commands/options.js';
 import type { CompletionOptions } from './commands/completion.js';
+import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import { plural } from './ui/plural.js';
@@ -39,6 +40,7 @@ export interface Handlers {
   mappingCheck: Handler<MappingCheckOptions>;
   emulator: Handler<EmulatorOptions>;
   results: Handler<ResultsOptions>;
+  export: Handler<ExportOptions>;
   completion: Handler<CompletionOptions>;
 }
 
@@ -107,6 +109,16 @@ export const defaultHandlers: Handlers = {
     const { runResults, renderResults } = await import('./commands/results.js');
     const result = await runResults(opts, deps);
     return { result, lines: renderResults(result) };
+  },
+  export: async (opts, deps) => {
+    const { runExportCommand, renderExport } = await import('./commands/export.js');
+    const result = await runExportCommand(opts, deps);
+    // Records on standard output: what was written is said on stderr.
+    if (result.output === null) {
+      renderExport(result).forEach((line) => deps.io.err(line));
+      return { result, printed: true };
+    }
+    return { result, lines: renderExport(result) };
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');

@@ -47,6 +47,11 @@ function emptyShape(): StoreShape {
   return { orgs: {}, settings: {} };
 }
 
+/** An alias is a key of the store, never a name on Object.prototype (`--org constructor`). */
+function ownValue<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 function removeUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -57,9 +62,12 @@ export function createMemoryTokenStore(initial: Partial<StoreShape> = {}): Token
   return {
     location: null,
     listOrgs: () => Object.values(data.orgs).map((o) => ({ ...o })),
-    getOrg: (alias) => (data.orgs[alias] ? { ...data.orgs[alias] } : undefined),
-    saveOrg: (org) => void (data.orgs[org.alias] = { ...org }),
-    removeOrg: (alias) => delete data.orgs[alias],
+    getOrg: (alias) => {
+      const org = ownValue(data.orgs, alias);
+      return org ? { ...org } : undefined;
+    },
+    saveOrg: (org) => void (data.orgs = { ...data.orgs, [org.alias]: { ...org } }),
+    removeOrg: (alias) => Object.hasOwn(data.orgs, alias) && delete data.orgs[alias],
     getSettings: () => ({ ...data.settings }),
     updateSettings: (patch) => void (data.settings = removeUndefined({ ...data.settings, ...patch })),
   };
@@ -171,14 +179,14 @@ export function createFileTokenStore(dir: string): TokenStore {
     location: conf.path,
     listOrgs: () => Object.values(read().orgs).map(open),
     getOrg: (alias) => {
-      const org = read().orgs[alias];
+      const org = ownValue(read().orgs, alias);
       return org ? open(org) : undefined;
     },
     saveOrg: (org) => withLock(dir, () => conf.set('orgs', { ...read().orgs, [org.alias]: seal(org) })),
     removeOrg: (alias) =>
       withLock(dir, () => {
         const orgs = { ...read().orgs };
-        if (!(alias in orgs)) return false;
+        if (!Object.hasOwn(orgs, alias)) return false;
         delete orgs[alias];
         conf.set('orgs', orgs);
         return true;

@@ -14,6 +14,10 @@ export interface SyncOptions extends CommonOptions {
   object?: string;
   match?: string[];
   matchOperator?: 'OR' | 'AND';
+  /** Run although a match field does not identify a record (records sharing a value update one record). */
+  allowSharedKeys?: boolean;
+  /** Upsert: a record whose match key is blank is created instead of failing with MATCH_KEY_EMPTY. */
+  createWhenKeyEmpty?: boolean;
   mapping?: string;
   format?: 'csv' | 'ndjson';
   delimiter?: string;
@@ -69,6 +73,8 @@ export interface MappingInitOptions extends CommonOptions {
   object?: string;
   output?: string;
   yes: boolean;
+  /** Overwrite an existing mapping file. */
+  force: boolean;
   org?: string;
 }
 

@@ -416,6 +416,11 @@ export class OAuthService {
       given_name: i.firstName,
       family_name: i.lastName,
       zoneinfo: 'America/Los_Angeles',
+      photos: this.photos(),
+      profile: `${this.urls.instanceUrl()}/${i.userId}`,
+      picture: this.photos().picture,
+      address: {},
+      is_salesforce_integration_user: false,
       urls: this.urlsFor('{version}'),
       active: true,
       user_type: 'STANDARD',
@@ -425,6 +430,14 @@ export class OAuthService {
       updated_at: '2026-01-01T00:00:00Z',
       is_app_installed: true,
     });
+  }
+
+  /** The user's profile photo URLs; Salesforce serves the default silhouette under /profilephoto/005/. */
+  private photos(): { picture: string; thumbnail: string } {
+    return {
+      picture: `${this.urls.instanceUrl()}/profilephoto/005/F`,
+      thumbnail: `${this.urls.instanceUrl()}/profilephoto/005/T`,
+    };
   }
 
   urlsFor(version: string): Record<string, string> {
@@ -462,6 +475,15 @@ export class OAuthService {
       first_name: i.firstName,
       last_name: i.lastName,
       timezone: 'America/Los_Angeles',
+      photos: this.photos(),
+      addr_street: null,
+      addr_city: null,
+      addr_state: null,
+      addr_country: null,
+      addr_zip: null,
+      mobile_phone: null,
+      mobile_phone_verified: false,
+      is_lightning_login_user: false,
       status: { created_date: null, body: null },
       urls: this.urlsFor(version === 'latest' ? '62.0' : version),
       active: true,

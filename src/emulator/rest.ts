@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { childRelationships } from './child-relationships.js';
 import { apiError, HttpError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
 import { normalizeId, to18 } from './ids.js';
+import { getDeleted, getUpdated } from './replication.js';
 import type { FieldDescribe, ObjectMeta } from './metadata.js';
-import { projectRow, runQuery, SoqlError, type QueryResult } from './soql/execute.js';
+import { explainQuery, runQuery, SoqlError, type QueryResult } from './soql/execute.js';
 import type { ObjectData, OrgStore, WriteResult } from './store.js';
 import { coerceInput, type RecordError, type Row } from './values.js';
 
@@ -21,16 +23,15 @@ interface CollectionItem {
   created?: boolean;
 }
 
+/** Upsert results (UpsertResult) always carry `created`, false on a failure: nothing was created. */
 function toItem(r: WriteResult, withCreated: boolean): CollectionItem {
-  if (r.ok)
-    return withCreated
-      ? { id: r.id, success: true, errors: [], created: r.created }
-      : { id: r.id, success: true, errors: [] };
-  const item: CollectionItem = r.id
-    ? { id: r.id, success: false, errors: r.errors }
-    : { success: false, errors: r.errors };
-  // Upsert results carry `created` on every item, failures included.
-  return withCreated ? { ...item, created: false } : item;
+  const item: CollectionItem = r.ok
+    ? { id: r.id, success: true, errors: [] }
+    : r.id
+      ? { id: r.id, success: false, errors: r.errors }
+      : { success: false, errors: r.errors };
+  if (withCreated) item.created = r.ok && r.created;
+  return item;
 }
 
 function asApiErrors(errors: RecordError[]): HttpError {
@@ -50,7 +51,13 @@ export class RestApi {
     private readonly describeGlobalExtra: () => Record<string, unknown>,
     private readonly resources: (version: string) => Record<string, string>,
     private readonly limits: () => Record<string, unknown>,
-  ) {}
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.startedAt = clock();
+  }
+
+  /** When the org started: nothing older was ever deleted, so getDeleted has everything since then. */
+  private readonly startedAt: number;
 
   async handle(
     req: IncomingMessage,
@@ -71,6 +78,11 @@ export class RestApi {
         return this.sobjects(req, res, url, base, version, tail);
       case 'composite':
         if (tail[0] === 'sobjects') return this.collections(req, res, url, base, version, tail.slice(1));
+        // The composite resources this org serves [unverified: Salesforce also lists tree, batch and graph].
+        if (tail.length === 0)
+          return this.only(method, 'GET', () =>
+            sendJson(res, 200, { sobjects: `${base}/composite/sobjects` }),
+          );
         throw notFound();
       case 'query':
       case 'queryAll':
@@ -116,20 +128,16 @@ export class RestApi {
   }
 
   private describe(meta: ObjectMeta, base: string): Record<string, unknown> {
-    const children = this.store.schema.all().flatMap((o) =>
-      o.fields
-        .filter((f) => f.type === 'reference' && f.referenceTo.includes(meta.name) && f.relationshipName)
-        .map((f) => ({
-          cascadeDelete: false,
-          childSObject: o.name,
-          deprecatedAndHidden: false,
-          field: f.name,
-          junctionIdListNames: [],
-          junctionReferenceTo: [],
-          relationshipName: o.custom ? `${o.name.replace(/__c$/, '')}s__r` : o.labelPlural.replace(/\s/g, ''),
-          restrictedDelete: false,
-        })),
-    );
+    const children = childRelationships(this.store.schema, meta).map((r) => ({
+      cascadeDelete: false,
+      childSObject: r.child.name,
+      deprecatedAndHidden: false,
+      field: r.field.name,
+      junctionIdListNames: [],
+      junctionReferenceTo: [],
+      relationshipName: r.relationshipName,
+      restrictedDelete: false,
+    }));
     return {
       ...this.globalEntry(meta, base),
       actionOverrides: [],
@@ -183,6 +191,13 @@ export class RestApi {
     }
     if (parts.length === 2 && parts[1] === 'describe')
       return this.only(method, 'GET', () => sendJson(res, 200, this.describe(meta, base)));
+    if (parts.length === 2 && parts[1] === 'updated')
+      return this.only(method, 'GET', () => sendJson(res, 200, getUpdated(object, url, this.clock())));
+    if (parts.length === 2 && parts[1] === 'deleted') {
+      return this.only(method, 'GET', () =>
+        sendJson(res, 200, getDeleted(object, url, this.clock(), this.startedAt)),
+      );
+    }
     if (parts.length === 2) {
       const segment = parts[1] as string;
       if (segment.toLowerCase() === 'id' && method === 'POST') {
@@ -485,23 +500,24 @@ export class RestApi {
     const journal = allOrNone ? this.store.endJournal() : null;
     if (journal && failed) {
       this.store.rollback(journal);
-      return results.map((r) =>
-        r.ok
-          ? {
-              id: r.id,
-              success: false,
-              errors: [
-                {
-                  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-                  message:
-                    'Record rolled back because not all records were valid and the request was using AllOrNone header',
-                  fields: [],
-                },
-              ],
-              ...(withCreated ? { created: false } : {}),
-            }
-          : toItem(r, withCreated),
-      );
+      return results.map((r) => {
+        if (!r.ok) return toItem(r, withCreated);
+        const item: CollectionItem = {
+          id: r.id,
+          success: false,
+          errors: [
+            {
+              statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+              message:
+                'Record rolled back because not all records were valid and the request was using AllOrNone header',
+              fields: [],
+            },
+          ],
+        };
+        // Rolled back, so not created [unverified: Salesforce's docs show no rolled-back upsert example].
+        if (withCreated) item.created = false;
+        return item;
+      });
     }
     return results.map((r) => toItem(r, withCreated));
   }
@@ -524,11 +540,13 @@ export class RestApi {
       cursor.lastUsed = Date.now();
       return sendJson(res, 200, this.page(cursorId as string, cursor, Number(offsetText ?? 0), base));
     }
+    const explain = url.searchParams.get('explain');
+    if (explain !== null && !all) return this.explain(res, explain);
     const soql = url.searchParams.get('q');
     if (soql === null) throw apiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
     let result: QueryResult;
     try {
-      result = runQuery(this.store, soql, { all });
+      result = runQuery(this.store, soql, { all, now: this.clock() });
     } catch (err) {
       if (err instanceof SoqlError) throw apiError(400, err.errorCode, err.message);
       throw err;
@@ -539,6 +557,18 @@ export class RestApi {
     const cursor = { result, pageSize, lastUsed: Date.now() };
     if (result.rows.length > pageSize) this.rememberCursor(cursorId, cursor);
     sendJson(res, 200, this.page(cursorId, cursor, 0, base));
+  }
+
+  private explain(res: ServerResponse, soql: string): void {
+    // A report or list view id is also accepted by Salesforce; this org has neither [doc: INVALID_ID].
+    if (/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(soql.trim()))
+      throw apiError(400, 'INVALID_ID', `invalid report or list view id: ${soql.trim()}`);
+    try {
+      sendJson(res, 200, explainQuery(this.store, soql, this.clock()));
+    } catch (err) {
+      if (err instanceof SoqlError) throw apiError(400, err.errorCode, err.message);
+      throw err;
+    }
   }
 
   private rememberCursor(id: string, cursor: Cursor): void {
@@ -557,7 +587,7 @@ export class RestApi {
     const out: Record<string, unknown> = { totalSize: rows.length, done };
     if (!done) out.nextRecordsUrl = `${base}/query/${cursorId}-${offset + slice.length}`;
     else this.cursors.delete(cursorId);
-    out.records = slice.map((row) => projectRow(this.store, cursor.result.plan, row, base));
+    out.records = slice.map((row) => cursor.result.project(row, base));
     return out;
   }
 

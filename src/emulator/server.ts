@@ -15,8 +15,11 @@ export interface Faults {
   latencyMs: number;
   /** Share of calls (0–1) that fail with a transient error before doing anything. */
   transientRate: number;
-  /** Which transient errors to pick from. */
-  transientKinds: Array<'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW'>;
+  /**
+   * Which errors to pick from: 503 SERVER_UNAVAILABLE, 400 UNABLE_TO_LOCK_ROW, or 403 REQUEST_LIMIT_EXCEEDED (the
+   * answer of an org whose daily API requests are used up).
+   */
+  transientKinds: FaultKind[];
   /** Share of calls whose connection is dropped without an answer. */
   dropRate: number;
   /** Seconds in the `Retry-After` header of injected 503 answers; 0 sends no header. */
@@ -25,7 +28,16 @@ export interface Faults {
   expireSessionEvery: number;
   /** Seed of the pseudo-random choices, for repeatable runs. */
   seed: number;
+  /**
+   * A regular expression (source text) on the path after `/services/data/vXX.X`, e.g. `/jobs/ingest/.+/successfulResults`:
+   * only matching calls get the transient errors and drops. Unset or empty: every call.
+   */
+  pathPattern?: string;
+  /** Transient errors and drops injected at most this many times after the faults are set; 0 = no cap. */
+  maxInjected: number;
 }
+
+export type FaultKind = 'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW' | 'REQUEST_LIMIT_EXCEEDED';
 
 export const NO_FAULTS: Faults = {
   latencyMs: 0,
@@ -35,6 +47,7 @@ export const NO_FAULTS: Faults = {
   retryAfterSeconds: 0,
   expireSessionEvery: 0,
   seed: 1,
+  maxInjected: 0,
 };
 
 export interface EmulatorOptions {
@@ -44,7 +57,7 @@ export interface EmulatorOptions {
   dataFile?: string;
   /** Extra custom objects and fields, on top of the default example schema. */
   schemas?: SchemaSpec[];
-  /** The newest API version offered (default 62.0). */
+  /** The newest API version offered (default 67.0, Summer '26, the current release). */
   apiVersion?: string;
   /** Lifetime of access tokens (default 2 hours, Salesforce's default session timeout). */
   tokenTtlMs?: number;
@@ -63,6 +76,8 @@ export interface EmulatorOptions {
   bulkUploadLimitBytes?: number;
   /** DailyBulkApiBatches (default 15,000); a job past it fails with ExceededQuota. */
   dailyBulkBatches?: number;
+  /** The org's clock (default Date.now): record timestamps, date literals and replication windows use it. */
+  clock?: () => number;
 }
 
 export interface Emulator {
@@ -84,18 +99,22 @@ export interface Emulator {
   /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
   injectedFaults(): number;
   setFaults(faults: Partial<Faults>): void;
+  /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
+  setDailyApiRequests(max: number | null): void;
+  /** Requests the org has received and not finished answering (those of a killed client included). */
+  requestsInFlight(): number;
   close(): Promise<void>;
 }
 
 const OLDEST_VERSION = 31;
-/** How long an idle keep-alive connection stays open. */
-const KEEP_ALIVE_MS = 120_000;
 
 function versionLabel(v: number): string {
   // v62.0 is Winter '25; then Spring '25, Summer '25, Winter '26: three releases a year.
   const k = v - 62;
   const season = ['Winter', 'Spring', 'Summer'][((k % 3) + 3) % 3];
-  return `${season} '${String(25 + Math.floor(k / 3)).padStart(2, '0')}`;
+  // One real label has a typographic apostrophe [doc versions list: "Spring ’18"].
+  const mark = v === 42 ? '’' : "'";
+  return `${season} ${mark}${String(25 + Math.floor(k / 3)).padStart(2, '0')}`;
 }
 
 /** A small deterministic generator (mulberry32) for fault injection. */
@@ -131,23 +150,11 @@ function persistBeforeAnswering(
   } as typeof res.writeHead;
 }
 
-/**
- * The request's URL with repeated slashes in its path collapsed, as Salesforce serves them: the Salesforce CLI
- * keeps an instance URL ending in a slash and asks for `//services/data/…`. (Parsed as it comes, `//services`
- * would even read as a host name.)
- */
-function requestUrl(raw: string | undefined, base: string): URL {
-  const target = raw ?? '/';
-  const q = target.indexOf('?');
-  const pathPart = q < 0 ? target : target.slice(0, q);
-  return new URL(pathPart.replace(/\/{2,}/g, '/') + (q < 0 ? '' : target.slice(q)), base);
-}
-
 /** Thrown by a response whose changes could not be written to the data file. */
 class DataFileWriteError extends Error {}
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const maxVersion = Number(options.apiVersion ?? '62.0');
+  const maxVersion = Number(options.apiVersion ?? '67.0');
   const identity: OrgIdentity = {
     orgId: to18('00D5g00000LOCAL'),
     userId: to18('0055g00000ADMIN'),
@@ -157,7 +164,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     lastName: 'Admin',
   };
   const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
-  const store = new OrgStore(schema, identity.userId);
+  const clock = options.clock ?? Date.now;
+  const store = new OrgStore(schema, identity.userId, clock);
   const log = options.dataFile ? DataLog.open(options.dataFile, store) : null;
   // Seeded after the data file: the org's own user and organization are what this start says they are.
   store.seed('User', {
@@ -191,11 +199,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.tokenTtlMs ?? 2 * 3600_000,
   );
   const adminSession = oauth.issueSession(app.clientId, false);
-  const dailyMax = options.dailyApiRequests ?? 100_000;
+  const startedDailyMax = options.dailyApiRequests ?? 100_000;
+  let dailyMax = startedDailyMax;
   let used = 0;
+  let inFlight = 0;
   let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
+  let targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
+  /** Injections left under `maxInjected`. */
+  let left = faults.maxInjected;
+  const setFaults = (f: Partial<Faults>): Faults => {
+    faults = { ...faults, ...f };
+    random = prng(faults.seed);
+    targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
+    left = faults.maxInjected;
+    return faults;
+  };
+  /** Whether a transient error or a drop may hit this call (`path` is after /services/data/vXX.X). */
+  const injectable = (path: string): boolean =>
+    (!targeted || targeted.test(path)) && (faults.maxInjected === 0 || left > 0);
+  const inject = (): void => {
+    injected++;
+    left--;
+  };
 
   const limits = (): Record<string, unknown> => ({
     ActiveScratchOrgs: { Max: 3, Remaining: 3 },
@@ -224,49 +251,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const resources = (version: string): Record<string, string> => {
     const b = `/services/data/v${version}`;
-    const names = [
-      'tooling',
-      'metadata',
-      'eclair',
-      'folders',
-      'prechatForms',
-      'contact-tracing',
-      'domino',
-      'async-queries',
-      'query',
-      'jobs',
-      'serviceTemplates',
-      'recent',
-      'connect',
-      'licensing',
-      'limits',
-      'process',
-      'dedupe',
-      'async-queries',
-      'queryAll',
-      'search',
-      'quickActions',
-      'ui-api',
-      'tabs',
-      'composite',
-      'theme',
-      'sobjects',
-      'actions',
-      'support',
-      'analytics',
-      'parameterizedSearch',
-      'consent',
-      'knowledgeManagement',
-      'localizedvalue',
-      'chatter',
-    ];
+    // Only what this org serves: a client that follows the list must not meet a 404 [issue: resources list].
+    const names = ['sobjects', 'query', 'queryAll', 'composite', 'jobs', 'limits'];
     const out: Record<string, string> = {};
     for (const n of names) out[n] = `${b}/${n}`;
     out.identity = `${baseUrl}/id/${identity.orgId}/${identity.userId}`;
     return out;
   };
 
-  const rest = new RestApi(store, () => ({}), resources, limits);
+  const rest = new RestApi(store, () => ({}), resources, limits, clock);
   const bulk = new BulkApi(store, identity.userId, {
     uploadLimitBytes: options.bulkUploadLimitBytes ?? 100_000_000,
     dailyBatches: options.dailyBulkBatches ?? 15_000,
@@ -281,9 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     if (url.pathname === '/__emulator/faults' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req, 100_000)).toString('utf8') || '{}') as Partial<Faults>;
-      faults = { ...faults, ...body };
-      random = prng(faults.seed);
-      return sendJson(res, 200, faults);
+      return sendJson(res, 200, setFaults(body));
     }
     if (url.pathname === '/__emulator/state' && req.method === 'GET') {
       // With --expose-gc the numbers are measured after a full collection: what the records really hold.
@@ -307,7 +298,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = requestUrl(req.url, baseUrl);
+    // Salesforce serves `//services/data/…` (the sf CLI stores instance URLs with a trailing slash): repeated
+    // slashes in the path collapse. Done before parsing, or `//services` would read as a host name.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const pathPart = (q === -1 ? raw : raw.slice(0, q)).replace(/\/{2,}/g, '/');
+    const url = new URL(pathPart + (q === -1 ? '' : raw.slice(q)), baseUrl);
     if (await oauth.handle(req, res, url)) return;
     if (url.pathname.startsWith('/__emulator/')) return control(req, res, url);
     const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
@@ -336,13 +332,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       oauth.revokeAccessToken(session.token);
       throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
-    if (faults.dropRate > 0 && random() < faults.dropRate) {
-      injected++;
+    const subPath = `/${m[3] ?? ''}`;
+    if (faults.dropRate > 0 && injectable(subPath) && random() < faults.dropRate) {
+      inject();
       req.socket.destroy();
       return;
     }
-    if (faults.transientRate > 0 && random() < faults.transientRate) {
-      injected++;
+    if (faults.transientRate > 0 && injectable(subPath) && random() < faults.transientRate) {
+      inject();
       const kind =
         faults.transientKinds[Math.floor(random() * faults.transientKinds.length)] ?? 'SERVER_UNAVAILABLE';
       if (kind === 'SERVER_UNAVAILABLE') {
@@ -354,6 +351,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (faults.retryAfterSeconds > 0) busy.headers['Retry-After'] = String(faults.retryAfterSeconds);
         throw busy;
       }
+      if (kind === 'REQUEST_LIMIT_EXCEEDED')
+        throw apiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
       throw apiError(
         400,
         'UNABLE_TO_LOCK_ROW',
@@ -366,6 +365,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = http.createServer((req, res) => {
+    inFlight++;
     if (log) persistBeforeAnswering(res, log, options.onWarning);
     route(req, res)
       .catch((err: unknown) => {
@@ -378,12 +378,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       })
       // Only a failed write of the data file gets here: no answer is better than one acknowledging a change
       // that a restart would not find. The client sees a dropped connection, an outcome it must check.
-      .catch(() => res.destroy());
+      .catch(() => res.destroy())
+      .finally(() => inFlight--);
   });
-  // Clients keep pooled connections for a while and reuse them after a pause (the Salesforce CLI between
-  // commands' calls); closing them after Node's default 5 s makes those calls fail with "other side closed".
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
+  // Clients pool connections and reuse them after pauses; closing idle sockets after Node's 5 s default races
+  // with that reuse ("other side closed"). Keep them for longer than any client's own idle timeout.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -406,15 +407,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     orgId: identity.orgId,
     userId: identity.userId,
     port,
+    setDailyApiRequests: (max) => {
+      dailyMax = max ?? startedDailyMax;
+    },
+    requestsInFlight: () => inFlight,
     store,
     oauth,
     notices: log?.notices ?? [],
     apiCalls: () => used,
     injectedFaults: () => injected,
-    setFaults: (f) => {
-      faults = { ...faults, ...f };
-      random = prng(faults.seed);
-    },
+    setFaults: (f) => void setFaults(f),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,17 @@
 import type { InputRecord } from './types.js';
 
+/** Levels of nesting a record may have, itself included: a field holds a value or a small object, never a tree. */
+export const MAX_NDJSON_DEPTH = 64;
+
+/** Whether a parsed value nests more than `levels` deep; it looks no deeper than that, so it cannot overflow. */
+function deeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels <= 0) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value))
+    if (deeperThan(v, levels - 1)) return true;
+  return false;
+}
+
 function parseLine(line: number, raw: string): InputRecord | null {
   const trimmed = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
   if (trimmed === '') return null;
@@ -17,6 +29,18 @@ function parseLine(line: number, raw: string): InputRecord | null {
     return {
       line,
       error: { code: 'NDJSON_NOT_OBJECT', message: 'Each line must be a JSON object.' },
+      raw: trimmed.slice(0, 200),
+    };
+  }
+  // A record nested thousands of levels deep would overflow the stack of every later step (the spool, the CSV of
+  // a Bulk job): it fails here, alone.
+  if (deeperThan(value, MAX_NDJSON_DEPTH)) {
+    return {
+      line,
+      error: {
+        code: 'NDJSON_TOO_DEEP',
+        message: `Line ${line} nests its values more than ${MAX_NDJSON_DEPTH} levels deep; sfsync reads at most ${MAX_NDJSON_DEPTH}.`,
+      },
       raw: trimmed.slice(0, 200),
     };
   }

@@ -270,7 +270,8 @@ export class ResultSink {
   ): void {
     this.counts.total++;
     this.counts[outcome]++;
-    const key = outcome === 'skipped' ? 'SKIPPED' : detail.code;
+    // Records sent whose outcome is not known yet are told apart from those never sent.
+    const key = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD' ? 'SKIPPED' : detail.code;
     const entry = this.failureCodes.get(key) ?? {
       count: 0,
       lines: [],

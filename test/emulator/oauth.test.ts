@@ -61,7 +61,12 @@ describe('OAuth 2.0 on the local org, driven by jsforce', () => {
     expect(conn.accessToken).toMatch(/^00D[a-zA-Z0-9]{12}![A-Za-z0-9_.]+$/);
     expect(conn.refreshToken).toBeTruthy();
     expect(conn.instanceUrl).toBe(org().instanceUrl);
-    expect((await conn.identity()).username).toBe('admin@sfsync.local');
+    const identity = (await conn.identity()) as unknown as Record<string, unknown>;
+    expect(identity.username).toBe('admin@sfsync.local');
+    expect(identity.photos).toEqual({
+      picture: `${org().instanceUrl}/profilephoto/005/F`,
+      thumbnail: `${org().instanceUrl}/profilephoto/005/T`,
+    });
     const info = await fetch(`${org().instanceUrl}/services/oauth2/userinfo`, {
       headers: { Authorization: `Bearer ${conn.accessToken}` },
     });
@@ -69,6 +74,7 @@ describe('OAuth 2.0 on the local org, driven by jsforce', () => {
       user_id: org().userId,
       organization_id: org().orgId,
       preferred_username: 'admin@sfsync.local',
+      photos: { picture: expect.stringMatching(/\/profilephoto\/005\/F$/), thumbnail: expect.any(String) },
     });
   });
 

@@ -26,7 +26,9 @@ describe('versions, resources and describe', () => {
     expect(res.headers.get('content-type')).toBe('application/json;charset=UTF-8');
     expect(res.headers.get('sforce-limit-info')).toBeNull();
     const versions = (await res.json()) as Array<{ version: string; label: string; url: string }>;
-    expect(versions.at(-1)).toEqual({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
+    expect(versions.at(-1)).toEqual({ label: "Summer '26", url: '/services/data/v67.0', version: '67.0' });
+    expect(versions.find((v) => v.version === '62.0')?.label).toBe("Winter '25");
+    expect(versions.find((v) => v.version === '42.0')?.label).toBe('Spring ’18');
     expect(versions.find((v) => v.version === '59.0')?.label).toBe("Winter '24");
     expect(versions.find((v) => v.version === '61.0')?.label).toBe("Summer '24");
     expect(versions[0]).toEqual({ label: "Summer '14", url: '/services/data/v31.0', version: '31.0' });
@@ -59,6 +61,15 @@ describe('versions, resources and describe', () => {
     });
   });
 
+  it('serves every version through the current release with the same describe', async () => {
+    const at = async (v: string): Promise<Record<string, unknown>> =>
+      (await raw('GET', `/services/data/v${v}/sobjects/Contact/describe`)).json as Record<string, unknown>;
+    const [old, current] = await Promise.all([at('62.0'), at('67.0')]);
+    expect(current.fields).toEqual(old.fields);
+    expect(current.urls).toMatchObject({ describe: '/services/data/v67.0/sobjects/Contact/describe' });
+    expect((await raw('GET', '/services/data/v68.0/sobjects')).status).toBe(404);
+  });
+
   it('describes the example custom object, with a non-filterable long text field', async () => {
     const project = await conn().sobject('Project__c').describe();
     expect(project.custom).toBe(true);
@@ -80,6 +91,23 @@ describe('versions, resources and describe', () => {
     });
     expect((await raw('GET', '/services/data/v62.0/nothing-here')).status).toBe(404);
     expect((await raw('GET', '/services/data/v99.0/sobjects')).status).toBe(404);
+  });
+
+  it('advertises only the resources it serves, each answering', async () => {
+    const list = (await raw('GET', '/services/data/v62.0/')).json as Record<string, string>;
+    expect(Object.keys(list).sort()).toEqual(
+      ['composite', 'identity', 'jobs', 'limits', 'query', 'queryAll', 'sobjects'].sort(),
+    );
+    for (const name of ['composite', 'limits', 'sobjects']) {
+      expect((await raw('GET', list[name] as string)).status, name).toBe(200);
+    }
+    for (const name of ['query', 'queryAll']) {
+      expect((await raw('GET', `${list[name]}?q=SELECT+Id+FROM+Account`)).status, name).toBe(200);
+    }
+    expect((await raw('GET', `${list.jobs}/ingest`)).status).toBe(200);
+    expect((await raw('GET', '/services/data/v62.0/tooling')).json).toEqual([
+      { errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' },
+    ]);
   });
 
   it('refuses a missing or bad token with 401 INVALID_SESSION_ID', async () => {
@@ -433,6 +461,43 @@ describe('sObject Collections', () => {
       },
       { success: false, errors: [{ statusCode: 'DUPLICATE_VALUE' }] },
     ]);
+  });
+
+  it('carries created on every upsert result: false on failures and under an allOrNone rollback', async () => {
+    const partial = await raw('PATCH', '/services/data/v62.0/composite/sobjects/Account/External_Id__c', {
+      allOrNone: false,
+      records: [
+        { attributes: { type: 'Account' }, Name: 'Created', External_Id__c: 'CR-1' },
+        { attributes: { type: 'Account' }, External_Id__c: 'CR-2' },
+      ],
+    });
+    expect(partial.json).toEqual([
+      { id: expect.stringMatching(/^001/), success: true, errors: [], created: true },
+      {
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' })],
+        created: false,
+      },
+    ]);
+    const rolledBack = await conn()
+      .sobject('Account')
+      .upsert([{ Name: 'Rolled', External_Id__c: 'CR-3' }, { External_Id__c: 'CR-4' }], 'External_Id__c', {
+        allOrNone: true,
+      });
+    expect(rolledBack).toEqual([
+      {
+        id: expect.stringMatching(/^001/),
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' })],
+        created: false,
+      },
+      {
+        success: false,
+        errors: [expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' })],
+        created: false,
+      },
+    ]);
+    expect((await conn().query("SELECT Id FROM Account WHERE External_Id__c = 'CR-3'")).totalSize).toBe(0);
   });
 
   it('refuses more than 200 records with 400 EXCEEDED_ID_LIMIT', async () => {

@@ -90,6 +90,26 @@ describe('SOQL parser', () => {
     expect(message.startsWith(`\n${soql.split('\n')[0]}\n`)).toBe(true);
   });
 
+  it('reads subqueries, semi-joins, aggregates, GROUP BY, HAVING and the trailing clauses', () => {
+    const q = parseSoql(
+      "SELECT Id, (SELECT LastName FROM Contacts WHERE Title = 'CEO' LIMIT 2) FROM Account WHERE Id NOT IN (SELECT AccountId FROM Contact) FOR VIEW UPDATE TRACKING",
+    );
+    expect(q.select[1]).toMatchObject({ type: 'subquery', query: { from: { name: 'Contacts' }, limit: 2 } });
+    expect(q.where).toMatchObject({ type: 'semijoin', negated: true, query: { from: { name: 'Contact' } } });
+    expect([q.forClause, q.updateClause]).toEqual(['VIEW', 'TRACKING']);
+    const agg = parseSoql(
+      'SELECT StageName s, COUNT(Id), SUM(Amount) total FROM Opportunity GROUP BY StageName HAVING COUNT(Id) > 1 ORDER BY SUM(Amount) DESC',
+    );
+    expect(agg.select).toMatchObject([
+      { type: 'field', alias: 's' },
+      { type: 'aggregate', aggregate: { fn: 'COUNT', field: { path: ['Id'] } }, alias: null },
+      { type: 'aggregate', aggregate: { fn: 'SUM' }, alias: 'total' },
+    ]);
+    expect(agg.groupBy.map((f) => f.path)).toEqual([['StageName']]);
+    expect(agg.having).toMatchObject({ type: 'compare', op: '>', aggregate: { fn: 'COUNT' } });
+    expect(agg.orderBy[0]).toMatchObject({ aggregate: { fn: 'SUM' }, descending: true });
+  });
+
   it('never lets a value change the query: an escaped quote stays inside the literal', () => {
     const w = where("SELECT Id FROM Contact WHERE Email = 'x\\' OR Name != \\''");
     expect(w).toMatchObject({ type: 'compare', value: { value: "x' OR Name != '" } });

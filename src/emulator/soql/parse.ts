@@ -21,17 +21,35 @@ export interface FieldRef {
   pos: number;
 }
 
+export type AggregateFn = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
+
+/** `COUNT(Id)`, `MAX(Amount)`...; `field` is null only for a bare `COUNT()`. */
+export interface AggregateExpr {
+  fn: AggregateFn;
+  field: FieldRef | null;
+  pos: number;
+}
+
 export type Condition =
-  | { type: 'compare'; field: FieldRef; op: CompareOp; value: Literal }
+  /** In HAVING the left side may be an aggregate; `field` is then the aggregate's field. */
+  | { type: 'compare'; field: FieldRef; op: CompareOp; value: Literal; aggregate?: AggregateExpr }
   | { type: 'in'; field: FieldRef; negated: boolean; values: Literal[] }
+  /** A semi-join (`Id IN (SELECT AccountId FROM Contact)`) or, negated, an anti-join. */
+  | { type: 'semijoin'; field: FieldRef; negated: boolean; query: Query; pos: number }
   | { type: 'includes'; field: FieldRef; excludes: boolean; values: Literal[] }
   | { type: 'and' | 'or'; items: Condition[] }
   | { type: 'not'; item: Condition };
 
-export type SelectItem = { type: 'field'; field: FieldRef } | { type: 'count'; pos: number };
+export type SelectItem =
+  | { type: 'field'; field: FieldRef; alias: string | null }
+  | { type: 'count'; pos: number }
+  | { type: 'aggregate'; aggregate: AggregateExpr; alias: string | null }
+  /** A parent-to-child subquery: FROM names a child relationship of the outer object. */
+  | { type: 'subquery'; query: Query; pos: number };
 
 export interface OrderBy {
   field: FieldRef;
+  aggregate?: AggregateExpr;
   descending: boolean;
   nullsLast: boolean;
 }
@@ -39,10 +57,19 @@ export interface OrderBy {
 export interface Query {
   select: SelectItem[];
   from: { name: string; pos: number };
+  scope: string | null;
   where: Condition | null;
+  /** WITH SECURITY_ENFORCED / USER_MODE / SYSTEM_MODE. */
+  with: string | null;
+  groupBy: FieldRef[];
+  having: Condition | null;
   orderBy: OrderBy[];
   limit: number | null;
   offset: number | null;
+  /** FOR VIEW, FOR REFERENCE, FOR UPDATE. */
+  forClause: 'VIEW' | 'REFERENCE' | 'UPDATE' | null;
+  /** UPDATE TRACKING, UPDATE VIEWSTAT. */
+  updateClause: 'TRACKING' | 'VIEWSTAT' | null;
 }
 
 export class SoqlSyntaxError extends Error {
@@ -187,12 +214,14 @@ function tokenize(soql: string): Token[] {
 }
 
 const DATE_LITERALS_N =
-  /^(?:LAST|NEXT)_N_(?:DAYS|WEEKS|MONTHS|YEARS|QUARTERS|FISCAL_QUARTERS|FISCAL_YEARS)$|^N_(?:DAYS|WEEKS|MONTHS|YEARS)_AGO$/i;
+  /^(?:LAST|NEXT)_N_(?:DAYS|WEEKS|MONTHS|YEARS|QUARTERS|FISCAL_QUARTERS|FISCAL_YEARS)$|^N_(?:DAYS|WEEKS|MONTHS|YEARS|QUARTERS|FISCAL_QUARTERS|FISCAL_YEARS)_AGO$/i;
 const DATE_LITERALS = new Set(
-  'YESTERDAY TODAY TOMORROW LAST_WEEK THIS_WEEK NEXT_WEEK LAST_MONTH THIS_MONTH NEXT_MONTH LAST_90_DAYS NEXT_90_DAYS THIS_QUARTER LAST_QUARTER NEXT_QUARTER THIS_YEAR LAST_YEAR NEXT_YEAR'.split(
+  'YESTERDAY TODAY TOMORROW LAST_WEEK THIS_WEEK NEXT_WEEK LAST_MONTH THIS_MONTH NEXT_MONTH LAST_90_DAYS NEXT_90_DAYS THIS_QUARTER LAST_QUARTER NEXT_QUARTER THIS_YEAR LAST_YEAR NEXT_YEAR THIS_FISCAL_QUARTER LAST_FISCAL_QUARTER NEXT_FISCAL_QUARTER THIS_FISCAL_YEAR LAST_FISCAL_YEAR NEXT_FISCAL_YEAR'.split(
     ' ',
   ),
 );
+
+const AGGREGATE_FUNCTIONS = new Set(['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX']);
 
 class Parser {
   private i = 0;
@@ -230,22 +259,60 @@ class Parser {
   }
 
   parse(): Query {
+    const query = this.query();
+    if (this.peek().type !== 'eof') this.fail(this.peek());
+    return query;
+  }
+
+  /** One SELECT statement; a nested one (subquery) stops before its closing parenthesis. */
+  private query(): Query {
     this.expectKeyword('SELECT');
     const select = this.selectList();
     this.expectKeyword('FROM');
     const from = this.next();
     if (from.type !== 'ident' || from.text.includes('.')) this.fail(from);
+    let scope: string | null = null;
+    if (this.isKeyword('USING')) {
+      this.next();
+      this.expectKeyword('SCOPE');
+      const t = this.next();
+      if (t.type !== 'ident') this.fail(t);
+      scope = t.text.toLowerCase();
+    }
     let where: Condition | null = null;
     if (this.isKeyword('WHERE')) {
       this.next();
-      where = this.condition();
+      where = this.condition(false);
+    }
+    let withClause: string | null = null;
+    if (this.isKeyword('WITH')) {
+      this.next();
+      const t = this.next();
+      const word = t.text.toUpperCase();
+      if (t.type !== 'ident' || !['SECURITY_ENFORCED', 'USER_MODE', 'SYSTEM_MODE'].includes(word))
+        this.fail(t);
+      withClause = word;
+    }
+    const groupBy: FieldRef[] = [];
+    if (this.isKeyword('GROUP')) {
+      this.next();
+      this.expectKeyword('BY');
+      if (this.isKeyword('ROLLUP') || this.isKeyword('CUBE')) this.fail(this.peek());
+      do groupBy.push(this.fieldRef());
+      while (this.punct(','));
+    }
+    let having: Condition | null = null;
+    if (this.isKeyword('HAVING')) {
+      this.next();
+      having = this.condition(true);
     }
     const orderBy: OrderBy[] = [];
     if (this.isKeyword('ORDER')) {
       this.next();
       this.expectKeyword('BY');
       do {
-        const field = this.fieldRef();
+        const aggregate = this.aggregateAhead() ? this.aggregate() : undefined;
+        const field = aggregate ? this.aggregateField(aggregate) : this.fieldRef();
         let descending = false;
         if (this.isKeyword('ASC')) this.next();
         else if (this.isKeyword('DESC')) {
@@ -260,13 +327,43 @@ class Parser {
           else this.fail(this.peek());
           this.next();
         }
-        orderBy.push({ field, descending, nullsLast });
+        orderBy.push(
+          aggregate ? { field, aggregate, descending, nullsLast } : { field, descending, nullsLast },
+        );
       } while (this.punct(','));
     }
     const limit = this.isKeyword('LIMIT') ? (this.next(), this.integer()) : null;
     const offset = this.isKeyword('OFFSET') ? (this.next(), this.integer()) : null;
-    if (this.peek().type !== 'eof') this.fail(this.peek());
-    return { select, from: { name: from.text, pos: from.pos }, where, orderBy, limit, offset };
+    let forClause: Query['forClause'] = null;
+    if (this.isKeyword('FOR')) {
+      this.next();
+      const t = this.next();
+      const word = t.text.toUpperCase();
+      if (t.type !== 'ident' || !['VIEW', 'REFERENCE', 'UPDATE'].includes(word)) this.fail(t);
+      forClause = word as Query['forClause'];
+    }
+    let updateClause: Query['updateClause'] = null;
+    if (this.isKeyword('UPDATE')) {
+      this.next();
+      const t = this.next();
+      const word = t.text.toUpperCase();
+      if (t.type !== 'ident' || !['TRACKING', 'VIEWSTAT'].includes(word)) this.fail(t);
+      updateClause = word as Query['updateClause'];
+    }
+    return {
+      select,
+      from: { name: from.text, pos: from.pos },
+      scope,
+      where,
+      with: withClause,
+      groupBy,
+      having,
+      orderBy,
+      limit,
+      offset,
+      forClause,
+      updateClause,
+    };
   }
 
   private punct(p: string): boolean {
@@ -288,19 +385,60 @@ class Parser {
     const items: SelectItem[] = [];
     do {
       const t = this.peek();
-      if (this.isKeyword('COUNT') && this.peek(1).text === '(') {
+      if (this.isKeyword('COUNT') && this.peek(1).text === '(' && this.peek(2).text === ')') {
         this.next();
         this.next();
-        if (this.peek().text !== ')') this.fail(this.peek());
         this.next();
         items.push({ type: 'count', pos: t.pos });
+      } else if (this.aggregateAhead()) {
+        const aggregate = this.aggregate();
+        items.push({ type: 'aggregate', aggregate, alias: this.alias() });
+      } else if (t.type === 'punct' && t.text === '(' && this.isKeyword('SELECT', 1)) {
+        this.next();
+        const query = this.query();
+        this.expectPunct(')');
+        items.push({ type: 'subquery', query, pos: t.pos });
       } else if (t.type === 'ident' && !this.isKeyword('FROM')) {
-        items.push({ type: 'field', field: this.fieldRef() });
+        items.push({ type: 'field', field: this.fieldRef(), alias: this.alias() });
       } else {
         this.fail(t);
       }
     } while (this.punct(','));
     return items;
+  }
+
+  private alias(): string | null {
+    const t = this.peek();
+    if (t.type !== 'ident' || t.text.includes('.') || this.isKeyword('FROM')) return null;
+    this.next();
+    return t.text;
+  }
+
+  private aggregateAhead(): boolean {
+    const t = this.peek();
+    return (
+      t.type === 'ident' &&
+      AGGREGATE_FUNCTIONS.has(t.text.toUpperCase()) &&
+      this.peek(1).type === 'punct' &&
+      this.peek(1).text === '('
+    );
+  }
+
+  private aggregate(): AggregateExpr {
+    const t = this.next();
+    this.expectPunct('(');
+    const fn = t.text.toUpperCase() as AggregateFn;
+    if (fn === 'COUNT' && this.peek().text === ')') {
+      this.next();
+      return { fn, field: null, pos: t.pos };
+    }
+    const field = this.fieldRef();
+    this.expectPunct(')');
+    return { fn, field, pos: t.pos };
+  }
+
+  private aggregateField(aggregate: AggregateExpr): FieldRef {
+    return aggregate.field ?? { path: ['Id'], pos: aggregate.pos };
   }
 
   private fieldRef(): FieldRef {
@@ -310,8 +448,8 @@ class Parser {
   }
 
   /** Mixing AND and OR at one level needs parentheses, as in SOQL. */
-  private condition(): Condition {
-    const first = this.unary();
+  private condition(having: boolean): Condition {
+    const first = this.unary(having);
     const items = [first];
     let op: 'AND' | 'OR' | null = null;
     while (this.isKeyword('AND') || this.isKeyword('OR')) {
@@ -319,26 +457,33 @@ class Parser {
       const word = t.text.toUpperCase() as 'AND' | 'OR';
       if (op !== null && op !== word) this.fail(t);
       op = word;
-      items.push(this.unary());
+      items.push(this.unary(having));
     }
     if (op === null) return first;
     return { type: op === 'AND' ? 'and' : 'or', items };
   }
 
-  private unary(): Condition {
+  private unary(having: boolean): Condition {
     if (this.isKeyword('NOT')) {
       this.next();
-      return { type: 'not', item: this.unary() };
+      return { type: 'not', item: this.unary(having) };
     }
     if (this.punct('(')) {
-      const inner = this.condition();
+      const inner = this.condition(having);
       this.expectPunct(')');
       return inner;
     }
-    return this.simple();
+    return this.simple(having);
   }
 
-  private simple(): Condition {
+  private simple(having: boolean): Condition {
+    if (having && this.aggregateAhead()) {
+      const aggregate = this.aggregate();
+      const field = this.aggregateField(aggregate);
+      const t = this.next();
+      if (t.type !== 'op') this.fail(t);
+      return { type: 'compare', field, op: t.text as CompareOp, value: this.literal(), aggregate };
+    }
     const field = this.fieldRef();
     const t = this.peek();
     if (t.type === 'op') {
@@ -353,6 +498,13 @@ class Parser {
       const negated = this.isKeyword('NOT');
       if (negated) this.next();
       this.next();
+      const open = this.peek();
+      if (!having && open.text === '(' && this.isKeyword('SELECT', 1)) {
+        this.next();
+        const query = this.query();
+        this.expectPunct(')');
+        return { type: 'semijoin', field, negated, query, pos: open.pos };
+      }
       return { type: 'in', field, negated, values: this.literalList() };
     }
     if (this.isKeyword('INCLUDES') || this.isKeyword('EXCLUDES')) {

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { useLocalOrg } from '../helpers/local-org.js';
+
+const { conn } = useLocalOrg();
+
+interface Stamps {
+  Id: string;
+  LastViewedDate: string | null;
+  LastReferencedDate: string | null;
+  LastModifiedDate: string;
+  SystemModstamp: string;
+}
+
+const stamps = async (id: string): Promise<Stamps> =>
+  (
+    await conn().query<Stamps>(
+      `SELECT Id, LastViewedDate, LastReferencedDate, LastModifiedDate, SystemModstamp FROM Account WHERE Id = '${id}'`,
+    )
+  ).records[0] as Stamps;
+
+describe('FOR VIEW, FOR REFERENCE, UPDATE TRACKING/VIEWSTAT and WITH', () => {
+  it('FOR REFERENCE stamps LastReferencedDate, FOR VIEW also LastViewedDate; neither modifies the record', async () => {
+    const { id } = await conn().sobject('Account').create({ Name: 'Viewed Co' });
+    const before = await stamps(id as string);
+    expect(before).toMatchObject({ LastViewedDate: null, LastReferencedDate: null });
+
+    const referenced = await conn().query(`SELECT Id FROM Account WHERE Id = '${id}' FOR REFERENCE`);
+    expect(referenced.totalSize).toBe(1);
+    const afterReference = await stamps(id as string);
+    expect(afterReference.LastViewedDate).toBeNull();
+    expect(afterReference.LastReferencedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+
+    await conn().query(`SELECT Name FROM Account WHERE Id = '${id}' FOR VIEW`);
+    const afterView = await stamps(id as string);
+    expect(afterView.LastViewedDate).toMatch(/\+0000$/);
+    expect(afterView.LastModifiedDate).toBe(before.LastModifiedDate);
+    expect(afterView.SystemModstamp).toBe(before.SystemModstamp);
+
+    const recent = await conn().query<{ Id: string }>('SELECT Id FROM Account WHERE LastViewedDate != null');
+    expect(recent.records.map((r) => r.Id)).toEqual([id]);
+  });
+
+  it('accepts UPDATE TRACKING, UPDATE VIEWSTAT, WITH SECURITY_ENFORCED and USING SCOPE', async () => {
+    await conn().sobject('Contact').create({ LastName: 'Clauses' });
+    for (const soql of [
+      "SELECT Id FROM Contact WHERE LastName = 'Clauses' UPDATE TRACKING",
+      "SELECT Id FROM Contact WHERE LastName = 'Clauses' UPDATE VIEWSTAT",
+      "SELECT Id FROM Contact WHERE LastName = 'Clauses' WITH SECURITY_ENFORCED ORDER BY Id LIMIT 5",
+      "SELECT Id FROM Contact USING SCOPE Everything WHERE LastName = 'Clauses'",
+    ]) {
+      expect((await conn().query(soql)).totalSize, soql).toBe(1);
+    }
+  });
+});
+
+describe('query explain (GET /query/?explain=)', () => {
+  it('answers plans, cheapest first: an Index plan for an indexed equality filter, then the TableScan', async () => {
+    await conn()
+      .sobject('Contact')
+      .create([
+        { LastName: 'Explain A', Email: 'explain-a@example.com', Title: 'X' },
+        { LastName: 'Explain B', Email: 'explain-b@example.com', Title: 'X' },
+      ]);
+    const total = (await conn().query('SELECT COUNT() FROM Contact')).totalSize;
+    const res = await conn()
+      .query("SELECT Id FROM Contact WHERE Email = 'explain-a@example.com' AND Title = 'X'")
+      .explain();
+    expect(res.plans).toEqual([
+      {
+        cardinality: 1,
+        fields: ['Email'],
+        leadingOperationType: 'Index',
+        notes: [],
+        relativeCost: expect.any(Number),
+        sobjectCardinality: total,
+        sobjectType: 'Contact',
+      },
+      {
+        cardinality: 1,
+        fields: [],
+        leadingOperationType: 'TableScan',
+        notes: [
+          {
+            description: 'Not considering filter for optimization because unindexed',
+            fields: ['IsDeleted', 'Title'],
+            tableEnumOrId: 'Contact',
+          },
+        ],
+        relativeCost: expect.any(Number),
+        sobjectCardinality: total,
+        sobjectType: 'Contact',
+      },
+    ]);
+    expect(res.plans[0]?.relativeCost).toBeLessThan(res.plans[1]?.relativeCost as number);
+  });
+
+  it('does not run FOR VIEW, and answers a bad query as the query resource does', async () => {
+    const { id } = await conn().sobject('Account').create({ Name: 'Explained' });
+    const plans = await conn().query(`SELECT Id FROM Account WHERE Id = '${id}' FOR VIEW`).explain();
+    expect(plans.plans.map((p) => p.leadingOperationType)).toEqual(['Index', 'TableScan']);
+    expect((await stamps(id as string)).LastViewedDate).toBeNull();
+    const bad = await conn()
+      .query('SELECT Nope FROM Account')
+      .explain()
+      .then(
+        () => null,
+        (err: Error) => err,
+      );
+    expect(bad?.name).toBe('INVALID_FIELD');
+  });
+});
