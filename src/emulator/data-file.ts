@@ -206,6 +206,8 @@ export class DataLog {
   private readonly orphans = new Map<string, Entry>();
   private flushScheduled: NodeJS.Immediate | null = null;
   private lock: string | null = null;
+  /** Set when a failed write could not be taken back: nothing more may be appended after the partial line. */
+  private broken: Error | null = null;
   /** What opening the file repaired or converted, for the person running the org. */
   readonly notices: string[] = [];
 
@@ -243,6 +245,7 @@ export class DataLog {
     if (this.fd === null) return;
     const stamp = this.store.countersStamp();
     if (this.pending.size === 0 && stamp === this.countersWritten) return;
+    if (this.broken) throw this.broken;
     const line: { counters?: OrgCounters; records?: Entry[] } = {};
     if (stamp !== this.countersWritten) line.counters = this.store.counters();
     if (this.pending.size > 0) {
@@ -291,7 +294,8 @@ export class DataLog {
       try {
         fs.ftruncateSync(fd, this.size);
       } catch {
-        // Then it is the last line, ignored on the next start.
+        // Then it stays the torn last line, ignored on the next start, as long as nothing follows it.
+        this.broken = err as Error;
       }
       throw err;
     }
