@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
-import { DataFileError } from '../emulator/data-file.js';
+import { DataFileError, DataFileLockedError } from '../emulator/data-file.js';
 import { readSchemaFile, type SchemaSpec } from '../emulator/metadata.js';
 import { startEmulator, type Faults } from '../emulator/server.js';
 import type { EmulatorOptions } from './options.js';
@@ -38,6 +38,11 @@ function dataFileError(err: unknown, file: string): SfsyncError | null {
         err.line === null
           ? `Restore ${file} from a copy, or start the org with another --data file.`
           : `Restore ${file} from a copy, or delete line ${err.line} (losing the changes on it), or start the org with another --data file.`,
+    });
+  }
+  if (err instanceof DataFileLockedError) {
+    return new SfsyncError('DATA_FILE_LOCKED', `--data ${err.message}`, {
+      hint: `Stop that org first, or use another --data file. If no org uses it, remove ${err.lockFile}.`,
     });
   }
   const code = (err as NodeJS.ErrnoException).code;

@@ -39,6 +39,56 @@ export class DataFileError extends Error {
   }
 }
 
+/** The data file is held by another local org that is still running. */
+export class DataFileLockedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly lockFile: string,
+    readonly pid: number,
+  ) {
+    super(`${file} is in use by another local org (process ${pid}).`);
+    this.name = 'DataFileLockedError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One org per data file: two would interleave their lines and each compaction would drop the other's changes.
+ * The lock file holds the process id; one left by a killed org (its process gone) is taken over.
+ */
+const heldHere = new Set<string>();
+
+function takeLock(file: string): string {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      heldHere.add(path.resolve(lock));
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    let pid = NaN;
+    try {
+      pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
+    } catch {
+      // Gone meanwhile, or unreadable: try once more.
+    }
+    // Our own process id is a live holder only when this process took the lock (else it is a reused id).
+    const held = pid === process.pid ? heldHere.has(path.resolve(lock)) : Number.isInteger(pid) && alive(pid);
+    if (held) throw new DataFileLockedError(file, lock, pid);
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 /** The data file of sfsync 0.1: one JSON document, rewritten whole a moment after each write. */
 interface LegacyOrg {
   version: 1;
@@ -56,13 +106,26 @@ function entryId(e: Entry): string {
 }
 
 /** The entry of a record as the store holds it now. */
-function entryText(object: ObjectData, id: string): string {
-  const o = JSON.stringify(object.meta.name);
+function entryOf(object: ObjectData, id: string): Entry {
+  const o = object.meta.name;
   const live = object.live.get(id);
-  if (live) return `{"o":${o},"live":${JSON.stringify(live)}}`;
+  if (live) return { o, live };
   const deleted = object.deleted.get(id);
-  if (deleted) return `{"o":${o},"deleted":${JSON.stringify(deleted)}}`;
-  return `{"o":${o},"gone":${JSON.stringify(id)}}`;
+  return deleted ? { o, deleted } : { o, gone: id };
+}
+
+/**
+ * Writes a whole string at the file's end; a short write (a signal, a full disk) goes on from where it
+ * stopped. One JSON.stringify of a whole line and a string write cost a third less than per-record pieces.
+ */
+function writeAll(fd: number, text: string): number {
+  let written = fs.writeSync(fd, text);
+  const total = Buffer.byteLength(text);
+  if (written < total) {
+    const buf = Buffer.from(text, 'utf8');
+    while (written < total) written += fs.writeSync(fd, buf, written);
+  }
+  return total;
 }
 
 /** Checks one entry of a line; returns why it is not one, or null. */
@@ -142,6 +205,9 @@ export class DataLog {
   /** Records of objects the current schema lacks (a --schema left out): kept as they are, not dropped. */
   private readonly orphans = new Map<string, Entry>();
   private flushScheduled: NodeJS.Immediate | null = null;
+  private lock: string | null = null;
+  /** Set when a failed write could not be taken back: nothing more may be appended after the partial line. */
+  private broken: Error | null = null;
   /** What opening the file repaired or converted, for the person running the org. */
   readonly notices: string[] = [];
 
@@ -153,7 +219,13 @@ export class DataLog {
   /** Reads the file into the store (creating it when missing) and starts logging the store's changes. */
   static open(file: string, store: OrgStore): DataLog {
     const log = new DataLog(file, store);
-    log.load();
+    log.lock = takeLock(file);
+    try {
+      log.load();
+    } catch (err) {
+      log.close();
+      throw err;
+    }
     store.onChange = (object, id) => {
       log.pending.set(id, object);
       log.flushScheduled ??= setImmediate(() => {
@@ -173,14 +245,15 @@ export class DataLog {
     if (this.fd === null) return;
     const stamp = this.store.countersStamp();
     if (this.pending.size === 0 && stamp === this.countersWritten) return;
-    const parts: string[] = [];
-    if (stamp !== this.countersWritten) parts.push(`"counters":${JSON.stringify(this.store.counters())}`);
+    if (this.broken) throw this.broken;
+    const line: { counters?: OrgCounters; records?: Entry[] } = {};
+    if (stamp !== this.countersWritten) line.counters = this.store.counters();
     if (this.pending.size > 0) {
-      const records: string[] = [];
-      for (const [id, object] of this.pending) records.push(entryText(object, id));
-      parts.push(`"records":[${records.join(',')}]`);
+      const records: Entry[] = [];
+      for (const [id, object] of this.pending) records.push(entryOf(object, id));
+      line.records = records;
     }
-    this.append(`{${parts.join(',')}}\n`);
+    this.append(`${JSON.stringify(line)}\n`);
     this.entries += this.pending.size;
     this.pending.clear();
     this.countersWritten = stamp;
@@ -203,24 +276,30 @@ export class DataLog {
       this.store.onChange = null;
       if (this.fd !== null) fs.closeSync(this.fd);
       this.fd = null;
+      if (this.lock) {
+        fs.rmSync(this.lock, { force: true });
+        heldHere.delete(path.resolve(this.lock));
+      }
+      this.lock = null;
     }
   }
 
   private append(text: string): void {
     const fd = this.fd as number;
-    const buf = Buffer.from(text, 'utf8');
+    let bytes: number;
     try {
-      for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off);
+      bytes = writeAll(fd, text);
     } catch (err) {
       // A partial line must not stay in the middle of the log, where it would no longer be the torn last one.
       try {
         fs.ftruncateSync(fd, this.size);
       } catch {
-        // Then it is the last line, ignored on the next start.
+        // Then it stays the torn last line, ignored on the next start, as long as nothing follows it.
+        this.broken = err as Error;
       }
       throw err;
     }
-    this.size += buf.length;
+    this.size += bytes;
   }
 
   private records(): number {
@@ -375,28 +454,26 @@ export class DataLog {
     let entries = 0;
     const stamp = this.store.countersStamp();
     try {
-      const write = (text: string): void => {
-        const buf = Buffer.from(text, 'utf8');
-        for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off);
-        size += buf.length;
+      const write = (line: unknown): void => {
+        size += writeAll(fd, `${JSON.stringify(line)}\n`);
       };
-      write(`${JSON.stringify({ format: FORMAT, version: VERSION })}\n`);
-      write(`${JSON.stringify({ counters: this.store.counters() })}\n`);
-      let batch: string[] = [];
-      const add = (text: string): void => {
-        batch.push(text);
+      write({ format: FORMAT, version: VERSION });
+      write({ counters: this.store.counters() });
+      let records: Entry[] = [];
+      const add = (entry: Entry): void => {
+        records.push(entry);
         entries++;
-        if (batch.length >= ROWS_PER_SNAPSHOT_LINE) {
-          write(`{"records":[${batch.join(',')}]}\n`);
-          batch = [];
+        if (records.length >= ROWS_PER_SNAPSHOT_LINE) {
+          write({ records });
+          records = [];
         }
       };
       for (const object of this.store.objects()) {
-        for (const id of object.live.keys()) add(entryText(object, id));
-        for (const id of object.deleted.keys()) add(entryText(object, id));
+        for (const live of object.live.values()) add({ o: object.meta.name, live });
+        for (const deleted of object.deleted.values()) add({ o: object.meta.name, deleted });
       }
-      for (const e of this.orphans.values()) add(JSON.stringify(e));
-      if (batch.length > 0) write(`{"records":[${batch.join(',')}]}\n`);
+      for (const e of this.orphans.values()) add(e);
+      if (records.length > 0) write({ records });
       fs.fsyncSync(fd);
     } catch (err) {
       fs.closeSync(fd);

@@ -160,34 +160,33 @@ describe('the local org with --data', () => {
   it('ignores a torn last line, says so, and cuts it off before appending', async () => {
     const file = dataFile();
     const first = await startOrgProcess(['--data', file]);
-    const created = (await orgApi(first.info, 'POST', '/sobjects/Account', { Name: 'Before the tear' }))
-      .json as {
-      id: string;
-    };
+    const created = await orgApi(first.info, 'POST', '/sobjects/Account', { Name: 'Before the tear' });
     await first.stop('SIGKILL');
     const torn = '{"records":[{"o":"Account","live":{"Id":"001';
     fs.appendFileSync(file, torn);
 
-    const second = await startOrgProcess(['--data', file]);
-    expect(second.stderr()).toContain(
-      `Ignored the last ${torn.length} bytes of ${file}: an incomplete change left by a stop mid-write`,
-    );
-    const after = (await orgApi(second.info, 'POST', '/sobjects/Account', { Name: 'After the tear' }))
-      .json as {
-      id: string;
-    };
-    await second.stop('SIGKILL');
+    const second = await startEmulator({ port: 0, dataFile: file });
+    expect(second.notices).toEqual([
+      `Ignored the last ${torn.length} bytes of ${file}: an incomplete change left by a stop mid-write, never acknowledged.`,
+    ]);
+    const info = { instanceUrl: second.instanceUrl, accessToken: second.accessToken };
+    const after = await orgApi(info, 'POST', '/sobjects/Account', { Name: 'After the tear' });
+    await second.close();
 
-    const third = await startOrgProcess(['--data', file]);
+    // The new line went where the torn one was, not after it (which would make it a bad line in the middle).
+    const third = await startEmulator({ port: 0, dataFile: file });
     try {
-      expect(third.stderr()).toBe('');
-      const names = await queryAll(third.info, 'SELECT Id, Name FROM Account');
+      expect(third.notices).toEqual([]);
+      const names = await queryAll(
+        { instanceUrl: third.instanceUrl, accessToken: third.accessToken },
+        'SELECT Id, Name FROM Account',
+      );
       expect(names).toMatchObject([
-        { Id: created.id, Name: 'Before the tear' },
-        { Id: after.id, Name: 'After the tear' },
+        { Id: (created.json as { id: string }).id, Name: 'Before the tear' },
+        { Id: (after.json as { id: string }).id, Name: 'After the tear' },
       ]);
     } finally {
-      await third.stop();
+      await third.close();
     }
   });
 
@@ -228,6 +227,25 @@ describe('the local org with --data', () => {
     const deps = createTestDeps();
     expect(await main(['emulator', '--port', '0', '--data', file], deps)).toBe(1);
     expect(deps.io.stderrText).toContain(`--data ${file}, line 1: not valid JSON`);
+  });
+
+  it('refuses a data file another running org holds (DATA_FILE_LOCKED), and takes over the lock of a killed one', async () => {
+    const file = dataFile();
+    const running = await startOrgProcess(['--data', file]);
+    const refused = createTestDeps();
+    expect(await main(['emulator', '--port', '0', '--data', file, '--json'], refused)).toBe(1);
+    expect(JSON.parse(refused.io.stdoutText).error).toMatchObject({
+      code: 'DATA_FILE_LOCKED',
+      message: `--data ${file} is in use by another local org (process ${running.child.pid}).`,
+    });
+    await running.stop('SIGKILL');
+    expect(fs.existsSync(`${file}.lock`)).toBe(true);
+    const org = await startEmulator({ port: 0, dataFile: file });
+    await expect(startEmulator({ port: 0, dataFile: file })).rejects.toThrow(
+      /is in use by another local org/,
+    );
+    await org.close();
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });
 
   it('converts a data file of the earlier format, keeping every record, Id and the recycle bin', async () => {
@@ -290,24 +308,17 @@ describe('the local org with --data', () => {
     const file = dataFile();
     const org = await startEmulator({ port: 0, dataFile: file });
     const info = { instanceUrl: org.instanceUrl, accessToken: org.accessToken };
-    const ids: string[] = [];
-    for (let c = 0; c < 10; c++) {
-      const items = (
-        await orgApi(info, 'POST', '/composite/sobjects', {
-          allOrNone: false,
-          records: contacts(c * 200, 200),
-        })
-      ).json as Item[];
-      ids.push(...items.map((r) => r.id as string));
-    }
-    // 2,000 records changed 10 times: 22,000 entries, past twice the records plus the slack (14,000).
-    for (let round = 1; round <= 10; round++) {
-      for (let c = 0; c < 10; c++) {
-        const records = ids
-          .slice(c * 200, (c + 1) * 200)
-          .map((id) => ({ attributes: { type: 'Contact' }, id, Title: `Round ${round}` }));
-        await orgApi(info, 'PATCH', '/composite/sobjects', { allOrNone: false, records });
-      }
+    const created = (
+      await orgApi(info, 'POST', '/composite/sobjects', { allOrNone: false, records: contacts(0, 200) })
+    ).json as Item[];
+    // 200 records changed 60 times: over 12,000 entries, past twice the records plus the slack (10,406).
+    for (let round = 1; round <= 60; round++) {
+      const records = created.map((r) => ({
+        attributes: { type: 'Contact' },
+        id: r.id,
+        Title: `Round ${round}`,
+      }));
+      await orgApi(info, 'PATCH', '/composite/sobjects', { allOrNone: false, records });
     }
     await org.close();
     const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -315,7 +326,7 @@ describe('the local org with --data', () => {
     const entries = lines
       .slice(1)
       .reduce((n, line) => n + ((JSON.parse(line) as { records?: unknown[] }).records?.length ?? 0), 0);
-    expect(entries).toBeLessThan(2 * 2003 + 10_000);
+    expect(entries).toBeLessThan(2 * 203 + 10_000);
 
     const again = await startEmulator({ port: 0, dataFile: file });
     try {
@@ -323,8 +334,8 @@ describe('the local org with --data', () => {
         { instanceUrl: again.instanceUrl, accessToken: again.accessToken },
         'SELECT Title FROM Contact',
       );
-      expect(titles).toHaveLength(2000);
-      expect(new Set(titles.map((t) => t.Title))).toEqual(new Set(['Round 10']));
+      expect(titles).toHaveLength(200);
+      expect(new Set(titles.map((t) => t.Title))).toEqual(new Set(['Round 60']));
     } finally {
       await again.close();
     }
