@@ -316,7 +316,14 @@ export class BulkApi {
     }
     job.uploads = [];
     const header = rows.shift();
-    if (!header || header.length === 0) return this.fail(job, 'InvalidBatch : The CSV data has no header');
+    if (!header) {
+      // An empty upload is a job with nothing to do: Salesforce completes it with empty result sets [issue 14].
+      job.finished = Date.now();
+      job.state = 'JobComplete';
+      job.systemModstamp = formatDateTime(Date.now());
+      return;
+    }
+    if (header.length === 0) return this.fail(job, 'InvalidBatch : The CSV data has no header');
     job.header = header;
     const object = this.store.object(job.object) as ObjectData;
     const columns = header.map((h) => this.column(object, h));
