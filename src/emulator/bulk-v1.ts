@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
 import type { BulkApi, Column, IngestOperation, RowResult } from './bulk.js';
 import { readBody } from './http.js';
+import { runQuery, SoqlError } from './soql/execute.js';
 import { to18 } from './ids.js';
 import type { ObjectData, OrgStore } from './store.js';
 import { formatDateTime } from './values.js';
@@ -9,12 +10,12 @@ import { formatDateTime } from './values.js';
 /**
  * Bulk API 1.0 (`/services/async/{version}/job…`), the API Data Loader, jsforce's `bulk` and simple-salesforce
  * use, and the only one with serial processing. Jobs and batches answer in XML or JSON, following the request
- * [doc Bulk API 1.0 guide "Work with Jobs", "Work with Batches"]. Query jobs are not served here.
+ * [doc Bulk API 1.0 guide "Work with Jobs", "Work with Batches", "Use Bulk Query"].
  */
 
 const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 const MAX_BATCH_RECORDS = 10_000;
-const OPERATIONS = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete']);
+const OPERATIONS = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'query', 'queryAll']);
 
 type BatchState = 'Queued' | 'InProgress' | 'Completed' | 'Failed' | 'NotProcessed';
 
@@ -29,11 +30,13 @@ interface Batch {
   json: boolean;
   results: RowResult[];
   failed: number;
+  /** A query batch's result set (one result id per batch here; Salesforce may split large ones). */
+  query?: { resultId: string; columns: string[]; rows: Array<Array<string | null>>; records: unknown[] };
 }
 
 interface Job {
   id: string;
-  operation: IngestOperation;
+  operation: IngestOperation | 'query' | 'queryAll';
   object: string;
   externalIdFieldName?: string;
   concurrencyMode: 'Parallel' | 'Serial';
@@ -136,6 +139,11 @@ export class BulkV1Api {
     res.end(text);
   }
 
+  private sendRaw(res: ServerResponse, type: string, text: string): void {
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
   private async route(
     req: IncomingMessage,
     res: ServerResponse,
@@ -179,6 +187,26 @@ export class BulkV1Api {
       res.writeHead(200, { 'Content-Type': batch.json ? 'application/json' : 'text/csv' });
       return void res.end(batch.data);
     }
+    if (tail === 'result' && batch.query) {
+      const q = batch.query;
+      if (!parts[5]) {
+        return asJson
+          ? this.sendRaw(res, 'application/json', JSON.stringify([q.resultId]))
+          : this.sendRaw(
+              res,
+              'application/xml',
+              `<?xml version="1.0" encoding="UTF-8"?><result-list xmlns="${NS}"><result>${q.resultId}</result></result-list>`,
+            );
+      }
+      if (parts[5] !== q.resultId)
+        throw new AsyncError(400, 'InvalidBatch', `Unable to find result: ${parts[5]}`);
+      if (asJson) return this.sendRaw(res, 'application/json', JSON.stringify(q.records));
+      const lines = [
+        q.columns.map(csvCell).join(','),
+        ...q.rows.map((r) => r.map((v) => (v === null ? '' : csvCell(v))).join(',')),
+      ];
+      return this.sendRaw(res, 'text/csv', `${lines.join('\n')}\n`);
+    }
     if (tail === 'result') return this.results(res, batch);
     throw new AsyncError(404, 'InvalidUrl', 'Unknown resource');
   }
@@ -192,15 +220,8 @@ export class BulkV1Api {
       throw new AsyncError(400, 'InvalidJob', 'Unable to parse the job request');
     }
     const operation = info.operation ?? '';
-    if (!OPERATIONS.has(operation)) {
-      throw new AsyncError(
-        400,
-        'InvalidJob',
-        operation === 'query' || operation === 'queryAll'
-          ? 'Bulk API 1.0 query jobs are not served by the local org; use Bulk API 2.0 query jobs'
-          : `Invalid operation: ${operation}`,
-      );
-    }
+    if (!OPERATIONS.has(operation))
+      throw new AsyncError(400, 'InvalidJob', `Invalid operation: ${operation}`);
     const object = this.store.object(info.object ?? '');
     if (!object) throw new AsyncError(400, 'InvalidJob', `Unable to find object: ${info.object ?? ''}`);
     if (operation === 'upsert') {
@@ -218,7 +239,7 @@ export class BulkV1Api {
     const now = formatDateTime(this.clock());
     const job: Job = {
       id: this.newId('750'),
-      operation: operation as IngestOperation,
+      operation: operation as Job['operation'],
       object: object.meta.name,
       externalIdFieldName: info.externalIdFieldName,
       concurrencyMode: mode,
@@ -294,6 +315,7 @@ export class BulkV1Api {
     if (batch.state !== 'Queued') return;
     batch.state = 'InProgress';
     const object = this.store.object(job.object) as ObjectData;
+    if (job.operation === 'query' || job.operation === 'queryAll') return this.runQueryBatch(job, batch);
     let header: string[];
     let rows: string[][];
     try {
@@ -317,13 +339,61 @@ export class BulkV1Api {
     const columns = header.map((h) => this.bulk.column(object, h));
     const bad = columns.findIndex((c) => c === null);
     if (bad >= 0) return this.failBatch(batch, `InvalidBatch : Field name not found : ${header[bad]}`);
-    const rowJob = { operation: job.operation, externalIdFieldName: job.externalIdFieldName, failed: 0 };
+    const rowJob = {
+      operation: job.operation as IngestOperation,
+      externalIdFieldName: job.externalIdFieldName,
+      failed: 0,
+    };
     for (const values of rows)
       batch.results.push(this.bulk.applyRow(rowJob, object, columns as Column[], values));
     batch.failed = rowJob.failed;
     batch.state = 'Completed';
     batch.systemModstamp = formatDateTime(this.clock());
     this.bulk.onWrite();
+  }
+
+  /** A query batch: its body is the SOQL; the result set is kept for `result/{id}` [doc "Use Bulk Query"]. */
+  private runQueryBatch(job: Job, batch: Batch): void {
+    const soql = batch.data.toString('utf8');
+    let result;
+    try {
+      result = runQuery(this.store, soql, { all: job.operation === 'queryAll', now: this.clock() });
+    } catch (err) {
+      if (err instanceof SoqlError)
+        return this.failBatch(batch, `InvalidBatch : ${err.errorCode}: ${err.message}`);
+      throw err;
+    }
+    if (result.plan.object.meta.name !== job.object)
+      return this.failBatch(batch, `InvalidBatch : The query must be on the job's object: ${job.object}`);
+    if (result.plan.aggregate || result.plan.hasSubqueries) {
+      return this.failBatch(
+        batch,
+        'InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED: Aggregate queries and subqueries are not supported by Bulk API',
+      );
+    }
+    const paths = result.plan.select;
+    const rows = result.rows.map((row) =>
+      paths.map((p) => {
+        let current: Record<string, unknown> | undefined = row;
+        for (const hop of p.hops) {
+          const parentId: unknown = current?.[hop.name];
+          current = typeof parentId === 'string' ? this.store.find(parentId)?.row : undefined;
+        }
+        const v = current?.[p.field.name];
+        return v === undefined || v === null ? null : String(v);
+      }),
+    );
+    batch.query = {
+      resultId: this.newId('752'),
+      columns: paths.map((p) => p.names.join('.')),
+      rows,
+      records: batch.json
+        ? result.rows.map((row) => result.project(row, `/services/data/v${job.apiVersion}`))
+        : [],
+    };
+    batch.results = rows.map(() => ({ values: [], id: '' }));
+    batch.state = 'Completed';
+    batch.systemModstamp = formatDateTime(this.clock());
   }
 
   private failBatch(batch: Batch, message: string): void {

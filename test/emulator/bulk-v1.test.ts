@@ -109,6 +109,55 @@ describe('Bulk API 1.0 (/services/async)', () => {
     expect(late.json()).toMatchObject({ exceptionCode: 'InvalidJobState' });
   });
 
+  it('runs query jobs: jsforce’s bulk.query streams the CSV result; JSON jobs answer records', async () => {
+    const bulk = conn().bulk;
+    bulk.pollInterval = 10;
+    await conn()
+      .sobject('Contact')
+      .create([
+        { LastName: 'V1Q A', Department: 'V1Q' },
+        { LastName: 'V1Q B', Department: 'V1Q' },
+      ]);
+    const stream = await bulk.query(
+      "SELECT Id, LastName FROM Contact WHERE Department = 'V1Q' ORDER BY LastName",
+    );
+    const records: Array<Record<string, unknown>> = [];
+    await new Promise((resolve, reject) => {
+      stream.on('record', (r: Record<string, unknown>) => records.push(r));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    expect(records.map((r) => r.LastName)).toEqual(['V1Q A', 'V1Q B']);
+
+    const job = (
+      await async('POST', '/job', { operation: 'query', object: 'Contact', contentType: 'JSON' })
+    ).json() as {
+      id: string;
+    };
+    const batch = (
+      await async(
+        'POST',
+        `/job/${job.id}/batch`,
+        "SELECT LastName FROM Contact WHERE Department = 'V1Q'",
+        'application/json',
+      )
+    ).json() as { id: string };
+    expect(await settled(job.id, batch.id)).toMatchObject({ state: 'Completed', numberRecordsProcessed: 2 });
+    const ids = (await async('GET', `/job/${job.id}/batch/${batch.id}/result`)).json() as string[];
+    expect(ids).toEqual([expect.stringMatching(/^752/)]);
+    const rows = (await async('GET', `/job/${job.id}/batch/${batch.id}/result/${ids[0]}`)).json() as Array<{
+      LastName: string;
+    }>;
+    expect(rows.map((r) => r.LastName).sort()).toEqual(['V1Q A', 'V1Q B']);
+    const agg = (
+      await async('POST', `/job/${job.id}/batch`, 'SELECT COUNT(Id) FROM Contact', 'application/json')
+    ).json() as { id: string };
+    expect(await settled(job.id, agg.id)).toMatchObject({
+      state: 'Failed',
+      stateMessage: expect.stringContaining('Aggregate'),
+    });
+  });
+
   it('answers errors in the client’s format: XML InvalidSessionId, JSON InvalidJob', async () => {
     const res = await fetch(`${org().instanceUrl}/services/async/62.0/job`, {
       method: 'POST',
