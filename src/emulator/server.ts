@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { apiError, HttpError, notFound, readBody, sendJson } from './http.js';
 import { to18 } from './ids.js';
-import { DEFAULT_SCHEMA, OrgSchema, type SchemaSpec } from './metadata.js';
+import { DEFAULT_SCHEMA, OrgSchema, PERSON_ACCOUNT_RECORD_TYPE_ID, type SchemaSpec } from './metadata.js';
 import { OAuthService, type OrgIdentity } from './oauth.js';
 import { BulkApi } from './bulk.js';
 import { BulkV1Api } from './bulk-v1.js';
@@ -145,6 +145,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     OrganizationType: 'Developer Edition',
     InstanceName: 'LOCAL',
     IsSandbox: options.sandbox === true,
+  });
+  // Every org has a standard price book, and with Person Accounts a Person Account record type row.
+  store.seed('Pricebook2', {
+    Id: to18('01s5g00000STDPB'),
+    Name: 'Standard Price Book',
+    IsActive: true,
+    IsStandard: true,
+    IsDeleted: false,
+  });
+  store.seed('RecordType', {
+    Id: PERSON_ACCOUNT_RECORD_TYPE_ID,
+    Name: 'Person Account',
+    DeveloperName: 'PersonAccount',
+    SobjectType: 'Account',
+    IsActive: true,
+    IsPersonType: true,
   });
   if (options.dataFile && fs.existsSync(options.dataFile)) {
     store.load(JSON.parse(fs.readFileSync(options.dataFile, 'utf8')) as SerializedOrg);
