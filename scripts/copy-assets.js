@@ -6,3 +6,4 @@ fs.copyFileSync(
   'src/emulator/metadata/standard-objects.json',
   'dist/emulator/metadata/standard-objects.json',
 );
+fs.copyFileSync('src/emulator/metadata/more-objects.json', 'dist/emulator/metadata/more-objects.json');

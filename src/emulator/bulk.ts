@@ -6,7 +6,7 @@ import { runQuery, SoqlError } from './soql/execute.js';
 import type { ObjectData, OrgStore, WriteResult } from './store.js';
 import { coerceInput, formatDateTime, type Row } from './values.js';
 
-type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
+export type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
 type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
 const DELIMITERS: Record<string, string> = {
@@ -20,7 +20,9 @@ const DELIMITERS: Record<string, string> = {
 /** Salesforce splits ingest data into internal batches of 10,000 records; their order in results is not kept. */
 const INTERNAL_BATCH = 10_000;
 
-interface RowResult {
+export type RowJob = Pick<IngestJob, 'operation' | 'externalIdFieldName' | 'failed'>;
+
+export interface RowResult {
   values: string[];
   id: string;
   created?: boolean;
@@ -314,7 +316,14 @@ export class BulkApi {
     }
     job.uploads = [];
     const header = rows.shift();
-    if (!header || header.length === 0) return this.fail(job, 'InvalidBatch : The CSV data has no header');
+    if (!header) {
+      // An empty upload is a job with nothing to do: Salesforce completes it with empty result sets [issue 14].
+      job.finished = Date.now();
+      job.state = 'JobComplete';
+      job.systemModstamp = formatDateTime(Date.now());
+      return;
+    }
+    if (header.length === 0) return this.fail(job, 'InvalidBatch : The CSV data has no header');
     job.header = header;
     const object = this.store.object(job.object) as ObjectData;
     const columns = header.map((h) => this.column(object, h));
@@ -350,7 +359,8 @@ export class BulkApi {
     job.systemModstamp = formatDateTime(Date.now());
   }
 
-  private column(object: ObjectData, name: string): Column | null {
+  /** A CSV header cell as a field or a parent reference by external ID; Bulk API 1.0 reads headers alike. */
+  column(object: ObjectData, name: string): Column | null {
     const dot = name.indexOf('.');
     if (dot < 0) {
       const field = object.meta.fieldByLower.get(name.toLowerCase());
@@ -363,7 +373,8 @@ export class BulkApi {
     return { kind: 'parent', relationship: ref.relationshipName as string, key: name.slice(dot + 1) };
   }
 
-  private applyRow(job: IngestJob, object: ObjectData, columns: Column[], values: string[]): RowResult {
+  /** One CSV row through the REST validation rules; Bulk API 1.0 batches use it too. */
+  applyRow(job: RowJob, object: ObjectData, columns: Column[], values: string[]): RowResult {
     const body: Record<string, unknown> = {};
     let id = '';
     columns.forEach((c, i) => {
@@ -418,7 +429,7 @@ export class BulkApi {
     };
   }
 
-  private upsert(job: IngestJob, object: ObjectData, body: Record<string, unknown>, id: string): WriteResult {
+  private upsert(job: RowJob, object: ObjectData, body: Record<string, unknown>, id: string): WriteResult {
     const field = object.meta.fieldByLower.get(
       (job.externalIdFieldName ?? '').toLowerCase(),
     ) as FieldDescribe;
@@ -572,7 +583,8 @@ export class BulkApi {
   }
 }
 
-type Column = { kind: 'field'; field: FieldDescribe } | { kind: 'parent'; relationship: string; key: string };
+export type Column =
+  { kind: 'field'; field: FieldDescribe } | { kind: 'parent'; relationship: string; key: string };
 
 function missing(field: string): WriteResult {
   return {

@@ -9,7 +9,9 @@ export interface ChildRelationship {
 
 /**
  * Names of the standard child relationships, as Salesforce's describes show them (Account: ChildAccounts,
- * Contacts, Opportunities, Cases; Contact: Cases; Case: Cases; User: ManagedUsers). Every other standard
+ * Contacts, Opportunities, Cases, Tasks, Events; Contact: Cases, Tasks, Events, CampaignMembers; Case: Cases;
+ * User: ManagedUsers; Campaign: CampaignMembers, Opportunities; Product2 and Pricebook2: PricebookEntries;
+ * Opportunity: OpportunityLineItems). Every other standard
  * reference (owner, audit, master-record and conversion fields) has no child relationship name in a real
  * describe, so it has none here either [unverified beyond these].
  */
@@ -21,6 +23,17 @@ const STANDARD_NAMES: Record<string, string> = {
   'case.contactid': 'Cases',
   'case.parentid': 'Cases',
   'user.managerid': 'ManagedUsers',
+  'task.whoid': 'Tasks',
+  'task.whatid': 'Tasks',
+  'event.whoid': 'Events',
+  'event.whatid': 'Events',
+  'campaignmember.campaignid': 'CampaignMembers',
+  'campaignmember.contactid': 'CampaignMembers',
+  'campaignmember.leadid': 'CampaignMembers',
+  'opportunity.campaignid': 'Opportunities',
+  'pricebookentry.product2id': 'PricebookEntries',
+  'pricebookentry.pricebook2id': 'PricebookEntries',
+  'opportunitylineitem.opportunityid': 'OpportunityLineItems',
 };
 
 function nameOf(child: ObjectMeta, field: FieldDescribe): string | null {

@@ -133,7 +133,10 @@ function indexObject(meta: ObjectMeta): ObjectMeta {
 function loadStandardObjects(): ObjectMeta[] {
   const require = createRequire(import.meta.url);
   const data = require('./metadata/standard-objects.json') as { objects: RawObject[] };
-  return data.objects.map((rawObject) => {
+  // Task, Event, Campaign, CampaignMember, RecordType, Product2, Pricebook2, PricebookEntry, OpportunityLineItem
+  // and Group; the fields marked _confidence:"low" are inferred (see /work/shared/metadata/more-objects.README.md).
+  const more = require('./metadata/more-objects.json') as { objects: RawObject[] };
+  return [...data.objects, ...more.objects].map((rawObject) => {
     const raw = structuredClone(rawObject);
     raw.fields = raw.fields.map((f) => {
       const overrides = f.personAccountOverrides as Record<string, unknown> | undefined;

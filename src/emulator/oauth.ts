@@ -125,7 +125,11 @@ export class OAuthService {
     const header = req.headers.authorization ?? '';
     const m = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(header);
     const token = m?.[1]?.trim() ?? url.searchParams.get('oauth_token');
-    if (!token) return null;
+    return token ? this.sessionOf(token) : null;
+  }
+
+  /** The live session of an access token (Bulk API 1.0 sends it in X-SFDC-Session), or null. */
+  sessionOf(token: string): Session | null {
     const session = this.sessions.get(token);
     if (!session) return null;
     if (session.expiresAt <= this.clock()) {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { childRelationships } from './child-relationships.js';
+import { childRelationship, childRelationships } from './child-relationships.js';
 import { apiError, HttpError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
 import { normalizeId, to18 } from './ids.js';
 import { getDeleted, getUpdated } from './replication.js';
@@ -211,6 +211,9 @@ export class RestApi {
       }
       return this.recordById(req, res, url, base, object, id);
     }
+    const ownId = parts.length === 3 ? normalizeId(parts[1] as string) : null;
+    if (ownId && ownId.slice(0, 3) === meta.keyPrefix)
+      return this.relationship(req, res, url, base, object, ownId, parts[2] as string);
     if (parts.length === 3)
       return this.byExternalId(
         req,
@@ -258,6 +261,46 @@ export class RestApi {
       'METHOD_NOT_ALLOWED',
       `HTTP Method '${method}' not allowed. Allowed are HEAD,GET,PATCH,DELETE`,
     );
+  }
+
+  /**
+   * `/sobjects/{Obj}/{id}/{relationship}` (v36+): a parent relationship reads, updates or deletes the parent
+   * record (404 when there is none); a child relationship lists the children as a query result, empty when none.
+   */
+  private async relationship(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    base: string,
+    object: ObjectData,
+    id: string,
+    name: string,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    const found = this.store.find(id);
+    if (!found || found.object !== object) throw notFound();
+    if (found.deleted) throw apiError(404, 'ENTITY_IS_DELETED', 'entity is deleted', []);
+    const fields = url.searchParams.get('fields');
+    const parentField = object.meta.relationshipByLower.get(name.toLowerCase());
+    if (parentField) {
+      const parentId = found.row[parentField.name];
+      const parent = typeof parentId === 'string' ? this.store.find(parentId) : undefined;
+      if (!parent || parent.deleted) throw notFound();
+      return this.recordById(req, res, url, base, parent.object, parent.row.Id as string);
+    }
+    const child = childRelationship(this.store.schema, object.meta, name);
+    const childObject = child ? this.store.object(child.child.name) : undefined;
+    if (!child || !childObject) throw notFound();
+    if (method !== 'GET')
+      throw apiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET`);
+    const rows = this.store
+      .lookup(childObject, child.field, id)
+      .map((cid) => childObject.live.get(cid) as Row);
+    sendJson(res, 200, {
+      totalSize: rows.length,
+      done: true,
+      records: rows.map((r) => this.fullRecord(childObject.meta, r, base, fields)),
+    });
   }
 
   private fullRecord(

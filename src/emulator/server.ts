@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { DataLog } from './data-file.js';
 import { apiError, HttpError, notFound, readBody, sendJson } from './http.js';
 import { to18 } from './ids.js';
-import { DEFAULT_SCHEMA, OrgSchema, type SchemaSpec } from './metadata.js';
+import { DEFAULT_SCHEMA, OrgSchema, PERSON_ACCOUNT_RECORD_TYPE_ID, type SchemaSpec } from './metadata.js';
 import { OAuthService, type OrgIdentity } from './oauth.js';
 import { BulkApi } from './bulk.js';
+import { BulkV1Api } from './bulk-v1.js';
 import { RestApi } from './rest.js';
 import { OrgStore } from './store.js';
 
@@ -185,6 +186,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     InstanceName: 'LOCAL',
     IsSandbox: options.sandbox === true,
   });
+  // Every org has a standard price book, and with Person Accounts a Person Account record type row.
+  store.seed('Pricebook2', {
+    Id: to18('01s5g00000STDPB'),
+    Name: 'Standard Price Book',
+    IsActive: true,
+    IsStandard: true,
+    IsDeleted: false,
+  });
+  store.seed('RecordType', {
+    Id: PERSON_ACCOUNT_RECORD_TYPE_ID,
+    Name: 'Person Account',
+    DeveloperName: 'PersonAccount',
+    SobjectType: 'Account',
+    IsActive: true,
+    IsPersonType: true,
+  });
 
   let baseUrl = '';
   const app = {
@@ -264,6 +281,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     uploadLimitBytes: options.bulkUploadLimitBytes ?? 100_000_000,
     dailyBatches: options.dailyBulkBatches ?? 15_000,
   });
+  const bulkV1 = new BulkV1Api(store, identity.userId, bulk, clock);
 
   const limitHeader = (): Record<string, string> => ({
     'Sforce-Limit-Info': `api-usage=${used}/${dailyMax}`,
@@ -306,6 +324,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const url = new URL(pathPart + (q === -1 ? '' : raw.slice(q)), baseUrl);
     if (await oauth.handle(req, res, url)) return;
     if (url.pathname.startsWith('/__emulator/')) return control(req, res, url);
+    const async = /^\/services\/async\/(\d+\.\d)\/(.*)$/.exec(url.pathname);
+    if (async) {
+      const token = String(req.headers['x-sfdc-session'] ?? '');
+      const session = token ? oauth.sessionOf(token) : oauth.authenticate(req, url);
+      if (!session) {
+        const body = `<?xml version="1.0" encoding="UTF-8"?><error xmlns="http://www.force.com/2009/06/asyncapi/dataload"><exceptionCode>InvalidSessionId</exceptionCode><exceptionMessage>Invalid session id</exceptionMessage></error>`;
+        res.writeHead(400, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+        return void res.end(body);
+      }
+      used++;
+      return bulkV1.handle(req, res, async[1] as string, (async[2] as string).split('/').filter(Boolean));
+    }
     const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
     if (!m) throw notFound();
     if (!m[1]) {

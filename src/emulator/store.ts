@@ -1,3 +1,4 @@
+import { newRecordRuleError } from './business-rules.js';
 import { IdGenerator, normalizeId } from './ids.js';
 import {
   PERSON_ACCOUNT_RECORD_TYPE_ID,
@@ -131,7 +132,10 @@ export class OrgStore {
     const prepared = this.prepare(object, body, 'create');
     if ('errors' in prepared) return { ok: false, errors: prepared.errors };
     const row = prepared.values;
-    const error = this.completeNewRow(object, row) ?? this.checkUnique(object, row, null);
+    const error =
+      this.completeNewRow(object, row) ??
+      newRecordRuleError(this, object, row) ??
+      this.checkUnique(object, row, null);
     if (error) return { ok: false, errors: [error] };
     const id = this.ids.next(object.meta.keyPrefix);
     const now = formatDateTime(this.clock());

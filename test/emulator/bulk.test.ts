@@ -86,6 +86,27 @@ describe('Bulk API 2.0 ingest on the local org', () => {
     expect((await call('GET', `/jobs/ingest/${job.id}`)).status).toBe(404);
   });
 
+  it('completes a job whose upload is empty, with empty result sets (jsforce with no records)', async () => {
+    const res = await conn().bulk2.loadAndWaitForResults({
+      object: 'Contact',
+      operation: 'insert',
+      input: '',
+      pollTimeout: 10_000,
+    });
+    expect(res).toMatchObject({ successfulResults: [], failedResults: [], unprocessedRecords: [] });
+    const job = JSON.parse(
+      (await call('POST', '/jobs/ingest', JSON.stringify({ object: 'Contact', operation: 'insert' }))).text,
+    );
+    expect((await call('PUT', `/jobs/ingest/${job.id}/batches`, '', 'text/csv')).status).toBe(201);
+    await call('PATCH', `/jobs/ingest/${job.id}`, JSON.stringify({ state: 'UploadComplete' }));
+    let info;
+    do {
+      await new Promise((r) => setTimeout(r, 10));
+      info = JSON.parse((await call('GET', `/jobs/ingest/${job.id}`)).text);
+    } while (info.state === 'UploadComplete' || info.state === 'InProgress');
+    expect(info).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 0, numberRecordsFailed: 0 });
+  });
+
   it('refuses an upload over the limit and an upsert without an external ID field', async () => {
     const job = JSON.parse(
       (await call('POST', '/jobs/ingest', JSON.stringify({ object: 'Contact', operation: 'insert' }))).text,

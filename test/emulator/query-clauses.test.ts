@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useLocalOrg } from '../helpers/local-org.js';
+import { errorOf, useLocalOrg } from '../helpers/local-org.js';
 
 const { conn } = useLocalOrg();
 
@@ -107,5 +107,50 @@ describe('query explain (GET /query/?explain=)', () => {
         (err: Error) => err,
       );
     expect(bad?.name).toBe('INVALID_FIELD');
+  });
+});
+
+describe('FIELDS()', () => {
+  it('selects all, standard or custom fields in describe order, and mixes with named fields', async () => {
+    const { id } = await conn().sobject('Account').create({ Name: 'Fields Co', External_Id__c: 'FLD-1' });
+    const describe = await conn().sobject('Account').describe();
+    const all = await conn().query<Record<string, unknown>>(
+      `SELECT FIELDS(ALL) FROM Account WHERE Id = '${id}' LIMIT 1`,
+    );
+    expect(Object.keys(all.records[0] as object)).toEqual([
+      'attributes',
+      ...describe.fields.map((f) => f.name),
+    ]);
+    expect(all.records[0]).toMatchObject({ Id: id, Name: 'Fields Co', External_Id__c: 'FLD-1' });
+    const custom = await conn().query(
+      `SELECT Name, FIELDS(CUSTOM) FROM Account WHERE Id = '${id}' LIMIT 200`,
+    );
+    expect(custom.records).toEqual([
+      { attributes: expect.anything(), Name: 'Fields Co', External_Id__c: 'FLD-1' },
+    ]);
+    const standard = await conn().query<Record<string, unknown>>(
+      `SELECT FIELDS(STANDARD) FROM Account WHERE Id = '${id}'`,
+    );
+    expect(Object.keys(standard.records[0] as object)).not.toContain('External_Id__c');
+    expect(standard.records[0]).toMatchObject({ Name: 'Fields Co' });
+    const children = await conn().query<{ Contacts: unknown }>(
+      `SELECT Id, (SELECT FIELDS(STANDARD) FROM Contacts) FROM Account WHERE Id = '${id}'`,
+    );
+    expect(children.records[0]?.Contacts).toBeNull();
+  });
+
+  it.each([
+    [
+      'SELECT FIELDS(ALL) FROM Account',
+      'MALFORMED_QUERY',
+      'The SOQL FIELDS function must have a LIMIT of at most 200',
+    ],
+    ['SELECT FIELDS(CUSTOM) FROM Account LIMIT 201', 'MALFORMED_QUERY', 'must have a LIMIT of at most 200'],
+    ['SELECT Id, FIELDS(ALL) FROM User LIMIT 200', 'INVALID_FIELD', 'duplicate field selected: Id'],
+    ['SELECT Name, name FROM Account', 'INVALID_FIELD', 'duplicate field selected: Name'],
+  ])('%s → %s', async (soql, code, message) => {
+    const err = await errorOf(conn().query(soql));
+    expect(err.name).toBe(code);
+    expect(err.message).toContain(message);
   });
 });

@@ -201,3 +201,53 @@ describe('semi-joins and anti-joins', () => {
     expect(right.name).toBe('INVALID_FIELD');
   });
 });
+
+describe('relationship traversal with friendly URLs (/sobjects/{Obj}/{id}/{relationship})', () => {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(`${org().instanceUrl}/services/data/v62.0${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${org().accessToken}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  }
+
+  it('reads a parent record, and lists children as a query result (empty, not 404, when none)', async () => {
+    const parent = await call('GET', `/sobjects/Contact/${contactIds.bob}/Account?fields=Name`);
+    expect(parent).toEqual({
+      status: 200,
+      json: { attributes: { type: 'Account', url: url('Account', globex) }, Name: 'Rel Globex' },
+    });
+    const children = await call('GET', `/sobjects/Account/${acme}/Contacts?fields=LastName`);
+    expect(children.status).toBe(200);
+    expect(children.json).toMatchObject({ totalSize: 2, done: true });
+    expect(
+      (children.json as { records: Array<{ LastName: string }> }).records.map((r) => r.LastName).sort(),
+    ).toEqual(['Rel Amy', 'Rel Zed']);
+    expect(await call('GET', `/sobjects/Account/${initech}/Contacts`)).toEqual({
+      status: 200,
+      json: { totalSize: 0, done: true, records: [] },
+    });
+  });
+
+  it('updates a parent through the relationship; a missing parent or relationship is NOT_FOUND', async () => {
+    expect(
+      (await call('PATCH', `/sobjects/Account/${initech}/Parent`, { Description: 'via child' })).status,
+    ).toBe(204);
+    expect((await conn().sobject('Account').retrieve(acme)) as { Description: string }).toMatchObject({
+      Description: 'via child',
+    });
+    const none = await call('GET', `/sobjects/Contact/${contactIds.orphan}/Account`);
+    expect(none).toMatchObject({ status: 404, json: [{ errorCode: 'NOT_FOUND' }] });
+    const unknown = await call('GET', `/sobjects/Account/${acme}/Nope`);
+    expect(unknown).toEqual({
+      status: 404,
+      json: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
+    });
+  });
+});

@@ -548,6 +548,46 @@ function window(rows: Row[], limit: number | null, offset: number | null): Row[]
   return out;
 }
 
+/**
+ * The field columns of a SELECT list, FIELDS() expanded in describe order; a field selected twice is refused
+ * as Salesforce does [doc "FIELDS()": `duplicate field selected: Id`, INVALID_FIELD].
+ */
+function fieldColumns(
+  store: OrgStore,
+  soql: string,
+  meta: ObjectMeta,
+  query: Query,
+  expand: (item: SelectItem) => Column[] = () => [],
+): Column[] {
+  const columns: Column[] = [];
+  const seen = new Set<string>();
+  const add = (path: ResolvedPath): void => {
+    const key = pathKey(path);
+    if (seen.has(key))
+      throw new SoqlError('INVALID_FIELD', `duplicate field selected: ${path.names.join('.')}`);
+    seen.add(key);
+    columns.push({ kind: 'field', path });
+  };
+  for (const item of query.select) {
+    if (item.type === 'field') add(resolvePath(store, soql, meta, item.field));
+    else if (item.type === 'fields') {
+      if (item.scope !== 'STANDARD' && (query.limit === null || query.limit > 200)) {
+        throw fail(
+          soql,
+          item.pos,
+          'MALFORMED_QUERY',
+          'The SOQL FIELDS function must have a LIMIT of at most 200',
+        );
+      }
+      for (const field of meta.fields) {
+        if (item.scope === 'ALL' || (item.scope === 'CUSTOM') === field.custom)
+          add({ hops: [], field, names: [field.name] });
+      }
+    } else columns.push(...expand(item));
+  }
+  return columns;
+}
+
 /** A parent-to-child subquery: `(SELECT … FROM Contacts …)` inside a query on Account. */
 function childPlan(
   store: OrgStore,
@@ -567,8 +607,8 @@ function childPlan(
       `Didn't understand relationship '${q.from.name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
     );
   }
-  if (q.groupBy.length > 0 || q.select.some((s) => s.type !== 'field')) {
-    const bad = q.select.find((s) => s.type !== 'field');
+  if (q.groupBy.length > 0 || q.select.some((s) => s.type !== 'field' && s.type !== 'fields')) {
+    const bad = q.select.find((s) => s.type !== 'field' && s.type !== 'fields');
     throw fail(
       soql,
       bad && 'pos' in bad ? bad.pos : q.from.pos,
@@ -582,10 +622,7 @@ function childPlan(
     relationshipName: rel.relationshipName as string,
     object,
     field: rel.field,
-    columns: q.select.map((s) => ({
-      kind: 'field' as const,
-      path: resolvePath(store, soql, object.meta, (s as Extract<SelectItem, { type: 'field' }>).field),
-    })),
+    columns: fieldColumns(store, soql, object.meta, q),
     predicate: q.where ? compile(store, soql, object.meta, q.where, now) : () => true,
     order: sortKeys(store, soql, object.meta, q.orderBy),
     limit: q.limit,
@@ -634,11 +671,9 @@ export function runQuery(
   if (options.all) for (const row of object.deleted.values()) if (predicate(row)) matched.push(row);
   if (aggregate) return runAggregate(store, soql, query, object, matched, now);
 
-  const columns: Column[] = query.select.flatMap((s): Column[] => {
-    if (s.type === 'field') return [{ kind: 'field', path: resolvePath(store, soql, meta, s.field) }];
-    if (s.type === 'subquery') return [{ kind: 'children', sub: childPlan(store, soql, meta, s, now) }];
-    return [];
-  });
+  const columns = fieldColumns(store, soql, meta, query, (s) =>
+    s.type === 'subquery' ? [{ kind: 'children', sub: childPlan(store, soql, meta, s, now) }] : [],
+  );
   const select = columns.flatMap((c) => (c.kind === 'field' ? [c.path] : []));
   sortRows(store, matched, sortKeys(store, soql, meta, query.orderBy));
   const rows = window(matched, query.limit, query.offset);
@@ -873,7 +908,9 @@ function runAggregate(
       'MALFORMED_QUERY',
       s.type === 'subquery'
         ? 'Subqueries are not supported in aggregate queries'
-        : 'COUNT() must be the only element in the SELECT list.',
+        : s.type === 'fields'
+          ? 'FIELDS() is not supported in aggregate queries'
+          : 'COUNT() must be the only element in the SELECT list.',
     );
   });
 

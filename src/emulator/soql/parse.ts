@@ -43,6 +43,8 @@ export type Condition =
 export type SelectItem =
   | { type: 'field'; field: FieldRef; alias: string | null }
   | { type: 'count'; pos: number }
+  /** FIELDS(ALL), FIELDS(STANDARD), FIELDS(CUSTOM) (v51+). */
+  | { type: 'fields'; scope: 'ALL' | 'STANDARD' | 'CUSTOM'; pos: number }
   | { type: 'aggregate'; aggregate: AggregateExpr; alias: string | null }
   /** A parent-to-child subquery: FROM names a child relationship of the outer object. */
   | { type: 'subquery'; query: Query; pos: number };
@@ -390,6 +392,14 @@ class Parser {
         this.next();
         this.next();
         items.push({ type: 'count', pos: t.pos });
+      } else if (this.isKeyword('FIELDS') && this.peek(1).text === '(') {
+        this.next();
+        this.next();
+        const scope = this.next();
+        const word = scope.text.toUpperCase();
+        if (scope.type !== 'ident' || !['ALL', 'STANDARD', 'CUSTOM'].includes(word)) this.fail(scope);
+        this.expectPunct(')');
+        items.push({ type: 'fields', scope: word as 'ALL' | 'STANDARD' | 'CUSTOM', pos: t.pos });
       } else if (this.aggregateAhead()) {
         const aggregate = this.aggregate();
         items.push({ type: 'aggregate', aggregate, alias: this.alias() });
