@@ -490,12 +490,13 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       return request<SaveResult[]>('PATCH', url, body, false);
     },
     async bulkIngest(spec, csv, onOpen, onRow) {
-      const job = await request<{ id: string }>(
-        'POST',
-        '/jobs/ingest',
-        { ...spec, contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
-        false,
-      );
+      // A job opened twice (the first answer lost) leaves an empty Open job that Salesforce never runs: safe to retry.
+      const job = await request<{ id: string }>('POST', '/jobs/ingest', {
+        ...spec,
+        contentType: 'CSV',
+        lineEnding: 'LF',
+        columnDelimiter: 'COMMA',
+      });
       onOpen(job.id);
       const base = `/jobs/ingest/${job.id}`;
       await withRetry(retry, false, async () => {

@@ -110,6 +110,21 @@ describe('Bulk result pages under faults (#18.2)', () => {
     },
   );
 
+  it('a connection dropped while a job is opened is retried (an empty Open job is never run): every record created once', async () => {
+    const file = contacts('opendrop', 300);
+    const before = org.injectedFaults();
+    faultOn('^/jobs/ingest$', 1, { dropRate: 1 });
+    try {
+      const r = await sync(['create', file, '--object', 'Contact', '--api', 'bulk', '--json']);
+      expect(org.injectedFaults() - before).toBe(1);
+      expect(r.doc.result.counts).toMatchObject({ total: 300, created: 300, failed: 0, skipped: 0 });
+      expect(r.code).toBe(0);
+    } finally {
+      noFaults();
+    }
+    expect(countTagged('opendrop')).toBe(300);
+  });
+
   it("a lock error on the match export's result page is retried instead of aborting the run", async () => {
     const file = contacts('export', 3000);
     faultOn('^/jobs/query/[^/]+/results$', 2, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] });
