@@ -431,8 +431,15 @@ export class BulkWriter implements RecordWriter {
       csv,
       (id) => {
         for (const { part, from, count } of job.pieces) part.sent?.(id, from, count);
+        // A second job for the same records: the first one's upload was cut off, and it was aborted.
+        if (report.id)
+          this.jobs.splice(this.jobs.indexOf(report), 0, {
+            ...report,
+            state: 'Aborted',
+            errorMessage: 'its upload was cut off: aborted, and its records sent in a new job',
+          });
+        else this.jobs.push(report);
         report.id = id;
-        this.jobs.push(report);
         this.options.onJob?.(report);
       },
       (set, header, row) => {

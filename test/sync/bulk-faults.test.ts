@@ -125,6 +125,25 @@ describe('Bulk result pages under faults (#18.2)', () => {
     expect(countTagged('opendrop')).toBe(300);
   });
 
+  it('an upload cut off by a dropped connection aborts its job and goes to a new one: every record created once', async () => {
+    const file = contacts('putdrop', 300);
+    const before = org.injectedFaults();
+    faultOn('^/jobs/ingest/[^/]+/batches$', 1, { dropRate: 1 });
+    try {
+      const r = await sync(['create', file, '--object', 'Contact', '--api', 'bulk', '--json']);
+      expect(org.injectedFaults() - before).toBe(1);
+      expect(r.doc.result.counts).toMatchObject({ total: 300, created: 300, failed: 0, skipped: 0 });
+      expect(r.code).toBe(0);
+      expect(r.doc.result.bulkJobs.map((j: { state: string }) => j.state)).toEqual([
+        'Aborted',
+        'JobComplete',
+      ]);
+    } finally {
+      noFaults();
+    }
+    expect(countTagged('putdrop')).toBe(300);
+  });
+
   it("a lock error on the match export's result page is retried instead of aborting the run", async () => {
     const file = contacts('export', 3000);
     faultOn('^/jobs/query/[^/]+/results$', 2, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] });
