@@ -17,8 +17,8 @@ export interface SaveResult {
   created?: boolean;
   errors: SaveError[];
   /**
-   * Set when Salesforce has not said what became of the record (its Bulk job's results could not be read): the run
-   * stops with this error, and the record is left for --resume to settle.
+   * The error that kept Salesforce from answering for the record: its Bulk job could not be opened or uploaded
+   * (nothing of it applied), or its results could not be read (`BULK_RESULTS_UNREAD`: left for --resume to settle).
    */
   stop?: SfsyncError;
 }

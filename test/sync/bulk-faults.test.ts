@@ -436,3 +436,45 @@ describe('BulkWriter isolates a bad record', () => {
     expect(countTagged('iso')).toBe(4);
   });
 });
+
+describe('a Bulk job that fails to upload', () => {
+  it('answers only for its own records (resent after the lock); those of the same write call in the next job are reported by theirs', async () => {
+    const rows = ['LastName,Email,Title'];
+    for (let i = 0; i < 1000; i++) rows.push(`Upfail ${i},upfail${i}@bulk-faults.test,`);
+    // A refused record shifts the engine's calls of 300 against the jobs of 300: the second call spans two jobs.
+    rows[5] = 'Upfail bad,upfail-bad@bulk-faults.test,#N/A';
+    fs.writeFileSync(path.join(dir, 'upfail.csv'), `${rows.join('\n')}\n`);
+    const out = path.join(dir, 'out-upfail');
+    // The first job's upload meets a lock error on every attempt (7, the retry policy's), the others none.
+    faultOn('^/jobs/ingest/[^/]+/batches$', 7, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] });
+    let r;
+    try {
+      r = await sync([
+        'create',
+        'upfail.csv',
+        '--object',
+        'Contact',
+        '--api',
+        'bulk',
+        '--batch-size',
+        '300',
+        '--concurrency',
+        '1',
+        '--json',
+        '--results',
+        out,
+      ]);
+    } finally {
+      noFaults();
+    }
+    // Those of the failed job (300, from two write calls) were resent with the next lock retry; the others were
+    // answered by their own jobs.
+    expect(countTagged('upfail')).toBe(999);
+    expect(r.doc.result.counts).toMatchObject({ total: 1000, created: 999, failed: 1, skipped: 0 });
+    expect(r.code).toBe(2);
+    const created = new Set(readResultCsv(path.join(out, 'success.csv')).map((s) => s.Email));
+    expect(created.size).toBe(999);
+    for (const row of org.store.object('Contact')?.live.values() ?? [])
+      if (String(row.Email).startsWith('upfail')) expect(created.has(row.Email as string)).toBe(true);
+  });
+});
