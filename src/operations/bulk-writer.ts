@@ -4,7 +4,7 @@ import {
   type SalesforceClient,
   type SaveResult,
 } from '../salesforce/client.js';
-import type { SfsyncError } from '../errors.js';
+import { toSfsyncError } from '../errors.js';
 import type { RecordWriter, Sent } from './writer.js';
 
 export interface BulkJobReport {
@@ -125,7 +125,6 @@ interface Part {
   /** Told as each job holding some of the part's records is opened (before its upload), with those records. */
   sent: Sent | undefined;
   resolve: (results: SaveResult[]) => void;
-  reject: (err: unknown) => void;
 }
 
 /** A run of a part's records that sit next to each other in one job. */
@@ -243,17 +242,14 @@ export class BulkWriter implements RecordWriter {
     }
     const jobColumns = job?.columns ?? columns;
     let resolve: Part['resolve'] = () => {};
-    let reject: Part['reject'] = () => {};
-    const promise = new Promise<SaveResult[]>((res, rej) => {
+    const promise = new Promise<SaveResult[]>((res) => {
       resolve = res;
-      reject = rej;
     });
     const part: Part = {
       results: new Array(records.length),
       waiting: 0,
       settled: false,
       resolve,
-      reject,
       sent,
     };
     for (let i = 0; i < records.length; i++) {
@@ -364,30 +360,27 @@ export class BulkWriter implements RecordWriter {
     try {
       await this.send(job, results);
     } catch (err) {
+      // Every record of the job gets this answer; the records of its parts in other jobs get theirs, so no record
+      // is reported for a job that did not carry it.
+      const stop = toSfsyncError(err);
       const jobId = unreadJobOf(err);
-      if (!jobId) {
-        for (const { part } of job.pieces) {
-          if (part.settled) continue;
-          part.settled = true;
-          part.reject(err);
-        }
-        return;
-      }
-      // The job was closed, so Salesforce may have run it: its records are left for --resume, never failed.
-      const stop = err as SfsyncError;
-      const unread: SaveResult = {
+      const answer: SaveResult = {
         success: false,
         errors: [
-          {
-            statusCode: 'BULK_RESULTS_UNREAD',
-            message: `Sent in Bulk job ${jobId}, whose results could not be read (${stop.code}: ${stop.message}): Salesforce may have applied it. Run the same command with --resume: it reads the job's results and settles this record.`,
-            fields: [],
-          },
+          jobId
+            ? {
+                // The job was closed, so Salesforce may have run it: its records are left for --resume, never failed.
+                statusCode: 'BULK_RESULTS_UNREAD',
+                message: `Sent in Bulk job ${jobId}, whose results could not be read (${stop.code}: ${stop.message}): Salesforce may have applied it. Run the same command with --resume: it reads the job's results and settles this record.`,
+                fields: [],
+              }
+            : // Not closed: nothing of the job is applied.
+              { statusCode: stop.code, message: stop.message, fields: [] },
         ],
         stop,
       };
       // Records a result set already read has settled keep that outcome.
-      for (let i = 0; i < results.length; i++) results[i] ??= unread;
+      for (let i = 0; i < results.length; i++) results[i] ??= answer;
     }
     for (const { part, from, at, count: n } of job.pieces) {
       for (let k = 0; k < n; k++) part.results[from + k] = results[at + k];
@@ -431,8 +424,15 @@ export class BulkWriter implements RecordWriter {
       csv,
       (id) => {
         for (const { part, from, count } of job.pieces) part.sent?.(id, from, count);
+        // A second job for the same records: the first one's upload was cut off, and it was aborted.
+        if (report.id)
+          this.jobs.splice(this.jobs.indexOf(report), 0, {
+            ...report,
+            state: 'Aborted',
+            errorMessage: 'its upload was cut off: aborted, and its records sent in a new job',
+          });
+        else this.jobs.push(report);
         report.id = id;
-        this.jobs.push(report);
         this.options.onJob?.(report);
       },
       (set, header, row) => {

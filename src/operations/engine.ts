@@ -371,6 +371,20 @@ export class SyncEngine {
   /** Outcomes decided for records of the batches in flight, written in line order when a batch ends. */
   private readonly settled = new Map<MappedRecord, () => void>();
 
+  /**
+   * A record its Bulk job did not answer for. Its results unread: the run stops and --resume settles it. The job
+   * never run: not sent, and the run stops as on any fatal error, or the record fails with the job's error.
+   */
+  private unanswered(r: MappedRecord, res: SaveResult, stop: SfsyncError): void {
+    const unread = res.errors[0]?.statusCode === 'BULK_RESULTS_UNREAD';
+    if (!unread && !FATAL.has(stop.code)) return this.fail(r, saveFailure(res));
+    this.fatal ??= stop;
+    const detail = unread
+      ? saveFailure(res)
+      : { code: 'NOT_PROCESSED', message: `Not sent: ${stop.message}` };
+    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
+  }
+
   private fail(r: MappedRecord, detail: FailureDetail): void {
     this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail));
   }
@@ -615,18 +629,15 @@ export class SyncEngine {
           const item = chunk[j] as T;
           const r = 'r' in item ? item.r : (item as MappedRecord);
           const res = results[j];
-          if (res?.stop) {
-            // Salesforce has not said what became of it: the run stops, and --resume settles it.
-            this.fatal ??= res.stop;
-            const detail = saveFailure(res);
-            this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
-          } else if (res?.success) {
+          if (res?.success) {
             const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
             const id = res.id ?? ('id' in item ? item.id : undefined);
             if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
             this.succeed(r, kind, id);
           } else if (res?.errors[0]?.statusCode === 'UNABLE_TO_LOCK_ROW' && attempt < LOCK_RETRIES) {
             locked.push(item);
+          } else if (res?.stop) {
+            this.unanswered(r, res, res.stop);
           } else {
             const detail = saveFailure(res);
             this.fail(

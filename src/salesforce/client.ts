@@ -2,7 +2,7 @@ import { parse } from 'csv-parse';
 import type jsforce from 'jsforce';
 import { redact } from '../core/redact.js';
 import { SfsyncError } from '../errors.js';
-import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, isConnectionError, parseRetryAfter, withRetry, type RetryPolicy } from './retry.js';
 import type { FieldInfo, ObjectInfo, ObjectSummary } from './types.js';
 
 export interface SaveError {
@@ -17,8 +17,8 @@ export interface SaveResult {
   created?: boolean;
   errors: SaveError[];
   /**
-   * Set when Salesforce has not said what became of the record (its Bulk job's results could not be read): the run
-   * stops with this error, and the record is left for --resume to settle.
+   * The error that kept Salesforce from answering for the record: its Bulk job could not be opened or uploaded
+   * (nothing of it applied), or its results could not be read (`BULK_RESULTS_UNREAD`: left for --resume to settle).
    */
   stop?: SfsyncError;
 }
@@ -68,10 +68,6 @@ export interface SalesforceClient {
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
   /**
-   * One Bulk API 2.0 ingest job, step by step: open, upload, close, poll, then its successful and failed results,
-   * handed to `onRow` one row at a time (values as arrays, after the set's header), so no result set is held whole.
-   */
-  /**
    * The outcome of an ingest job opened earlier (by a run that was killed): an Open job is aborted, so nothing of
    * it is applied; otherwise it is polled to its end and its successful and failed results handed to `onRow`.
    */
@@ -79,6 +75,12 @@ export interface SalesforceClient {
     jobId: string,
     onRow: (set: BulkResultSet, header: string[], row: string[]) => void,
   ): Promise<BulkJobOutcome>;
+  /**
+   * One Bulk API 2.0 ingest job, step by step: open, upload, close, poll, then its successful and failed results,
+   * handed to `onRow` one row at a time (values as arrays, after the set's header), so no result set is held whole.
+   * An upload cut off by a dropped connection aborts its job (nothing of an Open job is applied) and goes to a new
+   * one: `onOpen` is then called again, with the new job. An error after the upload carries `unreadJob`.
+   */
   bulkIngest(
     spec: BulkJobSpec,
     csv: string,
@@ -490,25 +492,34 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       return request<SaveResult[]>('PATCH', url, body, false);
     },
     async bulkIngest(spec, csv, onOpen, onRow) {
-      const job = await request<{ id: string }>(
-        'POST',
-        '/jobs/ingest',
-        { ...spec, contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
-        false,
-      );
-      onOpen(job.id);
-      const base = `/jobs/ingest/${job.id}`;
-      await withRetry(retry, false, async () => {
-        options.trace?.(`→ PUT ${base}/batches (${Buffer.byteLength(csv)} bytes of CSV)`);
-        return send({
-          method: 'PUT',
-          url: `${base}/batches`,
-          body: csv,
-          headers: { 'Content-Type': 'text/csv' },
+      let job: { id: string };
+      let base: string;
+      for (let attempt = 1; ; attempt++) {
+        // A job opened twice (the first answer lost) leaves an empty Open job that Salesforce never runs: safe to
+        // retry.
+        job = await request<{ id: string }>('POST', '/jobs/ingest', {
+          ...spec,
+          contentType: 'CSV',
+          lineEnding: 'LF',
+          columnDelimiter: 'COMMA',
         });
-      }).catch((err: unknown) => {
-        throw translateError(err, instanceUrl, options.relogin);
-      });
+        onOpen(job.id);
+        base = `/jobs/ingest/${job.id}`;
+        const url = `${base}/batches`;
+        try {
+          await withRetry(retry, false, async () => {
+            options.trace?.(`→ PUT ${url} (${Buffer.byteLength(csv)} bytes of CSV)`);
+            return send({ method: 'PUT', url, body: csv, headers: { 'Content-Type': 'text/csv' } });
+          });
+          break;
+        } catch (err) {
+          // Whether a cut-off upload reached the job is unknown, but nothing of an Open job is ever applied: it is
+          // aborted, and the records go to a new job.
+          if (!isConnectionError(err) || attempt >= retry.attempts)
+            throw translateError(err, instanceUrl, options.relogin);
+          await request('PATCH', base, { state: 'Aborted' });
+        }
+      }
       try {
         await request('PATCH', base, { state: 'UploadComplete' });
         return await finishIngest(job.id, onRow);

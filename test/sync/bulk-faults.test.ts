@@ -110,6 +110,40 @@ describe('Bulk result pages under faults (#18.2)', () => {
     },
   );
 
+  it('a connection dropped while a job is opened is retried (an empty Open job is never run): every record created once', async () => {
+    const file = contacts('opendrop', 300);
+    const before = org.injectedFaults();
+    faultOn('^/jobs/ingest$', 1, { dropRate: 1 });
+    try {
+      const r = await sync(['create', file, '--object', 'Contact', '--api', 'bulk', '--json']);
+      expect(org.injectedFaults() - before).toBe(1);
+      expect(r.doc.result.counts).toMatchObject({ total: 300, created: 300, failed: 0, skipped: 0 });
+      expect(r.code).toBe(0);
+    } finally {
+      noFaults();
+    }
+    expect(countTagged('opendrop')).toBe(300);
+  });
+
+  it('an upload cut off by a dropped connection aborts its job and goes to a new one: every record created once', async () => {
+    const file = contacts('putdrop', 300);
+    const before = org.injectedFaults();
+    faultOn('^/jobs/ingest/[^/]+/batches$', 1, { dropRate: 1 });
+    try {
+      const r = await sync(['create', file, '--object', 'Contact', '--api', 'bulk', '--json']);
+      expect(org.injectedFaults() - before).toBe(1);
+      expect(r.doc.result.counts).toMatchObject({ total: 300, created: 300, failed: 0, skipped: 0 });
+      expect(r.code).toBe(0);
+      expect(r.doc.result.bulkJobs.map((j: { state: string }) => j.state)).toEqual([
+        'Aborted',
+        'JobComplete',
+      ]);
+    } finally {
+      noFaults();
+    }
+    expect(countTagged('putdrop')).toBe(300);
+  });
+
   it("a lock error on the match export's result page is retried instead of aborting the run", async () => {
     const file = contacts('export', 3000);
     faultOn('^/jobs/query/[^/]+/results$', 2, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] });
@@ -213,27 +247,38 @@ describe('unread Bulk delete jobs (#18.2)', () => {
 });
 
 describe('--max-api-calls (#18, budget)', () => {
+  const match = ['--match', 'Email'];
   it.each([
-    ['REST', ['--api', 'rest', '--batch-size', '100'], 9],
-    ['Bulk', ['--api', 'bulk', '--batch-size', '500', '--concurrency', '2'], 10],
-  ] as const)('is never exceeded on %s, and the run resumes to the end', async (api, flags, budget) => {
-    const tag = `budget${api}`;
-    const file = contacts(tag, 3000);
-    const out = path.join(dir, `out-${tag}`);
-    const args = ['upsert', file, '--object', 'Contact', '--match', 'Email', ...flags, '--results', out];
-    const before = org.apiCalls();
-    const first = await sync([...args, '--max-api-calls', String(budget), '--json']);
-    expect(first.code).toBe(1);
-    expect(first.doc.error.code).toBe('API_BUDGET_EXCEEDED');
-    // What the org counted and what sfsync reports: neither goes past the budget.
-    expect(org.apiCalls() - before).toBeLessThanOrEqual(budget);
-    expect(first.doc.result.apiCalls).toBeLessThanOrEqual(budget);
-    expect(first.doc.result.counts.failed).toBe(0);
+    ['a REST upsert', 'upsert', [...match, '--api', 'rest', '--batch-size', '100'], 9],
+    ['a Bulk upsert', 'upsert', [...match, '--api', 'bulk', '--batch-size', '500', '--concurrency', '2'], 10],
+    // One describe, then the first job is opened: the budget runs out on its upload, which was never counted.
+    [
+      'a Bulk create, out at an upload',
+      'create',
+      ['--api', 'bulk', '--batch-size', '500', '--concurrency', '1'],
+      2,
+    ],
+  ] as const)(
+    'is never exceeded by %s, and the run resumes to the end',
+    async (name, operation, flags, budget) => {
+      const tag = `budget${name.replace(/\W/g, '')}`;
+      const file = contacts(tag, 1500);
+      const out = path.join(dir, `out-${tag}`);
+      const args = [operation, file, '--object', 'Contact', ...flags, '--results', out];
+      const before = org.apiCalls();
+      const first = await sync([...args, '--max-api-calls', String(budget), '--json']);
+      expect(first.code).toBe(1);
+      expect(first.doc.error.code).toBe('API_BUDGET_EXCEEDED');
+      // What the org counted and what sfsync reports: neither goes past the budget.
+      expect(org.apiCalls() - before).toBeLessThanOrEqual(budget);
+      expect(first.doc.result.apiCalls).toBeLessThanOrEqual(budget);
+      expect(first.doc.result.counts.failed).toBe(0);
 
-    const resumed = await sync([...args, '--resume', '--json']);
-    expect(resumed.doc.result.counts).toMatchObject({ total: 3000, created: 3000, failed: 0, skipped: 0 });
-    expect(countTagged(tag)).toBe(3000);
-  });
+      const resumed = await sync([...args, '--resume', '--json']);
+      expect(resumed.doc.result.counts).toMatchObject({ total: 1500, created: 1500, failed: 0, skipped: 0 });
+      expect(countTagged(tag)).toBe(1500);
+    },
+  );
 });
 
 describe('deeply nested NDJSON (#18.7)', () => {
@@ -389,5 +434,47 @@ describe('BulkWriter isolates a bad record', () => {
     ]);
     expect(sentLines).toEqual([0, 1, 3, 4]);
     expect(countTagged('iso')).toBe(4);
+  });
+});
+
+describe('a Bulk job that fails to upload', () => {
+  it('answers only for its own records (resent after the lock); those of the same write call in the next job are reported by theirs', async () => {
+    const rows = ['LastName,Email,Title'];
+    for (let i = 0; i < 1000; i++) rows.push(`Upfail ${i},upfail${i}@bulk-faults.test,`);
+    // A refused record shifts the engine's calls of 300 against the jobs of 300: the second call spans two jobs.
+    rows[5] = 'Upfail bad,upfail-bad@bulk-faults.test,#N/A';
+    fs.writeFileSync(path.join(dir, 'upfail.csv'), `${rows.join('\n')}\n`);
+    const out = path.join(dir, 'out-upfail');
+    // The first job's upload meets a lock error on every attempt (7, the retry policy's), the others none.
+    faultOn('^/jobs/ingest/[^/]+/batches$', 7, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] });
+    let r;
+    try {
+      r = await sync([
+        'create',
+        'upfail.csv',
+        '--object',
+        'Contact',
+        '--api',
+        'bulk',
+        '--batch-size',
+        '300',
+        '--concurrency',
+        '1',
+        '--json',
+        '--results',
+        out,
+      ]);
+    } finally {
+      noFaults();
+    }
+    // Those of the failed job (300, from two write calls) were resent with the next lock retry; the others were
+    // answered by their own jobs.
+    expect(countTagged('upfail')).toBe(999);
+    expect(r.doc.result.counts).toMatchObject({ total: 1000, created: 999, failed: 1, skipped: 0 });
+    expect(r.code).toBe(2);
+    const created = new Set(readResultCsv(path.join(out, 'success.csv')).map((s) => s.Email));
+    expect(created.size).toBe(999);
+    for (const row of org.store.object('Contact')?.live.values() ?? [])
+      if (String(row.Email).startsWith('upfail')) expect(created.has(row.Email as string)).toBe(true);
   });
 });
