@@ -2,6 +2,60 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const PACKAGES = [
+  { name: 'commander', message: 'Only src/cli.ts may import commander.' },
+  { name: 'jsforce', message: 'Only src/salesforce/ may import jsforce.' },
+];
+
+const FOLDERS = [
+  'core',
+  'config',
+  'input',
+  'mapping',
+  'salesforce',
+  'auth',
+  'operations',
+  'ui',
+  'commands',
+  'emulator',
+];
+const ROOT = ['cli', 'handlers', 'deps', 'help-text'];
+
+/**
+ * The layers (README "Architecture"): what each folder of src/ may not import. errors.ts is shared by all but the
+ * local org, which is a model of Salesforce and imports nothing of sfsync.
+ */
+const BANNED = {
+  core: FOLDERS.filter((f) => f !== 'core'),
+  config: FOLDERS.filter((f) => !['core', 'config'].includes(f)),
+  input: ['salesforce', 'auth', 'operations', 'ui', 'commands', 'emulator'],
+  mapping: ['auth', 'operations', 'ui', 'commands', 'emulator'],
+  salesforce: ['auth', 'input', 'mapping', 'operations', 'ui', 'commands', 'emulator'],
+  auth: ['input', 'mapping', 'operations', 'ui', 'commands', 'emulator'],
+  operations: ['auth', 'ui', 'commands', 'emulator'],
+  ui: ['commands', 'emulator'],
+  emulator: FOLDERS.filter((f) => f !== 'emulator'),
+};
+
+function layer(folder, banned) {
+  const names = [...banned, ...ROOT.map((r) => `${r}.js`), ...(folder === 'emulator' ? ['errors.js'] : [])];
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: folder === 'salesforce' ? PACKAGES.filter((p) => p.name !== 'jsforce') : PACKAGES,
+          patterns: names.map((name) => ({
+            group: [`../${name}`, `../${name}/**`, `../../${name}`, `../../${name}/**`],
+            message: `src/${folder}/ may not import src/${name.replace(/\.js$/, '')} (README "Architecture").`,
+          })),
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'sfsync-results/**', '.scratch/**'] },
   js.configs.recommended,
@@ -24,7 +78,8 @@ export default tseslint.config(
       ],
     },
   },
+  ...Object.entries(BANNED).map(([folder, banned]) => layer(folder, banned)),
   { files: ['src/cli.ts'], rules: { 'no-restricted-imports': 'off' } },
-  { files: ['src/salesforce/**', 'test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

@@ -15,7 +15,7 @@ const PROBE = path.join(root, 'bench/rss-probe.js');
 const work = path.join(root, '.bench');
 fs.mkdirSync(work, { recursive: true });
 
-function contactsFile(name, rows) {
+export function contactsFile(name, rows) {
   const file = path.join(work, name);
   if (fs.existsSync(file)) return file;
   const out = fs.createWriteStream(file);
@@ -28,7 +28,7 @@ function contactsFile(name, rows) {
   return new Promise((resolve) => out.on('finish', () => resolve(file)));
 }
 
-function startOrg() {
+export function startOrg() {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -53,7 +53,7 @@ function startOrg() {
   });
 }
 
-function sfsync(args, env) {
+export function sfsync(args, env) {
   const rssFile = path.join(work, `rss-${process.pid}-${Date.now()}`);
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -75,7 +75,7 @@ function sfsync(args, env) {
   });
 }
 
-async function orgCalls(info) {
+export async function orgCalls(info) {
   const res = await fetch(`${info.instanceUrl}/__emulator/state`, {
     headers: { Authorization: `Bearer ${info.accessToken}` },
   });
@@ -97,7 +97,7 @@ async function scenario(name, rows, args) {
   }
 }
 
-function row(name, records, seconds, calls, rss) {
+export function row(name, records, seconds, calls, rss) {
   return {
     scenario: name,
     records,

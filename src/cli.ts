@@ -14,10 +14,12 @@ import type {
 } from './commands/options.js';
 import type { Deps } from './deps.js';
 import type { CompletionSpec } from './commands/completion.js';
+import type { ExportOptions } from './commands/export.js';
+import { AUTO_BULK_EXPORT_ROWS } from './operations/export.js';
 import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
-import { redact } from './auth/redact.js';
+import { redact } from './core/redact.js';
 import { failureEnvelope, successEnvelope } from './ui/json-envelope.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -98,6 +100,8 @@ export function syncOptionsFrom(
     object: str(raw.object),
     match: raw.match as string[] | undefined,
     matchOperator: raw.matchOperator as SyncOptions['matchOperator'],
+    allowSharedKeys: raw.allowSharedKeys === true ? true : undefined,
+    createWhenKeyEmpty: raw.createWhenKeyEmpty === true ? true : undefined,
     mapping: str(raw.mapping),
     format: raw.format as SyncOptions['format'],
     delimiter: str(raw.delimiter),
@@ -133,6 +137,12 @@ export function syncOptionsFrom(
     throw usageError(
       'create does not look for existing records, so --match has no meaning for it.',
       `To update matches and create the rest, run "sfsync upsert ${file} --match ${opts.match.join(',')}".`,
+    );
+  }
+  if (opts.createWhenKeyEmpty && operation !== 'upsert') {
+    throw usageError(
+      `--create-when-key-empty works only with upsert: ${operation} cannot create a record.`,
+      'Give the records a value in the match field, or leave them out.',
     );
   }
   return opts;
@@ -178,6 +188,10 @@ function addSyncCommand(
       'combine several match fields with OR (default) or AND',
       upperChoice(['OR', 'AND']),
     )
+    .option(
+      '--allow-shared-keys',
+      'match on a field that does not identify a record (not an external ID, unique or idLookup field)',
+    )
     .addOption(
       new Option('--format <format>', 'input format (else from the file extension)').choices([
         'csv',
@@ -205,6 +219,10 @@ function addSyncCommand(
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
     .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
     .option('--fail-fast', 'stop at the first failed record')
+    .option(
+      '--create-when-key-empty',
+      'upsert: create records whose match key is blank (else they fail with MATCH_KEY_EMPTY)',
+    )
     .option(
       '--max-api-calls <n>',
       'stop cleanly (resumable) before spending more than N API calls',
@@ -346,6 +364,63 @@ export function buildProgram(
 
   addCommon(
     program
+      .command('export [soql]')
+      .description(
+        'write the records of a SOQL query (or of an object) to CSV or NDJSON, ready to edit and load back',
+      )
+      .option('--object <name>', 'export this object instead of a query')
+      .option(
+        '--fields <list>',
+        'with --object: the fields, comma-separated (default: every plain field)',
+        listParser,
+      )
+      .option('--where <condition>', 'with --object: a SOQL condition, e.g. "Email != null"')
+      .option('--limit <n>', 'with --object: at most this many records', intParser(1, 2_000_000_000))
+      .option('-o, --output <file>', 'the file to write (default: standard output)')
+      .addOption(
+        new Option('--format <format>', 'csv or ndjson (default: from the file name, else csv)').choices([
+          'csv',
+          'ndjson',
+        ]),
+      )
+      .addOption(
+        new Option(
+          '--api <api>',
+          `REST pages, a Bulk API 2.0 query job, or auto (Bulk from ${AUTO_BULK_EXPORT_ROWS.toLocaleString('en-US')} rows)`,
+        )
+          .choices(['rest', 'bulk', 'auto'])
+          .default('auto'),
+      )
+      .option('--all-rows', 'include deleted and archived records (queryAll)')
+      .option('--force', 'replace the output file if it exists')
+      .option('--org <alias>', 'stored org to use')
+      .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ sfsync export "SELECT Id, FirstName, LastName, Email, Account.Name FROM Contact" -o contacts.csv\n  $ sfsync export --object Contact --fields Id,Email --where "Email != null" --format ndjson > contacts.ndjson\n  $ sfsync export --object Account --all-rows -o accounts.csv`,
+    )
+    .action(async (soql: string | undefined, raw: Record<string, unknown>) => {
+      const opts: ExportOptions = {
+        ...common(raw),
+        soql,
+        object: str(raw.object),
+        fields: raw.fields as string[] | undefined,
+        where: str(raw.where),
+        limit: raw.limit as number | undefined,
+        output: str(raw.output),
+        format: raw.format as ExportOptions['format'],
+        api: raw.api as ExportOptions['api'],
+        allRows: raw.allRows === true,
+        force: raw.force === true,
+        org: str(raw.org),
+        apiVersion: str(raw.apiVersion),
+      };
+      await run('export', 'export', opts);
+    });
+
+  addCommon(
+    program
       .command('results')
       .argument('<dir>', 'a results folder of an earlier run')
       .description('print the summary of an earlier run from its results folder'),
@@ -390,9 +465,13 @@ export function buildProgram(
       .option('--object <name>', 'Salesforce object API name (else inferred from the file name)')
       .option('--output <file>', 'where to write the mapping (default: <file>.mapping.yaml)')
       .option('--yes', 'accept every proposal without asking (the default without a terminal)')
+      .option('--force', 'overwrite the mapping file if it exists')
       .option('--org <alias>', 'stored org to read metadata from'),
   )
-    .addHelpText('after', `\nExamples:\n  $ sfsync mapping init contacts.csv --object Contact`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ sfsync mapping init contacts.csv --object Contact\n  $ sfsync mapping init contacts.csv --object Contact --yes --force`,
+    )
     .action(async (file: string, raw: Record<string, unknown>) => {
       const opts: MappingInitOptions = {
         ...common(raw),
@@ -400,6 +479,7 @@ export function buildProgram(
         object: str(raw.object),
         output: str(raw.output),
         yes: raw.yes === true,
+        force: raw.force === true,
         org: str(raw.org),
       };
       await run('mappingInit', 'mapping init', opts);

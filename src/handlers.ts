@@ -11,9 +11,10 @@ import type {
   SyncOptions,
 } from './commands/options.js';
 import type { CompletionOptions } from './commands/completion.js';
+import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
-import { plural } from './ui/plural.js';
+import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
 import type { ExitCode } from './errors.js';
 
@@ -39,6 +40,7 @@ export interface Handlers {
   mappingCheck: Handler<MappingCheckOptions>;
   emulator: Handler<EmulatorOptions>;
   results: Handler<ResultsOptions>;
+  export: Handler<ExportOptions>;
   completion: Handler<CompletionOptions>;
 }
 
@@ -108,12 +110,28 @@ export const defaultHandlers: Handlers = {
     const result = await runResults(opts, deps);
     return { result, lines: renderResults(result) };
   },
+  export: async (opts, deps) => {
+    const { runExportCommand, renderExport } = await import('./commands/export.js');
+    const result = await runExportCommand(opts, deps);
+    // Records on standard output: what was written is said on stderr.
+    if (result.output === null) {
+      renderExport(result).forEach((line) => deps.io.err(line));
+      return { result, printed: true };
+    }
+    return { result, lines: renderExport(result) };
+  },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');
-    const result = await runEmulator(opts, deps, (info) => {
-      if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));
-      else renderEmulatorReady(info, opts.data).forEach((line) => deps.io.out(line));
-    });
+    const result = await runEmulator(
+      opts,
+      deps,
+      (info, notices) => {
+        notices.forEach((line) => deps.io.err(line));
+        if (opts.json) deps.io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...info }));
+        else renderEmulatorReady(info, opts.data).forEach((line) => deps.io.out(line));
+      },
+      (message) => deps.io.err(message),
+    );
     if (!opts.json)
       deps.io.err(`Stopped (${result.stoppedBy}) after ${plural(result.apiCalls, 'API call')}.`);
     return { result, printed: true };

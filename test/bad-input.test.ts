@@ -144,7 +144,7 @@ describe('hostile and broken input', () => {
   it('deeply nested NDJSON is a failed line, not a crash', async () => {
     const r = await run(path.join(dir, 'deep.ndjson'), ['--dry-run', '--offline'], 'create');
     expect(r.failures[0]).toMatchObject({ line: '1' });
-    expect(['NDJSON_INVALID', 'VALUE_INVALID']).toContain(r.failures[0]?.error_code);
+    expect(r.failures[0]?.error_code).toBe('NDJSON_TOO_DEEP');
     expect(r.doc.result.counts.total).toBe(2);
   });
 });

@@ -23,6 +23,7 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     mappingCheck: record('mappingCheck'),
     emulator: record('emulator'),
     results: record('results'),
+    export: record('export'),
     completion: record('completion'),
   } satisfies Handlers;
   return { handlers, calls };
@@ -138,9 +139,9 @@ describe('flag parsing', () => {
     ['describe all objects', 'describe', 'describe', { object: undefined }],
     [
       'mapping init',
-      'mapping init c.csv --object Contact --output c.yaml --yes',
+      'mapping init c.csv --object Contact --output c.yaml --yes --force',
       'mappingInit',
-      { file: 'c.csv', object: 'Contact', output: 'c.yaml', yes: true },
+      { file: 'c.csv', object: 'Contact', output: 'c.yaml', yes: true, force: true },
     ],
     [
       'mapping check',

@@ -39,7 +39,7 @@ describe('sfsync mapping init', () => {
       { column: 'First Name', field: 'FirstName', reason: 'label' },
       { column: 'last_name', field: 'LastName', reason: 'loose' },
       { column: 'E-mail', field: 'Email', reason: 'loose' },
-      { column: 'Mobile', field: 'MobilePhone', reason: 'close' },
+      { column: 'Mobile', field: 'MobilePhone', reason: 'alias' },
       { column: 'Shoe size', field: null, reason: 'none' },
     ]);
     const text = fs.readFileSync(path.join(dir, 'contacts.mapping.yaml'), 'utf8');
@@ -80,6 +80,36 @@ describe('sfsync mapping init', () => {
     const mapping = parseMapping('asked.yaml', fs.readFileSync(path.join(dir, 'asked.yaml'), 'utf8'));
     expect(mapping).toMatchObject({ operation: 'update', match: ['Email'] });
     expect(mapping.fields?.Department).toEqual({ column: 'Shoe size', transform: [] });
+  });
+
+  it('on a terminal, offers only identifying keys, or several fields matched together', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'names.csv'),
+      'last_name,first_name,Birthdate\nLovelace,Ada,1815-12-10\n',
+    );
+    const deps = createTestDeps({ cwd: dir, env: env(), tty: true });
+    const offered: string[][] = [];
+    deps.prompt = {
+      ...deps.prompt,
+      select: async (message, choices, options) => {
+        if (message === 'Operation') return 'update' as never;
+        if (message.startsWith('Match')) {
+          offered.push(choices.map((c) => c.value));
+          return '' as never;
+        }
+        return (options?.default ?? choices[0]?.value) as never;
+      },
+      input: async () => 'lastname, Birthdate',
+    };
+    expect(await main(['mapping', 'init', 'names.csv', '--object', 'Contact'], deps)).toBe(0);
+    expect(offered).toEqual([['']]);
+    expect(deps.io.stderrText).toContain('No mapped column identifies a Contact');
+    const mapping = parseMapping('n.yaml', fs.readFileSync(path.join(dir, 'names.mapping.yaml'), 'utf8'));
+    expect(mapping).toMatchObject({
+      operation: 'update',
+      match: ['LastName', 'Birthdate'],
+      matchOperator: 'AND',
+    });
   });
 
   it('never waits for input without a terminal, and does not overwrite a mapping unless told', async () => {

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyMapping } from '../src/mapping/apply.js';
 import { applyTransforms, coerceValue } from '../src/mapping/coerce.js';
 import { compileMapping } from '../src/mapping/compile.js';
 import { parseMapping } from '../src/mapping/load-mapping.js';
+import { missingRequired } from '../src/mapping/required.js';
+import { TRANSFORMS } from '../src/mapping/types.js';
 import type { FieldInfo, ObjectInfo } from '../src/salesforce/types.js';
 import { inferObject, nameCandidates } from '../src/operations/infer-object.js';
 import { inQueries, matchKey, soqlLiteral, soqlString } from '../src/operations/soql.js';
@@ -129,7 +132,7 @@ describe('mapping files', () => {
     ['DoNotCall', 'boolean', 'maybe', 'VALUE_INVALID'],
     ['LastCURequestDate', 'datetime', '2024-07-01T09:30:00', 'TIMEZONE_MISSING'],
     ['LastName', 'string', 'x'.repeat(81), 'STRING_TOO_LONG'],
-    ['Level__c', 'picklist', 'Silver', 'PICKLIST_VALUE_INVALID'],
+    ['Level__c', 'picklist', 'Silver', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST'],
   ])('rejects a bad %s (%s) value with %s', (name, _type, value, code) => {
     const f = contact.fields.find((x) => x.name === name) as FieldInfo;
     const r = coerceValue(f, value, { transform: [] }, undefined);
@@ -173,6 +176,32 @@ describe('mapping files', () => {
   it('applies transforms in order', () => {
     expect(applyTransforms('  ABC-123 ', ['trim', 'lower'])).toBe('abc-123');
     expect(applyTransforms('(555) 010-9999', ['digits'])).toBe('5550109999');
+    expect(applyTransforms(' 1.234,50 € ', ['trim', 'number-comma'])).toBe('1234.50');
+  });
+
+  it('predicts REQUIRED_FIELD_MISSING from describe: creates, updates that empty a field, Person Accounts', () => {
+    const account: ObjectInfo = {
+      ...contact,
+      name: 'Account',
+      fields: [
+        field('Name', 'string', { nillable: false }),
+        field('LastName'),
+        field('ParentId', 'reference', { relationshipName: 'Parent', nillable: false }),
+      ],
+    };
+    expect(missingRequired(account, {}, 'create')?.fields).toEqual(['Name', 'ParentId']);
+    expect(missingRequired(account, { LastName: 'Doe', Parent: { Ext__c: 'X' } }, 'create')).toBeNull();
+    expect(missingRequired(account, { Name: null, ParentId: '001000000000001AAA' }, 'update')).toEqual({
+      code: 'REQUIRED_FIELD_MISSING',
+      message: 'Required fields are missing: [Name]',
+      fields: ['Name'],
+    });
+    expect(missingRequired(account, { LastName: null }, 'update')).toBeNull();
+  });
+
+  it('the JSON schema knows every transform the loader does', () => {
+    const schema = JSON.parse(fs.readFileSync('schemas/mapping.schema.json', 'utf8'));
+    expect(schema.$defs.transform.enum).toEqual([...TRANSFORMS]);
   });
 });
 

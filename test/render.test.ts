@@ -14,6 +14,7 @@ const result: SyncResult = {
   matchStrategy: 'query',
   matchFields: ['Email', 'Phone'],
   matchOperator: 'AND',
+  repeatedKeys: null,
   counts: { total: 2305, created: 1000, updated: 100, deleted: 0, failed: 1203, skipped: 2 },
   failuresByCode: [
     {

@@ -76,3 +76,48 @@ describe('file token store', () => {
     expect(a.removeOrg('dev')).toBe(false);
   });
 });
+
+describe('settings on a real run', () => {
+  it("SFSYNC_API_VERSION beats a mapping's apiVersion, --api-version beats both; a bad byte count is refused", async () => {
+    const { startEmulator } = await import('../src/emulator/server.js');
+    const { main } = await import('../src/cli.js');
+    const { createTestDeps } = await import('./helpers/test-deps.js');
+    const org = await startEmulator({ port: 0 });
+    try {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-settings-'));
+      fs.writeFileSync(path.join(dir, 'p.csv'), 'LastName\nLovelace\n');
+      fs.writeFileSync(
+        path.join(dir, 'p.yaml'),
+        'object: Contact\napiVersion: "60.0"\nfields:\n  LastName: LastName\n',
+      );
+      const versions = async (extraEnv: NodeJS.ProcessEnv, flags: string[]): Promise<string[]> => {
+        const env = {
+          SFSYNC_INSTANCE_URL: org.instanceUrl,
+          SFSYNC_ACCESS_TOKEN: org.accessToken,
+          ...extraEnv,
+        };
+        const deps = createTestDeps({ cwd: dir, env });
+        expect(await main(['create', 'p.csv', '--mapping', 'p.yaml', '--verbose', ...flags], deps)).toBe(0);
+        return deps.io.stderrText.match(/^API version .*$/gm) ?? [];
+      };
+      expect(await versions({}, [])).toEqual(['API version 60.0 (from the mapping)']);
+      expect(await versions({ SFSYNC_API_VERSION: '61.0' }, [])).toEqual([
+        'API version 61.0 (from SFSYNC_API_VERSION)',
+      ]);
+      expect(await versions({ SFSYNC_API_VERSION: '61.0' }, ['--api-version', '59.0'])).toEqual([
+        'API version 59.0 (from --api-version)',
+      ]);
+
+      const env = {
+        SFSYNC_INSTANCE_URL: org.instanceUrl,
+        SFSYNC_ACCESS_TOKEN: org.accessToken,
+        SFSYNC_BULK_UPLOAD_BYTES: '100MB',
+      };
+      const deps = createTestDeps({ cwd: dir, env });
+      expect(await main(['create', 'p.csv', '--object', 'Contact', '--api', 'bulk'], deps)).toBe(1);
+      expect(deps.io.stderrText).toContain('SFSYNC_BULK_UPLOAD_BYTES=100MB is not a whole number of bytes');
+    } finally {
+      await org.close();
+    }
+  });
+});

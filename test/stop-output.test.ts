@@ -10,7 +10,7 @@ import { formatFromFile } from '../src/input/source.js';
 import { emptyCounts } from '../src/operations/results.js';
 import { createProgress } from '../src/ui/progress.js';
 import { createInquirerPrompter } from '../src/ui/prompt.js';
-import { resumeCommand, shellWord } from '../src/ui/resume-command.js';
+import { resumeCommand, shellWord } from '../src/core/resume-command.js';
 import { createTestIO } from '../src/ui/test-io.js';
 import type { Handlers } from '../src/handlers.js';
 import { fakeTerminal } from './helpers/fake-terminal.js';

@@ -4,39 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Conf from './conf.js';
 
-/** One authenticated org, as stored under its alias. Tokens never leave the store except to connect. */
-export interface StoredOrg {
-  alias: string;
-  username: string;
-  userId: string;
-  orgId: string;
-  instanceUrl: string;
-  loginUrl: string;
-  clientId: string;
-  accessToken: string;
-  refreshToken?: string;
-  isSandbox: boolean;
-  /** How the org was authorized, to know how to re-authorize. */
-  grant: 'web' | 'device' | 'jwt' | 'client_credentials';
-  createdAt: string;
-}
+import type { StoredOrg, StoredSettings, TokenStore } from '../core/org-store.js';
 
-export interface StoredSettings {
-  defaultOrg?: string;
-  defaultClientId?: string;
-  apiVersion?: string;
-}
-
-export interface TokenStore {
-  /** Where the store keeps its files, or null for an in-memory store. */
-  readonly location: string | null;
-  listOrgs(): StoredOrg[];
-  getOrg(alias: string): StoredOrg | undefined;
-  saveOrg(org: StoredOrg): void;
-  removeOrg(alias: string): boolean;
-  getSettings(): StoredSettings;
-  updateSettings(patch: Partial<StoredSettings>): void;
-}
+export type { StoredOrg, StoredSettings, TokenStore } from '../core/org-store.js';
 
 interface StoreShape {
   orgs: Record<string, StoredOrg>;
@@ -45,6 +15,11 @@ interface StoreShape {
 
 function emptyShape(): StoreShape {
   return { orgs: {}, settings: {} };
+}
+
+/** An alias is a key of the store, never a name on Object.prototype (`--org constructor`). */
+function ownValue<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 function removeUndefined<T extends object>(value: T): T {
@@ -57,9 +32,12 @@ export function createMemoryTokenStore(initial: Partial<StoreShape> = {}): Token
   return {
     location: null,
     listOrgs: () => Object.values(data.orgs).map((o) => ({ ...o })),
-    getOrg: (alias) => (data.orgs[alias] ? { ...data.orgs[alias] } : undefined),
-    saveOrg: (org) => void (data.orgs[org.alias] = { ...org }),
-    removeOrg: (alias) => delete data.orgs[alias],
+    getOrg: (alias) => {
+      const org = ownValue(data.orgs, alias);
+      return org ? { ...org } : undefined;
+    },
+    saveOrg: (org) => void (data.orgs = { ...data.orgs, [org.alias]: { ...org } }),
+    removeOrg: (alias) => Object.hasOwn(data.orgs, alias) && delete data.orgs[alias],
     getSettings: () => ({ ...data.settings }),
     updateSettings: (patch) => void (data.settings = removeUndefined({ ...data.settings, ...patch })),
   };
@@ -171,14 +149,14 @@ export function createFileTokenStore(dir: string): TokenStore {
     location: conf.path,
     listOrgs: () => Object.values(read().orgs).map(open),
     getOrg: (alias) => {
-      const org = read().orgs[alias];
+      const org = ownValue(read().orgs, alias);
       return org ? open(org) : undefined;
     },
     saveOrg: (org) => withLock(dir, () => conf.set('orgs', { ...read().orgs, [org.alias]: seal(org) })),
     removeOrg: (alias) =>
       withLock(dir, () => {
         const orgs = { ...read().orgs };
-        if (!(alias in orgs)) return false;
+        if (!Object.hasOwn(orgs, alias)) return false;
         delete orgs[alias];
         conf.set('orgs', orgs);
         return true;

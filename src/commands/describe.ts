@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { FieldInfo, ObjectSummary } from '../salesforce/types.js';
 import { isRequiredOnCreate } from '../salesforce/types.js';
-import { plural } from '../ui/plural.js';
+import { plural } from '../core/plural.js';
 import { formatTable } from '../ui/table.js';
 import type { DescribeOptions } from './options.js';
 

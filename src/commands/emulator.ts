@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
+import { DataFileError } from '../emulator/data-file.js';
 import { readSchemaFile, type SchemaSpec } from '../emulator/metadata.js';
 import { startEmulator, type Faults } from '../emulator/server.js';
 import type { EmulatorOptions } from './options.js';
@@ -30,11 +31,33 @@ function readFileOption(file: string, flag: string): string {
   }
 }
 
-/** Runs the local org until a stop signal; `onReady` announces where it listens. */
+function dataFileError(err: unknown, file: string): SfsyncError | null {
+  if (err instanceof DataFileError) {
+    return new SfsyncError('DATA_FILE_INVALID', `--data ${err.message}`, {
+      hint:
+        err.line === null
+          ? `Restore ${file} from a copy, or start the org with another --data file.`
+          : `Restore ${file} from a copy, or delete line ${err.line} (losing the changes on it), or start the org with another --data file.`,
+    });
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && ['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'ENOSPC'].includes(code)) {
+    return new SfsyncError('FILE_UNREADABLE', `--data ${file}: ${(err as Error).message}`, {
+      hint: 'Check the path given to --data: its folder must exist and be writable.',
+    });
+  }
+  return null;
+}
+
+/**
+ * Runs the local org until a stop signal; `onReady` announces where it listens, with what opening the data
+ * file repaired or converted; `warn` tells of problems the org survives.
+ */
 export async function runEmulator(
   opts: EmulatorOptions,
   deps: Pick<Deps, 'waitForStop'>,
-  onReady: (info: EmulatorInfo) => void,
+  onReady: (info: EmulatorInfo, notices: string[]) => void,
+  warn: (message: string) => void = () => {},
 ): Promise<EmulatorResult> {
   let schemas: SchemaSpec[] = [];
   if (opts.schema) {
@@ -64,8 +87,11 @@ export async function runEmulator(
       tokenTtlMs: opts.tokenTtlSeconds === undefined ? undefined : opts.tokenTtlSeconds * 1000,
       dailyApiRequests: opts.dailyApiRequests,
       faults,
+      onWarning: warn,
     });
   } catch (err) {
+    const dataError = opts.data ? dataFileError(err, opts.data) : null;
+    if (dataError) throw dataError;
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new SfsyncError('PORT_IN_USE', `Port ${opts.port} on 127.0.0.1 is already in use.`, {
         hint: `Run "sfsync emulator --port 0" to pick a free port, or stop what listens on ${opts.port}.`,
@@ -73,15 +99,18 @@ export async function runEmulator(
     }
     throw err;
   }
-  onReady({
-    instanceUrl: emulator.instanceUrl,
-    loginUrl: emulator.loginUrl,
-    accessToken: emulator.accessToken,
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    username: emulator.username,
-    orgId: emulator.orgId,
-  });
+  onReady(
+    {
+      instanceUrl: emulator.instanceUrl,
+      loginUrl: emulator.loginUrl,
+      accessToken: emulator.accessToken,
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      username: emulator.username,
+      orgId: emulator.orgId,
+    },
+    emulator.notices,
+  );
   const stoppedBy = await deps.waitForStop();
   const apiCalls = emulator.apiCalls();
   await emulator.close();

@@ -5,9 +5,17 @@ import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
 import { readPath } from '../mapping/apply.js';
 import { compileMapping, type MappingProblem } from '../mapping/compile.js';
-import { editDistance } from '../mapping/did-you-mean.js';
+import { editDistance, shortName } from '../mapping/did-you-mean.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import type { Mapping } from '../mapping/types.js';
+import {
+  blankKeysWarning,
+  repeatedKeysOf,
+  repeatedKeysWarning,
+  scanKeys,
+  sharedKeyFields,
+  sharedKeysMessage,
+} from '../operations/key-scan.js';
 import { planMatching, problemsError } from '../operations/prepare.js';
 import type { MappingCheckOptions } from './options.js';
 
@@ -24,9 +32,9 @@ export interface MappingCheckResult {
 function sourcesOf(mapping: Mapping): Array<{ where: string; column: string }> {
   const out: Array<{ where: string; column: string }> = [];
   for (const [name, f] of Object.entries(mapping.fields ?? {})) {
-    if (f.column) out.push({ where: `fields.${name}`, column: f.column });
+    if (f.column) out.push({ where: `fields.${shortName(name)}`, column: f.column });
     for (const m of f.template?.matchAll(/\{([^}]+)\}/g) ?? [])
-      out.push({ where: `fields.${name}.template`, column: (m[1] as string).trim() });
+      out.push({ where: `fields.${shortName(name)}.template`, column: (m[1] as string).trim() });
   }
   return out;
 }
@@ -57,14 +65,26 @@ export async function runMappingCheck(
       const want = s.column.toLowerCase();
       const guess =
         keys.find((k) => k.toLowerCase().startsWith(want) || want.startsWith(k.toLowerCase())) ??
-        keys
-          .map((k) => ({ k, d: editDistance(k.toLowerCase(), want) }))
-          .filter((g) => g.d <= 3)
-          .sort((a, b) => a.d - b.d)[0]?.k;
+        (want.length > 200
+          ? undefined
+          : keys
+              .map((k) => ({ k, d: editDistance(k.toLowerCase(), want) }))
+              .filter((g) => g.d <= 3)
+              .sort((a, b) => a.d - b.d)[0]?.k);
       problems.push({
         where: s.where,
-        message: `the file has no column "${s.column}"${guess ? `; did you mean "${guess}"?` : ''}`,
+        message: `the file has no column "${shortName(s.column)}"${guess ? `; did you mean "${shortName(guess)}"?` : ''}`,
       });
+    }
+  } else {
+    // Without FILE the columns are unknown; a built-in name is the likeliest typo that reads something anyway.
+    for (const s of sourcesOf(mapping)) {
+      const builtin = s.column.split('.').find((part) => part in Object.prototype);
+      if (builtin !== undefined)
+        warnings.push({
+          where: s.where,
+          message: `"${builtin}" is also the name of a JavaScript built-in: only a column or key of that exact name is read (check the mapping with its FILE)`,
+        });
     }
   }
   let checkedAgainst: MappingCheckResult['checkedAgainst'] = 'structure only';
@@ -75,7 +95,7 @@ export async function runMappingCheck(
         `${opts.mapping} names no object, so it cannot be checked against the org.`,
         { hint: 'Add object: NAME to the mapping, or use --offline.' },
       );
-    const client = await deps.connect({ org: opts.org, apiVersion: mapping.apiVersion });
+    const client = await deps.connect({ org: opts.org, mappingApiVersion: mapping.apiVersion });
     const object = await client.describe(mapping.object);
     const operation = mapping.operation ?? 'upsert';
     const compiled = await compileMapping(
@@ -102,6 +122,35 @@ export async function runMappingCheck(
     );
     problems.push(...compiled.problems, ...matching.problems);
     warnings.push(...compiled.warnings);
+    const spec = matching.plan.spec;
+    if (spec && problems.length === 0) {
+      // The same checks a sync makes before writing, with the file's keys counted when there is one.
+      const scan = opts.file
+        ? await scanKeys(
+            readRecords({
+              file: path.resolve(deps.cwd, opts.file),
+              format: formatFromFile(opts.file, undefined),
+            }),
+            compiled,
+            spec,
+            mapping.timezone,
+          )
+        : null;
+      const shared = sharedKeyFields(spec);
+      if (shared.length > 0) {
+        const { message, hint } = sharedKeysMessage(object, shared, scan, opts.file ?? '');
+        warnings.push({
+          where: 'match',
+          message: `${message} ${mapping.allowSharedKeys ? 'Allowed by match.allowSharedKeys.' : `A sync refuses it (MATCH_KEY_NOT_UNIQUE): ${hint}`}`,
+        });
+      }
+      const repeated = scan && shared.length === 0 ? repeatedKeysWarning(repeatedKeysOf(scan.census)) : null;
+      if (repeated) warnings.push({ where: opts.file as string, message: repeated });
+      const blank = scan
+        ? blankKeysWarning(scan, operation === 'upsert' && mapping.createWhenKeyEmpty === true)
+        : null;
+      if (blank) warnings.push({ where: opts.file as string, message: blank });
+    }
     checkedAgainst = 'org';
   }
   if (problems.length > 0) throw problemsError(problems, opts.mapping, false);

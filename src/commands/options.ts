@@ -1,38 +1,8 @@
 /** The typed options each command receives from src/cli.ts: flags after parsing, nothing else. */
 
-export interface CommonOptions {
-  json: boolean;
-  verbose: boolean;
-}
+import type { CommonOptions } from '../core/sync-options.js';
 
-export type SyncOperation = 'create' | 'update' | 'upsert' | 'delete';
-
-export interface SyncOptions extends CommonOptions {
-  operation: SyncOperation;
-  /** A path, or `-` for standard input. */
-  file: string;
-  object?: string;
-  match?: string[];
-  matchOperator?: 'OR' | 'AND';
-  mapping?: string;
-  format?: 'csv' | 'ndjson';
-  delimiter?: string;
-  encoding?: 'utf8' | 'latin1' | 'utf16le';
-  dryRun: boolean;
-  offline: boolean;
-  api?: 'rest' | 'bulk' | 'auto';
-  batchSize?: number;
-  concurrency?: number;
-  results?: string;
-  resume: boolean;
-  /** Start a new run although an unfinished one of the same operation, file and mapping exists. */
-  restart?: boolean;
-  org?: string;
-  apiVersion?: string;
-  failFast: boolean;
-  /** An API call budget for the run. */
-  maxApiCalls?: number;
-}
+export type { CommonOptions, SyncOperation, SyncOptions } from '../core/sync-options.js';
 
 export interface LoginOptions extends CommonOptions {
   sandbox: boolean;
@@ -69,6 +39,8 @@ export interface MappingInitOptions extends CommonOptions {
   object?: string;
   output?: string;
   yes: boolean;
+  /** Overwrite an existing mapping file. */
+  force: boolean;
   org?: string;
 }
 

@@ -8,6 +8,18 @@ import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { HeapGovernor } from '../operations/heap.js';
+import { KeyCensus } from '../operations/key-census.js';
+import {
+  blankKeysWarning,
+  repeatedKeysOf,
+  repeatedKeysWarning,
+  scanKeys,
+  sharedKeyFields,
+  sharedKeysError,
+  sharedKeysMessage,
+  type KeyScan,
+  type RepeatedKeys,
+} from '../operations/key-scan.js';
 import { bulkJobCreations } from '../operations/reconcile.js';
 import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
@@ -15,10 +27,13 @@ import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
 import { openRunFolder } from '../operations/run-folder.js';
 import { restWriter } from '../operations/writer.js';
+import type { CompiledMapping } from '../mapping/compile.js';
+import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
+import type { ObjectInfo } from '../salesforce/types.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
-import { plural } from '../ui/plural.js';
-import { resumeCommand } from '../ui/resume-command.js';
+import { plural } from '../core/plural.js';
+import { resumeCommand } from '../core/resume-command.js';
 import type { ObjectSource } from '../operations/infer-object.js';
 import {
   compileMapping,
@@ -52,6 +67,8 @@ export interface SyncResult {
   matchStrategy: string;
   matchFields: string[];
   matchOperator: 'OR' | 'AND';
+  /** Match keys that more than one input record carries (null for create): written in file order, one record each. */
+  repeatedKeys: RepeatedKeys | null;
   counts: Counts;
   failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string; fields?: string[] }>;
   apiCalls: number;
@@ -89,6 +106,18 @@ function heapLimit(env: NodeJS.ProcessEnv): number {
     );
   return mb === 0 ? Infinity : mb * 1024 * 1024;
 }
+/** A whole number of bytes from the environment, or the default when unset; anything else is refused. */
+function envBytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new SfsyncError('CONFIG_INVALID', `${name}=${raw} is not a whole number of bytes.`, {
+      hint: `Set it to a size such as ${fallback}, or unset it.`,
+    });
+  return n;
+}
+
 /** Records per Bulk API job unless --batch-size says otherwise. */
 export const BULK_JOB_RECORDS = 10_000;
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
@@ -289,9 +318,12 @@ async function sync(
     ? null
     : await deps.connect({
         org: opts.org,
-        apiVersion: opts.apiVersion ?? mapping.apiVersion,
+        apiVersion: opts.apiVersion,
+        mappingApiVersion: mapping.apiVersion,
         trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
       });
+  // From the first call: --max-api-calls counts every call of the run, the describes included.
+  if (client && !opts.dryRun) client.setBudget(opts.maxApiCalls);
   const objectChoice = await resolveObject(opts, mapping, client);
   // The CSV header names the columns even when the first record is malformed.
   const read = header ?? (first?.values ? Object.keys(first.values) : []);
@@ -313,6 +345,22 @@ async function sync(
       mapping.file ?? `The columns of ${opts.file === '-' ? 'standard input' : opts.file}`,
     );
 
+  const keys = await checkKeys(
+    opts,
+    mapping,
+    matching.plan.spec,
+    compiled,
+    object,
+    offline,
+    file,
+    format,
+    () => Boolean(state.signal),
+  );
+  const say = (line: string): void => {
+    if (!opts.json) deps.io.err(`Warning: ${line}`);
+  };
+  [...keys.warnings, ...keys.notices].forEach(say);
+
   const api = chooseApi(opts, file);
   if (api === 'rest' && (opts.batchSize ?? 0) > 200) {
     throw new SfsyncError(
@@ -329,7 +377,7 @@ async function sync(
       ? new BulkWriter(client, {
           jobRecords: opts.batchSize ?? BULK_JOB_RECORDS,
           jobsAtOnce: opts.concurrency ?? 4,
-          maxUploadBytes: Number(deps.env.SFSYNC_BULK_UPLOAD_BYTES ?? 100_000_000),
+          maxUploadBytes: envBytes(deps.env, 'SFSYNC_BULK_UPLOAD_BYTES', 100_000_000),
           onJob: (job) => {
             if (!opts.json)
               deps.io.err(
@@ -348,10 +396,7 @@ async function sync(
   const engineConcurrency = bulk
     ? ((opts.concurrency ?? 4) + 1) * Math.ceil(jobRecords / engineBatch)
     : (opts.concurrency ?? 4);
-  if (client && !opts.dryRun) {
-    client.setBudget(opts.maxApiCalls);
-    await preflight(client, opts, file, api, matching.plan.strategy);
-  }
+  if (client && !opts.dryRun) await preflight(client, opts, file, api, matching.plan.strategy);
   const exported =
     client && matching.plan.spec && matching.plan.strategy === 'query'
       ? await exportMatches(client, matching.plan.spec, estimateRecords(file), (line) => {
@@ -360,12 +405,9 @@ async function sync(
       : null;
   const files = await openRunFolder(opts, deps.cwd, file, object.name, deps.now(), hold);
   const { dir } = files;
-  // Resuming a create that was killed with Bulk jobs open: their results say which records they created.
+  // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
   const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
-  const bulkCreations =
-    client && opts.operation === 'create' && jobIds.length > 0
-      ? await bulkJobCreations(client, jobIds)
-      : undefined;
+  const bulkCreations = client && jobIds.length > 0 ? await bulkJobCreations(client, jobIds) : undefined;
   if (bulkCreations && !opts.json)
     deps.io.err(
       `Resuming: read the results of ${plural(bulkCreations.size, 'Bulk job')} the interrupted run had opened`,
@@ -408,6 +450,9 @@ async function sync(
     },
     onSend: files.journal ? (lines, job) => files.journal?.sent(lines, job) : undefined,
     resume: files.resume && { ...files.resume, bulk: bulkCreations },
+    createWhenKeyEmpty: keys.createWhenKeyEmpty,
+    keyCounts: keys.keyCounts,
+    countKeys: keys.counting,
   });
   state.engine = engine;
   state.dir = dir;
@@ -444,13 +489,14 @@ async function sync(
     matchStrategy: matching.plan.strategy,
     matchFields: matching.plan.spec?.fields.map((f) => f.name) ?? [],
     matchOperator: matching.plan.spec?.operator ?? 'OR',
+    repeatedKeys: keys.repeated ?? (keys.counting ? repeatedKeysOf(keys.counting) : null),
     counts: sink.counts,
     failuresByCode: [...sink.failureCodes.entries()]
       .map(([code, v]) => ({ code, ...v }))
       .sort((a, b) => b.count - a.count),
     apiCalls: client?.apiCalls() ?? 0,
     results: sink.files,
-    warnings: compiled.warnings.map((w) => `${w.where}: ${w.message}`),
+    warnings: [...compiled.warnings.map((w) => `${w.where}: ${w.message}`), ...keys.warnings],
     stoppedEarly: outcome.stoppedEarly,
     ended: !fatal ? 'completed' : fatal.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
     signal: fatal?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
@@ -469,9 +515,10 @@ async function sync(
   }
   if (fatal) {
     const c = sink.counts;
+    const unread = sink.failureCodes.get('BULK_RESULTS_UNREAD')?.count ?? 0;
     throw new SfsyncError(
       fatal.code,
-      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.failed} failed, ${c.skipped} not sent. Results: ${dir}${unwritten}`,
+      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.failed} failed, ${c.skipped - unread} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}. Results: ${dir}${unwritten}`,
       {
         hint: fatal.hint,
         exitCode: fatal.exitCode,
@@ -482,6 +529,79 @@ async function sync(
     );
   }
   return { result, exitCode: sink.counts.failed > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+interface KeyCheck {
+  /** What the pass over the file found; null for standard input. */
+  repeated: RepeatedKeys | null;
+  /** The file's key counts, kept for a dry run only (it remembers the creates whose key comes again). */
+  keyCounts: KeyCensus | undefined;
+  /** Standard input cannot be read twice: its keys are counted during the run. */
+  counting: KeyCensus | undefined;
+  createWhenKeyEmpty: boolean;
+  /** Kept in the result's warnings. */
+  warnings: string[];
+  /** Said before writing only: the summary reports them by other means (repeatedKeys, MATCH_KEY_EMPTY). */
+  notices: string[];
+}
+
+/**
+ * Before writing: match fields that cannot merge strangers (or --allow-shared-keys), and a count of the file's
+ * keys (one more pass over it, in a compact table) to say which repeat and which are blank.
+ */
+async function checkKeys(
+  opts: SyncOptions,
+  mapping: Mapping,
+  spec: MatchSpec | null,
+  compiled: CompiledMapping,
+  object: ObjectInfo,
+  offline: boolean,
+  file: string,
+  format: 'csv' | 'ndjson',
+  stopped: () => boolean,
+): Promise<KeyCheck> {
+  const createWhenKeyEmpty = opts.createWhenKeyEmpty ?? mapping.createWhenKeyEmpty ?? false;
+  const check: KeyCheck = {
+    repeated: null,
+    keyCounts: undefined,
+    counting: undefined,
+    createWhenKeyEmpty,
+    warnings: [],
+    notices: [],
+  };
+  if (!spec) return check;
+  const source = file === '-' ? 'standard input' : opts.file;
+  let scan: KeyScan | null = null;
+  if (file === '-') check.counting = new KeyCensus();
+  else
+    scan = await scanKeys(
+      readRecords({ file, format, delimiter: opts.delimiter, encoding: opts.encoding }),
+      compiled,
+      spec,
+      mapping.timezone,
+      stopped,
+    );
+  const shared = sharedKeyFields(spec);
+  if (shared.length > 0 && offline)
+    check.warnings.push(
+      `offline, sfsync cannot tell whether ${shared.map((f) => f.name).join(', ')} identifies a record: a run against the org refuses a match field that is not an external ID, unique or idLookup field (unless --allow-shared-keys)`,
+    );
+  else if (shared.length > 0) {
+    if (!(opts.allowSharedKeys ?? mapping.allowSharedKeys ?? false))
+      throw sharedKeysError(object, shared, scan, source);
+    check.warnings.push(
+      `${sharedKeysMessage(object, shared, scan, source).message} Allowed by ${opts.allowSharedKeys ? '--allow-shared-keys' : 'match.allowSharedKeys in the mapping'}.`,
+    );
+  }
+  if (scan) {
+    check.repeated = repeatedKeysOf(scan.census);
+    if (opts.dryRun) check.keyCounts = scan.census;
+    const repeated = repeatedKeysWarning(check.repeated);
+    if (repeated && shared.length === 0) check.notices.push(repeated);
+    const blank = blankKeysWarning(scan, createWhenKeyEmpty && opts.operation === 'upsert');
+    if (blank) check.notices.push(blank);
+  }
+  return check;
 }
 
 export function renderSync(r: SyncResult): string[] {
@@ -509,9 +629,14 @@ export function renderSync(r: SyncResult): string[] {
       `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
     );
     lines.push(`      ${f.message}`);
-    const hint = FAILURE_HINTS[f.code];
+    const hint = Object.hasOwn(FAILURE_HINTS, f.code) ? FAILURE_HINTS[f.code] : undefined;
     if (hint) lines.push(`      fix: ${hint}`);
   }
+  const repeated = r.repeatedKeys;
+  if (repeated && repeated.keys > 0)
+    lines.push(
+      `  repeated keys: ${plural(repeated.keys, 'key')} carried by ${plural(repeated.records, 'record')} (${repeated.groups.map((g) => `${g.key} on lines ${g.lines.join(', ')}${g.count > g.lines.length ? ', …' : ''}`).join('; ')}${repeated.keys > repeated.groups.length ? '; …' : ''}): the first of each ${r.dryRun ? 'would create or update the record, the later ones would update it' : 'created or updated the record, the later ones updated it'}`,
+    );
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  results: ${r.results.dir}`);
   return lines;

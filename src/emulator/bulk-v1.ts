@@ -349,7 +349,6 @@ export class BulkV1Api {
     batch.failed = rowJob.failed;
     batch.state = 'Completed';
     batch.systemModstamp = formatDateTime(this.clock());
-    this.bulk.onWrite();
   }
 
   /** A query batch: its body is the SOQL; the result set is kept for `result/{id}` [doc "Use Bulk Query"]. */

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
 import { apiError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
-import { to18 } from './ids.js';
 import type { FieldDescribe } from './metadata.js';
 import { runQuery, SoqlError } from './soql/execute.js';
 import type { ObjectData, OrgStore, WriteResult } from './store.js';
@@ -82,9 +81,7 @@ function csvLine(values: string[], delimiter = ','): string {
 export class BulkApi {
   private readonly ingest = new Map<string, IngestJob>();
   private readonly queries = new Map<string, QueryJob>();
-  private counter = 0;
   batchesUsed = 0;
-  onWrite: () => void = () => {};
 
   constructor(
     private readonly store: OrgStore,
@@ -92,8 +89,9 @@ export class BulkApi {
     readonly limits: BulkLimits,
   ) {}
 
+  /** Job ids come from the org's counters, which a data file keeps: a restart never reissues one. */
   private newId(prefix: string): string {
-    return to18(`${prefix}5g${String(++this.counter).padStart(10, '0')}`);
+    return this.store.ids.next(prefix);
   }
 
   async handle(
@@ -349,7 +347,6 @@ export class BulkApi {
       }
       await new Promise((r) => setImmediate(r));
     }
-    this.onWrite();
     job.finished = Date.now();
     if ((job.state as JobState) !== 'Aborted') job.state = 'JobComplete';
     job.systemModstamp = formatDateTime(Date.now());

@@ -32,20 +32,30 @@ export function normalizeId(id: string): string | null {
 /** Issues ids like a pod does: key prefix, pod id, a reserved character, a base-62 counter. */
 export class IdGenerator {
   private counters = new Map<string, number>();
+  /** How many ids were issued, to tell cheaply whether the counters moved. */
+  issued = 0;
 
   constructor(private readonly pod = '5g') {}
 
   next(keyPrefix: string): string {
     const n = (this.counters.get(keyPrefix) ?? 0) + 1;
     this.counters.set(keyPrefix, n);
+    this.issued++;
     return to18(`${keyPrefix}${this.pod}0${base62(n, 9)}`);
   }
 
   /** Makes sure later ids do not collide with ones loaded from a data file. */
   observe(id: string): void {
-    const prefix = id.slice(0, 3);
-    const n = parseBase62(id.slice(6, 15));
-    if (n > (this.counters.get(prefix) ?? 0)) this.counters.set(prefix, n);
+    this.raise(id.slice(0, 3), parseBase62(id.slice(6, 15)));
+  }
+
+  /** Makes the next id of this key prefix come after the nth. */
+  raise(keyPrefix: string, n: number): void {
+    if (n > (this.counters.get(keyPrefix) ?? 0)) this.counters.set(keyPrefix, n);
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counters);
   }
 }
 

@@ -45,7 +45,6 @@ function asApiErrors(errors: RecordError[]): HttpError {
 export class RestApi {
   private readonly cursors = new Map<string, Cursor>();
   private cursorCounter = 0;
-  onWrite: () => void = () => {};
 
   constructor(
     private readonly store: OrgStore,
@@ -186,7 +185,6 @@ export class RestApi {
         const body = await this.jsonObject(req);
         const r = this.store.create(meta.name, body);
         if (!r.ok) throw asApiErrors(r.errors);
-        this.onWrite();
         return sendJson(res, 201, { id: r.id, success: true, errors: [] });
       }
       throw apiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,POST`);
@@ -205,7 +203,6 @@ export class RestApi {
       if (segment.toLowerCase() === 'id' && method === 'POST') {
         const r = this.store.create(meta.name, await this.jsonObject(req));
         if (!r.ok) throw asApiErrors(r.errors);
-        this.onWrite();
         return sendJson(res, 201, { id: r.id, success: true, errors: [], created: true });
       }
       const id = normalizeId(segment);
@@ -252,13 +249,11 @@ export class RestApi {
     if (method === 'PATCH') {
       const r = this.store.update(id, await this.jsonObject(req), object.meta.name);
       if (!r.ok) throw asApiErrors(r.errors);
-      this.onWrite();
       return sendEmpty(res, 204);
     }
     if (method === 'DELETE') {
       const r = this.store.delete(id);
       if (!r.ok) throw asApiErrors(r.errors);
-      this.onWrite();
       return sendEmpty(res, 204);
     }
     throw apiError(
@@ -383,7 +378,6 @@ export class RestApi {
     if (method === 'DELETE') {
       if (ids.length === 0) throw notFound();
       this.store.delete(ids[0] as string);
-      this.onWrite();
       return sendEmpty(res, 204);
     }
     if (method !== 'PATCH')
@@ -399,12 +393,10 @@ export class RestApi {
       if (url.searchParams.get('updateOnly') === 'true') throw notFound();
       const r = this.store.create(meta.name, field.name === 'Id' ? body : { ...body, [field.name]: value });
       if (!r.ok) throw asApiErrors(r.errors);
-      this.onWrite();
       return sendJson(res, 201, { id: r.id, success: true, errors: [], created: true });
     }
     const r = this.store.update(ids[0] as string, body);
     if (!r.ok) throw asApiErrors(r.errors);
-    this.onWrite();
     if (Number(version) < 46) return sendEmpty(res, 204);
     return sendJson(res, 200, { id: r.id, success: true, errors: [], created: false });
   }
@@ -570,7 +562,6 @@ export class RestApi {
         return item;
       });
     }
-    if (results.some((r) => r.ok)) this.onWrite();
     return results.map((r) => toItem(r, withCreated));
   }
 

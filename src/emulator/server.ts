@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import { DataLog } from './data-file.js';
 import { apiError, HttpError, notFound, readBody, sendJson } from './http.js';
 import { to18 } from './ids.js';
 import { DEFAULT_SCHEMA, OrgSchema, PERSON_ACCOUNT_RECORD_TYPE_ID, type SchemaSpec } from './metadata.js';
@@ -9,7 +8,7 @@ import { OAuthService, type OrgIdentity } from './oauth.js';
 import { BulkApi } from './bulk.js';
 import { BulkV1Api } from './bulk-v1.js';
 import { RestApi } from './rest.js';
-import { OrgStore, type SerializedOrg } from './store.js';
+import { OrgStore } from './store.js';
 
 /** Knobs for resilience tests: each applies to authenticated REST calls only. */
 export interface Faults {
@@ -17,8 +16,11 @@ export interface Faults {
   latencyMs: number;
   /** Share of calls (0–1) that fail with a transient error before doing anything. */
   transientRate: number;
-  /** Which transient errors to pick from. */
-  transientKinds: Array<'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW'>;
+  /**
+   * Which errors to pick from: 503 SERVER_UNAVAILABLE, 400 UNABLE_TO_LOCK_ROW, or 403 REQUEST_LIMIT_EXCEEDED (the
+   * answer of an org whose daily API requests are used up).
+   */
+  transientKinds: FaultKind[];
   /** Share of calls whose connection is dropped without an answer. */
   dropRate: number;
   /** Seconds in the `Retry-After` header of injected 503 answers; 0 sends no header. */
@@ -27,7 +29,16 @@ export interface Faults {
   expireSessionEvery: number;
   /** Seed of the pseudo-random choices, for repeatable runs. */
   seed: number;
+  /**
+   * A regular expression (source text) on the path after `/services/data/vXX.X`, e.g. `/jobs/ingest/.+/successfulResults`:
+   * only matching calls get the transient errors and drops. Unset or empty: every call.
+   */
+  pathPattern?: string;
+  /** Transient errors and drops injected at most this many times after the faults are set; 0 = no cap. */
+  maxInjected: number;
 }
+
+export type FaultKind = 'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW' | 'REQUEST_LIMIT_EXCEEDED';
 
 export const NO_FAULTS: Faults = {
   latencyMs: 0,
@@ -37,12 +48,13 @@ export const NO_FAULTS: Faults = {
   retryAfterSeconds: 0,
   expireSessionEvery: 0,
   seed: 1,
+  maxInjected: 0,
 };
 
 export interface EmulatorOptions {
   /** 0 picks a free port. */
   port?: number;
-  /** Persist records to this file (written atomically) and load them on start. */
+  /** Keep records in this file: every change is appended before it is acknowledged, and replayed on start. */
   dataFile?: string;
   /** Extra custom objects and fields, on top of the default example schema. */
   schemas?: SchemaSpec[];
@@ -57,6 +69,8 @@ export interface EmulatorOptions {
   /** PEM certificate or public key for the JWT bearer flow. */
   jwtCertificate?: string;
   faults?: Partial<Faults>;
+  /** Told of problems the org survives (a data file it could not write), for the person running it. */
+  onWarning?: (message: string) => void;
   /** Report the org as a sandbox (Organization.IsSandbox). */
   sandbox?: boolean;
   /** Bulk API 2.0 upload limit in bytes (default 100 MB, Salesforce's 150 MB after base64). */
@@ -79,11 +93,17 @@ export interface Emulator {
   port: number;
   store: OrgStore;
   oauth: OAuthService;
+  /** What opening the data file repaired or converted. */
+  notices: string[];
   /** Calls counted against DailyApiRequests so far. */
   apiCalls(): number;
   /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
   injectedFaults(): number;
   setFaults(faults: Partial<Faults>): void;
+  /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
+  setDailyApiRequests(max: number | null): void;
+  /** Requests the org has received and not finished answering (those of a killed client included). */
+  requestsInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -110,11 +130,29 @@ function prng(seed: number): () => number {
   };
 }
 
-function atomicWrite(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+/**
+ * Writes the data file's pending changes before the response's first byte, so that no answer acknowledges a
+ * change a kill could still lose. When they cannot be written, the request fails instead (see `route`).
+ */
+function persistBeforeAnswering(
+  res: ServerResponse,
+  log: DataLog,
+  onWarning: ((message: string) => void) | undefined,
+): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    try {
+      log.flush();
+    } catch (err) {
+      onWarning?.(`Could not write ${log.file}: ${(err as Error).message}. Changes are not acknowledged.`);
+      throw new DataFileWriteError((err as Error).message);
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof res.writeHead;
 }
+
+/** Thrown by a response whose changes could not be written to the data file. */
+class DataFileWriteError extends Error {}
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const maxVersion = Number(options.apiVersion ?? '67.0');
@@ -129,6 +167,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
   const clock = options.clock ?? Date.now;
   const store = new OrgStore(schema, identity.userId, clock);
+  const log = options.dataFile ? DataLog.open(options.dataFile, store) : null;
+  // Seeded after the data file: the org's own user and organization are what this start says they are.
   store.seed('User', {
     Id: identity.userId,
     Username: identity.username,
@@ -162,9 +202,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     IsActive: true,
     IsPersonType: true,
   });
-  if (options.dataFile && fs.existsSync(options.dataFile)) {
-    store.load(JSON.parse(fs.readFileSync(options.dataFile, 'utf8')) as SerializedOrg);
-  }
 
   let baseUrl = '';
   const app = {
@@ -179,11 +216,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.tokenTtlMs ?? 2 * 3600_000,
   );
   const adminSession = oauth.issueSession(app.clientId, false);
-  const dailyMax = options.dailyApiRequests ?? 100_000;
+  const startedDailyMax = options.dailyApiRequests ?? 100_000;
+  let dailyMax = startedDailyMax;
   let used = 0;
+  let inFlight = 0;
   let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
+  let targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
+  /** Injections left under `maxInjected`. */
+  let left = faults.maxInjected;
+  const setFaults = (f: Partial<Faults>): Faults => {
+    faults = { ...faults, ...f };
+    random = prng(faults.seed);
+    targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
+    left = faults.maxInjected;
+    return faults;
+  };
+  /** Whether a transient error or a drop may hit this call (`path` is after /services/data/vXX.X). */
+  const injectable = (path: string): boolean =>
+    (!targeted || targeted.test(path)) && (faults.maxInjected === 0 || left > 0);
+  const inject = (): void => {
+    injected++;
+    left--;
+  };
 
   const limits = (): Record<string, unknown> => ({
     ActiveScratchOrgs: { Max: 3, Remaining: 3 },
@@ -226,22 +282,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     dailyBatches: options.dailyBulkBatches ?? 15_000,
   });
   const bulkV1 = new BulkV1Api(store, identity.userId, bulk, clock);
-  let dirty = false;
-  let flushTimer: NodeJS.Timeout | null = null;
-  const flush = (): void => {
-    if (!options.dataFile || !dirty) return;
-    dirty = false;
-    atomicWrite(options.dataFile, JSON.stringify(store.serialize()));
-  };
-  bulk.onWrite = () => rest.onWrite();
-  rest.onWrite = () => {
-    if (!options.dataFile) return;
-    dirty = true;
-    flushTimer ??= setTimeout(() => {
-      flushTimer = null;
-      flush();
-    }, 200);
-  };
 
   const limitHeader = (): Record<string, string> => ({
     'Sforce-Limit-Info': `api-usage=${used}/${dailyMax}`,
@@ -252,9 +292,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     if (url.pathname === '/__emulator/faults' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req, 100_000)).toString('utf8') || '{}') as Partial<Faults>;
-      faults = { ...faults, ...body };
-      random = prng(faults.seed);
-      return sendJson(res, 200, faults);
+      return sendJson(res, 200, setFaults(body));
     }
     if (url.pathname === '/__emulator/state' && req.method === 'GET') {
       // With --expose-gc the numbers are measured after a full collection: what the records really hold.
@@ -265,7 +303,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           .map((o) => [o.name, store.count(o.name)])
           .filter(([, n]) => n !== 0),
       );
-      return sendJson(res, 200, { apiCalls: used, faults, records, memory: process.memoryUsage() });
+      return sendJson(res, 200, {
+        apiCalls: used,
+        faults,
+        records,
+        memory: process.memoryUsage(),
+        // CPU microseconds of the whole process: benchmarks on a shared machine compare these, not wall time.
+        cpu: process.cpuUsage(),
+      });
     }
     throw notFound();
   }
@@ -317,13 +362,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       oauth.revokeAccessToken(session.token);
       throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
-    if (faults.dropRate > 0 && random() < faults.dropRate) {
-      injected++;
+    const subPath = `/${m[3] ?? ''}`;
+    if (faults.dropRate > 0 && injectable(subPath) && random() < faults.dropRate) {
+      inject();
       req.socket.destroy();
       return;
     }
-    if (faults.transientRate > 0 && random() < faults.transientRate) {
-      injected++;
+    if (faults.transientRate > 0 && injectable(subPath) && random() < faults.transientRate) {
+      inject();
       const kind =
         faults.transientKinds[Math.floor(random() * faults.transientKinds.length)] ?? 'SERVER_UNAVAILABLE';
       if (kind === 'SERVER_UNAVAILABLE') {
@@ -335,6 +381,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (faults.retryAfterSeconds > 0) busy.headers['Retry-After'] = String(faults.retryAfterSeconds);
         throw busy;
       }
+      if (kind === 'REQUEST_LIMIT_EXCEEDED')
+        throw apiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
       throw apiError(
         400,
         'UNABLE_TO_LOCK_ROW',
@@ -347,22 +395,35 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.end();
-      if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
-      sendJson(res, 500, [
-        { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
-      ]);
-    });
+    inFlight++;
+    if (log) persistBeforeAnswering(res, log, options.onWarning);
+    route(req, res)
+      .catch((err: unknown) => {
+        if (err instanceof DataFileWriteError) throw err;
+        if (res.headersSent) return void res.end();
+        if (err instanceof HttpError) return sendJson(res, err.status, err.errors, err.headers);
+        sendJson(res, 500, [
+          { message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' },
+        ]);
+      })
+      // Only a failed write of the data file gets here: no answer is better than one acknowledging a change
+      // that a restart would not find. The client sees a dropped connection, an outcome it must check.
+      .catch(() => res.destroy())
+      .finally(() => inFlight--);
   });
   // Clients pool connections and reuse them after pauses; closing idle sockets after Node's 5 s default races
   // with that reuse ("other side closed"). Keep them for longer than any client's own idle timeout.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    log?.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
 
@@ -376,19 +437,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     orgId: identity.orgId,
     userId: identity.userId,
     port,
+    setDailyApiRequests: (max) => {
+      dailyMax = max ?? startedDailyMax;
+    },
+    requestsInFlight: () => inFlight,
     store,
     oauth,
+    notices: log?.notices ?? [],
     apiCalls: () => used,
     injectedFaults: () => injected,
-    setFaults: (f) => {
-      faults = { ...faults, ...f };
-      random = prng(faults.seed);
-    },
+    setFaults: (f) => void setFaults(f),
     close: async () => {
-      if (flushTimer) clearTimeout(flushTimer);
-      flush();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      log?.close();
     },
   };
 }

@@ -37,9 +37,10 @@ export type Journal = Array<{
   deleted: Row | undefined;
 }>;
 
-export interface SerializedOrg {
-  version: 1;
-  objects: Record<string, { live: Row[]; deleted: Row[] }>;
+/** The counters that must survive a restart so that no id or case number is ever issued twice. */
+export interface OrgCounters {
+  ids: Record<string, number>;
+  caseNumber: number;
 }
 
 function labelList(fields: FieldDescribe[]): string {
@@ -53,6 +54,8 @@ export class OrgStore {
   private caseNumber = 1000;
   private journal: Journal | null = null;
   private journaled = new Set<string>();
+  /** Told of every record whose stored state changes (a write, a delete, a rollback), to persist it. */
+  onChange: ((object: ObjectData, id: string) => void) | null = null;
 
   constructor(
     readonly schema: OrgSchema,
@@ -430,20 +433,44 @@ export class OrgStore {
 
   /** Puts every record a transaction touched back as it was. */
   rollback(journal: Journal): void {
-    for (const entry of [...journal].reverse()) {
-      const { object, id } = entry;
-      const current = object.live.get(id);
-      if (current) {
-        this.removeFromIndexes(object, id, current);
-        object.live.delete(id);
-      }
-      object.deleted.delete(id);
-      if (entry.live) this.insertRow(object, entry.live);
-      if (entry.deleted) object.deleted.set(id, entry.deleted);
+    for (const entry of [...journal].reverse())
+      this.restore(entry.object, entry.id, entry.live, entry.deleted);
+  }
+
+  /** Sets a record's stored state as it is given: live, in the recycle bin, or (neither) gone. */
+  restore(object: ObjectData, id: string, live: Row | undefined, deleted: Row | undefined): void {
+    const current = object.live.get(id);
+    if (current) {
+      this.removeFromIndexes(object, id, current);
+      object.live.delete(id);
     }
+    object.deleted.delete(id);
+    if (live) this.insertRow(object, live);
+    if (deleted) object.deleted.set(id, deleted);
+  }
+
+  counters(): OrgCounters {
+    return { ids: this.ids.snapshot(), caseNumber: this.caseNumber };
+  }
+
+  /** Raises the counters to at least the saved ones. */
+  restoreCounters(saved: Partial<OrgCounters>): void {
+    for (const [prefix, n] of Object.entries(saved.ids ?? {})) this.ids.raise(prefix, n);
+    this.caseNumber = Math.max(this.caseNumber, saved.caseNumber ?? 0);
+  }
+
+  /** Changes whenever an id or a case number is issued. */
+  countersStamp(): number {
+    return this.ids.issued + this.caseNumber;
+  }
+
+  /** Every object with its records, for a snapshot of the org. */
+  objects(): IterableIterator<ObjectData> {
+    return this.data.values();
   }
 
   private remember(object: ObjectData, id: string): void {
+    this.onChange?.(object, id);
     if (!this.journal || this.journaled.has(id)) return;
     this.journaled.add(id);
     this.journal.push({ object, id, live: object.live.get(id), deleted: object.deleted.get(id) });
@@ -477,36 +504,12 @@ export class OrgStore {
     }
   }
 
-  serialize(): SerializedOrg {
-    const objects: SerializedOrg['objects'] = {};
-    for (const [name, o] of this.data) {
-      if (o.live.size + o.deleted.size > 0)
-        objects[name] = { live: [...o.live.values()], deleted: [...o.deleted.values()] };
-    }
-    return { version: 1, objects };
-  }
-
-  load(saved: SerializedOrg): void {
-    for (const [name, rows] of Object.entries(saved.objects)) {
-      const object = this.object(name);
-      if (!object) continue;
-      for (const row of rows.live) {
-        this.ids.observe(row.Id as string);
-        this.insertRow(object, row);
-      }
-      for (const row of rows.deleted) {
-        this.ids.observe(row.Id as string);
-        object.deleted.set(row.Id as string, row);
-      }
-    }
-  }
-
   /** Seeds a row as it is (the org's own user, fixtures): no validation. */
   seed(objectName: string, row: Row): void {
     const object = this.object(objectName);
     if (!object) throw new Error(`unknown object ${objectName}`);
     this.ids.observe(row.Id as string);
-    this.insertRow(object, row);
+    this.restore(object, row.Id as string, row, undefined);
   }
 }
 

@@ -1,9 +1,28 @@
 import { parse, type CsvError } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
+import { shortName } from '../mapping/did-you-mean.js';
 import { resultsFileColumns } from './results-columns.js';
 import type { InputRecord } from './types.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
+
+/**
+ * Longest column name read. Salesforce field and relationship paths are far shorter; a longer name is a lost
+ * line break or quote, and every message and guess about it would cost its length (squared, for guesses).
+ */
+export const MAX_COLUMN_NAME = 1_000;
+/** Longest header row read (Bulk API 2.0 allows 32,000 characters; 5,000 columns of 200 fit). */
+export const MAX_HEADER = 1_000_000;
+
+function headerTooLong(file: string): SfsyncError {
+  return new SfsyncError(
+    'CSV_HEADER_INVALID',
+    `${file}, line 1: the header row is longer than ${MAX_HEADER.toLocaleString('en-US')} characters.`,
+    {
+      hint: 'Check that the file is a CSV file with a header row of column names, and that no quote in the header is left open.',
+    },
+  );
+}
 
 /** The delimiter that splits the header line into the most columns, ignoring quoted text. */
 export function detectDelimiter(headerLine: string): string {
@@ -66,9 +85,11 @@ export async function* readCsv(
   const skipped: Skip[] = [];
   let headerError: SfsyncError | null = null;
   let headerLines = 1;
+  let headerRead = false;
   const parser = parse({
     delimiter: chosen,
     columns: (header: string[]) => {
+      headerRead = true;
       const names = header.map((h) => h.trim());
       headerLines = 1 + newlines(header);
       // A results file fed back is read as its input: sfsync's own columns are skipped (false).
@@ -92,13 +113,25 @@ export async function* readCsv(
       });
     },
   });
+  // The parser holds the header row until it ends: past MAX_HEADER without one, the file is not read further.
+  let unread = 0;
+  const headerFits = (chunk: string): boolean => {
+    if (headerRead) return true;
+    unread += chunk.length;
+    if (unread <= MAX_HEADER) return true;
+    parser.destroy(headerTooLong(file));
+    void iterator.return?.();
+    return false;
+  };
   const feed = (async () => {
     try {
       if (!parser.write(firstChunk)) await new Promise((r) => parser.once('drain', r));
+      if (!headerFits(firstChunk)) return;
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
         if (!parser.write(next.value)) await new Promise((r) => parser.once('drain', r));
+        if (!headerFits(next.value)) return;
       }
       parser.end();
     } catch (err) {
@@ -168,6 +201,25 @@ export async function* readCsv(
 }
 
 function checkHeader(names: string[], file: string): SfsyncError | null {
+  const long = names.findIndex((h) => h.length > MAX_COLUMN_NAME);
+  if (long >= 0) {
+    return new SfsyncError(
+      'CSV_HEADER_INVALID',
+      `${file}, line 1: the name of column ${long + 1} ("${shortName(names[long] as string, 40)}") is longer than ${MAX_COLUMN_NAME.toLocaleString('en-US')} characters.`,
+      {
+        hint: 'A line break or quote in the header is probably missing: fix the header row, or check that this is the CSV file you meant.',
+      },
+    );
+  }
+  // csv-parse sets a column named __proto__ as the record's prototype: its values would vanish.
+  const proto = names.findIndex((h) => h === '__proto__');
+  if (proto >= 0) {
+    return new SfsyncError(
+      'CSV_HEADER_INVALID',
+      `${file}, line 1: column ${proto + 1} is named "__proto__", which cannot be read as a column.`,
+      { hint: 'Rename the column, and map it by its new name.' },
+    );
+  }
   const empty = names.findIndex((h) => h === '');
   if (empty >= 0) {
     return new SfsyncError(
@@ -181,9 +233,13 @@ function checkHeader(names: string[], file: string): SfsyncError | null {
   const seen = new Set<string>();
   for (const n of names) {
     if (seen.has(n.toLowerCase())) {
-      return new SfsyncError('CSV_HEADER_INVALID', `${file}, line 1: the header names "${n}" twice.`, {
-        hint: 'Rename or remove one of the columns.',
-      });
+      return new SfsyncError(
+        'CSV_HEADER_INVALID',
+        `${file}, line 1: the header names "${shortName(n)}" twice.`,
+        {
+          hint: 'Rename or remove one of the columns.',
+        },
+      );
     }
     seen.add(n.toLowerCase());
   }

@@ -1,4 +1,18 @@
+import { shortName } from '../mapping/did-you-mean.js';
+import { MAX_COLUMN_NAME } from './csv-reader.js';
 import type { InputRecord } from './types.js';
+
+/** Levels of nesting a record may have, itself included: a field holds a value or a small object, never a tree. */
+export const MAX_NDJSON_DEPTH = 64;
+
+/** Whether a parsed value nests more than `levels` deep; it looks no deeper than that, so it cannot overflow. */
+function deeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels <= 0) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value))
+    if (deeperThan(v, levels - 1)) return true;
+  return false;
+}
 
 function parseLine(line: number, raw: string): InputRecord | null {
   const trimmed = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
@@ -20,7 +34,35 @@ function parseLine(line: number, raw: string): InputRecord | null {
       raw: trimmed.slice(0, 200),
     };
   }
-  return { line, values: value as Record<string, unknown> };
+  // A record nested thousands of levels deep would overflow the stack of every later step (the spool, the CSV of
+  // a Bulk job): it fails here, alone.
+  if (deeperThan(value, MAX_NDJSON_DEPTH)) {
+    return {
+      line,
+      error: {
+        code: 'NDJSON_TOO_DEEP',
+        message: `Line ${line} nests its values more than ${MAX_NDJSON_DEPTH} levels deep; sfsync reads at most ${MAX_NDJSON_DEPTH}.`,
+      },
+      raw: trimmed.slice(0, 200),
+    };
+  }
+  return withShortKeys(line, value as Record<string, unknown>, trimmed);
+}
+
+/** Keys are column names: one longer than a CSV column name may be is refused, shown shortened. */
+function withShortKeys(line: number, values: Record<string, unknown>, raw: string): InputRecord {
+  for (const key in values) {
+    if (key.length <= MAX_COLUMN_NAME) continue;
+    return {
+      line,
+      error: {
+        code: 'NDJSON_INVALID',
+        message: `The key "${shortName(key, 40)}" is longer than ${MAX_COLUMN_NAME.toLocaleString('en-US')} characters.`,
+      },
+      raw: raw.slice(0, 200),
+    };
+  }
+  return { line, values };
 }
 
 /**
@@ -29,8 +71,18 @@ function parseLine(line: number, raw: string): InputRecord | null {
  */
 export async function* readNdjson(text: AsyncIterable<string>): AsyncGenerator<InputRecord[]> {
   let rest = '';
+  // A line longer than a chunk gathers its pieces here: joined once, not copied again with every chunk.
+  let pieces: string[] = [];
   let line = 0;
   for await (const chunk of text) {
+    if (!chunk.includes('\n')) {
+      pieces.push(chunk);
+      continue;
+    }
+    if (pieces.length > 0) {
+      rest += pieces.join('');
+      pieces = [];
+    }
     const parts = (rest + chunk).split('\n');
     rest = parts.pop() ?? '';
     const out: InputRecord[] = [];
@@ -40,6 +92,7 @@ export async function* readNdjson(text: AsyncIterable<string>): AsyncGenerator<I
     }
     if (out.length > 0) yield out;
   }
+  rest += pieces.join('');
   if (rest !== '') {
     const r = parseLine(++line, rest);
     if (r) yield [r];

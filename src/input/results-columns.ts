@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../operations/results.js';
+import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 
 /**
  * The columns of a CSV header to read when the file is one of sfsync's own result files (its header starts with

@@ -1,4 +1,5 @@
 import { applyTransforms, coerceValue, type ValueError } from './coerce.js';
+import { combineErrors, missingRequired } from './required.js';
 import type { CompiledField, CompiledMapping } from './compile.js';
 import type { FieldSource } from './types.js';
 
@@ -24,22 +25,29 @@ export interface MappedRecord {
   spoolBytes?: number;
 }
 
-/** A column of a CSV record, or a path (`traits.email`) into an NDJSON record; header case is forgiven. */
+/**
+ * A column of a CSV record, or a path (`traits.email`) into an NDJSON record; header case is forgiven. Only the
+ * record's own keys are read: `constructor` or `__proto__` must never reach JavaScript's built-ins.
+ */
 export function readPath(record: Record<string, unknown>, path: string): unknown {
-  if (path in record) return record[path];
-  const lower = path.toLowerCase();
-  const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
-  if (key !== undefined) return record[key];
+  const whole = ownKey(record, path);
+  if (whole !== undefined) return record[whole];
   let current: unknown = record;
   for (const part of path.split('.')) {
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
     const obj = current as Record<string, unknown>;
-    current =
-      part in obj
-        ? obj[part]
-        : obj[Object.keys(obj).find((k) => k.toLowerCase() === part.toLowerCase()) ?? part];
+    const key = ownKey(obj, part);
+    if (key === undefined) return undefined;
+    current = obj[key];
   }
   return current;
+}
+
+/** The record's own key spelled `name`, exactly or in another case. */
+function ownKey(obj: Record<string, unknown>, name: string): string | undefined {
+  if (Object.hasOwn(obj, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower);
 }
 
 function isEmpty(v: unknown): boolean {
@@ -60,7 +68,10 @@ function rawValue(record: Record<string, unknown>, source: FieldSource): unknown
   return source.value;
 }
 
-/** Maps one input record: pure, no I/O. Lookups are left for the batch to resolve together. */
+/**
+ * Maps one input record: pure, no I/O. Lookups are left for the batch to resolve together. Every problem of the
+ * record is reported, not only the first; for a create, so are the required fields it leaves empty.
+ */
 export function applyMapping(
   compiled: CompiledMapping,
   line: number,
@@ -69,6 +80,9 @@ export function applyMapping(
 ): MappedRecord {
   // Every field the engine may set later is declared here, so records keep one shape and no side storage.
   const out: MappedRecord = { line, input, payload: {}, lookups: [], spoolAt: -1, spoolBytes: 0 };
+  // Allocated only for records with problems: most records have none, and this runs for each of millions.
+  let errors: ValueError[] | undefined;
+  let refused: Set<string> | undefined;
   for (const f of compiled.fields) {
     const transformed = applyTransforms(rawValue(input, f.source), f.source.transform);
     if (isEmpty(transformed)) {
@@ -76,28 +90,37 @@ export function applyMapping(
         out.payload[f.kind === 'parentRef' ? (f.referenceField?.name ?? f.target) : f.target] = null;
       continue;
     }
+    let error: ValueError | undefined;
     if (typeof transformed === 'object') {
-      out.error = {
+      error = {
         code: 'VALUE_INVALID',
         message: `${f.target}: expected a single value, got ${Array.isArray(transformed) ? 'a list' : 'an object'}`,
       };
-      return out;
-    }
-    if (typeof transformed === 'string' && transformed.includes('\u0000')) {
-      out.error = {
+    } else if (typeof transformed === 'string' && transformed.includes('\u0000')) {
+      error = {
         code: 'VALUE_INVALID',
         message: `${f.target}: the value contains a NUL character (binary data in a text file?)`,
       };
-      return out;
+    } else {
+      const coerced = coerceValue(f.valueField, transformed, f.source, mappingZone);
+      if ('error' in coerced) error = coerced.error;
+      else if (f.kind === 'field') out.payload[f.target] = coerced.value;
+      else if (f.kind === 'parentRef') out.payload[f.target] = { [f.valueField.name]: coerced.value };
+      else out.lookups.push({ target: f.target, compiled: f, value: coerced.value });
     }
-    const coerced = coerceValue(f.valueField, transformed, f.source, mappingZone);
-    if ('error' in coerced) {
-      out.error = coerced.error;
-      return out;
+    if (error) {
+      const filled = (f.referenceField ?? f.valueField).name;
+      (errors ??= []).push({ ...error, fields: error.fields ?? [filled] });
+      (refused ??= new Set()).add(filled);
     }
-    if (f.kind === 'field') out.payload[f.target] = coerced.value;
-    else if (f.kind === 'parentRef') out.payload[f.target] = { [f.valueField.name]: coerced.value };
-    else out.lookups.push({ target: f.target, compiled: f, value: coerced.value });
+  }
+  if (errors) {
+    if (compiled.operation === 'create') {
+      const lookedUp = new Set([...(refused ?? []), ...out.lookups.map((l) => l.target)]);
+      const missing = missingRequired(compiled.object, out.payload, 'create', lookedUp);
+      if (missing) errors.push(missing);
+    }
+    out.error = combineErrors(errors);
   }
   return out;
 }

@@ -5,19 +5,23 @@ import type { FieldSource, Transform } from './types.js';
 export interface ValueError {
   code: string;
   message: string;
+  /** The fields at fault, as Salesforce lists them. */
+  fields?: string[];
 }
 
 export type Coerced = { value: string | number | boolean } | { error: ValueError };
 
 const TRUE = new Set(['true', 'yes', 'y', '1', 'on', 't']);
 const FALSE = new Set(['false', 'no', 'n', '0', 'off', 'f']);
+/** Every word the boolean transform (and a boolean field) reads. */
+export const BOOLEAN_WORDS: ReadonlySet<string> = new Set([...TRUE, ...FALSE]);
 const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 export function applyTransforms(value: unknown, transforms: Transform[]): unknown {
   let v = value;
   for (const t of transforms) {
     if (typeof v !== 'string') {
-      if (t === 'number' || t === 'boolean') continue;
+      if (t === 'number' || t === 'number-comma' || t === 'boolean') continue;
       v = v === undefined || v === null ? v : String(v);
       if (typeof v !== 'string') continue;
     }
@@ -46,6 +50,11 @@ export function applyTransforms(value: unknown, transforms: Transform[]): unknow
         v = cleaned === '' ? '' : cleaned;
         break;
       }
+      case 'number-comma': {
+        // "1.234,50 €", "-1 234,5": a decimal comma; points and spaces only group thousands.
+        v = s.replace(/[^\d,-]/g, '').replace(',', '.');
+        break;
+      }
       case 'boolean':
         v = TRUE.has(s.trim().toLowerCase()) ? 'true' : FALSE.has(s.trim().toLowerCase()) ? 'false' : s;
         break;
@@ -56,13 +65,29 @@ export function applyTransforms(value: unknown, transforms: Transform[]): unknow
   return v;
 }
 
-function invalid(field: FieldInfo, value: unknown, expected: string): { error: ValueError } {
-  const shown =
-    typeof value === 'string'
-      ? `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`
-      : JSON.stringify(value);
-  return { error: { code: 'VALUE_INVALID', message: `${field.name}: ${shown} is not ${expected}` } };
+function shown(value: unknown): string {
+  return typeof value === 'string'
+    ? `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`
+    : JSON.stringify(value);
 }
+
+function invalid(field: FieldInfo, value: unknown, expected: string): { error: ValueError } {
+  return {
+    error: {
+      code: 'VALUE_INVALID',
+      message: `${field.name}: ${shown(value)} is not ${expected}`,
+      fields: [field.name],
+    },
+  };
+}
+
+/** An error as Salesforce would give it for this field. */
+function refused(field: FieldInfo, code: string, message: string): { error: ValueError } {
+  return { error: { code, message: `${field.name}: ${message}`, fields: [field.name] } };
+}
+
+/** Email addresses as Salesforce accepts them, loosely: what fails here fails there too. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function parseDateTimeValue(text: string, source: FieldSource, zone: string | undefined): DateTime | null {
   const opts = zone ? { zone, setZone: true } : { setZone: true };
@@ -105,6 +130,14 @@ export function coerceValue(
       return invalid(field, value, 'a number (use transform: number for values like "1,234.50")');
     if ((type === 'int' || type === 'long') && !Number.isInteger(n))
       return invalid(field, value, 'a whole number');
+    // Salesforce's range: int by its digits, the others by precision minus scale (digits before the point).
+    const digits = type === 'int' ? field.digits : type === 'long' ? 0 : field.precision - field.scale;
+    if (digits > 0 && Math.abs(n) >= 10 ** digits)
+      return refused(
+        field,
+        'NUMBER_OUTSIDE_VALID_RANGE',
+        `value outside of valid range on numeric field: ${n} (at most ${digits} digits before the decimal point)`,
+      );
     return { value: n };
   }
   if (type === 'date' || type === 'datetime') {
@@ -123,12 +156,11 @@ export function coerceValue(
       return { value: d.toFormat('yyyy-MM-dd') };
     }
     if (!source.format && !HAS_OFFSET.test(text) && !zone && /T|\d \d/.test(text)) {
-      return {
-        error: {
-          code: 'TIMEZONE_MISSING',
-          message: `${field.name}: "${text}" has no time zone offset; add timezone (e.g. timezone: Europe/Paris) to the mapping`,
-        },
-      };
+      return refused(
+        field,
+        'TIMEZONE_MISSING',
+        `"${text}" has no time zone offset; add timezone (e.g. timezone: Europe/Paris) to the mapping`,
+      );
     }
     const d = parseDateTimeValue(text, source, zone ?? 'UTC');
     if (!d)
@@ -141,31 +173,28 @@ export function coerceValue(
   }
   if (type === 'reference' || type === 'id') {
     const s = String(value).trim();
-    if (!ID.test(s))
-      return { error: { code: 'MALFORMED_ID', message: `${field.name}: "${s}" is not a Salesforce id` } };
+    if (!ID.test(s)) return refused(field, 'MALFORMED_ID', `${shown(s)} is not a Salesforce id`);
     return { value: s };
   }
   if (typeof value === 'object') return invalid(field, value, 'text');
   const s = String(value);
-  if (field.length > 0 && s.length > field.length) {
-    return {
-      error: {
-        code: 'STRING_TOO_LONG',
-        message: `${field.name}: the value has ${s.length} characters, more than the field's ${field.length}`,
-      },
-    };
-  }
+  if (field.length > 0 && s.length > field.length)
+    return refused(
+      field,
+      'STRING_TOO_LONG',
+      `the value has ${s.length} characters, more than the field's ${field.length}`,
+    );
+  if (type === 'email' && !EMAIL.test(s))
+    return refused(field, 'INVALID_EMAIL_ADDRESS', `${shown(s)} is not an email address`);
   if ((type === 'picklist' || type === 'multipicklist') && field.restrictedPicklist) {
     const allowed = field.picklistValues.filter((p) => p.active).map((p) => p.value);
     const bad = (type === 'multipicklist' ? s.split(';') : [s]).find((p) => !allowed.includes(p));
-    if (bad !== undefined) {
-      return {
-        error: {
-          code: 'PICKLIST_VALUE_INVALID',
-          message: `${field.name}: "${bad}" is not one of its values (${allowed.slice(0, 10).join(', ')}${allowed.length > 10 ? ', ...' : ''})`,
-        },
-      };
-    }
+    if (bad !== undefined)
+      return refused(
+        field,
+        'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+        `${shown(bad)} is not one of its values (${allowed.slice(0, 10).join(', ')}${allowed.length > 10 ? ', ...' : ''})`,
+      );
   }
   return { value: s };
 }

@@ -1,7 +1,7 @@
-import type { SyncOperation } from '../commands/options.js';
+import type { SyncOperation } from '../core/sync-options.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { isRequiredOnCreate } from '../salesforce/types.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean, shortName } from './did-you-mean.js';
 import type { FieldSource, Mapping, NullPolicy } from './types.js';
 
 /** One Salesforce value the mapping produces for each record. */
@@ -27,6 +27,8 @@ export interface MappingProblem {
 
 export interface CompiledMapping {
   object: ObjectInfo;
+  /** The operation it was compiled for: a create can tell which required fields a record leaves empty. */
+  operation?: SyncOperation;
   fields: CompiledField[];
   problems: MappingProblem[];
   warnings: MappingProblem[];
@@ -46,7 +48,7 @@ function relationship(object: ObjectInfo, name: string): FieldInfo | undefined {
 
 export function unknownFieldMessage(object: ObjectInfo, name: string): string {
   const guess = didYouMean(name, object.fields);
-  return `${object.name} has no field "${name}"${guess ? `; did you mean ${guess}?` : ''}`;
+  return `${object.name} has no field "${shortName(name)}"${guess ? `; did you mean ${guess}?` : ''}`;
 }
 
 /** Parent keys Salesforce resolves by itself inside a record body. */
@@ -69,8 +71,8 @@ export async function compileMapping(
   const warnings: MappingProblem[] = [];
   const fields: CompiledField[] = [];
   const entries: Array<[string, FieldSource, string]> = mapping.fields
-    ? Object.entries(mapping.fields).map(([name, source]) => [name, source, `fields.${name}`])
-    : (columns ?? []).map((c) => [c, { column: c, transform: [] }, `column "${c}"`]);
+    ? Object.entries(mapping.fields).map(([name, source]) => [name, source, `fields.${shortName(name)}`])
+    : (columns ?? []).map((c) => [c, { column: c, transform: [] }, `column "${shortName(c)}"`]);
 
   for (const [name, source, where] of entries) {
     const nulls = source.nulls ?? mapping.nulls;
@@ -81,7 +83,7 @@ export async function compileMapping(
       const ref = relationship(object, relName);
       const parentName = ref?.referenceTo[0];
       if (!ref || !parentName) {
-        problems.push({ where, message: `${object.name} has no relationship "${relName}"` });
+        problems.push({ where, message: `${object.name} has no relationship "${shortName(relName)}"` });
         continue;
       }
       const parent = await describe(parentName);
@@ -108,7 +110,10 @@ export async function compileMapping(
         : fieldByName(object, name);
       const parentName = source.lookup?.object ?? ref?.referenceTo[0];
       if (!ref || ref.type !== 'reference' || !parentName) {
-        problems.push({ where, message: `${object.name} has no lookup field or relationship "${name}"` });
+        problems.push({
+          where,
+          message: `${object.name} has no lookup field or relationship "${shortName(name)}"`,
+        });
         continue;
       }
       const parent = await describe(parentName);
@@ -143,7 +148,9 @@ export async function compileMapping(
       problems.push({
         where,
         message:
-          problems.length < 100 ? unknownFieldMessage(object, name) : `${object.name} has no field "${name}"`,
+          problems.length < 100
+            ? unknownFieldMessage(object, name)
+            : `${object.name} has no field "${shortName(name)}"`,
       });
       continue;
     }
@@ -183,7 +190,7 @@ export async function compileMapping(
       else warnings.push({ ...entry, message: `${entry.message}: records that match nothing will fail` });
     }
   }
-  return { object, fields, problems, warnings };
+  return { object, operation, fields, problems, warnings };
 }
 
 function compileParent(

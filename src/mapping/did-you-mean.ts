@@ -7,6 +7,16 @@ function normalize(s: string): string {
     .replace(/[^a-z0-9]/g, '');
 }
 
+/** A name as messages show it: at most `max` characters, the rest elided with its length. */
+export function shortName(name: string, max = 60): string {
+  return name.length <= max
+    ? name
+    : `${name.slice(0, max - 1)}… (${name.length.toLocaleString('en-US')} characters)`;
+}
+
+/** Names longer than this are nobody's misspelling of a field: no guess (an edit distance costs length²). */
+const GUESS_LIMIT = 200;
+
 export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -26,6 +36,7 @@ export function editDistance(a: string, b: string): number {
  * or the closest name within a few edits. Returns its API name.
  */
 export function didYouMean(name: string, fields: FieldInfo[]): string | undefined {
+  if (name.length > GUESS_LIMIT) return undefined;
   const n = normalize(name);
   if (n === '') return undefined;
   const exact = fields.find((f) => normalize(f.name) === n || normalize(f.label) === n);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { DateTime } from 'luxon';
 import YAML from 'yaml';
 import { SfsyncError } from '../errors.js';
+import { normalizeDateFormat } from './date-format.js';
 import { editDistance } from './did-you-mean.js';
 import { TRANSFORMS, type FieldSource, type Mapping, type NullPolicy, type Transform } from './types.js';
 
@@ -114,7 +115,15 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
   if (spec.format !== undefined) {
     if (typeof spec.format !== 'string')
       throw problem(file, `${where}.format`, 'must be text', 'For example format: dd/MM/yyyy');
-    field.format = spec.format;
+    const normalized = normalizeDateFormat(spec.format);
+    if ('error' in normalized)
+      throw problem(
+        file,
+        `${where}.format`,
+        normalized.error,
+        'Formats use Luxon tokens; MM/DD/YYYY and YYYY-MM-DD are read too.',
+      );
+    field.format = normalized.format;
   }
   if (spec.timezone !== undefined) {
     if (typeof spec.timezone !== 'string' || !isZone(spec.timezone)) {
@@ -163,6 +172,45 @@ function readNulls(file: string, where: string, raw: unknown): NullPolicy {
       'keep: an empty value leaves the field as it is; clear: it empties the field.',
     );
   return raw;
+}
+
+const MATCH_KEYS = ['fields', 'allowSharedKeys', 'createWhenKeyEmpty'];
+
+/** `match: Email`, `match: [Email, Phone]`, or `match: {fields: [LastName], allowSharedKeys: true}`. */
+function readMatch(file: string, raw: unknown, mapping: Mapping): void {
+  let fields: unknown = raw;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const spec = raw as Record<string, unknown>;
+    for (const key of Object.keys(spec)) {
+      if (!MATCH_KEYS.includes(key)) {
+        const guess = closest(key, MATCH_KEYS);
+        throw problem(
+          file,
+          `match.${key}`,
+          'unknown key',
+          guess ? `Did you mean "${guess}"?` : `Allowed keys: ${MATCH_KEYS.join(', ')}.`,
+        );
+      }
+    }
+    for (const flag of ['allowSharedKeys', 'createWhenKeyEmpty'] as const) {
+      if (spec[flag] === undefined) continue;
+      if (typeof spec[flag] !== 'boolean')
+        throw problem(file, `match.${flag}`, 'must be true or false', `For example ${flag}: true`);
+      mapping[flag] = spec[flag];
+    }
+    fields = spec.fields;
+    if (fields === undefined) return;
+  }
+  const list = typeof fields === 'string' ? fields.split(',').map((s) => s.trim()) : fields;
+  if (!Array.isArray(list) || list.length === 0 || list.some((f) => typeof f !== 'string' || f === '')) {
+    throw problem(
+      file,
+      raw === fields ? 'match' : 'match.fields',
+      'must be a field name or a list of field names',
+      'For example match: [Email], or match: {fields: [Email], allowSharedKeys: false}',
+    );
+  }
+  mapping.match = list as string[];
 }
 
 /** Reads and checks a mapping file's structure; its fields are checked against the org later. */
@@ -214,18 +262,7 @@ export function parseMapping(file: string, text: string): Mapping {
       throw problem(file, 'operation', 'must be create, update, upsert or delete', '');
     mapping.operation = m.operation as Mapping['operation'];
   }
-  if (m.match !== undefined) {
-    const list = typeof m.match === 'string' ? m.match.split(',').map((s) => s.trim()) : m.match;
-    if (!Array.isArray(list) || list.length === 0 || list.some((f) => typeof f !== 'string' || f === '')) {
-      throw problem(
-        file,
-        'match',
-        'must be a field name or a list of field names',
-        'For example match: [Email]',
-      );
-    }
-    mapping.match = list as string[];
-  }
+  if (m.match !== undefined) readMatch(file, m.match, mapping);
   if (m.matchOperator !== undefined) {
     const op = String(m.matchOperator).toUpperCase();
     if (op !== 'OR' && op !== 'AND') throw problem(file, 'matchOperator', 'must be OR or AND', '');
@@ -251,9 +288,13 @@ export function parseMapping(file: string, text: string): Mapping {
         'For example fields: {LastName: last_name}',
       );
     }
-    mapping.fields = {};
-    for (const [name, raw] of Object.entries(m.fields as Record<string, unknown>))
-      mapping.fields[name] = readField(file, name, raw);
+    // Built from entries: a field named `__proto__` stays a key (the org then says it has no such field).
+    mapping.fields = Object.fromEntries(
+      Object.entries(m.fields as Record<string, unknown>).map(([name, raw]) => [
+        name,
+        readField(file, name, raw),
+      ]),
+    );
   }
   return mapping;
 }

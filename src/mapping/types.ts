@@ -1,4 +1,4 @@
-import type { SyncOperation } from '../commands/options.js';
+import type { SyncOperation } from '../core/sync-options.js';
 
 export type NullPolicy = 'keep' | 'clear';
 
@@ -9,6 +9,7 @@ export const TRANSFORMS = [
   'title',
   'digits',
   'number',
+  'number-comma',
   'boolean',
   'date',
   'datetime',
@@ -24,7 +25,7 @@ export interface FieldSource {
   /** Text with `{column}` placeholders. */
   template?: string;
   transform: Transform[];
-  /** Input format of date and datetime values, in Luxon tokens (`dd/MM/yyyy`, `MM/dd/yyyy HH:mm`). */
+  /** Input format of date and datetime values, in Luxon tokens (`dd/MM/yyyy`, `MM/dd/yyyy HH:mm`; `MM/DD/YYYY` is read as `MM/dd/yyyy`). */
   format?: string;
   /** IANA time zone for datetimes without an offset (`Europe/Paris`); overrides the mapping's. */
   timezone?: string;
@@ -45,6 +46,10 @@ export interface Mapping {
   operation?: SyncOperation;
   match?: string[];
   matchOperator?: 'OR' | 'AND';
+  /** `match: {allowSharedKeys: true}`: match fields that do not identify a record are wanted. */
+  allowSharedKeys?: boolean;
+  /** `match: {createWhenKeyEmpty: true}`: an upsert creates records whose match key is blank. */
+  createWhenKeyEmpty?: boolean;
   nulls: NullPolicy;
   timezone?: string;
   apiVersion?: string;

@@ -1,5 +1,11 @@
-import type { BulkJobSpec, SalesforceClient, SaveResult } from '../salesforce/client.js';
-import type { RecordWriter } from './writer.js';
+import {
+  unreadJobOf,
+  type BulkJobSpec,
+  type SalesforceClient,
+  type SaveResult,
+} from '../salesforce/client.js';
+import type { SfsyncError } from '../errors.js';
+import type { RecordWriter, Sent } from './writer.js';
 
 export interface BulkJobReport {
   id: string;
@@ -40,6 +46,39 @@ function valueAt(record: Record<string, unknown>, column: string): unknown {
   return parent !== null && typeof parent === 'object'
     ? (parent as Record<string, unknown>)[column.slice(dot + 1)]
     : undefined;
+}
+
+/**
+ * Why a record cannot go in a Bulk job as it is, if it cannot: Bulk API 2.0 reads a cell holding `#N/A` as "clear
+ * the field" where REST stores the text, so the same input would mean something else on each API.
+ */
+function refusal(columns: string[], record: Record<string, unknown>): SaveResult | undefined {
+  const field = columns.find((c) => valueAt(record, c) === '#N/A');
+  if (field === undefined) return undefined;
+  return {
+    success: false,
+    errors: [
+      {
+        statusCode: 'BULK_NA_TEXT',
+        message: `${field} holds the text "#N/A", which Bulk API 2.0 reads as "clear the field" (REST stores the text): not sent.`,
+        fields: [field],
+      },
+    ],
+  };
+}
+
+/** A record whose values cannot be written as CSV: it fails alone, before anything of it is sent. */
+function unwritable(err: unknown): SaveResult {
+  return {
+    success: false,
+    errors: [
+      {
+        statusCode: 'BULK_CSV_UNWRITABLE',
+        message: `Its values cannot be written as a line of a Bulk job's CSV (${err instanceof Error ? err.message : String(err)}): not sent.`,
+        fields: [],
+      },
+    ],
+  };
 }
 
 /** A record as the line of a job's CSV with these columns (without its newline). */
@@ -83,8 +122,8 @@ interface Part {
   /** Pieces of the part whose job has not answered yet. */
   waiting: number;
   settled: boolean;
-  /** Told once, when the first job holding some of the part's records is opened (before its upload). */
-  sent: ((bulkJob?: string) => void) | undefined;
+  /** Told as each job holding some of the part's records is opened (before its upload), with those records. */
+  sent: Sent | undefined;
   resolve: (results: SaveResult[]) => void;
   reject: (err: unknown) => void;
 }
@@ -156,17 +195,13 @@ export class BulkWriter implements RecordWriter {
     private readonly options: BulkWriterOptions,
   ) {}
 
-  create(
-    object: string,
-    records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
-  ): Promise<SaveResult[]> {
+  create(object: string, records: Array<Record<string, unknown>>, sent?: Sent): Promise<SaveResult[]> {
     return this.add({ object, operation: 'insert' }, records, sent);
   }
   update(
     object: string,
     records: Array<Record<string, unknown> & { Id: string }>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]> {
     return this.add({ object, operation: 'update' }, records, sent);
   }
@@ -174,11 +209,11 @@ export class BulkWriter implements RecordWriter {
     object: string,
     field: string,
     records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]> {
     return this.add({ object, operation: 'upsert', externalIdFieldName: field }, records, sent);
   }
-  delete(object: string, ids: string[], sent?: (bulkJob?: string) => void): Promise<SaveResult[]> {
+  delete(object: string, ids: string[], sent?: Sent): Promise<SaveResult[]> {
     return this.add(
       { object, operation: 'delete' },
       ids.map((Id) => ({ Id })),
@@ -195,7 +230,7 @@ export class BulkWriter implements RecordWriter {
   private add(
     spec: BulkJobSpec,
     records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]> {
     if (records.length === 0) return Promise.resolve([]);
     const columns = columnsOf(records);
@@ -222,7 +257,20 @@ export class BulkWriter implements RecordWriter {
       sent,
     };
     for (let i = 0; i < records.length; i++) {
-      const line = csvLineOf(jobColumns, records[i] as Record<string, unknown>);
+      const record = records[i] as Record<string, unknown>;
+      const refused = refusal(jobColumns, record);
+      if (refused) {
+        // Refused alone, never sent: the records around it go on.
+        part.results[i] = refused;
+        continue;
+      }
+      let line: string;
+      try {
+        line = csvLineOf(jobColumns, record);
+      } catch (err) {
+        part.results[i] = unwritable(err);
+        continue;
+      }
       const bytes = Buffer.byteLength(line) + 1;
       if (
         job &&
@@ -245,13 +293,16 @@ export class BulkWriter implements RecordWriter {
       else if (typeof seen === 'number') job.rows.set(h, [seen, at]);
       else seen.push(at);
       const last = job.pieces[job.pieces.length - 1];
-      if (last?.part === part) last.count++;
+      if (last?.part === part && last.from + last.count === i) last.count++;
       else {
         job.pieces.push({ part, from: i, at, count: 1 });
         part.waiting++;
       }
     }
-    if (job) {
+    if (part.waiting === 0) {
+      part.settled = true;
+      resolve(part.results as SaveResult[]);
+    } else if (job) {
       if (job.lines.length >= this.options.jobRecords) this.close(job);
       else {
         // Closed when no more records come for a moment, so a job never waits for ever for its last records.
@@ -313,12 +364,30 @@ export class BulkWriter implements RecordWriter {
     try {
       await this.send(job, results);
     } catch (err) {
-      for (const { part } of job.pieces) {
-        if (part.settled) continue;
-        part.settled = true;
-        part.reject(err);
+      const jobId = unreadJobOf(err);
+      if (!jobId) {
+        for (const { part } of job.pieces) {
+          if (part.settled) continue;
+          part.settled = true;
+          part.reject(err);
+        }
+        return;
       }
-      return;
+      // The job was closed, so Salesforce may have run it: its records are left for --resume, never failed.
+      const stop = err as SfsyncError;
+      const unread: SaveResult = {
+        success: false,
+        errors: [
+          {
+            statusCode: 'BULK_RESULTS_UNREAD',
+            message: `Sent in Bulk job ${jobId}, whose results could not be read (${stop.code}: ${stop.message}): Salesforce may have applied it. Run the same command with --resume: it reads the job's results and settles this record.`,
+            fields: [],
+          },
+        ],
+        stop,
+      };
+      // Records a result set already read has settled keep that outcome.
+      for (let i = 0; i < results.length; i++) results[i] ??= unread;
     }
     for (const { part, from, at, count: n } of job.pieces) {
       for (let k = 0; k < n; k++) part.results[from + k] = results[at + k];
@@ -361,11 +430,7 @@ export class BulkWriter implements RecordWriter {
       spec,
       csv,
       (id) => {
-        for (const { part } of job.pieces) {
-          const sent = part.sent;
-          part.sent = undefined;
-          sent?.(id);
-        }
+        for (const { part, from, count } of job.pieces) part.sent?.(id, from, count);
         report.id = id;
         this.jobs.push(report);
         this.options.onJob?.(report);

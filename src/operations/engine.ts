@@ -1,16 +1,18 @@
-import type { SyncOperation } from '../commands/options.js';
+import type { SyncOperation } from '../core/sync-options.js';
 import { SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
 import type { InputRecord } from '../input/types.js';
 import { applyMapping, type MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
+import { missingRequired } from '../mapping/required.js';
 import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
+import { KeyCensus } from './key-census.js';
 import { findMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
 import { csvLineOf } from './bulk-writer.js';
 import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
-import type { RecordWriter } from './writer.js';
+import type { RecordWriter, Sent } from './writer.js';
 
 /** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
 export type MatchStrategy = 'none' | 'id' | 'native-upsert' | 'query';
@@ -51,6 +53,14 @@ export interface EngineOptions {
   matchIndex?: MatchIndex;
   /** Batches looked up and matched at once (default: concurrency); the rest wait, or wait for their writes. */
   prepareConcurrency?: number;
+  /** Upsert: a record whose match key is blank is created; otherwise it fails with MATCH_KEY_EMPTY. */
+  createWhenKeyEmpty?: boolean;
+  /**
+   * The keys of the whole input counted before the run (a dry run then remembers only the creates whose key
+   * comes again); without it the engine counts them as it reads (standard input) into `countKeys`.
+   */
+  keyCounts?: KeyCensus;
+  countKeys?: KeyCensus;
 }
 
 export interface EngineResult {
@@ -77,6 +87,15 @@ function ambiguous(ids: string[]): FailureDetail {
     status: 300,
     message: `Matches ${ids.length} records; not written. Make the match keys unique, or match on more fields with --match-operator AND.`,
     matchedIds: ids,
+  };
+}
+
+function keyEmpty(spec: MatchSpec): FailureDetail {
+  const names = spec.fields.map((f) => f.name);
+  return {
+    code: 'MATCH_KEY_EMPTY',
+    message: `The match key (${names.join(spec.operator === 'AND' ? ' and ' : ' or ')}) is blank, so the record cannot be matched; not sent.`,
+    fields: names,
   };
 }
 
@@ -109,6 +128,13 @@ export class SyncEngine {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly active = new Set<Promise<void>>();
   private lastLine = 0;
+  /** Upsert records with a blank key, created without matching (--create-when-key-empty). */
+  private readonly keyless = new WeakSet<MappedRecord>();
+  /**
+   * Dry run: the keys of the records it plans to create, with their line, so a later record with the same key
+   * is predicted as the update the real run makes of that record (which its query would then find).
+   */
+  private readonly plannedCreates = new KeyCensus();
 
   constructor(
     private readonly client: SalesforceClient | null,
@@ -146,7 +172,7 @@ export class SyncEngine {
         this.lastLine = input.line;
         if (this.opts.resume?.done.has(input.line)) continue;
         const resumed = this.opts.resume?.uncertain.has(input.line) ? this.settleFromJob(input) : 'send';
-        if (resumed === 'created') continue;
+        if (resumed === 'settled') continue;
         if (resumed === 'uncertain') {
           const job = this.opts.resume?.uncertain.get(input.line);
           this.sink.fail(
@@ -181,6 +207,15 @@ export class SyncEngine {
         // Records sharing a match key run in input order: the first creates, the later ones find it.
         if (this.opts.match) {
           const keys = recordKeys(this.opts.match, mapped);
+          if (keys.length === 0) {
+            // A blank key matches nothing: an upsert would create the record again on every run.
+            if (this.opts.operation !== 'upsert' || !this.opts.createWhenKeyEmpty) {
+              this.sink.fail(input.line, input.values, keyEmpty(this.opts.match));
+              continue;
+            }
+            this.keyless.add(mapped);
+          }
+          for (const k of keys) this.opts.countKeys?.add(k, input.line);
           if (keys.some((k) => batchKeys.has(k))) await dispatch();
           const waits = keys
             .map((k) => this.inFlight.get(k))
@@ -210,20 +245,32 @@ export class SyncEngine {
   }
 
   /**
-   * An input line the interrupted run sent without recording an answer: created (its Bulk job's results say so,
-   * with the Id), to send again (the job did not apply it), or uncertain (no job results to tell).
+   * An input line the interrupted run sent without recording an answer: settled (its Bulk job's results say it was
+   * created, with the Id, or deleted), to send again (the job did not apply it, or it is an update or upsert,
+   * which finds its record again), or uncertain (no job results to tell).
    */
-  private settleFromJob(input: InputRecord): 'created' | 'send' | 'uncertain' {
+  private settleFromJob(input: InputRecord): 'settled' | 'send' | 'uncertain' {
     const jobId = this.opts.resume?.uncertain.get(input.line);
     const job = jobId ? this.opts.resume?.bulk?.get(jobId) : undefined;
-    if (!job || !['JobComplete', 'Failed', 'Aborted'].includes(job.state) || input.error) return 'uncertain';
+    // An update or upsert the job's results cannot settle is sent again: it finds its record by its key.
+    const unsure =
+      this.opts.operation === 'update' || this.opts.operation === 'upsert' ? 'send' : 'uncertain';
+    if (!job || !['JobComplete', 'Failed', 'Aborted'].includes(job.state) || input.error) return unsure;
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
     // A record whose lookups were resolved by query cannot be rebuilt exactly as it was sent.
-    if (mapped.error || mapped.lookups.length > 0) return 'uncertain';
+    if (mapped.error || mapped.lookups.length > 0) return unsure;
+    if (this.opts.operation === 'delete') {
+      // Only a delete by the Id in the file can be told from the job's results (a deleted record no longer matches).
+      const id = this.opts.strategy === 'id' ? mapped.payload.Id : undefined;
+      if (typeof id !== 'string') return 'uncertain';
+      if (!job.done.has(id)) return 'send';
+      this.sink.succeed(input.line, 'deleted', id, input.values);
+      return 'settled';
+    }
     const id = job.created.get(csvLineOf(job.columns, withoutId(mapped.payload)))?.shift();
     if (!id) return 'send';
     this.sink.succeed(input.line, 'created', id, input.values);
-    return 'created';
+    return 'settled';
   }
 
   /** The last input line read so far. */
@@ -392,12 +439,14 @@ export class SyncEngine {
     const updates: Array<{ r: MappedRecord; id: string }> = [];
     const deletes: Array<{ r: MappedRecord; id: string }> = [];
     const upserts: MappedRecord[] = [];
+    creates.push(...pending.filter((r) => this.keyless.has(r)));
+    if (creates.length > 0) pending = pending.filter((r) => !this.keyless.has(r));
     if (strategy === 'none') creates.push(...pending);
     else if (strategy === 'native-upsert') {
       if (this.opts.dryRun) {
         const matches = await findMatches(this.client, this.opts.match as MatchSpec, pending);
         for (const r of pending) {
-          const ids = matches.get(r) ?? [];
+          const ids = this.withPlanned(r, matches.get(r) ?? []);
           if (ids.length === 1) updates.push({ r, id: ids[0] as string });
           else if (ids.length === 0) creates.push(r);
           else this.fail(r, ambiguous(ids));
@@ -411,7 +460,11 @@ export class SyncEngine {
             ? this.opts.matchIndex.find(pending)
             : await findMatches(this.client, this.opts.match as MatchSpec, pending);
       for (const r of pending) {
-        const ids = matches ? (matches.get(r) ?? []) : typeof r.payload.Id === 'string' ? [r.payload.Id] : [];
+        const ids = matches
+          ? this.withPlanned(r, matches.get(r) ?? [])
+          : typeof r.payload.Id === 'string'
+            ? [r.payload.Id]
+            : [];
         if (ids.length > 1) {
           this.fail(r, ambiguous(ids));
         } else if (ids.length === 1) {
@@ -425,8 +478,22 @@ export class SyncEngine {
       }
     }
     if (this.opts.dryRun) {
-      for (const r of creates) this.plan(r, 'create', undefined, withoutId(r.payload));
-      for (const { r, id } of updates) this.plan(r, 'update', id, withoutId(r.payload));
+      // What Salesforce would refuse for want of a required field is predicted here, as the real run would fail it;
+      // only a create that would be made is remembered for the later records of its key.
+      const object = this.opts.compiled.object;
+      for (const r of creates) {
+        const missing = missingRequired(object, r.payload, 'create');
+        if (missing) this.fail(r, missing);
+        else {
+          this.rememberPlannedCreate(r);
+          this.plan(r, 'create', undefined, withoutId(r.payload));
+        }
+      }
+      for (const { r, id } of updates) {
+        const missing = missingRequired(object, r.payload, 'update');
+        if (missing) this.fail(r, missing);
+        else this.plan(r, 'update', id, withoutId(r.payload));
+      }
       for (const { r, id } of deletes) this.plan(r, 'delete', id, {});
       return;
     }
@@ -494,10 +561,30 @@ export class SyncEngine {
     );
   }
 
+  /**
+   * Dry run: the Ids found in the org, plus the records this run would have created by then with the same key
+   * (named by their line), so a repeated key is predicted as one create and then updates.
+   */
+  private withPlanned(r: MappedRecord, ids: string[]): string[] {
+    if (!this.opts.dryRun || !this.opts.match || this.keyless.has(r)) return ids;
+    const planned = new Set<number>();
+    for (const k of recordKeys(this.opts.match, r)) {
+      const line = this.plannedCreates.firstLine(k);
+      if (line > 0) planned.add(line);
+    }
+    return [...ids, ...[...planned].map((line) => `(created by line ${line})`)];
+  }
+
+  private rememberPlannedCreate(r: MappedRecord): void {
+    if (!this.opts.match || this.keyless.has(r)) return;
+    for (const k of recordKeys(this.opts.match, r))
+      if (!this.opts.keyCounts || this.opts.keyCounts.count(k) > 1) this.plannedCreates.add(k, r.line);
+  }
+
   /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
   private async write<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
     items: T[],
-    send: (chunk: T[], sent: (bulkJob?: string) => void) => Promise<SaveResult[]>,
+    send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>,
     outcome: 'created' | 'updated' | 'deleted' | 'upserted',
   ): Promise<void> {
     let queue = items;
@@ -513,14 +600,27 @@ export class SyncEngine {
         const index = this.opts.matchIndex;
         const keys = index ? records.map((r) => index.recordKeys(r)) : undefined;
         // The writer has taken what it sends before its first await; from here the records only wait.
-        const sending = send(chunk, (job) => this.opts.onSend?.(lines, job));
-        for (const r of records) this.spool(r);
+        const sending = send(chunk, (job, from = 0, count = lines.length) =>
+          this.opts.onSend?.(lines.slice(from, from + count), job),
+        );
+        for (const r of records) {
+          try {
+            this.spool(r);
+          } catch {
+            // A record the spool cannot take (not writable as JSON) waits in memory: it never fails the others.
+          }
+        }
         const results = await sending;
         for (let j = 0; j < chunk.length; j++) {
           const item = chunk[j] as T;
           const r = 'r' in item ? item.r : (item as MappedRecord);
           const res = results[j];
-          if (res?.success) {
+          if (res?.stop) {
+            // Salesforce has not said what became of it: the run stops, and --resume settles it.
+            this.fatal ??= res.stop;
+            const detail = saveFailure(res);
+            this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
+          } else if (res?.success) {
             const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
             const id = res.id ?? ('id' in item ? item.id : undefined);
             if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);

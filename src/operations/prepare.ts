@@ -1,4 +1,4 @@
-import type { SyncOptions } from '../commands/options.js';
+import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import type { InputRecord } from '../input/types.js';
 import { compileMapping, type CompiledMapping, type MappingProblem } from '../mapping/compile.js';

@@ -114,7 +114,8 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         if (!Number.isInteger(line) || line < 1 || !OUTCOMES.has(outcome))
           throw corrupt(file, `row ${row} has no line number and outcome`);
         const code = isFailures ? (cells[3] ?? '') : '';
-        if (code === 'NOT_PROCESSED') {
+        // Left for the resume: records never sent, and records of a Bulk job whose results were not read.
+        if (code === 'NOT_PROCESSED' || code === 'BULK_RESULTS_UNREAD') {
           const last = drop[drop.length - 1];
           if (last && last[1] === from) last[1] = at;
           else drop.push([from, at]);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { SfsyncError } from '../errors.js';
 
 export type Outcome = 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
@@ -161,19 +162,7 @@ class CsvFile extends BufferedFile {
   }
 }
 
-/** sfsync's own columns, first in every success (or plan) file; the input's columns follow. */
-export const SUCCESS_COLUMNS = ['line', 'outcome', 'id'] as const;
-
-/** sfsync's own columns, first in every failures file; the input's columns follow. */
-export const FAILURE_COLUMNS = [
-  'line',
-  'outcome',
-  'status',
-  'error_code',
-  'error_message',
-  'error_fields',
-  'matched_ids',
-] as const;
+export { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
@@ -270,7 +259,8 @@ export class ResultSink {
   ): void {
     this.counts.total++;
     this.counts[outcome]++;
-    const key = outcome === 'skipped' ? 'SKIPPED' : detail.code;
+    // Records sent whose outcome is not known yet are told apart from those never sent.
+    const key = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD' ? 'SKIPPED' : detail.code;
     const entry = this.failureCodes.get(key) ?? {
       count: 0,
       lines: [],

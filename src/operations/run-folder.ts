@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resumeCommand } from '../ui/resume-command.js';
-import type { SyncOptions } from '../commands/options.js';
+import { resumeCommand } from '../core/resume-command.js';
+import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import {
   fileIdentity,
@@ -146,8 +146,11 @@ export async function openRunFolder(
   const { prior, done, commit } = await readPrior(files.success, files.failures);
   // A create or delete that was sent but has no recorded answer cannot be checked by its key: it is uncertain.
   const uncertain = new Map<number, string | undefined>();
-  if (opts.operation === 'create' || opts.operation === 'delete')
-    for (const line of sent) if (!done.has(line)) uncertain.set(line, jobs.get(line));
+  // An update or upsert can be sent again safely; one sent in a Bulk job is settled from the job's results when
+  // they say it was created (sent again, it would say "updated").
+  const byKey = opts.operation === 'update' || opts.operation === 'upsert';
+  for (const line of sent)
+    if (!done.has(line) && (!byKey || jobs.has(line))) uncertain.set(line, jobs.get(line));
   return {
     dir,
     journal: new Journal(path.join(dir, 'journal.ndjson'), null),

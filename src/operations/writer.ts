@@ -2,26 +2,25 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 
 /**
  * Where the engine's writes go: sObject Collections (REST) or Bulk API 2.0 jobs. Results keep input order.
- * `sent` is called just before the records leave for Salesforce, with the Bulk API job carrying them (for the journal).
+ * `sent` is called just before the records leave for Salesforce, with the Bulk API job carrying them (for the journal);
+ * records split across Bulk jobs are told job by job, with the index of the first and their number.
  */
+export type Sent = (bulkJob?: string, from?: number, count?: number) => void;
+
 export interface RecordWriter {
-  create(
-    object: string,
-    records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
-  ): Promise<SaveResult[]>;
+  create(object: string, records: Array<Record<string, unknown>>, sent?: Sent): Promise<SaveResult[]>;
   update(
     object: string,
     records: Array<Record<string, unknown> & { Id: string }>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]>;
   upsert(
     object: string,
     field: string,
     records: Array<Record<string, unknown>>,
-    sent?: (bulkJob?: string) => void,
+    sent?: Sent,
   ): Promise<SaveResult[]>;
-  delete(object: string, ids: string[], sent?: (bulkJob?: string) => void): Promise<SaveResult[]>;
+  delete(object: string, ids: string[], sent?: Sent): Promise<SaveResult[]>;
   /** Sends at once what the writer holds back to gather into larger calls (the engine is about to wait). */
   flush?(): void;
 }

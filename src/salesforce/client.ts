@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse';
 import type jsforce from 'jsforce';
-import { redact } from '../auth/redact.js';
+import { redact } from '../core/redact.js';
 import { SfsyncError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from './retry.js';
 import type { FieldInfo, ObjectInfo, ObjectSummary } from './types.js';
@@ -16,6 +16,11 @@ export interface SaveResult {
   success: boolean;
   created?: boolean;
   errors: SaveError[];
+  /**
+   * Set when Salesforce has not said what became of the record (its Bulk job's results could not be read): the run
+   * stops with this error, and the record is left for --resume to settle.
+   */
+  stop?: SfsyncError;
 }
 
 /** The narrow view of Salesforce that sfsync needs. Only this folder knows jsforce. */
@@ -34,8 +39,14 @@ export interface SalesforceClient {
   identity(): Promise<{ username: string; userId: string; orgId: string; isSandbox: boolean }>;
   describeGlobal(): Promise<ObjectSummary[]>;
   describe(object: string): Promise<ObjectInfo>;
-  /** Every row of a query, page by page (2,000 rows a call). */
-  query(soql: string): AsyncGenerator<Record<string, unknown>>;
+  /**
+   * Every row of a query, page by page (2,000 rows a call). `all` reads deleted and archived rows too (queryAll);
+   * `onTotal` hears the query's totalSize once the first page is in, before its first row.
+   */
+  query(
+    soql: string,
+    options?: { all?: boolean; onTotal?: (totalSize: number) => void },
+  ): AsyncGenerator<Record<string, unknown>>;
   /** The number a `SELECT COUNT() …` query answers. */
   count(soql: string): Promise<number>;
   /**
@@ -46,6 +57,7 @@ export interface SalesforceClient {
     soql: string,
     onRow: (header: string[], row: string[]) => void,
     onOpen?: (jobId: string) => void,
+    options?: { all?: boolean },
   ): Promise<{ jobId: string; rows: number }>;
   create(object: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]>;
   update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]>;
@@ -89,6 +101,16 @@ export interface BulkJobOutcome {
   errorMessage?: string;
 }
 
+/**
+ * The error that stopped the reading of an ingest job after its upload was complete: Salesforce may have run it,
+ * so its records' outcome is unknown until its results are read (by --resume). `unreadJob` is the job's id.
+ */
+export type UnreadJobError = SfsyncError & { unreadJob: string };
+
+export function unreadJobOf(err: unknown): string | undefined {
+  return err instanceof SfsyncError ? (err as Partial<UnreadJobError>).unreadJob : undefined;
+}
+
 interface HttpError extends Error {
   errorCode?: string;
   data?: unknown;
@@ -112,6 +134,30 @@ async function eachCsvRow(text: unknown, onRow: (header: string[], row: string[]
     }
   }
   return rows;
+}
+
+/**
+ * An error answer read as text (a call that asked for CSV or text gets its error body unparsed, so jsforce names
+ * it `ERROR_HTTP_<status>`): Salesforce's own code and message are taken from the body, JSON or `CODE: message`,
+ * so that UNABLE_TO_LOCK_ROW is retried and REQUEST_LIMIT_EXCEEDED stops the run as on any other call.
+ */
+export function withCodeFromBody(err: unknown): unknown {
+  const e = err as HttpError | null;
+  if (!e || typeof e !== 'object' || !/^ERROR_HTTP_\d+$/.test(e.errorCode ?? '')) return err;
+  const body = (e.message ?? '').trim();
+  let found: { errorCode?: unknown; message?: unknown } | undefined;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    found = (Array.isArray(parsed) ? parsed[0] : parsed) as typeof found;
+  } catch {
+    const m = /^([A-Z]+(?:_[A-Z]+)+):\s*([\s\S]*)$/.exec(body);
+    if (m) found = { errorCode: m[1], message: m[2] };
+  }
+  if (!found || typeof found.errorCode !== 'string' || !/^[A-Za-z_]+$/.test(found.errorCode)) return err;
+  e.errorCode = found.errorCode;
+  e.name = found.errorCode;
+  if (typeof found.message === 'string') e.message = found.message;
+  return e;
 }
 
 /** Turns what jsforce throws into an sfsync error with a next step. */
@@ -152,10 +198,17 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
       cause: err,
     });
   }
-  return new SfsyncError(code && /^[A-Z_]+$/.test(code) ? code : 'SALESFORCE_ERROR', e.message, {
-    hint: 'See the Salesforce error code above; "sfsync describe OBJECT" shows the fields the org has.',
-    cause: err,
-  });
+  const known = code && /^[A-Z_]+$/.test(code) ? code : undefined;
+  // Salesforce's own text can start with a line break (MALFORMED_QUERY quotes the query on lines of its own).
+  const text = e.message.replace(/^\s+/, '');
+  return new SfsyncError(
+    known ?? 'SALESFORCE_ERROR',
+    known && !text.startsWith(known) ? `${known}: ${text}` : text,
+    {
+      hint: 'See the Salesforce error code above; "sfsync describe OBJECT" shows the fields the org has.',
+      cause: err,
+    },
+  );
 }
 
 export interface JsforceClientOptions {
@@ -196,8 +249,6 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     onHeaders?: (headers: Record<string, string>) => void,
   ): Promise<T> {
     return withRetry(retry, idempotent, async () => {
-      if (budget !== undefined && calls >= budget) throw budgetError(budget);
-      calls++;
       if (!options.trace) return sendRequest<T>(method, url, body, responseType, onHeaders);
       const started = Date.now();
       options.trace(
@@ -245,6 +296,9 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     responseType?: string,
     onHeaders?: (headers: Record<string, string>) => void,
   ): Promise<T> {
+    // Every HTTP request sfsync makes passes here, retries included: the one place the budget is checked.
+    if (budget !== undefined && calls >= budget) throw budgetError(budget);
+    calls++;
     let retryAfterMs: number | undefined;
     const transport = {
       httpRequest(httpReq: jsforce.HttpRequest, opts: object) {
@@ -264,7 +318,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     } catch (err) {
       if (retryAfterMs !== undefined && err !== null && typeof err === 'object')
         (err as { retryAfterMs?: number }).retryAfterMs = retryAfterMs;
-      throw err;
+      throw withCodeFromBody(err);
     }
   }
 
@@ -361,9 +415,12 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       const res = await request<{ totalSize: number }>('GET', `/query?q=${encodeURIComponent(soql)}`);
       return res.totalSize;
     },
-    async bulkQuery(soql, onRow, onOpen) {
+    async bulkQuery(soql, onRow, onOpen, options) {
       // Creating a query job twice only costs a job: safe to retry.
-      const job = await request<{ id: string }>('POST', '/jobs/query', { operation: 'query', query: soql });
+      const job = await request<{ id: string }>('POST', '/jobs/query', {
+        operation: options?.all ? 'queryAll' : 'query',
+        query: soql,
+      });
       onOpen?.(job.id);
       const base = `/jobs/query/${job.id}`;
       const info = await waitForJob(base);
@@ -395,12 +452,14 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       } while (locator);
       return { jobId: job.id, rows };
     },
-    async *query(soql) {
+    async *query(soql, options) {
       let page = await request<{
         records: Array<Record<string, unknown>>;
+        totalSize: number;
         done: boolean;
         nextRecordsUrl?: string;
-      }>('GET', `/query?q=${encodeURIComponent(soql)}`);
+      }>('GET', `/${options?.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`);
+      options?.onTotal?.(page.totalSize);
       for (;;) {
         for (const r of page.records) yield r;
         if (page.done || !page.nextRecordsUrl) return;
@@ -440,7 +499,6 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       onOpen(job.id);
       const base = `/jobs/ingest/${job.id}`;
       await withRetry(retry, false, async () => {
-        calls++;
         options.trace?.(`→ PUT ${base}/batches (${Buffer.byteLength(csv)} bytes of CSV)`);
         return send({
           method: 'PUT',
@@ -451,8 +509,15 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       }).catch((err: unknown) => {
         throw translateError(err, instanceUrl, options.relogin);
       });
-      await request('PATCH', base, { state: 'UploadComplete' });
-      return finishIngest(job.id, onRow);
+      try {
+        await request('PATCH', base, { state: 'UploadComplete' });
+        return await finishIngest(job.id, onRow);
+      } catch (err) {
+        // From here Salesforce may run the job: whatever stopped the reading, its records are not known to have
+        // failed.
+        const e = err instanceof SfsyncError ? err : translateError(err, instanceUrl, options.relogin);
+        throw Object.assign(e, { unreadJob: job.id });
+      }
     },
     async bulkIngestResults(jobId, onRow) {
       const base = `/jobs/ingest/${encodeURIComponent(jobId)}`;

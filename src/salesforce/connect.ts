@@ -1,5 +1,5 @@
 import jsforce from 'jsforce';
-import type { StoredOrg, TokenStore } from '../auth/token-store.js';
+import type { StoredOrg, TokenStore } from '../core/org-store.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../config/settings.js';
 import { SfsyncError } from '../errors.js';
 import { createJsforceClient, type SalesforceClient } from './client.js';
@@ -8,8 +8,10 @@ import type { RetryPolicy } from './retry.js';
 export interface ConnectOptions {
   /** --org: a stored alias; wins over the environment. */
   org?: string;
-  /** --api-version, or the mapping's. */
+  /** --api-version: wins over SFSYNC_API_VERSION. */
   apiVersion?: string;
+  /** The mapping file's apiVersion: below the flag and the environment, above the stored setting. */
+  mappingApiVersion?: string;
   /** --verbose: where the redacted HTTP trace goes. */
   trace?: (line: string) => void;
 }
@@ -52,10 +54,21 @@ export function createConnector(
     const settings = resolveSettings({
       flag: { org: options.org, apiVersion: options.apiVersion },
       env: envLayer,
+      mapping: { apiVersion: options.mappingApiVersion },
       stored: { org: stored.defaultOrg, apiVersion: stored.apiVersion },
       default: DEFAULT_SETTINGS,
     });
-    const apiVersion = settings.values.apiVersion ?? '62.0';
+    const apiVersion = settings.values.apiVersion ?? (DEFAULT_SETTINGS.apiVersion as string);
+    const from = {
+      flag: '--api-version',
+      env: 'SFSYNC_API_VERSION',
+      mapping: 'the mapping',
+      stored: 'stored settings',
+    };
+    const source = settings.sources.apiVersion;
+    options.trace?.(
+      `API version ${apiVersion} (${source && source !== 'default' ? `from ${from[source]}` : 'default'})`,
+    );
     const direct = settings.sources.org !== 'flag' && (envLayer.instanceUrl || envLayer.accessToken);
     if (direct) {
       if (!envLayer.instanceUrl || !envLayer.accessToken) {

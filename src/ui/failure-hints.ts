@@ -5,6 +5,8 @@ export const FAILURE_HINTS: Record<string, string> = {
     'shorten the values, or map them to a longer field ("sfsync describe OBJECT" shows lengths)',
   AMBIGUOUS_MATCH:
     'the match key is not unique in the org: add a second key with --match-operator AND, or clean up duplicates',
+  MATCH_KEY_EMPTY:
+    'give the record a value in the match field (check the column and its transforms); on upsert, --create-when-key-empty creates such records instead',
   NOT_FOUND: 'no record has that key: use upsert to create it, or check the match field and its values',
   DUPLICATE_VALUE:
     'another record already holds this unique value: match on that field with upsert instead of create',
@@ -34,9 +36,16 @@ export const FAILURE_HINTS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quote opens and never closes: everything after it was read as one value',
   NDJSON_INVALID: 'the line is not valid JSON',
   NDJSON_NOT_OBJECT: 'each line must be one JSON object',
+  NDJSON_TOO_DEEP:
+    'flatten the line: a field takes a value (or a parent by external ID), at most 64 levels of nesting are read',
   BULK_JOB_FAILED:
     'the whole Bulk job failed: its message says why (quota, file format); run again or with --api rest',
   UNCERTAIN:
     'the record was being created when the run stopped: check whether it exists before creating it again',
   NOT_PROCESSED: 'the run stopped before sending it: run the same command with --resume',
+  BULK_NA_TEXT:
+    'Bulk API reads the text #N/A as "clear the field": load these records with --api rest, which stores the text; to clear the field, leave the value empty with nulls: clear in the mapping',
+  BULK_CSV_UNWRITABLE: 'the record holds a value that is not text, a number or a boolean: check its mapping',
+  BULK_RESULTS_UNREAD:
+    "Salesforce may have applied it, but the job's results were not read: run the same command with --resume, which reads them (never reload it as a failure)",
 };

@@ -1,6 +1,6 @@
 import type { Counts } from '../operations/results.js';
 import type { IO } from './io.js';
-import { plural } from './plural.js';
+import { plural } from '../core/plural.js';
 
 export interface ProgressState {
   counts: Counts;

@@ -19,6 +19,19 @@ describe('API accounting', () => {
     // The versions list is not an API call.
     expect((await fetch(`${org().instanceUrl}/services/data/`)).status).toBe(200);
   });
+
+  it('a test can raise the limit and restore the one the org started with', async () => {
+    org().setDailyApiRequests(org().apiCalls() + 1);
+    await conn().query('SELECT Id FROM User');
+    expect(conn().limitInfo.apiUsage).toEqual({ used: org().apiCalls(), limit: org().apiCalls() });
+    expect((await errorOf(conn().query('SELECT Id FROM User'))).name).toBe('REQUEST_LIMIT_EXCEEDED');
+    org().setDailyApiRequests(null);
+    expect((await errorOf(conn().query('SELECT Id FROM User'))).name).toBe('REQUEST_LIMIT_EXCEEDED');
+    org().setDailyApiRequests(org().apiCalls() + 10);
+    await conn().query('SELECT Id FROM User');
+    org().setDailyApiRequests(null);
+    expect(org().requestsInFlight()).toBe(0);
+  });
 });
 
 describe('fault injection', () => {
@@ -43,6 +56,32 @@ describe('fault injection', () => {
       }),
     ).rejects.toThrow();
     faulty.org().setFaults({ dropRate: 0 });
+  });
+
+  it('aims faults at the paths matching pathPattern, at most maxInjected times, and answers REQUEST_LIMIT_EXCEEDED as an org out of calls does', async () => {
+    const get = (p: string) =>
+      fetch(`${faulty.org().instanceUrl}/services/data/v62.0${p}`, {
+        headers: { Authorization: `Bearer ${faulty.org().accessToken}` },
+      });
+    faulty.org().setFaults({
+      transientRate: 1,
+      transientKinds: ['REQUEST_LIMIT_EXCEEDED'],
+      pathPattern: '^/limits$',
+      maxInjected: 1,
+    });
+    try {
+      expect((await get('/sobjects')).status).toBe(200);
+      const refused = await get('/limits');
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('content-type')).toBe('application/json;charset=UTF-8');
+      expect(await refused.json()).toEqual([
+        { errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' },
+      ]);
+      // Used up: the next call to the same path goes through.
+      expect((await get('/limits')).status).toBe(200);
+    } finally {
+      faulty.org().setFaults({ transientRate: 0, pathPattern: undefined, maxInjected: 0 });
+    }
   });
 
   it('expires the session every Nth call once, and jsforce recovers by refreshing', async () => {

@@ -74,6 +74,7 @@ describe('relationships, custom objects and Person Accounts', () => {
       'Account',
       '--match',
       'PersonEmail',
+      '--allow-shared-keys',
       '--json',
     ]);
     expect(r.json().result.counts).toMatchObject({ created: 1, failed: 0 });

@@ -103,7 +103,16 @@ describe('sfsync create/update/upsert/delete against the local org', () => {
     // OR: line 2 matches One by Email; line 3 matches Two by Phone alone.
     env.write('keys-or.csv', 'Email,Phone,Title\none@k.test,999,A\nother@k.test,222,B\n');
     const or = (
-      await env.sfsync(['update', 'keys-or.csv', '--object', 'Contact', '--match', 'Email,Phone', '--json'])
+      await env.sfsync([
+        'update',
+        'keys-or.csv',
+        '--object',
+        'Contact',
+        '--match',
+        'Email,Phone',
+        '--allow-shared-keys',
+        '--json',
+      ])
     ).json();
     expect(or.result.counts).toMatchObject({ updated: 2, failed: 0 });
     // AND: only a record matching both fields counts (One's Phone is 999 since the OR run wrote it).
@@ -118,6 +127,7 @@ describe('sfsync create/update/upsert/delete against the local org', () => {
         'Email,Phone',
         '--match-operator',
         'AND',
+        '--allow-shared-keys',
         '--json',
       ])
     ).json();
@@ -151,7 +161,16 @@ describe('sfsync create/update/upsert/delete against the local org', () => {
     await env.sfsync(['create', 'tricky-seed.csv', '--object', 'Contact']);
     env.write('tricky.csv', `LastName,Department\n${tricky.map((t) => `"${t}",matched`).join('\n')}\n`);
     const r = (
-      await env.sfsync(['update', 'tricky.csv', '--object', 'Contact', '--match', 'LastName', '--json'])
+      await env.sfsync([
+        'update',
+        'tricky.csv',
+        '--object',
+        'Contact',
+        '--match',
+        'LastName',
+        '--allow-shared-keys',
+        '--json',
+      ])
     ).json();
     expect(r.result.counts).toMatchObject({ updated: 3, failed: 0 });
     const rows = await env.query(

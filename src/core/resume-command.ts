@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SyncOptions } from '../commands/options.js';
+import type { SyncOptions } from './sync-options.js';
 
 /** A word as a POSIX shell reads it: left alone when safe, else in single quotes. */
 export function shellWord(word: string): string {
@@ -21,6 +21,8 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     ['--mapping', opts.mapping],
     ['--match', opts.match?.join(',')],
     ['--match-operator', opts.matchOperator],
+    ['--allow-shared-keys', opts.allowSharedKeys],
+    ['--create-when-key-empty', opts.createWhenKeyEmpty],
     ['--format', opts.format],
     ['--delimiter', opts.delimiter === undefined ? undefined : DELIMITER_NAMES[opts.delimiter]],
     ['--encoding', opts.encoding],

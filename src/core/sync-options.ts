@@ -1,0 +1,39 @@
+/** What a sync is asked to do: the typed options of create, update, upsert and delete (after flag parsing). */
+
+export interface CommonOptions {
+  json: boolean;
+  verbose: boolean;
+}
+
+export type SyncOperation = 'create' | 'update' | 'upsert' | 'delete';
+
+export interface SyncOptions extends CommonOptions {
+  operation: SyncOperation;
+  /** A path, or `-` for standard input. */
+  file: string;
+  object?: string;
+  match?: string[];
+  matchOperator?: 'OR' | 'AND';
+  /** Run although a match field does not identify a record (records sharing a value update one record). */
+  allowSharedKeys?: boolean;
+  /** Upsert: a record whose match key is blank is created instead of failing with MATCH_KEY_EMPTY. */
+  createWhenKeyEmpty?: boolean;
+  mapping?: string;
+  format?: 'csv' | 'ndjson';
+  delimiter?: string;
+  encoding?: 'utf8' | 'latin1' | 'utf16le';
+  dryRun: boolean;
+  offline: boolean;
+  api?: 'rest' | 'bulk' | 'auto';
+  batchSize?: number;
+  concurrency?: number;
+  results?: string;
+  resume: boolean;
+  /** Start a new run although an unfinished one of the same operation, file and mapping exists. */
+  restart?: boolean;
+  org?: string;
+  apiVersion?: string;
+  failFast: boolean;
+  /** An API call budget for the run. */
+  maxApiCalls?: number;
+}

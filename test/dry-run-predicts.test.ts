@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { createTestDeps } from './helpers/test-deps.js';
+import { readResultCsv } from './helpers/sync-env.js';
+
+let org: Emulator;
+let dir: string;
+beforeAll(async () => {
+  org = await startEmulator({
+    port: 0,
+    schemas: [
+      {
+        fields: {
+          Contact: [
+            { name: 'Level__c', type: 'picklist', values: ['Gold', 'Silver'], restricted: true },
+            { name: 'Score__c', type: 'double', precision: 5, scale: 2 },
+          ],
+        },
+      },
+    ],
+  });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-predict-'));
+});
+afterAll(async () => org.close());
+
+interface Run {
+  code: number;
+  counts: Record<string, number>;
+  failures: Array<Record<string, string>>;
+}
+
+async function sync(operation: string, file: string, args: string[], dryRun: boolean): Promise<Run> {
+  const out = path.join(dir, 'out', `${file}-${operation}-${dryRun ? 'dry' : 'real'}`);
+  const deps = createTestDeps({
+    cwd: dir,
+    env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+  });
+  const code = await main(
+    [
+      operation,
+      file,
+      '--object',
+      'Contact',
+      '--json',
+      '--results',
+      out,
+      ...args,
+      ...(dryRun ? ['--dry-run'] : []),
+    ],
+    deps,
+  );
+  const result = JSON.parse(deps.io.stdoutText).result;
+  const failures = path.join(out, dryRun ? 'rejected.csv' : 'failures.csv');
+  return { code, counts: result.counts, failures: fs.existsSync(failures) ? readResultCsv(failures) : [] };
+}
+
+const write = (name: string, text: string): void => fs.writeFileSync(path.join(dir, name), text);
+/** Failed lines and their codes, in line order (records failed while mapping are written before a batch's). */
+const codes = (r: Run): Array<[string, string]> =>
+  r.failures
+    .map((f): [string, string] => [f.line as string, f.error_code as string])
+    .sort((a, b) => Number(a[0]) - Number(b[0]));
+
+describe('a dry run predicts the real run', () => {
+  it('reports every problem of a record at once, with Salesforce error codes, and its counts equal the real run', async () => {
+    write(
+      'messy.csv',
+      [
+        'LastName,Email,Title,Level__c,Birthdate,Score__c',
+        'Valid,valid@p.test,Boss,Gold,1990-01-02,12.5',
+        `,not-an-address,${'T'.repeat(200)},Platinum,1990-01-02,1`,
+        ',blank@p.test,,,,',
+        'Date,date@p.test,,,31/12/1990,',
+        'Range,range@p.test,,,,12345',
+      ].join('\n'),
+    );
+    const dry = await sync('create', 'messy.csv', [], true);
+    expect(dry.code).toBe(2);
+    expect(dry.counts).toMatchObject({ total: 5, created: 1, failed: 4 });
+    expect(codes(dry)).toEqual([
+      ['3', 'INVALID_EMAIL_ADDRESS'],
+      ['4', 'REQUIRED_FIELD_MISSING'],
+      ['5', 'VALUE_INVALID'],
+      ['6', 'NUMBER_OUTSIDE_VALID_RANGE'],
+    ]);
+    const line3 = dry.failures.find((f) => f.line === '3') as Record<string, string>;
+    expect(line3.error_message).toContain(
+      'INVALID_EMAIL_ADDRESS: Email: "not-an-address" is not an email address',
+    );
+    expect(line3.error_message).toContain(
+      "STRING_TOO_LONG: Title: the value has 200 characters, more than the field's 128",
+    );
+    expect(line3.error_message).toContain('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: Level__c: "Platinum"');
+    expect(line3.error_message).toContain('REQUIRED_FIELD_MISSING: Required fields are missing: [LastName]');
+    expect(line3.error_fields).toBe('Email;Title;Level__c;LastName');
+    expect(dry.failures.find((f) => f.line === '4')).toMatchObject({
+      error_message: 'Required fields are missing: [LastName]',
+      error_fields: 'LastName',
+    });
+
+    const real = await sync('create', 'messy.csv', [], false);
+    expect(real.counts).toEqual(dry.counts);
+    expect(codes(real)).toEqual(codes(dry));
+  });
+
+  it('for an upsert, requires fields only of the records that would be created', async () => {
+    write('seed.csv', 'LastName,Email\nKnown,known@p.test\n');
+    expect((await sync('create', 'seed.csv', [], false)).code).toBe(0);
+    write('up.csv', 'LastName,Email\n,known@p.test\n,unknown@p.test\nNamed,named@p.test\n');
+    const dry = await sync('upsert', 'up.csv', ['--match', 'Email'], true);
+    expect(dry.counts).toMatchObject({ total: 3, created: 1, updated: 1, failed: 1 });
+    expect(codes(dry)).toEqual([['3', 'REQUIRED_FIELD_MISSING']]);
+    const real = await sync('upsert', 'up.csv', ['--match', 'Email'], false);
+    expect(real.counts).toEqual(dry.counts);
+    expect(codes(real)).toEqual(codes(dry));
+  });
+
+  it('predicts an update that would empty a required field (nulls: clear)', async () => {
+    write(
+      'clear.yaml',
+      'object: Contact\nfields:\n  LastName: { column: LastName, nulls: clear }\n  Email: Email\n',
+    );
+    write('clear.csv', 'LastName,Email\n,known@p.test\n');
+    const dry = await sync('update', 'clear.csv', ['--match', 'Email', '--mapping', 'clear.yaml'], true);
+    expect(codes(dry)).toEqual([['2', 'REQUIRED_FIELD_MISSING']]);
+    const real = await sync('update', 'clear.csv', ['--match', 'Email', '--mapping', 'clear.yaml'], false);
+    expect(real.counts).toEqual(dry.counts);
+    expect(codes(real)).toEqual(codes(dry));
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { runSoak } from './soak/harness.js';
+
+// CI runs a few small trials within a time budget; `npm run soak` (scripts/soak.js) runs many larger ones.
+const trials = Number(process.env.SFSYNC_SOAK_TRIALS ?? 4);
+const seed = Number(process.env.SFSYNC_SOAK_SEED ?? 20261203);
+const records = Number(process.env.SFSYNC_SOAK_RECORDS ?? 400);
+const budgetS = process.env.SFSYNC_SOAK_BUDGET_S ? Number(process.env.SFSYNC_SOAK_BUDGET_S) : 35;
+
+describe('fault soak on the built CLI', () => {
+  it(
+    `up to ${trials} trials of ${records} records: REST and Bulk under faults, killed and stopped at random, resumed until done`,
+    async () => {
+      const report = await runSoak({
+        trials,
+        seed,
+        records,
+        budgetMs: budgetS > 0 ? budgetS * 1000 : undefined,
+        log: (line) => console.log(line),
+      });
+      console.log(report.text);
+      expect(report.trials.flatMap((t) => t.violations.map((v) => `seed ${t.seed} ${t.api}: ${v}`))).toEqual(
+        [],
+      );
+    },
+    // The budget decides when trials stop starting; this only ends a trial that hangs.
+    budgetS > 0 ? budgetS * 1000 + 60_000 : trials * records * 60,
+  );
+});
