@@ -34,7 +34,19 @@ interface ResolvedPath {
 }
 
 /** One column of a record query's output: a field (maybe through parents) or a child subquery. */
-export type Column = { kind: 'field'; path: ResolvedPath } | { kind: 'children'; sub: ChildPlan };
+export type Column =
+  | { kind: 'field'; path: ResolvedPath }
+  | { kind: 'children'; sub: ChildPlan }
+  | { kind: 'typeof'; plan: TypeOfPlan };
+
+/** TYPEOF on a polymorphic parent: the fields to return for each type of parent. */
+interface TypeOfPlan {
+  name: string;
+  field: FieldDescribe;
+  byType: Map<string, FieldDescribe[]>;
+  /** ELSE: field names, looked up on whatever type the parent turns out to be. */
+  otherwise: string[] | null;
+}
 
 interface ChildPlan {
   relationshipName: string;
@@ -63,6 +75,8 @@ export interface QueryPlan {
   select: ResolvedPath[];
   columns: Column[];
   hasSubqueries: boolean;
+  /** TYPEOF, which Bulk queries refuse. */
+  hasTypeOf: boolean;
 }
 
 export interface QueryResult {
@@ -588,6 +602,51 @@ function fieldColumns(
   return columns;
 }
 
+function typeOfPlan(
+  store: OrgStore,
+  soql: string,
+  meta: ObjectMeta,
+  item: Extract<SelectItem, { type: 'typeof' }>,
+): TypeOfPlan {
+  const rel = meta.relationshipByLower.get(item.relationship.name.toLowerCase());
+  if (!rel || rel.referenceTo.length < 2) {
+    throw fail(
+      soql,
+      item.relationship.pos,
+      'MALFORMED_QUERY',
+      `TYPEOF can only be used on a polymorphic relationship: ${item.relationship.name}`,
+    );
+  }
+  const byType = new Map<string, FieldDescribe[]>();
+  for (const when of item.whens) {
+    const allowed = rel.referenceTo.some((t) => t.toLowerCase() === when.type.name.toLowerCase());
+    const target = allowed ? store.schema.get(when.type.name) : undefined;
+    if (!target) {
+      throw fail(
+        soql,
+        when.type.pos,
+        'INVALID_TYPE',
+        `'${when.type.name}' is not a type that ${rel.relationshipName} can refer to in this org`,
+      );
+    }
+    byType.set(
+      target.name.toLowerCase(),
+      when.fields.map((ref) => {
+        const path = resolvePath(store, soql, target, ref);
+        if (path.hops.length > 0)
+          throw fail(soql, ref.pos, 'MALFORMED_QUERY', 'The local org reads only direct fields in TYPEOF');
+        return path.field;
+      }),
+    );
+  }
+  return {
+    name: rel.relationshipName as string,
+    field: rel,
+    byType,
+    otherwise: item.otherwise ? item.otherwise.map((f) => f.path.join('.')) : null,
+  };
+}
+
 /** A parent-to-child subquery: `(SELECT … FROM Contacts …)` inside a query on Account. */
 function childPlan(
   store: OrgStore,
@@ -671,9 +730,11 @@ export function runQuery(
   if (options.all) for (const row of object.deleted.values()) if (predicate(row)) matched.push(row);
   if (aggregate) return runAggregate(store, soql, query, object, matched, now);
 
-  const columns = fieldColumns(store, soql, meta, query, (s) =>
-    s.type === 'subquery' ? [{ kind: 'children', sub: childPlan(store, soql, meta, s, now) }] : [],
-  );
+  const columns = fieldColumns(store, soql, meta, query, (s): Column[] => {
+    if (s.type === 'subquery') return [{ kind: 'children', sub: childPlan(store, soql, meta, s, now) }];
+    if (s.type === 'typeof') return [{ kind: 'typeof', plan: typeOfPlan(store, soql, meta, s) }];
+    return [];
+  });
   const select = columns.flatMap((c) => (c.kind === 'field' ? [c.path] : []));
   sortRows(store, matched, sortKeys(store, soql, meta, query.orderBy));
   const rows = window(matched, query.limit, query.offset);
@@ -692,6 +753,7 @@ export function runQuery(
     select,
     columns,
     hasSubqueries: columns.some((c) => c.kind === 'children'),
+    hasTypeOf: columns.some((c) => c.kind === 'typeof'),
   };
   return {
     plan,
@@ -732,6 +794,10 @@ function projectRecord(
       out[column.sub.relationshipName] = projectChildren(store, column.sub, row, baseUrl, all);
       continue;
     }
+    if (column.kind === 'typeof') {
+      out[column.plan.name] = projectTypeOf(store, column.plan, row, baseUrl);
+      continue;
+    }
     const path = column.path;
     if (path.hops.length === 0) {
       out[path.field.name] = row[path.field.name] ?? null;
@@ -760,6 +826,26 @@ function projectRecord(
       if (i === path.hops.length - 1) target[path.field.name] = current?.[path.field.name] ?? null;
     }
   }
+  return out;
+}
+
+function projectTypeOf(
+  store: OrgStore,
+  plan: TypeOfPlan,
+  row: Row,
+  baseUrl: string,
+): Record<string, unknown> | null {
+  const parentId = row[plan.field.name];
+  const found = typeof parentId === 'string' ? store.find(parentId) : undefined;
+  if (!found) return null;
+  const meta = found.object.meta;
+  const out: Record<string, unknown> = {
+    attributes: { type: meta.name, url: `${baseUrl}/sobjects/${meta.name}/${parentId}` },
+  };
+  const fields =
+    plan.byType.get(meta.name.toLowerCase()) ??
+    (plan.otherwise ?? []).flatMap((n) => meta.fieldByLower.get(n.toLowerCase()) ?? []);
+  for (const f of fields) out[f.name] = found.row[f.name] ?? null;
   return out;
 }
 
@@ -991,6 +1077,7 @@ function runAggregate(
     select: [],
     columns: [],
     hasSubqueries: false,
+    hasTypeOf: false,
   };
   return {
     plan,
