@@ -28,9 +28,12 @@ export class SoqlError extends Error {
 /** A resolved field path: the relationship hops from the queried object, then the field. */
 interface ResolvedPath {
   hops: FieldDescribe[];
+  /** The field, or for a date function a number (date for DAY_ONLY) field standing for its result. */
   field: FieldDescribe;
   /** The names as the client wrote them, corrected to describe's casing. */
   names: string[];
+  /** A date function and the date or datetime field it reads. */
+  fn?: { name: string; source: FieldDescribe };
 }
 
 /** One column of a record query's output: a field (maybe through parents) or a child subquery. */
@@ -88,6 +91,28 @@ export interface QueryResult {
 }
 
 function resolvePath(store: OrgStore, soql: string, meta: ObjectMeta, ref: FieldRef): ResolvedPath {
+  if (ref.fn) {
+    const inner = resolvePath(store, soql, meta, { path: ref.path, pos: ref.pos });
+    const source = inner.field;
+    const needsTime = ref.fn === 'DAY_ONLY' || ref.fn === 'HOUR_IN_DAY';
+    if (!(source.type === 'datetime' || (!needsTime && source.type === 'date'))) {
+      throw new SoqlError(
+        'MALFORMED_QUERY',
+        positionedMessage(soql, ref.pos, `Invalid date function argument: ${ref.fn}(${source.name})`),
+      );
+    }
+    const isDate = ref.fn === 'DAY_ONLY';
+    const field: FieldDescribe = {
+      ...source,
+      type: isDate ? 'date' : 'int',
+      soapType: isDate ? 'xsd:date' : 'xsd:int',
+      filterable: true,
+      groupable: true,
+      sortable: true,
+      aggregatable: true,
+    };
+    return { ...inner, field, fn: { name: ref.fn, source } };
+  }
   const hops: FieldDescribe[] = [];
   const names: string[] = [];
   let current = meta;
@@ -136,7 +161,43 @@ function valueAt(store: OrgStore, row: Row, path: ResolvedPath): Value {
     current = typeof parentId === 'string' ? store.find(parentId)?.row : undefined;
     if (!current) return null;
   }
+  if (path.fn) return dateFunction(path.fn.name, path.fn.source, current?.[path.fn.source.name] ?? null);
   return current?.[path.field.name] ?? null;
+}
+
+/** A date function of a stored date or datetime, in the org's time zone (UTC here), fiscal = calendar year. */
+function dateFunction(fn: string, source: FieldDescribe, v: Value): Value {
+  if (typeof v !== 'string') return null;
+  const ms = source.type === 'date' ? Date.parse(`${v}T00:00:00Z`) : Date.parse(v.replace(/\+0000$/, 'Z'));
+  if (Number.isNaN(ms)) return null;
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const dayInYear = Math.floor((ms - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
+  switch (fn) {
+    case 'CALENDAR_MONTH':
+    case 'FISCAL_MONTH':
+      return d.getUTCMonth() + 1;
+    case 'CALENDAR_QUARTER':
+    case 'FISCAL_QUARTER':
+      return Math.floor(d.getUTCMonth() / 3) + 1;
+    case 'CALENDAR_YEAR':
+    case 'FISCAL_YEAR':
+      return year;
+    case 'DAY_IN_MONTH':
+      return d.getUTCDate();
+    case 'DAY_IN_WEEK':
+      return d.getUTCDay() + 1;
+    case 'DAY_IN_YEAR':
+      return dayInYear;
+    case 'DAY_ONLY':
+      return d.toISOString().slice(0, 10);
+    case 'HOUR_IN_DAY':
+      return d.getUTCHours();
+    case 'WEEK_IN_MONTH':
+      return Math.floor((d.getUTCDate() - 1) / 7) + 1;
+    default:
+      return Math.floor((dayInYear - 1) / 7) + 1;
+  }
 }
 
 // ---- literal checks and comparison ----
@@ -411,7 +472,7 @@ function candidates(
     return union;
   }
   const direct = (cond.type === 'compare' && cond.op === '=') || (cond.type === 'in' && !cond.negated);
-  if (!direct || cond.field.path.length !== 1) return null;
+  if (!direct || cond.field.path.length !== 1 || cond.field.fn) return null;
   const field = object.meta.fieldByLower.get((cond.field.path[0] as string).toLowerCase());
   if (!field || !field.filterable) return null;
   const literals = cond.type === 'in' ? cond.values : [cond.value];
@@ -576,6 +637,12 @@ function fieldColumns(
   const columns: Column[] = [];
   const seen = new Set<string>();
   const add = (path: ResolvedPath): void => {
+    if (path.fn) {
+      throw new SoqlError(
+        'MALFORMED_QUERY',
+        `Date functions like ${path.fn.name}() are only allowed in aggregate queries (with GROUP BY)`,
+      );
+    }
     const key = pathKey(path);
     if (seen.has(key))
       throw new SoqlError('INVALID_FIELD', `duplicate field selected: ${path.names.join('.')}`);
@@ -947,7 +1014,8 @@ function aggregateValue(store: OrgStore, expr: ResolvedAggregate, rows: Row[]): 
 }
 
 function pathKey(path: ResolvedPath): string {
-  return path.names.join('.').toLowerCase();
+  const name = path.names.join('.').toLowerCase();
+  return path.fn ? `${path.fn.name}(${name})` : name;
 }
 
 function runAggregate(
@@ -982,7 +1050,8 @@ function runAggregate(
   const columns: AggColumn[] = query.select.map((s) => {
     if (s.type === 'field') {
       const path = mustBeGrouped(s.field);
-      return { key: s.alias ?? path.field.name, kind: 'group', path };
+      // A date function is an expression: unaliased, it is named exprN like the aggregates.
+      return { key: s.alias ?? (path.fn ? `expr${exprCount++}` : path.field.name), kind: 'group', path };
     }
     if (s.type === 'aggregate') {
       const expr = resolveAggregate(store, soql, meta, s.aggregate);

@@ -19,7 +19,25 @@ export type CompareOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'LIKE';
 export interface FieldRef {
   path: string[];
   pos: number;
+  /** A date function around the field: CALENDAR_YEAR(CreatedDate). */
+  fn?: string;
 }
+
+export const DATE_FUNCTIONS = new Set([
+  'CALENDAR_MONTH',
+  'CALENDAR_QUARTER',
+  'CALENDAR_YEAR',
+  'DAY_IN_MONTH',
+  'DAY_IN_WEEK',
+  'DAY_IN_YEAR',
+  'DAY_ONLY',
+  'FISCAL_MONTH',
+  'FISCAL_QUARTER',
+  'FISCAL_YEAR',
+  'HOUR_IN_DAY',
+  'WEEK_IN_MONTH',
+  'WEEK_IN_YEAR',
+]);
 
 export type AggregateFn = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
 
@@ -498,6 +516,14 @@ class Parser {
   private fieldRef(): FieldRef {
     const t = this.next();
     if (t.type !== 'ident') this.fail(t);
+    const fn = t.text.toUpperCase();
+    if (DATE_FUNCTIONS.has(fn) && this.peek().type === 'punct' && this.peek().text === '(') {
+      this.next();
+      const inner = this.next();
+      if (inner.type !== 'ident') this.fail(inner);
+      this.expectPunct(')');
+      return { path: inner.text.split('.'), pos: t.pos, fn };
+    }
     return { path: t.text.split('.'), pos: t.pos };
   }
 
