@@ -1,0 +1,59 @@
+import type { SaveResult } from '../salesforce/client.js';
+import type { RecordWriter } from './writer.js';
+
+/** What the REST retries of --allow-duplicates did, for the summary. */
+export interface DuplicateRetries {
+  /** Records a duplicate rule refused in a Bulk job, sent again through REST with the header. */
+  retried: number;
+  /** Of those, the ones saved on the retry (the rest hit a rule whose action is Block). */
+  saved: number;
+}
+
+/** REST calls carry at most this many records. */
+const REST_CHUNK = 200;
+
+/**
+ * --allow-duplicates on the Bulk path: Bulk API jobs cannot carry the Sforce-Duplicate-Rule-Header, so the records
+ * a duplicate rule refused in a job (nothing of them was saved) go again through REST collections with the header.
+ * Results keep the order of the records; the rest of the writer is the Bulk one.
+ */
+export function retryDuplicatesThroughRest(
+  bulk: RecordWriter,
+  rest: RecordWriter,
+  stats: DuplicateRetries,
+): RecordWriter {
+  async function again<T extends Record<string, unknown>>(
+    records: T[],
+    first: SaveResult[],
+    resend: (chunk: T[]) => Promise<SaveResult[]>,
+  ): Promise<SaveResult[]> {
+    const refused = first
+      .map((r, i) => (r.errors[0]?.statusCode === 'DUPLICATES_DETECTED' ? i : -1))
+      .filter((i) => i >= 0);
+    if (refused.length === 0) return first;
+    const results = [...first];
+    for (let k = 0; k < refused.length; k += REST_CHUNK) {
+      const at = refused.slice(k, k + REST_CHUNK);
+      const answers = await resend(at.map((i) => records[i] as T));
+      at.forEach((i, j) => {
+        const answer = answers[j];
+        stats.retried++;
+        if (answer?.success) stats.saved++;
+        if (answer) results[i] = answer;
+      });
+    }
+    return results;
+  }
+  return {
+    create: async (object, records, sent) =>
+      again(records, await bulk.create(object, records, sent), (chunk) => rest.create(object, chunk)),
+    update: async (object, records, sent) =>
+      again(records, await bulk.update(object, records, sent), (chunk) => rest.update(object, chunk)),
+    upsert: async (object, field, records, sent) =>
+      again(records, await bulk.upsert(object, field, records, sent), (chunk) =>
+        rest.upsert(object, field, chunk),
+      ),
+    delete: (object, ids, sent) => bulk.delete(object, ids, sent),
+    flush: () => bulk.flush?.(),
+  };
+}
