@@ -558,7 +558,9 @@ export function buildProgram(
         '--expire-every <n>',
         'fault injection: every Nth call finds its session expired',
         intParser(1, 1_000_000_000),
-      ),
+      )
+      .option('--duplicate-rules <file>', 'duplicate rules to enforce (JSON or YAML; see README)')
+      .option('--deny-hard-delete', 'the user lacks the "Bulk API Hard Delete" permission'),
   )
     .addHelpText(
       'after',
@@ -579,6 +581,8 @@ export function buildProgram(
         dropRate: raw.dropRate as number | undefined,
         retryAfterSeconds: raw.retryAfter as number | undefined,
         expireSessionEvery: raw.expireEvery as number | undefined,
+        duplicateRules: str(raw.duplicateRules),
+        denyHardDelete: raw.denyHardDelete === true ? true : undefined,
       };
       await run('emulator', 'emulator', opts);
     });

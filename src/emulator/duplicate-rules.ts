@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import YAML from 'yaml';
 import type { OrgSchema } from './metadata.js';
 import type { ObjectData } from './store.js';
 import type { RecordError, Row } from './values.js';
@@ -28,6 +30,19 @@ export interface DuplicateRuleSpec {
   message?: string;
 }
 
+/** A duplicate rule that cannot be set up: malformed, or naming an object or field the org lacks. */
+export class DuplicateRuleError extends Error {}
+
+/** The rules of a `--duplicate-rules` file (JSON or YAML): a list, or an object with a `rules` list. */
+export function readDuplicateRulesFile(file: string): DuplicateRuleSpec[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const parsed: unknown = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text);
+  const rules = Array.isArray(parsed) ? parsed : (parsed as { rules?: unknown } | null)?.rules;
+  if (!Array.isArray(rules))
+    throw new DuplicateRuleError('expected a list of duplicate rules (or "rules:" with one)');
+  return rules as DuplicateRuleSpec[];
+}
+
 /** The rules the org enforces; a test or `sfsync emulator --duplicate-rules FILE` sets them. */
 export class DuplicateRules {
   private rules: DuplicateRuleSpec[] = [];
@@ -39,7 +54,7 @@ export class DuplicateRules {
 
   /** Replaces the rules; throws, naming the rule, when one is malformed or names an unknown object or field. */
   set(rules: DuplicateRuleSpec[]): DuplicateRuleSpec[] {
-    if (!Array.isArray(rules)) throw new Error('expected a list of duplicate rules');
+    if (!Array.isArray(rules)) throw new DuplicateRuleError('expected a list of duplicate rules');
     this.rules = rules.map((r, i) => checkRule(this.schema, r, i));
     return this.rules;
   }
@@ -129,22 +144,23 @@ function matches(object: ObjectData, rule: DuplicateRuleSpec, row: Row, selfId: 
 
 function checkRule(schema: OrgSchema, rule: DuplicateRuleSpec, i: number): DuplicateRuleSpec {
   const where = `duplicate rule ${i + 1}${typeof rule?.name === 'string' ? ` (${rule.name})` : ''}`;
-  if (rule === null || typeof rule !== 'object') throw new Error(`${where}: expected an object`);
-  if (typeof rule.name !== 'string' || rule.name === '') throw new Error(`${where}: "name" is required`);
+  if (rule === null || typeof rule !== 'object') throw new DuplicateRuleError(`${where}: expected an object`);
+  if (typeof rule.name !== 'string' || rule.name === '')
+    throw new DuplicateRuleError(`${where}: "name" is required`);
   if (typeof rule.object !== 'string' || rule.object === '')
-    throw new Error(`${where}: "object" is required`);
+    throw new DuplicateRuleError(`${where}: "object" is required`);
   if (
     !Array.isArray(rule.fields) ||
     rule.fields.length === 0 ||
     rule.fields.some((f) => typeof f !== 'string')
   )
-    throw new Error(`${where}: "fields" must be a list of field names`);
+    throw new DuplicateRuleError(`${where}: "fields" must be a list of field names`);
   if (rule.action !== undefined && !['block', 'alert', 'report'].includes(rule.action))
-    throw new Error(`${where}: "action" must be block, alert or report`);
+    throw new DuplicateRuleError(`${where}: "action" must be block, alert or report`);
   const meta = schema.get(rule.object);
-  if (!meta) throw new Error(`${where}: the org has no object ${rule.object}`);
+  if (!meta) throw new DuplicateRuleError(`${where}: the org has no object ${rule.object}`);
   const unknown = rule.fields.find((f) => !meta.fieldByLower.has(f.toLowerCase()));
-  if (unknown) throw new Error(`${where}: ${meta.name} has no field ${unknown}`);
+  if (unknown) throw new DuplicateRuleError(`${where}: ${meta.name} has no field ${unknown}`);
   return { ...rule, object: meta.name };
 }
 

@@ -1,5 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import jsforce from 'jsforce';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { runEmulator, type EmulatorInfo } from '../../src/commands/emulator.js';
+import type { EmulatorOptions } from '../../src/commands/options.js';
 import { errorOf, useLocalOrg } from '../helpers/local-org.js';
+import { createTestDeps } from '../helpers/test-deps.js';
 
 const { org, conn } = useLocalOrg();
 
@@ -170,5 +177,61 @@ describe('hard delete on the local org, seen by jsforce', () => {
     } finally {
       org().setPermissions({ bulkApiHardDelete: true });
     }
+  });
+});
+
+describe('sfsync emulator --duplicate-rules FILE --deny-hard-delete', () => {
+  async function withCliOrg(
+    args: Partial<EmulatorOptions>,
+    fn: (info: EmulatorInfo) => Promise<void>,
+  ): Promise<void> {
+    const deps = createTestDeps();
+    let ready: (info: EmulatorInfo) => void = () => {};
+    const started = new Promise<EmulatorInfo>((resolve) => (ready = resolve));
+    const running = runEmulator({ json: false, verbose: false, port: 0, ...args }, deps, (info) =>
+      ready(info),
+    );
+    const info = await Promise.race([started, running.then(() => Promise.reject(new Error('stopped')))]);
+    try {
+      await fn(info);
+    } finally {
+      deps.stop();
+      await running;
+    }
+  }
+
+  it('enforces the rules of a YAML file and refuses hardDelete jobs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-duprules-'));
+    const file = path.join(dir, 'rules.yaml');
+    fs.writeFileSync(
+      file,
+      'rules:\n  - name: Lead_Email\n    object: Lead\n    fields: [Email]\n    action: block\n',
+    );
+    await withCliOrg({ duplicateRules: file, denyHardDelete: true }, async (info) => {
+      const c = new jsforce.Connection({
+        instanceUrl: info.instanceUrl,
+        accessToken: info.accessToken,
+        version: '62.0',
+      });
+      await c.sobject('Lead').create({ LastName: 'L', Company: 'C', Email: 'lead@dup.test' });
+      const err = await errorOf(
+        c.sobject('Lead').create({ LastName: 'M', Company: 'C', Email: 'LEAD@dup.test' }),
+      );
+      expect(err.errorCode).toBe('DUPLICATES_DETECTED');
+      const job = await errorOf(c.bulk2.createJob({ object: 'Lead', operation: 'hardDelete' }).open());
+      expect(job.message).toContain('hardDelete operation requires special user profile permission');
+    });
+  });
+
+  it('names the file and the rule when a rule is wrong', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-duprules-'));
+    const file = path.join(dir, 'rules.json');
+    fs.writeFileSync(file, JSON.stringify([{ name: 'Acc', object: 'Acount', fields: ['Name'] }]));
+    const err = await errorOf(
+      runEmulator({ json: false, verbose: false, port: 0, duplicateRules: file }, createTestDeps(), () => {}),
+    );
+    expect(err.message).toBe(
+      `--duplicate-rules ${file}: duplicate rule 1 (Acc): the org has no object Acount`,
+    );
   });
 });
