@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { main, syncOptionsFrom } from '../../src/cli.js';
+import { resumeCommand } from '../../src/core/resume-command.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import type { Prompter } from '../../src/ui/prompt.js';
 import { readResultCsv } from '../helpers/sync-env.js';
@@ -191,6 +192,14 @@ describe('delete --hard', () => {
     expect(r.doc.result.bulkJobs.map((j: { operation: string }) => j.operation)).toEqual(['hardDelete']);
     expect(r.success.map((s) => s.outcome)).toEqual(['deleted', 'deleted']);
     expect(await contactIds("Department = 'purge'", true)).toEqual([]);
+    const exported = path.join(dir, 'purge-export.csv');
+    const deps = createTestDeps({
+      cwd: dir,
+      env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    });
+    const exportArgs = ['export', "SELECT Id FROM Contact WHERE Department = 'purge'", '--all-rows'];
+    expect(await main([...exportArgs, '-o', exported], deps)).toBe(0);
+    expect(fs.readFileSync(exported, 'utf8').trim()).toBe('Id');
 
     const soft = await seed('soft');
     expect((await sfsync(['delete', soft, '--object', 'Contact'])).code).toBe(0);
@@ -236,6 +245,17 @@ describe('delete --hard', () => {
     });
     expect(accepted.code).toBe(0);
     expect(await contactIds("Department = 'ask'", true)).toEqual([]);
+  });
+
+  it('a stopped hard delete resumes as a hard delete', () => {
+    const opts = syncOptionsFrom('delete', 'ids.csv', { hard: true, yes: true });
+    expect(resumeCommand(opts, '/w/out', '/w')).toBe(
+      'sfsync delete ids.csv --hard --yes --resume --results out',
+    );
+    const dup = syncOptionsFrom('create', 'c.csv', { allowDuplicates: true, api: 'bulk' });
+    expect(resumeCommand(dup, '/w/out', '/w')).toBe(
+      'sfsync create c.csv --api bulk --allow-duplicates --resume --results out',
+    );
   });
 
   it('refuses --hard with --api rest, naming the flags', async () => {
