@@ -1,5 +1,5 @@
 import type { SaveResult } from '../salesforce/client.js';
-import type { RecordWriter } from './writer.js';
+import type { RecordWriter, Sent } from './writer.js';
 
 /** What the REST retries of --allow-duplicates did, for the summary. */
 export interface DuplicateRetries {
@@ -25,6 +25,7 @@ export function retryDuplicatesThroughRest(
   async function again<T extends Record<string, unknown>>(
     records: T[],
     first: SaveResult[],
+    sent: Sent | undefined,
     resend: (chunk: T[]) => Promise<SaveResult[]>,
   ): Promise<SaveResult[]> {
     const refused = first
@@ -34,6 +35,9 @@ export function retryDuplicatesThroughRest(
     const results = [...first];
     for (let k = 0; k < refused.length; k += REST_CHUNK) {
       const at = refused.slice(k, k + REST_CHUNK);
+      // The journal learns that these lines left again, outside their Bulk job: a resumed run must not take the
+      // job's failure for their outcome.
+      for (const i of at) sent?.(undefined, i, 1);
       const answers = await resend(at.map((i) => records[i] as T));
       at.forEach((i, j) => {
         const answer = answers[j];
@@ -46,11 +50,11 @@ export function retryDuplicatesThroughRest(
   }
   return {
     create: async (object, records, sent) =>
-      again(records, await bulk.create(object, records, sent), (chunk) => rest.create(object, chunk)),
+      again(records, await bulk.create(object, records, sent), sent, (chunk) => rest.create(object, chunk)),
     update: async (object, records, sent) =>
-      again(records, await bulk.update(object, records, sent), (chunk) => rest.update(object, chunk)),
+      again(records, await bulk.update(object, records, sent), sent, (chunk) => rest.update(object, chunk)),
     upsert: async (object, field, records, sent) =>
-      again(records, await bulk.upsert(object, field, records, sent), (chunk) =>
+      again(records, await bulk.upsert(object, field, records, sent), sent, (chunk) =>
         rest.upsert(object, field, chunk),
       ),
     delete: (object, ids, sent) => bulk.delete(object, ids, sent),

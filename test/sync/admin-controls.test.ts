@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main, syncOptionsFrom } from '../../src/cli.js';
 import { resumeCommand } from '../../src/core/resume-command.js';
+import { readJournal } from '../../src/operations/journal.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import type { Prompter } from '../../src/ui/prompt.js';
 import { readResultCsv } from '../helpers/sync-env.js';
@@ -43,6 +44,7 @@ async function sfsync(argv: string[], options: { tty?: boolean; confirm?: boolea
     fs.existsSync(path.join(results, name)) ? readResultCsv(path.join(results, name)) : [];
   return {
     code,
+    results,
     asked,
     stderr: deps.io.stderrText,
     stdout: deps.io.stdoutText,
@@ -148,10 +150,15 @@ describe('duplicate rules', () => {
       expect(saved.code).toBe(0);
       expect(saved.success.map((s) => s.outcome)).toEqual(['created', 'created', 'created']);
       expect(saved.stdout).toContain('--allow-duplicates: duplicate rule alerts acknowledged');
-      if (api === 'bulk')
+      if (api === 'bulk') {
         expect(saved.stdout).toContain(
           '3 records refused by a duplicate rule in a Bulk job went again through REST with the header, 3 saved',
         );
+        // Sent again outside their job: a resumed run would not take the job's refusal for their outcome.
+        const journal = await readJournal(saved.results);
+        expect([...journal.sent].sort()).toEqual([2, 3, 4]);
+        expect(journal.jobs.size).toBe(0);
+      }
     });
   }
 
