@@ -101,7 +101,12 @@ export class RestApi {
               'METHOD_NOT_ALLOWED',
               `HTTP Method '${method}' not allowed. Allowed are POST`,
             );
-          const tree = createTree(this.store, tail[1] as string, await this.jsonObject(req));
+          const tree = createTree(
+            this.store,
+            tail[1] as string,
+            await this.jsonObject(req),
+            writeOptions(req, version),
+          );
           return sendJson(res, tree.status, tree.body);
         }
         // The composite resources this org serves [unverified: Salesforce also lists batch and graph].

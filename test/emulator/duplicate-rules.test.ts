@@ -88,6 +88,26 @@ describe('duplicate rules on the local org, seen by jsforce', () => {
     expect(many?.success).toBe(true);
   });
 
+  it('an sObject Tree request honours the header too', async () => {
+    org().setDuplicateRules([{ name: 'Alert', object: 'Contact', fields: ['Email'], action: 'alert' }]);
+    const tree = (headers: Record<string, string>) =>
+      fetch(`${org().instanceUrl}/services/data/v62.0/composite/tree/Contact`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${org().accessToken}`,
+          'Content-Type': 'application/json',
+          ...headers,
+        },
+        body: JSON.stringify({
+          records: [{ attributes: { type: 'Contact', referenceId: 'c1' }, LastName: 'Tree', Email: email }],
+        }),
+      });
+    const refused = await tree({});
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain('DUPLICATES_DETECTED');
+    expect((await tree(HEADER)).status).toBe(201);
+  });
+
   it('runs on edit, never matching the record with itself, and not when inactive or report-only', async () => {
     org().setDuplicateRules([{ name: 'Contact_Email', object: 'Contact', fields: ['Email'] }]);
     const other = await conn()
