@@ -22,23 +22,35 @@ export function retryDuplicatesThroughRest(
   rest: RecordWriter,
   stats: DuplicateRetries,
 ): RecordWriter {
+  /**
+   * The records wait for their job as JSON text, not as objects: the engine spools its own copies while a Bulk job
+   * runs, and text is several times smaller than the objects it describes.
+   */
   async function again<T extends Record<string, unknown>>(
     records: T[],
-    first: SaveResult[],
+    first: Promise<SaveResult[]>,
     sent: Sent | undefined,
     resend: (chunk: T[]) => Promise<SaveResult[]>,
   ): Promise<SaveResult[]> {
-    const refused = first
-      .map((r, i) => (r.errors[0]?.statusCode === 'DUPLICATES_DETECTED' ? i : -1))
+    const kept = records.map((r) => {
+      try {
+        return JSON.stringify(r);
+      } catch {
+        return undefined; // not writable as JSON: it keeps its Bulk answer
+      }
+    });
+    const answered = await first;
+    const refused = answered
+      .map((r, i) => (r.errors[0]?.statusCode === 'DUPLICATES_DETECTED' && kept[i] !== undefined ? i : -1))
       .filter((i) => i >= 0);
-    if (refused.length === 0) return first;
-    const results = [...first];
+    if (refused.length === 0) return answered;
+    const results = [...answered];
     for (let k = 0; k < refused.length; k += REST_CHUNK) {
       const at = refused.slice(k, k + REST_CHUNK);
       // The journal learns that these lines left again, outside their Bulk job: a resumed run must not take the
       // job's failure for their outcome.
       for (const i of at) sent?.(undefined, i, 1);
-      const answers = await resend(at.map((i) => records[i] as T));
+      const answers = await resend(at.map((i) => JSON.parse(kept[i] as string) as T));
       at.forEach((i, j) => {
         const answer = answers[j];
         stats.retried++;
@@ -49,12 +61,12 @@ export function retryDuplicatesThroughRest(
     return results;
   }
   return {
-    create: async (object, records, sent) =>
-      again(records, await bulk.create(object, records, sent), sent, (chunk) => rest.create(object, chunk)),
-    update: async (object, records, sent) =>
-      again(records, await bulk.update(object, records, sent), sent, (chunk) => rest.update(object, chunk)),
-    upsert: async (object, field, records, sent) =>
-      again(records, await bulk.upsert(object, field, records, sent), sent, (chunk) =>
+    create: (object, records, sent) =>
+      again(records, bulk.create(object, records, sent), sent, (chunk) => rest.create(object, chunk)),
+    update: (object, records, sent) =>
+      again(records, bulk.update(object, records, sent), sent, (chunk) => rest.update(object, chunk)),
+    upsert: (object, field, records, sent) =>
+      again(records, bulk.upsert(object, field, records, sent), sent, (chunk) =>
         rest.upsert(object, field, chunk),
       ),
     delete: (object, ids, sent) => bulk.delete(object, ids, sent),
