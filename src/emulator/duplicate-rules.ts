@@ -65,7 +65,11 @@ export class DuplicateRules {
 
   /**
    * The DUPLICATES_DETECTED error of the first active rule this row trips, or null. `selfId` is the record being
-   * edited (never its own duplicate); `allowSave` is the client's acknowledgement of alerts.
+   * edited (never its own duplicate); `allowSave` is the client's acknowledgement of alerts [doc REST "Duplicate
+   * Rule Header": allowSave applies when an alert is enabled]. The row is compared with the records saved before
+   * it, earlier rows of the same call included [unverified]. The `duplicateResult` shape follows DuplicateResult
+   * and salesforce-api.md 2.7 [obs]; that collections carry it on the error item under this key, and the
+   * matchEngine and rule names, are [unverified].
    */
   check(
     object: ObjectData,
