@@ -405,7 +405,8 @@ async function sync(
         })
       : null;
   const retries: DuplicateRetries = { retried: 0, saved: 0 };
-  const rest = client ? restWriter(client, { allowDuplicates: opts.allowDuplicates === true }) : null;
+  // Offline, the writer is never called: a dry run only plans.
+  const rest = restWriter(client as SalesforceClient, { allowDuplicates: opts.allowDuplicates === true });
   // Bulk: the engine maps and matches in small batches that the writer gathers into jobs, with enough of them in
   // flight to keep every job slot busy and the next job filling.
   const jobRecords = opts.batchSize ?? BULK_JOB_RECORDS;
@@ -450,10 +451,7 @@ async function sync(
     match: matching.plan.spec,
     strategy: matching.plan.strategy,
     matchIndex: exported?.index,
-    writer:
-      bulk && rest && opts.allowDuplicates
-        ? retryDuplicatesThroughRest(bulk, rest, retries)
-        : (bulk ?? (rest as ReturnType<typeof restWriter>)),
+    writer: bulk && opts.allowDuplicates ? retryDuplicatesThroughRest(bulk, rest, retries) : (bulk ?? rest),
     batchSize: engineBatch,
     spool: bulk && !opts.dryRun ? spool : undefined,
     concurrency: engineConcurrency,
