@@ -119,7 +119,16 @@ export function syncOptionsFrom(
     apiVersion: str(raw.apiVersion),
     failFast: raw.failFast === true,
     maxApiCalls: raw.maxApiCalls as number | undefined,
+    allowDuplicates: raw.allowDuplicates === true ? true : undefined,
+    hard: raw.hard === true ? true : undefined,
+    yes: raw.yes === true ? true : undefined,
   };
+  if (opts.hard && opts.api === 'rest') {
+    throw usageError(
+      '--hard uses Bulk API 2.0 hardDelete, which REST does not offer: it cannot run with --api rest.',
+      `Run "sfsync delete ${file} --hard" (it goes through Bulk API 2.0), or drop --hard to delete through REST.`,
+    );
+  }
   if (opts.offline && !opts.dryRun) {
     throw usageError(
       '--offline works only with --dry-run.',
@@ -228,6 +237,18 @@ function addSyncCommand(
       '--max-api-calls <n>',
       'stop cleanly (resumable) before spending more than N API calls',
       intParser(1, 1_000_000_000),
+    );
+  if (operation === 'delete')
+    cmd
+      .option(
+        '--hard',
+        'delete permanently with Bulk API 2.0 hardDelete (no Recycle Bin; needs the "Bulk API Hard Delete" permission)',
+      )
+      .option('--yes', 'confirm --hard without asking (required without a terminal)');
+  else
+    cmd.option(
+      '--allow-duplicates',
+      'save records that duplicate rules only alert on (Sforce-Duplicate-Rule-Header; Bulk refusals go again through REST)',
     );
   addCommon(cmd)
     .addHelpText('after', `\n${SYNC_EXAMPLES[operation]}\n\n${EXIT_CODES_HELP}`)
@@ -538,7 +559,9 @@ export function buildProgram(
         '--expire-every <n>',
         'fault injection: every Nth call finds its session expired',
         intParser(1, 1_000_000_000),
-      ),
+      )
+      .option('--duplicate-rules <file>', 'duplicate rules to enforce (JSON or YAML; see README)')
+      .option('--deny-hard-delete', 'the user lacks the "Bulk API Hard Delete" permission'),
   )
     .addHelpText(
       'after',
@@ -559,6 +582,8 @@ export function buildProgram(
         dropRate: raw.dropRate as number | undefined,
         retryAfterSeconds: raw.retryAfter as number | undefined,
         expireSessionEvery: raw.expireEvery as number | undefined,
+        duplicateRules: str(raw.duplicateRules),
+        denyHardDelete: raw.denyHardDelete === true ? true : undefined,
       };
       await run('emulator', 'emulator', opts);
     });

@@ -64,6 +64,40 @@ describe('--json documents match their schemas in schemas/output/', () => {
     expect(check('results', results.stdout)).toMatchObject({ command: 'results', ok: true });
   });
 
+  it('sync: duplicate rule refusals with matchedIds, --allow-duplicates and --hard', async () => {
+    fs.writeFileSync(path.join(dir, 'twins.csv'), 'LastName,Email\nTwin,twin@schema.test\n');
+    expect((await run(['create', 'twins.csv', '--object', 'Contact'])).code).toBe(0);
+    org.setDuplicateRules([{ name: 'Email', object: 'Contact', fields: ['Email'] }]);
+    try {
+      const refused = check(
+        'sync',
+        (await run(['create', 'twins.csv', '--object', 'Contact', '--api', 'bulk', '--allow-duplicates']))
+          .stdout,
+      );
+      expect(refused).toMatchObject({
+        result: {
+          duplicates: { allowed: true, retried: 1, saved: 0 },
+          failuresByCode: [{ code: 'DUPLICATES_DETECTED', matchedIds: [expect.any(String)] }],
+        },
+      });
+    } finally {
+      org.setDuplicateRules([]);
+    }
+    fs.writeFileSync(path.join(dir, 'gone.csv'), 'Email\ntwin@schema.test\n');
+    const hard = await run([
+      'delete',
+      'gone.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--allow-shared-keys',
+      '--hard',
+      '--yes',
+    ]);
+    expect(check('sync', hard.stdout)).toMatchObject({ ok: true, result: { hardDelete: true } });
+  });
+
   it('export to a file, through REST and Bulk', async () => {
     for (const api of ['rest', 'bulk']) {
       const exported = await run([

@@ -4,6 +4,11 @@ import { SfsyncError } from '../errors.js';
 import { DataFileError, DataFileLockedError } from '../emulator/data-file.js';
 import { readSchemaFile, type SchemaSpec } from '../emulator/metadata.js';
 import { startEmulator, type Faults } from '../emulator/server.js';
+import {
+  DuplicateRuleError,
+  readDuplicateRulesFile,
+  type DuplicateRuleSpec,
+} from '../emulator/duplicate-rules.js';
 import type { EmulatorOptions } from './options.js';
 
 export interface EmulatorInfo {
@@ -81,9 +86,28 @@ export async function runEmulator(
   if (opts.dropRate !== undefined) faults.dropRate = opts.dropRate;
   if (opts.retryAfterSeconds !== undefined) faults.retryAfterSeconds = opts.retryAfterSeconds;
   if (opts.expireSessionEvery !== undefined) faults.expireSessionEvery = opts.expireSessionEvery;
+  let duplicateRules: DuplicateRuleSpec[] | undefined;
+  const rulesError = (err: unknown): SfsyncError =>
+    new SfsyncError(
+      'DUPLICATE_RULES_INVALID',
+      `--duplicate-rules ${opts.duplicateRules}: ${(err as Error).message}`,
+      {
+        hint: 'See "Duplicate rules" in the README for the file format (name, object, fields, action).',
+      },
+    );
+  if (opts.duplicateRules) {
+    readFileOption(opts.duplicateRules, '--duplicate-rules');
+    try {
+      duplicateRules = readDuplicateRulesFile(opts.duplicateRules);
+    } catch (err) {
+      throw rulesError(err);
+    }
+  }
   let emulator;
   try {
     emulator = await startEmulator({
+      duplicateRules,
+      permissions: opts.denyHardDelete ? { bulkApiHardDelete: false } : undefined,
       port: opts.port,
       dataFile: opts.data,
       schemas,
@@ -97,6 +121,7 @@ export async function runEmulator(
   } catch (err) {
     const dataError = opts.data ? dataFileError(err, opts.data) : null;
     if (dataError) throw dataError;
+    if (err instanceof DuplicateRuleError) throw rulesError(err);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new SfsyncError('PORT_IN_USE', `Port ${opts.port} on 127.0.0.1 is already in use.`, {
         hint: `Run "sfsync emulator --port 0" to pick a free port, or stop what listens on ${opts.port}.`,

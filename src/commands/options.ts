@@ -64,4 +64,8 @@ export interface EmulatorOptions extends CommonOptions {
   dropRate?: number;
   retryAfterSeconds?: number;
   expireSessionEvery?: number;
+  /** A JSON or YAML file of duplicate rules. */
+  duplicateRules?: string;
+  /** Start the user without the "Bulk API Hard Delete" permission. */
+  denyHardDelete?: boolean;
 }

@@ -27,6 +27,7 @@ import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
 import { openRunFolder } from '../operations/run-folder.js';
 import { restWriter } from '../operations/writer.js';
+import { retryDuplicatesThroughRest, type DuplicateRetries } from '../operations/duplicate-retry.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
@@ -70,7 +71,15 @@ export interface SyncResult {
   /** Match keys that more than one input record carries (null for create): written in file order, one record each. */
   repeatedKeys: RepeatedKeys | null;
   counts: Counts;
-  failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string; fields?: string[] }>;
+  failuresByCode: Array<{
+    code: string;
+    count: number;
+    lines: number[];
+    message: string;
+    fields?: string[];
+    /** DUPLICATES_DETECTED: the first existing records the group collided with. */
+    matchedIds?: string[];
+  }>;
   apiCalls: number;
   results: ResultFiles;
   warnings: string[];
@@ -81,6 +90,10 @@ export interface SyncResult {
   signal: StopSignal | null;
   lastLine: number;
   durationMs: number;
+  /** --allow-duplicates: alerts acknowledged, and the Bulk refusals sent again through REST. */
+  duplicates?: { allowed: boolean } & DuplicateRetries;
+  /** --hard: deletes were Bulk API hardDelete jobs (nothing went to the Recycle Bin). */
+  hardDelete?: boolean;
 }
 
 /**
@@ -216,14 +229,17 @@ async function preflight(
 }
 
 /** --api: as asked, or with auto, Bulk API 2.0 for files of about AUTO_BULK_RECORDS records or more. */
-export function chooseApi(opts: Pick<SyncOptions, 'dryRun' | 'api'>, file: string): 'rest' | 'bulk' {
+export function chooseApi(opts: Pick<SyncOptions, 'dryRun' | 'api' | 'hard'>, file: string): 'rest' | 'bulk' {
   if (opts.dryRun) return 'rest';
+  // hardDelete exists only in the Bulk API.
+  if (opts.hard) return 'bulk';
   const api = opts.api ?? 'auto';
   if (api !== 'auto') return api;
   return estimateRecords(file) >= AUTO_BULK_RECORDS ? 'bulk' : 'rest';
 }
 
-type SyncDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'>;
+type SyncDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'env' | 'onInterrupt'> &
+  Partial<Pick<Deps, 'prompt'>>;
 type OnProgress = (counts: Counts, apiCalls: number, phase: string) => void;
 
 /** What a signal may need to reach: the engine once it runs, and what a second signal says before it quits. */
@@ -291,6 +307,7 @@ async function sync(
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
   if (opts.file !== '-') checkInputFile(path.resolve(deps.cwd, opts.file));
+  const confirmHard = hardDeleteConfirmation(opts, deps);
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
   if (mapping.operation && mapping.operation !== opts.operation) {
     throw new SfsyncError(
@@ -385,8 +402,12 @@ async function sync(
                 `Bulk job ${job.id}: ${job.operation} ${job.object}, ${plural(job.records, 'record')}`,
               );
           },
+          hardDelete: opts.hard === true,
         })
       : null;
+  const retries: DuplicateRetries = { retried: 0, saved: 0 };
+  // Offline, the writer is never called: a dry run only plans.
+  const rest = restWriter(client as SalesforceClient, { allowDuplicates: opts.allowDuplicates === true });
   // Bulk: the engine maps and matches in small batches that the writer gathers into jobs, with enough of them in
   // flight to keep every job slot busy and the next job filling.
   const jobRecords = opts.batchSize ?? BULK_JOB_RECORDS;
@@ -404,6 +425,7 @@ async function sync(
           if (!opts.json) deps.io.err(line);
         })
       : null;
+  await confirmHard?.(object.name, client?.instanceUrl ?? '');
   const files = await openRunFolder(opts, deps.cwd, file, object.name, deps.now(), hold);
   const { dir } = files;
   // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
@@ -430,7 +452,7 @@ async function sync(
     match: matching.plan.spec,
     strategy: matching.plan.strategy,
     matchIndex: exported?.index,
-    writer: bulk ?? restWriter(client as SalesforceClient),
+    writer: bulk && opts.allowDuplicates ? retryDuplicatesThroughRest(bulk, rest, retries) : (bulk ?? rest),
     batchSize: engineBatch,
     spool: bulk && !opts.dryRun ? spool : undefined,
     concurrency: engineConcurrency,
@@ -503,6 +525,8 @@ async function sync(
     signal: fatal?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
     lastLine: outcome.lastLine,
     durationMs: deps.now().getTime() - started,
+    ...(opts.allowDuplicates ? { duplicates: { allowed: true, ...retries } } : {}),
+    ...(opts.hard ? { hardDelete: true } : {}),
   };
   let unwritten = '';
   try {
@@ -538,6 +562,37 @@ async function sync(
   // (A dry run writes nothing by design: there only rejected records count.)
   const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped);
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+/**
+ * --hard deletes past the Recycle Bin, for good: a person at a terminal confirms it, a script says --yes. Without a
+ * terminal and without --yes the run is refused before it connects. Returns the question to ask once the object is
+ * known, or null when nothing is to be asked.
+ */
+function hardDeleteConfirmation(
+  opts: SyncOptions,
+  deps: SyncDeps,
+): ((object: string, org: string) => Promise<void>) | null {
+  if (!opts.hard || opts.dryRun || opts.yes) return null;
+  if (!deps.io.canPrompt || !deps.prompt)
+    throw new SfsyncError(
+      'USAGE',
+      '--hard deletes records permanently (no Recycle Bin), and no terminal is attached to confirm it.',
+      {
+        hint: `Add --yes to confirm: sfsync delete ${opts.file} --hard --yes`,
+      },
+    );
+  const prompt = deps.prompt;
+  return async (object, org) => {
+    const ok = await prompt.confirm(
+      `Permanently delete the ${object} records that ${opts.file === '-' ? 'standard input' : opts.file} names${org ? ` in ${org}` : ''}? Hard-deleted records skip the Recycle Bin and cannot be restored.`,
+      { default: false },
+    );
+    if (!ok)
+      throw new SfsyncError('CANCELLED', 'Cancelled: nothing was deleted.', {
+        hint: 'Run without --hard to delete into the Recycle Bin, where records can be restored for 15 days.',
+      });
+  };
 }
 
 interface KeyCheck {
@@ -638,6 +693,10 @@ export function renderSync(r: SyncResult): string[] {
       `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
     );
     lines.push(`      ${f.message}`);
+    if (f.matchedIds && f.matchedIds.length > 0)
+      lines.push(
+        `      collided with: ${f.matchedIds.join(', ')}${f.matchedIds.length >= 10 ? ', …' : ''} (matched_ids in failures.csv)`,
+      );
     const hint = Object.hasOwn(FAILURE_HINTS, f.code) ? FAILURE_HINTS[f.code] : undefined;
     if (hint) lines.push(`      fix: ${hint}`);
   }
@@ -646,6 +705,12 @@ export function renderSync(r: SyncResult): string[] {
     lines.push(
       `  repeated keys: ${plural(repeated.keys, 'key')} carried by ${plural(repeated.records, 'record')} (${repeated.groups.map((g) => `${g.key} on lines ${g.lines.join(', ')}${g.count > g.lines.length ? ', …' : ''}`).join('; ')}${repeated.keys > repeated.groups.length ? '; …' : ''}): the first of each ${r.dryRun ? 'would create or update the record, the later ones would update it' : 'created or updated the record, the later ones updated it'}`,
     );
+  const d = r.duplicates;
+  if (d?.allowed)
+    lines.push(
+      `  --allow-duplicates: duplicate rule alerts acknowledged (Sforce-Duplicate-Rule-Header: allowSave=true)${d.retried > 0 ? `; ${plural(d.retried, 'record')} refused by a duplicate rule in a Bulk job went again through REST with the header, ${n(d.saved)} saved` : ''}`,
+    );
+  if (r.hardDelete) lines.push('  --hard: deleted with Bulk API hardDelete; nothing went to the Recycle Bin');
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  results: ${r.results.dir}`);
   return lines;

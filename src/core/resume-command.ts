@@ -33,6 +33,10 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     ['--api-version', opts.apiVersion],
     ['--fail-fast', opts.failFast],
     ['--max-api-calls', opts.maxApiCalls],
+    ['--allow-duplicates', opts.allowDuplicates],
+    // A hard delete goes on as one: the rest of the file must not land in the Recycle Bin.
+    ['--hard', opts.hard],
+    ['--yes', opts.yes],
     ['--json', opts.json],
   ];
   const words = ['sfsync', opts.operation, opts.file];

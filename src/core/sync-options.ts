@@ -36,4 +36,10 @@ export interface SyncOptions extends CommonOptions {
   failFast: boolean;
   /** An API call budget for the run. */
   maxApiCalls?: number;
+  /** Acknowledge duplicate rule alerts (REST header; records a rule refused under Bulk go again through REST). */
+  allowDuplicates?: boolean;
+  /** delete: Bulk API 2.0 hardDelete, past the Recycle Bin. */
+  hard?: boolean;
+  /** Confirm what would otherwise be asked (--hard), for runs without a terminal. */
+  yes?: boolean;
 }

@@ -224,6 +224,13 @@ export class BulkV1Api {
       throw new AsyncError(400, 'InvalidJob', `Invalid operation: ${operation}`);
     const object = this.store.object(info.object ?? '');
     if (!object) throw new AsyncError(400, 'InvalidJob', `Unable to find object: ${info.object ?? ''}`);
+    // Data Loader's Bulk API 1.0 answer to a user without "Bulk API Hard Delete" [obs: dataloader source].
+    if (operation === 'hardDelete' && !this.bulk.hardDeleteAllowed)
+      throw new AsyncError(
+        400,
+        'FeatureNotEnabled',
+        'hardDelete operation requires special user profile permission, please contact your system administrator',
+      );
     if (operation === 'upsert') {
       const field = object.meta.fieldByLower.get((info.externalIdFieldName ?? '').toLowerCase());
       if (!field || !(field.externalId || field.name === 'Id' || field.idLookup))

@@ -1,7 +1,7 @@
 import { childRelationship } from './child-relationships.js';
 import { apiError } from './http.js';
 import type { ObjectMeta } from './metadata.js';
-import type { OrgStore } from './store.js';
+import type { OrgStore, WriteOptions } from './store.js';
 import type { RecordError } from './values.js';
 
 const MAX_RECORDS = 200;
@@ -26,8 +26,14 @@ interface Pending {
 /**
  * `POST /composite/tree/{Obj}` (sf data import tree): records with nested child records, all created or none.
  * Created level by level, so parents' ids come first in the results [doc REST "sObject Tree", example response].
+ * `write` carries the Sforce-Duplicate-Rule-Header [unverified: Salesforce documents it for creates in general].
  */
-export function createTree(store: OrgStore, objectName: string, body: Record<string, unknown>): TreeResult {
+export function createTree(
+  store: OrgStore,
+  objectName: string,
+  body: Record<string, unknown>,
+  write: WriteOptions = {},
+): TreeResult {
   const root = store.object(objectName);
   if (!root) throw apiError(404, 'NOT_FOUND', 'The requested resource does not exist');
   const records = body.records;
@@ -111,7 +117,7 @@ export function createTree(store: OrgStore, objectName: string, body: Record<str
       if (!parentId) continue; // its parent failed: reported there
       fields[p.parent.field] = parentId;
     }
-    const r = store.create(p.meta.name, fields);
+    const r = store.create(p.meta.name, fields, write);
     if (r.ok) {
       ids.set(referenceId.toLowerCase(), r.id);
       results.push({ referenceId, id: r.id });

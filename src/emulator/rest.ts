@@ -6,7 +6,8 @@ import { normalizeId, to18 } from './ids.js';
 import { getDeleted, getUpdated } from './replication.js';
 import type { FieldDescribe, ObjectMeta } from './metadata.js';
 import { explainQuery, runQuery, SoqlError, type QueryResult } from './soql/execute.js';
-import type { ObjectData, OrgStore, WriteResult } from './store.js';
+import { allowSaveOf } from './duplicate-rules.js';
+import type { ObjectData, OrgStore, WriteOptions, WriteResult } from './store.js';
 import { coerceInput, type RecordError, type Row } from './values.js';
 
 const MAX_COLLECTION = 200;
@@ -35,11 +36,25 @@ function toItem(r: WriteResult, withCreated: boolean): CollectionItem {
   return item;
 }
 
+/**
+ * A record's errors as the answer of a single-record call. A duplicate rule's details come under the key
+ * `duplicateResut`: Salesforce's own spelling on this path [obs, salesforce-api.md 2.7].
+ */
 function asApiErrors(errors: RecordError[]): HttpError {
   return new HttpError(
     400,
-    errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })),
+    errors.map((e) => ({
+      message: e.message,
+      errorCode: e.statusCode,
+      fields: e.fields,
+      ...(e.duplicateResult ? { duplicateResut: e.duplicateResult } : {}),
+    })),
   );
+}
+
+/** The Sforce-Duplicate-Rule-Header of a write call (REST only: Bulk API jobs take no such header). */
+function writeOptions(req: IncomingMessage, version?: string): WriteOptions {
+  return { allowSave: allowSaveOf(req.headers['sforce-duplicate-rule-header']), version };
 }
 
 /** The REST API under /services/data/vXX.X, for one org. */
@@ -86,7 +101,12 @@ export class RestApi {
               'METHOD_NOT_ALLOWED',
               `HTTP Method '${method}' not allowed. Allowed are POST`,
             );
-          const tree = createTree(this.store, tail[1] as string, await this.jsonObject(req));
+          const tree = createTree(
+            this.store,
+            tail[1] as string,
+            await this.jsonObject(req),
+            writeOptions(req, version),
+          );
           return sendJson(res, tree.status, tree.body);
         }
         // The composite resources this org serves [unverified: Salesforce also lists batch and graph].
@@ -197,7 +217,7 @@ export class RestApi {
         return sendJson(res, 200, { objectDescribe: this.globalEntry(meta, base), recentItems: [] });
       if (method === 'POST') {
         const body = await this.jsonObject(req);
-        const r = this.store.create(meta.name, body);
+        const r = this.store.create(meta.name, body, writeOptions(req, version));
         if (!r.ok) throw asApiErrors(r.errors);
         return sendJson(res, 201, { id: r.id, success: true, errors: [] });
       }
@@ -215,7 +235,7 @@ export class RestApi {
     if (parts.length === 2) {
       const segment = parts[1] as string;
       if (segment.toLowerCase() === 'id' && method === 'POST') {
-        const r = this.store.create(meta.name, await this.jsonObject(req));
+        const r = this.store.create(meta.name, await this.jsonObject(req), writeOptions(req, version));
         if (!r.ok) throw asApiErrors(r.errors);
         return sendJson(res, 201, { id: r.id, success: true, errors: [], created: true });
       }
@@ -261,7 +281,7 @@ export class RestApi {
         this.fullRecord(object.meta, found.row, base, url.searchParams.get('fields')),
       );
     if (method === 'PATCH') {
-      const r = this.store.update(id, await this.jsonObject(req), object.meta.name);
+      const r = this.store.update(id, await this.jsonObject(req), object.meta.name, writeOptions(req));
       if (!r.ok) throw asApiErrors(r.errors);
       return sendEmpty(res, 204);
     }
@@ -405,11 +425,15 @@ export class RestApi {
     if (sent) delete body[sent];
     if (ids.length === 0) {
       if (url.searchParams.get('updateOnly') === 'true') throw notFound();
-      const r = this.store.create(meta.name, field.name === 'Id' ? body : { ...body, [field.name]: value });
+      const r = this.store.create(
+        meta.name,
+        field.name === 'Id' ? body : { ...body, [field.name]: value },
+        writeOptions(req, version),
+      );
       if (!r.ok) throw asApiErrors(r.errors);
       return sendJson(res, 201, { id: r.id, success: true, errors: [], created: true });
     }
-    const r = this.store.update(ids[0] as string, body);
+    const r = this.store.update(ids[0] as string, body, undefined, writeOptions(req, version));
     if (!r.ok) throw asApiErrors(r.errors);
     if (Number(version) < 46) return sendEmpty(res, 204);
     return sendJson(res, 200, { id: r.id, success: true, errors: [], created: false });
@@ -476,6 +500,7 @@ export class RestApi {
     if (!Array.isArray(records)) throw apiError(400, 'INVALID_FIELD', "Required field 'records' is missing");
     if (records.length > MAX_COLLECTION) throw limitError();
     const allOrNone = body.allOrNone === true;
+    const write = writeOptions(req, version);
     if (parts.length === 0 && method === 'POST') {
       const ops = records.map((rec: Record<string, unknown>) => () => {
         const type = (rec?.attributes as { type?: string } | undefined)?.type;
@@ -483,7 +508,7 @@ export class RestApi {
         const { attributes: _a, ...fields } = rec;
         if ('id' in fields || 'Id' in fields)
           return failure('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
-        return this.store.create(type, fields);
+        return this.store.create(type, fields, write);
       });
       return sendJson(res, 200, this.transaction(ops, allOrNone, false));
     }
@@ -492,7 +517,7 @@ export class RestApi {
         const { attributes, id: lowerId, Id: upperId, ...fields } = rec ?? {};
         const id = (upperId ?? lowerId) as string | undefined;
         if (!id) return failure('MISSING_ARGUMENT', 'Id not specified in an update call');
-        return this.store.update(id, fields, (attributes as { type?: string } | undefined)?.type);
+        return this.store.update(id, fields, (attributes as { type?: string } | undefined)?.type, write);
       });
       return sendJson(res, 200, this.transaction(ops, allOrNone, false));
     }
@@ -518,7 +543,7 @@ export class RestApi {
         const value = keyOf(rec);
         if (value === undefined || value === null || value === '') {
           // Upsert on Id inserts the records that carry no Id, as Salesforce documents for Id as the key.
-          if (field.name === 'Id') return this.store.create(object.meta.name, fields);
+          if (field.name === 'Id') return this.store.create(object.meta.name, fields, write);
           return failure('MISSING_ARGUMENT', `${field.name} not specified`, [field.name]);
         }
         if ((seen.get(String(value).toLowerCase()) ?? 0) > 1)
@@ -535,10 +560,10 @@ export class RestApi {
         }
         if (ids.length === 1) {
           const { [field.name]: _k, ...rest } = fields;
-          return this.store.update(ids[0] as string, rest);
+          return this.store.update(ids[0] as string, rest, undefined, write);
         }
         if (field.name === 'Id') return failure('NOT_FOUND', 'The requested resource does not exist', ['Id']);
-        return this.store.create(object.meta.name, fields);
+        return this.store.create(object.meta.name, fields, write);
       });
       return sendJson(res, 200, this.transaction(ops, allOrNone, true));
     }

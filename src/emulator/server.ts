@@ -7,6 +7,7 @@ import { DEFAULT_SCHEMA, OrgSchema, PERSON_ACCOUNT_RECORD_TYPE_ID, type SchemaSp
 import { OAuthService, type OrgIdentity } from './oauth.js';
 import { BulkApi } from './bulk.js';
 import { BulkV1Api } from './bulk-v1.js';
+import { DuplicateRules, type DuplicateRuleSpec } from './duplicate-rules.js';
 import { RestApi } from './rest.js';
 import { OrgStore } from './store.js';
 
@@ -79,6 +80,16 @@ export interface EmulatorOptions {
   dailyBulkBatches?: number;
   /** The org's clock (default Date.now): record timestamps, date literals and replication windows use it. */
   clock?: () => number;
+  /** Duplicate rules with their matching rules (none by default, as in a new org without Duplicate Management set up). */
+  duplicateRules?: DuplicateRuleSpec[];
+  /** The admin user's permissions that an org can take away. */
+  permissions?: Partial<UserPermissions>;
+}
+
+/** Permissions of the org's user that tests can switch off (all on by default, as for a System Administrator). */
+export interface UserPermissions {
+  /** "Bulk API Hard Delete": without it, hardDelete jobs are refused. */
+  bulkApiHardDelete: boolean;
 }
 
 export interface Emulator {
@@ -100,6 +111,10 @@ export interface Emulator {
   /** Faults injected so far (transient errors, drops, expiries), to prove a resilience test met some. */
   injectedFaults(): number;
   setFaults(faults: Partial<Faults>): void;
+  /** Replaces the org's duplicate rules (also POST /__emulator/duplicate-rules). */
+  setDuplicateRules(rules: DuplicateRuleSpec[]): void;
+  /** Grants or takes away the user's permissions (also POST /__emulator/permissions). */
+  setPermissions(permissions: Partial<UserPermissions>): void;
   /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
   setDailyApiRequests(max: number | null): void;
   /** Requests the org has received and not finished answering (those of a killed client included). */
@@ -282,6 +297,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     dailyBatches: options.dailyBulkBatches ?? 15_000,
   });
   const bulkV1 = new BulkV1Api(store, identity.userId, bulk, clock);
+  const duplicateRules = new DuplicateRules(schema, () => baseUrl);
+  duplicateRules.set(options.duplicateRules ?? []);
+  store.duplicateRules = duplicateRules;
+  const permissions: UserPermissions = { bulkApiHardDelete: true, ...options.permissions };
+  const setPermissions = (p: Partial<UserPermissions>): UserPermissions => {
+    Object.assign(permissions, p);
+    bulk.hardDeleteAllowed = permissions.bulkApiHardDelete;
+    return permissions;
+  };
+  setPermissions({});
 
   const limitHeader = (): Record<string, string> => ({
     'Sforce-Limit-Info': `api-usage=${used}/${dailyMax}`,
@@ -293,6 +318,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (url.pathname === '/__emulator/faults' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req, 100_000)).toString('utf8') || '{}') as Partial<Faults>;
       return sendJson(res, 200, setFaults(body));
+    }
+    if (url.pathname === '/__emulator/duplicate-rules') {
+      if (req.method === 'GET') return sendJson(res, 200, duplicateRules.list());
+      if (req.method === 'POST') {
+        const body = JSON.parse((await readBody(req, 100_000)).toString('utf8') || '[]') as unknown;
+        const rules = (
+          Array.isArray(body) ? body : (body as { rules?: unknown }).rules
+        ) as DuplicateRuleSpec[];
+        try {
+          return sendJson(res, 200, duplicateRules.set(rules));
+        } catch (err) {
+          throw apiError(400, 'INVALID_INPUT', (err as Error).message);
+        }
+      }
+    }
+    if (url.pathname === '/__emulator/permissions' && req.method === 'POST') {
+      const body = JSON.parse(
+        (await readBody(req, 10_000)).toString('utf8') || '{}',
+      ) as Partial<UserPermissions>;
+      return sendJson(res, 200, setPermissions(body));
     }
     if (url.pathname === '/__emulator/state' && req.method === 'GET') {
       // With --expose-gc the numbers are measured after a full collection: what the records really hold.
@@ -447,6 +492,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiCalls: () => used,
     injectedFaults: () => injected,
     setFaults: (f) => void setFaults(f),
+    setDuplicateRules: (rules) => void duplicateRules.set(rules),
+    setPermissions: (p) => void setPermissions(p),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,5 @@
 import { newRecordRuleError } from './business-rules.js';
+import type { DuplicateRules } from './duplicate-rules.js';
 import { IdGenerator, normalizeId } from './ids.js';
 import {
   PERSON_ACCOUNT_RECORD_TYPE_ID,
@@ -24,6 +25,13 @@ export interface ObjectData {
   deleted: Map<string, Row>;
   /** Equality indexes, built on first use and kept up to date by every write. */
   indexes: Map<string, Map<string, Set<string>>>;
+}
+
+/** What the client said about a write: `allowSave` acknowledges duplicate rule alerts (REST header only). */
+export interface WriteOptions {
+  allowSave?: boolean;
+  /** The API version of the call, for the URLs of duplicate records. */
+  version?: string;
 }
 
 export type WriteResult =
@@ -56,6 +64,8 @@ export class OrgStore {
   private journaled = new Set<string>();
   /** Told of every record whose stored state changes (a write, a delete, a rollback), to persist it. */
   onChange: ((object: ObjectData, id: string) => void) | null = null;
+  /** The org's duplicate rules, run on every create and edit. */
+  duplicateRules: DuplicateRules | null = null;
 
   constructor(
     readonly schema: OrgSchema,
@@ -111,7 +121,7 @@ export class OrgStore {
     return [...(this.index(object, field).get(key) ?? [])];
   }
 
-  create(objectName: string, body: Record<string, unknown>): WriteResult {
+  create(objectName: string, body: Record<string, unknown>, options: WriteOptions = {}): WriteResult {
     const object = this.object(objectName);
     if (!object)
       return {
@@ -135,7 +145,8 @@ export class OrgStore {
     const error =
       this.completeNewRow(object, row) ??
       newRecordRuleError(this, object, row) ??
-      this.checkUnique(object, row, null);
+      this.checkUnique(object, row, null) ??
+      this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version);
     if (error) return { ok: false, errors: [error] };
     const id = this.ids.next(object.meta.keyPrefix);
     const now = formatDateTime(this.clock());
@@ -153,7 +164,12 @@ export class OrgStore {
     return { ok: true, id, created: true };
   }
 
-  update(id: string, body: Record<string, unknown>, expectedObject?: string): WriteResult {
+  update(
+    id: string,
+    body: Record<string, unknown>,
+    expectedObject?: string,
+    options: WriteOptions = {},
+  ): WriteResult {
     const full = normalizeId(id);
     const found = full ? this.find(full) : undefined;
     if (!full || !found) {
@@ -193,7 +209,9 @@ export class OrgStore {
       };
     }
     this.deriveNames(object, row);
-    const dup = this.checkUnique(object, row, full);
+    const dup =
+      this.checkUnique(object, row, full) ??
+      this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version);
     if (dup) return { ok: false, errors: [dup], id: full };
     const now = formatDateTime(this.clock());
     Object.assign(row, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: this.userId });
@@ -211,6 +229,22 @@ export class OrgStore {
     this.removeFromIndexes(object, full, row);
     object.live.delete(full);
     object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
+    return { ok: true, id: full, created: false };
+  }
+
+  /**
+   * A hard delete (Bulk API `hardDelete`): the record is gone at once, not in the recycle bin, so queryAll no longer
+   * finds it and it cannot be undeleted.
+   */
+  purge(id: string): WriteResult {
+    const full = normalizeId(id);
+    const found = full ? this.find(full) : undefined;
+    if (!full || !found) return { ok: false, errors: [recordError('MALFORMED_ID', `invalid record id`, [])] };
+    if (found.deleted) return { ok: false, errors: [recordError('ENTITY_IS_DELETED', 'entity is deleted')] };
+    const { object, row } = found;
+    this.remember(object, full);
+    this.removeFromIndexes(object, full, row);
+    object.live.delete(full);
     return { ok: true, id: full, created: false };
   }
 

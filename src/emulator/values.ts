@@ -9,6 +9,8 @@ export interface RecordError {
   statusCode: string;
   message: string;
   fields: string[];
+  /** DUPLICATES_DETECTED: the rule and the records it matched. */
+  duplicateResult?: unknown;
 }
 
 export function recordError(statusCode: string, message: string, fields: string[] = []): RecordError {

@@ -164,6 +164,8 @@ export interface BulkWriterOptions {
   /** How long a job that is not full waits for more records before it is closed and sent. */
   lingerMs?: number;
   onJob?: (job: BulkJobReport) => void;
+  /** Deletes are hardDelete jobs (--hard): the records skip the Recycle Bin. */
+  hardDelete?: boolean;
 }
 
 const missing: SaveResult = {
@@ -214,7 +216,7 @@ export class BulkWriter implements RecordWriter {
   }
   delete(object: string, ids: string[], sent?: Sent): Promise<SaveResult[]> {
     return this.add(
-      { object, operation: 'delete' },
+      { object, operation: this.options.hardDelete ? 'hardDelete' : 'delete' },
       ids.map((Id) => ({ Id })),
       sent,
     );

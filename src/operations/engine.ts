@@ -4,7 +4,7 @@ import type { InputRecord } from '../input/types.js';
 import { applyMapping, type MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import { missingRequired } from '../mapping/required.js';
-import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
+import { duplicateIds, type SalesforceClient, type SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { KeyCensus } from './key-census.js';
 import { findMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
@@ -78,6 +78,7 @@ const FATAL = new Set([
   'NETWORK',
   'NO_ORG',
   'ORG_UNKNOWN',
+  'HARD_DELETE_NOT_PERMITTED',
 ]);
 const LOCK_RETRIES = 3;
 
@@ -114,9 +115,12 @@ function withoutId(payload: Record<string, unknown>): Record<string, unknown> {
 
 function saveFailure(r: SaveResult | undefined): FailureDetail {
   const e = r?.errors[0];
-  return e
-    ? { code: e.statusCode, message: e.message, fields: e.fields }
-    : { code: 'UNKNOWN', message: 'Salesforce returned no result for this record.' };
+  if (!e) return { code: 'UNKNOWN', message: 'Salesforce returned no result for this record.' };
+  // A duplicate rule's refusal names the records the input collided with.
+  const matched = duplicateIds(e);
+  return matched.length > 0
+    ? { code: e.statusCode, message: e.message, fields: e.fields, matchedIds: matched }
+    : { code: e.statusCode, message: e.message, fields: e.fields };
 }
 
 /** What a spooled record's input and payload read as until it is taken back. */

@@ -134,7 +134,9 @@ export async function readJournal(dir: string): Promise<{
       throw journalError(file, `line ${n} is not a journal entry`);
     for (const line of e.sent as number[]) {
       sent.add(line);
+      // The last sending decides: a line a Bulk job refused and REST sent again is no longer the job's to settle.
       if (typeof e.job === 'string') jobs.set(line, e.job);
+      else jobs.delete(line);
     }
   }
   if (header === null) throw journalError(file, 'it is empty');

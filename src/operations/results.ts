@@ -18,7 +18,7 @@ export interface FailureDetail {
   code: string;
   message: string;
   fields?: string[];
-  /** The Ids an ambiguous record matched. */
+  /** The Ids an ambiguous record matched, or the existing records a duplicate rule found it collides with. */
   matchedIds?: string[];
   /** 300 for ambiguous matches, like Salesforce's Multiple Choices. */
   status?: number;
@@ -164,10 +164,20 @@ class CsvFile extends BufferedFile {
 
 export { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 
+/** The failures of one cause: how many, the first lines, and the records they collided with (duplicate rules). */
+export interface FailureGroup {
+  count: number;
+  lines: number[];
+  message: string;
+  fields?: string[];
+  /** The first existing records (up to 10) the group's records were found to duplicate. */
+  matchedIds?: string[];
+}
+
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
   counts: Counts;
-  failureCodes: Map<string, { count: number; lines: number[]; message: string; fields?: string[] }>;
+  failureCodes: Map<string, FailureGroup>;
 }
 
 export interface ResultFiles {
@@ -184,7 +194,7 @@ export interface ResultFiles {
  */
 export class ResultSink {
   readonly counts: Counts;
-  readonly failureCodes: Map<string, { count: number; lines: number[]; message: string; fields?: string[] }>;
+  readonly failureCodes: Map<string, FailureGroup>;
   private readonly success: CsvFile;
   private readonly failures: CsvFile;
   private readonly plan: BufferedFile | null;
@@ -269,6 +279,11 @@ export class ResultSink {
     };
     entry.count++;
     if (entry.lines.length < 10) entry.lines.push(line);
+    if (detail.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
+      const ids = new Set(entry.matchedIds);
+      for (const id of detail.matchedIds) if (ids.size < 10) ids.add(id);
+      entry.matchedIds = [...ids];
+    }
     this.failureCodes.set(key, entry);
     const own = [
       line,

@@ -1,4 +1,4 @@
-import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
+import type { SalesforceClient, SaveResult, WriteOptions } from '../salesforce/client.js';
 
 /**
  * Where the engine's writes go: sObject Collections (REST) or Bulk API 2.0 jobs. Results keep input order.
@@ -25,19 +25,19 @@ export interface RecordWriter {
   flush?(): void;
 }
 
-export function restWriter(client: SalesforceClient): RecordWriter {
+export function restWriter(client: SalesforceClient, write: WriteOptions = {}): RecordWriter {
   return {
     create: (object, records, sent) => {
       sent?.();
-      return client.create(object, records);
+      return client.create(object, records, write);
     },
     update: (object, records, sent) => {
       sent?.();
-      return client.update(object, records);
+      return client.update(object, records, write);
     },
     upsert: (object, field, records, sent) => {
       sent?.();
-      return client.upsert(object, field, records);
+      return client.upsert(object, field, records, write);
     },
     delete: (_object, ids, sent) => {
       sent?.();

@@ -9,6 +9,29 @@ export interface SaveError {
   statusCode: string;
   message: string;
   fields: string[];
+  /** DUPLICATES_DETECTED on REST: the duplicate rule and the records it matched (Bulk results carry none). */
+  duplicateResult?: {
+    allowSave?: boolean;
+    duplicateRule?: string;
+    matchResults?: Array<{ matchRecords?: Array<{ record?: { Id?: string } }> }>;
+  };
+}
+
+/** Options of a REST write. */
+export interface WriteOptions {
+  /**
+   * Acknowledge duplicate rule alerts and save anyway (`Sforce-Duplicate-Rule-Header: allowSave=true`); rules
+   * whose action is Block still refuse.
+   */
+  allowDuplicates?: boolean;
+}
+
+/** The Ids of the records a duplicate rule matched, from a DUPLICATES_DETECTED error. */
+export function duplicateIds(error: SaveError | undefined): string[] {
+  const ids = (error?.duplicateResult?.matchResults ?? []).flatMap((m) =>
+    (m.matchRecords ?? []).map((r) => r.record?.Id),
+  );
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
 }
 
 export interface SaveResult {
@@ -59,12 +82,21 @@ export interface SalesforceClient {
     onOpen?: (jobId: string) => void,
     options?: { all?: boolean },
   ): Promise<{ jobId: string; rows: number }>;
-  create(object: string, records: Array<Record<string, unknown>>): Promise<SaveResult[]>;
-  update(object: string, records: Array<Record<string, unknown> & { Id: string }>): Promise<SaveResult[]>;
+  create(
+    object: string,
+    records: Array<Record<string, unknown>>,
+    options?: WriteOptions,
+  ): Promise<SaveResult[]>;
+  update(
+    object: string,
+    records: Array<Record<string, unknown> & { Id: string }>,
+    options?: WriteOptions,
+  ): Promise<SaveResult[]>;
   upsert(
     object: string,
     externalIdField: string,
     records: Array<Record<string, unknown>>,
+    options?: WriteOptions,
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
   /**
@@ -93,7 +125,7 @@ export type BulkResultSet = 'successfulResults' | 'failedResults';
 
 export interface BulkJobSpec {
   object: string;
-  operation: 'insert' | 'update' | 'upsert' | 'delete';
+  operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
   externalIdFieldName?: string;
 }
 
@@ -184,6 +216,16 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
       cause: err,
     });
   }
+  if (code === 'FeatureNotEnabled' && /hardDelete/i.test(e.message)) {
+    return new SfsyncError(
+      'HARD_DELETE_NOT_PERMITTED',
+      `The org refused the hard delete (FeatureNotEnabled: ${e.message}). The user needs the "Bulk API Hard Delete" permission.`,
+      {
+        hint: 'Ask a Salesforce admin to grant "Bulk API Hard Delete" (a permission set or the profile), or run without --hard: the records then go to the Recycle Bin.',
+        cause: err,
+      },
+    );
+  }
   const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
   if (
     retryAfterMs !== undefined &&
@@ -216,6 +258,11 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
       cause: err,
     },
   );
+}
+
+/** The REST header that acknowledges duplicate rule alerts; Bulk API jobs have no equivalent. */
+function duplicateHeader(write: WriteOptions | undefined): Record<string, string> {
+  return write?.allowDuplicates ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {};
 }
 
 export interface JsforceClientOptions {
@@ -254,15 +301,16 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     idempotent = true,
     responseType?: string,
     onHeaders?: (headers: Record<string, string>) => void,
+    headers: Record<string, string> = {},
   ): Promise<T> {
     return withRetry(retry, idempotent, async () => {
-      if (!options.trace) return sendRequest<T>(method, url, body, responseType, onHeaders);
+      if (!options.trace) return sendRequest<T>(method, url, body, responseType, onHeaders, headers);
       const started = Date.now();
       options.trace(
         redact(`→ ${method} ${url}${body === undefined ? '' : ` (${JSON.stringify(body).length} bytes)`}`),
       );
       try {
-        const result = await sendRequest<T>(method, url, body, responseType, onHeaders);
+        const result = await sendRequest<T>(method, url, body, responseType, onHeaders, headers);
         options.trace(`← ok in ${Date.now() - started} ms`);
         return result;
       } catch (err) {
@@ -281,13 +329,14 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
     body?: unknown,
     responseType?: string,
     onHeaders?: (headers: Record<string, string>) => void,
+    headers: Record<string, string> = {},
   ): Promise<T> {
     return send<T>(
       {
         method: method as 'GET',
         url,
         body: body === undefined ? undefined : JSON.stringify(body),
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
       },
       responseType,
       onHeaders,
@@ -473,28 +522,44 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         page = await request('GET', page.nextRecordsUrl);
       }
     },
-    create(object, records) {
+    create(object, records, write) {
       const body = {
         allOrNone: false,
         records: records.map((r) => ({ attributes: { type: object }, ...r })),
       };
       // A create that may have reached Salesforce is never sent twice: retries only on answers that say it did not.
-      return request<SaveResult[]>('POST', '/composite/sobjects', body, false);
+      return request<SaveResult[]>(
+        'POST',
+        '/composite/sobjects',
+        body,
+        false,
+        undefined,
+        undefined,
+        duplicateHeader(write),
+      );
     },
-    update(object, records) {
+    update(object, records, write) {
       const body = {
         allOrNone: false,
         records: records.map((r) => ({ attributes: { type: object }, ...r })),
       };
-      return request<SaveResult[]>('PATCH', '/composite/sobjects', body);
+      return request<SaveResult[]>(
+        'PATCH',
+        '/composite/sobjects',
+        body,
+        true,
+        undefined,
+        undefined,
+        duplicateHeader(write),
+      );
     },
-    upsert(object, externalIdField, records) {
+    upsert(object, externalIdField, records, write) {
       const body = {
         allOrNone: false,
         records: records.map((r) => ({ attributes: { type: object }, ...r })),
       };
       const url = `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(externalIdField)}`;
-      return request<SaveResult[]>('PATCH', url, body, false);
+      return request<SaveResult[]>('PATCH', url, body, false, undefined, undefined, duplicateHeader(write));
     },
     async bulkIngest(spec, csv, onOpen, onRow) {
       let job: { id: string };

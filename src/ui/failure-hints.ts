@@ -27,7 +27,7 @@ export const FAILURE_HINTS: Record<string, string> = {
   FIELD_CUSTOM_VALIDATION_EXCEPTION:
     'a validation rule in the org refused the record: its message says which; fix the data or the rule',
   DUPLICATES_DETECTED:
-    "a duplicate rule blocked the record: match on the duplicate rule's fields with upsert",
+    "a duplicate rule refused the record (matched_ids in failures.csv names the records it duplicates): update those with upsert on the rule's fields, or, for a rule that only alerts, re-run with --allow-duplicates",
   UNABLE_TO_LOCK_ROW:
     'another process held the record: run again (the records that failed can be resumed or re-run)',
   ENTITY_IS_DELETED: 'the record is in the recycle bin: restore it, or remove its Id from the file',
