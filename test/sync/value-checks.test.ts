@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { readResultCsv } from '../helpers/sync-env.js';
+import { createTestDeps } from '../helpers/test-deps.js';
+
+let org: Emulator;
+let dir: string;
+
+beforeAll(async () => {
+  org = await startEmulator({ port: 0 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-values-'));
+});
+afterAll(async () => org.close());
+
+function deps() {
+  return createTestDeps({
+    env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+    cwd: dir,
+  });
+}
+
+function write(name: string, content: string): void {
+  fs.writeFileSync(path.join(dir, name), content);
+}
+
+async function revenues(prefix: string): Promise<Record<string, unknown>> {
+  const res = await fetch(
+    `${org.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent(`SELECT Name, AnnualRevenue FROM Account WHERE Name LIKE '${prefix}%'`)}`,
+    { headers: { Authorization: `Bearer ${org.accessToken}` } },
+  );
+  const body = (await res.json()) as { records: Array<{ Name: string; AnnualRevenue: unknown }> };
+  return Object.fromEntries(body.records.map((r) => [r.Name, r.AnnualRevenue]));
+}
+
+describe('number transforms read a value whole or fail the record', () => {
+  it('writes what reads as a number, and fails every other value with VALUE_INVALID naming field, value and shape', async () => {
+    write(
+      'amounts.csv',
+      [
+        'Name,Revenue',
+        'N-exp,1e3',
+        'N-eu,"1.234,50"',
+        'N-spaced,"€ 1 234,50"',
+        'N-paren,"(1,000.00)"',
+        'N-mixed,12abc34',
+        'N-word,abc',
+        'N-plain,"-$1,234.50"',
+        'N-empty,',
+        '',
+      ].join('\n'),
+    );
+    write(
+      'amounts.yaml',
+      'object: Account\nfields:\n  Name: Name\n  AnnualRevenue: { column: Revenue, transform: number }\n',
+    );
+    const d = deps();
+    const code = await main(
+      ['create', 'amounts.csv', '--mapping', 'amounts.yaml', '--json', '--results', 'out/amounts'],
+      d,
+    );
+    expect(code).toBe(2);
+    expect(JSON.parse(d.io.stdoutText).result.counts).toMatchObject({ total: 8, created: 4, failed: 4 });
+    expect(await revenues('N-')).toEqual({
+      'N-exp': 1000,
+      'N-paren': -1000,
+      'N-plain': -1234.5,
+      'N-empty': null,
+    });
+    const failures = readResultCsv(path.join(dir, 'out/amounts/failures.csv'));
+    expect(failures.map((f) => [f.line, f.error_code])).toEqual([
+      ['3', 'VALUE_INVALID'],
+      ['4', 'VALUE_INVALID'],
+      ['6', 'VALUE_INVALID'],
+      ['7', 'VALUE_INVALID'],
+    ]);
+    const word = failures.find((f) => f.line === '7');
+    expect(word?.error_message).toContain(
+      'AnnualRevenue: "abc" is not a number as transform number reads it',
+    );
+    expect(word?.error_message).toContain('"." before the decimals');
+    for (const f of failures) expect(f.error_message).not.toContain('use transform: number');
+  });
+
+  it('number-comma reads a decimal comma and refuses a decimal point', async () => {
+    write('eu.csv', 'Name,Revenue\nC-spaced,"€ 1 234,50"\nC-point,1.5\nC-neg,"-7,25"\n');
+    write(
+      'eu.yaml',
+      'object: Account\nfields:\n  Name: Name\n  AnnualRevenue: { column: Revenue, transform: number-comma }\n',
+    );
+    const d = deps();
+    const code = await main(['create', 'eu.csv', '--mapping', 'eu.yaml', '--json', '--results', 'out/eu'], d);
+    expect(code).toBe(2);
+    expect(await revenues('C-')).toEqual({ 'C-spaced': 1234.5, 'C-neg': -7.25 });
+    const failures = readResultCsv(path.join(dir, 'out/eu/failures.csv'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.error_message).toContain('"1.5" is not a number as transform number-comma reads it');
+  });
+});
