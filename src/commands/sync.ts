@@ -6,6 +6,7 @@ import { readRecords } from '../input/read-records.js';
 import { columnsForDelete } from '../input/results-columns.js';
 import { formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
+import { missingColumns } from '../mapping/missing-columns.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { HeapGovernor } from '../operations/heap.js';
 import { KeyCensus } from '../operations/key-census.js';
@@ -338,7 +339,10 @@ async function sync(
     client ? client.describe(name) : Promise.resolve(offlineObject(name, mapping, columns)),
   );
   const matching = planMatching(opts, mapping, compiled, offline);
-  const problems = [...compiled.problems, ...matching.problems];
+  // A mapping's column missing from the CSV header would leave its field unwritten in every record, silently.
+  const absent =
+    opts.mapping && header ? missingColumns(mapping, Object.fromEntries(header.map((h) => [h, '']))) : [];
+  const problems = [...absent, ...compiled.problems, ...matching.problems];
   if (problems.length > 0)
     throw problemsError(
       problems,

@@ -100,3 +100,58 @@ describe('number transforms read a value whole or fail the record', () => {
     expect(failures[0]?.error_message).toContain('"1.5" is not a number as transform number-comma reads it');
   });
 });
+
+describe('a mapping column missing from the CSV header', () => {
+  it('refuses the sync and its dry run before writing, naming every missing column with a did-you-mean', async () => {
+    write('people.csv', 'Last Name,E-mail,Phone\nColumnCheck,cc@cols.test,555\n');
+    write(
+      'people.yaml',
+      [
+        'object: Contact',
+        'match: Email',
+        'fields:',
+        '  LastName: Last Name',
+        '  Email: E-mial',
+        '  Phone: Phnoe',
+        "  Description: { template: '{Last Name} from {Sorce}' }",
+        '',
+      ].join('\n'),
+    );
+    for (const extra of [[], ['--dry-run']]) {
+      const d = deps();
+      const code = await main(['upsert', 'people.csv', '--mapping', 'people.yaml', ...extra], d);
+      expect(code).toBe(1);
+      expect(d.io.stderrText).toContain('nothing was written');
+      expect(d.io.stderrText).toContain(
+        'fields.Email: the file has no column "E-mial"; did you mean "E-mail"?',
+      );
+      expect(d.io.stderrText).toContain(
+        'fields.Phone: the file has no column "Phnoe"; did you mean "Phone"?',
+      );
+      expect(d.io.stderrText).toContain('fields.Description.template: the file has no column "Sorce"');
+    }
+    const res = await fetch(
+      `${org.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent("SELECT Id FROM Contact WHERE LastName = 'ColumnCheck'")}`,
+      { headers: { Authorization: `Bearer ${org.accessToken}` } },
+    );
+    expect(((await res.json()) as { totalSize: number }).totalSize).toBe(0);
+  });
+
+  it('says when the header was read with the wrong delimiter, and which --delimiter to pass', async () => {
+    write('semi.csv', 'Last Name;E-mail\nSemi;semi@cols.test\n');
+    write('semi.yaml', 'object: Contact\nmatch: Email\nfields:\n  LastName: Last Name\n  Email: E-mail\n');
+    const d = deps();
+    const code = await main(
+      ['upsert', 'semi.csv', '--mapping', 'semi.yaml', '--delimiter', ',', '--dry-run'],
+      d,
+    );
+    expect(code).toBe(1);
+    expect(d.io.stderrText).toContain('the header looks like it uses another delimiter (";")');
+    expect(d.io.stderrText).toContain("pass --delimiter ';'");
+    // The same file with the right delimiter goes through.
+    const ok = deps();
+    expect(
+      await main(['upsert', 'semi.csv', '--mapping', 'semi.yaml', '--delimiter', ';', '--dry-run'], ok),
+    ).toBe(0);
+  });
+});
