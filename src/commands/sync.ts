@@ -304,6 +304,8 @@ async function sync(
   const format = formatFromFile(opts.file, opts.format);
   const file = opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file);
   let header: string[] | undefined;
+  // A failures file of an NDJSON run: read as CSV, its records are JSON, with no header of their own.
+  let jsonRecords = false;
   const { first, all } = await peek(
     readRecords({
       file,
@@ -311,7 +313,10 @@ async function sync(
       delimiter: opts.delimiter,
       encoding: opts.encoding,
       stdin: deps.io.stdin,
-      onHeader: (h) => (header = h),
+      onHeader: (h, json) => {
+        if (json) jsonRecords = true;
+        else header = h;
+      },
     }),
   );
   const offline = opts.dryRun && opts.offline;
@@ -419,7 +424,11 @@ async function sync(
   files.commit();
   let sink: ResultSink;
   try {
-    sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? read : null, files.prior);
+    sink = new ResultSink(
+      resultFiles(dir, opts.dryRun),
+      format === 'csv' && !jsonRecords ? read : null,
+      files.prior,
+    );
   } catch (err) {
     throw diskFullError(err, dir) ?? err;
   }

@@ -155,3 +155,47 @@ describe('a mapping column missing from the CSV header', () => {
     ).toBe(0);
   });
 });
+
+describe('the failures file of an NDJSON run fed back', () => {
+  it('reads each input cell as the JSON record, and fails a cell that is not JSON alone', async () => {
+    write(
+      'signups.ndjson',
+      [
+        '{"email":"fb1@feed.test","name":{"last":"FeedOne"}}',
+        '{"email":"fb2@feed","name":{"last":"FeedTwo"}}',
+        '{"email":"fb3@feed","name":{"last":"FeedThree"}}',
+        '',
+      ].join('\n'),
+    );
+    write('signups.yaml', 'object: Contact\nmatch: Email\nfields:\n  Email: email\n  LastName: name.last\n');
+    const first = deps();
+    const args = ['--mapping', 'signups.yaml', '--json'];
+    expect(await main(['upsert', 'signups.ndjson', ...args, '--results', 'out/signups'], first)).toBe(2);
+    const failures = fs.readFileSync(path.join(dir, 'out/signups/failures.csv'), 'utf8');
+    expect(readResultCsv(path.join(dir, 'out/signups/failures.csv')).map((f) => f.error_code)).toEqual([
+      'INVALID_EMAIL_ADDRESS',
+      'INVALID_EMAIL_ADDRESS',
+    ]);
+    // The user fixes one address and breaks the JSON of the other.
+    const fixed = failures
+      .replaceAll('""fb3@feed""', '""fb3@feed.test""')
+      .replace('{""email"":""fb2@feed""', '{email"":""fb2@feed""');
+    write('again.csv', fixed);
+    const again = deps();
+    expect(await main(['upsert', 'again.csv', ...args, '--results', 'out/again'], again)).toBe(2);
+    expect(JSON.parse(again.io.stdoutText).result.counts).toMatchObject({ total: 2, created: 1, failed: 1 });
+    const left = readResultCsv(path.join(dir, 'out/again/failures.csv'));
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatchObject({ line: '2', error_code: 'NDJSON_INVALID' });
+    expect(left[0]?.error_message).toContain('The input column does not hold a JSON record');
+    const res = await fetch(
+      `${org.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent("SELECT LastName, Email FROM Contact WHERE LastName LIKE 'Feed%'")}`,
+      { headers: { Authorization: `Bearer ${org.accessToken}` } },
+    );
+    const rows = ((await res.json()) as { records: Array<Record<string, unknown>> }).records;
+    expect(rows.map((r) => [r.LastName, r.Email]).sort()).toEqual([
+      ['FeedOne', 'fb1@feed.test'],
+      ['FeedThree', 'fb3@feed.test'],
+    ]);
+  });
+});
