@@ -8,6 +8,8 @@ export interface ValueError {
   message: string;
   /** The fields at fault, as Salesforce lists them. */
   fields?: string[];
+  /** Every problem of a record failing for several, each counted under its own code. */
+  causes?: ValueError[];
 }
 
 export type Coerced = { value: string | number | boolean } | { error: ValueError };

@@ -22,6 +22,8 @@ export interface FailureDetail {
   matchedIds?: string[];
   /** 300 for ambiguous matches, like Salesforce's Multiple Choices. */
   status?: number;
+  /** A record failing for several problems: each is counted under its own code. */
+  causes?: Array<{ code: string; message: string; fields?: string[] }>;
 }
 
 export function emptyCounts(): Counts {
@@ -260,16 +262,18 @@ export class ResultSink {
     this.counts.total++;
     this.counts[outcome]++;
     // Records sent whose outcome is not known yet are told apart from those never sent.
-    const key = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD' ? 'SKIPPED' : detail.code;
-    const entry = this.failureCodes.get(key) ?? {
-      count: 0,
-      lines: [],
-      message: detail.message,
-      fields: detail.fields,
-    };
-    entry.count++;
-    if (entry.lines.length < 10) entry.lines.push(line);
-    this.failureCodes.set(key, entry);
+    const skipped = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD';
+    for (const cause of skipped ? [{ ...detail, code: 'SKIPPED' }] : (detail.causes ?? [detail])) {
+      const entry = this.failureCodes.get(cause.code) ?? {
+        count: 0,
+        lines: [],
+        message: cause.message,
+        fields: cause.fields,
+      };
+      entry.count++;
+      if (entry.lines.length < 10) entry.lines.push(line);
+      this.failureCodes.set(cause.code, entry);
+    }
     const own = [
       line,
       outcome,

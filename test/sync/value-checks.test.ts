@@ -199,3 +199,69 @@ describe('the failures file of an NDJSON run fed back', () => {
     ]);
   });
 });
+
+describe('every problem of a record', () => {
+  it('reports a blank match key, a blank required field and a bad date together, each counted by cause', async () => {
+    write('problems.csv', 'Last,Mail,Born\nProbs,,1990-13-45\nFine,fine@every.test,1990-01-02\n');
+    write(
+      'problems.yaml',
+      'object: Contact\nmatch: Email\nfields:\n  LastName: Last\n  Email: Mail\n  Birthdate: Born\n',
+    );
+    for (const dry of [false, true]) {
+      const d = deps();
+      const out = `out/problems-${dry}`;
+      const args = ['upsert', 'problems.csv', '--mapping', 'problems.yaml', '--json', '--results', out];
+      expect(await main(dry ? [...args, '--dry-run'] : args, d)).toBe(2);
+      const rows = readResultCsv(path.join(dir, out, dry ? 'rejected.csv' : 'failures.csv'));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        line: '2',
+        error_code: 'VALUE_INVALID',
+        error_fields: 'Birthdate;Email',
+      });
+      expect(rows[0]?.error_message).toMatch(/^VALUE_INVALID: Birthdate: .*; MATCH_KEY_EMPTY: The match key/);
+      const byCode = JSON.parse(d.io.stdoutText).result.failuresByCode as Array<{
+        code: string;
+        count: number;
+      }>;
+      expect(byCode.map((c) => [c.code, c.count])).toEqual([
+        ['VALUE_INVALID', 1],
+        ['MATCH_KEY_EMPTY', 1],
+      ]);
+    }
+    write('problems-create.csv', 'Last,Mail,Born\n,nolast@every.test,not a date\n');
+    write(
+      'problems-create.yaml',
+      'object: Contact\nfields:\n  LastName: Last\n  Email: Mail\n  Birthdate: Born\n',
+    );
+    const d = deps();
+    const args = ['create', 'problems-create.csv', '--mapping', 'problems-create.yaml', '--json'];
+    expect(await main([...args, '--results', 'out/problems-create'], d)).toBe(2);
+    const rows = readResultCsv(path.join(dir, 'out/problems-create/failures.csv'));
+    expect(rows[0]?.error_message).toContain(
+      'REQUIRED_FIELD_MISSING: Required fields are missing: [LastName]',
+    );
+    const byCode = JSON.parse(d.io.stdoutText).result.failuresByCode as Array<{
+      code: string;
+      count: number;
+    }>;
+    expect(byCode.map((c) => [c.code, c.count])).toEqual([
+      ['VALUE_INVALID', 1],
+      ['REQUIRED_FIELD_MISSING', 1],
+    ]);
+  });
+
+  it('a match field whose value was refused is not also reported blank', async () => {
+    write('badmail.csv', 'Last,Mail\nBadMail,not-an-address\n');
+    write('badmail.yaml', 'object: Contact\nmatch: Email\nfields:\n  LastName: Last\n  Email: Mail\n');
+    const d = deps();
+    expect(
+      await main(
+        ['upsert', 'badmail.csv', '--mapping', 'badmail.yaml', '--json', '--results', 'out/badmail'],
+        d,
+      ),
+    ).toBe(2);
+    const byCode = JSON.parse(d.io.stdoutText).result.failuresByCode as Array<{ code: string }>;
+    expect(byCode.map((c) => c.code)).toEqual(['INVALID_EMAIL_ADDRESS']);
+  });
+});
