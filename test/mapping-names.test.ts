@@ -65,8 +65,13 @@ describe('names of JavaScript built-ins in mappings and paths', () => {
         '  Department: { column: email.constructor }',
       ].join('\n'),
     );
+    // A CSV header without these columns is refused before any write; NDJSON has no header, so the run goes on.
+    const refused = createTestDeps({ cwd: dir, env: env() });
+    expect(await main(['create', 'names.csv', '--mapping', 'names.yaml'], refused)).toBe(1);
+    expect(refused.io.stderrText).toContain('the file has no column "constructor"');
+    write('names.ndjson', '{"last":"Builtin","email":"builtin@names.test"}\n');
     const deps = createTestDeps({ cwd: dir, env: env() });
-    expect(await main(['create', 'names.csv', '--mapping', 'names.yaml', '--json'], deps)).toBe(0);
+    expect(await main(['create', 'names.ndjson', '--mapping', 'names.yaml', '--json'], deps)).toBe(0);
     const rows = await contacts("LastName = 'Builtin'");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ Description: null, Title: null, Department: null });

@@ -3,11 +3,9 @@ import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
-import { readPath } from '../mapping/apply.js';
 import { compileMapping, type MappingProblem } from '../mapping/compile.js';
-import { editDistance, shortName } from '../mapping/did-you-mean.js';
 import { loadMapping } from '../mapping/load-mapping.js';
-import type { Mapping } from '../mapping/types.js';
+import { missingColumns, sourcesOf } from '../mapping/missing-columns.js';
 import {
   blankKeysWarning,
   repeatedKeysOf,
@@ -26,17 +24,6 @@ export interface MappingCheckResult {
   file: string | null;
   problems: MappingProblem[];
   warnings: MappingProblem[];
-}
-
-/** Every column, path and template placeholder the mapping reads. */
-function sourcesOf(mapping: Mapping): Array<{ where: string; column: string }> {
-  const out: Array<{ where: string; column: string }> = [];
-  for (const [name, f] of Object.entries(mapping.fields ?? {})) {
-    if (f.column) out.push({ where: `fields.${shortName(name)}`, column: f.column });
-    for (const m of f.template?.matchAll(/\{([^}]+)\}/g) ?? [])
-      out.push({ where: `fields.${shortName(name)}.template`, column: (m[1] as string).trim() });
-  }
-  return out;
 }
 
 /** Checks a mapping's structure, its fields against the org when one is reachable, and its columns against FILE. */
@@ -59,23 +46,7 @@ export async function runMappingCheck(
     await chunks.return(undefined);
     if (!first)
       warnings.push({ where: opts.file, message: 'has no records, so its columns could not be checked' });
-    for (const s of first ? sourcesOf(mapping) : []) {
-      if (readPath(first as Record<string, unknown>, s.column) !== undefined) continue;
-      const keys = Object.keys(first as Record<string, unknown>);
-      const want = s.column.toLowerCase();
-      const guess =
-        keys.find((k) => k.toLowerCase().startsWith(want) || want.startsWith(k.toLowerCase())) ??
-        (want.length > 200
-          ? undefined
-          : keys
-              .map((k) => ({ k, d: editDistance(k.toLowerCase(), want) }))
-              .filter((g) => g.d <= 3)
-              .sort((a, b) => a.d - b.d)[0]?.k);
-      problems.push({
-        where: s.where,
-        message: `the file has no column "${shortName(s.column)}"${guess ? `; did you mean "${shortName(guess)}"?` : ''}`,
-      });
-    }
+    if (first) problems.push(...missingColumns(mapping, first));
   } else {
     // Without FILE the columns are unknown; a built-in name is the likeliest typo that reads something anyway.
     for (const s of sourcesOf(mapping)) {

@@ -6,6 +6,7 @@ import { readRecords } from '../input/read-records.js';
 import { columnsForDelete } from '../input/results-columns.js';
 import { checkInputFile, formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
+import { missingColumns } from '../mapping/missing-columns.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { HeapGovernor } from '../operations/heap.js';
 import { KeyCensus } from '../operations/key-census.js';
@@ -321,6 +322,8 @@ async function sync(
   const format = formatFromFile(opts.file, opts.format);
   const file = opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file);
   let header: string[] | undefined;
+  // A failures file of an NDJSON run: read as CSV, its records are JSON, with no header of their own.
+  let jsonRecords = false;
   const { first, all } = await peek(
     readRecords({
       file,
@@ -328,7 +331,10 @@ async function sync(
       delimiter: opts.delimiter,
       encoding: opts.encoding,
       stdin: deps.io.stdin,
-      onHeader: (h) => (header = h),
+      onHeader: (h, json) => {
+        if (json) jsonRecords = true;
+        else header = h;
+      },
     }),
   );
   const offline = opts.dryRun && opts.offline;
@@ -356,7 +362,10 @@ async function sync(
     client ? client.describe(name) : Promise.resolve(offlineObject(name, mapping, columns)),
   );
   const matching = planMatching(opts, mapping, compiled, offline);
-  const problems = [...compiled.problems, ...matching.problems];
+  // A mapping's column missing from the CSV header would leave its field unwritten in every record, silently.
+  const absent =
+    opts.mapping && header ? missingColumns(mapping, Object.fromEntries(header.map((h) => [h, '']))) : [];
+  const problems = [...absent, ...compiled.problems, ...matching.problems];
   if (problems.length > 0)
     throw problemsError(
       problems,
@@ -438,7 +447,11 @@ async function sync(
   files.commit();
   let sink: ResultSink;
   try {
-    sink = new ResultSink(resultFiles(dir, opts.dryRun), format === 'csv' ? read : null, files.prior);
+    sink = new ResultSink(
+      resultFiles(dir, opts.dryRun),
+      format === 'csv' && !jsonRecords ? read : null,
+      files.prior,
+    );
   } catch (err) {
     throw diskFullError(err, dir) ?? err;
   }

@@ -1,6 +1,7 @@
 import { parse, type CsvError } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
 import { shortName } from '../mapping/did-you-mean.js';
+import { parseLine } from './ndjson-reader.js';
 import { resultsFileColumns } from './results-columns.js';
 import type { InputRecord } from './types.js';
 
@@ -61,6 +62,24 @@ interface Skip {
   values: string[];
 }
 
+/** A failures file's `input` cell read back as the JSON record it holds; a cell that is not one fails alone. */
+function jsonRecord(line: number, cell: string): InputRecord {
+  const parsed = parseLine(line, cell);
+  if (parsed === null)
+    return {
+      line,
+      error: { code: 'NDJSON_INVALID', message: 'The input column is empty: it holds no JSON record.' },
+    };
+  if (!parsed.error) return parsed;
+  return {
+    ...parsed,
+    error: {
+      code: parsed.error.code,
+      message: `The input column does not hold a JSON record (a failures file of an NDJSON run): ${parsed.error.message}`,
+    },
+  };
+}
+
 /**
  * CSV records through csv-parse: header row, quotes, CRLF or LF, BOM. A record with the wrong number of
  * columns or an unclosed quote becomes an error record with its line; the rest of the file goes on.
@@ -71,7 +90,7 @@ export async function* readCsv(
   text: AsyncIterable<string>,
   file: string,
   delimiter?: string,
-  onHeader?: (columns: string[]) => void,
+  onHeader?: (columns: string[], jsonRecords: boolean) => void,
 ): AsyncGenerator<InputRecord[]> {
   const iterator = text[Symbol.asyncIterator]();
   const head = await iterator.next();
@@ -86,6 +105,7 @@ export async function* readCsv(
   let headerError: SfsyncError | null = null;
   let headerLines = 1;
   let headerRead = false;
+  let jsonRecords = false;
   const parser = parse({
     delimiter: chosen,
     columns: (header: string[]) => {
@@ -93,10 +113,13 @@ export async function* readCsv(
       const names = header.map((h) => h.trim());
       headerLines = 1 + newlines(header);
       // A results file fed back is read as its input: sfsync's own columns are skipped (false).
-      const read = resultsFileColumns(names) ?? names;
+      const own = resultsFileColumns(names);
+      const read = own ?? names;
       const kept = read.filter((c): c is string => c !== false);
+      // The failures file of an NDJSON run holds each record as JSON in one `input` column.
+      jsonRecords = own !== null && kept.length === 1 && kept[0] === 'input';
       headerError = checkHeader(kept, file);
-      onHeader?.(kept);
+      onHeader?.(kept, jsonRecords);
       return read;
     },
     // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
@@ -176,7 +199,8 @@ export async function* readCsv(
         for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) breaks++;
       }
       line += 1 + breaks;
-      if (!blank) out.push({ line: start, values: record });
+      if (!blank)
+        out.push(jsonRecords ? jsonRecord(start, record.input ?? '') : { line: start, values: record });
     }
     if (failure) throw failure;
     if (out.length > 0) yield out;

@@ -14,7 +14,8 @@ function deeperThan(value: unknown, levels: number): boolean {
   return false;
 }
 
-function parseLine(line: number, raw: string): InputRecord | null {
+/** One line of NDJSON (or the `input` cell of a failures file) as a record, an error record, or null when blank. */
+export function parseLine(line: number, raw: string): InputRecord | null {
   const trimmed = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
   if (trimmed === '') return null;
   let value: unknown;

@@ -12,6 +12,9 @@ export interface ReadOptions {
   delimiter?: string;
   encoding?: 'utf8' | 'latin1' | 'utf16le';
   stdin?: NodeJS.ReadableStream;
-  /** Called with the CSV header's column names, before the first record. */
-  onHeader?: (columns: string[]) => void;
+  /**
+   * Called with the CSV header's column names, before the first record. `jsonRecords`: the file is a failures file
+   * of an NDJSON run, whose records are the JSON in its `input` column (so it has no header of its own).
+   */
+  onHeader?: (columns: string[], jsonRecords: boolean) => void;
 }

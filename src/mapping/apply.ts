@@ -1,4 +1,4 @@
-import { applyTransforms, coerceValue, type ValueError } from './coerce.js';
+import { applyTransforms, coerceValue, NumberUnreadable, type ValueError } from './coerce.js';
 import { combineErrors, missingRequired } from './required.js';
 import type { CompiledField, CompiledMapping } from './compile.js';
 import type { FieldSource } from './types.js';
@@ -85,6 +85,12 @@ export function applyMapping(
   let refused: Set<string> | undefined;
   for (const f of compiled.fields) {
     const transformed = applyTransforms(rawValue(input, f.source), f.source.transform);
+    if (transformed instanceof NumberUnreadable) {
+      const filled = (f.referenceField ?? f.valueField).name;
+      (errors ??= []).push({ ...transformed.error(f.target), fields: [filled] });
+      (refused ??= new Set()).add(filled);
+      continue;
+    }
     if (isEmpty(transformed)) {
       if (f.nulls === 'clear')
         out.payload[f.kind === 'parentRef' ? (f.referenceField?.name ?? f.target) : f.target] = null;

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { FieldInfo } from '../salesforce/types.js';
+import { NUMBER_STYLES, numberShape, parseNumber, type NumberStyle } from './parse-number.js';
 import type { FieldSource, Transform } from './types.js';
 
 export interface ValueError {
@@ -7,6 +8,8 @@ export interface ValueError {
   message: string;
   /** The fields at fault, as Salesforce lists them. */
   fields?: string[];
+  /** Every problem of a record failing for several, each counted under its own code. */
+  causes?: ValueError[];
 }
 
 export type Coerced = { value: string | number | boolean } | { error: ValueError };
@@ -16,6 +19,21 @@ const FALSE = new Set(['false', 'no', 'n', '0', 'off', 'f']);
 /** Every word the boolean transform (and a boolean field) reads. */
 export const BOOLEAN_WORDS: ReadonlySet<string> = new Set([...TRUE, ...FALSE]);
 const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+/** A value a `number` transform could not read whole: the record fails with this, nothing is sent. */
+export class NumberUnreadable {
+  constructor(
+    readonly value: string,
+    readonly style: NumberStyle,
+  ) {}
+
+  error(target: string): ValueError {
+    return {
+      code: 'VALUE_INVALID',
+      message: `${target}: ${shown(this.value)} is not ${numberShape(this.style)}`,
+    };
+  }
+}
 
 export function applyTransforms(value: unknown, transforms: Transform[]): unknown {
   let v = value;
@@ -44,15 +62,15 @@ export function applyTransforms(value: unknown, transforms: Transform[]): unknow
       case 'digits':
         v = s.replace(/\D/g, '');
         break;
-      case 'number': {
-        // "1,234.50", "$ 1 234", "-12.5%": keep the digits, sign and decimal point.
-        const cleaned = s.replace(/[^\d.-]/g, '');
-        v = cleaned === '' ? '' : cleaned;
-        break;
-      }
+      case 'number':
       case 'number-comma': {
-        // "1.234,50 €", "-1 234,5": a decimal comma; points and spaces only group thousands.
-        v = s.replace(/[^\d,-]/g, '').replace(',', '.');
+        if (s.trim() === '') {
+          v = '';
+          break;
+        }
+        const parsed = parseNumber(s, NUMBER_STYLES[t]);
+        if (parsed === null) return new NumberUnreadable(s, NUMBER_STYLES[t]);
+        v = parsed;
         break;
       }
       case 'boolean':
@@ -127,7 +145,13 @@ export function coerceValue(
           ? Number(value)
           : NaN;
     if (!Number.isFinite(n))
-      return invalid(field, value, 'a number (use transform: number for values like "1,234.50")');
+      return invalid(
+        field,
+        value,
+        source.transform.some((t) => t === 'number' || t === 'number-comma')
+          ? 'a number'
+          : 'a number (use transform: number for values like "1,234.50")',
+      );
     if ((type === 'int' || type === 'long') && !Number.isInteger(n))
       return invalid(field, value, 'a whole number');
     // Salesforce's range: int by its digits, the others by precision minus scale (digits before the point).

@@ -43,13 +43,18 @@ export function missingRequired(
   };
 }
 
-/** Several problems of one record as one failure: the first one's code, every message, every field. */
+/**
+ * Several problems of one record as one failure: the first one's code, every message, every field, and each
+ * problem as a cause, so the summary counts it under every code.
+ */
 export function combineErrors(errors: ValueError[]): ValueError {
-  const [first] = errors as [ValueError, ...ValueError[]];
-  if (errors.length === 1) return first;
+  const all = errors.flatMap((e) => e.causes ?? [e]);
+  const [first] = all as [ValueError, ...ValueError[]];
+  if (all.length === 1) return first;
   return {
     code: first.code,
-    message: errors.map((e) => `${e.code}: ${e.message}`).join('; '),
-    fields: [...new Set(errors.flatMap((e) => e.fields ?? []))],
+    message: all.map((e) => `${e.code}: ${e.message}`).join('; '),
+    fields: [...new Set(all.flatMap((e) => e.fields ?? []))],
+    causes: all,
   };
 }

@@ -2,8 +2,9 @@ import type { SyncOperation } from '../core/sync-options.js';
 import { SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
 import type { InputRecord } from '../input/types.js';
 import { applyMapping, type MappedRecord } from '../mapping/apply.js';
+import type { ValueError } from '../mapping/coerce.js';
 import type { CompiledMapping } from '../mapping/compile.js';
-import { missingRequired } from '../mapping/required.js';
+import { combineErrors, missingRequired } from '../mapping/required.js';
 import { duplicateIds, type SalesforceClient, type SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { KeyCensus } from './key-census.js';
@@ -205,7 +206,7 @@ export class SyncEngine {
         }
         const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
         if (mapped.error) {
-          this.sink.fail(input.line, input.values, mapped.error);
+          this.sink.fail(input.line, input.values, this.everyProblem(mapped));
           continue;
         }
         // Records sharing a match key run in input order: the first creates, the later ones find it.
@@ -237,6 +238,24 @@ export class SyncEngine {
     this.opts.writer.flush?.();
     await Promise.all(this.active);
     return { fatal: this.fatal, stoppedEarly: this.stopped(), lastLine: this.lastLine };
+  }
+
+  /**
+   * A record the mapping refused, with the problems the later steps would find too (a blank match key; the
+   * required fields of a record that would surely be created), so one run shows them all.
+   */
+  private everyProblem(mapped: MappedRecord): ValueError {
+    const error = mapped.error as ValueError;
+    const spec = this.opts.match;
+    if (!spec || recordKeys(spec, mapped).length > 0) return error;
+    // A match field whose value was refused is not blank: its own error says what is wrong with it.
+    const refused = new Set((error.causes ?? [error]).flatMap((e) => e.fields ?? []));
+    if (spec.fields.some((f) => refused.has(f.name))) return error;
+    if (this.opts.operation !== 'upsert' || !this.opts.createWhenKeyEmpty)
+      return combineErrors([error, keyEmpty(spec)]);
+    const missing = missingRequired(this.opts.compiled.object, mapped.payload, 'create', refused);
+    const known = (error.causes ?? [error]).some((e) => e.code === 'REQUIRED_FIELD_MISSING');
+    return missing && !known ? combineErrors([error, missing]) : error;
   }
 
   /** The input, ending where it can no longer be read: that stops the run like any fatal error. */

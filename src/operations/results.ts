@@ -22,6 +22,8 @@ export interface FailureDetail {
   matchedIds?: string[];
   /** 300 for ambiguous matches, like Salesforce's Multiple Choices. */
   status?: number;
+  /** A record failing for several problems: each is counted under its own code. */
+  causes?: Array<{ code: string; message: string; fields?: string[] }>;
 }
 
 export function emptyCounts(): Counts {
@@ -270,21 +272,23 @@ export class ResultSink {
     this.counts.total++;
     this.counts[outcome]++;
     // Records sent whose outcome is not known yet are told apart from those never sent.
-    const key = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD' ? 'SKIPPED' : detail.code;
-    const entry = this.failureCodes.get(key) ?? {
-      count: 0,
-      lines: [],
-      message: detail.message,
-      fields: detail.fields,
-    };
-    entry.count++;
-    if (entry.lines.length < 10) entry.lines.push(line);
-    if (detail.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
-      const ids = new Set(entry.matchedIds);
-      for (const id of detail.matchedIds) if (ids.size < 10) ids.add(id);
-      entry.matchedIds = [...ids];
+    const skipped = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD';
+    for (const cause of skipped ? [{ ...detail, code: 'SKIPPED' }] : (detail.causes ?? [detail])) {
+      const entry = this.failureCodes.get(cause.code) ?? {
+        count: 0,
+        lines: [],
+        message: cause.message,
+        fields: cause.fields,
+      };
+      entry.count++;
+      if (entry.lines.length < 10) entry.lines.push(line);
+      if (cause.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
+        const ids = new Set(entry.matchedIds);
+        for (const id of detail.matchedIds) if (ids.size < 10) ids.add(id);
+        entry.matchedIds = [...ids];
+      }
+      this.failureCodes.set(cause.code, entry);
     }
-    this.failureCodes.set(key, entry);
     const own = [
       line,
       outcome,

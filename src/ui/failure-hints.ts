@@ -12,7 +12,7 @@ export const FAILURE_HINTS: Record<string, string> = {
     'another record already holds this unique value: match on that field with upsert instead of create',
   INVALID_EMAIL_ADDRESS: 'fix the address, or map it through transform: [trim, lower]',
   VALUE_INVALID:
-    'the value does not fit the field type: add a transform (number, boolean) or a format for dates',
+    'the value does not fit the field type or its transform (the message says what is expected): fix the value, or the transform (number, number-comma, boolean) or the date format',
   TIMEZONE_MISSING: 'add timezone: Europe/Paris (your zone) to the mapping, or send datetimes with an offset',
   PICKLIST_VALUE_INVALID: 'use one of the picklist values ("sfsync describe OBJECT" lists them)',
   INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:
