@@ -164,6 +164,14 @@ class CsvFile extends BufferedFile {
 
 export { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 
+/**
+ * The cause a failure is counted under in the summary: records not sent are "SKIPPED" whatever stopped them, but
+ * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD) are a cause of their own.
+ */
+export function failureKey(outcome: string, code: string): string {
+  return outcome === 'skipped' && code !== 'BULK_RESULTS_UNREAD' && code !== 'UNCERTAIN' ? 'SKIPPED' : code;
+}
+
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
   counts: Counts;
@@ -259,8 +267,7 @@ export class ResultSink {
   ): void {
     this.counts.total++;
     this.counts[outcome]++;
-    // Records sent whose outcome is not known yet are told apart from those never sent.
-    const key = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD' ? 'SKIPPED' : detail.code;
+    const key = failureKey(outcome, detail.code);
     const entry = this.failureCodes.get(key) ?? {
       count: 0,
       lines: [],
