@@ -25,7 +25,7 @@ import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js'
 import { Spool } from '../operations/spool.js';
 import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
-import { openRunFolder } from '../operations/run-folder.js';
+import { checkRunFolder, openRunFolder } from '../operations/run-folder.js';
 import { restWriter } from '../operations/writer.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
@@ -302,6 +302,9 @@ async function sync(
   }
   const format = formatFromFile(opts.file, opts.format);
   const file = opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file);
+  // Before the org is reached and the file counted (minutes on a big one): a run refused for its folder is
+  // refused at once.
+  await checkRunFolder(opts, deps.cwd, file);
   let header: string[] | undefined;
   const { first, all } = await peek(
     readRecords({

@@ -49,6 +49,78 @@ function killed(dir: string): void {
 
 const DEFAULT_RUN = 'sfsync-results/20260102T030405Z-create-Contact';
 
+describe('--resume never starts from scratch', () => {
+  it('refuses --resume --results into a folder that does not exist, listing the unfinished runs of the file', async () => {
+    const cwd = workdir('typo');
+    const args = ['create', contactsCsv(cwd, 'typo', 3), '--object', 'Contact'];
+    expect(await main([...args, '--results', 'half'], deps(cwd))).toBe(0);
+    killed(path.join(cwd, 'half'));
+    const d = deps(cwd);
+    expect(await main([...args, '--resume', '--results', 'nothere', '--json'], d)).toBe(1);
+    const { error } = JSON.parse(d.io.stdoutText);
+    expect(error.code).toBe('RESUME_NOT_POSSIBLE');
+    expect(error.message).toContain('nothere does not exist');
+    expect(error.hint).toContain('sfsync create typo.csv --object Contact --json --resume --results half');
+    expect(fs.existsSync(path.join(cwd, 'nothere'))).toBe(false);
+    expect(contactsIn('@typo.test')).toBe(3);
+  });
+});
+
+describe('an unfinished run is found wherever the next one writes', () => {
+  it('finds a run under ./sfsync-results when the next run uses --results elsewhere, and one beside the given folder', async () => {
+    const cwd = workdir('elsewhere');
+    const args = ['create', contactsCsv(cwd, 'elsewhere', 2), '--object', 'Contact'];
+    expect(await main(args, deps(cwd))).toBe(0);
+    killed(path.join(cwd, DEFAULT_RUN));
+    const d = deps(cwd);
+    expect(await main([...args, '--results', 'elsewhere-out', '--json'], d)).toBe(1);
+    const { error } = JSON.parse(d.io.stdoutText);
+    expect(error.code).toBe('RUN_UNFINISHED');
+    expect(error.hint).toContain(`--resume --results ${DEFAULT_RUN}`);
+    expect(contactsIn('@elsewhere.test')).toBe(2);
+
+    const cwd2 = workdir('beside');
+    const args2 = ['create', contactsCsv(cwd2, 'beside', 2), '--object', 'Contact'];
+    expect(await main([...args2, '--results', 'runs/a'], deps(cwd2))).toBe(0);
+    killed(path.join(cwd2, 'runs/a'));
+    const e = deps(cwd2);
+    expect(await main([...args2, '--results', 'runs/b'], e)).toBe(1);
+    expect(e.io.stderrText).toContain('--resume --results runs/a');
+    expect(contactsIn('@beside.test')).toBe(2);
+  });
+
+  it('refuses before it reaches the org: no key count, no export, no connection', async () => {
+    const cwd = workdir('early');
+    const args = ['upsert', contactsCsv(cwd, 'early', 2), '--object', 'Contact', '--match', 'Email'];
+    expect(await main(args, deps(cwd))).toBe(0);
+    killed(path.join(cwd, 'sfsync-results/20260102T030405Z-upsert-Contact'));
+    // An org that is not there: any call would fail with a connection error.
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const d = deps(cwd, `http://127.0.0.1:${port}`);
+    expect(await main([...args, '--json'], d)).toBe(1);
+    expect(JSON.parse(d.io.stdoutText).error.code).toBe('RUN_UNFINISHED');
+  });
+});
+
+describe('a results folder holds one run', () => {
+  it('refuses a new run into a folder that holds a finished run’s results, unless --restart', async () => {
+    const cwd = workdir('exists');
+    const args = ['upsert', contactsCsv(cwd, 'exists', 2), '--object', 'Contact', '--match', 'Email'];
+    expect(await main([...args, '--results', 'out'], deps(cwd))).toBe(0);
+    const summary = fs.readFileSync(path.join(cwd, 'out/summary.json'), 'utf8');
+    const d = deps(cwd);
+    expect(await main([...args, '--results', 'out', '--json'], d)).toBe(1);
+    const { error } = JSON.parse(d.io.stdoutText);
+    expect(error.code).toBe('RESULTS_EXIST');
+    expect(error.message).toContain('out holds the results of an earlier run (ended');
+    expect(fs.readFileSync(path.join(cwd, 'out/summary.json'), 'utf8')).toBe(summary);
+    expect(await main([...args, '--results', 'out', '--restart'], deps(cwd))).toBe(0);
+  });
+});
+
 describe('the summary of a resumed run', () => {
   it('keeps UNCERTAIN a cause of its own and the fields of the earlier failures', async () => {
     const cwd = workdir('resumed-causes');
