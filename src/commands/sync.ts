@@ -26,6 +26,7 @@ import { Spool } from '../operations/spool.js';
 import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
 import { checkRunFolder, openRunFolder } from '../operations/run-folder.js';
+import { refuseUncertainCreates } from '../operations/uncertain-input.js';
 import { restWriter } from '../operations/writer.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
@@ -305,6 +306,8 @@ async function sync(
   // Before the org is reached and the file counted (minutes on a big one): a run refused for its folder is
   // refused at once.
   await checkRunFolder(opts, deps.cwd, file);
+  if (opts.operation === 'create' && format === 'csv' && file !== '-')
+    await refuseUncertainCreates(file, opts.file, opts.delimiter);
   let header: string[] | undefined;
   const { first, all } = await peek(
     readRecords({

@@ -121,6 +121,35 @@ describe('a results folder holds one run', () => {
   });
 });
 
+describe('a failures file fed back to create', () => {
+  it('refuses rows whose create may already have happened (UNCERTAIN)', async () => {
+    const cwd = workdir('uncertain-rows');
+    fs.writeFileSync(
+      path.join(cwd, 'failures.csv'),
+      [
+        'line,outcome,status,error_code,error_message,error_fields,matched_ids,LastName,Email',
+        '2,skipped,,UNCERTAIN,may exist,,,A,a@uncertain-rows.test',
+        '3,failed,400,REQUIRED_FIELD_MISSING,missing,LastName,,B,b@uncertain-rows.test',
+        '4,skipped,,UNCERTAIN,may exist,,,C,c@uncertain-rows.test',
+        '',
+      ].join('\n'),
+    );
+    const d = deps(cwd);
+    expect(await main(['create', 'failures.csv', '--object', 'Contact', '--results', 'again'], d)).toBe(1);
+    expect(d.io.stderrText).toContain('UNCERTAIN');
+    expect(d.io.stderrText).toContain('2 rows');
+    expect(d.io.stderrText).toContain('--resume');
+    expect(contactsIn('@uncertain-rows.test')).toBe(0);
+    // An upsert finds them by their key: nothing to refuse.
+    expect(
+      await main(
+        ['upsert', 'failures.csv', '--object', 'Contact', '--match', 'Email', '--results', 'up'],
+        deps(cwd),
+      ),
+    ).toBe(0);
+  });
+});
+
 describe('the summary of a resumed run', () => {
   it('keeps UNCERTAIN a cause of its own and the fields of the earlier failures', async () => {
     const cwd = workdir('resumed-causes');
