@@ -150,6 +150,32 @@ describe('a failures file fed back to create', () => {
   });
 });
 
+describe('sfsync results on a run that did not finish', () => {
+  it('shows the command that continues it and exits 1; a killed run too', async () => {
+    const cwd = workdir('results-cmd');
+    const args = ['create', contactsCsv(cwd, 'results-cmd', 3), '--object', 'Contact', '--batch-size', '1'];
+    expect(await main([...args, '--max-api-calls', '2', '--results', 'out'], deps(cwd))).toBe(1);
+    const d = deps(cwd);
+    expect(await main(['results', 'out'], d)).toBe(1);
+    expect(d.io.stdoutText).toContain('This run did not finish. To continue it, run:');
+    expect(d.io.stdoutText).toContain(
+      'sfsync create results-cmd.csv --object Contact --resume --results out',
+    );
+    // Killed outright: no summary, the journal tells what the run was.
+    const other = ['create', contactsCsv(cwd, 'results-other', 1), '--object', 'Contact'];
+    expect(await main([...other, '--results', 'gone'], deps(cwd))).toBe(0);
+    const done = deps(cwd);
+    expect(await main(['results', 'gone'], done)).toBe(0);
+    expect(done.io.stdoutText).not.toContain('did not finish');
+    killed(path.join(cwd, 'gone'));
+    const k = deps(cwd);
+    expect(await main(['results', 'gone', '--json'], k)).toBe(1);
+    expect(JSON.parse(k.io.stdoutText).error.resume).toBe(
+      'sfsync create results-other.csv --object Contact --resume --results gone',
+    );
+  });
+});
+
 describe('the summary of a resumed run', () => {
   it('keeps UNCERTAIN a cause of its own and the fields of the earlier failures', async () => {
     const cwd = workdir('resumed-causes');
