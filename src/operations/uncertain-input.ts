@@ -6,6 +6,25 @@ import { SfsyncError } from '../errors.js';
 
 const ERROR_CODE = FAILURE_COLUMNS.indexOf('error_code');
 
+function startsWith(file: string, text: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(text.length + 3);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return head
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .startsWith(text);
+  } catch {
+    // A file that cannot be read is reported by the reader, naming it.
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /**
  * Refuses a create fed sfsync's own failures file when it holds UNCERTAIN rows: records an interrupted run sent
  * without learning their outcome, which may already exist. Created again, they would be duplicates; the resume of
@@ -13,6 +32,8 @@ const ERROR_CODE = FAILURE_COLUMNS.indexOf('error_code');
  * once when the file is not a failures file.
  */
 export async function refuseUncertainCreates(file: string, shown: string, delimiter = ','): Promise<void> {
+  // sfsync writes its header exactly so: any other file is left at its first bytes (however long its header).
+  if (!startsWith(file, FAILURE_COLUMNS.join(delimiter))) return;
   const source = fs.createReadStream(file);
   const parser = source.pipe(parse({ delimiter, bom: true, relax_column_count: true }));
   let header = true;
