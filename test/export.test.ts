@@ -149,6 +149,10 @@ describe('sfsync export', () => {
     const both = await run(['export', 'SELECT Id FROM Contact', '--object', 'Contact']);
     expect(both.err).toContain('either a SOQL query or --object');
 
+    const count = await run(['export', 'SELECT COUNT() FROM Contact']);
+    expect(count.code).toBe(1);
+    expect(count.err).toContain('COUNT() answers a number');
+
     const sub = await run(['export', 'SELECT Id, (SELECT Id FROM Contacts) FROM Account']);
     expect(sub.err).toContain('cannot be flattened into CSV columns');
 
@@ -157,5 +161,28 @@ describe('sfsync export', () => {
     expect(bad.err).toContain('Error: INVALID_FIELD: ');
     expect(bad.err).toContain('Nothing was written to');
     expect(fs.readdirSync(dir).filter((f) => f.includes('bad.csv'))).toEqual([]);
+  });
+
+  it('Ctrl-C drops the rows written so far with the temporary file and exits 130', async () => {
+    const d = deps();
+    // The signal comes while the export asks for the object's fields: it stops before any row is kept.
+    let signalled = false;
+    Object.assign(d, {
+      connect: async (o: Parameters<TestDeps['connect']>[0]) => {
+        const client = await deps().connect(o);
+        return {
+          ...client,
+          describe: async (name: string) => (
+            signalled || d.interrupt('SIGINT'),
+            (signalled = true),
+            client.describe(name)
+          ),
+        };
+      },
+    });
+    const code = await main(['export', 'SELECT Id, Email FROM Contact', '-o', 'stopped.csv'], d);
+    expect(code).toBe(130);
+    expect(d.io.stderrText).toContain('Export stopped by SIGINT: nothing was written to');
+    expect(fs.readdirSync(dir).filter((f) => f.includes('stopped.csv'))).toEqual([]);
   });
 });

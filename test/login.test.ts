@@ -439,3 +439,37 @@ describe('sfsync login', () => {
     expect(text).toContain('enc:v1:');
   });
 });
+
+describe('a stored org whose tokens the org no longer knows', () => {
+  it('says the session was refused and to log in again, not "see the error code above"', async () => {
+    const first = await startEmulator({ port: 0 });
+    const port = Number(new URL(first.instanceUrl).port);
+    const deps = withBrowser(createTestDeps({ cwd: dir }));
+    expect(
+      await run(deps, [
+        'login',
+        '--instance-url',
+        first.loginUrl,
+        '--alias',
+        'gone',
+        '--port',
+        '0',
+        '--client-id',
+        first.clientId,
+      ]),
+    ).toBe(0);
+    await first.close();
+    // The org restarts on the same address and has forgotten every token (its access and refresh tokens).
+    const again = await startEmulator({ port });
+    try {
+      const later = createTestDeps({ cwd: dir });
+      Object.assign(later, { tokenStore: deps.tokenStore, store: deps.store, connect: deps.connect });
+      expect(await run(later, ['describe', 'Contact', '--org', 'gone'])).toBe(1);
+      expect(later.io.stderrText).toContain('refused the session');
+      expect(later.io.stderrText).toContain('Hint: Run "sfsync login');
+      expect(later.io.stderrText).not.toContain('error code above');
+    } finally {
+      await again.close();
+    }
+  });
+});

@@ -99,6 +99,16 @@ describe('a dropped connection on a write', () => {
   });
 });
 
+describe('a folder given as the input file', () => {
+  it('says it is a folder (not "unexpected"), before anything is read', async () => {
+    fs.mkdirSync(path.join(dir, 'afolder'), { recursive: true });
+    const deps = createTestDeps({ cwd: dir, env: orgEnv() });
+    expect(await main(['upsert', 'afolder', '--object', 'Contact', '--match', 'Email'], deps)).toBe(1);
+    expect(deps.io.stderrText).toContain(`Error: ${path.join(dir, 'afolder')} is a folder, not a file.`);
+    expect(deps.io.stderrText).not.toContain('unexpected');
+  });
+});
+
 describe('Ctrl-C in the mapping wizard', () => {
   it('says "Cancelled." and exits 130, not a bug report', async () => {
     fs.writeFileSync(path.join(dir, 'wizard.csv'), 'last_name,E-mail\nLovelace,ada@wizard.test\n');

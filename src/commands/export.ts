@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Deps } from '../deps.js';
-import { SfsyncError, usageError } from '../errors.js';
+import { SfsyncError, signalExitCode, usageError, type StopSignal } from '../errors.js';
 import { ExportFile, ExportWriter } from '../operations/export-file.js';
 import { objectQuery, runExport, type ExportFormat } from '../operations/export.js';
 import { HeapGovernor } from '../operations/heap.js';
@@ -67,7 +67,7 @@ export function checkExportOptions(opts: ExportOptions): void {
 /** Writes the records of a query to a file or to standard output, and says what it wrote. */
 export async function runExportCommand(
   opts: ExportOptions,
-  deps: Pick<Deps, 'connect' | 'io' | 'cwd'>,
+  deps: Pick<Deps, 'connect' | 'io' | 'cwd' | 'onInterrupt'>,
 ): Promise<ExportResult> {
   checkExportOptions(opts);
   const format = exportFormat(opts);
@@ -79,7 +79,29 @@ export async function runExportCommand(
   });
   const soql = opts.soql ?? objectQuery(await client.describe(opts.object as string), opts);
   const file = toStdout ? null : new ExportFile(path.resolve(deps.cwd, opts.output as string), opts.force);
-  const writer = new ExportWriter(format, (text) => (file ? file.write(text) : deps.io.stdout.write(text)));
+  // Ctrl-C or SIGTERM: the rows written so far are dropped with the temporary file (a file of that name is
+  // always a whole export) and the export ends with 130 or 143; a second signal quits at once, all the same.
+  let stopped: StopSignal | undefined;
+  const stopError = (signal: StopSignal): SfsyncError =>
+    new SfsyncError(
+      'INTERRUPTED',
+      `Export stopped by ${signal}${file ? `: nothing was written to ${file.file}` : ''}.`,
+      {
+        exitCode: signalExitCode(signal),
+      },
+    );
+  const stopListening = deps.onInterrupt({
+    stop: (signal) => (stopped = signal),
+    quit: (signal) => {
+      file?.discard();
+      return stopError(signal);
+    },
+  });
+  const writer = new ExportWriter(format, (text) => {
+    if (stopped) throw stopError(stopped);
+    if (file) file.write(text);
+    else deps.io.stdout.write(text);
+  });
   const live = deps.io.stderrIsTTY && !opts.json;
   // Rows pass through; the heap is kept near that (see HeapGovernor), as in a sync.
   const heap = new HeapGovernor(64 * 1024 * 1024);
@@ -98,6 +120,7 @@ export async function runExportCommand(
       },
     );
     writer.flush();
+    if (stopped) throw stopError(stopped);
     file?.commit();
     return {
       soql,
@@ -113,7 +136,7 @@ export async function runExportCommand(
     };
   } catch (err) {
     file?.discard();
-    if (err instanceof SfsyncError && file)
+    if (err instanceof SfsyncError && file && err.code !== 'INTERRUPTED')
       throw new SfsyncError(err.code, `${err.message}\nNothing was written to ${file.file}.`, {
         hint: err.hint,
         exitCode: err.exitCode,
@@ -121,6 +144,7 @@ export async function runExportCommand(
       });
     throw err;
   } finally {
+    stopListening();
     if (live) deps.io.live(null);
   }
 }
@@ -128,6 +152,6 @@ export async function runExportCommand(
 export function renderExport(r: ExportResult): string[] {
   const via = r.api === 'bulk' ? `Bulk API 2.0 query job ${r.jobId}` : 'REST';
   return [
-    `Exported ${plural(r.records, `${r.object} record`)} (${r.columns.length} columns, ${r.format.toUpperCase()}) ${r.output ? `to ${r.output}` : 'to standard output'} through ${via}, ${plural(r.apiCalls, 'API call')}${r.allRows ? ', deleted and archived rows included' : ''}.`,
+    `Exported ${plural(r.records, `${r.object} record`)} (${plural(r.columns.length, 'column')}, ${r.format.toUpperCase()}) ${r.output ? `to ${r.output}` : 'to standard output'} through ${via}, ${plural(r.apiCalls, 'API call')}${r.allRows ? ', deleted and archived rows included' : ''}.`,
   ];
 }

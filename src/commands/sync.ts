@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { diskFullError, ExitCode, SfsyncError, toSfsyncError, type StopSignal } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
 import { columnsForDelete } from '../input/results-columns.js';
-import { formatFromFile } from '../input/source.js';
+import { checkInputFile, formatFromFile } from '../input/source.js';
 import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
 import { BulkWriter, type BulkJobReport } from '../operations/bulk-writer.js';
 import { HeapGovernor } from '../operations/heap.js';
@@ -176,7 +176,7 @@ async function exportMatches(
 
 /** Records in a file, estimated from the line length of its first 64 KB; 0 for stdin or a missing file. */
 export function estimateRecords(file: string): number {
-  if (file === '-' || !fs.existsSync(file)) return 0;
+  if (file === '-' || !fs.existsSync(file) || !fs.statSync(file).isFile()) return 0;
   const size = fs.statSync(file).size;
   if (size === 0) return 0;
   const fd = fs.openSync(file, 'r');
@@ -291,6 +291,7 @@ async function sync(
   hold: (lock: ResultsLock) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
+  if (opts.file !== '-') checkInputFile(path.resolve(deps.cwd, opts.file));
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
   if (mapping.operation && mapping.operation !== opts.operation) {
     throw new SfsyncError(

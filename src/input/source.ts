@@ -71,14 +71,22 @@ export function openText(options: ReadOptions): AsyncIterable<string> {
       options.encoding,
     );
   }
+  checkInputFile(options.file);
+  return decode(fs.createReadStream(options.file), options.file, options.encoding);
+}
+
+/** An input path that can be read as a file, or the error that says why not (before anything else reads it). */
+export function checkInputFile(file: string): void {
   let stat: fs.Stats;
   try {
-    stat = fs.statSync(options.file);
+    stat = fs.statSync(file);
   } catch {
-    throw new SfsyncError('FILE_NOT_FOUND', `Input file ${options.file} does not exist.`, {
+    throw new SfsyncError('FILE_NOT_FOUND', `Input file ${file} does not exist.`, {
       hint: 'Check the path, or use - to read standard input.',
     });
   }
-  if (stat.isDirectory()) throw new SfsyncError('FILE_NOT_FOUND', `${options.file} is a folder, not a file.`);
-  return decode(fs.createReadStream(options.file), options.file, options.encoding);
+  if (stat.isDirectory())
+    throw new SfsyncError('FILE_NOT_FOUND', `${file} is a folder, not a file.`, {
+      hint: 'Name a CSV or NDJSON file in it, or use - to read standard input.',
+    });
 }

@@ -94,6 +94,10 @@ export function parseSelect(soql: string): { items: SelectItem[]; object: string
       const rel = /\bfrom\s+([A-Za-z]\w*)/i.exec(item)?.[1] ?? item;
       return { text: item, key: rel, kind: 'subquery' };
     }
+    if (/^count\s*\(\s*\)$/i.test(item))
+      throw new SfsyncError('USAGE', 'SELECT COUNT() answers a number, not rows to export.', {
+        hint: 'Use COUNT(Id) (one row with the count), or select the fields of the records.',
+      });
     const call = /^([A-Za-z]\w*)\s*\(([^()]*)\)\s*([A-Za-z]\w*)?$/.exec(item);
     if (call) {
       const [, fn = '', inner = '', alias] = call;

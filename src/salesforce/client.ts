@@ -167,7 +167,12 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
   if (err instanceof SfsyncError) return err;
   const e = err as HttpError;
   const code = e.errorCode ?? e.name;
-  if (code === 'INVALID_SESSION_ID' || code === 'invalid_grant' || /Bad_OAuth_Token/.test(e.message)) {
+  // jsforce says "Unable to refresh session due to: expired access/refresh token" when the refresh token is refused.
+  if (
+    code === 'INVALID_SESSION_ID' ||
+    code === 'invalid_grant' ||
+    /Bad_OAuth_Token|Unable to refresh session|expired access\/refresh token/i.test(e.message)
+  ) {
     return new SfsyncError('AUTH_INVALID', `${instanceUrl} refused the session: ${e.message}`, {
       hint: `Run "${relogin}" again (or set a fresh SFSYNC_ACCESS_TOKEN), then re-run this command.`,
       cause: err,
