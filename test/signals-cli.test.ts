@@ -232,7 +232,16 @@ describe('a signal while sfsync is starting', () => {
     fs.writeFileSync(path.join(dir, 'start.csv'), `${rows.join('\n')}\n`);
     // From "as soon as it runs" to "well into its first calls": wherever the signal lands, it is acted on.
     for (const [i, delay] of [40, 90, 140, 190, 240, 300, 400].entries()) {
-      const child = sfsync(['create', 'start.csv', '--object', 'Contact', '--results', `out/start${i}`]);
+      // --restart: each run starts anew beside the earlier, unfinished ones (refused otherwise, as it should be).
+      const child = sfsync([
+        'create',
+        'start.csv',
+        '--object',
+        'Contact',
+        '--results',
+        `out/start${i}`,
+        '--restart',
+      ]);
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       let stdout = '';
