@@ -225,7 +225,10 @@ function addSyncCommand(
     .option('--concurrency <n>', 'batches in flight at once (default 4)', intParser(1, 32))
     .option('--results <dir>', 'folder for result files (default ./sfsync-results/<timestamp>)')
     .option('--resume', 'continue an interrupted run from its results folder')
-    .option('--restart', 'start over although an unfinished run of this file exists (see --resume)')
+    .option(
+      '--restart',
+      'start over although an unfinished run of this file exists (see --resume), or over the results in --results DIR',
+    )
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
     .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
     .option('--fail-fast', 'stop at the first failed record')

@@ -106,9 +106,9 @@ export const defaultHandlers: Handlers = {
     return { result: { shell: opts.shell }, lines: [script.trimEnd()] };
   },
   results: async (opts, deps) => {
-    const { runResults, renderResults } = await import('./commands/results.js');
+    const { runResults, renderResults, resultsExitCode } = await import('./commands/results.js');
     const result = await runResults(opts, deps);
-    return { result, lines: renderResults(result) };
+    return { result, exitCode: resultsExitCode(result), lines: renderResults(result) };
   },
   export: async (opts, deps) => {
     const { runExportCommand, renderExport } = await import('./commands/export.js');

@@ -23,7 +23,7 @@ afterAll(async () => org.close());
 
 describe('every example, in the order of the demo', () => {
   it('stays runnable, offline as a dry run', async () => {
-    for (const step of steps.filter((s) => !s.idsFromStep)) {
+    for (const [i, step] of steps.filter((s) => !s.idsFromStep).entries()) {
       const deps = createTestDeps({ cwd: root });
       const code = await main(
         [
@@ -32,7 +32,8 @@ describe('every example, in the order of the demo', () => {
           '--offline',
           '--json',
           '--results',
-          path.join(results, 'offline'),
+          // A folder each: a folder that holds a run's results is not written over.
+          path.join(results, 'offline', String(i + 1)),
         ],
         deps,
       );

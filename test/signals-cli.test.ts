@@ -153,8 +153,12 @@ describe('signals on the built CLI', () => {
     expect(resume).toEqual(['upsert', 'signals.csv', ...flags, '--resume', '--results', 'out/signals']);
     expectStoppedMidRun('out/signals', 'SIGINT', count);
     const results = createTestDeps({ cwd: dir });
-    expect(await main(['results', 'out/signals'], results)).toBe(0);
+    // The run did not finish: exit 1, and the command that continues it (the flags its summary keeps).
+    expect(await main(['results', 'out/signals'], results)).toBe(1);
     expect(results.io.stdoutText).toMatch(/^Stopped by SIGINT: upsert Contact/);
+    expect(results.io.stdoutText).toContain(
+      'sfsync upsert signals.csv --object Contact --match Email --resume --results out/signals',
+    );
 
     const second = await runWithSignals(resume, [{ signal: 'SIGTERM', afterCalls: at() }]);
     expect(second.code, second.stderr).toBe(143);
@@ -228,7 +232,16 @@ describe('a signal while sfsync is starting', () => {
     fs.writeFileSync(path.join(dir, 'start.csv'), `${rows.join('\n')}\n`);
     // From "as soon as it runs" to "well into its first calls": wherever the signal lands, it is acted on.
     for (const [i, delay] of [40, 90, 140, 190, 240, 300, 400].entries()) {
-      const child = sfsync(['create', 'start.csv', '--object', 'Contact', '--results', `out/start${i}`]);
+      // --restart: each run starts anew beside the earlier, unfinished ones (refused otherwise, as it should be).
+      const child = sfsync([
+        'create',
+        'start.csv',
+        '--object',
+        'Contact',
+        '--results',
+        `out/start${i}`,
+        '--restart',
+      ]);
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       let stdout = '';

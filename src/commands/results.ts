@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { resumeCommand } from '../core/resume-command.js';
+import type { SyncOperation, SyncOptions } from '../core/sync-options.js';
 import type { Deps } from '../deps.js';
-import { SfsyncError } from '../errors.js';
+import { ExitCode, SfsyncError } from '../errors.js';
+import { readJournalHeader, type JournalHeader } from '../operations/journal.js';
 import type { CommonOptions } from './options.js';
 import { renderSync, type SyncResult } from './sync.js';
 
@@ -9,14 +12,67 @@ export interface ResultsOptions extends CommonOptions {
   dir: string;
 }
 
-export type ResultsSummary = SyncResult & { error: { code: string; message: string } | null };
+export type ResultsSummary = SyncResult & {
+  error: { code: string; message: string } | null;
+  /** For a run that did not finish: the command that continues it (null when it cannot be resumed). */
+  resume?: string | null;
+  /** What the resume command could not say (the mapping file, which the journal names only by its hash). */
+  resumeNote?: string | null;
+};
+
+/** Whether a summary is of a run that completed (summaries written before `ended` existed: no error). */
+function completed(r: ResultsSummary): boolean {
+  return r.ended ? r.ended === 'completed' : r.error === null;
+}
+
+/** The resume command, as far as the journal and the summary tell the flags that decide what is sent. */
+function resumeOf(
+  dir: string,
+  cwd: string,
+  header: JournalHeader,
+  r?: Partial<ResultsSummary>,
+): { resume: string; resumeNote: string | null } {
+  const file = path.relative(cwd, header.file);
+  const match = header.mapping === null && r?.matchFields?.length ? r.matchFields : undefined;
+  const opts: SyncOptions = {
+    operation: header.operation as SyncOperation,
+    file: file.startsWith('..') || path.isAbsolute(file) ? header.file : file,
+    object: r?.object ?? header.object,
+    match,
+    matchOperator: match && match.length > 1 && r?.matchOperator === 'AND' ? 'AND' : undefined,
+    api: r?.api === 'bulk' ? 'bulk' : undefined,
+    json: false,
+    verbose: false,
+    dryRun: false,
+    offline: false,
+    resume: true,
+    failFast: false,
+  };
+  return {
+    resume: resumeCommand(opts, dir, cwd),
+    resumeNote:
+      header.mapping === null
+        ? null
+        : 'The run used a mapping file: add --mapping with that file (the journal keeps only its hash).',
+  };
+}
 
 /** The summary of an earlier run, from the summary.json it left in its results folder. */
 export async function runResults(opts: ResultsOptions, deps: Pick<Deps, 'cwd'>): Promise<ResultsSummary> {
-  const file = path.join(path.resolve(deps.cwd, opts.dir), 'summary.json');
+  const dir = path.resolve(deps.cwd, opts.dir);
+  let summary: ResultsSummary;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as ResultsSummary;
+    summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as ResultsSummary;
   } catch {
+    const header = await readJournalHeader(dir);
+    if (header) {
+      const { resume, resumeNote } = resumeOf(dir, deps.cwd, header);
+      throw new SfsyncError(
+        'RUN_UNFINISHED',
+        `${opts.dir} holds a ${header.operation} of ${header.file} that did not finish: it stopped without writing summary.json (killed, or still running).`,
+        { hint: resumeNote ?? undefined, resume },
+      );
+    }
     throw new SfsyncError(
       'RESULTS_NOT_FOUND',
       `${opts.dir} has no summary.json: it is not an sfsync results folder.`,
@@ -25,6 +81,16 @@ export async function runResults(opts: ResultsOptions, deps: Pick<Deps, 'cwd'>):
       },
     );
   }
+  if (completed(summary)) return summary;
+  const header = await readJournalHeader(dir);
+  // Without a journal (standard input, a dry run) there is nothing to resume.
+  const resume = header ? resumeOf(dir, deps.cwd, header, summary) : { resume: null, resumeNote: null };
+  return { ...summary, ...resume };
+}
+
+/** Exit 1 for a run that did not complete, as the run itself did. */
+export function resultsExitCode(r: ResultsSummary): ExitCode | undefined {
+  return completed(r) ? undefined : ExitCode.Fatal;
 }
 
 export function renderResults(r: ResultsSummary): string[] {
@@ -35,5 +101,11 @@ export function renderResults(r: ResultsSummary): string[] {
       0,
       `  stopped after input line ${r.lastLine}: ${r.error.code} ${r.error.message.split('\n')[0]}`,
     );
+  if (!completed(r)) {
+    if (r.resume) lines.push('This run did not finish. To continue it, run:', `  ${r.resume}`);
+    else
+      lines.push('This run did not finish; it cannot be resumed (it read standard input, or was a dry run).');
+    if (r.resumeNote) lines.push(r.resumeNote);
+  }
   return lines;
 }

@@ -26,7 +26,8 @@ import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js'
 import { Spool } from '../operations/spool.js';
 import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
-import { openRunFolder } from '../operations/run-folder.js';
+import { checkRunFolder, openRunFolder } from '../operations/run-folder.js';
+import { refuseUncertainCreates } from '../operations/uncertain-input.js';
 import { restWriter } from '../operations/writer.js';
 import { retryDuplicatesThroughRest, type DuplicateRetries } from '../operations/duplicate-retry.js';
 import type { CompiledMapping } from '../mapping/compile.js';
@@ -321,6 +322,11 @@ async function sync(
   }
   const format = formatFromFile(opts.file, opts.format);
   const file = opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file);
+  // Before the org is reached and the file counted (minutes on a big one): a run refused for its folder is
+  // refused at once.
+  await checkRunFolder(opts, deps.cwd, file);
+  if (opts.operation === 'create' && format === 'csv' && file !== '-')
+    await refuseUncertainCreates(file, opts.file, opts.delimiter);
   let header: string[] | undefined;
   // A failures file of an NDJSON run: read as CSV, its records are JSON, with no header of their own.
   let jsonRecords = false;

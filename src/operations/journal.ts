@@ -181,20 +181,24 @@ export function runFinished(dir: string): boolean {
   }
 }
 
-/** The newest unfinished run of this operation on this file with this mapping under the results root. */
-export async function unfinishedRunFor(
+/**
+ * The unfinished runs of this operation on this file under a results root, newest first; with a mapping hash (or
+ * null for none), only those of that mapping.
+ */
+export async function unfinishedRunsFor(
   root: string,
-  run: { file: string; operation: string; mapping: string | null },
-): Promise<string | null> {
+  run: { file: string; operation: string; mapping?: string | null },
+): Promise<string[]> {
+  const found: string[] = [];
   for (const d of runFolders(root)) {
     const header = await readJournalHeader(d);
     if (
       header?.file === run.file &&
       header.operation === run.operation &&
-      header.mapping === run.mapping &&
+      (run.mapping === undefined || header.mapping === run.mapping) &&
       !runFinished(d)
     )
-      return d;
+      found.push(d);
   }
-  return null;
+  return found;
 }

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
 import {
   emptyCounts,
+  failureKey,
   FAILURE_COLUMNS,
   openResultFile,
   SUCCESS_COLUMNS,
@@ -130,8 +131,14 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         counts.total++;
         counts[outcome as keyof typeof counts]++;
         if (isFailures) {
-          const key = outcome === 'skipped' ? 'SKIPPED' : code || 'UNKNOWN';
-          const entry = failureCodes.get(key) ?? { count: 0, lines: [], message: cells[4] ?? '' };
+          const key = failureKey(outcome, code || 'UNKNOWN');
+          const fields = (cells[5] ?? '').split(';').filter((f) => f !== '');
+          const entry = failureCodes.get(key) ?? {
+            count: 0,
+            lines: [],
+            message: cells[4] ?? '',
+            ...(fields.length > 0 ? { fields } : {}),
+          };
           entry.count++;
           if (entry.lines.length < 10) entry.lines.push(line);
           failureCodes.set(key, entry);

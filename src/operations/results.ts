@@ -176,6 +176,14 @@ export interface FailureGroup {
   matchedIds?: string[];
 }
 
+/**
+ * The cause a failure is counted under in the summary: records not sent are "SKIPPED" whatever stopped them, but
+ * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD) are a cause of their own.
+ */
+export function failureKey(outcome: string, code: string): string {
+  return outcome === 'skipped' && code !== 'BULK_RESULTS_UNREAD' && code !== 'UNCERTAIN' ? 'SKIPPED' : code;
+}
+
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
   counts: Counts;
@@ -272,8 +280,8 @@ export class ResultSink {
     this.counts.total++;
     this.counts[outcome]++;
     // Records sent whose outcome is not known yet are told apart from those never sent.
-    const skipped = outcome === 'skipped' && detail.code !== 'BULK_RESULTS_UNREAD';
-    for (const cause of skipped ? [{ ...detail, code: 'SKIPPED' }] : (detail.causes ?? [detail])) {
+    const key = failureKey(outcome, detail.code);
+    for (const cause of key === 'SKIPPED' ? [{ ...detail, code: 'SKIPPED' }] : (detail.causes ?? [detail])) {
       const entry = this.failureCodes.get(cause.code) ?? {
         count: 0,
         lines: [],

@@ -11,7 +11,7 @@ import {
   readJournal,
   readJournalHeader,
   runFinished,
-  unfinishedRunFor,
+  unfinishedRunsFor,
 } from './journal.js';
 import { readPrior } from './prior-results.js';
 import { ResultsLock } from './results-lock.js';
@@ -39,47 +39,86 @@ function newRunFolder(root: string, name: string): string {
   }
 }
 
-/**
- * An unfinished run of the same operation, file and mapping: in the named folder, or anywhere under the results
- * root when the new run would get a folder of its own.
- */
-async function unfinishedRun(
-  root: string,
+/** Where runs of a file may have left their folders: ./sfsync-results, and beside the --results folder. */
+function resultsRoots(cwd: string, named: string | undefined): string[] {
+  const roots = [path.join(cwd, 'sfsync-results')];
+  if (named && !roots.includes(path.dirname(named))) roots.push(path.dirname(named));
+  return roots;
+}
+
+async function unfinishedRuns(
+  roots: string[],
   named: string | undefined,
-  run: { file: string; operation: string; mapping: string | null },
-): Promise<string | null> {
-  if (!named) return unfinishedRunFor(root, run);
-  const header = await readJournalHeader(named);
-  const same =
-    header?.file === run.file && header.operation === run.operation && header.mapping === run.mapping;
-  return same && !runFinished(named) ? named : null;
+  run: { file: string; operation: string; mapping?: string | null },
+): Promise<string[]> {
+  const found: string[] = [];
+  // The named folder first: a run there is the one the user most likely means.
+  if (named) {
+    const header = await readJournalHeader(named);
+    const same =
+      header?.file === run.file &&
+      header.operation === run.operation &&
+      (run.mapping === undefined || header.mapping === run.mapping);
+    if (same && !runFinished(named)) found.push(named);
+  }
+  for (const root of roots)
+    for (const dir of await unfinishedRunsFor(root, run)) if (!found.includes(dir)) found.push(dir);
+  return found;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** How an earlier run in a folder ended, from its summary.json, for a refusal to name it. */
+function endedAt(dir: string): string | null {
+  const file = path.join(dir, 'summary.json');
+  if (!isFile(file)) return null;
+  let how = '';
+  try {
+    const ended = (JSON.parse(fs.readFileSync(file, 'utf8')) as { ended?: unknown }).ended;
+    if (typeof ended === 'string' && ended !== 'completed') how = `, ${ended}`;
+  } catch {
+    // A summary that does not read still says when the run ended.
+  }
+  return `${fs
+    .statSync(file)
+    .mtime.toISOString()
+    .replace(/\.\d+Z$/, 'Z')}${how}`;
 }
 
 /**
- * The results folder, locked for this run: a new one with a fresh journal, or on --resume the interrupted run's,
- * checked to be the same input and mapping, with what it already did. A new run is refused while an unfinished
- * run of the same operation, file and mapping exists (it would send that run's records a second time).
+ * The refusals that need no org and no pass over the input, made before either: `--resume` into a folder with no
+ * run to resume, a new run while an unfinished one of the same operation, file and mapping exists (under
+ * ./sfsync-results or beside the --results folder: it would send that run's records a second time), and a new
+ * run into a folder that holds an earlier run's results (it would overwrite them). `--restart` allows the last two.
  */
-export async function openRunFolder(
-  opts: SyncOptions,
-  cwd: string,
-  file: string,
-  object: string,
-  now: Date,
-  hold: (lock: ResultsLock) => void,
-) {
-  const root = path.join(cwd, 'sfsync-results');
-  const mapping = opts.mapping ? path.resolve(cwd, opts.mapping) : undefined;
-  const journaled = !opts.dryRun && file !== '-';
+export async function checkRunFolder(opts: SyncOptions, cwd: string, file: string): Promise<void> {
   const named = opts.results !== undefined ? path.resolve(cwd, opts.results) : undefined;
-  // The journal is written before the first call is sent: a named results folder without one holds a run that
-  // was stopped before it sent anything, so resuming it is starting it.
-  const nothingSent =
-    opts.resume && named !== undefined && !fs.existsSync(path.join(named, 'journal.ndjson'));
-  if (!opts.resume || nothingSent) {
-    const run = { file, operation: opts.operation, mapping: mappingHash(mapping) };
-    const unfinished =
-      journaled && !opts.restart && !nothingSent ? await unfinishedRun(root, named, run) : null;
+  const roots = resultsRoots(cwd, named);
+  if (opts.resume) {
+    if (!named || fs.existsSync(path.join(named, 'journal.ndjson')) || startedEmpty(named)) return;
+    const runs = await unfinishedRuns(roots, undefined, { file, operation: opts.operation });
+    const where = roots.map((r) => path.relative(cwd, r) || '.').join(' and ');
+    throw new SfsyncError(
+      'RESUME_NOT_POSSIBLE',
+      `${opts.results} ${fs.existsSync(named) ? 'holds no run to resume (it has no journal.ndjson)' : 'does not exist'}: there is no ${opts.operation} of ${opts.file} there to resume, and --resume never starts one from scratch.`,
+      {
+        hint:
+          runs.length > 0
+            ? `Unfinished ${opts.operation} runs of ${opts.file} under ${where}; to continue one, run:\n${runs.map((d) => `  ${resumeCommand(opts, d, cwd)}`).join('\n')}`
+            : `No unfinished ${opts.operation} of ${opts.file} was found under ${where}. Check the folder the run printed (results: ...); to start a new run, leave out --resume.`,
+      },
+    );
+  }
+  if (opts.restart) return;
+  if (!opts.dryRun && file !== '-') {
+    const run = { file, operation: opts.operation, mapping: mappingHash(mappingFile(opts, cwd)) };
+    const [unfinished] = await unfinishedRuns(roots, named, run);
     const running = unfinished ? ResultsLock.heldBy(unfinished) : null;
     if (unfinished && running) {
       throw new SfsyncError(
@@ -97,6 +136,52 @@ export async function openRunFolder(
         },
       );
     }
+  }
+  if (!named) return;
+  const files = [resultFiles(named, false), resultFiles(named, true)].flatMap((f) => [f.success, f.failures]);
+  if (![path.join(named, 'summary.json'), ...files].some(isFile)) return;
+  const ended = endedAt(named);
+  throw new SfsyncError(
+    'RESULTS_EXIST',
+    `${opts.results} holds the results of an earlier run (${ended ? `ended ${ended}` : 'it has no summary.json: it was killed'}): this run would overwrite them.`,
+    {
+      hint: 'Pass a new --results folder, or delete that one (or add --restart to overwrite it on purpose).',
+    },
+  );
+}
+
+/**
+ * A named folder whose run was stopped before it sent anything: its lock is there and no journal (the journal
+ * is written before the first call), so resuming it is starting it.
+ */
+function startedEmpty(named: string): boolean {
+  return fs.existsSync(path.join(named, 'sfsync.lock')) && !fs.existsSync(path.join(named, 'journal.ndjson'));
+}
+
+function mappingFile(opts: SyncOptions, cwd: string): string | undefined {
+  return opts.mapping ? path.resolve(cwd, opts.mapping) : undefined;
+}
+
+/**
+ * The results folder, locked for this run: a new one with a fresh journal, or on --resume the interrupted run's,
+ * checked to be the same input and mapping, with what it already did. The refusals of checkRunFolder are made
+ * again here (cheap), as the folders may have changed since.
+ */
+export async function openRunFolder(
+  opts: SyncOptions,
+  cwd: string,
+  file: string,
+  object: string,
+  now: Date,
+  hold: (lock: ResultsLock) => void,
+) {
+  await checkRunFolder(opts, cwd, file);
+  const root = path.join(cwd, 'sfsync-results');
+  const mapping = mappingFile(opts, cwd);
+  const journaled = !opts.dryRun && file !== '-';
+  const named = opts.results !== undefined ? path.resolve(cwd, opts.results) : undefined;
+  if (!opts.resume || (named !== undefined && startedEmpty(named))) {
+    const run = { mapping: mappingHash(mapping) };
     const dir = named ?? newRunFolder(root, `${timestamp(now)}-${opts.operation}-${object}`);
     ensureResultsDir(dir);
     hold(ResultsLock.take(dir, now));

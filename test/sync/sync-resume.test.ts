@@ -71,7 +71,13 @@ describe('--resume', () => {
     let seed = 20261128;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const kills: number[] = [];
-    let code = await runAndKill(args, 300 + Math.floor(random() * 600));
+    // The first run is killed once it has sent something: killed before, it leaves no run to resume (and
+    // --resume never starts one from scratch).
+    const journal = path.join(dir, 'out/kill/journal.ndjson');
+    let code = await runAndKillWhen(
+      args,
+      () => fs.existsSync(journal) && fs.readFileSync(journal, 'utf8').includes('"sent"'),
+    );
     kills.push(code ?? -1);
     for (let i = 1; i < 5; i++) {
       code = await runAndKill([...args, '--resume'], 300 + Math.floor(random() * 600));

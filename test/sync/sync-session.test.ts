@@ -129,9 +129,11 @@ describe('Ctrl-C and the results of a run', () => {
     expect(org.store.count('Contact')).toBeGreaterThanOrEqual(c.created);
 
     const again = createTestDeps({ cwd: dir });
-    expect(await main(['results', 'out/interrupt'], again)).toBe(0);
+    // An interrupted run did not finish: exit 1, with the command that continues it.
+    expect(await main(['results', 'out/interrupt'], again)).toBe(1);
     expect(again.io.stdoutText).toContain('upsert Contact');
     expect(again.io.stdoutText).toContain('INTERRUPTED');
+    expect(again.io.stdoutText).toContain('--resume --results out/interrupt');
     const missing = createTestDeps({ cwd: dir });
     expect(await main(['results', 'nowhere'], missing)).toBe(1);
   });
