@@ -21,6 +21,7 @@ import {
   type RepeatedKeys,
 } from '../operations/key-scan.js';
 import { bulkJobCreations } from '../operations/reconcile.js';
+import { ChangeFields } from '../operations/changes.js';
 import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
 import { SyncEngine, type EngineResult } from '../operations/engine.js';
@@ -144,6 +145,7 @@ async function exportMatches(
   spec: MatchSpec,
   inputRecords: number,
   say: (line: string) => void,
+  changes?: ChangeFields,
 ): Promise<{ index: MatchIndex; jobId: string; records: number } | null> {
   const field = spec.fields[0];
   if (spec.fields.length !== 1 || !field) return null;
@@ -153,10 +155,10 @@ async function exportMatches(
   const queryCalls = Math.ceil(inputRecords / 300);
   const exportCalls = 4 + Math.ceil(existing / 100_000);
   if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls) return null;
-  const index = new MatchIndex(spec);
+  const index = new MatchIndex(spec, changes);
   try {
     const { jobId, rows } = await client.bulkQuery(
-      `SELECT ${matchSelect(spec).join(', ')} FROM ${spec.object} ${where}`,
+      `SELECT ${matchSelect(spec, changes).join(', ')} FROM ${spec.object} ${where}`,
       (header, row) => index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? '']))),
       (id) =>
         say(
@@ -397,11 +399,19 @@ async function sync(
     ? ((opts.concurrency ?? 4) + 1) * Math.ceil(jobRecords / engineBatch)
     : (opts.concurrency ?? 4);
   if (client && !opts.dryRun) await preflight(client, opts, file, api, matching.plan.strategy);
+  const changes = changeDetection(opts, compiled, matching.plan.strategy, matching.plan.spec?.fields[0]?.name);
+  if (changes.warning) say(changes.warning);
   const exported =
     client && matching.plan.spec && matching.plan.strategy === 'query'
-      ? await exportMatches(client, matching.plan.spec, estimateRecords(file), (line) => {
-          if (!opts.json) deps.io.err(line);
-        })
+      ? await exportMatches(
+          client,
+          matching.plan.spec,
+          estimateRecords(file),
+          (line) => {
+            if (!opts.json) deps.io.err(line);
+          },
+          changes.fields,
+        )
       : null;
   const files = await openRunFolder(opts, deps.cwd, file, object.name, deps.now(), hold);
   const { dir } = files;
@@ -429,6 +439,7 @@ async function sync(
     match: matching.plan.spec,
     strategy: matching.plan.strategy,
     matchIndex: exported?.index,
+    changes: changes.fields,
     writer: bulk ?? restWriter(client as SalesforceClient),
     batchSize: engineBatch,
     spool: bulk && !opts.dryRun ? spool : undefined,
@@ -496,7 +507,11 @@ async function sync(
       .sort((a, b) => b.count - a.count),
     apiCalls: client?.apiCalls() ?? 0,
     results: sink.files,
-    warnings: [...compiled.warnings.map((w) => `${w.where}: ${w.message}`), ...keys.warnings],
+    warnings: [
+      ...compiled.warnings.map((w) => `${w.where}: ${w.message}`),
+      ...keys.warnings,
+      ...(changes.warning ? [changes.warning] : []),
+    ],
     stoppedEarly: outcome.stoppedEarly,
     ended: !fatal ? 'completed' : fatal.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
     signal: fatal?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
@@ -529,6 +544,32 @@ async function sync(
     );
   }
   return { result, exitCode: sink.counts.failed > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+/**
+ * Only what changed (update and upsert, unless --write-all): the fields compared, and what comparing costs when
+ * the run would not read the records otherwise (by Id, or Salesforce's upsert on an external ID).
+ */
+function changeDetection(
+  opts: SyncOptions,
+  compiled: CompiledMapping,
+  strategy: string,
+  matchField: string | undefined,
+): { fields?: ChangeFields; warning?: string } {
+  if (opts.writeAll || (opts.operation !== 'update' && opts.operation !== 'upsert')) return {};
+  const fields = new ChangeFields(compiled);
+  const read =
+    strategy === 'native-upsert'
+      ? `the upsert on ${compiled.object.name}.${matchField ?? 'its external ID'} reads`
+      : strategy === 'id'
+        ? 'matching by Id reads'
+        : undefined;
+  return {
+    fields,
+    warning: read
+      ? `change detection: ${read} the matched records first (one query per batch, as many calls as the writes it may save) and sends only what changed; --write-all sends everything without reading.`
+      : undefined,
+  };
 }
 
 interface KeyCheck {
@@ -619,7 +660,7 @@ export function renderSync(r: SyncResult): string[] {
   const would = r.dryRun ? 'would be ' : '';
   const lines = [
     `${verb}: ${r.operation} ${r.object} (object from ${r.objectSource}${r.matchFields.length ? `; matched on ${r.matchFields.join(', ')}${r.matchFields.length > 1 ? ` (${r.matchOperator})` : ''}` : ''})`,
-    `  ${plural(c.total, 'record')}: ${n(c.created)} ${would}created, ${n(c.updated)} ${would}updated, ${n(c.deleted)} ${would}deleted, ${n(c.failed)} ${r.dryRun ? 'rejected' : 'failed'}, ${n(c.skipped)} skipped`,
+    `  ${plural(c.total, 'record')}: ${n(c.created)} ${would}created, ${n(c.updated)} ${would}updated, ${c.unchanged || r.operation === 'update' || r.operation === 'upsert' ? `${n(c.unchanged ?? 0)} unchanged, ` : ''}${n(c.deleted)} ${would}deleted, ${n(c.failed)} ${r.dryRun ? 'rejected' : 'failed'}, ${n(c.skipped)} skipped`,
     `  ${plural(r.apiCalls, 'API call')}${r.offline ? ' (offline)' : ''}`,
   ];
   if (r.failuresByCode.length > 0) lines.push(`  ${r.dryRun ? 'Rejected' : 'Failed or skipped'}, by cause:`);

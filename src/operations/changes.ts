@@ -1,0 +1,104 @@
+import type { CompiledMapping } from '../mapping/compile.js';
+import type { FieldInfo } from '../salesforce/types.js';
+
+/** Types whose values a query cannot bring back for comparison, or that are never written: always sent. */
+const NOT_COMPARED = new Set(['base64', 'address', 'location', 'anyType', 'encryptedstring']);
+const NUMBER = new Set(['int', 'long', 'double', 'currency', 'percent']);
+
+/**
+ * A value as Salesforce stores it, as text, so a mapped value and a queried one (JSON from REST, text from a Bulk
+ * export) compare equal when an update would not change the record: null and '' alike, numbers by value at the
+ * field's scale, dates as the day, datetimes as the instant, Ids on their 15 case-sensitive characters, email
+ * without case, multi-select picklists as a set, everything else exactly.
+ */
+export function storedForm(field: FieldInfo, value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  const type = field.type;
+  if (type === 'boolean') return String(value).toLowerCase() === 'true' ? 'true' : 'false';
+  if (NUMBER.has(type)) {
+    const n = Number(value);
+    if (!Number.isFinite(n)) return String(value);
+    return String(type === 'int' || type === 'long' || field.scale <= 0 ? n : Number(n.toFixed(field.scale)));
+  }
+  const s = String(value);
+  if (type === 'date') return s.slice(0, 10);
+  if (type === 'datetime') {
+    const ms = Date.parse(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    return Number.isNaN(ms) ? s : String(ms);
+  }
+  if (type === 'id' || type === 'reference') return s.slice(0, 15);
+  if (type === 'email') return s.toLowerCase();
+  if (type === 'multipicklist') return [...new Set(s.split(';'))].sort().join(';');
+  return s;
+}
+
+/** A 52-bit hash of a stored form (two 32-bit FNV-style hashes), exact in a double; null is -1. */
+export function formHash(form: string | null): number {
+  if (form === null) return -1;
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9 ^ form.length;
+  for (let i = 0; i < form.length; i++) {
+    const c = form.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+  return (a >>> 0) * 0x100000 + (((b ^ (b >>> 16)) >>> 0) & 0xfffff);
+}
+
+/**
+ * The fields a run compares: those its payloads carry (a lookup or a cleared parent reference fills its reference
+ * field) that can be written on update and read back. The match query selects them.
+ */
+export class ChangeFields {
+  readonly fields: FieldInfo[];
+  private readonly slots = new Map<string, number>();
+  private readonly byName = new Map<string, FieldInfo>();
+
+  constructor(compiled: CompiledMapping) {
+    for (const f of compiled.object.fields) this.byName.set(f.name.toLowerCase(), f);
+    const names = new Set<string>();
+    for (const f of compiled.fields) {
+      const name = f.kind === 'field' ? f.target : f.referenceField?.name;
+      if (name) names.add(name.toLowerCase());
+    }
+    this.fields = [...names]
+      .map((n) => this.byName.get(n))
+      .filter(
+        (f): f is FieldInfo =>
+          f !== undefined && f.name !== 'Id' && f.updateable && !f.calculated && !NOT_COMPARED.has(f.type),
+      );
+    this.fields.forEach((f, i) => this.slots.set(f.name.toLowerCase(), i));
+  }
+
+  /** The hashes of a queried row's values, one per field, in `fields` order. */
+  rowHashes(row: Record<string, unknown>): number[] {
+    return this.fields.map((f) => formHash(storedForm(f, row[f.name])));
+  }
+
+  /**
+   * What an update of the record must send: every payload key, with `undefined` for the fields whose values are
+   * already stored (left out of REST's JSON; an empty cell, "not changed", in a Bulk job's CSV); null when nothing
+   * would change. Parent references by external ID are always sent; fields that cannot be updated never count.
+   * Without the record's current values (`current` undefined) the whole payload is sent.
+   */
+  diff(payload: Record<string, unknown>, current: ArrayLike<number> | undefined): Record<string, unknown> | null {
+    const out: Record<string, unknown> = {};
+    let changed = false;
+    for (const [key, value] of Object.entries(payload)) {
+      if (key === 'Id') continue;
+      let send = true;
+      if (value === undefined) send = false;
+      else if (current && (value === null || typeof value !== 'object')) {
+        const slot = this.slots.get(key.toLowerCase());
+        if (slot !== undefined)
+          send = formHash(storedForm(this.fields[slot] as FieldInfo, value)) !== current[slot];
+        else if (this.byName.get(key.toLowerCase())?.updateable === false) send = false;
+      }
+      out[key] = send ? value : undefined;
+      if (send) changed = true;
+    }
+    return changed ? out : null;
+  }
+}
