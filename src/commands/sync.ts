@@ -31,7 +31,7 @@ import { restWriter } from '../operations/writer.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
-import type { ObjectInfo } from '../salesforce/types.js';
+import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
 import { plural } from '../core/plural.js';
 import { resumeCommand } from '../core/resume-command.js';
@@ -399,7 +399,7 @@ async function sync(
     ? ((opts.concurrency ?? 4) + 1) * Math.ceil(jobRecords / engineBatch)
     : (opts.concurrency ?? 4);
   if (client && !opts.dryRun) await preflight(client, opts, file, api, matching.plan.strategy);
-  const changes = changeDetection(opts, compiled, matching.plan.strategy, matching.plan.spec?.fields[0]?.name);
+  const changes = changeDetection(opts, compiled, matching.plan.strategy, matching.plan.spec?.fields ?? []);
   if (changes.warning) say(changes.warning);
   const exported =
     client && matching.plan.spec && matching.plan.strategy === 'query'
@@ -554,13 +554,13 @@ function changeDetection(
   opts: SyncOptions,
   compiled: CompiledMapping,
   strategy: string,
-  matchField: string | undefined,
+  matchFields: FieldInfo[],
 ): { fields?: ChangeFields; warning?: string } {
   if (opts.writeAll || (opts.operation !== 'update' && opts.operation !== 'upsert')) return {};
-  const fields = new ChangeFields(compiled);
+  const fields = new ChangeFields(compiled, matchFields);
   const read =
     strategy === 'native-upsert'
-      ? `the upsert on ${compiled.object.name}.${matchField ?? 'its external ID'} reads`
+      ? `the upsert on ${compiled.object.name}.${matchFields[0]?.name ?? 'its external ID'} reads`
       : strategy === 'id'
         ? 'matching by Id reads'
         : undefined;

@@ -55,8 +55,17 @@ export class ChangeFields {
   readonly fields: FieldInfo[];
   private readonly slots = new Map<string, number>();
   private readonly byName = new Map<string, FieldInfo>();
+  /** Match fields whose text Salesforce compares without case: a record found by one differs in its case only. */
+  private readonly caseless = new Set<string>();
 
-  constructor(compiled: CompiledMapping) {
+  constructor(compiled: CompiledMapping, matchFields: FieldInfo[] = []) {
+    for (const f of matchFields)
+      if (
+        !f.caseSensitive &&
+        !NUMBER.has(f.type) &&
+        !['id', 'reference', 'date', 'datetime', 'boolean'].includes(f.type)
+      )
+        this.caseless.add(f.name.toLowerCase());
     for (const f of compiled.object.fields) this.byName.set(f.name.toLowerCase(), f);
     const names = new Set<string>();
     for (const f of compiled.fields) {
@@ -74,7 +83,16 @@ export class ChangeFields {
 
   /** The hashes of a queried row's values, one per field, in `fields` order. */
   rowHashes(row: Record<string, unknown>): number[] {
-    return this.fields.map((f) => formHash(storedForm(f, row[f.name])));
+    return this.fields.map((f) => this.hash(f, row[f.name]));
+  }
+
+  /**
+   * A match field's value without case when Salesforce matches it so: the upsert that found the record by it
+   * does not rewrite it, so a change of case alone is not one an update makes.
+   */
+  private hash(field: FieldInfo, value: unknown): number {
+    const form = storedForm(field, value);
+    return formHash(form !== null && this.caseless.has(field.name.toLowerCase()) ? form.toLowerCase() : form);
   }
 
   /**
@@ -83,7 +101,10 @@ export class ChangeFields {
    * would change. Parent references by external ID are always sent; fields that cannot be updated never count.
    * Without the record's current values (`current` undefined) the whole payload is sent.
    */
-  diff(payload: Record<string, unknown>, current: ArrayLike<number> | undefined): Record<string, unknown> | null {
+  diff(
+    payload: Record<string, unknown>,
+    current: ArrayLike<number> | undefined,
+  ): Record<string, unknown> | null {
     const out: Record<string, unknown> = {};
     let changed = false;
     for (const [key, value] of Object.entries(payload)) {
@@ -92,8 +113,7 @@ export class ChangeFields {
       if (value === undefined) send = false;
       else if (current && (value === null || typeof value !== 'object')) {
         const slot = this.slots.get(key.toLowerCase());
-        if (slot !== undefined)
-          send = formHash(storedForm(this.fields[slot] as FieldInfo, value)) !== current[slot];
+        if (slot !== undefined) send = this.hash(this.fields[slot] as FieldInfo, value) !== current[slot];
         else if (this.byName.get(key.toLowerCase())?.updateable === false) send = false;
       }
       out[key] = send ? value : undefined;

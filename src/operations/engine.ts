@@ -8,7 +8,7 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { KeyCensus } from './key-census.js';
 import type { ChangeFields } from './changes.js';
-import { findMatches, queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
+import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
 import { csvLineOf } from './bulk-writer.js';
 import type { BulkJobCreations } from './reconcile.js';
@@ -483,7 +483,9 @@ export class SyncEngine {
       } else upserts.push(...pending);
     } else {
       if (strategy === 'query')
-        index = this.opts.matchIndex ?? (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
+        index =
+          this.opts.matchIndex ??
+          (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
       // By Id: the records are read only to compare.
       else if (changes) index = await queryMatches(client, this.opts.match as MatchSpec, pending, changes);
       const matches = strategy === 'query' ? (index as MatchIndex).find(pending) : null;

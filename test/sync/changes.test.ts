@@ -1,0 +1,303 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { storedForm } from '../../src/operations/changes.js';
+import type { FieldInfo } from '../../src/salesforce/types.js';
+import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
+
+const env = useSyncEnv();
+
+/** The write calls of a --verbose run's trace: sObject Collections and Bulk ingest jobs. */
+function writeCalls(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((l) => /→ (POST|PATCH|DELETE) .*(composite\/sobjects|jobs\/ingest)/.test(l));
+}
+
+function contacts(n: number, title: (i: number) => string, prefix = 'ch'): string {
+  const rows = ['External_Id__c,LastName,Email,Title'];
+  for (let i = 0; i < n; i++) rows.push(`${prefix}-${i},Person ${i},${prefix}${i}@changes.test,${title(i)}`);
+  return `${rows.join('\n')}\n`;
+}
+
+function payloads(dir: string): Array<{ line: number; action: string; payload: Record<string, unknown> }> {
+  return fs
+    .readFileSync(path.join(dir, 'payloads.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+describe('only what changed', () => {
+  it('an upsert run twice writes nothing the second time, on an external ID and on a queried field', async () => {
+    env.write(
+      'twice.csv',
+      contacts(50, () => 'Engineer'),
+    );
+    const first = await env.sfsync([
+      'upsert',
+      'twice.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'External_Id__c',
+    ]);
+    expect(first.code).toBe(0);
+    for (const match of ['External_Id__c', 'Email']) {
+      const before = env.org().apiCalls();
+      const again = await env.sfsync([
+        'upsert',
+        'twice.csv',
+        '--object',
+        'Contact',
+        '--match',
+        match,
+        '--verbose',
+      ]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('50 records: 0 created, 0 updated, 50 unchanged');
+      expect(writeCalls(again.stderr)).toEqual([]);
+      // Describes, the limits and the match queries: no write.
+      expect(env.org().apiCalls() - before).toBeLessThanOrEqual(6);
+    }
+    const json = await env.sfsync([
+      'upsert',
+      'twice.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--json',
+    ]);
+    const result = json.json().result;
+    expect(result.counts).toEqual({
+      total: 50,
+      created: 0,
+      updated: 0,
+      unchanged: 50,
+      deleted: 0,
+      failed: 0,
+      skipped: 0,
+    });
+    const success = readResultCsv(result.results.success);
+    expect(new Set(success.map((r) => r.outcome))).toEqual(new Set(['unchanged']));
+    expect(success.every((r) => /^003/.test(r.id ?? ''))).toBe(true);
+    const shown = await env.sfsync(['results', result.results.dir]);
+    expect(shown.stdout + shown.stderr).toContain('0 updated, 50 unchanged');
+  });
+
+  it('10 of 1,000 rows edited: exactly 10 updated, each sending only its edited field; the dry run predicts it', async () => {
+    env.write(
+      'thousand.csv',
+      contacts(1000, () => 'Analyst', 'k'),
+    );
+    expect(
+      (await env.sfsync(['upsert', 'thousand.csv', '--object', 'Contact', '--match', 'Email'])).code,
+    ).toBe(0);
+    const edited = new Set([3, 97, 150, 401, 402, 555, 700, 808, 901, 999]);
+    env.write(
+      'thousand.csv',
+      contacts(1000, (i) => (edited.has(i) ? `Lead ${i}` : 'Analyst'), 'k'),
+    );
+
+    const plan = await env.sfsync([
+      'upsert',
+      'thousand.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--dry-run',
+      '--json',
+    ]);
+    const planned = plan.json().result;
+    expect(planned.counts).toMatchObject({ created: 0, updated: 10, unchanged: 990 });
+    const sent = payloads(planned.results.dir);
+    expect(sent.sort((a, b) => a.line - b.line).map((p) => p.payload)).toEqual(
+      [...edited].map((i) => ({ Title: `Lead ${i}` })),
+    );
+    const rows = readResultCsv(planned.results.success);
+    expect(rows.filter((r) => r.outcome === 'unchanged')).toHaveLength(990);
+
+    const run = await env.sfsync([
+      'upsert',
+      'thousand.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--json',
+    ]);
+    const result = run.json().result;
+    expect(result.counts).toEqual({ ...planned.counts });
+    expect(await env.query("SELECT Id FROM Contact WHERE Title LIKE 'Lead %'")).toHaveLength(10);
+  });
+
+  it('compares as Salesforce stores: numbers by value, dates, booleans, email case, blank and null', async () => {
+    env.write(
+      'projects.csv',
+      'Code__c,Name,Budget__c,Start_Date__c,Active__c,Status__c,Notes__c\nT-1,One,1,2026-02-01,true,Active,kept\nT-2,Two,1200.5,2026-03-01,false,Done,\n',
+    );
+    expect((await env.sfsync(['upsert', 'projects.csv', '--match', 'Code__c'])).code).toBe(0);
+    // The same values as written differently, and a blank that leaves the field alone.
+    env.write(
+      'projects.csv',
+      'Code__c,Name,Budget__c,Start_Date__c,Active__c,Status__c,Notes__c\nt-1,One,1.0,2026-02-01,TRUE,Active,\nT-2,Two,1200.50,2026-03-01,no,Done,\n',
+    );
+    // t-1 differs from T-1 only in case: the key it is found by, which an upsert does not rewrite.
+    const plan = await env.sfsync(['upsert', 'projects.csv', '--match', 'Code__c', '--dry-run', '--json']);
+    expect(plan.json().result.counts).toMatchObject({ updated: 0, unchanged: 2 });
+    const same = await env.sfsync(['upsert', 'projects.csv', '--match', 'Code__c', '--verbose', '--json']);
+    expect(same.json().result.counts).toMatchObject({ updated: 0, unchanged: 2 });
+    expect(writeCalls(same.stderr)).toEqual([]);
+
+    // A blank cleared by the mapping's null policy: null against a value is a change, null against null is not.
+    env.write(
+      'clear.yaml',
+      'object: Project__c\nmatch: Code__c\nfields:\n  Code__c: Code__c\n  Notes__c: {column: Notes__c, nulls: clear}\n',
+    );
+    env.write('clear.csv', 'Code__c,Notes__c\nt-1,\nT-2,\n');
+    const clear = await env.sfsync(['upsert', 'clear.csv', '--mapping', 'clear.yaml', '--dry-run', '--json']);
+    const cleared = clear.json().result;
+    expect(cleared.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(payloads(cleared.results.dir)).toMatchObject([{ line: 2, payload: { Notes__c: null } }]);
+
+    // Email without case.
+    env.write('mail.csv', 'External_Id__c,LastName,Email\nmail-1,Mailer,Ada@Example.test\n');
+    expect(
+      (await env.sfsync(['upsert', 'mail.csv', '--object', 'Contact', '--match', 'External_Id__c'])).code,
+    ).toBe(0);
+    env.write('mail.csv', 'External_Id__c,LastName,Email\nmail-1,Mailer,ada@example.TEST\n');
+    const mail = await env.sfsync([
+      'upsert',
+      'mail.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'External_Id__c',
+      '--json',
+    ]);
+    expect(mail.json().result.counts).toMatchObject({ updated: 0, unchanged: 1 });
+  });
+
+  it('stored forms: numbers at the scale, datetimes as instants, Ids on 15 characters, text exactly', () => {
+    const field = (type: string, scale = 0): FieldInfo => ({ name: 'F', type, scale }) as FieldInfo;
+    const same = (f: FieldInfo, a: unknown, b: unknown): boolean => storedForm(f, a) === storedForm(f, b);
+    expect(same(field('double', 2), 1, '1.0')).toBe(true);
+    expect(same(field('currency', 2), 1.004, '1.00')).toBe(true);
+    expect(same(field('currency', 2), 1.01, 1)).toBe(false);
+    expect(same(field('int'), 7, '7')).toBe(true);
+    expect(same(field('datetime'), '2026-05-01T09:30:00.000Z', '2026-05-01T09:30:00.000+0000')).toBe(true);
+    expect(same(field('datetime'), '2026-05-01T11:30:00+02:00', '2026-05-01T09:30:00.000Z')).toBe(true);
+    expect(same(field('datetime'), '2026-05-01T09:30:01Z', '2026-05-01T09:30:00Z')).toBe(false);
+    expect(same(field('date'), '2026-05-01', '2026-05-01')).toBe(true);
+    expect(same(field('boolean'), true, 'true')).toBe(true);
+    expect(same(field('boolean'), false, 'true')).toBe(false);
+    expect(same(field('reference'), '001000000000001AAA', '001000000000001')).toBe(true);
+    expect(same(field('email'), 'A@B.test', 'a@b.TEST')).toBe(true);
+    expect(same(field('string'), 'Ada', 'ada')).toBe(false);
+    expect(same(field('string'), 'Ada ', 'Ada')).toBe(false);
+    expect(same(field('string'), '', null)).toBe(true);
+    expect(same(field('picklist'), 'Active', 'active')).toBe(false);
+    expect(same(field('multipicklist'), 'a;b', 'b;a')).toBe(true);
+  });
+
+  it('--write-all sends every record as before', async () => {
+    env.write(
+      'all.csv',
+      contacts(20, () => 'Same', 'wa'),
+    );
+    expect((await env.sfsync(['upsert', 'all.csv', '--object', 'Contact', '--match', 'Email'])).code).toBe(0);
+    const r = await env.sfsync([
+      'upsert',
+      'all.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--write-all',
+      '--json',
+    ]);
+    expect(r.json().result.counts).toMatchObject({ updated: 20, unchanged: 0 });
+    const native = await env.sfsync([
+      'upsert',
+      'all.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'External_Id__c',
+      '--write-all',
+      '--json',
+    ]);
+    expect(native.json().result).toMatchObject({
+      matchStrategy: 'native-upsert',
+      counts: { updated: 20, unchanged: 0 },
+    });
+    expect(native.json().result.warnings).toEqual([]);
+  });
+
+  it('Bulk: a rerun opens no job; an edited rerun sends only the edited records, other cells left empty', async () => {
+    const n = 3000;
+    env.write(
+      'bulk.csv',
+      contacts(n, () => 'Bulk', 'bk'),
+    );
+    const first = await env.sfsync([
+      'upsert',
+      'bulk.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--api',
+      'bulk',
+      '--json',
+    ]);
+    expect(first.json().result.counts).toMatchObject({ created: n });
+
+    const again = await env.sfsync([
+      'upsert',
+      'bulk.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--api',
+      'bulk',
+      '--json',
+    ]);
+    const same = again.json().result;
+    expect(same.counts).toMatchObject({ created: 0, updated: 0, unchanged: n });
+    expect(same.matchExport).toMatchObject({ records: expect.any(Number) });
+    expect(same.bulkJobs).toEqual([]);
+
+    const edited = new Set([5, 1234, 2999]);
+    env.write(
+      'bulk.csv',
+      contacts(n, (i) => (edited.has(i) ? `Bulk ${i}` : 'Bulk'), 'bk'),
+    );
+    const third = await env.sfsync([
+      'upsert',
+      'bulk.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--api',
+      'bulk',
+      '--json',
+    ]);
+    const changed = third.json().result;
+    expect(changed.counts).toMatchObject({ updated: 3, unchanged: n - 3 });
+    expect(changed.bulkJobs).toHaveLength(1);
+    expect(changed.bulkJobs[0]).toMatchObject({ records: 3, state: 'JobComplete' });
+    const rows = await env.query(
+      "SELECT Email, Title, LastName FROM Contact WHERE Title LIKE 'Bulk %' ORDER BY Email",
+    );
+    expect(rows.map((r) => [r.Email, r.Title, r.LastName])).toEqual([
+      ['bk1234@changes.test', 'Bulk 1234', 'Person 1234'],
+      ['bk2999@changes.test', 'Bulk 2999', 'Person 2999'],
+      ['bk5@changes.test', 'Bulk 5', 'Person 5'],
+    ]);
+  });
+});
