@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resumeCommand } from '../../src/core/resume-command.js';
+import type { SyncOptions } from '../../src/core/sync-options.js';
 import { storedForm } from '../../src/operations/changes.js';
+import { readPrior } from '../../src/operations/prior-results.js';
+import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../../src/operations/results.js';
 import type { FieldInfo } from '../../src/salesforce/types.js';
 import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
 
@@ -151,16 +155,19 @@ describe('only what changed', () => {
     expect(same.json().result.counts).toMatchObject({ updated: 0, unchanged: 2 });
     expect(writeCalls(same.stderr)).toEqual([]);
 
-    // A blank cleared by the mapping's null policy: null against a value is a change, null against null is not.
+    // A blank cleared by the mapping's null policy: null against a value is a change, null against null is not;
+    // a date in another format is the same day.
     env.write(
       'clear.yaml',
-      'object: Project__c\nmatch: Code__c\nfields:\n  Code__c: Code__c\n  Notes__c: {column: Notes__c, nulls: clear}\n',
+      'object: Project__c\nmatch: Code__c\nfields:\n  Code__c: Code__c\n  Notes__c: {column: Notes__c, nulls: clear}\n  Start_Date__c: {column: Start, format: dd/MM/yyyy}\n',
     );
-    env.write('clear.csv', 'Code__c,Notes__c\nt-1,\nT-2,\n');
+    env.write('clear.csv', 'Code__c,Notes__c,Start\nt-1,,01/02/2026\nT-2,,01/03/2026\n');
     const clear = await env.sfsync(['upsert', 'clear.csv', '--mapping', 'clear.yaml', '--dry-run', '--json']);
     const cleared = clear.json().result;
     expect(cleared.counts).toMatchObject({ updated: 1, unchanged: 1 });
-    expect(payloads(cleared.results.dir)).toMatchObject([{ line: 2, payload: { Notes__c: null } }]);
+    expect(payloads(cleared.results.dir)).toEqual([
+      { line: 2, action: 'update', id: expect.any(String), payload: { Notes__c: null } },
+    ]);
 
     // Email without case.
     env.write('mail.csv', 'External_Id__c,LastName,Email\nmail-1,Mailer,Ada@Example.test\n');
@@ -234,6 +241,22 @@ describe('only what changed', () => {
       counts: { updated: 20, unchanged: 0 },
     });
     expect(native.json().result.warnings).toEqual([]);
+
+    // By Id: read to compare (the summary says what that costs), the changed record sent alone.
+    const ids = await env.query("SELECT Id, Email FROM Contact WHERE Email LIKE 'wa%' ORDER BY Email");
+    env.write(
+      'by-id.csv',
+      `Id,Title\n${ids.map((r, i) => `${r.Id},${i === 0 ? 'Changed' : 'Same'}`).join('\n')}\n`,
+    );
+    const byId = await env.sfsync(['update', 'by-id.csv', '--object', 'Contact', '--json']);
+    expect(byId.json().result).toMatchObject({
+      matchStrategy: 'id',
+      counts: { updated: 1, unchanged: 19, failed: 0 },
+      warnings: [expect.stringContaining('change detection: matching by Id reads the matched records first')],
+    });
+    expect(await env.query("SELECT Email FROM Contact WHERE Title = 'Changed'")).toEqual([
+      expect.objectContaining({ Email: ids[0]?.Email }),
+    ]);
   });
 
   it('Bulk: a rerun opens no job; an edited rerun sends only the edited records, other cells left empty', async () => {
@@ -299,5 +322,29 @@ describe('only what changed', () => {
       ['bk2999@changes.test', 'Bulk 2999', 'Person 2999'],
       ['bk5@changes.test', 'Bulk 5', 'Person 5'],
     ]);
+  });
+
+  it('a resume counts the unchanged records of the run it continues, and repeats --write-all', async () => {
+    const success = env.write(
+      'prior/success.csv',
+      `${SUCCESS_COLUMNS.join(',')},Email\n2,unchanged,003000000000001AAA,a@p.test\n3,updated,003000000000002AAA,b@p.test\n`,
+    );
+    const failures = env.write('prior/failures.csv', `${FAILURE_COLUMNS.join(',')},Email\n`);
+    const prior = await readPrior(success, failures);
+    expect(prior.prior.counts).toMatchObject({ total: 2, updated: 1, unchanged: 1 });
+    expect([...prior.done]).toEqual([2, 3]);
+    const opts = {
+      operation: 'upsert',
+      file: 'c.csv',
+      match: ['Email'],
+      writeAll: true,
+      dryRun: false,
+      offline: false,
+      resume: false,
+      failFast: false,
+    } as SyncOptions;
+    expect(resumeCommand(opts, '/w/out', '/w')).toBe(
+      'sfsync upsert c.csv --match Email --write-all --resume --results out',
+    );
   });
 });
