@@ -134,6 +134,7 @@ describe('only what changed', () => {
     ]);
     const result = run.json().result;
     expect(result.counts).toEqual({ ...planned.counts });
+    console.log(`1,000-record upsert, 10 edited: ${result.apiCalls} API calls`);
     expect(await env.query("SELECT Id FROM Contact WHERE Title LIKE 'Lead %'")).toHaveLength(10);
   });
 
@@ -293,6 +294,9 @@ describe('only what changed', () => {
     expect(same.counts).toMatchObject({ created: 0, updated: 0, unchanged: n });
     expect(same.matchExport).toMatchObject({ records: expect.any(Number) });
     expect(same.bulkJobs).toEqual([]);
+    // Describe, limits, a count and the export job's steps: no write.
+    expect(same.apiCalls).toBeLessThanOrEqual(10);
+    console.log(`rerun of ${n} unchanged records with Bulk: ${same.apiCalls} API calls`);
 
     const edited = new Set([5, 1234, 2999]);
     env.write(
