@@ -400,7 +400,6 @@ async function sync(
     : (opts.concurrency ?? 4);
   if (client && !opts.dryRun) await preflight(client, opts, file, api, matching.plan.strategy);
   const changes = changeDetection(opts, compiled, matching.plan.strategy, matching.plan.spec?.fields ?? []);
-  if (changes.warning) say(changes.warning);
   const exported =
     client && matching.plan.spec && matching.plan.strategy === 'query'
       ? await exportMatches(
