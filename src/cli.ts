@@ -20,6 +20,7 @@ import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
 import { redact } from './core/redact.js';
+import { installEarlySignals } from './early-signals.js';
 import { failureEnvelope, successEnvelope } from './ui/json-envelope.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -681,6 +682,8 @@ export async function main(
 }
 
 export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // Before deps.js loads conf (see early-signals.ts).
+  installEarlySignals();
   const { createDefaultDeps } = await import('./deps.js');
   process.exitCode = await main(argv, createDefaultDeps());
 }

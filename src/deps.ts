@@ -1,4 +1,5 @@
 import { createFileTokenStore, defaultConfigDir, type TokenStore } from './auth/token-store.js';
+import { installEarlySignals, ownSignals } from './early-signals.js';
 import { signalExitCode, type SfsyncError, type StopSignal } from './errors.js';
 import type { Connect } from './salesforce/connect.js';
 import { createInquirerPrompter, type Prompter } from './ui/prompt.js';
@@ -38,6 +39,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
   const io = createProcessIO(env);
   let store: TokenStore | undefined;
   const getStore = (): TokenStore => (store ??= createFileTokenStore(defaultConfigDir(env)));
+  installEarlySignals();
   return {
     io,
     env,
@@ -63,16 +65,20 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
         handlers.quit(signal);
         process.exit(signalExitCode(signal));
       };
+      const release = ownSignals();
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);
       return () => {
+        release();
         process.off('SIGINT', handler);
         process.off('SIGTERM', handler);
       };
     },
     waitForStop: () =>
       new Promise((resolve) => {
+        const release = ownSignals();
         const stop = (signal: string): void => {
+          release();
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           resolve(signal);

@@ -221,6 +221,37 @@ describe('signals on the built CLI', () => {
   }, 30_000);
 });
 
+describe('a signal while sfsync is starting', () => {
+  it('is never lost: a run signalled at any moment of its start ends with 143, never as completed', async () => {
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 3000; i++) rows.push(`S${i},s${i}@start.test`);
+    fs.writeFileSync(path.join(dir, 'start.csv'), `${rows.join('\n')}\n`);
+    // From "as soon as it runs" to "well into its first calls": wherever the signal lands, it is acted on.
+    for (const [i, delay] of [40, 90, 140, 190, 240, 300, 400].entries()) {
+      const child = sfsync(['create', 'start.csv', '--object', 'Contact', '--results', `out/start${i}`]);
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      const t0 = Date.now();
+      await sleep(delay);
+      const killed = child.kill('SIGTERM');
+      const t1 = Date.now() - t0;
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        child.on('close', (c, sg) => resolve([c, sg])),
+      );
+      // Killed by the default action before sfsync's code ran (signal), or exit 143 from sfsync itself.
+      expect(
+        signal === 'SIGTERM' || code === 143,
+        `${delay} ms: exit ${code} ${signal} ${stderr} ${stdout} ${killed} ${t1} ${Date.now() - t0}`,
+      ).toBe(true);
+      const summary = path.join(dir, `out/start${i}/summary.json`);
+      if (fs.existsSync(summary))
+        expect(JSON.parse(fs.readFileSync(summary, 'utf8')).ended, `${delay} ms`).toBe('interrupted');
+    }
+  }, 60_000);
+});
+
 describe('output hygiene on the built CLI', () => {
   it('a reader that closed stdout (| head) ends the command quietly with exit 0', async () => {
     for (const args of [['describe', 'Contact'], ['--help']]) {

@@ -67,6 +67,38 @@ describe('a full disk under the results folder', () => {
   });
 });
 
+describe('a dropped connection on a write', () => {
+  it('stops the run with the command that continues it, and a hint that points at it, not at a plain re-run', async () => {
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 50; i++) rows.push(`D${i},d${i}@drop.test`);
+    fs.writeFileSync(path.join(dir, 'drop.csv'), `${rows.join('\n')}\n`);
+    org.setFaults({ transientRate: 0, dropRate: 1, pathPattern: '^/composite/sobjects', maxInjected: 1 });
+    try {
+      const deps = createTestDeps({ cwd: dir, env: orgEnv() });
+      const args = ['create', 'drop.csv', '--object', 'Contact', '--results', 'out/drop'];
+      expect(await main(args, deps)).toBe(1);
+      const err = deps.io.stderrText;
+      expect(err).toContain('Error: Cannot reach');
+      expect(err).toContain(
+        'Hint: Check the instance URL and your network, then continue with the command below.',
+      );
+      expect(err).toContain('--resume --results out/drop');
+      // The plain re-run is refused; the resume settles the create that had no answer.
+      expect(await main(args, createTestDeps({ cwd: dir, env: orgEnv() }))).toBe(1);
+      const resumed = createTestDeps({ cwd: dir, env: orgEnv() });
+      // The create had no answer: the resume cannot tell whether it was made, so it is not sent again and the run
+      // does not end as if all was written.
+      expect(await main([...args, '--resume'], resumed)).toBe(2);
+      expect(resumed.io.stdoutText).toMatch(
+        /50 records: 0 created, 0 updated, 0 deleted, 0 failed, 50 skipped/,
+      );
+      expect(resumed.io.stdoutText).toContain('may or may not have been created');
+    } finally {
+      org.setFaults({ dropRate: 0, pathPattern: undefined, maxInjected: 0 });
+    }
+  });
+});
+
 describe('Ctrl-C in the mapping wizard', () => {
   it('says "Cancelled." and exits 130, not a bug report', async () => {
     fs.writeFileSync(path.join(dir, 'wizard.csv'), 'last_name,E-mail\nLovelace,ada@wizard.test\n');

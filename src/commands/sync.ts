@@ -530,19 +530,27 @@ async function sync(
   if (fatal) {
     const c = sink.counts;
     const unread = sink.failureCodes.get('BULK_RESULTS_UNREAD')?.count ?? 0;
+    const resume = opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, deps.cwd) : undefined;
     throw new SfsyncError(
       fatal.code,
       `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.failed} failed, ${c.skipped - unread} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}. Results: ${dir}${unwritten}`,
       {
-        hint: fatal.hint,
+        // A plain re-run is refused while this run is unfinished: a hint that says so points at the resume.
+        hint: resume
+          ? fatal.hint?.replace(/,? then run the command again\.$/, ', then continue with the command below.')
+          : fatal.hint,
         exitCode: fatal.exitCode,
         result,
         summary: renderSync(result),
-        resume: opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, deps.cwd) : undefined,
+        resume,
       },
     );
   }
-  return { result, exitCode: sink.counts.failed > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+  // Exit 0 only when every record was written: a record failed, or skipped without being written (one a resume
+  // could not settle, say), leaves the run short of what was asked.
+  // (A dry run writes nothing by design: there only rejected records count.)
+  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped);
+  return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
 /**

@@ -364,10 +364,10 @@ export class BulkV1Api {
     }
     if (result.plan.object.meta.name !== job.object)
       return this.failBatch(batch, `InvalidBatch : The query must be on the job's object: ${job.object}`);
-    if (result.plan.aggregate || result.plan.hasSubqueries) {
+    if (result.plan.aggregate || result.plan.hasSubqueries || result.plan.hasTypeOf) {
       return this.failBatch(
         batch,
-        'InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED: Aggregate queries and subqueries are not supported by Bulk API',
+        'InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED: Aggregate queries, subqueries and TYPEOF are not supported by Bulk API',
       );
     }
     const paths = result.plan.select;

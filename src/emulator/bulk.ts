@@ -516,14 +516,16 @@ export class BulkApi {
       if (err instanceof SoqlError) throw apiError(400, err.errorCode, err.message);
       throw err;
     }
-    if (result.plan.aggregate || result.plan.hasSubqueries) {
+    if (result.plan.aggregate || result.plan.hasSubqueries || result.plan.hasTypeOf) {
       // Salesforce refuses these in Bulk query jobs [doc: GROUP BY, aggregates and subqueries are unsupported].
       throw apiError(
         400,
         'API_ERROR',
         result.plan.aggregate
           ? 'Aggregate queries are not supported in Bulk Query'
-          : 'Parent-to-child relationship subqueries are not supported in Bulk Query',
+          : result.plan.hasTypeOf
+            ? 'TYPEOF is not supported in Bulk Query'
+            : 'Parent-to-child relationship subqueries are not supported in Bulk Query',
       );
     }
     const now = formatDateTime(Date.now());

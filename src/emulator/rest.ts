@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { childRelationship, childRelationships } from './child-relationships.js';
+import { createTree } from './composite-tree.js';
 import { apiError, HttpError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
 import { normalizeId, to18 } from './ids.js';
 import { getDeleted, getUpdated } from './replication.js';
@@ -78,10 +79,23 @@ export class RestApi {
         return this.sobjects(req, res, url, base, version, tail);
       case 'composite':
         if (tail[0] === 'sobjects') return this.collections(req, res, url, base, version, tail.slice(1));
-        // The composite resources this org serves [unverified: Salesforce also lists tree, batch and graph].
+        if (tail[0] === 'tree' && tail.length === 2) {
+          if (method !== 'POST')
+            throw apiError(
+              405,
+              'METHOD_NOT_ALLOWED',
+              `HTTP Method '${method}' not allowed. Allowed are POST`,
+            );
+          const tree = createTree(this.store, tail[1] as string, await this.jsonObject(req));
+          return sendJson(res, tree.status, tree.body);
+        }
+        // The composite resources this org serves [unverified: Salesforce also lists batch and graph].
         if (tail.length === 0)
           return this.only(method, 'GET', () =>
-            sendJson(res, 200, { sobjects: `${base}/composite/sobjects` }),
+            sendJson(res, 200, {
+              tree: `${base}/composite/tree`,
+              sobjects: `${base}/composite/sobjects`,
+            }),
           );
         throw notFound();
       case 'query':

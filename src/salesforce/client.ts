@@ -175,7 +175,7 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
   }
   if (code === 'REQUEST_LIMIT_EXCEEDED') {
     return new SfsyncError('REQUEST_LIMIT_EXCEEDED', "The org's daily API request limit is used up.", {
-      hint: 'Wait for the 24-hour window to free up calls, or use --api bulk, which spends far fewer calls.',
+      hint: 'Wait for the 24-hour window to free up calls; a REST load spends far fewer calls with --api bulk.',
       cause: err,
     });
   }
@@ -229,7 +229,7 @@ export function budgetError(budget: number): SfsyncError {
     'API_BUDGET_EXCEEDED',
     `The run reached its budget of ${budget} API calls (--max-api-calls).`,
     {
-      hint: 'Raise --max-api-calls, or use --api bulk, which spends far fewer calls per record.',
+      hint: 'Raise --max-api-calls; a REST load spends far fewer calls per record with --api bulk.',
     },
   );
 }

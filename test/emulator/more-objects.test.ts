@@ -50,6 +50,38 @@ describe('more of the standard data model', () => {
     expect(bad.name).toBe('FIELD_INTEGRITY_EXCEPTION');
   });
 
+  it('answers TYPEOF on the polymorphic What: fields per type of parent, ELSE for the others', async () => {
+    const account = await conn().sobject('Account').create({ Name: 'Typed Co', Phone: '555-0100' });
+    const opp = await conn()
+      .sobject('Opportunity')
+      .create({ Name: 'Typed deal', StageName: 'Prospecting', CloseDate: '2026-09-30', Amount: 500 });
+    const campaign = await conn().sobject('Campaign').create({ Name: 'Typed campaign' });
+    await conn()
+      .sobject('Task')
+      .create([
+        { Subject: 'TYPEOF 1', WhatId: account.id },
+        { Subject: 'TYPEOF 2', WhatId: opp.id },
+        { Subject: 'TYPEOF 3', WhatId: campaign.id },
+        { Subject: 'TYPEOF 4' },
+      ]);
+    const res = await conn().query<Record<string, unknown>>(
+      "SELECT Subject, TYPEOF What WHEN Account THEN Name, Phone WHEN Opportunity THEN Amount ELSE Name END FROM Task WHERE Subject LIKE 'TYPEOF%' ORDER BY Subject",
+    );
+    const url = (t: string, id: string | undefined): string => `/services/data/v62.0/sobjects/${t}/${id}`;
+    expect(res.records.map((r) => r.What)).toEqual([
+      {
+        attributes: { type: 'Account', url: url('Account', account.id) },
+        Name: 'Typed Co',
+        Phone: '555-0100',
+      },
+      { attributes: { type: 'Opportunity', url: url('Opportunity', opp.id) }, Amount: 500 },
+      { attributes: { type: 'Campaign', url: url('Campaign', campaign.id) }, Name: 'Typed campaign' },
+      null,
+    ]);
+    const err = await errorOf(conn().query('SELECT TYPEOF Account WHEN Account THEN Name END FROM Task'));
+    expect(err.name).toBe('MALFORMED_QUERY');
+  });
+
   it('keeps one campaign member per campaign and person: DUPLICATE_VALUE "Already a campaign member."', async () => {
     const campaign = await conn().sobject('Campaign').create({ Name: 'Spring' });
     const contact = await conn().sobject('Contact').create({ LastName: 'Member' });

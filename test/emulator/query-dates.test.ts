@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useLocalOrg } from '../helpers/local-org.js';
+import { errorOf, useLocalOrg } from '../helpers/local-org.js';
 
 // Wednesday 10 June 2026, noon UTC: weeks start on Sunday 7 June; Q2 runs April to June.
 const { conn } = useLocalOrg({ clock: () => Date.parse('2026-06-10T12:00:00Z') });
@@ -57,5 +57,33 @@ describe('date literals', () => {
     const before = await conn().query('SELECT Id FROM Opportunity WHERE CloseDate < THIS_QUARTER');
     const after = await conn().query('SELECT Id FROM Opportunity WHERE CloseDate > THIS_QUARTER');
     expect([before.totalSize, after.totalSize]).toEqual([2, 2]);
+  });
+});
+
+describe('date functions', () => {
+  it('groups, filters and orders by CALENDAR_YEAR, CALENDAR_MONTH, DAY_IN_WEEK and DAY_ONLY', async () => {
+    const byYear = await conn().query(
+      "SELECT CALENDAR_YEAR(CloseDate), COUNT(Id) n FROM Opportunity WHERE Name LIKE 'Dated %' GROUP BY CALENDAR_YEAR(CloseDate) ORDER BY CALENDAR_YEAR(CloseDate) DESC",
+    );
+    expect(byYear.records).toEqual([
+      { attributes: { type: 'AggregateResult' }, expr0: 2027, n: 1 },
+      { attributes: { type: 'AggregateResult' }, expr0: 2026, n: 11 },
+      { attributes: { type: 'AggregateResult' }, expr0: 2025, n: 1 },
+    ]);
+    const count = async (where: string): Promise<number> =>
+      (await conn().query(`SELECT Id FROM Opportunity WHERE Name LIKE 'Dated %' AND ${where}`)).totalSize;
+    expect(await count('CALENDAR_MONTH(CloseDate) = 6')).toBe(6);
+    expect(await count('DAY_IN_WEEK(CloseDate) = 1')).toBe(4);
+    expect(await count('CALENDAR_QUARTER(CloseDate) = 2 AND CALENDAR_YEAR(CloseDate) = 2026')).toBe(9);
+    expect(await count('DAY_ONLY(CreatedDate) = 2026-06-10')).toBe(DATES.length);
+  });
+
+  it.each([
+    ['SELECT CALENDAR_YEAR(CloseDate) FROM Opportunity', 'only allowed in aggregate queries'],
+    ['SELECT Id FROM Opportunity WHERE HOUR_IN_DAY(CloseDate) = 1', 'Invalid date function argument'],
+  ])('%s → MALFORMED_QUERY', async (soql, message) => {
+    const err = await errorOf(conn().query(soql));
+    expect(err.name).toBe('MALFORMED_QUERY');
+    expect(err.message).toContain(message);
   });
 });

@@ -517,3 +517,77 @@ describe('sObject Collections', () => {
     });
   });
 });
+
+describe('sObject Tree (composite/tree, as sf data import tree uses it)', () => {
+  it('creates parents and nested children, parents first in the results (201)', async () => {
+    const res = await raw('POST', '/services/data/v62.0/composite/tree/Account', {
+      records: [
+        {
+          attributes: { type: 'Account', referenceId: 'ref1' },
+          Name: 'Tree Co',
+          Contacts: {
+            records: [
+              {
+                attributes: { type: 'Contact', referenceId: 'ref2' },
+                LastName: 'Leaf',
+                Email: 'leaf@tree.test',
+              },
+            ],
+          },
+        },
+        { attributes: { type: 'Account', referenceId: 'ref3' }, Name: 'Tree Two' },
+      ],
+    });
+    expect(res).toMatchObject({
+      status: 201,
+      json: {
+        hasErrors: false,
+        results: [
+          { referenceId: 'ref1', id: expect.stringMatching(/^001/) },
+          { referenceId: 'ref3', id: expect.stringMatching(/^001/) },
+          { referenceId: 'ref2', id: expect.stringMatching(/^003/) },
+        ],
+      },
+    });
+    const results = (res.json as { results: Array<{ id: string }> }).results;
+    const contact = await conn()
+      .sobject('Contact')
+      .retrieve(results[2]?.id as string);
+    expect(contact).toMatchObject({ AccountId: results[0]?.id, LastName: 'Leaf' });
+  });
+
+  it('creates nothing when a record fails, and lists only the failures (400)', async () => {
+    const before = org().store.count('Account');
+    const res = await raw('POST', '/services/data/v62.0/composite/tree/Account', {
+      records: [
+        {
+          attributes: { type: 'Account', referenceId: 'ok' },
+          Name: 'Tree Rollback',
+          Contacts: {
+            records: [{ attributes: { type: 'Contact', referenceId: 'bad' }, Email: 'x@tree.test' }],
+          },
+        },
+      ],
+    });
+    expect(res).toEqual({
+      status: 400,
+      headers: expect.anything(),
+      json: {
+        hasErrors: true,
+        results: [
+          {
+            referenceId: 'bad',
+            errors: [
+              {
+                statusCode: 'REQUIRED_FIELD_MISSING',
+                message: 'Required fields are missing: [LastName]',
+                fields: ['LastName'],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(org().store.count('Account')).toBe(before);
+  });
+});

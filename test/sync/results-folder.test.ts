@@ -391,7 +391,7 @@ describe('resume of a Bulk create whose job is gone', () => {
     expect(deleted.status).toBe(204);
 
     const d = deps(cwd);
-    expect(await main([...args, '--resume', '--json'], d), d.io.stderrText).toBe(0);
+    expect(await main([...args, '--resume', '--json'], d), d.io.stderrText).toBe(2);
     expect(JSON.parse(d.io.stdoutText).result.counts).toMatchObject({ total: 20, created: 1, skipped: 19 });
     const failures = rows(path.join(cwd, 'out/failures.csv'));
     expect(failures).toHaveLength(19);

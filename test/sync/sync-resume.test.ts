@@ -174,7 +174,7 @@ describe('--resume', () => {
         ['create', 'creates.csv', '--object', 'Contact', '--resume', '--results', 'out/creates', '--json'],
         resumed,
       ),
-    ).toBe(0);
+    ).toBe(2);
     const counts = JSON.parse(resumed.io.stdoutText).result.counts;
     expect(counts).toMatchObject({ total: 2, created: 0, skipped: 2 });
     expect(readResultCsv(path.join(dir, 'out/creates/failures.csv')).map((f) => f.error_code)).toEqual([

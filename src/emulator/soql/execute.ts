@@ -28,13 +28,28 @@ export class SoqlError extends Error {
 /** A resolved field path: the relationship hops from the queried object, then the field. */
 interface ResolvedPath {
   hops: FieldDescribe[];
+  /** The field, or for a date function a number (date for DAY_ONLY) field standing for its result. */
   field: FieldDescribe;
   /** The names as the client wrote them, corrected to describe's casing. */
   names: string[];
+  /** A date function and the date or datetime field it reads. */
+  fn?: { name: string; source: FieldDescribe };
 }
 
 /** One column of a record query's output: a field (maybe through parents) or a child subquery. */
-export type Column = { kind: 'field'; path: ResolvedPath } | { kind: 'children'; sub: ChildPlan };
+export type Column =
+  | { kind: 'field'; path: ResolvedPath }
+  | { kind: 'children'; sub: ChildPlan }
+  | { kind: 'typeof'; plan: TypeOfPlan };
+
+/** TYPEOF on a polymorphic parent: the fields to return for each type of parent. */
+interface TypeOfPlan {
+  name: string;
+  field: FieldDescribe;
+  byType: Map<string, FieldDescribe[]>;
+  /** ELSE: field names, looked up on whatever type the parent turns out to be. */
+  otherwise: string[] | null;
+}
 
 interface ChildPlan {
   relationshipName: string;
@@ -63,6 +78,8 @@ export interface QueryPlan {
   select: ResolvedPath[];
   columns: Column[];
   hasSubqueries: boolean;
+  /** TYPEOF, which Bulk queries refuse. */
+  hasTypeOf: boolean;
 }
 
 export interface QueryResult {
@@ -74,6 +91,28 @@ export interface QueryResult {
 }
 
 function resolvePath(store: OrgStore, soql: string, meta: ObjectMeta, ref: FieldRef): ResolvedPath {
+  if (ref.fn) {
+    const inner = resolvePath(store, soql, meta, { path: ref.path, pos: ref.pos });
+    const source = inner.field;
+    const needsTime = ref.fn === 'DAY_ONLY' || ref.fn === 'HOUR_IN_DAY';
+    if (!(source.type === 'datetime' || (!needsTime && source.type === 'date'))) {
+      throw new SoqlError(
+        'MALFORMED_QUERY',
+        positionedMessage(soql, ref.pos, `Invalid date function argument: ${ref.fn}(${source.name})`),
+      );
+    }
+    const isDate = ref.fn === 'DAY_ONLY';
+    const field: FieldDescribe = {
+      ...source,
+      type: isDate ? 'date' : 'int',
+      soapType: isDate ? 'xsd:date' : 'xsd:int',
+      filterable: true,
+      groupable: true,
+      sortable: true,
+      aggregatable: true,
+    };
+    return { ...inner, field, fn: { name: ref.fn, source } };
+  }
   const hops: FieldDescribe[] = [];
   const names: string[] = [];
   let current = meta;
@@ -122,7 +161,43 @@ function valueAt(store: OrgStore, row: Row, path: ResolvedPath): Value {
     current = typeof parentId === 'string' ? store.find(parentId)?.row : undefined;
     if (!current) return null;
   }
+  if (path.fn) return dateFunction(path.fn.name, path.fn.source, current?.[path.fn.source.name] ?? null);
   return current?.[path.field.name] ?? null;
+}
+
+/** A date function of a stored date or datetime, in the org's time zone (UTC here), fiscal = calendar year. */
+function dateFunction(fn: string, source: FieldDescribe, v: Value): Value {
+  if (typeof v !== 'string') return null;
+  const ms = source.type === 'date' ? Date.parse(`${v}T00:00:00Z`) : Date.parse(v.replace(/\+0000$/, 'Z'));
+  if (Number.isNaN(ms)) return null;
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const dayInYear = Math.floor((ms - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
+  switch (fn) {
+    case 'CALENDAR_MONTH':
+    case 'FISCAL_MONTH':
+      return d.getUTCMonth() + 1;
+    case 'CALENDAR_QUARTER':
+    case 'FISCAL_QUARTER':
+      return Math.floor(d.getUTCMonth() / 3) + 1;
+    case 'CALENDAR_YEAR':
+    case 'FISCAL_YEAR':
+      return year;
+    case 'DAY_IN_MONTH':
+      return d.getUTCDate();
+    case 'DAY_IN_WEEK':
+      return d.getUTCDay() + 1;
+    case 'DAY_IN_YEAR':
+      return dayInYear;
+    case 'DAY_ONLY':
+      return d.toISOString().slice(0, 10);
+    case 'HOUR_IN_DAY':
+      return d.getUTCHours();
+    case 'WEEK_IN_MONTH':
+      return Math.floor((d.getUTCDate() - 1) / 7) + 1;
+    default:
+      return Math.floor((dayInYear - 1) / 7) + 1;
+  }
 }
 
 // ---- literal checks and comparison ----
@@ -397,7 +472,7 @@ function candidates(
     return union;
   }
   const direct = (cond.type === 'compare' && cond.op === '=') || (cond.type === 'in' && !cond.negated);
-  if (!direct || cond.field.path.length !== 1) return null;
+  if (!direct || cond.field.path.length !== 1 || cond.field.fn) return null;
   const field = object.meta.fieldByLower.get((cond.field.path[0] as string).toLowerCase());
   if (!field || !field.filterable) return null;
   const literals = cond.type === 'in' ? cond.values : [cond.value];
@@ -562,6 +637,12 @@ function fieldColumns(
   const columns: Column[] = [];
   const seen = new Set<string>();
   const add = (path: ResolvedPath): void => {
+    if (path.fn) {
+      throw new SoqlError(
+        'MALFORMED_QUERY',
+        `Date functions like ${path.fn.name}() are only allowed in aggregate queries (with GROUP BY)`,
+      );
+    }
     const key = pathKey(path);
     if (seen.has(key))
       throw new SoqlError('INVALID_FIELD', `duplicate field selected: ${path.names.join('.')}`);
@@ -586,6 +667,51 @@ function fieldColumns(
     } else columns.push(...expand(item));
   }
   return columns;
+}
+
+function typeOfPlan(
+  store: OrgStore,
+  soql: string,
+  meta: ObjectMeta,
+  item: Extract<SelectItem, { type: 'typeof' }>,
+): TypeOfPlan {
+  const rel = meta.relationshipByLower.get(item.relationship.name.toLowerCase());
+  if (!rel || rel.referenceTo.length < 2) {
+    throw fail(
+      soql,
+      item.relationship.pos,
+      'MALFORMED_QUERY',
+      `TYPEOF can only be used on a polymorphic relationship: ${item.relationship.name}`,
+    );
+  }
+  const byType = new Map<string, FieldDescribe[]>();
+  for (const when of item.whens) {
+    const allowed = rel.referenceTo.some((t) => t.toLowerCase() === when.type.name.toLowerCase());
+    const target = allowed ? store.schema.get(when.type.name) : undefined;
+    if (!target) {
+      throw fail(
+        soql,
+        when.type.pos,
+        'INVALID_TYPE',
+        `'${when.type.name}' is not a type that ${rel.relationshipName} can refer to in this org`,
+      );
+    }
+    byType.set(
+      target.name.toLowerCase(),
+      when.fields.map((ref) => {
+        const path = resolvePath(store, soql, target, ref);
+        if (path.hops.length > 0)
+          throw fail(soql, ref.pos, 'MALFORMED_QUERY', 'The local org reads only direct fields in TYPEOF');
+        return path.field;
+      }),
+    );
+  }
+  return {
+    name: rel.relationshipName as string,
+    field: rel,
+    byType,
+    otherwise: item.otherwise ? item.otherwise.map((f) => f.path.join('.')) : null,
+  };
 }
 
 /** A parent-to-child subquery: `(SELECT … FROM Contacts …)` inside a query on Account. */
@@ -671,9 +797,11 @@ export function runQuery(
   if (options.all) for (const row of object.deleted.values()) if (predicate(row)) matched.push(row);
   if (aggregate) return runAggregate(store, soql, query, object, matched, now);
 
-  const columns = fieldColumns(store, soql, meta, query, (s) =>
-    s.type === 'subquery' ? [{ kind: 'children', sub: childPlan(store, soql, meta, s, now) }] : [],
-  );
+  const columns = fieldColumns(store, soql, meta, query, (s): Column[] => {
+    if (s.type === 'subquery') return [{ kind: 'children', sub: childPlan(store, soql, meta, s, now) }];
+    if (s.type === 'typeof') return [{ kind: 'typeof', plan: typeOfPlan(store, soql, meta, s) }];
+    return [];
+  });
   const select = columns.flatMap((c) => (c.kind === 'field' ? [c.path] : []));
   sortRows(store, matched, sortKeys(store, soql, meta, query.orderBy));
   const rows = window(matched, query.limit, query.offset);
@@ -692,6 +820,7 @@ export function runQuery(
     select,
     columns,
     hasSubqueries: columns.some((c) => c.kind === 'children'),
+    hasTypeOf: columns.some((c) => c.kind === 'typeof'),
   };
   return {
     plan,
@@ -732,6 +861,10 @@ function projectRecord(
       out[column.sub.relationshipName] = projectChildren(store, column.sub, row, baseUrl, all);
       continue;
     }
+    if (column.kind === 'typeof') {
+      out[column.plan.name] = projectTypeOf(store, column.plan, row, baseUrl);
+      continue;
+    }
     const path = column.path;
     if (path.hops.length === 0) {
       out[path.field.name] = row[path.field.name] ?? null;
@@ -760,6 +893,26 @@ function projectRecord(
       if (i === path.hops.length - 1) target[path.field.name] = current?.[path.field.name] ?? null;
     }
   }
+  return out;
+}
+
+function projectTypeOf(
+  store: OrgStore,
+  plan: TypeOfPlan,
+  row: Row,
+  baseUrl: string,
+): Record<string, unknown> | null {
+  const parentId = row[plan.field.name];
+  const found = typeof parentId === 'string' ? store.find(parentId) : undefined;
+  if (!found) return null;
+  const meta = found.object.meta;
+  const out: Record<string, unknown> = {
+    attributes: { type: meta.name, url: `${baseUrl}/sobjects/${meta.name}/${parentId}` },
+  };
+  const fields =
+    plan.byType.get(meta.name.toLowerCase()) ??
+    (plan.otherwise ?? []).flatMap((n) => meta.fieldByLower.get(n.toLowerCase()) ?? []);
+  for (const f of fields) out[f.name] = found.row[f.name] ?? null;
   return out;
 }
 
@@ -861,7 +1014,8 @@ function aggregateValue(store: OrgStore, expr: ResolvedAggregate, rows: Row[]): 
 }
 
 function pathKey(path: ResolvedPath): string {
-  return path.names.join('.').toLowerCase();
+  const name = path.names.join('.').toLowerCase();
+  return path.fn ? `${path.fn.name}(${name})` : name;
 }
 
 function runAggregate(
@@ -896,7 +1050,8 @@ function runAggregate(
   const columns: AggColumn[] = query.select.map((s) => {
     if (s.type === 'field') {
       const path = mustBeGrouped(s.field);
-      return { key: s.alias ?? path.field.name, kind: 'group', path };
+      // A date function is an expression: unaliased, it is named exprN like the aggregates.
+      return { key: s.alias ?? (path.fn ? `expr${exprCount++}` : path.field.name), kind: 'group', path };
     }
     if (s.type === 'aggregate') {
       const expr = resolveAggregate(store, soql, meta, s.aggregate);
@@ -991,6 +1146,7 @@ function runAggregate(
     select: [],
     columns: [],
     hasSubqueries: false,
+    hasTypeOf: false,
   };
   return {
     plan,

@@ -19,7 +19,25 @@ export type CompareOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'LIKE';
 export interface FieldRef {
   path: string[];
   pos: number;
+  /** A date function around the field: CALENDAR_YEAR(CreatedDate). */
+  fn?: string;
 }
+
+export const DATE_FUNCTIONS = new Set([
+  'CALENDAR_MONTH',
+  'CALENDAR_QUARTER',
+  'CALENDAR_YEAR',
+  'DAY_IN_MONTH',
+  'DAY_IN_WEEK',
+  'DAY_IN_YEAR',
+  'DAY_ONLY',
+  'FISCAL_MONTH',
+  'FISCAL_QUARTER',
+  'FISCAL_YEAR',
+  'HOUR_IN_DAY',
+  'WEEK_IN_MONTH',
+  'WEEK_IN_YEAR',
+]);
 
 export type AggregateFn = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
 
@@ -47,7 +65,15 @@ export type SelectItem =
   | { type: 'fields'; scope: 'ALL' | 'STANDARD' | 'CUSTOM'; pos: number }
   | { type: 'aggregate'; aggregate: AggregateExpr; alias: string | null }
   /** A parent-to-child subquery: FROM names a child relationship of the outer object. */
-  | { type: 'subquery'; query: Query; pos: number };
+  | { type: 'subquery'; query: Query; pos: number }
+  /** TYPEOF What WHEN Account THEN Name, Phone … ELSE Name END: fields per type of a polymorphic parent. */
+  | {
+      type: 'typeof';
+      relationship: { name: string; pos: number };
+      whens: Array<{ type: { name: string; pos: number }; fields: FieldRef[] }>;
+      otherwise: FieldRef[] | null;
+      pos: number;
+    };
 
 export interface OrderBy {
   field: FieldRef;
@@ -392,6 +418,8 @@ class Parser {
         this.next();
         this.next();
         items.push({ type: 'count', pos: t.pos });
+      } else if (this.isKeyword('TYPEOF')) {
+        items.push(this.typeOf());
       } else if (this.isKeyword('FIELDS') && this.peek(1).text === '(') {
         this.next();
         this.next();
@@ -415,6 +443,40 @@ class Parser {
       }
     } while (this.punct(','));
     return items;
+  }
+
+  private typeOf(): SelectItem {
+    const start = this.next();
+    const rel = this.next();
+    if (rel.type !== 'ident' || rel.text.includes('.')) this.fail(rel);
+    const whens: Array<{ type: { name: string; pos: number }; fields: FieldRef[] }> = [];
+    let otherwise: FieldRef[] | null = null;
+    const fieldList = (): FieldRef[] => {
+      const fields: FieldRef[] = [];
+      do fields.push(this.fieldRef());
+      while (this.punct(','));
+      return fields;
+    };
+    while (this.isKeyword('WHEN')) {
+      this.next();
+      const type = this.next();
+      if (type.type !== 'ident') this.fail(type);
+      this.expectKeyword('THEN');
+      whens.push({ type: { name: type.text, pos: type.pos }, fields: fieldList() });
+    }
+    if (whens.length === 0) this.fail(this.peek());
+    if (this.isKeyword('ELSE')) {
+      this.next();
+      otherwise = fieldList();
+    }
+    this.expectKeyword('END');
+    return {
+      type: 'typeof',
+      relationship: { name: rel.text, pos: rel.pos },
+      whens,
+      otherwise,
+      pos: start.pos,
+    };
   }
 
   private alias(): string | null {
@@ -454,6 +516,14 @@ class Parser {
   private fieldRef(): FieldRef {
     const t = this.next();
     if (t.type !== 'ident') this.fail(t);
+    const fn = t.text.toUpperCase();
+    if (DATE_FUNCTIONS.has(fn) && this.peek().type === 'punct' && this.peek().text === '(') {
+      this.next();
+      const inner = this.next();
+      if (inner.type !== 'ident') this.fail(inner);
+      this.expectPunct(')');
+      return { path: inner.text.split('.'), pos: t.pos, fn };
+    }
     return { path: t.text.split('.'), pos: t.pos };
   }
 
