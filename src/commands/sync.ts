@@ -533,7 +533,7 @@ async function sync(
     const resume = opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, deps.cwd) : undefined;
     throw new SfsyncError(
       fatal.code,
-      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.failed} failed, ${c.skipped - unread} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}. Results: ${dir}${unwritten}`,
+      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}. Results: ${dir}${unwritten}`,
       {
         // A plain re-run is refused while this run is unfinished: a hint that says so points at the resume.
         hint: resume
