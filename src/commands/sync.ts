@@ -399,9 +399,13 @@ async function sync(
     ? ((opts.concurrency ?? 4) + 1) * Math.ceil(jobRecords / engineBatch)
     : (opts.concurrency ?? 4);
   if (client && !opts.dryRun) await preflight(client, opts, file, api, matching.plan.strategy);
-  const changes = changeDetection(opts, compiled, matching.plan.strategy, matching.plan.spec?.fields ?? []);
+  const strategy = matching.plan.strategy;
+  let changes = changeDetection(opts, compiled, strategy, matching.plan.spec?.fields ?? []);
+  // By Id or Salesforce's upsert, records are read only to compare: by the export too when it is cheaper.
   const exported =
-    client && matching.plan.spec && matching.plan.strategy === 'query'
+    client &&
+    matching.plan.spec &&
+    (strategy === 'query' || (changes.fields && (strategy === 'native-upsert' || strategy === 'id')))
       ? await exportMatches(
           client,
           matching.plan.spec,
@@ -412,6 +416,18 @@ async function sync(
           changes.fields,
         )
       : null;
+  // Through Bulk, reading by query would cost more calls than the jobs it could save (about 33 queries against 8
+  // job calls per 10,000 records): without the export, those runs send everything. The dry run decides the same.
+  if (
+    changes.fields &&
+    strategy !== 'query' &&
+    !exported &&
+    !offline &&
+    chooseApi({ ...opts, dryRun: false }, file) === 'bulk'
+  )
+    changes = {
+      warning: `change detection is off: ${strategy === 'id' ? 'matching by Id' : "Salesforce's upsert on an external ID"} does not read the records, and reading them by query would cost more API calls than the Bulk jobs it could save; every record is sent (as with --write-all).`,
+    };
   const files = await openRunFolder(opts, deps.cwd, file, object.name, deps.now(), hold);
   const { dir } = files;
   // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
@@ -574,7 +590,7 @@ function changeDetection(
   return {
     fields,
     warning: read
-      ? `change detection: ${read} the matched records first (one query per batch, as many calls as the writes it may save) and sends only what changed; --write-all sends everything without reading.`
+      ? `change detection: ${read} the matched records first (a query per batch, as many calls as the writes it may save, or one Bulk export for a large file) and sends only what changed; --write-all sends everything without reading.`
       : undefined,
   };
 }

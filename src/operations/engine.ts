@@ -471,7 +471,9 @@ export class SyncEngine {
     else if (strategy === 'native-upsert') {
       if (this.opts.dryRun || changes) {
         // Read first (a dry run, or to compare): the records found are updated, or left alone, the rest created.
-        index = await queryMatches(client, this.opts.match as MatchSpec, pending, changes);
+        index =
+          this.opts.matchIndex ??
+          (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
         const matches = index.find(pending);
         for (const r of pending) {
           const ids = this.withPlanned(r, matches.get(r) ?? []);
@@ -487,7 +489,10 @@ export class SyncEngine {
           this.opts.matchIndex ??
           (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
       // By Id: the records are read only to compare.
-      else if (changes) index = await queryMatches(client, this.opts.match as MatchSpec, pending, changes);
+      else if (changes)
+        index =
+          this.opts.matchIndex ??
+          (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
       const matches = strategy === 'query' ? (index as MatchIndex).find(pending) : null;
       for (const r of pending) {
         const ids = matches

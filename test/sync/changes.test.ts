@@ -328,6 +328,45 @@ describe('only what changed', () => {
     ]);
   });
 
+  it('Bulk with an external ID: compared through the export of a large file, else sent whole (cheaper), as the dry run says', async () => {
+    const n = 3000;
+    env.write(
+      'ext.csv',
+      contacts(n, () => 'Ext', 'ex'),
+    );
+    const args = [
+      'upsert',
+      'ext.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'External_Id__c',
+      '--api',
+      'bulk',
+      '--json',
+    ];
+    expect((await env.sfsync(args)).json().result.counts).toMatchObject({ created: n });
+    const again = (await env.sfsync(args)).json().result;
+    expect(again).toMatchObject({
+      matchStrategy: 'native-upsert',
+      matchExport: { records: expect.any(Number) },
+      counts: { created: 0, updated: 0, unchanged: n },
+      bulkJobs: [],
+    });
+
+    env.write(
+      'ext-small.csv',
+      contacts(20, () => 'Ext', 'ex'),
+    );
+    const small = [...args.slice(0, 1), 'ext-small.csv', ...args.slice(2)];
+    const plan = (await env.sfsync([...small, '--dry-run'])).json().result;
+    const run = (await env.sfsync(small)).json().result;
+    for (const r of [plan, run]) {
+      expect(r.counts).toMatchObject({ updated: 20, unchanged: 0 });
+      expect(r.warnings).toEqual([expect.stringContaining('change detection is off')]);
+    }
+  });
+
   it('a resume counts the unchanged records of the run it continues, and repeats --write-all', async () => {
     const success = env.write(
       'prior/success.csv',
