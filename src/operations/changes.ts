@@ -53,6 +53,12 @@ export function formHash(form: string | null): number {
  */
 export class ChangeFields {
   readonly fields: FieldInfo[];
+  /**
+   * Parents given by external ID (`Account.External_Id__c`): the current parent's value of that field is read too
+   * (as `Account.External_Id__c`), so an unchanged parent is not sent again.
+   */
+  readonly parents: Array<{ target: string; field: FieldInfo }> = [];
+  private readonly parentSlots = new Map<string, number>();
   private readonly slots = new Map<string, number>();
   private readonly byName = new Map<string, FieldInfo>();
   /** Match fields whose text Salesforce compares without case: a record found by one differs in its case only. */
@@ -79,11 +85,42 @@ export class ChangeFields {
           f !== undefined && f.name !== 'Id' && f.updateable && !f.calculated && !NOT_COMPARED.has(f.type),
       );
     this.fields.forEach((f, i) => this.slots.set(f.name.toLowerCase(), i));
+    for (const f of compiled.fields)
+      if (f.kind === 'parentRef' && f.referenceField?.updateable && !f.target.includes(':')) {
+        this.parentSlots.set(f.target.toLowerCase(), this.fields.length + this.parents.length);
+        this.parents.push({ target: f.target, field: f.valueField });
+      }
+  }
+
+  /** Values kept per record: the fields, then the parents' keys. */
+  get width(): number {
+    return this.fields.length + this.parents.length;
+  }
+
+  /** What the match query selects to compare. */
+  get selects(): string[] {
+    return [...this.fields.map((f) => f.name), ...this.parents.map((p) => `${p.target}.${p.field.name}`)];
   }
 
   /** The hashes of a queried row's values, one per field, in `fields` order. */
   rowHashes(row: Record<string, unknown>): number[] {
-    return this.fields.map((f) => this.hash(f, row[f.name]));
+    const out = this.fields.map((f) => this.hash(f, row[f.name]));
+    for (const { target, field } of this.parents) {
+      // REST nests the parent ({Account: {External_Id__c}}); a Bulk export flattens it (Account.External_Id__c).
+      const nested = row[target];
+      const value =
+        nested !== null && typeof nested === 'object'
+          ? (nested as Record<string, unknown>)[field.name]
+          : row[`${target}.${field.name}`];
+      out.push(this.parentHash(field, value));
+    }
+    return out;
+  }
+
+  /** Salesforce finds a parent by its external ID without case unless the field is case sensitive. */
+  private parentHash(field: FieldInfo, value: unknown): number {
+    const form = storedForm(field, value);
+    return formHash(form !== null && !field.caseSensitive ? form.toLowerCase() : form);
   }
 
   /**
@@ -98,7 +135,8 @@ export class ChangeFields {
   /**
    * What an update of the record must send: every payload key, with `undefined` for the fields whose values are
    * already stored (left out of REST's JSON; an empty cell, "not changed", in a Bulk job's CSV); null when nothing
-   * would change. Parent references by external ID are always sent; fields that cannot be updated never count.
+   * would change. A parent by external ID is sent when the record's parent has another key (or none); fields
+   * that cannot be updated never count.
    * Without the record's current values (`current` undefined) the whole payload is sent.
    */
   diff(
@@ -111,7 +149,14 @@ export class ChangeFields {
       if (key === 'Id') continue;
       let send = true;
       if (value === undefined) send = false;
-      else if (current && (value === null || typeof value !== 'object')) {
+      else if (current && value !== null && typeof value === 'object') {
+        const slot = this.parentSlots.get(key.toLowerCase());
+        const parent = slot === undefined ? undefined : this.parents[slot - this.fields.length];
+        if (slot !== undefined && parent)
+          send =
+            this.parentHash(parent.field, (value as Record<string, unknown>)[parent.field.name]) !==
+            current[slot];
+      } else if (current && (value === null || typeof value !== 'object')) {
         const slot = this.slots.get(key.toLowerCase());
         if (slot !== undefined) send = this.hash(this.fields[slot] as FieldInfo, value) !== current[slot];
         else if (this.byName.get(key.toLowerCase())?.updateable === false) send = false;

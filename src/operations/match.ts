@@ -55,7 +55,7 @@ export class MatchIndex {
     const id = row.Id as string;
     this.addKeys(this.rowKeys(row), id);
     if (!this.changes || typeof id !== 'string') return;
-    const width = this.changes.fields.length;
+    const width = this.changes.width;
     const key = id.slice(0, 15);
     let slot = this.slots.get(key);
     if (slot === undefined) {
@@ -74,7 +74,7 @@ export class MatchIndex {
   current(id: string): Float64Array | undefined {
     const slot = this.slots.get(id.slice(0, 15));
     if (slot === undefined || !this.changes) return undefined;
-    const width = this.changes.fields.length;
+    const width = this.changes.width;
     return this.hashes.subarray(slot * width, (slot + 1) * width);
   }
 
@@ -166,10 +166,10 @@ export async function queryMatches(
 export function matchSelect(spec: MatchSpec, changes?: ChangeFields): string[] {
   const names = ['Id'];
   const seen = new Set(['id']);
-  for (const f of [...spec.fields, ...(changes?.fields ?? [])])
-    if (!seen.has(f.name.toLowerCase())) {
-      seen.add(f.name.toLowerCase());
-      names.push(f.name);
+  for (const name of [...spec.fields.map((f) => f.name), ...(changes?.selects ?? [])])
+    if (!seen.has(name.toLowerCase())) {
+      seen.add(name.toLowerCase());
+      names.push(name);
     }
   return names;
 }

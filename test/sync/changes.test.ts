@@ -367,6 +367,44 @@ describe('only what changed', () => {
     }
   });
 
+  it('parents by external ID: sent only when the record has another parent, through REST and the Bulk export', async () => {
+    env.write('parents.csv', 'Name,External_Id__c\nParent P,EXT-P\nParent Q,EXT-Q\n');
+    expect(
+      (await env.sfsync(['upsert', 'parents.csv', '--object', 'Account', '--match', 'External_Id__c'])).code,
+    ).toBe(0);
+    env.write('kids.csv', 'Code__c,Name,Account__r.External_Id__c\nK-1,Kid 1,EXT-P\nK-2,Kid 2,EXT-P\n');
+    const args = ['upsert', 'kids.csv', '--object', 'Project__c', '--match', 'Code__c', '--json'];
+    expect((await env.sfsync(args)).json().result.counts).toMatchObject({ created: 2 });
+    expect((await env.sfsync(args)).json().result.counts).toMatchObject({ updated: 0, unchanged: 2 });
+    env.write('kids.csv', 'Code__c,Name,Account__r.External_Id__c\nK-1,Kid 1,ext-p\nK-2,Kid 2,EXT-Q\n');
+    const plan = (await env.sfsync([...args, '--dry-run'])).json().result;
+    expect(plan.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(payloads(plan.results.dir)).toEqual([
+      {
+        line: 3,
+        action: 'update',
+        id: expect.any(String),
+        payload: { Account__r: { External_Id__c: 'EXT-Q' } },
+      },
+    ]);
+    expect((await env.sfsync(args)).json().result.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(await env.query("SELECT Account__r.Name FROM Project__c WHERE Code__c = 'K-2'")).toEqual([
+      expect.objectContaining({ Account__r: expect.objectContaining({ Name: 'Parent Q' }) }),
+    ]);
+
+    // The Bulk export reads the parent's key as a flattened column.
+    const rows = ['LastName,Email,Account.External_Id__c'];
+    for (let i = 0; i < 3000; i++) rows.push(`Kin ${i},kin${i}@changes.test,EXT-P`);
+    env.write('kin.csv', `${rows.join('\n')}\n`);
+    const bulk = ['upsert', 'kin.csv', '--object', 'Contact', '--match', 'Email', '--api', 'bulk', '--json'];
+    expect((await env.sfsync(bulk)).json().result.counts).toMatchObject({ created: 3000 });
+    const again = (await env.sfsync(bulk)).json().result;
+    expect(again).toMatchObject({
+      matchExport: { records: expect.any(Number) },
+      counts: { unchanged: 3000 },
+    });
+  });
+
   it('a resume counts the unchanged records of the run it continues, and repeats --write-all', async () => {
     const success = env.write(
       'prior/success.csv',
