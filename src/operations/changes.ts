@@ -86,7 +86,13 @@ export class ChangeFields {
       );
     this.fields.forEach((f, i) => this.slots.set(f.name.toLowerCase(), i));
     for (const f of compiled.fields)
-      if (f.kind === 'parentRef' && f.referenceField?.updateable && !f.target.includes(':')) {
+      // A polymorphic parent (WhoId) cannot be read by its external ID in SOQL: it is always sent.
+      if (
+        f.kind === 'parentRef' &&
+        f.referenceField?.updateable &&
+        f.referenceField.referenceTo.length === 1 &&
+        !f.target.includes(':')
+      ) {
         this.parentSlots.set(f.target.toLowerCase(), this.fields.length + this.parents.length);
         this.parents.push({ target: f.target, field: f.valueField });
       }
