@@ -118,6 +118,7 @@ export function syncOptionsFrom(
     org: str(raw.org),
     apiVersion: str(raw.apiVersion),
     failFast: raw.failFast === true,
+    writeAll: raw.writeAll === true ? true : undefined,
     maxApiCalls: raw.maxApiCalls as number | undefined,
     allowDuplicates: raw.allowDuplicates === true ? true : undefined,
     hard: raw.hard === true ? true : undefined,
@@ -232,6 +233,10 @@ function addSyncCommand(
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
     .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
     .option('--fail-fast', 'stop at the first failed record')
+    .option(
+      '--write-all',
+      'update/upsert: send every field of every matched record (default: only records and fields that changed)',
+    )
     .option(
       '--create-when-key-empty',
       'upsert: create records whose match key is blank (else they fail with MATCH_KEY_EMPTY)',

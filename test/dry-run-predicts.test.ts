@@ -112,7 +112,7 @@ describe('a dry run predicts the real run', () => {
     expect((await sync('create', 'seed.csv', [], false)).code).toBe(0);
     write('up.csv', 'LastName,Email\n,known@p.test\n,unknown@p.test\nNamed,named@p.test\n');
     const dry = await sync('upsert', 'up.csv', ['--match', 'Email'], true);
-    expect(dry.counts).toMatchObject({ total: 3, created: 1, updated: 1, failed: 1 });
+    expect(dry.counts).toMatchObject({ total: 3, created: 1, unchanged: 1, failed: 1 });
     expect(codes(dry)).toEqual([['3', 'REQUIRED_FIELD_MISSING']]);
     const real = await sync('upsert', 'up.csv', ['--match', 'Email'], false);
     expect(real.counts).toEqual(dry.counts);

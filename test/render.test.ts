@@ -15,7 +15,15 @@ const result: SyncResult = {
   matchFields: ['Email', 'Phone'],
   matchOperator: 'AND',
   repeatedKeys: null,
-  counts: { total: 2305, created: 1000, updated: 100, deleted: 0, failed: 1203, skipped: 2 },
+  counts: {
+    total: 2305,
+    created: 1000,
+    updated: 100,
+    unchanged: 0,
+    deleted: 0,
+    failed: 1203,
+    skipped: 2,
+  },
   failuresByCode: [
     {
       code: 'REQUIRED_FIELD_MISSING',
@@ -51,7 +59,7 @@ describe('rendering', () => {
   it('the end-of-run summary groups failures by cause, with fields, lines and a fix', () => {
     expect(renderSync(result)).toEqual([
       'Done: upsert Contact (object from file name; matched on Email, Phone (AND))',
-      '  2,305 records: 1,000 created, 100 updated, 0 deleted, 1,203 failed, 2 skipped',
+      '  2,305 records: 1,000 created, 100 updated, 0 unchanged, 0 deleted, 1,203 failed, 2 skipped',
       '  24 API calls',
       '  Failed or skipped, by cause:',
       '    REQUIRED_FIELD_MISSING [LastName]: 1,100 records (lines 3, 17, 42, …)',

@@ -32,6 +32,7 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     ['--org', opts.org],
     ['--api-version', opts.apiVersion],
     ['--fail-fast', opts.failFast],
+    ['--write-all', opts.writeAll],
     ['--max-api-calls', opts.maxApiCalls],
     ['--allow-duplicates', opts.allowDuplicates],
     // A hard delete goes on as one: the rest of the file must not land in the Recycle Bin.

@@ -34,6 +34,8 @@ export interface SyncOptions extends CommonOptions {
   org?: string;
   apiVersion?: string;
   failFast: boolean;
+  /** Update/upsert: send every mapped field of every matched record, without comparing with its current values. */
+  writeAll?: boolean;
   /** An API call budget for the run. */
   maxApiCalls?: number;
   /** Acknowledge duplicate rule alerts (REST header; records a rule refused under Bulk go again through REST). */

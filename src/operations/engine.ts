@@ -8,7 +8,8 @@ import { combineErrors, missingRequired } from '../mapping/required.js';
 import { duplicateIds, type SalesforceClient, type SaveResult } from '../salesforce/client.js';
 import { resolveLookups } from './lookups.js';
 import { KeyCensus } from './key-census.js';
-import { findMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
+import type { ChangeFields } from './changes.js';
+import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail, ResultSink } from './results.js';
 import { csvLineOf } from './bulk-writer.js';
 import type { BulkJobCreations } from './reconcile.js';
@@ -52,6 +53,11 @@ export interface EngineOptions {
    * creates, so later rows with the same key find it as they would with a query.
    */
   matchIndex?: MatchIndex;
+  /**
+   * Change detection (update and upsert; off with --write-all): matched records are read with these fields, and
+   * only the fields that differ are sent; a record with none is `unchanged` and not sent.
+   */
+  changes?: ChangeFields;
   /** Batches looked up and matched at once (default: concurrency); the rest wait, or wait for their writes. */
   prepareConcurrency?: number;
   /** Upsert: a record whose match key is blank is created; otherwise it fails with MATCH_KEY_EMPTY. */
@@ -416,9 +422,13 @@ export class SyncEngine {
     this.settled.set(r, () => this.sink.succeed(r.line, outcome, id, this.inputOf(r)));
   }
 
+  private unchanged(r: MappedRecord, id: string): void {
+    this.settled.set(r, () => this.sink.succeed(r.line, 'unchanged', id, this.inputOf(r)));
+  }
+
   private plan(
     r: MappedRecord,
-    action: 'create' | 'update' | 'delete' | 'upsert',
+    action: 'create' | 'update' | 'delete' | 'upsert' | 'unchanged',
     id: string | undefined,
     payload: Record<string, unknown>,
   ): void {
@@ -472,30 +482,41 @@ export class SyncEngine {
       for (const r of pending) this.plan(r, operation, undefined, r.payload);
       return;
     }
+    const changes = operation === 'update' || operation === 'upsert' ? this.opts.changes : undefined;
+    let index: MatchIndex | undefined;
     const creates: MappedRecord[] = [];
-    const updates: Array<{ r: MappedRecord; id: string }> = [];
+    let updates: Array<{ r: MappedRecord; id: string }> = [];
     const deletes: Array<{ r: MappedRecord; id: string }> = [];
     const upserts: MappedRecord[] = [];
     creates.push(...pending.filter((r) => this.keyless.has(r)));
     if (creates.length > 0) pending = pending.filter((r) => !this.keyless.has(r));
     if (strategy === 'none') creates.push(...pending);
     else if (strategy === 'native-upsert') {
-      if (this.opts.dryRun) {
-        const matches = await findMatches(this.client, this.opts.match as MatchSpec, pending);
+      if (this.opts.dryRun || changes) {
+        // Read first (a dry run, or to compare): the records found are updated, or left alone, the rest created.
+        index =
+          this.opts.matchIndex ??
+          (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
+        const matches = index.find(pending);
         for (const r of pending) {
           const ids = this.withPlanned(r, matches.get(r) ?? []);
           if (ids.length === 1) updates.push({ r, id: ids[0] as string });
+          else if (!this.opts.dryRun) upserts.push(r);
           else if (ids.length === 0) creates.push(r);
           else this.fail(r, ambiguous(ids));
         }
       } else upserts.push(...pending);
     } else {
-      const matches =
-        strategy !== 'query'
-          ? null
-          : this.opts.matchIndex
-            ? this.opts.matchIndex.find(pending)
-            : await findMatches(this.client, this.opts.match as MatchSpec, pending);
+      if (strategy === 'query')
+        index =
+          this.opts.matchIndex ??
+          (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
+      // By Id: the records are read only to compare.
+      else if (changes)
+        index =
+          this.opts.matchIndex ??
+          (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
+      const matches = strategy === 'query' ? (index as MatchIndex).find(pending) : null;
       for (const r of pending) {
         const ids = matches
           ? this.withPlanned(r, matches.get(r) ?? [])
@@ -514,6 +535,30 @@ export class SyncEngine {
         }
       }
     }
+    // Only what changed: a matched record whose values are all stored already is not sent; the others send only
+    // the fields that differ (a native upsert also its external ID, which finds the record).
+    const sends = new Map<MappedRecord, Record<string, unknown>>();
+    if (changes) {
+      const kept: typeof updates = [];
+      for (const u of updates) {
+        const diff = changes.diff(u.r.payload, index?.current(u.id));
+        if (diff) {
+          kept.push(u);
+          sends.set(u.r, diff);
+        } else if (this.opts.dryRun) this.plan(u.r, 'unchanged', u.id, {});
+        else this.unchanged(u.r, u.id);
+      }
+      updates = kept;
+      if (!this.opts.dryRun && strategy === 'native-upsert') {
+        const field = this.opts.match?.fields[0]?.name as string;
+        for (const u of updates) {
+          u.r.payload = { ...(sends.get(u.r) as Record<string, unknown>), [field]: u.r.payload[field] };
+          upserts.push(u.r);
+        }
+        upserts.sort((a, b) => a.line - b.line);
+        updates = [];
+      }
+    }
     if (this.opts.dryRun) {
       // What Salesforce would refuse for want of a required field is predicted here, as the real run would fail it;
       // only a create that would be made is remembered for the later records of its key.
@@ -529,10 +574,14 @@ export class SyncEngine {
       for (const { r, id } of updates) {
         const missing = missingRequired(object, r.payload, 'update');
         if (missing) this.fail(r, missing);
-        else this.plan(r, 'update', id, withoutId(r.payload));
+        else this.plan(r, 'update', id, withoutId(sends.get(r) ?? r.payload));
       }
       for (const { r, id } of deletes) this.plan(r, 'delete', id, {});
       return;
+    }
+    for (const { r } of updates) {
+      const diff = sends.get(r);
+      if (diff) r.payload = diff;
     }
     prepared();
     const object = this.opts.compiled.object.name;

@@ -1,6 +1,7 @@
 import type { MappedRecord, Scalar } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo } from '../salesforce/types.js';
+import type { ChangeFields } from './changes.js';
 import { inQueries, matchKey } from './soql.js';
 
 export interface MatchSpec {
@@ -37,12 +38,44 @@ async function collect(client: SalesforceClient, queries: string[]): Promise<Arr
 export class MatchIndex {
   /** OR: field → key → Ids. AND: '' → tuple of keys → Ids. */
   private readonly keys = new Map<string, Map<string, string | string[]>>();
+  /**
+   * With change detection: each record's current values, as one 52-bit hash per compared field in a flat array
+   * (8 bytes a field), so an export of a whole object stays small; `slots` gives a record's place by its Id.
+   */
+  private readonly slots = new Map<string, number>();
+  private hashes = new Float64Array(0);
 
-  constructor(private readonly spec: MatchSpec) {}
+  constructor(
+    private readonly spec: MatchSpec,
+    readonly changes?: ChangeFields,
+  ) {}
 
-  /** Adds a row of Salesforce's (Id and the match fields). */
+  /** Adds a row of Salesforce's (Id, the match fields, and the compared fields). */
   addRow(row: Record<string, unknown>): void {
-    this.addKeys(this.rowKeys(row), row.Id as string);
+    const id = row.Id as string;
+    this.addKeys(this.rowKeys(row), id);
+    if (!this.changes || typeof id !== 'string') return;
+    const width = this.changes.width;
+    const key = id.slice(0, 15);
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(key, slot);
+    }
+    if ((slot + 1) * width > this.hashes.length) {
+      const grown = new Float64Array(Math.max(1024, this.hashes.length * 2, (slot + 1) * width));
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes.set(this.changes.rowHashes(row), slot * width);
+  }
+
+  /** The current values (hashed) of a record read by this index; undefined for one it did not read. */
+  current(id: string): Float64Array | undefined {
+    const slot = this.slots.get(id.slice(0, 15));
+    if (slot === undefined || !this.changes) return undefined;
+    const width = this.changes.width;
+    return this.hashes.subarray(slot * width, (slot + 1) * width);
   }
 
   /** The keys a record is found by, to add it with `addKeys` once it has an Id. */
@@ -98,8 +131,18 @@ export async function findMatches(
   spec: MatchSpec,
   records: MappedRecord[],
 ): Promise<Map<MappedRecord, string[]>> {
-  const index = new MatchIndex(spec);
-  const select = matchSelect(spec);
+  return (await queryMatches(client, spec, records)).find(records);
+}
+
+/** The index of the existing records the records match, with their current values when `changes` is given. */
+export async function queryMatches(
+  client: SalesforceClient,
+  spec: MatchSpec,
+  records: MappedRecord[],
+  changes?: ChangeFields,
+): Promise<MatchIndex> {
+  const index = new MatchIndex(spec, changes);
+  const select = matchSelect(spec, changes);
   const fields = spec.operator === 'AND' ? spec.fields.slice(0, 1) : spec.fields;
   const candidates =
     spec.operator === 'AND'
@@ -116,10 +159,17 @@ export async function findMatches(
       for (const row of await collect(client, inQueries(spec.object, select, field, [...values.values()])))
         index.addRow(row);
   }
-  return index.find(records);
+  return index;
 }
 
-/** Id and the match fields: what a match query, or the export, selects. */
-export function matchSelect(spec: MatchSpec): string[] {
-  return ['Id', ...spec.fields.filter((f) => f.name !== 'Id').map((f) => f.name)];
+/** Id, the match fields and the compared fields: what a match query, or the export, selects. */
+export function matchSelect(spec: MatchSpec, changes?: ChangeFields): string[] {
+  const names = ['Id'];
+  const seen = new Set(['id']);
+  for (const name of [...spec.fields.map((f) => f.name), ...(changes?.selects ?? [])])
+    if (!seen.has(name.toLowerCase())) {
+      seen.add(name.toLowerCase());
+      names.push(name);
+    }
+  return names;
 }

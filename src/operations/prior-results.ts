@@ -10,7 +10,7 @@ import {
   type PriorResults,
 } from './results.js';
 
-const OUTCOMES = new Set(['created', 'updated', 'deleted', 'failed', 'skipped']);
+const OUTCOMES = new Set(['created', 'updated', 'unchanged', 'deleted', 'failed', 'skipped']);
 
 /** Bytes of a file up to the end of its last complete line: a row half-written when the process died ends it. */
 function completeBytes(file: string): number {

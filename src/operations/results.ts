@@ -3,12 +3,14 @@ import path from 'node:path';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { SfsyncError } from '../errors.js';
 
-export type Outcome = 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
+export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'skipped';
 
 export interface Counts {
   total: number;
   created: number;
   updated: number;
+  /** Matched records whose values were all stored already: not sent (absent from summaries of older runs). */
+  unchanged: number;
   deleted: number;
   failed: number;
   skipped: number;
@@ -27,7 +29,7 @@ export interface FailureDetail {
 }
 
 export function emptyCounts(): Counts {
-  return { total: 0, created: 0, updated: 0, deleted: 0, failed: 0, skipped: 0 };
+  return { total: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0 };
 }
 
 /** JSON of an input value; a record nested too deeply to write says so instead of crashing the run. */
@@ -260,7 +262,7 @@ export class ResultSink {
 
   succeed(
     line: number,
-    outcome: 'created' | 'updated' | 'deleted',
+    outcome: 'created' | 'updated' | 'unchanged' | 'deleted',
     id: string | undefined,
     input?: Record<string, unknown>,
   ): void {
@@ -312,11 +314,17 @@ export class ResultSink {
   /** A dry run's planned call for one record: what would be sent, to which Id. */
   planned(
     line: number,
-    action: 'create' | 'update' | 'delete' | 'upsert',
+    action: 'create' | 'update' | 'delete' | 'upsert' | 'unchanged',
     id: string | undefined,
     payload: Record<string, unknown>,
   ): void {
     this.counts.total++;
+    if (action === 'unchanged') {
+      // Nothing would be sent: no payload.
+      this.counts.unchanged++;
+      this.success.write(`${line},unchanged,${id === undefined ? '' : csvCell(id)}\n`);
+      return;
+    }
     // An offline upsert cannot know whether it would create or update: it is valid, but counted as skipped.
     this.counts[
       action === 'create'

@@ -31,7 +31,7 @@ export function formatProgress(s: ProgressState, width: number | null): string {
   if (s.expected && rate > 0 && done < s.expected)
     parts.push(`ETA ${Math.ceil((s.expected - done) / rate)}s`);
   parts.push(
-    `${n(s.counts.created)} created, ${n(s.counts.updated)} updated, ${n(s.counts.deleted)} deleted, ${n(s.counts.failed)} failed`,
+    `${n(s.counts.created)} created, ${n(s.counts.updated)} updated, ${s.counts.unchanged ? `${n(s.counts.unchanged)} unchanged, ` : ''}${n(s.counts.deleted)} deleted, ${n(s.counts.failed)} failed`,
   );
   parts.push(plural(s.apiCalls, 'API call'));
   return parts.join(' · ');

@@ -105,7 +105,7 @@ describe('match keys that cannot merge strangers', () => {
       'AND',
       '--json',
     ]);
-    expect(and.json().result.counts).toMatchObject({ updated: 1 });
+    expect(and.json().result.counts).toMatchObject({ created: 0, unchanged: 1 });
     const or = await sfsync([
       'upsert',
       'ok-keys.csv',
@@ -155,7 +155,7 @@ describe('blank match keys', () => {
         `out/blank${run}`,
       ]);
       expect(r.code).toBe(2);
-      expect(r.json().result.counts).toMatchObject({ total: 3, failed: 2, created: 1 - run, updated: run });
+      expect(r.json().result.counts).toMatchObject({ total: 3, failed: 2, created: 1 - run, unchanged: run });
       const failures = readResultCsv(`${env.dir()}/out/blank${run}/failures.csv`);
       expect(failures.map((f) => [f.line, f.error_code, f.error_fields, f.name])).toEqual([
         ['3', 'MATCH_KEY_EMPTY', 'Email', 'None'],

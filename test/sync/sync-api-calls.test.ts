@@ -24,6 +24,7 @@ describe('API calls', () => {
       total: 10_000,
       created: 5000,
       updated: 5000,
+      unchanged: 0,
       deleted: 0,
       failed: 0,
       skipped: 0,

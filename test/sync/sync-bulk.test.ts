@@ -106,6 +106,7 @@ describe('Bulk API 2.0', () => {
       total: 6,
       created: 1,
       updated: 2,
+      unchanged: 0,
       deleted: 0,
       failed: 3,
       skipped: 0,

@@ -30,7 +30,11 @@ describe('transient failures', () => {
     fs.writeFileSync(path.join(dir, 'contacts.csv'), `${rows.join('\n')}\n`);
     // Half of them exist already, so the run both creates and updates.
     const seed = deps();
-    fs.writeFileSync(path.join(dir, 'seed.csv'), `${rows.slice(0, 1501).join('\n')}\n`);
+    // (with another LastName, so their updates change them and are sent)
+    fs.writeFileSync(
+      path.join(dir, 'seed.csv'),
+      `${rows.slice(0, 1501).join('\n').replace(/^F/gm, 'Old')}\n`,
+    );
     expect(await main(['create', 'seed.csv', '--object', 'Contact'], seed)).toBe(0);
 
     org.setFaults({ transientRate: 0.1, transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'] });
@@ -65,7 +69,10 @@ describe('faults together: transient errors and expiring sessions', () => {
     for (let i = 0; i < 20_000; i++) rows.push(`T${i},t${i}@together.test`);
     fs.writeFileSync(path.join(dir, 'together.csv'), `${rows.join('\n')}\n`);
     // Half exist, so both creates and updates happen under faults.
-    fs.writeFileSync(path.join(dir, 'together-seed.csv'), `${rows.slice(0, 10_001).join('\n')}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'together-seed.csv'),
+      `${rows.slice(0, 10_001).join('\n').replace(/^T/gm, 'Old')}\n`,
+    );
     expect(await main(['create', 'together-seed.csv', '--object', 'Contact', '--org', 'faulty'], d)).toBe(0);
     const faultsBefore = org.injectedFaults();
     // 200 calls make the run; a session expiry every 40 calls makes several refreshes happen.

@@ -1,0 +1,175 @@
+import type { CompiledMapping } from '../mapping/compile.js';
+import type { FieldInfo } from '../salesforce/types.js';
+
+/** Types whose values a query cannot bring back for comparison, or that are never written: always sent. */
+const NOT_COMPARED = new Set(['base64', 'address', 'location', 'anyType', 'encryptedstring']);
+const NUMBER = new Set(['int', 'long', 'double', 'currency', 'percent']);
+
+/**
+ * A value as Salesforce stores it, as text, so a mapped value and a queried one (JSON from REST, text from a Bulk
+ * export) compare equal when an update would not change the record: null and '' alike, numbers by value at the
+ * field's scale, dates as the day, datetimes as the instant, Ids on their 15 case-sensitive characters, email
+ * without case, multi-select picklists as a set, everything else exactly.
+ */
+export function storedForm(field: FieldInfo, value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  const type = field.type;
+  if (type === 'boolean') return String(value).toLowerCase() === 'true' ? 'true' : 'false';
+  if (NUMBER.has(type)) {
+    const n = Number(value);
+    if (!Number.isFinite(n)) return String(value);
+    return String(type === 'int' || type === 'long' || field.scale <= 0 ? n : Number(n.toFixed(field.scale)));
+  }
+  const s = String(value);
+  if (type === 'date') return s.slice(0, 10);
+  if (type === 'datetime') {
+    const ms = Date.parse(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    return Number.isNaN(ms) ? s : String(ms);
+  }
+  if (type === 'id' || type === 'reference') return s.slice(0, 15);
+  if (type === 'email') return s.toLowerCase();
+  if (type === 'multipicklist') return [...new Set(s.split(';'))].sort().join(';');
+  return s;
+}
+
+/** A 52-bit hash of a stored form (two 32-bit FNV-style hashes), exact in a double; null is -1. */
+export function formHash(form: string | null): number {
+  if (form === null) return -1;
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9 ^ form.length;
+  for (let i = 0; i < form.length; i++) {
+    const c = form.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+  return (a >>> 0) * 0x100000 + (((b ^ (b >>> 16)) >>> 0) & 0xfffff);
+}
+
+/**
+ * The fields a run compares: those its payloads carry (a lookup or a cleared parent reference fills its reference
+ * field) that can be written on update and read back. The match query selects them.
+ */
+export class ChangeFields {
+  readonly fields: FieldInfo[];
+  /**
+   * Parents given by external ID (`Account.External_Id__c`): the current parent's value of that field is read too
+   * (as `Account.External_Id__c`), so an unchanged parent is not sent again.
+   */
+  readonly parents: Array<{ target: string; field: FieldInfo }> = [];
+  private readonly parentSlots = new Map<string, number>();
+  private readonly slots = new Map<string, number>();
+  private readonly byName = new Map<string, FieldInfo>();
+  /** Match fields whose text Salesforce compares without case: a record found by one differs in its case only. */
+  private readonly caseless = new Set<string>();
+
+  constructor(compiled: CompiledMapping, matchFields: FieldInfo[] = []) {
+    for (const f of matchFields)
+      if (
+        !f.caseSensitive &&
+        !NUMBER.has(f.type) &&
+        !['id', 'reference', 'date', 'datetime', 'boolean'].includes(f.type)
+      )
+        this.caseless.add(f.name.toLowerCase());
+    for (const f of compiled.object.fields) this.byName.set(f.name.toLowerCase(), f);
+    const names = new Set<string>();
+    for (const f of compiled.fields) {
+      const name = f.kind === 'field' ? f.target : f.referenceField?.name;
+      if (name) names.add(name.toLowerCase());
+    }
+    this.fields = [...names]
+      .map((n) => this.byName.get(n))
+      .filter(
+        (f): f is FieldInfo =>
+          f !== undefined && f.name !== 'Id' && f.updateable && !f.calculated && !NOT_COMPARED.has(f.type),
+      );
+    this.fields.forEach((f, i) => this.slots.set(f.name.toLowerCase(), i));
+    for (const f of compiled.fields)
+      // A polymorphic parent (WhoId) cannot be read by its external ID in SOQL: it is always sent.
+      if (
+        f.kind === 'parentRef' &&
+        f.referenceField?.updateable &&
+        f.referenceField.referenceTo.length === 1 &&
+        !f.target.includes(':')
+      ) {
+        this.parentSlots.set(f.target.toLowerCase(), this.fields.length + this.parents.length);
+        this.parents.push({ target: f.target, field: f.valueField });
+      }
+  }
+
+  /** Values kept per record: the fields, then the parents' keys. */
+  get width(): number {
+    return this.fields.length + this.parents.length;
+  }
+
+  /** What the match query selects to compare. */
+  get selects(): string[] {
+    return [...this.fields.map((f) => f.name), ...this.parents.map((p) => `${p.target}.${p.field.name}`)];
+  }
+
+  /** The hashes of a queried row's values, one per field, in `fields` order. */
+  rowHashes(row: Record<string, unknown>): number[] {
+    const out = this.fields.map((f) => this.hash(f, row[f.name]));
+    for (const { target, field } of this.parents) {
+      // REST nests the parent ({Account: {External_Id__c}}); a Bulk export flattens it (Account.External_Id__c).
+      const nested = row[target];
+      const value =
+        nested !== null && typeof nested === 'object'
+          ? (nested as Record<string, unknown>)[field.name]
+          : row[`${target}.${field.name}`];
+      out.push(this.parentHash(field, value));
+    }
+    return out;
+  }
+
+  /** Salesforce finds a parent by its external ID without case unless the field is case sensitive. */
+  private parentHash(field: FieldInfo, value: unknown): number {
+    const form = storedForm(field, value);
+    return formHash(form !== null && !field.caseSensitive ? form.toLowerCase() : form);
+  }
+
+  /**
+   * A match field's value without case when Salesforce matches it so: the upsert that found the record by it
+   * does not rewrite it, so a change of case alone is not one an update makes.
+   */
+  private hash(field: FieldInfo, value: unknown): number {
+    const form = storedForm(field, value);
+    return formHash(form !== null && this.caseless.has(field.name.toLowerCase()) ? form.toLowerCase() : form);
+  }
+
+  /**
+   * What an update of the record must send: every payload key, with `undefined` for the fields whose values are
+   * already stored (left out of REST's JSON; an empty cell, "not changed", in a Bulk job's CSV); null when nothing
+   * would change. A parent by external ID is sent when the record's parent has another key (or none); fields
+   * that cannot be updated never count.
+   * Without the record's current values (`current` undefined) the whole payload is sent.
+   */
+  diff(
+    payload: Record<string, unknown>,
+    current: ArrayLike<number> | undefined,
+  ): Record<string, unknown> | null {
+    const out: Record<string, unknown> = {};
+    let changed = false;
+    for (const [key, value] of Object.entries(payload)) {
+      if (key === 'Id') continue;
+      let send = true;
+      if (value === undefined) send = false;
+      else if (current && value !== null && typeof value === 'object') {
+        const slot = this.parentSlots.get(key.toLowerCase());
+        const parent = slot === undefined ? undefined : this.parents[slot - this.fields.length];
+        if (slot !== undefined && parent)
+          send =
+            this.parentHash(parent.field, (value as Record<string, unknown>)[parent.field.name]) !==
+            current[slot];
+      } else if (current && (value === null || typeof value !== 'object')) {
+        const slot = this.slots.get(key.toLowerCase());
+        if (slot !== undefined) send = this.hash(this.fields[slot] as FieldInfo, value) !== current[slot];
+        else if (this.byName.get(key.toLowerCase())?.updateable === false) send = false;
+      }
+      out[key] = send ? value : undefined;
+      if (send) changed = true;
+    }
+    return changed ? out : null;
+  }
+}
