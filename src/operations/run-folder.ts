@@ -103,7 +103,7 @@ export async function checkRunFolder(opts: SyncOptions, cwd: string, file: strin
   if (opts.resume) {
     if (!named || fs.existsSync(path.join(named, 'journal.ndjson')) || startedEmpty(named)) return;
     const runs = await unfinishedRuns(roots, undefined, { file, operation: opts.operation });
-    const where = roots.map((r) => path.relative(cwd, r) || '.').join(' and ');
+    const where = roots.map((r) => path.relative(cwd, r) || 'the current folder').join(' and ');
     throw new SfsyncError(
       'RESUME_NOT_POSSIBLE',
       `${opts.results} ${fs.existsSync(named) ? 'holds no run to resume (it has no journal.ndjson)' : 'does not exist'}: there is no ${opts.operation} of ${opts.file} there to resume, and --resume never starts one from scratch.`,
