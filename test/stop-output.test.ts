@@ -109,6 +109,18 @@ describe('a folder given as the input file', () => {
   });
 });
 
+describe('a misspelt object name', () => {
+  it('is answered with the object it most likely meant', async () => {
+    const deps = createTestDeps({ cwd: dir, env: orgEnv() });
+    expect(await main(['describe', 'Contcat'], deps)).toBe(1);
+    expect(deps.io.stderrText).toContain('Error: The org has no object named Contcat.');
+    expect(deps.io.stderrText).toContain('Hint: Did you mean Contact?');
+    const none = createTestDeps({ cwd: dir, env: orgEnv() });
+    expect(await main(['describe', 'Zzyzx'], none)).toBe(1);
+    expect(none.io.stderrText).not.toContain('Did you mean');
+  });
+});
+
 describe('Ctrl-C in the mapping wizard', () => {
   it('says "Cancelled." and exits 130, not a bug report', async () => {
     fs.writeFileSync(path.join(dir, 'wizard.csv'), 'last_name,E-mail\nLovelace,ada@wizard.test\n');

@@ -1,4 +1,7 @@
 import type { FieldInfo } from '../salesforce/types.js';
+import { editDistance } from '../core/edit-distance.js';
+
+export { editDistance } from '../core/edit-distance.js';
 
 function normalize(s: string): string {
   return s
@@ -16,20 +19,6 @@ export function shortName(name: string, max = 60): string {
 
 /** Names longer than this are nobody's misspelling of a field: no guess (an edit distance costs length²). */
 const GUESS_LIMIT = 200;
-
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] as number;
-      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length] as number;
-}
 
 /**
  * The field a misspelt name most likely meant: same letters ignoring case and punctuation, a label match,

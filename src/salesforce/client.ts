@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse';
 import type jsforce from 'jsforce';
+import { editDistance } from '../core/edit-distance.js';
 import { redact } from '../core/redact.js';
 import { SfsyncError } from '../errors.js';
 import { DEFAULT_RETRY, isConnectionError, parseRetryAfter, withRetry, type RetryPolicy } from './retry.js';
@@ -192,6 +193,27 @@ export function withCodeFromBody(err: unknown): unknown {
   e.name = found.errorCode;
   if (typeof found.message === 'string') e.message = found.message;
   return e;
+}
+
+/** The object a misspelt name most likely meant (by API name or label), or undefined; never fails. */
+async function closestObject(
+  name: string,
+  list: () => Promise<ObjectSummary[]>,
+): Promise<string | undefined> {
+  if (name.length > 200) return undefined;
+  let objects: ObjectSummary[];
+  try {
+    objects = await list();
+  } catch {
+    return undefined;
+  }
+  const n = name.toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const o of objects) {
+    const d = Math.min(editDistance(n, o.name.toLowerCase()), editDistance(n, o.label.toLowerCase()));
+    if (!best || d < best.d) best = { name: o.name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(n.length / 4)) ? best.name : undefined;
 }
 
 /** Turns what jsforce throws into an sfsync error with a next step. */
@@ -454,11 +476,15 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         cached = request<ObjectInfo & { fields: FieldInfo[] }>(
           'GET',
           `/sobjects/${encodeURIComponent(object)}/describe`,
-        ).catch((err: unknown) => {
+        ).catch(async (err: unknown) => {
           describes.delete(key);
           if (err instanceof SfsyncError && err.code === 'NOT_FOUND') {
+            const guess = await closestObject(
+              object,
+              async () => (await request<{ sobjects: ObjectSummary[] }>('GET', '/sobjects')).sobjects,
+            );
             throw new SfsyncError('OBJECT_UNKNOWN', `The org has no object named ${object}.`, {
-              hint: 'Run "sfsync describe" to list the objects; custom objects end in __c.',
+              hint: `${guess ? `Did you mean ${guess}? ` : ''}Run "sfsync describe" to list the objects; custom objects end in __c.`,
             });
           }
           throw err;
