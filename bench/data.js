@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { call, pool } from './emulator.js';
 
 const BIN = fileURLToPath(new URL('../bin/sfsync.js', import.meta.url));
 
@@ -46,25 +47,6 @@ function startOrg(extra) {
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`the local org exited with ${code} before it was ready`)));
   });
-}
-
-async function call(info, method, p, body) {
-  const res = await fetch(`${info.instanceUrl}${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${info.accessToken}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-async function pool(count, concurrency, task) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
 }
 
 async function load(info, total) {

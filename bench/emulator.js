@@ -34,7 +34,7 @@ function startOrg() {
   });
 }
 
-async function call(info, method, path, body) {
+export async function call(info, method, path, body) {
   const res = await fetch(`${info.instanceUrl}${path}`, {
     method,
     headers: { Authorization: `Bearer ${info.accessToken}`, 'Content-Type': 'application/json' },
@@ -44,7 +44,7 @@ async function call(info, method, path, body) {
   return res.json();
 }
 
-async function pool(count, concurrency, task) {
+export async function pool(count, concurrency, task) {
   let next = 0;
   const workers = Array.from({ length: concurrency }, async () => {
     while (next < count) await task(next++);
