@@ -220,16 +220,7 @@ export class OrgStore {
   }
 
   delete(id: string): WriteResult {
-    const full = normalizeId(id);
-    const found = full ? this.find(full) : undefined;
-    if (!full || !found) return { ok: false, errors: [recordError('MALFORMED_ID', `invalid record id`, [])] };
-    if (found.deleted) return { ok: false, errors: [recordError('ENTITY_IS_DELETED', 'entity is deleted')] };
-    const { object, row } = found;
-    this.remember(object, full);
-    this.removeFromIndexes(object, full, row);
-    object.live.delete(full);
-    object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
-    return { ok: true, id: full, created: false };
+    return this.remove(id, true);
   }
 
   /**
@@ -237,6 +228,11 @@ export class OrgStore {
    * finds it and it cannot be undeleted.
    */
   purge(id: string): WriteResult {
+    return this.remove(id, false);
+  }
+
+  /** Takes a live record out; into the recycle bin (queryAll, ENTITY_IS_DELETED) unless it is purged. */
+  private remove(id: string, recycle: boolean): WriteResult {
     const full = normalizeId(id);
     const found = full ? this.find(full) : undefined;
     if (!full || !found) return { ok: false, errors: [recordError('MALFORMED_ID', `invalid record id`, [])] };
@@ -245,6 +241,8 @@ export class OrgStore {
     this.remember(object, full);
     this.removeFromIndexes(object, full, row);
     object.live.delete(full);
+    if (recycle)
+      object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
     return { ok: true, id: full, created: false };
   }
 
