@@ -108,7 +108,6 @@ export default tseslint.config(
       'src/auth/**/*.ts',
       'src/operations/bulk-writer.ts',
       'src/operations/spool.ts',
-      'src/operations/engine.ts',
       'src/operations/export.ts',
       'src/operations/prior-results.ts',
       'src/operations/run-folder.ts',
