@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
-import type { BulkApi, Column, IngestOperation, RowResult } from './bulk.js';
+import type { BulkApi } from './bulk.js';
+import { applyRow, column, type Column, type IngestOperation, type RowResult } from './bulk-rows.js';
 import { readBody } from './http.js';
 import { runQuery, SoqlError } from './soql/execute.js';
 import { to18 } from './ids.js';
@@ -343,7 +344,7 @@ export class BulkV1Api {
     }
     if (rows.length > MAX_BATCH_RECORDS)
       return this.failBatch(batch, `InvalidBatch : Records in a batch exceeds ${MAX_BATCH_RECORDS}`);
-    const columns = header.map((h) => this.bulk.column(object, h));
+    const columns = header.map((h) => column(object, h));
     const bad = columns.findIndex((c) => c === null);
     if (bad >= 0) return this.failBatch(batch, `InvalidBatch : Field name not found : ${header[bad]}`);
     const rowJob = {
@@ -352,7 +353,7 @@ export class BulkV1Api {
       failed: 0,
     };
     for (const values of rows)
-      batch.results.push(this.bulk.applyRow(rowJob, object, columns as Column[], values));
+      batch.results.push(applyRow(this.store, rowJob, object, columns as Column[], values));
     batch.failed = rowJob.failed;
     batch.state = 'Completed';
     batch.systemModstamp = formatDateTime(this.clock());
