@@ -25,6 +25,8 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     results: record('results'),
     export: record('export'),
     completion: record('completion'),
+    runPlan: record('runPlan'),
+    planCheck: record('planCheck'),
   } satisfies Handlers;
   return { handlers, calls };
 }

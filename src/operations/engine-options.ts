@@ -1,9 +1,11 @@
 import type { SyncOperation } from '../core/sync-options.js';
 import type { SfsyncError } from '../errors.js';
+import type { MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { ChangeFields } from './changes.js';
 import type { KeyCensus } from './key-census.js';
 import type { MatchIndex, MatchSpec } from './match.js';
+import type { FailureDetail } from './results.js';
 import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
@@ -60,7 +62,12 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
+  /** A plan's references (plan-references.ts): parents found in memory before the others are looked up in the org. */
+  resolveReferences?: ReferenceResolver;
 }
+
+/** Fills the references it knows in each record's payload, and says which records fail (their parent failed). */
+export type ReferenceResolver = (records: MappedRecord[]) => Map<MappedRecord, FailureDetail>;
 
 export interface EngineResult {
   /** Set when the run stopped before the end of the input; the records it had read are all accounted for. */
