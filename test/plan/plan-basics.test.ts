@@ -33,7 +33,10 @@ steps:
 describe('sfsync run PLAN', () => {
   it('loads steps in dependency order, references from memory, self-references in a second pass', async () => {
     env.write('basic/accounts.csv', 'id,name,parent\nA1,Acme,\nA2,Acme EU,A1\nA3,Acme FR,A2\n,Broken,\n');
-    env.write('basic/contacts.csv', 'id,name,account,boss\nC1,Ada,A1,\nC2,Bob,A2,C1\nC3,Cid,A4,\nC4,Dan,A9,C2\n');
+    env.write(
+      'basic/contacts.csv',
+      'id,name,account,boss\nC1,Ada,A1,\nC2,Bob,A2,C1\nC3,Cid,A4,\nC4,Dan,A9,C2\n',
+    );
     env.write('basic/plan.yaml', PLAN);
     const r = await env.sfsync(['run', 'basic/plan.yaml', '--results', 'out/basic', '--json']);
     expect(r.stderr).toBe('');
@@ -51,7 +54,13 @@ describe('sfsync run PLAN', () => {
     const contacts = await env.query(
       "SELECT External_Id__c, Account.External_Id__c, ReportsTo.External_Id__c FROM Contact WHERE External_Id__c LIKE 'C%' ORDER BY External_Id__c",
     );
-    expect(contacts.map((c) => [c.External_Id__c, c.Account?.External_Id__c ?? null, c.ReportsTo?.External_Id__c ?? null])).toEqual([
+    expect(
+      contacts.map((c) => [
+        c.External_Id__c,
+        c.Account?.External_Id__c ?? null,
+        c.ReportsTo?.External_Id__c ?? null,
+      ]),
+    ).toEqual([
       ['C1', 'A1', null],
       ['C2', 'A2', 'C1'],
     ]);
