@@ -6,6 +6,7 @@ import type { ValueError } from '../mapping/coerce.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import { combineErrors, missingRequired } from '../mapping/required.js';
 import { duplicateIds, type SalesforceClient, type SaveResult } from '../salesforce/client.js';
+import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
 import { resolveLookups } from './lookups.js';
 import { KeyCensus } from './key-census.js';
 import type { ChangeFields } from './changes.js';
@@ -87,7 +88,6 @@ const FATAL = new Set([
   'ORG_UNKNOWN',
   'HARD_DELETE_NOT_PERMITTED',
 ]);
-const LOCK_RETRIES = 3;
 
 function ambiguous(ids: string[]): FailureDetail {
   return {
@@ -674,6 +674,7 @@ export class SyncEngine {
     outcome: 'created' | 'updated' | 'deleted' | 'upserted',
   ): Promise<void> {
     let queue = items;
+    const retry = this.client?.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; queue.length > 0; attempt++) {
       const locked: T[] = [];
       for (let i = 0; i < queue.length; i += this.opts.batchSize) {
@@ -706,7 +707,7 @@ export class SyncEngine {
             const id = res.id ?? ('id' in item ? item.id : undefined);
             if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
             this.succeed(r, kind, id);
-          } else if (res?.errors[0]?.statusCode === 'UNABLE_TO_LOCK_ROW' && attempt < LOCK_RETRIES) {
+          } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt)) {
             locked.push(item);
           } else if (res?.stop) {
             this.unanswered(r, res, res.stop);
@@ -720,7 +721,7 @@ export class SyncEngine {
         }
       }
       queue = locked;
-      if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      if (queue.length > 0) await rowLocks.pause(retry, attempt);
     }
   }
 }

@@ -197,6 +197,7 @@ export function createSalesforceClient(options: ClientOptions): SalesforceClient
   return {
     instanceUrl,
     apiVersion: options.apiVersion,
+    retry: bulk.retry,
     apiCalls: () => counter.calls,
     setBudget: (max) => void (counter.budget = max),
     async remainingDailyRequests() {
