@@ -20,6 +20,7 @@ import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
 import { redact } from './core/redact.js';
+import { DEFAULT_API_VERSION } from './core/api-version.js';
 import { installEarlySignals } from './early-signals.js';
 import { failureEnvelope, successEnvelope } from './ui/json-envelope.js';
 
@@ -168,7 +169,7 @@ function rateParser(value: string): number {
 
 function apiVersionParser(value: string): string {
   const m = /^v?(\d{2,3})(?:\.0)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('Expected a Salesforce API version such as 62.0.');
+  if (!m) throw new InvalidArgumentError(`Expected a Salesforce API version such as ${DEFAULT_API_VERSION}.`);
   return `${m[1]}.0`;
 }
 
@@ -231,7 +232,7 @@ function addSyncCommand(
       'start over although an unfinished run of this file exists (see --resume), or over the results in --results DIR',
     )
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
-    .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
+    .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser)
     .option('--fail-fast', 'stop at the first failed record')
     .option(
       '--write-all',
@@ -379,7 +380,7 @@ export function buildProgram(
         'show the fields of an object (type, required on create, filterable, external ID); without OBJECT, list objects',
       )
       .option('--org <alias>', 'stored org to use')
-      .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
+      .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser),
   )
     .addHelpText('after', `\nExamples:\n  $ sfsync describe Contact\n  $ sfsync describe --json`)
     .action(async (object: string | undefined, raw: Record<string, unknown>) => {
@@ -424,7 +425,7 @@ export function buildProgram(
       .option('--all-rows', 'include deleted and archived records (queryAll)')
       .option('--force', 'replace the output file if it exists')
       .option('--org <alias>', 'stored org to use')
-      .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
+      .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser),
   )
     .addHelpText(
       'after',

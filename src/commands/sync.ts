@@ -33,7 +33,7 @@ import { restWriter } from '../operations/writer.js';
 import { retryDuplicatesThroughRest, type DuplicateRetries } from '../operations/duplicate-retry.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
-import type { SalesforceClient } from '../salesforce/client.js';
+import { bulkJobEnded, type SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
 import { plural } from '../core/plural.js';
@@ -507,8 +507,7 @@ async function sync(
     onDispatch: () => heap.check(),
     onBatch: () => {
       heap.check();
-      const running =
-        bulk?.jobs.filter((j) => !['JobComplete', 'Failed', 'Aborted'].includes(j.state)).length ?? 0;
+      const running = bulk?.jobs.filter((j) => !bulkJobEnded(j.state)).length ?? 0;
       const phase = opts.dryRun
         ? 'dry run'
         : bulk

@@ -1,3 +1,5 @@
+import { DEFAULT_API_VERSION } from '../core/api-version.js';
+
 /**
  * Where each setting comes from, strongest first: flags > environment > mapping file > stored config > defaults.
  */
@@ -43,7 +45,7 @@ export const ENV_SETTINGS: Readonly<Record<string, keyof Settings>> = {
 };
 
 export const DEFAULT_SETTINGS: SettingsLayer = {
-  apiVersion: '62.0',
+  apiVersion: DEFAULT_API_VERSION,
   loginUrl: 'https://login.salesforce.com',
   matchOperator: 'OR',
   batchSize: 200,

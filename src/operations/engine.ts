@@ -5,7 +5,7 @@ import { applyMapping, type MappedRecord } from '../mapping/apply.js';
 import type { ValueError } from '../mapping/coerce.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import { combineErrors, missingRequired } from '../mapping/required.js';
-import { duplicateIds, type SalesforceClient, type SaveResult } from '../salesforce/client.js';
+import { bulkJobEnded, duplicateIds, type SalesforceClient, type SaveResult } from '../salesforce/client.js';
 import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
 import { resolveLookups } from './lookups.js';
 import { KeyCensus } from './key-census.js';
@@ -284,7 +284,7 @@ export class SyncEngine {
     // An update or upsert the job's results cannot settle is sent again: it finds its record by its key.
     const unsure =
       this.opts.operation === 'update' || this.opts.operation === 'upsert' ? 'send' : 'uncertain';
-    if (!job || !['JobComplete', 'Failed', 'Aborted'].includes(job.state) || input.error) return unsure;
+    if (!job || !bulkJobEnded(job.state) || input.error) return unsure;
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
     // A record whose lookups were resolved by query cannot be rebuilt exactly as it was sent.
     if (mapped.error || mapped.lookups.length > 0) return unsure;

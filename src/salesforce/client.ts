@@ -23,6 +23,7 @@ import type {
 export { budgetError, translateError, unreadJobOf, type UnreadJobError } from './client-errors.js';
 export { withCodeFromBody } from './transport.js';
 export {
+  bulkJobEnded,
   duplicateIds,
   type BulkJobOutcome,
   type BulkJobSpec,

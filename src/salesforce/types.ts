@@ -178,6 +178,13 @@ export interface BulkJobSpec {
   externalIdFieldName?: string;
 }
 
+const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+/** Whether a Bulk API 2.0 job in this state has ended: Salesforce runs it no further. */
+export function bulkJobEnded(state: string): boolean {
+  return BULK_END_STATES.has(state);
+}
+
 export interface BulkJobOutcome {
   jobId: string;
   state: string;
