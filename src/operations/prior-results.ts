@@ -72,6 +72,13 @@ export interface Prior {
   commit: () => void;
 }
 
+/** Where each of sfsync's columns is in a failures file, from FAILURE_COLUMNS (never a count of its own). */
+const FAILURE = {
+  code: FAILURE_COLUMNS.indexOf('error_code'),
+  message: FAILURE_COLUMNS.indexOf('error_message'),
+  fields: FAILURE_COLUMNS.indexOf('error_fields'),
+};
+
 /**
  * The outcomes an interrupted run wrote, read by the position of sfsync's columns (the input's columns follow
  * them and may have the same names). Records the interruption left unsent ("NOT_PROCESSED") are not taken as
@@ -114,7 +121,7 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         const outcome = cells[1] ?? '';
         if (!Number.isInteger(line) || line < 1 || !OUTCOMES.has(outcome))
           throw corrupt(file, `row ${row} has no line number and outcome`);
-        const code = isFailures ? (cells[3] ?? '') : '';
+        const code = isFailures ? (cells[FAILURE.code] ?? '') : '';
         // Left for the resume: records never sent, and records of a Bulk job whose results were not read.
         if (code === 'NOT_PROCESSED' || code === 'BULK_RESULTS_UNREAD') {
           const last = drop[drop.length - 1];
@@ -132,11 +139,11 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         counts[outcome as keyof typeof counts]++;
         if (isFailures) {
           const key = failureKey(outcome, code || 'UNKNOWN');
-          const fields = (cells[5] ?? '').split(';').filter((f) => f !== '');
+          const fields = (cells[FAILURE.fields] ?? '').split(';').filter((f) => f !== '');
           const entry = failureCodes.get(key) ?? {
             count: 0,
             lines: [],
-            message: cells[4] ?? '',
+            message: cells[FAILURE.message] ?? '',
             ...(fields.length > 0 ? { fields } : {}),
           };
           entry.count++;
