@@ -20,7 +20,7 @@ import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
 import { redact } from './core/redact.js';
-import { DEFAULT_API_VERSION } from './core/api-version.js';
+import { DEFAULT_API_VERSION, normalizeApiVersion } from './core/api-version.js';
 import { installEarlySignals } from './early-signals.js';
 import { failureEnvelope, successEnvelope } from './ui/json-envelope.js';
 
@@ -168,9 +168,10 @@ function rateParser(value: string): number {
 }
 
 function apiVersionParser(value: string): string {
-  const m = /^v?(\d{2,3})(?:\.0)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`Expected a Salesforce API version such as ${DEFAULT_API_VERSION}.`);
-  return `${m[1]}.0`;
+  const version = normalizeApiVersion(value);
+  if (!version)
+    throw new InvalidArgumentError(`Expected a Salesforce API version such as ${DEFAULT_API_VERSION}.`);
+  return version;
 }
 
 function addSyncCommand(
