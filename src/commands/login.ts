@@ -2,6 +2,7 @@ import type { StoredOrg } from '../auth/token-store.js';
 import { clientCredentialsLogin, deviceLogin, jwtLogin } from '../auth/headless-login.js';
 import { webLogin } from '../auth/web-login.js';
 import type { Deps } from '../deps.js';
+import { envName, resolveSettings, settingsFromEnv } from '../config/settings.js';
 import { DEFAULT_API_VERSION } from '../core/api-version.js';
 import { isLoopbackUrl, LOCAL_ORG_CLIENT_ID } from '../core/local-org.js';
 import { SfsyncError, usageError } from '../errors.js';
@@ -40,11 +41,14 @@ export interface LoginTimeouts {
 }
 
 export function loginHost(opts: LoginOptions, env: NodeJS.ProcessEnv): string {
-  const explicit = opts.instanceUrl ?? opts.loginUrl ?? env.SFSYNC_LOGIN_URL;
-  if (explicit)
+  const { values, sources } = resolveSettings({
+    flag: { loginUrl: opts.instanceUrl ?? opts.loginUrl },
+    env: settingsFromEnv(env),
+  });
+  if (values.loginUrl)
     return checkEndpoint(
-      explicit,
-      opts.instanceUrl ? '--instance-url' : opts.loginUrl ? '--login-url' : 'SFSYNC_LOGIN_URL',
+      values.loginUrl,
+      sources.loginUrl === 'env' ? envName('loginUrl') : opts.instanceUrl ? '--instance-url' : '--login-url',
     );
   return opts.sandbox ? SANDBOX_LOGIN : PRODUCTION_LOGIN;
 }
@@ -60,7 +64,11 @@ function chooseClientId(
   env: NodeJS.ProcessEnv,
   remembered: string | undefined,
 ): string {
-  const own = opts.clientId ?? env.SFSYNC_CLIENT_ID ?? remembered;
+  const own = resolveSettings({
+    flag: { clientId: opts.clientId },
+    env: settingsFromEnv(env),
+    stored: { clientId: remembered },
+  }).values.clientId;
   if (own) return own;
   if (opts.jwtKey || opts.clientCredentials) {
     if (isLoopbackUrl(loginUrl)) return LOCAL_ORG_CLIENT_ID;
@@ -84,7 +92,8 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
 }
 
 async function clientSecret(deps: Pick<Deps, 'io' | 'env' | 'prompt'>): Promise<string> {
-  if (deps.env.SFSYNC_CLIENT_SECRET) return deps.env.SFSYNC_CLIENT_SECRET;
+  const fromEnv = settingsFromEnv(deps.env).clientSecret;
+  if (fromEnv) return fromEnv;
   if (deps.io.canPrompt) return deps.prompt.password("Connected app's consumer secret");
   if (!deps.io.stdinIsTTY) {
     const secret = await readStdin(deps.io.stdin);
@@ -144,7 +153,7 @@ export async function runLogin(
     tokens = await webLogin({
       loginUrl,
       clientId,
-      clientSecret: deps.env.SFSYNC_CLIENT_SECRET,
+      clientSecret: settingsFromEnv(deps.env).clientSecret,
       port: opts.port ?? PLATFORM_CLI_PORT,
       username: opts.username,
       timeoutMs: timeouts.webMs,

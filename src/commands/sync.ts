@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { syncTuning } from '../config/settings.js';
 import type { Deps } from '../deps.js';
 import { diskFullError, ExitCode, SfsyncError, toSfsyncError, type StopSignal } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
@@ -104,35 +105,6 @@ export interface SyncResult {
  * Bulk run spends a tenth of the calls of REST (0.8 against 5-10 per 1,000 records) for about the same time.
  */
 export const AUTO_BULK_RECORDS = 100_000;
-/** The heap size past which a run collects garbage between batches (see HeapGovernor). */
-const HEAP_LIMIT_MB = 64;
-
-/** SFSYNC_HEAP_LIMIT_MB: the governor's limit; 0 leaves the heap to V8 (faster, about 100 MB more at the peak). */
-function heapLimit(env: NodeJS.ProcessEnv): number {
-  const raw = env.SFSYNC_HEAP_LIMIT_MB;
-  if (raw === undefined || raw === '') return HEAP_LIMIT_MB * 1024 * 1024;
-  const mb = Number(raw);
-  if (!Number.isInteger(mb) || mb < 0)
-    throw new SfsyncError(
-      'CONFIG_INVALID',
-      `SFSYNC_HEAP_LIMIT_MB=${raw} is not a whole number of megabytes.`,
-      {
-        hint: 'Set it to 0 (no limit) or to a size such as 64, or unset it.',
-      },
-    );
-  return mb === 0 ? Infinity : mb * 1024 * 1024;
-}
-/** A whole number of bytes from the environment, or the default when unset; anything else is refused. */
-function envBytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1)
-    throw new SfsyncError('CONFIG_INVALID', `${name}=${raw} is not a whole number of bytes.`, {
-      hint: `Set it to a size such as ${fallback}, or unset it.`,
-    });
-  return n;
-}
 
 /** Records per Bulk API job unless --batch-size says otherwise. */
 export const BULK_JOB_RECORDS = 10_000;
@@ -406,13 +378,14 @@ async function sync(
       },
     );
   }
-  const heapBytes = heapLimit(deps.env);
+  const tuning = syncTuning(deps.env);
+  const heapBytes = tuning.heapLimitBytes;
   const bulk =
     api === 'bulk' && client
       ? new BulkWriter(client, {
           jobRecords: opts.batchSize ?? BULK_JOB_RECORDS,
           jobsAtOnce: opts.concurrency ?? 4,
-          maxUploadBytes: envBytes(deps.env, 'SFSYNC_BULK_UPLOAD_BYTES', 100_000_000),
+          maxUploadBytes: tuning.bulkUploadBytes,
           onJob: (job) => {
             if (!opts.json)
               deps.io.err(
