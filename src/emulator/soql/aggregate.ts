@@ -91,6 +91,57 @@ export function runAggregate(
   now: number,
 ): QueryResult {
   const meta = object.meta;
+  const { groups, mustBeGrouped, columns } = aggregateColumns(store, soql, meta, query);
+  const buckets = new Map<string, Row[]>();
+  if (groups.length === 0) buckets.set('', matched);
+  for (const row of groups.length === 0 ? [] : matched) {
+    const key = JSON.stringify(groups.map((p) => toComparable(p.field, valueAt(store, row, p))));
+    const bucket = buckets.get(key);
+    if (bucket) bucket.push(row);
+    else buckets.set(key, [row]);
+  }
+  let sets = [...buckets.values()];
+  if (query.having) {
+    const having = havingPredicate(store, soql, meta, query.having, mustBeGrouped, now);
+    sets = sets.filter(having);
+  }
+  sortGroups(store, soql, meta, query, sets, mustBeGrouped);
+  const rows = windowGroups(query, sets).map((set) => {
+    const out: Row = {};
+    for (const c of columns) {
+      out[c.key] =
+        c.kind === 'aggregate'
+          ? aggregateValue(store, c.expr, set)
+          : set[0]
+            ? valueAt(store, set[0], c.path)
+            : null;
+    }
+    return out;
+  });
+  const plan: QueryPlan = {
+    object,
+    countOnly: false,
+    aggregate: true,
+    select: [],
+    columns: [],
+    hasSubqueries: false,
+    hasTypeOf: false,
+  };
+  return {
+    plan,
+    rows,
+    totalSize: rows.length,
+    project: (row) => ({ attributes: { type: 'AggregateResult' }, ...row }),
+  };
+}
+
+/** The GROUP BY paths and the SELECT list's columns; a plain field must be one of the groups. */
+function aggregateColumns(
+  store: OrgStore,
+  soql: string,
+  meta: ObjectMeta,
+  query: Query,
+): { groups: ResolvedPath[]; mustBeGrouped: (ref: FieldRef) => ResolvedPath; columns: AggColumn[] } {
   const groups = query.groupBy.map((ref) => {
     const path = resolvePath(store, soql, meta, ref);
     if (!path.field.groupable) {
@@ -132,20 +183,18 @@ export function runAggregate(
           : 'COUNT() must be the only element in the SELECT list.',
     );
   });
+  return { groups, mustBeGrouped, columns };
+}
 
-  const buckets = new Map<string, Row[]>();
-  if (groups.length === 0) buckets.set('', matched);
-  for (const row of groups.length === 0 ? [] : matched) {
-    const key = JSON.stringify(groups.map((p) => toComparable(p.field, valueAt(store, row, p))));
-    const bucket = buckets.get(key);
-    if (bucket) bucket.push(row);
-    else buckets.set(key, [row]);
-  }
-  let sets = [...buckets.values()];
-  if (query.having) {
-    const having = havingPredicate(store, soql, meta, query.having, mustBeGrouped, now);
-    sets = sets.filter(having);
-  }
+/** ORDER BY on groups: by a grouped field or an aggregate. */
+function sortGroups(
+  store: OrgStore,
+  soql: string,
+  meta: ObjectMeta,
+  query: Query,
+  sets: Row[][],
+  mustBeGrouped: (ref: FieldRef) => ResolvedPath,
+): void {
   const order = query.orderBy.map((o) => ({
     value: o.aggregate
       ? (
@@ -164,7 +213,7 @@ export function runAggregate(
     descending: o.descending,
     nullsLast: o.nullsLast,
   }));
-  if (order.length > 0) {
+  if (order.length > 0)
     sets.sort((a, b) => {
       for (const o of order) {
         const va = o.value(a);
@@ -177,7 +226,10 @@ export function runAggregate(
       }
       return 0;
     });
-  }
+}
+
+/** OFFSET and LIMIT on groups; an aggregate result has no queryMore, so at most 2,000 groups. */
+function windowGroups(query: Query, sets: Row[][]): Row[][] {
   let windowed = sets;
   if (query.offset !== null) {
     if (query.offset > 2000)
@@ -191,33 +243,7 @@ export function runAggregate(
       'Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch',
     );
   }
-  const rows = windowed.map((set) => {
-    const out: Row = {};
-    for (const c of columns) {
-      out[c.key] =
-        c.kind === 'aggregate'
-          ? aggregateValue(store, c.expr, set)
-          : set[0]
-            ? valueAt(store, set[0], c.path)
-            : null;
-    }
-    return out;
-  });
-  const plan: QueryPlan = {
-    object,
-    countOnly: false,
-    aggregate: true,
-    select: [],
-    columns: [],
-    hasSubqueries: false,
-    hasTypeOf: false,
-  };
-  return {
-    plan,
-    rows,
-    totalSize: rows.length,
-    project: (row) => ({ attributes: { type: 'AggregateResult' }, ...row }),
-  };
+  return windowed;
 }
 
 function havingPredicate(

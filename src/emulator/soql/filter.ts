@@ -3,7 +3,15 @@ import type { FieldDescribe, ObjectMeta } from '../metadata.js';
 import type { ObjectData, OrgStore } from '../store.js';
 import { indexKey, isNumberType, isStringType, type Row, type Value } from '../values.js';
 import { positionedMessage, type Condition, type Literal } from './parse.js';
-import { fail, fromObject, resolvePath, SoqlError, valueAt, type Predicate } from './plan.js';
+import {
+  fail,
+  fromObject,
+  resolvePath,
+  SoqlError,
+  valueAt,
+  type Predicate,
+  type ResolvedPath,
+} from './plan.js';
 
 /* WHERE: literals checked against field types, conditions compiled to predicates, index candidates. */
 
@@ -211,6 +219,19 @@ export function compile(
       return cond.excludes ? !hit : hit;
     };
   }
+  return comparison(store, soql, path, cond, now);
+}
+
+/** A comparison (`=`, `<`, `LIKE`…) of one field path with a literal; date literals compare as ranges. */
+function comparison(
+  store: OrgStore,
+  soql: string,
+  path: ResolvedPath,
+  cond: Extract<Condition, { type: 'compare' }>,
+  now: number,
+): Predicate {
+  const field = path.field;
+  const get = (row: Row): number | string | boolean | null => toComparable(field, valueAt(store, row, path));
   const lit = literalValue(soql, cond.value, field, now);
   const op = cond.op;
   if (op === 'LIKE') {
