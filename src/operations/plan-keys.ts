@@ -9,7 +9,8 @@ import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
 import type { FieldSource } from '../mapping/types.js';
 import type { FieldInfo } from '../salesforce/types.js';
 import type { KeyMap } from './plan-references.js';
-import { csvField, resultFiles } from './results.js';
+import { csvField } from '../core/csv-quote.js';
+import { resultFiles } from './results.js';
 import { matchKey } from './soql.js';
 
 /** A dry run's record to be created, in the key maps of later steps (and in their payloads.ndjson). */
