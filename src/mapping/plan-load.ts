@@ -22,9 +22,13 @@ class Where {
   ) {}
 
   line(at: Array<string | number>): number {
-    const node = this.doc.getIn(at, true) as { range?: [number, number, number] } | undefined;
-    const offset = node?.range?.[0];
-    return offset === undefined ? 1 : this.lines.linePos(offset).line;
+    // A key that is missing is placed at what holds it.
+    for (let n = at.length; n >= 0; n--) {
+      const node = this.doc.getIn(at.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      const offset = node?.range?.[0];
+      if (offset !== undefined) return this.lines.linePos(offset).line;
+    }
+    return 1;
   }
 
   error(at: Array<string | number>, message: string, hint: string): SfsyncError {
