@@ -109,8 +109,6 @@ export default tseslint.config(
       'src/operations/bulk-writer.ts',
       'src/operations/spool.ts',
       'src/input/csv-reader.ts',
-      'src/mapping/coerce.ts',
-      'src/mapping/compile.ts',
       'src/mapping/load-mapping.ts',
     ],
     rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
