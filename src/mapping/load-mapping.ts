@@ -44,6 +44,25 @@ function closest(word: string, candidates: string[]): string | undefined {
   return ranked && ranked.d <= 3 ? ranked.c : undefined;
 }
 
+/** Every key of `spec` must be one of `allowed`; a near miss is named. */
+function refuseUnknownKeys(
+  file: string,
+  prefix: string,
+  spec: Record<string, unknown>,
+  allowed: string[],
+): void {
+  for (const key of Object.keys(spec)) {
+    if (allowed.includes(key)) continue;
+    const guess = closest(key, allowed);
+    throw problem(
+      file,
+      `${prefix}${key}`,
+      'unknown key',
+      guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`,
+    );
+  }
+}
+
 function readField(file: string, name: string, raw: unknown): FieldSource {
   const where = `fields.${name}`;
   if (typeof raw === 'string') return { column: raw, transform: [] };
@@ -56,17 +75,7 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
     );
   }
   const spec = raw as Record<string, unknown>;
-  for (const key of Object.keys(spec)) {
-    if (!FIELD_KEYS.includes(key)) {
-      const guess = closest(key, FIELD_KEYS);
-      throw problem(
-        file,
-        `${where}.${key}`,
-        'unknown key',
-        guess ? `Did you mean "${guess}"?` : `Allowed keys: ${FIELD_KEYS.join(', ')}.`,
-      );
-    }
-  }
+  refuseUnknownKeys(file, `${where}.`, spec, FIELD_KEYS);
   const sources = ['column', 'value', 'template'].filter((k) => k in spec);
   if (sources.length !== 1) {
     throw problem(
@@ -112,6 +121,14 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
     }
     field.template = spec.template;
   }
+  readDates(file, where, spec, field);
+  if (spec.nulls !== undefined) field.nulls = readNulls(file, `${where}.nulls`, spec.nulls);
+  readParent(file, where, spec, field);
+  return field;
+}
+
+/** `format:` (Luxon tokens, or the common Excel-like spellings) and `timezone:` of a date field. */
+function readDates(file: string, where: string, spec: Record<string, unknown>, field: FieldSource): void {
   if (spec.format !== undefined) {
     if (typeof spec.format !== 'string')
       throw problem(file, `${where}.format`, 'must be text', 'For example format: dd/MM/yyyy');
@@ -136,7 +153,10 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
     }
     field.timezone = spec.timezone;
   }
-  if (spec.nulls !== undefined) field.nulls = readNulls(file, `${where}.nulls`, spec.nulls);
+}
+
+/** `lookup:` (a parent found by a query) or `externalId:` (a parent Salesforce finds by its external ID). */
+function readParent(file: string, where: string, spec: Record<string, unknown>, field: FieldSource): void {
   if (spec.lookup !== undefined) {
     const l = spec.lookup as Record<string, unknown> | null;
     if (!l || typeof l.object !== 'string' || typeof l.field !== 'string') {
@@ -160,7 +180,6 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
     if (field.lookup) throw problem(file, where, 'use either lookup or externalId, not both', '');
     field.externalId = spec.externalId;
   }
-  return field;
 }
 
 function readNulls(file: string, where: string, raw: unknown): NullPolicy {
@@ -181,17 +200,7 @@ function readMatch(file: string, raw: unknown, mapping: Mapping): void {
   let fields: unknown = raw;
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const spec = raw as Record<string, unknown>;
-    for (const key of Object.keys(spec)) {
-      if (!MATCH_KEYS.includes(key)) {
-        const guess = closest(key, MATCH_KEYS);
-        throw problem(
-          file,
-          `match.${key}`,
-          'unknown key',
-          guess ? `Did you mean "${guess}"?` : `Allowed keys: ${MATCH_KEYS.join(', ')}.`,
-        );
-      }
-    }
+    refuseUnknownKeys(file, 'match.', spec, MATCH_KEYS);
     for (const flag of ['allowSharedKeys', 'createWhenKeyEmpty'] as const) {
       if (spec[flag] === undefined) continue;
       if (typeof spec[flag] !== 'boolean')
@@ -213,8 +222,8 @@ function readMatch(file: string, raw: unknown, mapping: Mapping): void {
   mapping.match = list as string[];
 }
 
-/** Reads and checks a mapping file's structure; its fields are checked against the org later. */
-export function parseMapping(file: string, text: string): Mapping {
+/** The mapping file's top level as an object of known keys, or the syntax error at its position. */
+function readDocument(file: string, text: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
@@ -236,17 +245,13 @@ export function parseMapping(file: string, text: string): Mapping {
     );
   }
   const m = doc as Record<string, unknown>;
-  for (const key of Object.keys(m)) {
-    if (!TOP_KEYS.includes(key)) {
-      const guess = closest(key, TOP_KEYS);
-      throw problem(
-        file,
-        key,
-        'unknown key',
-        guess ? `Did you mean "${guess}"?` : `Allowed keys: ${TOP_KEYS.join(', ')}.`,
-      );
-    }
-  }
+  refuseUnknownKeys(file, '', m, TOP_KEYS);
+  return m;
+}
+
+/** Reads and checks a mapping file's structure; its fields are checked against the org later. */
+export function parseMapping(file: string, text: string): Mapping {
+  const m = readDocument(file, text);
   const mapping: Mapping = {
     file,
     nulls: m.nulls === undefined ? 'keep' : readNulls(file, 'nulls', m.nulls),
