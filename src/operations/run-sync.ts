@@ -12,7 +12,7 @@ import { runEngine } from './sync-run.js';
 
 export type { SyncPorts, SyncOutcome } from './sync-ports.js';
 export type { SyncEvent, SyncEvents } from './sync-events.js';
-export type { SyncResult } from './sync-result.js';
+export type { SyncResult } from '../core/sync-types.js';
 
 /**
  * A sync that owns SIGINT and SIGTERM from its start: the first stops reading and lets the calls in flight
