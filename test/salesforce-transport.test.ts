@@ -92,6 +92,20 @@ describe('the fetch transport', () => {
   });
 });
 
+describe('an org that cannot be reached', () => {
+  it('fails at once with NETWORK naming the address: nothing was sent, so nothing is retried', async () => {
+    const policy = recordingPolicy();
+    const dead = await startEmulator({ port: 0 });
+    await dead.close();
+    const sf = clientOf(dead, policy);
+    const err = await sf.describeGlobal().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NETWORK' });
+    expect((err as SfsyncError).message).toContain(`Cannot reach ${dead.instanceUrl}`);
+    expect((err as SfsyncError).message).toContain('ECONNREFUSED');
+    expect(policy.waits).toEqual([]);
+  });
+});
+
 describe('an expired session, renewed through the token provider', () => {
   function countingStore(): TokenStore & { saves: () => number } {
     const store = createMemoryTokenStore();
