@@ -17,6 +17,13 @@ export interface SortedBatch {
   index?: MatchIndex;
 }
 
+interface WriteContext {
+  opts: EngineOptions;
+  outcomes: EngineOutcomes;
+  /** The client's one retry policy: records that hit a row lock are resent on it. */
+  retry: RetryPolicy;
+}
+
 /** Writes a sorted batch: each kind in calls of at most batchSize, outcomes decided as the answers come. */
 export async function sendSorted(
   opts: EngineOptions,
@@ -24,6 +31,7 @@ export async function sendSorted(
   batch: SortedBatch,
   retry: RetryPolicy = DEFAULT_RETRY,
 ): Promise<void> {
+  const ctx: WriteContext = { opts, outcomes, retry };
   const { operation } = opts;
   const { creates, updates, deletes, upserts } = batch;
   const object = opts.compiled.object.name;
@@ -33,9 +41,7 @@ export async function sendSorted(
       (a, b) => a.r.line - b.r.line,
     );
     await writeInCalls(
-      opts,
-      outcomes,
-      retry,
+      ctx,
       mixed,
       (chunk, sent) =>
         opts.writer.upsert(
@@ -48,9 +54,7 @@ export async function sendSorted(
     );
   } else {
     await writeInCalls(
-      opts,
-      outcomes,
-      retry,
+      ctx,
       creates,
       (chunk, sent) =>
         opts.writer.create(
@@ -61,9 +65,7 @@ export async function sendSorted(
       'created',
     );
     await writeInCalls(
-      opts,
-      outcomes,
-      retry,
+      ctx,
       updates,
       (chunk, sent) =>
         opts.writer.update(
@@ -75,9 +77,7 @@ export async function sendSorted(
     );
   }
   await writeInCalls(
-    opts,
-    outcomes,
-    retry,
+    ctx,
     deletes,
     (chunk, sent) =>
       opts.writer.delete(
@@ -89,9 +89,7 @@ export async function sendSorted(
   );
   const field = opts.match?.fields[0]?.name as string;
   await writeInCalls(
-    opts,
-    outcomes,
-    retry,
+    ctx,
     upserts,
     (chunk, sent) =>
       opts.writer.upsert(
@@ -106,9 +104,7 @@ export async function sendSorted(
 
 /** Sends items in calls of at most batchSize, resending records that only hit a row lock (on the one retry policy). */
 async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
-  opts: EngineOptions,
-  outcomes: EngineOutcomes,
-  retry: RetryPolicy,
+  { opts, outcomes, retry }: WriteContext,
   items: T[],
   send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>,
   outcome: 'created' | 'updated' | 'deleted' | 'upserted',

@@ -123,7 +123,13 @@ function parseBody(res: Response, text: string, as: HttpCall['as']): unknown {
 
 /** An error answer as an error carrying Salesforce's code (from a JSON body or `CODE: message` text). */
 function answerError(res: Response, text: string): HttpError {
-  const err: HttpError = Object.assign(new Error(text), {
+  // A web page instead of an API answer: not an org (a wrong instance URL, a proxy's page). Its HTML says nothing
+  // a person at a terminal can read.
+  const html = /^text\/html/i.test(res.headers.get('content-type') ?? '');
+  const message = html
+    ? `HTTP ${res.status} with a web page instead of an API answer: is ${new URL(res.url).origin} a Salesforce org?`
+    : text;
+  const err: HttpError = Object.assign(new Error(message), {
     name: `ERROR_HTTP_${res.status}`,
     errorCode: `ERROR_HTTP_${res.status}`,
     status: res.status,
