@@ -1,17 +1,10 @@
+import { DEFAULT_API_VERSION } from '../core/api-version.js';
 import { Option, type Command } from 'commander';
 import type { CompletionSpec } from '../commands/completion.js';
 import type { DescribeOptions } from '../commands/options.js';
 import type { ExportOptions } from '../commands/export.js';
 import { AUTO_BULK_EXPORT_ROWS } from '../operations/export.js';
-import {
-  addCommon,
-  API_VERSION_HELP,
-  apiVersionParser,
-  common,
-  intParser,
-  listParser,
-  str,
-} from './parsers.js';
+import { addCommon, apiVersionParser, common, intParser, listParser, str } from './parsers.js';
 import type { RunCommand } from './run-command.js';
 
 /** sfsync describe: the fields of an object, or the objects. */
@@ -23,7 +16,7 @@ export function addDescribeCommand(program: Command, run: RunCommand): void {
         'show the fields of an object (type, required on create, filterable, external ID); without OBJECT, list objects',
       )
       .option('--org <alias>', 'stored org to use')
-      .option('--api-version <v>', API_VERSION_HELP, apiVersionParser),
+      .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser),
   )
     .addHelpText('after', `\nExamples:\n  $ sfsync describe Contact\n  $ sfsync describe --json`)
     .action(async (object: string | undefined, raw: Record<string, unknown>) => {
@@ -71,7 +64,7 @@ export function addExportCommand(program: Command, run: RunCommand): void {
       .option('--all-rows', 'include deleted and archived records (queryAll)')
       .option('--force', 'replace the output file if it exists')
       .option('--org <alias>', 'stored org to use')
-      .option('--api-version <v>', API_VERSION_HELP, apiVersionParser),
+      .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser),
   )
     .addHelpText(
       'after',

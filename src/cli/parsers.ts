@@ -67,8 +67,6 @@ export function rateParser(value: string): number {
   return n;
 }
 
-export const API_VERSION_HELP = `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`;
-
 export function apiVersionParser(value: string): string {
   const version = normalizeApiVersion(value);
   if (!version)

@@ -1,6 +1,6 @@
+import { bulkJobEnded } from '../salesforce/client.js';
 import type { InputRecord } from '../input/types.js';
 import { applyMapping } from '../mapping/apply.js';
-import { bulkJobEnded } from '../salesforce/client.js';
 import { csvLineOf } from './bulk-writer.js';
 import { withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';

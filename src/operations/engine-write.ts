@@ -1,6 +1,6 @@
 import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
-import { DEFAULT_RETRY, rowLocks, type RetryPolicy } from '../salesforce/retry.js';
+import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
 import { saveFailure, withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
 import type { EngineOutcomes } from './engine-outcomes.js';
@@ -17,21 +17,12 @@ export interface SortedBatch {
   index?: MatchIndex;
 }
 
-interface WriteContext {
-  opts: EngineOptions;
-  outcomes: EngineOutcomes;
-  /** The client's one retry policy: records that hit a row lock are resent on it. */
-  retry: RetryPolicy;
-}
-
 /** Writes a sorted batch: each kind in calls of at most batchSize, outcomes decided as the answers come. */
 export async function sendSorted(
   opts: EngineOptions,
   outcomes: EngineOutcomes,
   batch: SortedBatch,
-  retry: RetryPolicy = DEFAULT_RETRY,
 ): Promise<void> {
-  const ctx: WriteContext = { opts, outcomes, retry };
   const { operation } = opts;
   const { creates, updates, deletes, upserts } = batch;
   const object = opts.compiled.object.name;
@@ -41,7 +32,8 @@ export async function sendSorted(
       (a, b) => a.r.line - b.r.line,
     );
     await writeInCalls(
-      ctx,
+      opts,
+      outcomes,
       mixed,
       (chunk, sent) =>
         opts.writer.upsert(
@@ -54,7 +46,8 @@ export async function sendSorted(
     );
   } else {
     await writeInCalls(
-      ctx,
+      opts,
+      outcomes,
       creates,
       (chunk, sent) =>
         opts.writer.create(
@@ -65,7 +58,8 @@ export async function sendSorted(
       'created',
     );
     await writeInCalls(
-      ctx,
+      opts,
+      outcomes,
       updates,
       (chunk, sent) =>
         opts.writer.update(
@@ -77,7 +71,8 @@ export async function sendSorted(
     );
   }
   await writeInCalls(
-    ctx,
+    opts,
+    outcomes,
     deletes,
     (chunk, sent) =>
       opts.writer.delete(
@@ -89,7 +84,8 @@ export async function sendSorted(
   );
   const field = opts.match?.fields[0]?.name as string;
   await writeInCalls(
-    ctx,
+    opts,
+    outcomes,
     upserts,
     (chunk, sent) =>
       opts.writer.upsert(
@@ -102,14 +98,16 @@ export async function sendSorted(
   );
 }
 
-/** Sends items in calls of at most batchSize, resending records that only hit a row lock (on the one retry policy). */
+/** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
 async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
-  { opts, outcomes, retry }: WriteContext,
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
   items: T[],
   send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>,
   outcome: 'created' | 'updated' | 'deleted' | 'upserted',
 ): Promise<void> {
   let queue = items;
+  const retry = opts.retry ?? DEFAULT_RETRY;
   for (let attempt = 0; queue.length > 0; attempt++) {
     const locked: T[] = [];
     for (let i = 0; i < queue.length; i += opts.batchSize) {

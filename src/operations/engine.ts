@@ -270,7 +270,7 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
-    await sendSorted(this.opts, this.outcomes, batch, this.client?.retry);
+    await sendSorted(this.opts, this.outcomes, batch);
   }
 
   /** Finds the existing records of a batch and sorts it into creates, updates, deletes and upserts. */

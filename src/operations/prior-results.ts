@@ -61,6 +61,13 @@ function corrupt(file: string, problem: string): SfsyncError {
 }
 
 /** What an interrupted run wrote, and the one change to make to its files once the resume is sure to go on. */
+/** Where each of sfsync's columns is in a failures file, from FAILURE_COLUMNS (never a count of its own). */
+const FAILURE = {
+  code: FAILURE_COLUMNS.indexOf('error_code'),
+  message: FAILURE_COLUMNS.indexOf('error_message'),
+  fields: FAILURE_COLUMNS.indexOf('error_fields'),
+};
+
 export interface Prior {
   prior: PriorResults;
   /** Lines with an outcome: each has exactly one. */
@@ -71,13 +78,6 @@ export interface Prior {
    */
   commit: () => void;
 }
-
-/** Where each of sfsync's columns is in a failures file, from FAILURE_COLUMNS (never a count of its own). */
-const FAILURE = {
-  code: FAILURE_COLUMNS.indexOf('error_code'),
-  message: FAILURE_COLUMNS.indexOf('error_message'),
-  fields: FAILURE_COLUMNS.indexOf('error_fields'),
-};
 
 /** A failures.csv row joins its group (outcome and code): counted, its line among the first ten. */
 function countFailure(

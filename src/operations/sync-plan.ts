@@ -1,4 +1,3 @@
-import { syncTuning } from '../config/settings.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { checkRestBatchSize, chooseApi, engineSizing, preflight } from './api-choice.js';
@@ -6,6 +5,7 @@ import { BulkWriter } from './bulk-writer.js';
 import { planReads, type ChangeDetection } from './change-detection.js';
 import { retryDuplicatesThroughRest, type DuplicateRetries } from './duplicate-retry.js';
 import type { MatchExport } from './match-export.js';
+import { syncTuning } from '../config/settings.js';
 import type { SyncEvents } from './sync-events.js';
 import type { SyncTarget } from './sync-prepare.js';
 import { restWriter, type RecordWriter } from './writer.js';

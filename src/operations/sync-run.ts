@@ -1,7 +1,7 @@
+import { bulkJobEnded } from '../salesforce/client.js';
 import path from 'node:path';
 import type { SyncOptions } from '../core/sync-options.js';
 import { diskFullError, toSfsyncError } from '../errors.js';
-import { bulkJobEnded } from '../salesforce/client.js';
 import type { BulkWriter } from './bulk-writer.js';
 import { SyncEngine, type EngineResult } from './engine.js';
 import { HeapGovernor } from './heap.js';
@@ -55,6 +55,7 @@ export async function runEngine(
     matchIndex: writes.exported?.index,
     changes: writes.changes.fields,
     writer: writes.writer,
+    retry: client?.retry,
     batchSize: writes.batchSize,
     spool,
     concurrency: writes.concurrency,

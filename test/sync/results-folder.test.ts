@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { createTestDeps, type TestDeps } from '../helpers/test-deps.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let org: Emulator;
 let root: string;
@@ -76,11 +77,10 @@ async function bulkCreateCut(name: string, n: number) {
 async function interrupted(d: TestDeps, args: string[], success: () => string | undefined): Promise<number> {
   org.setFaults({ latencyMs: 25 });
   const running = main(args, d);
-  for (let i = 0; i < 2_000; i++) {
+  await waitFor(() => {
     const file = success();
-    if (file && fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').length > 3) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+    return file !== undefined && fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').length > 3;
+  }, 'outcomes in success.csv');
   d.interrupt();
   const code = await running;
   org.setFaults({ latencyMs: 0 });
@@ -263,7 +263,9 @@ describe('one run per results folder', () => {
     org.setFaults({ latencyMs: 20 });
     const a = deps(cwd);
     const first = main(args, a);
-    while (!fs.existsSync(path.join(cwd, 'out/sfsync.lock'))) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => fs.existsSync(path.join(cwd, 'out/sfsync.lock')), 'the first run to lock out/', {
+      everyMs: 5,
+    });
     const b = deps(cwd);
     const second = await main([...args, '--restart'], b);
     const c = deps(cwd);
