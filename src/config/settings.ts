@@ -57,7 +57,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsLayer {
     const value = env[name];
     if (value !== undefined && value !== '') layer[key] = value;
   }
-  return layer as SettingsLayer;
+  return layer;
 }
 
 export function resolveSettings(layers: Layers): ResolvedSettings {
@@ -70,5 +70,5 @@ export function resolveSettings(layers: Layers): ResolvedSettings {
       sources[key] = source;
     }
   }
-  return { values: values as Partial<Settings>, sources };
+  return { values, sources };
 }

@@ -678,6 +678,7 @@ export class SyncEngine {
       const locked: T[] = [];
       for (let i = 0; i < queue.length; i += this.opts.batchSize) {
         const chunk = queue.slice(i, i + this.opts.batchSize);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
         const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
         if (attempt > 0) for (const r of records) this.unspool(r);
         // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
@@ -699,6 +700,7 @@ export class SyncEngine {
         const results = await sending;
         for (let j = 0; j < chunk.length; j++) {
           const item = chunk[j] as T;
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
           const r = 'r' in item ? item.r : (item as MappedRecord);
           const res = results[j];
           if (res?.success) {

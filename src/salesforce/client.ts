@@ -384,7 +384,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         sent.then(
           (res) => {
             retryAfterMs = parseRetryAfter(res?.headers?.['retry-after']);
-            if (res?.headers) onHeaders?.(res.headers as Record<string, string>);
+            if (res?.headers) onHeaders?.(res.headers);
           },
           () => {},
         );
@@ -392,7 +392,7 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
       },
     };
     try {
-      return (await conn.request(req, { transport, responseType, retry: { maxRetries: 0 } })) as T;
+      return await conn.request(req, { transport, responseType, retry: { maxRetries: 0 } });
     } catch (err) {
       if (retryAfterMs !== undefined && err !== null && typeof err === 'object')
         (err as { retryAfterMs?: number }).retryAfterMs = retryAfterMs;

@@ -156,11 +156,11 @@ export async function identify(tokens: Tokens, apiVersion: string): Promise<Iden
     version: apiVersion,
   });
   return wrap(async () => {
-    const info = (await conn.request('/services/oauth2/userinfo')) as {
+    const info = await conn.request<{
       preferred_username: string;
       user_id: string;
       organization_id: string;
-    };
+    }>('/services/oauth2/userinfo');
     let isSandbox = /\.sandbox\.my\.salesforce\.com$|--/.test(new URL(tokens.instanceUrl).hostname);
     try {
       const org = await conn.query<{ IsSandbox: boolean }>('SELECT IsSandbox FROM Organization');
