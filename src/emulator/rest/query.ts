@@ -1,6 +1,7 @@
 import { apiError, sendJson } from '../http.js';
 import { to18 } from '../ids.js';
 import { runQuery, SoqlError, type QueryResult } from '../soql/execute.js';
+import { queryColumns } from '../soql/columns.js';
 import { explainQuery } from '../soql/explain.js';
 import type { RestCall } from './call.js';
 
@@ -44,6 +45,12 @@ export class QueryCursors {
     if (explain !== null && !all) return this.explain(call, explain);
     const soql = url.searchParams.get('q');
     if (soql === null) throw apiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    if (url.searchParams.get('columns') === 'true')
+      return sendJson(
+        res,
+        200,
+        asApiError(() => queryColumns(call.store, soql, call.now)),
+      );
     const result = asApiError(() => runQuery(call.store, soql, { all, now: call.now }));
     if (result.plan.countOnly)
       return sendJson(res, 200, { totalSize: result.totalSize, done: true, records: [] });
