@@ -569,7 +569,21 @@ export function buildProgram(
         intParser(1, 1_000_000_000),
       )
       .option('--duplicate-rules <file>', 'duplicate rules to enforce (JSON or YAML; see README)')
-      .option('--deny-hard-delete', 'the user lacks the "Bulk API Hard Delete" permission'),
+      .option('--deny-hard-delete', 'the user lacks the "Bulk API Hard Delete" permission')
+      .option('--assignment-rules <file>', 'Lead and Case assignment rules (JSON or YAML; see README)')
+      .addOption(
+        new Option(
+          '--lock-rate <0-1>',
+          'row lock faults: share of records refused with UNABLE_TO_LOCK_ROW when a parallel call holds their parent',
+        )
+          .argParser(rateParser)
+          .env('SFSYNC_EMULATOR_LOCK_RATE'),
+      )
+      .addOption(
+        new Option('--lock-hold <ms>', 'row lock faults: how long a call holds its parent rows (default 25)')
+          .argParser(intParser(0, 60_000))
+          .env('SFSYNC_EMULATOR_LOCK_HOLD_MS'),
+      ),
   )
     .addHelpText(
       'after',
@@ -592,6 +606,9 @@ export function buildProgram(
         expireSessionEvery: raw.expireEvery as number | undefined,
         duplicateRules: str(raw.duplicateRules),
         denyHardDelete: raw.denyHardDelete === true ? true : undefined,
+        assignmentRules: str(raw.assignmentRules),
+        lockRate: raw.lockRate as number | undefined,
+        lockHoldMs: raw.lockHold as number | undefined,
       };
       await run('emulator', 'emulator', opts);
     });

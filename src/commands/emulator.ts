@@ -9,6 +9,11 @@ import {
   readDuplicateRulesFile,
   type DuplicateRuleSpec,
 } from '../emulator/duplicate-rules.js';
+import {
+  AssignmentRuleError,
+  readAssignmentRulesFile,
+  type AssignmentRuleSpec,
+} from '../emulator/assignment-rules.js';
 import type { EmulatorOptions } from './options.js';
 
 export interface EmulatorInfo {
@@ -33,6 +38,25 @@ function readFileOption(file: string, flag: string): string {
     throw new SfsyncError('FILE_UNREADABLE', `${flag} ${file}: ${(err as Error).message}`, {
       hint: `Check the path given to ${flag}.`,
     });
+  }
+}
+
+function assignmentRulesError(file: string, err: unknown): SfsyncError {
+  return new SfsyncError(
+    'ASSIGNMENT_RULES_INVALID',
+    `--assignment-rules ${file}: ${(err as Error).message}`,
+    {
+      hint: 'See "Assignment rules" in the README for the file format (name, object, entries with queue or ownerId).',
+    },
+  );
+}
+
+function readAssignmentRules(file: string): AssignmentRuleSpec[] {
+  readFileOption(file, '--assignment-rules');
+  try {
+    return readAssignmentRulesFile(file);
+  } catch (err) {
+    throw assignmentRulesError(file, err);
   }
 }
 
@@ -86,6 +110,9 @@ export async function runEmulator(
   if (opts.dropRate !== undefined) faults.dropRate = opts.dropRate;
   if (opts.retryAfterSeconds !== undefined) faults.retryAfterSeconds = opts.retryAfterSeconds;
   if (opts.expireSessionEvery !== undefined) faults.expireSessionEvery = opts.expireSessionEvery;
+  if (opts.lockRate !== undefined) faults.lockRate = opts.lockRate;
+  if (opts.lockHoldMs !== undefined) faults.lockHoldMs = opts.lockHoldMs;
+  const assignmentRules = opts.assignmentRules ? readAssignmentRules(opts.assignmentRules) : undefined;
   let duplicateRules: DuplicateRuleSpec[] | undefined;
   const rulesError = (err: unknown): SfsyncError =>
     new SfsyncError(
@@ -107,6 +134,7 @@ export async function runEmulator(
   try {
     emulator = await startEmulator({
       duplicateRules,
+      assignmentRules,
       permissions: opts.denyHardDelete ? { bulkApiHardDelete: false } : undefined,
       port: opts.port,
       dataFile: opts.data,
@@ -122,6 +150,7 @@ export async function runEmulator(
     const dataError = opts.data ? dataFileError(err, opts.data) : null;
     if (dataError) throw dataError;
     if (err instanceof DuplicateRuleError) throw rulesError(err);
+    if (err instanceof AssignmentRuleError) throw assignmentRulesError(opts.assignmentRules ?? '', err);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new SfsyncError('PORT_IN_USE', `Port ${opts.port} on 127.0.0.1 is already in use.`, {
         hint: `Run "sfsync emulator --port 0" to pick a free port, or stop what listens on ${opts.port}.`,

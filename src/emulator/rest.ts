@@ -6,6 +6,7 @@ import { normalizeId, to18 } from './ids.js';
 import { getDeleted, getUpdated } from './replication.js';
 import type { FieldDescribe, ObjectMeta } from './metadata.js';
 import { explainQuery, runQuery, SoqlError, type QueryResult } from './soql/execute.js';
+import { autoAssignOf } from './assignment-rules.js';
 import { allowSaveOf } from './duplicate-rules.js';
 import type { ObjectData, OrgStore, WriteOptions, WriteResult } from './store.js';
 import { coerceInput, type RecordError, type Row } from './values.js';
@@ -52,9 +53,16 @@ function asApiErrors(errors: RecordError[]): HttpError {
   );
 }
 
-/** The Sforce-Duplicate-Rule-Header of a write call (REST only: Bulk API jobs take no such header). */
+/**
+ * The Sforce-Duplicate-Rule-Header and Sforce-Auto-Assign of a write call (REST only: Bulk API jobs take no such
+ * headers; a job names its assignment rule in `assignmentRuleId`).
+ */
 function writeOptions(req: IncomingMessage, version?: string): WriteOptions {
-  return { allowSave: allowSaveOf(req.headers['sforce-duplicate-rule-header']), version };
+  return {
+    allowSave: allowSaveOf(req.headers['sforce-duplicate-rule-header']),
+    autoAssign: autoAssignOf(req.headers['sforce-auto-assign']),
+    version,
+  };
 }
 
 /** The REST API under /services/data/vXX.X, for one org. */
@@ -500,7 +508,12 @@ export class RestApi {
     if (!Array.isArray(records)) throw apiError(400, 'INVALID_FIELD', "Required field 'records' is missing");
     if (records.length > MAX_COLLECTION) throw limitError();
     const allOrNone = body.allOrNone === true;
-    const write = writeOptions(req, version);
+    // One call is one transaction: it holds the parents of the records it writes until it answers.
+    const write: WriteOptions = { ...writeOptions(req, version), lock: this.store.recordLocks?.begin() };
+    const answer = async (items: CollectionItem[]): Promise<void> => {
+      await this.store.recordLocks?.finish(write.lock);
+      sendJson(res, 200, items);
+    };
     if (parts.length === 0 && method === 'POST') {
       const ops = records.map((rec: Record<string, unknown>) => () => {
         const type = (rec?.attributes as { type?: string } | undefined)?.type;
@@ -510,7 +523,7 @@ export class RestApi {
           return failure('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
         return this.store.create(type, fields, write);
       });
-      return sendJson(res, 200, this.transaction(ops, allOrNone, false));
+      return answer(this.transaction(ops, allOrNone, false));
     }
     if (parts.length === 0 && method === 'PATCH') {
       const ops = records.map((rec: Record<string, unknown>) => () => {
@@ -519,7 +532,7 @@ export class RestApi {
         if (!id) return failure('MISSING_ARGUMENT', 'Id not specified in an update call');
         return this.store.update(id, fields, (attributes as { type?: string } | undefined)?.type, write);
       });
-      return sendJson(res, 200, this.transaction(ops, allOrNone, false));
+      return answer(this.transaction(ops, allOrNone, false));
     }
     if (parts.length === 2 && method === 'PATCH') {
       if (Number(version) < 46) throw notFound();
@@ -565,7 +578,7 @@ export class RestApi {
         if (field.name === 'Id') return failure('NOT_FOUND', 'The requested resource does not exist', ['Id']);
         return this.store.create(object.meta.name, fields, write);
       });
-      return sendJson(res, 200, this.transaction(ops, allOrNone, true));
+      return answer(this.transaction(ops, allOrNone, true));
     }
     throw apiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed.`);
   }

@@ -8,6 +8,8 @@ import { OAuthService, type OrgIdentity } from './oauth.js';
 import { BulkApi } from './bulk.js';
 import { BulkV1Api } from './bulk-v1.js';
 import { DuplicateRules, type DuplicateRuleSpec } from './duplicate-rules.js';
+import { AssignmentRules, assignmentRuleObject, type AssignmentRuleSpec } from './assignment-rules.js';
+import { RecordLocks } from './record-locks.js';
 import { RestApi } from './rest.js';
 import { OrgStore } from './store.js';
 
@@ -37,6 +39,13 @@ export interface Faults {
   pathPattern?: string;
   /** Transient errors and drops injected at most this many times after the faults are set; 0 = no cap. */
   maxInjected: number;
+  /**
+   * Row locks: the share (0–1) of records that fail with UNABLE_TO_LOCK_ROW when another transaction (a parallel
+   * REST collection call or Bulk batch) holds their parent; 0 = no locks (see record-locks.ts).
+   */
+  lockRate: number;
+  /** How long a transaction holds its parents' locks before it answers, in milliseconds. */
+  lockHoldMs: number;
 }
 
 export type FaultKind = 'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW' | 'REQUEST_LIMIT_EXCEEDED';
@@ -50,6 +59,8 @@ export const NO_FAULTS: Faults = {
   expireSessionEvery: 0,
   seed: 1,
   maxInjected: 0,
+  lockRate: 0,
+  lockHoldMs: 25,
 };
 
 export interface EmulatorOptions {
@@ -84,6 +95,8 @@ export interface EmulatorOptions {
   duplicateRules?: DuplicateRuleSpec[];
   /** The admin user's permissions that an org can take away. */
   permissions?: Partial<UserPermissions>;
+  /** Lead and Case assignment rules (none by default). */
+  assignmentRules?: AssignmentRuleSpec[];
 }
 
 /** Permissions of the org's user that tests can switch off (all on by default, as for a System Administrator). */
@@ -113,6 +126,10 @@ export interface Emulator {
   setFaults(faults: Partial<Faults>): void;
   /** Replaces the org's duplicate rules (also POST /__emulator/duplicate-rules). */
   setDuplicateRules(rules: DuplicateRuleSpec[]): void;
+  /** Replaces the org's Lead and Case assignment rules (also POST /__emulator/assignment-rules). */
+  setAssignmentRules(rules: AssignmentRuleSpec[]): void;
+  /** Records refused with UNABLE_TO_LOCK_ROW so far (the lockRate fault). */
+  lockRefusals(): number;
   /** Grants or takes away the user's permissions (also POST /__emulator/permissions). */
   setPermissions(permissions: Partial<UserPermissions>): void;
   /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
@@ -180,6 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     lastName: 'Admin',
   };
   const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
+  schema.add(assignmentRuleObject(schema));
   const clock = options.clock ?? Date.now;
   const store = new OrgStore(schema, identity.userId, clock);
   const log = options.dataFile ? DataLog.open(options.dataFile, store) : null;
@@ -218,6 +236,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     IsPersonType: true,
   });
 
+  const assignmentRules = new AssignmentRules(store);
+  assignmentRules.set(options.assignmentRules ?? []);
+  store.assignmentRules = assignmentRules;
+  const recordLocks = new RecordLocks();
+  store.recordLocks = recordLocks;
+
   let baseUrl = '';
   const app = {
     clientId: options.clientId ?? '3MVG9sfsyncLocalOrgConnectedApp',
@@ -238,12 +262,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let injected = 0;
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   let random = prng(faults.seed);
+  recordLocks.configure({ rate: faults.lockRate, holdMs: faults.lockHoldMs, random: prng(faults.seed + 1) });
   let targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
   /** Injections left under `maxInjected`. */
   let left = faults.maxInjected;
   const setFaults = (f: Partial<Faults>): Faults => {
     faults = { ...faults, ...f };
     random = prng(faults.seed);
+    recordLocks.configure({
+      rate: faults.lockRate,
+      holdMs: faults.lockHoldMs,
+      random: prng(faults.seed + 1),
+    });
     targeted = faults.pathPattern ? new RegExp(faults.pathPattern) : null;
     left = faults.maxInjected;
     return faults;
@@ -328,6 +358,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ) as DuplicateRuleSpec[];
         try {
           return sendJson(res, 200, duplicateRules.set(rules));
+        } catch (err) {
+          throw apiError(400, 'INVALID_INPUT', (err as Error).message);
+        }
+      }
+    }
+    if (url.pathname === '/__emulator/assignment-rules') {
+      if (req.method === 'GET') return sendJson(res, 200, assignmentRules.list());
+      if (req.method === 'POST') {
+        const body = JSON.parse((await readBody(req, 100_000)).toString('utf8') || '[]') as unknown;
+        const rules = (
+          Array.isArray(body) ? body : (body as { rules?: unknown }).rules
+        ) as AssignmentRuleSpec[];
+        try {
+          return sendJson(res, 200, assignmentRules.set(rules));
         } catch (err) {
           throw apiError(400, 'INVALID_INPUT', (err as Error).message);
         }
@@ -494,6 +538,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setFaults: (f) => void setFaults(f),
     setDuplicateRules: (rules) => void duplicateRules.set(rules),
     setPermissions: (p) => void setPermissions(p),
+    setAssignmentRules: (rules) => void assignmentRules.set(rules),
+    lockRefusals: () => recordLocks.refused,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,7 @@
 import { newRecordRuleError } from './business-rules.js';
+import type { AssignmentRules, AutoAssign } from './assignment-rules.js';
 import type { DuplicateRules } from './duplicate-rules.js';
+import type { LockTransaction, RecordLocks } from './record-locks.js';
 import { IdGenerator, normalizeId } from './ids.js';
 import {
   PERSON_ACCOUNT_RECORD_TYPE_ID,
@@ -32,6 +34,10 @@ export interface WriteOptions {
   allowSave?: boolean;
   /** The API version of the call, for the URLs of duplicate records. */
   version?: string;
+  /** Which assignment rule runs on a Lead or Case (REST: Sforce-Auto-Assign; Bulk: the job's assignmentRuleId). */
+  autoAssign?: AutoAssign;
+  /** The transaction the write belongs to, for row locks on its parents. */
+  lock?: LockTransaction;
 }
 
 export type WriteResult =
@@ -66,6 +72,10 @@ export class OrgStore {
   onChange: ((object: ObjectData, id: string) => void) | null = null;
   /** The org's duplicate rules, run on every create and edit. */
   duplicateRules: DuplicateRules | null = null;
+  /** The org's Lead and Case assignment rules. */
+  assignmentRules: AssignmentRules | null = null;
+  /** Row locks on the parents of saved records (off unless configured). */
+  recordLocks: RecordLocks | null = null;
 
   constructor(
     readonly schema: OrgSchema,
@@ -146,8 +156,10 @@ export class OrgStore {
       this.completeNewRow(object, row) ??
       newRecordRuleError(this, object, row) ??
       this.checkUnique(object, row, null) ??
-      this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version);
+      this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version) ??
+      this.recordLocks?.touch(options.lock, object, row);
     if (error) return { ok: false, errors: [error] };
+    this.assignmentRules?.apply(object, row, options.autoAssign, true);
     const id = this.ids.next(object.meta.keyPrefix);
     const now = formatDateTime(this.clock());
     Object.assign(row, {
@@ -211,8 +223,10 @@ export class OrgStore {
     this.deriveNames(object, row);
     const dup =
       this.checkUnique(object, row, full) ??
-      this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version);
+      this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version) ??
+      this.recordLocks?.touch(options.lock, object, row);
     if (dup) return { ok: false, errors: [dup], id: full };
+    this.assignmentRules?.apply(object, row, options.autoAssign, false);
     const now = formatDateTime(this.clock());
     Object.assign(row, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: this.userId });
     this.replaceRow(object, full, old, compact(row));
