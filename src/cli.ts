@@ -17,6 +17,8 @@ import type { CompletionSpec } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import { AUTO_BULK_EXPORT_ROWS } from './operations/export.js';
 import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
+import { checkAssignmentRule } from './operations/assignment-rule.js';
+import { parseDeleteLimit, parseMissing } from './operations/mirror.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
 import { defaultHandlers, type CommandOutput, type Handlers } from './handlers.js';
 import { redact } from './core/redact.js';
@@ -123,7 +125,17 @@ export function syncOptionsFrom(
     allowDuplicates: raw.allowDuplicates === true ? true : undefined,
     hard: raw.hard === true ? true : undefined,
     yes: raw.yes === true ? true : undefined,
+    assignmentRule:
+      typeof raw.assignmentRule === 'string' ? checkAssignmentRule(raw.assignmentRule) : undefined,
+    serial: raw.serial === true ? true : undefined,
+    groupByParent: raw.groupByParent === false ? false : undefined,
+    ...mirrorOptions(file, raw),
   };
+  if (opts.serial && (opts.concurrency ?? 1) > 1)
+    throw usageError(
+      `--serial sends one batch at a time; it cannot run with --concurrency ${opts.concurrency}.`,
+      'Drop --concurrency, or drop --serial to send batches in parallel.',
+    );
   if (opts.hard && opts.api === 'rest') {
     throw usageError(
       '--hard uses Bulk API 2.0 hardDelete, which REST does not offer: it cannot run with --api rest.',
@@ -157,6 +169,45 @@ export function syncOptionsFrom(
     );
   }
   return opts;
+}
+
+/** --delete-missing / --missing, --scope and --max-delete (upsert's mirror mode), checked together. */
+function mirrorOptions(file: string, raw: Record<string, unknown>): Partial<SyncOptions> {
+  const words = raw.missing as string[] | undefined;
+  if (raw.deleteMissing !== true && !words) {
+    for (const [flag, key] of [
+      ['--scope', 'scope'],
+      ['--max-delete', 'maxDelete'],
+    ] as const)
+      if (raw[key] !== undefined)
+        throw usageError(
+          `${flag} works only with --delete-missing (or --missing).`,
+          `Run: sfsync upsert ${file} --match KEY --delete-missing --scope "WHERE ..."`,
+        );
+    return {};
+  }
+  const missing = words ? parseMissing(words) : { verb: 'delete' as const };
+  if (raw.deleteMissing === true && missing.verb !== 'delete')
+    throw usageError(
+      `--delete-missing deletes, but --missing ${words?.join(' ')} asks to ${missing.verb}: give one of them.`,
+      `Run with --missing ${words?.join(' ')} alone, or with --delete-missing alone.`,
+    );
+  const scope = str(raw.scope);
+  if (!scope || !/^\s*WHERE\s/i.test(scope))
+    throw usageError(
+      scope
+        ? `--scope "${scope}" must be a SOQL WHERE clause (starting with WHERE).`
+        : 'Mirror mode (--delete-missing, --missing) needs --scope: the records it may touch.',
+      `Run: sfsync upsert ${file} --match KEY --delete-missing --scope "WHERE Region__c = 'EMEA'" (only records inside the scope whose key the file lacks are ${missing.verb === 'delete' ? 'deleted' : 'changed'}).`,
+    );
+  if (file === '-')
+    throw usageError(
+      'Mirror mode reads the file twice (its keys, then the upsert): it cannot read standard input.',
+      'Save the input to a file and give its path.',
+    );
+  const maxDelete = str(raw.maxDelete);
+  if (maxDelete !== undefined) parseDeleteLimit(maxDelete);
+  return { missing, scope: scope.trim(), maxDelete };
 }
 
 function rateParser(value: string): number {
@@ -246,6 +297,35 @@ function addSyncCommand(
       'stop cleanly (resumable) before spending more than N API calls',
       intParser(1, 1_000_000_000),
     );
+  if (operation !== 'delete')
+    cmd.option(
+      '--assignment-rule <rule>',
+      'Lead/Case assignment rule: default (the active rule), none, or a rule Id (REST Sforce-Auto-Assign; Bulk assignmentRuleId)',
+    );
+  cmd
+    .option(
+      '--serial',
+      'one batch in flight at a time (Bulk: one job at a time): the last resort against row locks',
+    )
+    .option(
+      '--no-group-by-parent',
+      "keep file order: do not group records by their parent lookup (by default one parent's children travel together, so parallel batches do not lock each other)",
+    );
+  if (operation === 'upsert')
+    cmd
+      .option(
+        '--delete-missing',
+        'mirror: after the upsert, delete the records in --scope whose match key is not in the file',
+      )
+      .option(
+        '--missing <how...>',
+        'mirror: what to do with them instead: delete, clear FIELD, or deactivate FIELD=VALUE',
+      )
+      .option('--scope <where>', 'mirror: SOQL WHERE clause bounding the records that may be touched')
+      .option(
+        '--max-delete <n|pct%>',
+        'mirror: stop before touching anything when more would go (default 10% of the scope)',
+      );
   if (operation === 'delete')
     cmd
       .option(

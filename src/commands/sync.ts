@@ -23,13 +23,24 @@ import {
 } from '../operations/key-scan.js';
 import { bulkJobCreations } from '../operations/reconcile.js';
 import { ChangeFields } from '../operations/changes.js';
-import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
+import { MatchIndex, matchSelect, recordKeys, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
 import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
 import { checkRunFolder, openRunFolder } from '../operations/run-folder.js';
 import { refuseUncertainCreates } from '../operations/uncertain-input.js';
 import { restWriter } from '../operations/writer.js';
+import { chooseAssignment } from '../operations/assignment-rule.js';
+import { groupByParent, parentField } from '../operations/lock-grouping.js';
+import {
+  brakeError,
+  fileKeys,
+  mirror,
+  parseDeleteLimit,
+  renderMirror,
+  type MirrorPlan,
+  type MirrorReport,
+} from '../operations/mirror.js';
 import { retryDuplicatesThroughRest, type DuplicateRetries } from '../operations/duplicate-retry.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
@@ -97,6 +108,12 @@ export interface SyncResult {
   duplicates?: { allowed: boolean } & DuplicateRetries;
   /** --hard: deletes were Bulk API hardDelete jobs (nothing went to the Recycle Bin). */
   hardDelete?: boolean;
+  /** --assignment-rule: what was asked, and what the run told Salesforce. */
+  assignmentRule?: { asked: string; note: string };
+  /** Row locks: records sent again after UNABLE_TO_LOCK_ROW, the parent field records were grouped by, --serial. */
+  locks?: { retries: number; groupedBy: string | null; serial: boolean };
+  /** Mirror mode (--delete-missing, --missing): the records of the scope the file lacks, and what became of them. */
+  mirror?: MirrorReport;
 }
 
 /**
@@ -310,6 +327,8 @@ async function sync(
   hold: (lock: ResultsLock) => void,
 ): Promise<{ result: SyncResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
+  // --serial: one batch (one Bulk job) in flight at a time.
+  if (opts.serial) opts = { ...opts, concurrency: 1 };
   if (opts.file !== '-') checkInputFile(path.resolve(deps.cwd, opts.file));
   const confirmHard = hardDeleteConfirmation(opts, deps);
   const mapping = opts.mapping ? loadMapping(path.resolve(deps.cwd, opts.mapping)) : implicitMapping();
@@ -406,6 +425,8 @@ async function sync(
       },
     );
   }
+  const assignment = await chooseAssignment(opts.assignmentRule, object.name, api, client);
+  const mirrorKeys = await mirrorCheck(opts, matching.plan.spec, compiled, file, format, mapping.timezone);
   const heapBytes = heapLimit(deps.env);
   const bulk =
     api === 'bulk' && client
@@ -420,11 +441,16 @@ async function sync(
               );
           },
           hardDelete: opts.hard === true,
+          assignmentRuleId: assignment?.ruleId,
         })
       : null;
   const retries: DuplicateRetries = { retried: 0, saved: 0 };
+  let lockRetries = 0;
   // Offline, the writer is never called: a dry run only plans.
-  const rest = restWriter(client as SalesforceClient, { allowDuplicates: opts.allowDuplicates === true });
+  const rest = restWriter(client as SalesforceClient, {
+    allowDuplicates: opts.allowDuplicates === true,
+    autoAssign: assignment?.header,
+  });
   // Bulk: the engine maps and matches in small batches that the writer gathers into jobs, with enough of them in
   // flight to keep every job slot busy and the next job filling.
   const jobRecords = opts.batchSize ?? BULK_JOB_RECORDS;
@@ -521,6 +547,9 @@ async function sync(
     createWhenKeyEmpty: keys.createWhenKeyEmpty,
     keyCounts: keys.keyCounts,
     countKeys: keys.counting,
+    onLockRetry: (n) => {
+      lockRetries += n;
+    },
   });
   state.engine = engine;
   state.dir = dir;
@@ -528,8 +557,25 @@ async function sync(
   // A signal that came while the run was being prepared stops it before it reads anything.
   if (state.signal) engine.interrupt(state.signal);
   let outcome: EngineResult;
+  // One parent's children travel in one lane of writes, so parallel batches (or Bulk jobs) do not lock each other.
+  const grouping =
+    opts.groupByParent === false || opts.operation === 'delete' || offline ? null : parentField(compiled);
+  const lanes = bulk ? (opts.concurrency ?? 4) : engineConcurrency;
+  const unit = bulk ? jobRecords : engineBatch;
   try {
-    outcome = await engine.run(all);
+    outcome = await engine.run(
+      grouping && lanes > 1
+        ? groupByParent(all, {
+            compiled,
+            field: grouping,
+            zone: mapping.timezone,
+            lanes,
+            unit,
+            window: Math.min(Math.max(lanes * unit * 4, 2_000), GROUPING_WINDOW),
+            keysOf: matching.plan.spec ? (r) => recordKeys(matching.plan.spec as MatchSpec, r) : undefined,
+          })
+        : all,
+    );
   } catch (err) {
     outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
   }
@@ -545,6 +591,18 @@ async function sync(
     outcome.fatal ??= toSfsyncError(err);
   }
   const fatal = outcome.fatal && (diskFullError(outcome.fatal, dir) ?? outcome.fatal);
+  // Mirror: only after an upsert that read its whole file; the brake stops it before it touches anything.
+  let mirrored: MirrorReport | undefined;
+  if (mirrorKeys && client && !fatal && opts.missing && opts.scope && matching.plan.spec)
+    mirrored = await mirror(
+      client,
+      object,
+      matching.plan.spec,
+      mirrorKeys.plan,
+      mirrorKeys.census,
+      dir,
+      opts.dryRun,
+    );
   const result: SyncResult = {
     operation: opts.operation,
     object: object.name,
@@ -576,6 +634,15 @@ async function sync(
     durationMs: deps.now().getTime() - started,
     ...(opts.allowDuplicates ? { duplicates: { allowed: true, ...retries } } : {}),
     ...(opts.hard ? { hardDelete: true } : {}),
+    ...(assignment
+      ? { assignmentRule: { asked: opts.assignmentRule as string, note: assignment.note } }
+      : {}),
+    locks: {
+      retries: lockRetries,
+      groupedBy: grouping && lanes > 1 ? (grouping.referenceField?.name ?? grouping.target) : null,
+      serial: opts.serial === true,
+    },
+    ...(mirrored ? { mirror: mirrored } : {}),
   };
   let unwritten = '';
   try {
@@ -606,10 +673,16 @@ async function sync(
       },
     );
   }
+  if (mirrored?.stopped && mirrorKeys)
+    throw new SfsyncError('MAX_DELETE_EXCEEDED', brakeError(mirrored, mirrorKeys.plan).message, {
+      hint: brakeError(mirrored, mirrorKeys.plan).hint,
+      result,
+      summary: renderSync(result),
+    });
   // Exit 0 only when every record was written: a record failed, or skipped without being written (one a resume
   // could not settle, say), leaves the run short of what was asked.
   // (A dry run writes nothing by design: there only rejected records count.)
-  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped);
+  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped) + (mirrored?.failed ?? 0);
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
@@ -743,6 +816,54 @@ async function checkKeys(
   return check;
 }
 
+/** Records gathered at most before the lock grouping reorders them (bounds its memory). */
+const GROUPING_WINDOW = 50_000;
+
+/**
+ * Mirror mode, before anything is written: the file's keys (one more pass, in a compact table), and a refusal when
+ * a record's key cannot be read, since the record it names would look missing and be deleted.
+ */
+async function mirrorCheck(
+  opts: SyncOptions,
+  spec: MatchSpec | null,
+  compiled: CompiledMapping,
+  file: string,
+  format: 'csv' | 'ndjson',
+  zone: string | undefined,
+): Promise<{ census: KeyCensus; plan: MirrorPlan } | null> {
+  if (!opts.missing || !opts.scope) return null;
+  if (opts.operation !== 'upsert' || !spec)
+    throw new SfsyncError(
+      'USAGE',
+      'Mirror mode (--delete-missing, --missing) needs an upsert with --match KEY.',
+      {
+        hint: `Run: sfsync upsert ${opts.file} --match KEY --delete-missing --scope "WHERE ..."`,
+      },
+    );
+  const keys = await fileKeys(
+    readRecords({ file, format, delimiter: opts.delimiter, encoding: opts.encoding }),
+    compiled,
+    spec,
+    zone,
+  );
+  if (keys.unreadableCount > 0)
+    throw new SfsyncError(
+      'MIRROR_KEYS_UNREADABLE',
+      `${plural(keys.unreadableCount, 'record')} of ${opts.file} ${keys.unreadableCount === 1 ? 'has a match key' : 'have match keys'} that cannot be read (line${keys.unreadable.length === 1 ? '' : 's'} ${keys.unreadable.join(', ')}${keys.unreadableCount > keys.unreadable.length ? ', …' : ''}): the records they name would look missing and be ${opts.missing.verb === 'delete' ? 'deleted' : 'changed'}. Nothing was written.`,
+      {
+        hint: `Fix those lines (sfsync ${opts.operation} ${opts.file} --dry-run shows why each is refused), then run again.`,
+      },
+    );
+  return {
+    census: keys.census,
+    plan: {
+      action: opts.missing,
+      scope: opts.scope,
+      limit: opts.maxDelete ? parseDeleteLimit(opts.maxDelete) : { percent: 10 },
+    },
+  };
+}
+
 export function renderSync(r: SyncResult): string[] {
   // Summaries written before `ended` existed were of runs that completed or stopped with an error.
   const verb =
@@ -786,6 +907,12 @@ export function renderSync(r: SyncResult): string[] {
       `  --allow-duplicates: duplicate rule alerts acknowledged (Sforce-Duplicate-Rule-Header: allowSave=true)${d.retried > 0 ? `; ${plural(d.retried, 'record')} refused by a duplicate rule in a Bulk job went again through REST with the header, ${n(d.saved)} saved` : ''}`,
     );
   if (r.hardDelete) lines.push('  --hard: deleted with Bulk API hardDelete; nothing went to the Recycle Bin');
+  if (r.assignmentRule) lines.push(`  --assignment-rule ${r.assignmentRule.asked}: ${r.assignmentRule.note}`);
+  if (r.locks && (r.locks.retries > 0 || r.locks.serial))
+    lines.push(
+      `  row locks: ${plural(r.locks.retries, 'record')} sent again after UNABLE_TO_LOCK_ROW${r.locks.groupedBy ? ` (records grouped by ${r.locks.groupedBy})` : ''}${r.locks.serial ? '; --serial: one batch at a time' : r.locks.retries > 0 ? '; if many still fail, try --serial' : ''}`,
+    );
+  if (r.mirror) lines.push(...renderMirror(r.mirror, r.dryRun));
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  results: ${r.results.dir}`);
   return lines;

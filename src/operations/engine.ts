@@ -68,6 +68,8 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
+  /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
+  onLockRetry?: (records: number) => void;
 }
 
 export interface EngineResult {
@@ -720,6 +722,7 @@ export class SyncEngine {
         }
       }
       queue = locked;
+      if (queue.length > 0) this.opts.onLockRetry?.(queue.length);
       if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
     }
   }

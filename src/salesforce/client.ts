@@ -25,6 +25,11 @@ export interface WriteOptions {
    * whose action is Block still refuse.
    */
   allowDuplicates?: boolean;
+  /**
+   * `Sforce-Auto-Assign`: TRUE runs the active assignment rule (Salesforce's default when the header is absent),
+   * FALSE none, or a rule's Id.
+   */
+  autoAssign?: string;
 }
 
 /** The Ids of the records a duplicate rule matched, from a DUPLICATES_DETECTED error. */
@@ -128,6 +133,8 @@ export interface BulkJobSpec {
   object: string;
   operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
   externalIdFieldName?: string;
+  /** The Lead or Case assignment rule the job runs (without it, a job runs none). */
+  assignmentRuleId?: string;
 }
 
 export interface BulkJobOutcome {
@@ -282,9 +289,12 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
   );
 }
 
-/** The REST header that acknowledges duplicate rule alerts; Bulk API jobs have no equivalent. */
+/** The REST headers of a write: duplicate rule alerts acknowledged, the assignment rule to run (Bulk jobs carry neither). */
 function duplicateHeader(write: WriteOptions | undefined): Record<string, string> {
-  return write?.allowDuplicates ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {};
+  return {
+    ...(write?.allowDuplicates ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {}),
+    ...(write?.autoAssign ? { 'Sforce-Auto-Assign': write.autoAssign } : {}),
+  };
 }
 
 export interface JsforceClientOptions {
