@@ -18,23 +18,35 @@ const NOT_PARENTS = new Set(['user', 'group', 'recordtype', 'profile']);
  * (the others got the lock in time). Serial calls never meet a lock: each one has answered before the next starts.
  */
 export class RecordLocks {
-  rate = 0;
-  holdMs = 25;
   /** Records refused so far, to show a test met some. */
   refused = 0;
   private readonly held = new Map<string, LockTransaction>();
+  private random: () => number = Math.random;
+  private seed: number | null = null;
 
-  constructor(private random: () => number = Math.random) {}
+  /** The faults in force, read at each use: `lockRate`, `lockHoldMs`, and the seed of the choices. */
+  constructor(private readonly config: () => { lockRate: number; lockHoldMs: number; seed: number }) {}
 
-  configure(options: { rate?: number; holdMs?: number; random?: () => number }): void {
-    if (options.rate !== undefined) this.rate = options.rate;
-    if (options.holdMs !== undefined) this.holdMs = options.holdMs;
-    if (options.random) this.random = options.random;
+  private chance(): number {
+    const seed = this.config().seed;
+    if (seed !== this.seed) {
+      this.seed = seed;
+      let a = (seed + 1) >>> 0;
+      // mulberry32, as the other faults use: repeatable runs for one seed.
+      this.random = () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    }
+    return this.random();
   }
 
   /** A transaction, or none when locks are off (nothing is held or waited for then). */
   begin(): LockTransaction | undefined {
-    return this.rate > 0 ? { parents: new Set() } : undefined;
+    return this.config().lockRate > 0 ? { parents: new Set() } : undefined;
   }
 
   /** The lock error for a row whose parent another transaction holds, or null (the parents are then held). */
@@ -47,7 +59,7 @@ export class RecordLocks {
       const id = row[field.name];
       if (typeof id !== 'string' || id === '') continue;
       const holder = this.held.get(id);
-      if (holder && holder !== tx && this.random() < this.rate) {
+      if (holder && holder !== tx && this.chance() < this.config().lockRate) {
         this.refused++;
         return recordError(
           'UNABLE_TO_LOCK_ROW',
@@ -67,7 +79,7 @@ export class RecordLocks {
   /** Ends a transaction: its parents stay held for `holdMs`, then go. */
   async finish(tx: LockTransaction | undefined): Promise<void> {
     if (!tx) return;
-    if (tx.parents.size > 0) await new Promise((resolve) => setTimeout(resolve, this.holdMs));
+    if (tx.parents.size > 0) await new Promise((resolve) => setTimeout(resolve, this.config().lockHoldMs));
     for (const id of tx.parents) if (this.held.get(id) === tx) this.held.delete(id);
   }
 }
