@@ -560,11 +560,13 @@ async function sync(
   // One parent's children travel in one lane of writes, so parallel batches (or Bulk jobs) do not lock each other.
   const grouping =
     opts.groupByParent === false || opts.operation === 'delete' || offline ? null : parentField(compiled);
-  const lanes = bulk ? (opts.concurrency ?? 4) : engineConcurrency;
+  // REST batches finish out of order, so a slot frees before the batch next to it is done: twice as many lanes as
+  // slots keep the batches in flight on different parents. A Bulk job is one unit; its jobs run `concurrency` at once.
+  const lanes = bulk ? (opts.concurrency ?? 4) : engineConcurrency * 2;
   const unit = bulk ? jobRecords : engineBatch;
   try {
     outcome = await engine.run(
-      grouping && lanes > 1
+      grouping && (opts.concurrency ?? 4) > 1
         ? groupByParent(all, {
             compiled,
             field: grouping,
@@ -639,7 +641,7 @@ async function sync(
       : {}),
     locks: {
       retries: lockRetries,
-      groupedBy: grouping && lanes > 1 ? (grouping.referenceField?.name ?? grouping.target) : null,
+      groupedBy: grouping && (opts.concurrency ?? 4) > 1 ? (grouping.referenceField?.name ?? grouping.target) : null,
       serial: opts.serial === true,
     },
     ...(mirrored ? { mirror: mirrored } : {}),

@@ -83,6 +83,9 @@ function csvLine(values: string[], delimiter = ','): string {
   return values.map((v) => `"${v.replace(/"/g, '""')}"`).join(delimiter);
 }
 
+/** Records of one transaction inside a Bulk internal batch. */
+const LOCK_CHUNK = 200;
+
 /** The Bulk API 2.0 ingest and query jobs of the local org, processed asynchronously like Salesforce does. */
 export class BulkApi {
   private readonly ingest = new Map<string, IngestJob>();
@@ -348,18 +351,22 @@ export class BulkApi {
     // Internal batches finish in any order: the results list them batch by batch, the last one first.
     const order = Array.from({ length: batches }, (_, i) => i).reverse();
     for (const b of order) {
-      // Internal batches of parallel jobs run at the same time: each is a transaction holding its parents' locks.
-      job.lock = this.store.recordLocks?.begin();
-      for (const values of rows.slice(b * INTERNAL_BATCH, (b + 1) * INTERNAL_BATCH)) {
-        if ((job.state as JobState) === 'Aborted') {
-          job.unprocessed.push(values);
-          continue;
+      const batch = rows.slice(b * INTERNAL_BATCH, (b + 1) * INTERNAL_BATCH);
+      // An internal batch is saved in chunks of 200, one transaction each, holding its parents' row locks while it
+      // runs; the batches of parallel jobs run at the same time [doc Bulk API 2.0 "How Requests Are Processed"].
+      for (let c = 0; c < batch.length; c += LOCK_CHUNK) {
+        job.lock = this.store.recordLocks?.begin();
+        for (const values of batch.slice(c, c + LOCK_CHUNK)) {
+          if ((job.state as JobState) === 'Aborted') {
+            job.unprocessed.push(values);
+            continue;
+          }
+          job.results.push(this.applyRow(job, object, columns as Column[], values));
+          job.processed++;
         }
-        job.results.push(this.applyRow(job, object, columns as Column[], values));
-        job.processed++;
+        await this.store.recordLocks?.finish(job.lock);
+        job.lock = undefined;
       }
-      await this.store.recordLocks?.finish(job.lock);
-      job.lock = undefined;
       await new Promise((r) => setImmediate(r));
     }
     job.finished = Date.now();

@@ -35,7 +35,7 @@ export interface GroupingOptions {
   lanes: number;
   /** Records per write: a REST call's batch, or a Bulk job. */
   unit: number;
-  /** Records gathered before they are reordered (bounds memory). */
+  /** Records gathered before they are reordered (bounds memory); rounded down to whole units. */
   window: number;
   /** The match keys of a record: records sharing one keep their order (they go to one lane). */
   keysOf?: (r: MappedRecord) => string[];
@@ -52,14 +52,17 @@ export async function* groupByParent(
   chunks: AsyncIterable<InputRecord[]>,
   o: GroupingOptions,
 ): AsyncIterable<InputRecord[]> {
+  // Whole units per window: a window that ended mid-batch would shift every batch of the next one across lanes.
+  const size = Math.max(o.unit, Math.floor(o.window / o.unit) * o.unit);
   let window: InputRecord[] = [];
-  for await (const chunk of chunks) {
-    for (const input of chunk) window.push(input);
-    if (window.length >= o.window) {
-      yield* arrange(window, o);
-      window = [];
+  for await (const chunk of chunks)
+    for (const input of chunk) {
+      window.push(input);
+      if (window.length >= size) {
+        yield* arrange(window, o);
+        window = [];
+      }
     }
-  }
   if (window.length > 0) yield* arrange(window, o);
 }
 
@@ -115,17 +118,23 @@ function* arrange(records: InputRecord[], o: GroupingOptions): Iterable<InputRec
     lightest.push(...list);
   }
   for (const lane of lanes) lane.sort((a, b) => a - b);
+  // Every write gets exactly `unit` records (the engine cuts batches by count): a lane that runs out mid-write is
+  // topped up from the next one, so the writes after it stay one lane each.
   const at = lanes.map(() => 0);
-  for (;;) {
-    let any = false;
-    for (let l = 0; l < lanes.length; l++) {
+  let left = records.length;
+  let l = 0;
+  while (left > 0) {
+    const slot: InputRecord[] = [];
+    while (slot.length < o.unit && left > 0) {
+      while ((at[l] as number) >= (lanes[l] as number[]).length) l = (l + 1) % lanes.length;
       const lane = lanes[l] as number[];
       const from = at[l] as number;
-      if (from >= lane.length) continue;
-      any = true;
-      at[l] = from + o.unit;
-      yield lane.slice(from, from + o.unit).map((i) => records[i] as InputRecord);
+      const take = Math.min(o.unit - slot.length, lane.length - from);
+      for (let i = from; i < from + take; i++) slot.push(records[lane[i] as number] as InputRecord);
+      at[l] = from + take;
+      left -= take;
     }
-    if (!any) return;
+    l = (l + 1) % lanes.length;
+    yield slot;
   }
 }
