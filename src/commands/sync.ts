@@ -641,7 +641,8 @@ async function sync(
       : {}),
     locks: {
       retries: lockRetries,
-      groupedBy: grouping && (opts.concurrency ?? 4) > 1 ? (grouping.referenceField?.name ?? grouping.target) : null,
+      groupedBy:
+        grouping && (opts.concurrency ?? 4) > 1 ? (grouping.referenceField?.name ?? grouping.target) : null,
       serial: opts.serial === true,
     },
     ...(mirrored ? { mirror: mirrored } : {}),

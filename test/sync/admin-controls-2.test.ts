@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { main, syncOptionsFrom } from '../../src/cli.js';
+import { resumeCommand } from '../../src/core/resume-command.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { readResultCsv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
@@ -275,5 +276,22 @@ describe('mirror: upsert --delete-missing --scope', () => {
       "WHERE Department = 'x'",
     ]);
     expect(alone.stderr).toContain('--scope works only with --delete-missing');
+  });
+});
+
+describe('the resume command of a stopped run', () => {
+  it('keeps --assignment-rule, --serial, --no-group-by-parent and the mirror flags', () => {
+    const opts = syncOptionsFrom('upsert', 'staff.csv', {
+      match: ['Email'],
+      assignmentRule: 'none',
+      serial: true,
+      groupByParent: false,
+      missing: ['deactivate', 'Active__c=false'],
+      scope: "WHERE Team__c = 'Ops'",
+      maxDelete: '5%',
+    });
+    expect(resumeCommand(opts, '/w/out', '/w')).toBe(
+      "sfsync upsert staff.csv --match Email --assignment-rule none --serial --no-group-by-parent --scope 'WHERE Team__c = '\\''Ops'\\''' --max-delete 5% --missing deactivate Active__c=false --resume --results out",
+    );
   });
 });
