@@ -97,25 +97,18 @@ async function clientSecret(deps: Pick<Deps, 'io' | 'env' | 'prompt'>): Promise<
   });
 }
 
-/** Logs in with the flow the flags choose, identifies the user, and stores the org under its alias. */
-export async function runLogin(
+type LoginDeps = Pick<Deps, 'io' | 'env' | 'store' | 'openUrl' | 'prompt' | 'now'>;
+
+/** The tokens of the flow the flags choose: JWT bearer, client credentials, device, or the browser. */
+async function obtainTokens(
   opts: LoginOptions,
-  deps: Pick<Deps, 'io' | 'env' | 'store' | 'openUrl' | 'prompt' | 'now'>,
-  timeouts: LoginTimeouts = { webMs: 5 * 60_000, deviceMs: 10 * 60_000 },
-): Promise<LoginResult> {
-  const loginUrl = loginHost(opts, deps.env);
-  const store = deps.store();
-  const clientId = chooseClientId(opts, loginUrl, deps.env, store.getSettings().defaultClientId);
-  if (clientId === PLATFORM_CLI_CLIENT_ID)
-    deps.io.err(
-      `Using the Salesforce CLI's connected app (${PLATFORM_CLI_CLIENT_ID}), present in every org; --client-id selects your own.`,
-    );
-  let tokens: Tokens;
-  let grant: StoredOrg['grant'];
-  let browserFailed = false;
+  deps: LoginDeps,
+  loginUrl: string,
+  clientId: string,
+  timeouts: LoginTimeouts,
+): Promise<{ tokens: Tokens; grant: StoredOrg['grant'] }> {
   if (opts.jwtKey) {
-    grant = 'jwt';
-    tokens = await jwtLogin({
+    const tokens = await jwtLogin({
       loginUrl,
       clientId,
       keyFile: opts.jwtKey,
@@ -123,12 +116,18 @@ export async function runLogin(
       sandbox: opts.sandbox,
       now: deps.now(),
     });
-  } else if (opts.clientCredentials) {
-    grant = 'client_credentials';
-    tokens = await clientCredentialsLogin({ loginUrl, clientId, clientSecret: await clientSecret(deps) });
-  } else if (opts.device) {
-    grant = 'device';
-    tokens = await deviceLogin({
+    return { tokens, grant: 'jwt' };
+  }
+  if (opts.clientCredentials) {
+    const tokens = await clientCredentialsLogin({
+      loginUrl,
+      clientId,
+      clientSecret: await clientSecret(deps),
+    });
+    return { tokens, grant: 'client_credentials' };
+  }
+  if (opts.device) {
+    const tokens = await deviceLogin({
       loginUrl,
       clientId,
       timeoutMs: timeouts.deviceMs,
@@ -141,36 +140,63 @@ export async function runLogin(
         if (opts.browser) await deps.openUrl(verificationUri).catch(() => undefined);
       },
     });
-  } else {
-    grant = 'web';
-    tokens = await webLogin({
-      loginUrl,
-      clientId,
-      clientSecret: deps.env.SFSYNC_CLIENT_SECRET,
-      port: opts.port ?? PLATFORM_CLI_PORT,
-      username: opts.username,
-      timeoutMs: timeouts.webMs,
-      onAuthorizeUrl: async (url) => {
-        deps.io.err(`Log in to Salesforce in your browser. If it does not open, open this URL:\n${url}`);
-        if (!opts.browser) return;
-        try {
-          await deps.openUrl(url);
-        } catch {
-          browserFailed = true;
-          deps.io.err('Could not open a browser: open the URL above yourself.');
-        }
-      },
-      askForRedirect:
-        deps.io.canPrompt && !opts.json
-          ? (signal) =>
-              !opts.browser || browserFailed
-                ? deps.prompt.input('On another machine? Paste the address the browser ended on (or wait):', {
-                    signal,
-                  })
-                : Promise.reject(new Error('browser opened'))
-          : undefined,
-    });
+    return { tokens, grant: 'device' };
   }
+  return { tokens: await browserLogin(opts, deps, loginUrl, clientId, timeouts), grant: 'web' };
+}
+
+/** The web server flow: the browser opens (or the URL is printed), or the redirect address is pasted. */
+function browserLogin(
+  opts: LoginOptions,
+  deps: LoginDeps,
+  loginUrl: string,
+  clientId: string,
+  timeouts: LoginTimeouts,
+): Promise<Tokens> {
+  let browserFailed = false;
+  return webLogin({
+    loginUrl,
+    clientId,
+    clientSecret: deps.env.SFSYNC_CLIENT_SECRET,
+    port: opts.port ?? PLATFORM_CLI_PORT,
+    username: opts.username,
+    timeoutMs: timeouts.webMs,
+    onAuthorizeUrl: async (url) => {
+      deps.io.err(`Log in to Salesforce in your browser. If it does not open, open this URL:\n${url}`);
+      if (!opts.browser) return;
+      try {
+        await deps.openUrl(url);
+      } catch {
+        browserFailed = true;
+        deps.io.err('Could not open a browser: open the URL above yourself.');
+      }
+    },
+    askForRedirect:
+      deps.io.canPrompt && !opts.json
+        ? (signal) =>
+            !opts.browser || browserFailed
+              ? deps.prompt.input('On another machine? Paste the address the browser ended on (or wait):', {
+                  signal,
+                })
+              : Promise.reject(new Error('browser opened'))
+        : undefined,
+  });
+}
+
+/** Logs in with the flow the flags choose, identifies the user, and stores the org under its alias. */
+export async function runLogin(
+  opts: LoginOptions,
+  deps: LoginDeps,
+  timeouts: LoginTimeouts = { webMs: 5 * 60_000, deviceMs: 10 * 60_000 },
+): Promise<LoginResult> {
+  const loginUrl = loginHost(opts, deps.env);
+  const store = deps.store();
+  const clientId = chooseClientId(opts, loginUrl, deps.env, store.getSettings().defaultClientId);
+  if (clientId === PLATFORM_CLI_CLIENT_ID)
+    deps.io.err(
+      `Using the Salesforce CLI's connected app (${PLATFORM_CLI_CLIENT_ID}), present in every org; --client-id selects your own.`,
+    );
+  const { tokens, grant } = await obtainTokens(opts, deps, loginUrl, clientId, timeouts);
   checkEndpoint(tokens.instanceUrl, 'The instance URL Salesforce returned');
   const identity = await identify(tokens, '62.0');
   const alias = opts.alias ?? identity.username;

@@ -201,16 +201,35 @@ export async function mirror(
   const verb = plan.action.verb;
   if (dryRun || report.stopped) {
     report.file = path.join(dir, `would-${verb}.csv`);
-    const fd = openResultFile(report.file);
-    try {
-      fs.writeSync(fd, 'id,key\n');
-      for (const g of gone) fs.writeSync(fd, `${csvField(g.id)},${csvField(g.key)}\n`);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeList(report.file, gone);
     return report;
   }
   report.file = path.join(dir, `${PAST[verb]}.csv`);
+  await apply(client, object, field, plan.action, gone, report);
+  return report;
+}
+
+/** would-delete.csv: the records the dry run or the brake found missing. */
+function writeList(file: string, gone: Array<{ id: string; key: string }>): void {
+  const fd = openResultFile(file);
+  try {
+    fs.writeSync(fd, 'id,key\n');
+    for (const g of gone) fs.writeSync(fd, `${csvField(g.id)},${csvField(g.key)}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Deletes (or sets the field of) the missing records, 200 a call, each with its outcome in `report.file`. */
+async function apply(
+  client: SalesforceClient,
+  object: ObjectInfo,
+  field: FieldInfo | null,
+  action: MissingAction,
+  gone: Array<{ id: string; key: string }>,
+  report: MirrorReport,
+): Promise<void> {
+  const verb = action.verb;
   const fd = openResultFile(report.file);
   try {
     fs.writeSync(fd, 'id,key,outcome,error_code,error_message\n');
@@ -223,7 +242,7 @@ export async function mirror(
               object.name,
               chunk.map((g) => ({
                 Id: g.id,
-                [(field as FieldInfo).name]: typed(field as FieldInfo, plan.action.value),
+                [(field as FieldInfo).name]: typed(field as FieldInfo, action.value),
               })),
             );
       chunk.forEach((g, j) => {
@@ -240,7 +259,6 @@ export async function mirror(
   } finally {
     fs.closeSync(fd);
   }
-  return report;
 }
 
 /** The brake: the run stops before touching anything, with the list and what to do. */

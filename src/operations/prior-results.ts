@@ -72,6 +72,25 @@ export interface Prior {
   commit: () => void;
 }
 
+/** A failures.csv row joins its group (outcome and code): counted, its line among the first ten. */
+function countFailure(
+  failureCodes: PriorResults['failureCodes'],
+  key: string,
+  cells: string[],
+  line: number,
+): void {
+  const fields = (cells[5] ?? '').split(';').filter((f) => f !== '');
+  const entry = failureCodes.get(key) ?? {
+    count: 0,
+    lines: [],
+    message: cells[4] ?? '',
+    ...(fields.length > 0 ? { fields } : {}),
+  };
+  entry.count++;
+  if (entry.lines.length < 10) entry.lines.push(line);
+  failureCodes.set(key, entry);
+}
+
 /**
  * The outcomes an interrupted run wrote, read by the position of sfsync's columns (the input's columns follow
  * them and may have the same names). Records the interruption left unsent ("NOT_PROCESSED") are not taken as
@@ -130,19 +149,7 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         done.add(line);
         counts.total++;
         counts[outcome as keyof typeof counts]++;
-        if (isFailures) {
-          const key = failureKey(outcome, code || 'UNKNOWN');
-          const fields = (cells[5] ?? '').split(';').filter((f) => f !== '');
-          const entry = failureCodes.get(key) ?? {
-            count: 0,
-            lines: [],
-            message: cells[4] ?? '',
-            ...(fields.length > 0 ? { fields } : {}),
-          };
-          entry.count++;
-          if (entry.lines.length < 10) entry.lines.push(line);
-          failureCodes.set(key, entry);
-        }
+        if (isFailures) countFailure(failureCodes, failureKey(outcome, code || 'UNKNOWN'), cells, line);
       }
     }
     if (at !== end) throw corrupt(file, 'it could not be read back row by row');
