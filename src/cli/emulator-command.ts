@@ -44,14 +44,13 @@ export function addEmulatorCommand(program: Command, run: RunCommand): void {
         new Option(
           '--lock-rate <0-1>',
           'row lock faults: share of records refused with UNABLE_TO_LOCK_ROW when a parallel call holds their parent',
-        )
-          .argParser(rateParser)
-          .env('SFSYNC_EMULATOR_LOCK_RATE'),
+        ).argParser(rateParser),
       )
       .addOption(
-        new Option('--lock-hold <ms>', 'row lock faults: how long a call holds its parent rows (default 25)')
-          .argParser(intParser(0, 60_000))
-          .env('SFSYNC_EMULATOR_LOCK_HOLD_MS'),
+        new Option(
+          '--lock-hold <ms>',
+          'row lock faults: how long a call holds its parent rows (default 25)',
+        ).argParser(intParser(0, 60_000)),
       ),
   )
     .addHelpText(

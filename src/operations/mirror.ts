@@ -9,7 +9,8 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { KeyCensus } from './key-census.js';
 import { recordKeys, type MatchSpec } from './match.js';
-import { csvField, openResultFile } from './results.js';
+import { csvField } from '../core/csv-quote.js';
+import { openResultFile } from './results.js';
 import { matchKey } from './soql.js';
 
 /** What happens to a record in the scope whose key the file does not carry (--missing). */
