@@ -163,6 +163,8 @@ export interface BulkWriterOptions {
   onJob?: (job: BulkJobReport) => void;
   /** Deletes are hardDelete jobs (--hard): the records skip the Recycle Bin. */
   hardDelete?: boolean;
+  /** The assignment rule jobs that save records run (--assignment-rule). */
+  assignmentRuleId?: string;
 }
 
 const missing: SaveResult = {
@@ -231,6 +233,9 @@ export class BulkWriter implements RecordWriter {
     sent?: Sent,
   ): Promise<SaveResult[]> {
     if (records.length === 0) return Promise.resolve([]);
+    // --assignment-rule: a job that saves Leads or Cases names the rule to run (Bulk runs none otherwise).
+    if (this.options.assignmentRuleId && !spec.operation.toLowerCase().includes('delete'))
+      spec = { ...spec, assignmentRuleId: this.options.assignmentRuleId };
     const columns = columnsOf(records);
     const key = `${spec.object}\u0000${spec.operation}\u0000${spec.externalIdFieldName ?? ''}`;
     let job = this.filling.get(key);

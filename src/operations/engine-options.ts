@@ -63,6 +63,8 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
+  /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
+  onLockRetry?: (records: number) => void;
 }
 
 export interface EngineResult {

@@ -156,6 +156,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
       }
     }
     queue = locked;
+    if (queue.length > 0) opts.onLockRetry?.(queue.length);
     if (queue.length > 0) await rowLocks.pause(retry, attempt);
   }
 }

@@ -14,6 +14,8 @@ import type { WritePlan } from './sync-plan.js';
 import type { RunContext, SyncOutcome } from './sync-ports.js';
 import type { SyncInput, SyncTarget } from './sync-prepare.js';
 import { settle } from './sync-settle.js';
+import { groupedInput, runMirror } from './sync-admin.js';
+import type { InputRecord } from '../input/types.js';
 
 /** Opens the results folder, runs the engine over the input, closes every file and settles the outcome. */
 export async function runEngine(
@@ -77,12 +79,20 @@ export async function runEngine(
     createWhenKeyEmpty: keys.createWhenKeyEmpty,
     keyCounts: keys.keyCounts,
     countKeys: keys.counting,
+    onLockRetry: (n) => {
+      writes.locks.retries += n;
+    },
   });
   Object.assign(ctx.state, { engine, dir, counts: sink.counts });
   // A signal that came while the run was being prepared stops it before it reads anything.
   if (ctx.state.signal) engine.interrupt(ctx.state.signal);
-  const outcome = await runToEnd(engine, input, sink, [() => files.journal?.close(), () => spool?.close()]);
-  return settle(opts, ctx, { target, keys, writes, sink, dir, outcome });
+  const all = groupedInput(input.all, writes.grouping, target.matching.spec, input.mapping.timezone);
+  const outcome = await runToEnd(engine, all, sink, [() => files.journal?.close(), () => spool?.close()]);
+  // Mirror: only after an upsert that read its whole file; the brake stops it before it touches anything.
+  const mirrored = outcome.fatal
+    ? undefined
+    : await runMirror(writes.mirror, client, target.object, target.matching.spec, dir, opts.dryRun);
+  return settle(opts, ctx, { target, keys, writes, sink, dir, outcome, mirrored });
 }
 
 /** What the run is doing, for the progress line. */
@@ -96,13 +106,13 @@ function phase(opts: SyncOptions, bulk: BulkWriter | null): string {
 /** Every file is closed even when one cannot take its last piece (a full disk): the first error ends the run. */
 async function runToEnd(
   engine: SyncEngine,
-  input: SyncInput,
+  all: AsyncIterable<InputRecord[]>,
   sink: ResultSink,
   closes: Array<() => void>,
 ): Promise<EngineResult> {
   let outcome: EngineResult;
   try {
-    outcome = await engine.run(input.all);
+    outcome = await engine.run(all);
   } catch (err) {
     outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
   }
