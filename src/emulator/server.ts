@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleSoap, SOAP_PATH } from './soap.js';
 import { DataLog } from './data-file.js';
 import { apiError, HttpError, notFound, readBody, sendJson } from './http.js';
 import { to18 } from './ids.js';
@@ -381,6 +382,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       used++;
       return bulkV1.handle(req, res, async[1] as string, (async[2] as string).split('/').filter(Boolean));
     }
+    if (SOAP_PATH.test(url.pathname))
+      return handleSoap(req, res, {
+        store,
+        sessionValid: (token) => oauth.sessionOf(token) !== null,
+        countCall: () => used < dailyMax && ++used > 0,
+        usage: () => ({ used, limit: dailyMax }),
+      });
     const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
     if (!m) throw notFound();
     if (!m[1]) {

@@ -213,7 +213,7 @@ export class OrgStore {
       this.checkUnique(object, row, full) ??
       this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version);
     if (dup) return { ok: false, errors: [dup], id: full };
-    const now = formatDateTime(this.clock());
+    const now = this.stampAfter(old);
     Object.assign(row, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: this.userId });
     this.replaceRow(object, full, old, compact(row));
     return { ok: true, id: full, created: false };
@@ -241,9 +241,20 @@ export class OrgStore {
     this.remember(object, full);
     this.removeFromIndexes(object, full, row);
     object.live.delete(full);
-    if (recycle)
-      object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
+    if (recycle) object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: this.stampAfter(row) });
     return { ok: true, id: full, created: false };
+  }
+
+  /**
+   * The SystemModstamp of a record's next change: the clock, or a millisecond past the record's last stamp when
+   * the clock has not moved on since (two writes in one millisecond), so every change moves it and a client can
+   * tell a record changed since it read it.
+   */
+  stampAfter(row: Row): string {
+    const now = this.clock();
+    const last =
+      typeof row.SystemModstamp === 'string' ? Date.parse(row.SystemModstamp.replace(/\+0000$/, 'Z')) : NaN;
+    return formatDateTime(Number.isNaN(last) || now > last ? now : last + 1);
   }
 
   /** Converts a request body into stored values, resolving parent references given by external ID. */
