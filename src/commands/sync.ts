@@ -25,6 +25,7 @@ import { bulkJobCreations } from '../operations/reconcile.js';
 import { ChangeFields } from '../operations/changes.js';
 import { MatchIndex, matchSelect, type MatchSpec } from '../operations/match.js';
 import { Spool } from '../operations/spool.js';
+import { openBeforeImages } from '../operations/before-images.js';
 import { SyncEngine, type EngineResult } from '../operations/engine.js';
 import type { ResultsLock } from '../operations/results-lock.js';
 import { checkRunFolder, openRunFolder } from '../operations/run-folder.js';
@@ -486,6 +487,8 @@ async function sync(
   } catch (err) {
     throw diskFullError(err, dir) ?? err;
   }
+  const beforeImages =
+    client && !opts.dryRun ? openBeforeImages(dir, opts, client, object, files.resume) : undefined;
   const heap = new HeapGovernor(heapBytes);
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
@@ -521,6 +524,7 @@ async function sync(
     createWhenKeyEmpty: keys.createWhenKeyEmpty,
     keyCounts: keys.keyCounts,
     countKeys: keys.counting,
+    beforeImages,
   });
   state.engine = engine;
   state.dir = dir;
@@ -540,7 +544,7 @@ async function sync(
     outcome.fatal ??= toSfsyncError(err);
   }
   try {
-    closeAll([() => files.journal?.close(), () => spool?.close()]);
+    closeAll([() => files.journal?.close(), () => spool?.close(), () => beforeImages?.close()]);
   } catch (err) {
     outcome.fatal ??= toSfsyncError(err);
   }

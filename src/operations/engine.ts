@@ -14,6 +14,7 @@ import type { FailureDetail, ResultSink } from './results.js';
 import { csvLineOf } from './bulk-writer.js';
 import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
+import type { BeforeImages } from './before-images.js';
 import type { RecordWriter, Sent } from './writer.js';
 
 /** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
@@ -68,6 +69,8 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
+  /** Where each write records what it replaces, before it is sent (undo reads them). */
+  beforeImages?: BeforeImages;
 }
 
 export interface EngineResult {
@@ -538,6 +541,8 @@ export class SyncEngine {
     // Only what changed: a matched record whose values are all stored already is not sent; the others send only
     // the fields that differ (a native upsert also its external ID, which finds the record).
     const sends = new Map<MappedRecord, Record<string, unknown>>();
+    // The updates to image before they are sent (a native upsert's move into `upserts` below).
+    let imaged = updates;
     if (changes) {
       const kept: typeof updates = [];
       for (const u of updates) {
@@ -549,6 +554,7 @@ export class SyncEngine {
         else this.unchanged(u.r, u.id);
       }
       updates = kept;
+      imaged = kept;
       if (!this.opts.dryRun && strategy === 'native-upsert') {
         const field = this.opts.match?.fields[0]?.name as string;
         for (const u of updates) {
@@ -584,6 +590,14 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
+    const images = this.opts.beforeImages;
+    if (images) {
+      await images.updates(
+        imaged.map(({ r, id }) => ({ line: r.line, id, payload: sends.get(r) ?? r.payload })),
+        index && ((id) => index?.valuesOf(id)),
+      );
+      await images.deletes(deletes.map(({ r, id }) => ({ line: r.line, id })));
+    }
     const object = this.opts.compiled.object.name;
     if (operation === 'upsert' && creates.length > 0 && updates.length > 0) {
       // One call for both: an upsert keyed on Id updates the records that carry an Id and creates the rest.
@@ -705,6 +719,7 @@ export class SyncEngine {
             const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
             const id = res.id ?? ('id' in item ? item.id : undefined);
             if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
+            if (kind === 'created' && id) this.opts.beforeImages?.created(r.line, id);
             this.succeed(r, kind, id);
           } else if (res?.errors[0]?.statusCode === 'UNABLE_TO_LOCK_ROW' && attempt < LOCK_RETRIES) {
             locked.push(item);
@@ -718,6 +733,7 @@ export class SyncEngine {
             );
           }
         }
+        this.opts.beforeImages?.flush();
       }
       queue = locked;
       if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));

@@ -101,6 +101,11 @@ export interface SalesforceClient {
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
   /**
+   * Records back from the Recycle Bin with their Ids, at most 200 a call: `undelete()` exists only in the SOAP API
+   * (Partner endpoint), so this one call goes there.
+   */
+  undelete(ids: string[]): Promise<SaveResult[]>;
+  /**
    * The outcome of an ingest job opened earlier (by a run that was killed): an Open job is aborted, so nothing of
    * it is applied; otherwise it is polled to its end and its successful and failed results handed to `onRow`.
    */
@@ -634,6 +639,27 @@ export function createJsforceClient(options: JsforceClientOptions): SalesforceCl
         return { jobId, state: 'Aborted', errorMessage: 'aborted before its upload was complete' };
       }
       return finishIngest(jobId, onRow);
+    },
+    async undelete(ids) {
+      if (budget !== undefined && calls >= budget) throw budgetError(budget);
+      calls++;
+      options.trace?.(`→ POST /services/Soap/u/${conn.version} undelete (${ids.length} Ids)`);
+      try {
+        // Not retried: a second undelete of a record the first brought back fails with UNDELETE_FAILED, and the
+        // caller reads the records again to learn which came back.
+        const results = await conn.soap.undelete(ids);
+        return results.map((r) => ({
+          id: r.id ?? undefined,
+          success: r.success,
+          errors: (r.errors ?? []).map((e) => ({
+            statusCode: e.statusCode,
+            message: e.message,
+            fields: e.fields ?? [],
+          })),
+        }));
+      } catch (err) {
+        throw translateError(err, instanceUrl, options.relogin);
+      }
     },
     delete(ids) {
       return request<SaveResult[]>(
