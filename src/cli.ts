@@ -15,6 +15,7 @@ import type {
 import type { Deps } from './deps.js';
 import type { CompletionSpec } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
+import type { UndoOptions } from './commands/undo.js';
 import { AUTO_BULK_EXPORT_ROWS } from './operations/export.js';
 import { ExitCode, SfsyncError, toSfsyncError, usageError } from './errors.js';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, PROGRAM_EXAMPLES, SYNC_EXAMPLES } from './help-text.js';
@@ -447,6 +448,51 @@ export function buildProgram(
         apiVersion: str(raw.apiVersion),
       };
       await run('export', 'export', opts);
+    });
+
+  addCommon(
+    program
+      .command('undo')
+      .argument('<dir>', 'the results folder of the run to take back')
+      .description(
+        'take back a run: delete what it created, set back what it changed, undelete what it deleted',
+      )
+      .option('--dry-run', 'read the records and say what would be taken back, without writing anything')
+      .option(
+        '--force',
+        'take back records changed since the run too (else: left alone, reported as CONFLICT)',
+      )
+      .option(
+        '--results <dir>',
+        "folder for the undo's own results (default ./sfsync-results/<time>-undo-<Object>)",
+      )
+      .option('--resume', 'continue an interrupted undo (with --results DIR, else the newest unfinished one)')
+      .option(
+        '--batch-size <n>',
+        'records per call (default 200, the most one call carries)',
+        intParser(1, 200),
+      )
+      .option('--org <alias>', 'stored org to use (the org the run wrote to)')
+      .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ sfsync undo sfsync-results/20260102T030405Z-upsert-Contact --dry-run\n  $ sfsync undo sfsync-results/20260102T030405Z-upsert-Contact\n  $ sfsync undo sfsync-results/20260102T030405Z-upsert-Contact --force --json\n  $ sfsync undo sfsync-results/20260102T040000Z-undo-Contact   # undo the undo\n\n\${EXIT_CODES_HELP}`,
+    )
+    .action(async (dir: string, raw: Record<string, unknown>) => {
+      const opts: UndoOptions = {
+        ...common(raw),
+        dir,
+        dryRun: raw.dryRun === true,
+        force: raw.force === true,
+        resume: raw.resume === true,
+        results: str(raw.results),
+        batchSize: raw.batchSize as number | undefined,
+        org: str(raw.org),
+        apiVersion: str(raw.apiVersion),
+      };
+      if (opts.resume && opts.dryRun) throw usageError('--resume and --dry-run cannot be used together.');
+      await run('undo', 'undo', opts);
     });
 
   addCommon(

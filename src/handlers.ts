@@ -13,6 +13,7 @@ import type {
 import type { CompletionOptions } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
+import type { UndoOptions } from './commands/undo.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
@@ -42,6 +43,7 @@ export interface Handlers {
   results: Handler<ResultsOptions>;
   export: Handler<ExportOptions>;
   completion: Handler<CompletionOptions>;
+  undo: Handler<UndoOptions>;
 }
 
 /**
@@ -119,6 +121,11 @@ export const defaultHandlers: Handlers = {
       return { result, printed: true };
     }
     return { result, lines: renderExport(result) };
+  },
+  undo: async (opts, deps) => {
+    const { runUndo, renderUndo } = await import('./commands/undo.js');
+    const { result, exitCode } = await runUndo(opts, deps);
+    return { result, exitCode, lines: renderUndo(result) };
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');
