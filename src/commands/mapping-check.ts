@@ -76,21 +76,7 @@ export async function runMappingCheck(
       first ? Object.keys(first) : [],
       (name) => client.describe(name),
     );
-    const matching = planMatching(
-      {
-        operation,
-        file: opts.file ?? '',
-        json: false,
-        verbose: false,
-        dryRun: true,
-        offline: false,
-        resume: false,
-        failFast: false,
-      },
-      mapping,
-      compiled,
-      false,
-    );
+    const matching = planMatching({ operation }, mapping, compiled, false);
     problems.push(...compiled.problems, ...matching.problems);
     warnings.push(...compiled.warnings);
     const spec = matching.plan.spec;

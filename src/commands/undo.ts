@@ -7,10 +7,12 @@ import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
 import { ResultsLock } from '../operations/results-lock.js';
 import { closeAll, writeResultFile } from '../operations/results.js';
 import { Undoer } from '../operations/undo.js';
-import { openUndoFolder } from '../operations/undo-folder.js';
+import { openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
 import { BeforeImagesFile } from '../operations/undo-source.js';
+import type { SalesforceClient } from '../salesforce/client.js';
+import type { ObjectInfo } from '../salesforce/types.js';
 import type { CommonOptions } from './options.js';
 
 export interface UndoOptions extends CommonOptions {
@@ -62,6 +64,34 @@ export function undoResumeCommand(opts: UndoOptions, dir: string, cwd: string): 
   return words.map(shellWord).join(' ');
 }
 
+/** The run to take back: its before-images, checked to be readable and not being written by a run still going. */
+function openSource(opts: UndoOptions, cwd: string): { dir: string; file: BeforeImagesFile } {
+  const dir = path.resolve(cwd, opts.dir);
+  const file = new BeforeImagesFile(dir);
+  const running = ResultsLock.heldBy(dir);
+  if (running)
+    throw new SfsyncError('RESULTS_LOCKED', `The run in ${opts.dir} is still going (${running}).`, {
+      hint: 'Wait for it to end (or stop it), then undo it.',
+    });
+  return { dir, file };
+}
+
+/** The undo's files: outcomes, journal and before-images (none for a dry run). */
+function openFiles(folder: UndoFolder | null, source: string, client: SalesforceClient, object: ObjectInfo) {
+  const dir = folder?.dir ?? null;
+  const sink = new UndoSink(dir, folder?.prior);
+  const header = { v: 1, kind: 'sfsync-undo', source, object: object.name } as const;
+  const journal = dir ? new UndoJournal(dir, folder?.prior ? null : header) : null;
+  const images = dir ? openBeforeImages(dir, { operation: 'undo' }, client, object, folder?.prior) : null;
+  return {
+    dir,
+    sink,
+    journal,
+    images,
+    close: () => closeAll([() => sink.close(), () => journal?.close(), () => images?.close()]),
+  };
+}
+
 /** `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. */
 export async function runUndo(
   opts: UndoOptions,
@@ -69,32 +99,25 @@ export async function runUndo(
   onBatch?: (counts: UndoCounts, apiCalls: number) => void,
 ): Promise<{ result: UndoResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
-  const sourceDir = path.resolve(deps.cwd, opts.dir);
-  const source = new BeforeImagesFile(sourceDir);
-  const running = ResultsLock.heldBy(sourceDir);
-  if (running)
-    throw new SfsyncError('RESULTS_LOCKED', `The run in ${opts.dir} is still going (${running}).`, {
-      hint: 'Wait for it to end (or stop it), then undo it.',
-    });
+  const source = openSource(opts, deps.cwd);
   const client = await deps.connect({
     org: opts.org,
     apiVersion: opts.apiVersion,
     trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
   });
-  const object = await client.describe(source.header.object);
+  const object = await client.describe(source.file.header.object);
   const folder = opts.dryRun
     ? null
-    : await openUndoFolder(opts, deps.cwd, sourceDir, object.name, deps.now());
-  let signal = null as StopSignal | null;
-  let undoer: Undoer | undefined;
+    : await openUndoFolder(opts, deps.cwd, source.dir, object.name, deps.now());
+  const state: { signal: StopSignal | null; undoer?: Undoer } = { signal: null };
   const stopListening = deps.onInterrupt({
     stop: (s) => {
-      signal = s;
+      state.signal = s;
       if (!opts.json)
         deps.io.err(
           `${s === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: finishing the batch in flight.`,
         );
-      undoer?.interrupt(s);
+      state.undoer?.interrupt(s);
     },
     quit: (s) => {
       folder?.lock.release();
@@ -105,77 +128,80 @@ export async function runUndo(
     },
   });
   try {
-    const dir = folder?.dir ?? null;
-    const sink = new UndoSink(dir, folder?.prior);
-    const journal = dir
-      ? new UndoJournal(
-          dir,
-          folder?.prior ? null : { v: 1, kind: 'sfsync-undo', source: sourceDir, object: object.name },
-        )
-      : null;
-    const images = dir ? openBeforeImages(dir, { operation: 'undo' }, client, object, folder?.prior) : null;
-    undoer = new Undoer(client, object, source, sink, images, journal, {
+    const files = openFiles(folder, source.dir, client, object);
+    const undoer = new Undoer(client, object, source.file, files.sink, files.images, files.journal, {
       force: opts.force,
       dryRun: opts.dryRun,
       batchSize: opts.batchSize ?? 200,
       done: folder?.prior?.done,
       uncertain: folder?.uncertain,
-      onBatch: () => onBatch?.(sink.counts, client.apiCalls()),
+      onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
     });
-    if (signal) undoer.interrupt(signal);
+    state.undoer = undoer;
+    if (state.signal) undoer.interrupt(state.signal);
     let stop = await undoer.run();
     try {
-      closeAll([() => sink.close(), () => journal?.close(), () => images?.close()]);
+      files.close();
     } catch (err) {
       stop ??= toSfsyncError(err);
     }
-    const files = dir ? undoFiles(dir) : null;
     const result: UndoResult = {
       operation: 'undo',
       source: {
-        dir: sourceDir,
-        operation: source.header.operation,
+        dir: source.dir,
+        operation: source.file.header.operation,
         object: object.name,
-        entries: source.entries,
+        entries: source.file.entries,
       },
       dryRun: opts.dryRun,
       force: opts.force,
-      counts: sink.counts,
-      conflicts: sink.conflicts,
-      failuresByCode: [...sink.failuresByCode.entries()]
-        .map(([code, g]) => ({ code, ...g }))
-        .sort((a, b) => b.count - a.count),
+      counts: files.sink.counts,
+      conflicts: files.sink.conflicts,
+      failuresByCode: files.sink.failureGroups(),
       apiCalls: client.apiCalls(),
-      results: dir && files ? { dir, ...files, before: path.join(dir, BEFORE_FILE) } : null,
+      results: files.dir
+        ? { dir: files.dir, ...undoFiles(files.dir), before: path.join(files.dir, BEFORE_FILE) }
+        : null,
       ended: !stop ? 'completed' : stop.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
-      signal: stop?.code === 'INTERRUPTED' ? (signal ?? 'SIGINT') : null,
+      signal: stop?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
       durationMs: deps.now().getTime() - started,
     };
-    if (dir)
-      writeResultFile(
-        path.join(dir, 'summary.json'),
-        `${JSON.stringify({ ...result, error: stop ? { code: stop.code, message: stop.message } : null }, null, 2)}\n`,
-      );
-    if (stop) {
-      const left = source.entries - result.counts.total;
-      throw new SfsyncError(
-        stop.code,
-        `${stop.message}\nThe undo stopped with ${plural(left, 'write')} of the run not yet taken back.${dir ? ` Results: ${dir}` : ''}`,
-        {
-          hint: stop.hint,
-          exitCode: stop.exitCode,
-          result,
-          summary: renderUndo(result),
-          resume: dir ? undoResumeCommand(opts, dir, deps.cwd) : undefined,
-        },
-      );
-    }
-    const c = result.counts;
-    return { result, exitCode: c.failed + c.conflict + c.skipped > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+    return conclude(opts, deps.cwd, result, stop);
   } finally {
     stopListening();
     folder?.lock.release();
   }
+}
+
+/** summary.json, then the exit code, or the error of an undo that stopped (with the command that continues it). */
+function conclude(
+  opts: UndoOptions,
+  cwd: string,
+  result: UndoResult,
+  stop: SfsyncError | null,
+): { result: UndoResult; exitCode: ExitCode } {
+  const dir = result.results?.dir;
+  if (dir)
+    writeResultFile(
+      path.join(dir, 'summary.json'),
+      `${JSON.stringify({ ...result, error: stop ? { code: stop.code, message: stop.message } : null }, null, 2)}\n`,
+    );
+  if (stop) {
+    const left = result.source.entries - result.counts.total;
+    throw new SfsyncError(
+      stop.code,
+      `${stop.message}\nThe undo stopped with ${plural(left, 'write')} of the run not yet taken back.${dir ? ` Results: ${dir}` : ''}`,
+      {
+        hint: stop.hint,
+        exitCode: stop.exitCode,
+        result,
+        summary: renderUndo(result),
+        resume: dir ? undoResumeCommand(opts, dir, cwd) : undefined,
+      },
+    );
+  }
+  const c = result.counts;
+  return { result, exitCode: c.failed + c.conflict + c.skipped > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
 function shown(v: unknown): string {

@@ -139,6 +139,13 @@ export class UndoSink {
     );
   }
 
+  /** The failures and conflicts by code, the largest group first. */
+  failureGroups(): Array<{ code: string; count: number; lines: number[]; message: string }> {
+    return [...this.failuresByCode.entries()]
+      .map(([code, g]) => ({ code, ...g }))
+      .sort((a, b) => b.count - a.count);
+  }
+
   /** Puts the outcomes so far on disk: after each batch, so a killed undo loses none. */
   checkpoint(): void {
     if (this.success !== null && this.successRows.length > 0)

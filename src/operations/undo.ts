@@ -157,89 +157,93 @@ export class Undoer {
     this.sink.succeed(line, outcome, entry.id, UNDID[entry.op]);
   }
 
+  private unchanged(item: Item): null {
+    this.sink.succeed(item.line, 'unchanged', item.entry.id, UNDID[item.entry.op]);
+    return null;
+  }
+
+  private problem(item: Item, outcome: 'conflict' | 'failed', problem: UndoProblem): null {
+    this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], problem);
+    return null;
+  }
+
   /** What taking back one write needs, or null when its outcome is already decided (recorded here). */
   private decide(item: Item, row: Row | undefined): Action | null {
-    const { line, entry } = item;
-    const undid = UNDID[entry.op];
+    const { entry } = item;
     const live = row !== undefined && row.IsDeleted !== true;
-    const unchanged = (): null => {
-      this.sink.succeed(line, 'unchanged', entry.id, undid);
-      return null;
-    };
-    const conflict = (problem: UndoProblem): null => {
-      this.sink.fail(line, 'conflict', entry.id, undid, problem);
-      return null;
-    };
     switch (entry.op) {
-      case 'create': {
-        if (!row) return unchanged();
-        if (!live) return unchanged();
-        const key = entry.id.slice(0, 15);
-        if (
-          !this.opts.force &&
-          !this.touchedByRun.has(key) &&
-          stampOf(row.SystemModstamp) > stampOf(row.CreatedDate)
-        )
-          return conflict({
-            code: 'CONFLICT',
-            message: `Changed since the run created it (SystemModstamp ${String(row.SystemModstamp)}, created ${String(row.CreatedDate)}): not deleted. Add --force to delete it anyway.`,
-            fields: ['SystemModstamp'],
-            runValues: { SystemModstamp: row.CreatedDate },
-            currentValues: { SystemModstamp: row.SystemModstamp },
-          });
-        return { kind: 'delete', item, current: row };
-      }
-      case 'update': {
+      case 'create':
+        return row && live ? this.decideCreate(item, row) : this.unchanged(item);
+      case 'update':
         this.touchedByRun.add(entry.id.slice(0, 15));
-        if (!live) {
-          this.sink.fail(line, 'failed', entry.id, undid, {
+        if (!row || !live)
+          return this.problem(item, 'failed', {
             code: 'ENTITY_IS_DELETED',
             message: 'The record was deleted since the run: its fields cannot be set back.',
           });
-          return null;
-        }
-        // The SystemModstamp the run saw is still the record's: the run's write never applied.
-        if (entry.seen !== null && stampOf(row.SystemModstamp) === stampOf(entry.seen)) return unchanged();
-        const names = Object.keys(entry.before);
-        if (names.every((n) => this.same(n, row[n], entry.before[n]))) return unchanged();
-        const differ = Object.entries(entry.after)
-          .filter(([k, v]) => (v === null || typeof v !== 'object') && this.field(k) !== undefined)
-          .filter(([k, v]) => !this.same(k, row[this.field(k)?.name ?? k], v))
-          .map(([k]) => this.field(k)?.name ?? k);
-        if (differ.length > 0 && !this.opts.force)
-          return conflict({
-            code: 'CONFLICT',
-            message: `Changed since the run (${differ.join(', ')} no longer ${differ.length === 1 ? 'holds' : 'hold'} what the run wrote; SystemModstamp ${String(row.SystemModstamp)}): left as it is. Add --force to set it back anyway.`,
-            fields: differ,
-            runValues: Object.fromEntries(differ.map((n) => [n, entry.after[n] ?? null])),
-            currentValues: Object.fromEntries(differ.map((n) => [n, row[n] ?? null])),
-          });
-        return { kind: 'update', item, current: row, values: entry.before };
-      }
-      case 'delete': {
-        if (live) return unchanged();
-        if (row) return { kind: 'undelete', item };
-        // Purged (a hard delete, or emptied from the Recycle Bin): created again from its image, with a new Id.
-        const values: Row = {};
-        for (const [k, v] of Object.entries(entry.record)) {
-          const f = this.field(k);
-          if (f && f.createable && f.name !== 'Id' && v !== null && v !== undefined) values[f.name] = v;
-        }
-        if (Object.keys(values).length === 0) {
-          this.sink.fail(line, 'failed', entry.id, undid, {
-            code: 'NO_BEFORE_IMAGE',
-            message:
-              'Purged from the Recycle Bin, and the run could not read the record before deleting it: it cannot be created again.',
-          });
-          return null;
-        }
-        return { kind: 'create', item, values };
-      }
-      case 'undelete': {
-        if (!live) return unchanged();
-        return { kind: 'delete', item, current: row };
-      }
+        return this.decideUpdate(item, entry, row);
+      case 'delete':
+        if (live) return this.unchanged(item);
+        return row ? { kind: 'undelete', item } : this.recreate(item, entry);
+      case 'undelete':
+        return row && live ? { kind: 'delete', item, current: row } : this.unchanged(item);
     }
+  }
+
+  /** A record the run created: deleted, unless someone changed it since (its own later updates aside). */
+  private decideCreate(item: Item, row: Row): Action | null {
+    const changed =
+      !this.touchedByRun.has(item.entry.id.slice(0, 15)) &&
+      stampOf(row.SystemModstamp) > stampOf(row.CreatedDate);
+    if (changed && !this.opts.force)
+      return this.problem(item, 'conflict', {
+        code: 'CONFLICT',
+        message: `Changed since the run created it (SystemModstamp ${String(row.SystemModstamp)}, created ${String(row.CreatedDate)}): not deleted. Add --force to delete it anyway.`,
+        fields: ['SystemModstamp'],
+        runValues: { SystemModstamp: row.CreatedDate },
+        currentValues: { SystemModstamp: row.SystemModstamp },
+      });
+    return { kind: 'delete', item, current: row };
+  }
+
+  /**
+   * A record the run updated: its fields set back when they still hold what the run wrote; nothing to do when the
+   * write never applied (the SystemModstamp the run saw is still the record's) or they hold their old values.
+   */
+  private decideUpdate(item: Item, entry: BeforeEntry & { op: 'update' }, row: Row): Action | null {
+    if (entry.seen !== null && stampOf(row.SystemModstamp) === stampOf(entry.seen))
+      return this.unchanged(item);
+    if (Object.keys(entry.before).every((n) => this.same(n, row[n], entry.before[n])))
+      return this.unchanged(item);
+    const differ = Object.entries(entry.after)
+      .filter(([k, v]) => (v === null || typeof v !== 'object') && this.field(k) !== undefined)
+      .filter(([k, v]) => !this.same(k, row[this.field(k)?.name ?? k], v))
+      .map(([k]) => this.field(k)?.name ?? k);
+    if (differ.length > 0 && !this.opts.force)
+      return this.problem(item, 'conflict', {
+        code: 'CONFLICT',
+        message: `Changed since the run (${differ.join(', ')} no longer ${differ.length === 1 ? 'holds' : 'hold'} what the run wrote; SystemModstamp ${String(row.SystemModstamp)}): left as it is. Add --force to set it back anyway.`,
+        fields: differ,
+        runValues: Object.fromEntries(differ.map((n) => [n, entry.after[n] ?? null])),
+        currentValues: Object.fromEntries(differ.map((n) => [n, row[n] ?? null])),
+      });
+    return { kind: 'update', item, current: row, values: entry.before };
+  }
+
+  /** A record the run deleted that is gone from the Recycle Bin too: created again from its image. */
+  private recreate(item: Item, entry: BeforeEntry & { op: 'delete' }): Action | null {
+    const values: Row = {};
+    for (const [k, v] of Object.entries(entry.record)) {
+      const f = this.field(k);
+      if (f && f.createable && f.name !== 'Id' && v !== null && v !== undefined) values[f.name] = v;
+    }
+    if (Object.keys(values).length === 0)
+      return this.problem(item, 'failed', {
+        code: 'NO_BEFORE_IMAGE',
+        message:
+          'Purged from the Recycle Bin, and the run could not read the record before deleting it: it cannot be created again.',
+      });
+    return { kind: 'create', item, values };
   }
 
   private async apply(actions: Action[]): Promise<void> {
