@@ -47,7 +47,13 @@ export function syncOptionsFrom(
     allowDuplicates: raw.allowDuplicates === true ? true : undefined,
     hard: raw.hard === true ? true : undefined,
     yes: raw.yes === true ? true : undefined,
+    backup: raw.backup === true ? true : undefined,
   };
+  if (opts.backup && operation === 'upsert' && opts.writeAll)
+    throw usageError(
+      '--backup needs the records read before they are written, and --write-all sends them without reading.',
+      `Run "sfsync upsert ${file} --backup" without --write-all (only what changed is sent).`,
+    );
   if (opts.hard && opts.api === 'rest') {
     throw usageError(
       '--hard uses Bulk API 2.0 hardDelete, which REST does not offer: it cannot run with --api rest.',
@@ -164,6 +170,11 @@ export function addSyncCommand(
       .argument('<file>', 'a .csv or .ndjson file, or - for standard input')
       .description(summary[operation]),
   );
+  if (operation !== 'create')
+    cmd.option(
+      '--backup',
+      'save the full current records the run updates or deletes to backup.csv in the results folder first',
+    );
   if (operation === 'delete')
     cmd
       .option(

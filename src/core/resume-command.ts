@@ -38,6 +38,7 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     // A hard delete goes on as one: the rest of the file must not land in the Recycle Bin.
     ['--hard', opts.hard],
     ['--yes', opts.yes],
+    ['--backup', opts.backup],
     ['--json', opts.json],
   ];
   const words = ['sfsync', opts.operation, opts.file];

@@ -44,4 +44,6 @@ export interface SyncOptions extends CommonOptions {
   hard?: boolean;
   /** Confirm what would otherwise be asked (--hard), for runs without a terminal. */
   yes?: boolean;
+  /** update/upsert/delete: the full records the run touches, exported to backup.csv before they are touched. */
+  backup?: boolean;
 }

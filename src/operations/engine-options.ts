@@ -1,4 +1,5 @@
 import type { SyncOperation } from '../core/sync-options.js';
+import type { Backup } from './backup.js';
 import type { BeforeImages } from './before-images.js';
 import type { SfsyncError } from '../errors.js';
 import type { CompiledMapping } from '../mapping/compile.js';
@@ -63,6 +64,8 @@ export interface EngineOptions {
   countKeys?: KeyCensus;
   /** Where each write records what it replaces, before it is sent (undo reads them). */
   beforeImages?: BeforeImages;
+  /** --backup: the records about to be updated or deleted, exported before they are touched. */
+  backup?: Backup;
 }
 
 export interface EngineResult {

@@ -1,5 +1,4 @@
 import type { MappedRecord } from '../mapping/apply.js';
-import type { BeforeImages } from './before-images.js';
 import type { SaveResult } from '../salesforce/client.js';
 import { LOCK_RETRIES, saveFailure, withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
@@ -163,14 +162,17 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
 
 /** What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). */
 export async function imageBefore(
-  images: BeforeImages | undefined,
+  opts: Pick<EngineOptions, 'beforeImages' | 'backup'>,
   batch: SortedBatch,
   sends: Map<MappedRecord, Record<string, unknown>>,
 ): Promise<void> {
+  const updates = batch.changed ?? batch.updates;
+  await opts.backup?.save([...updates, ...batch.deletes].map(({ id }) => id));
+  const images = opts.beforeImages;
   if (!images) return;
   const index = batch.index;
   await images.updates(
-    (batch.changed ?? batch.updates).map(({ r, id }) => ({
+    updates.map(({ r, id }) => ({
       line: r.line,
       id,
       payload: sends.get(r) ?? r.payload,

@@ -270,7 +270,7 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
-    await imageBefore(this.opts.beforeImages, batch, sends);
+    await imageBefore(this.opts, batch, sends);
     await sendSorted(this.opts, this.outcomes, batch);
   }
 

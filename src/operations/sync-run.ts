@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { SyncOptions } from '../core/sync-options.js';
 import { diskFullError, toSfsyncError } from '../errors.js';
 import type { BulkWriter } from './bulk-writer.js';
-import { openBeforeImages } from './before-images.js';
+import { Backup } from './backup.js';
+import { openBeforeImages, type BeforeImages } from './before-images.js';
 import { SyncEngine, type EngineResult } from './engine.js';
 import { HeapGovernor } from './heap.js';
 import type { KeyCheck } from './key-check.js';
@@ -42,9 +43,7 @@ export async function runEngine(
   } catch (err) {
     throw diskFullError(err, dir) ?? err;
   }
-  // What each write replaces, for `sfsync undo` (a dry run writes nothing to take back).
-  const beforeImages =
-    client && !opts.dryRun ? openBeforeImages(dir, opts, client, target.object, files.resume) : undefined;
+  const { beforeImages, backup } = takeBack(opts, dir, client, target, files.resume !== undefined);
   const heap = new HeapGovernor(writes.heapBytes);
   const { bulk } = writes;
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
@@ -80,6 +79,7 @@ export async function runEngine(
     keyCounts: keys.keyCounts,
     countKeys: keys.counting,
     beforeImages,
+    backup,
   });
   Object.assign(ctx.state, { engine, dir, counts: sink.counts });
   // A signal that came while the run was being prepared stops it before it reads anything.
@@ -88,8 +88,27 @@ export async function runEngine(
     () => files.journal?.close(),
     () => spool?.close(),
     () => beforeImages?.close(),
+    () => backup?.close(),
   ]);
   return settle(opts, ctx, { target, keys, writes, sink, dir, outcome });
+}
+
+/**
+ * What lets the run be taken back: its before-images (for `sfsync undo`), and with --backup the full records it
+ * touches. A dry run writes nothing to take back.
+ */
+function takeBack(
+  opts: SyncOptions,
+  dir: string,
+  client: SyncTarget['client'],
+  target: SyncTarget,
+  resuming: boolean,
+): { beforeImages?: BeforeImages; backup?: Backup } {
+  if (!client || opts.dryRun) return {};
+  return {
+    beforeImages: openBeforeImages(dir, opts, client, target.object, resuming),
+    backup: opts.backup ? new Backup(dir, client, target.object, resuming) : undefined,
+  };
 }
 
 /** What the run is doing, for the progress line. */

@@ -242,4 +242,53 @@ describe('sfsync undo', () => {
     expect(counts.updated + counts.unchanged).toBe(60);
     expect(await rows('kill')).toEqual(original);
   });
+
+  it('--backup exports the full records an update or delete touches, before touching them', async () => {
+    await load('bk', 6, (i) => `Orig ${i}`);
+    const original = await rows('bk');
+    // Only Title of the first three changes: the other three are unchanged, not touched, not backed up.
+    env.write(
+      'bk-new.csv',
+      contacts('bk', 6, (i) => (i < 3 ? `New ${i}` : `Orig ${i}`)),
+    );
+    const upd = await env.sfsync([
+      'update',
+      'bk-new.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'External_Id__c',
+      '--backup',
+      '--results',
+      'runs/bk',
+    ]);
+    expect(upd.code).toBe(0);
+    const saved = readResultCsv(path.join(env.dir(), 'runs/bk/backup.csv'));
+    expect(saved.map((r) => [r.Id, r.Title, r.Email])).toEqual(
+      original.slice(0, 3).map((r) => [r.Id, r.Title, r.Email]),
+    );
+    // Every plain field, as `sfsync export --object Contact` writes them.
+    expect(Object.keys(saved[0] ?? {})).toEqual(
+      expect.arrayContaining(['Id', 'LastName', 'CreatedDate', 'OwnerId']),
+    );
+    expect(fs.statSync(path.join(env.dir(), 'runs/bk/backup.csv')).mode & 0o777).toBe(0o600);
+
+    env.write('bk-ids.csv', `Id\n${original.map((r) => r.Id).join('\n')}\n`);
+    const del = await env.sfsync([
+      'delete',
+      'bk-ids.csv',
+      '--object',
+      'Contact',
+      '--backup',
+      '--results',
+      'runs/bk-del',
+    ]);
+    expect(del.code).toBe(0);
+    expect(readResultCsv(path.join(env.dir(), 'runs/bk-del/backup.csv')).map((r) => r.Id)).toEqual(
+      original.map((r) => r.Id),
+    );
+    const create = await env.sfsync(['create', 'bk.csv', '--object', 'Contact', '--backup']);
+    expect(create.code).toBe(1);
+    expect(create.stderr).toContain("Unknown option '--backup'");
+  });
 });
