@@ -45,6 +45,9 @@ export interface UndoResult {
   durationMs: number;
 }
 
+/** Batches an undo has in flight: as many as a sync's REST calls (--concurrency's default). */
+const UNDO_CONCURRENCY = 4;
+
 type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'>;
 
 export function undoResumeCommand(opts: UndoOptions, dir: string, cwd: string): string {
@@ -133,6 +136,7 @@ export async function runUndo(
       force: opts.force,
       dryRun: opts.dryRun,
       batchSize: opts.batchSize ?? 200,
+      concurrency: UNDO_CONCURRENCY,
       done: folder?.prior?.done,
       uncertain: folder?.uncertain,
       onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),

@@ -30,6 +30,8 @@ export interface UndoerOptions {
   dryRun: boolean;
   /** Records per call (at most 200: one query, one write of each kind). */
   batchSize: number;
+  /** Batches in flight at once (default 1). */
+  concurrency?: number;
   /** Resume: lines that already have an outcome, and recreates sent without an answer. */
   done?: Set<number>;
   uncertain?: Set<number>;
@@ -94,7 +96,7 @@ export class Undoer {
         const key = item.entry.id.slice(0, 15);
         // One record twice in a batch would be read once for two writes: its later write is taken back first.
         if (ids.has(key) || batch.length >= this.opts.batchSize) {
-          await this.batch(batch);
+          await this.dispatch(batch, ids);
           batch = [];
           ids = new Set();
           if (this.stop) break;
@@ -102,11 +104,32 @@ export class Undoer {
         batch.push(item);
         ids.add(key);
       }
-      if (!this.stop && batch.length > 0) await this.batch(batch);
+      if (!this.stop && batch.length > 0) await this.dispatch(batch, ids);
     } catch (err) {
       this.stop ??= toSfsyncError(err);
     }
+    await Promise.all(this.active.keys());
     return this.stop;
+  }
+
+  /** Batches in flight, with the records each touches. */
+  private readonly active = new Map<Promise<void>, Set<string>>();
+
+  /**
+   * Starts a batch once a slot is free. A batch touching a record of one in flight waits for every batch in flight:
+   * a record's writes are taken back one after the other, newest first.
+   */
+  private async dispatch(items: Item[], ids: Set<string>): Promise<void> {
+    const shared = [...this.active.values()].some((busy) => [...ids].some((id) => busy.has(id)));
+    if (shared) await Promise.all(this.active.keys());
+    while (this.active.size >= (this.opts.concurrency ?? 1)) await Promise.race(this.active.keys());
+    if (this.stop) return;
+    const done: Promise<void> = this.batch(items)
+      .catch((err: unknown) => {
+        this.stop ??= toSfsyncError(err);
+      })
+      .finally(() => this.active.delete(done));
+    this.active.set(done, ids);
   }
 
   private field(name: string): FieldInfo | undefined {
