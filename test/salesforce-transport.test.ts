@@ -7,6 +7,7 @@ import { SfsyncError } from '../src/errors.js';
 import { createSalesforceClient } from '../src/salesforce/client.js';
 import { createConnector } from '../src/salesforce/connect.js';
 import { createTransport, fixedToken } from '../src/salesforce/transport.js';
+import { clientOf } from './helpers/local-org.js';
 import { storeLocalOrg } from './helpers/stored-org.js';
 import { recordingPolicy } from './helpers/test-deps.js';
 
@@ -74,12 +75,7 @@ describe('the fetch transport', () => {
 
   it('honours Retry-After through the client: the next attempt waits at least as long as asked', async () => {
     const policy = recordingPolicy();
-    const sf = createSalesforceClient({
-      instanceUrl: org.instanceUrl,
-      apiVersion: '62.0',
-      tokens: fixedToken(org.accessToken),
-      retry: policy,
-    });
+    const sf = clientOf(org, policy);
     org.setFaults({
       transientRate: 1,
       transientKinds: ['SERVER_UNAVAILABLE'],

@@ -1,3 +1,4 @@
+import { DEFAULT_API_VERSION } from '../core/api-version.js';
 import { Option, type Command } from 'commander';
 import type { SyncOperation, SyncOptions } from '../commands/options.js';
 import { usageError } from '../errors.js';
@@ -136,7 +137,7 @@ function syncFlags(cmd: Command): Command {
       'start over although an unfinished run of this file exists (see --resume), or over the results in --results DIR',
     )
     .option('--org <alias>', 'stored org to use (default: SFSYNC_ORG, then the default org)')
-    .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser)
+    .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser)
     .option('--fail-fast', 'stop at the first failed record')
     .option(
       '--write-all',

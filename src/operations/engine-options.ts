@@ -3,6 +3,7 @@ import type { Backup } from './backup.js';
 import type { BeforeImages } from './before-images.js';
 import type { SfsyncError } from '../errors.js';
 import type { CompiledMapping } from '../mapping/compile.js';
+import type { RetryPolicy } from '../salesforce/retry.js';
 import type { ChangeFields } from './changes.js';
 import type { KeyCensus } from './key-census.js';
 import type { MatchIndex, MatchSpec } from './match.js';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   strategy: MatchStrategy;
   /** REST collections or Bulk API 2.0 jobs. */
   writer: RecordWriter;
+  /** The client's retry policy, which also paces resends of records that hit a row lock (default: DEFAULT_RETRY). */
+  retry?: RetryPolicy;
   /** Called with the input lines of each write call before it is sent (the journal). */
   onSend?: (lines: number[], bulkJob?: string) => void;
   /** On resume: lines that already have an outcome, and lines whose create may or may not have happened. */

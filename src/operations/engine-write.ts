@@ -1,6 +1,7 @@
 import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
-import { LOCK_RETRIES, saveFailure, withoutId } from './engine-failures.js';
+import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
+import { saveFailure, withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
 import type { EngineOutcomes } from './engine-outcomes.js';
 import type { MatchIndex } from './match.js';
@@ -108,6 +109,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
   outcome: 'created' | 'updated' | 'deleted' | 'upserted',
 ): Promise<void> {
   let queue = items;
+  const retry = opts.retry ?? DEFAULT_RETRY;
   for (let attempt = 0; queue.length > 0; attempt++) {
     const locked: T[] = [];
     for (let i = 0; i < queue.length; i += opts.batchSize) {
@@ -141,7 +143,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
           if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
           outcomes.succeed(r, kind, id);
           if (kind === 'created' && id) opts.beforeImages?.created(r.line, id);
-        } else if (res?.errors[0]?.statusCode === 'UNABLE_TO_LOCK_ROW' && attempt < LOCK_RETRIES) {
+        } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt)) {
           locked.push(item);
         } else if (res?.stop) {
           outcomes.unanswered(r, res, res.stop);
@@ -156,7 +158,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
     }
     opts.beforeImages?.flush();
     queue = locked;
-    if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    if (queue.length > 0) await rowLocks.pause(retry, attempt);
   }
 }
 

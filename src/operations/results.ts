@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { csvField } from '../core/csv-quote.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { SfsyncError } from '../errors.js';
 
@@ -39,11 +40,6 @@ function safeJson(value: unknown): string {
   } catch {
     return '[not written: nested too deeply]';
   }
-}
-
-/** A value as one CSV field: quoted when it must be, otherwise exactly as it is. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**

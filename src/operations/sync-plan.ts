@@ -5,7 +5,7 @@ import { BulkWriter } from './bulk-writer.js';
 import { planReads, type ChangeDetection } from './change-detection.js';
 import { retryDuplicatesThroughRest, type DuplicateRetries } from './duplicate-retry.js';
 import type { MatchExport } from './match-export.js';
-import { envBytes, heapLimit } from './sync-env.js';
+import { syncTuning } from '../config/settings.js';
 import type { SyncEvents } from './sync-events.js';
 import type { SyncTarget } from './sync-prepare.js';
 import { restWriter, type RecordWriter } from './writer.js';
@@ -32,14 +32,15 @@ export async function planWrites(
   const { client, offline, compiled, matching } = target;
   const api = chooseApi(opts, file);
   checkRestBatchSize(api, opts.batchSize);
-  const heapBytes = heapLimit(env);
+  const tuning = syncTuning(env);
+  const heapBytes = tuning.heapLimitBytes;
   const sizing = engineSizing(opts, api === 'bulk' && client !== null, offline);
   const bulk =
     api === 'bulk' && client
       ? new BulkWriter(client, {
           jobRecords: sizing.jobRecords,
           jobsAtOnce: opts.concurrency ?? 4,
-          maxUploadBytes: envBytes(env, 'SFSYNC_BULK_UPLOAD_BYTES', 100_000_000),
+          maxUploadBytes: tuning.bulkUploadBytes,
           onJob: (job) => emit({ type: 'bulk-job-opened', job }),
           hardDelete: opts.hard === true,
         })

@@ -1,3 +1,4 @@
+import { bulkJobEnded } from '../salesforce/client.js';
 import path from 'node:path';
 import type { SyncOptions } from '../core/sync-options.js';
 import { diskFullError, toSfsyncError } from '../errors.js';
@@ -57,6 +58,7 @@ export async function runEngine(
     matchIndex: writes.exported?.index,
     changes: writes.changes.fields,
     writer: writes.writer,
+    retry: client?.retry,
     batchSize: writes.batchSize,
     spool,
     concurrency: writes.concurrency,
@@ -115,7 +117,7 @@ function takeBack(
 function phase(opts: SyncOptions, bulk: BulkWriter | null): string {
   if (opts.dryRun) return 'dry run';
   if (!bulk) return 'REST';
-  const running = bulk.jobs.filter((j) => !['JobComplete', 'Failed', 'Aborted'].includes(j.state)).length;
+  const running = bulk.jobs.filter((j) => !bulkJobEnded(j.state)).length;
   return `Bulk: ${running} job${running === 1 ? '' : 's'} running, ${(bulk.jobs.length - running).toString()} done`;
 }
 
