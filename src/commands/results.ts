@@ -7,6 +7,7 @@ import { ExitCode, SfsyncError } from '../errors.js';
 import { readJournalHeader, type JournalHeader } from '../operations/journal.js';
 import type { CommonOptions } from './options.js';
 import { renderSync, type SyncResult } from './sync.js';
+import { renderUndo, type UndoResult } from './undo.js';
 
 export interface ResultsOptions extends CommonOptions {
   dir: string;
@@ -94,6 +95,17 @@ export function resultsExitCode(r: ResultsSummary): ExitCode | undefined {
 }
 
 export function renderResults(r: ResultsSummary): string[] {
+  // An undo's folder: its summary is an undo's (see commands/undo.ts).
+  if ((r.operation as string) === 'undo') {
+    const undo = r as unknown as UndoResult;
+    const lines = renderUndo(undo);
+    if (undo.ended !== 'completed')
+      lines.push(
+        'This undo did not finish. To continue it, run:',
+        `  sfsync undo ${undo.source.dir} --resume --results ${undo.results?.dir ?? '...'}`,
+      );
+    return lines;
+  }
   const lines = renderSync(r);
   if (r.error)
     lines.splice(

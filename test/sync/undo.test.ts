@@ -96,6 +96,9 @@ describe('sfsync undo', () => {
       operation: 'undo',
       ended: 'completed',
     });
+    const shown = await env.sfsync(['results', dir]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Done: undo of a create of Contact');
   });
 
   it('undo of an update run restores every previous value (a blank one too); undo of the undo puts the run back', async () => {
