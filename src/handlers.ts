@@ -112,8 +112,20 @@ export const defaultHandlers: Handlers = {
   },
   undo: async (opts, deps) => {
     const { runUndo, renderUndo } = await import('./commands/undo.js');
-    const { result, exitCode } = await runUndo(opts, deps);
-    return { result, exitCode, lines: renderUndo(result) };
+    const { createProgress } = await import('./ui/progress.js');
+    const progress = createProgress(deps.io, { json: opts.json, expected: null });
+    try {
+      const { result, exitCode } = await runUndo(opts, deps, (c, calls) =>
+        progress.update(
+          { ...c, created: c.created + c.undeleted, failed: c.failed + c.conflict },
+          calls,
+          `undo${opts.dryRun ? ' (dry run)' : ''}: ${c.undeleted} undeleted, ${c.conflict} conflicts`,
+        ),
+      );
+      return { result, exitCode, lines: renderUndo(result) };
+    } finally {
+      progress.done();
+    }
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');
