@@ -295,4 +295,34 @@ describe('sfsync undo', () => {
     expect(create.code).toBe(1);
     expect(create.stderr).toContain("Unknown option '--backup'");
   });
+
+  it('undo of an upsert that created some records and updated others, one of them twice', async () => {
+    await load('ups', 3, (i) => `Old ${i}`);
+    const original = await rows('ups');
+    const file = [
+      'External_Id__c,LastName,Email,Title',
+      'ups-0,Person 0,ups0@undo.test,First change',
+      'ups-1,Person 1,ups1@undo.test,Changed',
+      'ups-new,Newcomer,upsnew@undo.test,Fresh',
+      'ups-0,Person 0,ups0@undo.test,Second change',
+    ].join('\n');
+    env.write('ups.csv', `${file}\n`);
+    const run = await env.sfsync([
+      'upsert',
+      'ups.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'External_Id__c',
+      '--results',
+      'runs/ups',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.json().result.counts).toMatchObject({ created: 1, updated: 3 });
+    const undo = await env.sfsync(['undo', 'runs/ups', '--json']);
+    expect(undo.code).toBe(0);
+    expect(undo.json().result.counts).toMatchObject({ total: 4, deleted: 1, updated: 3, conflict: 0 });
+    expect(await rows('ups')).toEqual(original);
+  });
 });
