@@ -140,6 +140,21 @@ describe('--json documents match their schemas in schemas/output/', () => {
     }
   });
 
+  it('undo: a dry run, an undo, and a folder with nothing to undo (a failure document)', async () => {
+    fs.writeFileSync(path.join(dir, 'undo-me.csv'), 'LastName,Email\nUndo,undo.me@schema.test\n');
+    expect((await run(['create', 'undo-me.csv', '--object', 'Contact', '--results', 'undo-me'])).code).toBe(
+      0,
+    );
+    const dry = check('undo', (await run(['undo', 'undo-me', '--dry-run'])).stdout);
+    expect(dry).toMatchObject({ command: 'undo', ok: true, result: { dryRun: true, results: null } });
+    const undo = check('undo', (await run(['undo', 'undo-me'])).stdout);
+    expect(undo).toMatchObject({ ok: true, result: { counts: { deleted: 1 } } });
+    fs.mkdirSync(path.join(dir, 'empty-run'), { recursive: true });
+    const refused = await run(['undo', 'empty-run']);
+    expect(refused.code).toBe(1);
+    expect(check('undo', refused.stdout)).toMatchObject({ ok: false, error: { code: 'UNDO_NOT_POSSIBLE' } });
+  });
+
   it('describe, whoami, mapping init and mapping check', async () => {
     check('describe', (await run(['describe'])).stdout);
     check('describe', (await run(['describe', 'Contact'])).stdout);

@@ -55,11 +55,23 @@ export function syncOptionsFrom(
     serial: raw.serial === true ? true : undefined,
     groupByParent: raw.groupByParent === false ? false : undefined,
     ...mirrorOptions(file, raw),
+    backup: raw.backup === true ? true : undefined,
   };
+  checkSyncOptions(opts, operation, file);
+  return opts;
+}
+
+/** Flags that cannot go together, or not with this operation. */
+function checkSyncOptions(opts: SyncOptions, operation: SyncOperation, file: string): void {
   if (opts.serial && (opts.concurrency ?? 1) > 1)
     throw usageError(
       `--serial sends one batch at a time; it cannot run with --concurrency ${opts.concurrency}.`,
       'Drop --concurrency, or drop --serial to send batches in parallel.',
+    );
+  if (opts.backup && operation === 'upsert' && opts.writeAll)
+    throw usageError(
+      '--backup needs the records read before they are written, and --write-all sends them without reading.',
+      `Run "sfsync upsert ${file} --backup" without --write-all (only what changed is sent).`,
     );
   if (opts.hard && opts.api === 'rest') {
     throw usageError(
@@ -93,7 +105,6 @@ export function syncOptionsFrom(
       'Give the records a value in the match field, or leave them out.',
     );
   }
-  return opts;
 }
 
 /** The flags every sync command takes (--hard, --yes and --allow-duplicates are added per operation). */
@@ -206,6 +217,11 @@ export function addSyncCommand(
         '--max-delete <n|pct%>',
         'mirror: stop before touching anything when more would go (default 10% of the scope)',
       );
+  if (operation !== 'create')
+    cmd.option(
+      '--backup',
+      'save the full current records the run updates or deletes to backup.csv in the results folder first',
+    );
   if (operation === 'delete')
     cmd
       .option(

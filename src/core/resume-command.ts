@@ -45,6 +45,7 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     ['--delete-missing', opts.missing?.verb === 'delete'],
     ['--scope', opts.scope],
     ['--max-delete', opts.maxDelete],
+    ['--backup', opts.backup],
     ['--json', opts.json],
   ];
   const words = ['sfsync', opts.operation, opts.file];

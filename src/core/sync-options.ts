@@ -56,4 +56,6 @@ export interface SyncOptions extends CommonOptions {
   scope?: string;
   /** Mirror: the most that may go, a count or a percentage of the scope (default 10%). */
   maxDelete?: string;
+  /** update/upsert/delete: the full records the run touches, exported to backup.csv before they are touched. */
+  backup?: boolean;
 }

@@ -9,6 +9,7 @@ import { apiError, HttpError, notFound, sendJson } from './http.js';
 import type { OAuthService } from './oauth.js';
 import { createOrg, type EmulatorOptions, type Org, type UserPermissions } from './org.js';
 import type { OrgStore } from './store.js';
+import { handleSoap, SOAP_PATH } from './soap.js';
 import { OLDEST_VERSION, versionList } from './versions.js';
 
 export { NO_FAULTS, type FaultKind, type Faults } from './faults.js';
@@ -106,6 +107,13 @@ async function route(org: Org, req: IncomingMessage, res: ServerResponse): Promi
   if (url.pathname.startsWith('/__emulator/')) return control(org, req, res, url);
   const async = /^\/services\/async\/(\d+\.\d)\/(.*)$/.exec(url.pathname);
   if (async) return routeAsync(org, req, res, url, async);
+  if (SOAP_PATH.test(url.pathname))
+    return handleSoap(req, res, {
+      store: org.store,
+      sessionValid: (token) => org.oauth.sessionOf(token) !== null,
+      countCall: () => !org.usage.exhausted() && ++org.usage.used > 0,
+      usage: () => ({ used: org.usage.used, limit: org.usage.max }),
+    });
   const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
   if (!m) throw notFound();
   if (!m[1]) return sendJson(res, 200, versionList(org.maxVersion));

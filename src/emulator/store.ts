@@ -211,7 +211,7 @@ export class OrgStore {
       this.recordLocks?.touch(options.lock, object, row);
     if (dup) return { ok: false, errors: [dup], id: full };
     this.assignmentRules?.apply(object, row, options.autoAssign, false);
-    const now = formatDateTime(this.clock());
+    const now = this.stampAfter(old);
     Object.assign(row, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: this.userId });
     this.replaceRow(object, full, old, compact(row));
     return { ok: true, id: full, created: false };
@@ -229,6 +229,18 @@ export class OrgStore {
     return this.remove(id, false);
   }
 
+  /**
+   * The SystemModstamp of a record's next change: the clock, or a millisecond past the record's last stamp when
+   * the clock has not moved on since (two writes in one millisecond), so every change moves it and a client can
+   * tell a record changed since it read it.
+   */
+  stampAfter(row: Row): string {
+    const now = this.clock();
+    const last =
+      typeof row.SystemModstamp === 'string' ? Date.parse(row.SystemModstamp.replace(/\+0000$/, 'Z')) : NaN;
+    return formatDateTime(Number.isNaN(last) || now > last ? now : last + 1);
+  }
+
   /** Takes a live record out; into the recycle bin (queryAll, ENTITY_IS_DELETED) unless it is purged. */
   private remove(id: string, recycle: boolean): WriteResult {
     const full = normalizeId(id);
@@ -239,8 +251,7 @@ export class OrgStore {
     this.remember(object, full);
     this.removeFromIndexes(object, full, row);
     object.live.delete(full);
-    if (recycle)
-      object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
+    if (recycle) object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: this.stampAfter(row) });
     return { ok: true, id: full, created: false };
   }
 

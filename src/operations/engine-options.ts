@@ -1,5 +1,7 @@
 import type { SyncOperation } from '../core/sync-options.js';
 import type { MatchStrategy } from '../core/sync-types.js';
+import type { Backup } from './backup.js';
+import type { BeforeImages } from './before-images.js';
 import type { SfsyncError } from '../errors.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { RetryPolicy } from '../salesforce/retry.js';
@@ -65,6 +67,10 @@ export interface EngineOptions {
   countKeys?: KeyCensus;
   /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
   onLockRetry?: (records: number) => void;
+  /** Where each write records what it replaces, before it is sent (undo reads them). */
+  beforeImages?: BeforeImages;
+  /** --backup: the records about to be updated or deleted, exported before they are touched. */
+  backup?: Backup;
 }
 
 export interface EngineResult {

@@ -15,6 +15,8 @@ export interface SortedBatch {
   upserts: MappedRecord[];
   /** The existing records the batch was matched against. */
   index?: MatchIndex;
+  /** The updates that change something, before a native upsert moves them into `upserts` (their before-images). */
+  changed?: Array<{ r: MappedRecord; id: string }>;
 }
 
 /** Writes a sorted batch: each kind in calls of at most batchSize, outcomes decided as the answers come. */
@@ -142,6 +144,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
           const id = res.id ?? ('id' in item ? item.id : undefined);
           if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
           outcomes.succeed(r, kind, id);
+          if (kind === 'created' && id) opts.beforeImages?.created(r.line, id);
         } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt)) {
           locked.push(item);
         } else if (res?.stop) {
@@ -155,8 +158,31 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
         }
       }
     }
+    opts.beforeImages?.flush();
     queue = locked;
     if (queue.length > 0) opts.onLockRetry?.(queue.length);
     if (queue.length > 0) await rowLocks.pause(retry, attempt);
   }
+}
+
+/** What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). */
+export async function imageBefore(
+  opts: Pick<EngineOptions, 'beforeImages' | 'backup'>,
+  batch: SortedBatch,
+  sends: Map<MappedRecord, Record<string, unknown>>,
+): Promise<void> {
+  const updates = batch.changed ?? batch.updates;
+  await opts.backup?.save([...updates, ...batch.deletes].map(({ id }) => id));
+  const images = opts.beforeImages;
+  if (!images) return;
+  const index = batch.index;
+  await images.updates(
+    updates.map(({ r, id }) => ({
+      line: r.line,
+      id,
+      payload: sends.get(r) ?? r.payload,
+    })),
+    index && ((id) => index.valuesOf(id)),
+  );
+  await images.deletes(batch.deletes.map(({ r, id }) => ({ line: r.line, id })));
 }

@@ -154,6 +154,11 @@ export interface SalesforceClient {
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
   /**
+   * Records back from the Recycle Bin with their Ids, at most 200 a call: `undelete()` exists only in the SOAP API
+   * (the Partner endpoint), so this one call goes there.
+   */
+  undelete(ids: string[]): Promise<SaveResult[]>;
+  /**
    * The outcome of an ingest job opened earlier (by a run that was killed): an Open job is aborted, so nothing of
    * it is applied; otherwise it is polled to its end and its successful and failed results handed to `onRow`.
    */
