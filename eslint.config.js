@@ -108,7 +108,6 @@ export default tseslint.config(
       'src/auth/**/*.ts',
       'src/operations/bulk-writer.ts',
       'src/operations/spool.ts',
-      'src/input/csv-reader.ts',
     ],
     rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
   },
