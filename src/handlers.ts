@@ -12,6 +12,7 @@ import type {
 import type { CompletionOptions } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
+import type { UndoOptions } from './commands/undo.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
@@ -41,6 +42,7 @@ export interface Handlers {
   results: Handler<ResultsOptions>;
   export: Handler<ExportOptions>;
   completion: Handler<CompletionOptions>;
+  undo: Handler<UndoOptions>;
 }
 
 /**
@@ -107,6 +109,23 @@ export const defaultHandlers: Handlers = {
       return { result, printed: true };
     }
     return { result, lines: renderExport(result) };
+  },
+  undo: async (opts, deps) => {
+    const { runUndo, renderUndo } = await import('./commands/undo.js');
+    const { createProgress } = await import('./ui/progress.js');
+    const progress = createProgress(deps.io, { json: opts.json, expected: null });
+    try {
+      const { result, exitCode } = await runUndo(opts, deps, (c, calls) =>
+        progress.update(
+          { ...c, created: c.created + c.undeleted, failed: c.failed + c.conflict },
+          calls,
+          `undo${opts.dryRun ? ' (dry run)' : ''}: ${c.undeleted} undeleted, ${c.conflict} conflicts`,
+        ),
+      );
+      return { result, exitCode, lines: renderUndo(result) };
+    } finally {
+      progress.done();
+    }
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');

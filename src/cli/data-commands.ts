@@ -1,3 +1,4 @@
+import { DEFAULT_API_VERSION } from '../core/api-version.js';
 import { Option, type Command } from 'commander';
 import type { CompletionSpec } from '../commands/completion.js';
 import type { DescribeOptions } from '../commands/options.js';
@@ -15,7 +16,7 @@ export function addDescribeCommand(program: Command, run: RunCommand): void {
         'show the fields of an object (type, required on create, filterable, external ID); without OBJECT, list objects',
       )
       .option('--org <alias>', 'stored org to use')
-      .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
+      .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser),
   )
     .addHelpText('after', `\nExamples:\n  $ sfsync describe Contact\n  $ sfsync describe --json`)
     .action(async (object: string | undefined, raw: Record<string, unknown>) => {
@@ -63,7 +64,7 @@ export function addExportCommand(program: Command, run: RunCommand): void {
       .option('--all-rows', 'include deleted and archived records (queryAll)')
       .option('--force', 'replace the output file if it exists')
       .option('--org <alias>', 'stored org to use')
-      .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
+      .option('--api-version <v>', `Salesforce API version, e.g. ${DEFAULT_API_VERSION}`, apiVersionParser),
   )
     .addHelpText(
       'after',

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommonOptions } from '../commands/options.js';
+import { DEFAULT_API_VERSION, normalizeApiVersion } from '../core/api-version.js';
 
 /** Flag values commander hands over as they are parsed: a bad one is a usage error naming the flag. */
 export function intParser(min: number, max: number) {
@@ -67,7 +68,8 @@ export function rateParser(value: string): number {
 }
 
 export function apiVersionParser(value: string): string {
-  const m = /^v?(\d{2,3})(?:\.0)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('Expected a Salesforce API version such as 62.0.');
-  return `${m[1]}.0`;
+  const version = normalizeApiVersion(value);
+  if (!version)
+    throw new InvalidArgumentError(`Expected a Salesforce API version such as ${DEFAULT_API_VERSION}.`);
+  return version;
 }

@@ -2,6 +2,9 @@ import type { StoredOrg } from '../auth/token-store.js';
 import { clientCredentialsLogin, deviceLogin, jwtLogin } from '../auth/headless-login.js';
 import { webLogin } from '../auth/web-login.js';
 import type { Deps } from '../deps.js';
+import { envName, resolveSettings, settingsFromEnv } from '../config/settings.js';
+import { DEFAULT_API_VERSION } from '../core/api-version.js';
+import { isLoopbackUrl, LOCAL_ORG_CLIENT_ID } from '../core/local-org.js';
 import { SfsyncError, usageError } from '../errors.js';
 import { checkEndpoint } from '../salesforce/connect.js';
 import { identify, type Tokens } from '../salesforce/oauth.js';
@@ -9,8 +12,6 @@ import type { LoginOptions } from './options.js';
 
 export const PRODUCTION_LOGIN = 'https://login.salesforce.com';
 export const SANDBOX_LOGIN = 'https://test.salesforce.com';
-/** The built-in local org's own connected app: JWT and client credentials against a loopback URL use it. */
-export const LOCAL_ORG_CLIENT_ID = '3MVG9sfsyncLocalOrgConnectedApp';
 /**
  * The Salesforce CLI's connected app, present in every org: browser and device logins use it when no
  * --client-id is given, as other open-source tools do. Its callback URL is fixed.
@@ -39,14 +40,15 @@ export interface LoginTimeouts {
   devicePollMs?: number;
 }
 
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
-
 export function loginHost(opts: LoginOptions, env: NodeJS.ProcessEnv): string {
-  const explicit = opts.instanceUrl ?? opts.loginUrl ?? env.SFSYNC_LOGIN_URL;
-  if (explicit)
+  const { values, sources } = resolveSettings({
+    flag: { loginUrl: opts.instanceUrl ?? opts.loginUrl },
+    env: settingsFromEnv(env),
+  });
+  if (values.loginUrl)
     return checkEndpoint(
-      explicit,
-      opts.instanceUrl ? '--instance-url' : opts.loginUrl ? '--login-url' : 'SFSYNC_LOGIN_URL',
+      values.loginUrl,
+      sources.loginUrl === 'env' ? envName('loginUrl') : opts.instanceUrl ? '--instance-url' : '--login-url',
     );
   return opts.sandbox ? SANDBOX_LOGIN : PRODUCTION_LOGIN;
 }
@@ -62,10 +64,14 @@ function chooseClientId(
   env: NodeJS.ProcessEnv,
   remembered: string | undefined,
 ): string {
-  const own = opts.clientId ?? env.SFSYNC_CLIENT_ID ?? remembered;
+  const own = resolveSettings({
+    flag: { clientId: opts.clientId },
+    env: settingsFromEnv(env),
+    stored: { clientId: remembered },
+  }).values.clientId;
   if (own) return own;
   if (opts.jwtKey || opts.clientCredentials) {
-    if (LOOPBACK.test(loginUrl)) return LOCAL_ORG_CLIENT_ID;
+    if (isLoopbackUrl(loginUrl)) return LOCAL_ORG_CLIENT_ID;
     throw usageError(
       `${opts.jwtKey ? 'A JWT bearer login' : 'A client credentials login'} needs a connected app of your own.`,
       'Pass its consumer key with --client-id (once; it is remembered) or set SFSYNC_CLIENT_ID. "The connected app" in the README says how to create one.',
@@ -86,7 +92,8 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
 }
 
 async function clientSecret(deps: Pick<Deps, 'io' | 'env' | 'prompt'>): Promise<string> {
-  if (deps.env.SFSYNC_CLIENT_SECRET) return deps.env.SFSYNC_CLIENT_SECRET;
+  const fromEnv = settingsFromEnv(deps.env).clientSecret;
+  if (fromEnv) return fromEnv;
   if (deps.io.canPrompt) return deps.prompt.password("Connected app's consumer secret");
   if (!deps.io.stdinIsTTY) {
     const secret = await readStdin(deps.io.stdin);
@@ -157,7 +164,7 @@ function browserLogin(
   return webLogin({
     loginUrl,
     clientId,
-    clientSecret: deps.env.SFSYNC_CLIENT_SECRET,
+    clientSecret: settingsFromEnv(deps.env).clientSecret,
     port: opts.port ?? PLATFORM_CLI_PORT,
     username: opts.username,
     timeoutMs: timeouts.webMs,
@@ -198,7 +205,7 @@ export async function runLogin(
     );
   const { tokens, grant } = await obtainTokens(opts, deps, loginUrl, clientId, timeouts);
   checkEndpoint(tokens.instanceUrl, 'The instance URL Salesforce returned');
-  const identity = await identify(tokens, '62.0');
+  const identity = await identify(tokens, DEFAULT_API_VERSION);
   const alias = opts.alias ?? identity.username;
   const org: StoredOrg = {
     alias,

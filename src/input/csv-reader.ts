@@ -232,9 +232,9 @@ export async function* readCsv(
   }
   // Records are taken from the parser as many at a time as it holds: one await per chunk, not per record.
   let ended = false;
-  let failure: unknown = null;
+  let failure = null as { error: unknown } | null;
   parser.once('end', () => (ended = true));
-  parser.once('error', (err) => (failure = err));
+  parser.once('error', (error) => (failure = { error }));
   for (;;) {
     const out: InputRecord[] = [];
     let record: Record<string, string> | null;
@@ -256,7 +256,7 @@ export async function* readCsv(
       if (!blank)
         out.push(st.jsonRecords ? jsonRecord(start, record.input ?? '') : { line: start, values: record });
     }
-    if (failure) throw failure;
+    if (failure) throw failure.error;
     if (out.length > 0) yield out;
     if (ended || parser.readableEnded) break;
     await readableOrEnded(parser);

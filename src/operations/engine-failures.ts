@@ -13,7 +13,6 @@ export const FATAL = new Set([
   'ORG_UNKNOWN',
   'HARD_DELETE_NOT_PERMITTED',
 ]);
-export const LOCK_RETRIES = 3;
 
 export function ambiguous(ids: string[]): FailureDetail {
   return {

@@ -1,7 +1,10 @@
 import type { SyncOperation } from '../core/sync-options.js';
 import type { MatchStrategy } from '../core/sync-types.js';
+import type { Backup } from './backup.js';
+import type { BeforeImages } from './before-images.js';
 import type { SfsyncError } from '../errors.js';
 import type { CompiledMapping } from '../mapping/compile.js';
+import type { RetryPolicy } from '../salesforce/retry.js';
 import type { ChangeFields } from './changes.js';
 import type { KeyCensus } from './key-census.js';
 import type { MatchIndex, MatchSpec } from './match.js';
@@ -19,6 +22,8 @@ export interface EngineOptions {
   strategy: MatchStrategy;
   /** REST collections or Bulk API 2.0 jobs. */
   writer: RecordWriter;
+  /** The client's retry policy, which also paces resends of records that hit a row lock (default: DEFAULT_RETRY). */
+  retry?: RetryPolicy;
   /** Called with the input lines of each write call before it is sent (the journal). */
   onSend?: (lines: number[], bulkJob?: string) => void;
   /** On resume: lines that already have an outcome, and lines whose create may or may not have happened. */
@@ -60,6 +65,12 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
+  /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
+  onLockRetry?: (records: number) => void;
+  /** Where each write records what it replaces, before it is sent (undo reads them). */
+  beforeImages?: BeforeImages;
+  /** --backup: the records about to be updated or deleted, exported before they are touched. */
+  backup?: Backup;
 }
 
 export interface EngineResult {

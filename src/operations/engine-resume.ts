@@ -1,3 +1,4 @@
+import { bulkJobEnded } from '../salesforce/client.js';
 import type { InputRecord } from '../input/types.js';
 import { applyMapping } from '../mapping/apply.js';
 import { csvLineOf } from './bulk-writer.js';
@@ -20,7 +21,7 @@ export function settleFromJob(
   const job = jobId ? opts.resume?.bulk?.get(jobId) : undefined;
   // An update or upsert the job's results cannot settle is sent again: it finds its record by its key.
   const unsure = opts.operation === 'update' || opts.operation === 'upsert' ? 'send' : 'uncertain';
-  if (!job || !['JobComplete', 'Failed', 'Aborted'].includes(job.state) || input.error) return unsure;
+  if (!job || !bulkJobEnded(job.state) || input.error) return unsure;
   const mapped = applyMapping(opts.compiled, input.line, input.values, opts.mappingZone);
   // A record whose lookups were resolved by query cannot be rebuilt exactly as it was sent.
   if (mapped.error || mapped.lookups.length > 0) return unsure;

@@ -9,7 +9,7 @@ import { ambiguous, FATAL, keyEmpty, notFound, withoutId } from './engine-failur
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
-import { sendSorted, type SortedBatch } from './engine-write.js';
+import { imageBefore, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
 import { resolveLookups } from './lookups.js';
 import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
@@ -271,6 +271,7 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
+    await imageBefore(this.opts, batch, sends);
     await sendSorted(this.opts, this.outcomes, batch);
   }
 
@@ -341,6 +342,7 @@ export class SyncEngine {
       else this.outcomes.unchanged(u.r, u.id);
     }
     batch.updates = kept;
+    batch.changed = kept;
     if (!this.opts.dryRun && this.opts.strategy === 'native-upsert') {
       const field = this.opts.match?.fields[0]?.name as string;
       for (const u of batch.updates) {

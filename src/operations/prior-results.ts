@@ -61,6 +61,13 @@ function corrupt(file: string, problem: string): SfsyncError {
 }
 
 /** What an interrupted run wrote, and the one change to make to its files once the resume is sure to go on. */
+/** Where each of sfsync's columns is in a failures file, from FAILURE_COLUMNS (never a count of its own). */
+const FAILURE = {
+  code: FAILURE_COLUMNS.indexOf('error_code'),
+  message: FAILURE_COLUMNS.indexOf('error_message'),
+  fields: FAILURE_COLUMNS.indexOf('error_fields'),
+};
+
 export interface Prior {
   prior: PriorResults;
   /** Lines with an outcome: each has exactly one. */
@@ -79,11 +86,11 @@ function countFailure(
   cells: string[],
   line: number,
 ): void {
-  const fields = (cells[5] ?? '').split(';').filter((f) => f !== '');
+  const fields = (cells[FAILURE.fields] ?? '').split(';').filter((f) => f !== '');
   const entry = failureCodes.get(key) ?? {
     count: 0,
     lines: [],
-    message: cells[4] ?? '',
+    message: cells[FAILURE.message] ?? '',
     ...(fields.length > 0 ? { fields } : {}),
   };
   entry.count++;
@@ -133,7 +140,7 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         const outcome = cells[1] ?? '';
         if (!Number.isInteger(line) || line < 1 || !OUTCOMES.has(outcome))
           throw corrupt(file, `row ${row} has no line number and outcome`);
-        const code = isFailures ? (cells[3] ?? '') : '';
+        const code = isFailures ? (cells[FAILURE.code] ?? '') : '';
         // Left for the resume: records never sent, and records of a Bulk job whose results were not read.
         if (code === 'NOT_PROCESSED' || code === 'BULK_RESULTS_UNREAD') {
           const last = drop[drop.length - 1];

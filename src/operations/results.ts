@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { csvField } from '../core/csv-quote.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { emptyCounts, type Counts, type FailureDetail, type ResultFiles } from '../core/sync-types.js';
 import { SfsyncError } from '../errors.js';
@@ -14,11 +15,6 @@ function safeJson(value: unknown): string {
   } catch {
     return '[not written: nested too deeply]';
   }
-}
-
-/** A value as one CSV field: quoted when it must be, otherwise exactly as it is. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**
@@ -190,7 +186,7 @@ export class ResultSink {
   ) {
     ensureResultsDir(files.dir);
     this.counts = prior ? { ...prior.counts } : emptyCounts();
-    this.failureCodes = prior ? new Map(prior.failureCodes) : new Map();
+    this.failureCodes = prior ? new Map(prior.failureCodes) : new Map<string, FailureGroup>();
     // A dry run's plan says what would be done to each line; its payloads are in payloads.ndjson.
     this.success = new CsvFile(
       files.success,
@@ -319,15 +315,16 @@ export class ResultSink {
 
 /** Runs every close, whatever fails; then throws the first error, if any. */
 export function closeAll(closes: Array<() => void>): void {
-  let first: unknown;
+  // Boxed: a thrown undefined is an error too, and the box keeps it apart from "nothing failed".
+  let first: { error: unknown } | undefined;
   for (const close of closes) {
     try {
       close();
-    } catch (err) {
-      first ??= err;
+    } catch (error) {
+      first ??= { error };
     }
   }
-  if (first !== undefined) throw first;
+  if (first) throw first.error;
 }
 
 export function resultFiles(dir: string, dryRun: boolean): ResultFiles {

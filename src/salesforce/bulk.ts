@@ -2,13 +2,15 @@ import { parse } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
 import { translateError } from './client-errors.js';
 import { isConnectionError, type RetryPolicy } from './retry.js';
-import type { BulkJobOutcome, BulkJobSpec, BulkResultSet } from './types.js';
+import { bulkJobEnded, type BulkJobOutcome, type BulkJobSpec, type BulkResultSet } from './types.js';
 
 /** What one call of the client's request function may say beside its method and URL. */
 export interface RequestOptions {
   json?: unknown;
   /** A CSV body (a Bulk upload). */
   csv?: string;
+  /** A SOAP envelope (the one SOAP call, undelete). */
+  xml?: string;
   /** False for a call that must not be sent twice once it may have reached Salesforce (default true). */
   idempotent?: boolean;
   as?: 'text';
@@ -27,9 +29,6 @@ export interface BulkContext {
 }
 
 type OnResultRow = (set: BulkResultSet, header: string[], row: string[]) => void;
-
-/** The states in which a Bulk API 2.0 job has ended (Salesforce runs it no further). */
-export const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
 /**
  * Hands each row of a CSV answer to `onRow` with the header, one at a time. Returns the number of rows after the
@@ -54,7 +53,7 @@ async function eachCsvRow(text: unknown, onRow: (header: string[], row: string[]
 async function waitForJob(ctx: BulkContext, base: string): Promise<{ state: string; errorMessage?: string }> {
   for (let attempt = 0; ; attempt++) {
     const info = await ctx.request<{ state: string; errorMessage?: string }>('GET', base);
-    if (BULK_END_STATES.has(info.state)) return info;
+    if (bulkJobEnded(info.state)) return info;
     await ctx.retry.sleep(Math.min(5_000, Math.max(25, ctx.retry.baseDelayMs / 2) * 1.5 ** attempt));
   }
 }

@@ -1,4 +1,5 @@
 import type { SfsyncError } from '../errors.js';
+import type { RetryPolicy } from './retry.js';
 
 /** The parts of Salesforce's describe results that sfsync reads. */
 export interface FieldInfo {
@@ -64,6 +65,11 @@ export interface WriteOptions {
    * whose action is Block still refuse.
    */
   allowDuplicates?: boolean;
+  /**
+   * `Sforce-Auto-Assign`: TRUE runs the active assignment rule (Salesforce's default when the header is absent),
+   * FALSE none, or a rule's Id.
+   */
+  autoAssign?: string;
 }
 
 /** The Ids of the records a duplicate rule matched, from a DUPLICATES_DETECTED error. */
@@ -98,6 +104,8 @@ export interface Identity {
 export interface SalesforceClient {
   readonly instanceUrl: string;
   readonly apiVersion: string;
+  /** The one retry policy: the client's calls, and the engine's resends of records that hit a row lock. */
+  readonly retry: RetryPolicy;
   /** REST calls this client sent, retries included. */
   apiCalls(): number;
   /** Refuse calls past this many (--max-api-calls). */
@@ -146,6 +154,11 @@ export interface SalesforceClient {
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
   /**
+   * Records back from the Recycle Bin with their Ids, at most 200 a call: `undelete()` exists only in the SOAP API
+   * (the Partner endpoint), so this one call goes there.
+   */
+  undelete(ids: string[]): Promise<SaveResult[]>;
+  /**
    * The outcome of an ingest job opened earlier (by a run that was killed): an Open job is aborted, so nothing of
    * it is applied; otherwise it is polled to its end and its successful and failed results handed to `onRow`.
    */
@@ -173,6 +186,15 @@ export interface BulkJobSpec {
   object: string;
   operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
   externalIdFieldName?: string;
+  /** The Lead or Case assignment rule the job runs (without it, a job runs none). */
+  assignmentRuleId?: string;
+}
+
+const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+/** Whether a Bulk API 2.0 job in this state has ended: Salesforce runs it no further. */
+export function bulkJobEnded(state: string): boolean {
+  return BULK_END_STATES.has(state);
 }
 
 export interface BulkJobOutcome {
