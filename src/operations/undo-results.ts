@@ -190,9 +190,7 @@ export function readPriorUndo(dir: string): PriorUndo {
   const files = undoFiles(dir);
   const prior: PriorUndo = { done: new Set(), counts: emptyUndoCounts(), failuresByCode: new Map() };
   for (const file of [files.success, files.failures]) {
-    const rows = parse(wholeRows(file), { columns: true, relax_column_count: true }) as Array<
-      Record<string, string>
-    >;
+    const rows = parse<Record<string, string>>(wholeRows(file), { columns: true, relax_column_count: true });
     for (const row of rows) {
       const line = Number(row.line);
       const outcome = row.outcome as UndoOutcome;
