@@ -1,3 +1,4 @@
+import { csvField as quote } from '../core/csv-quote.js';
 import {
   unreadJobOf,
   type BulkJobSpec,
@@ -21,10 +22,6 @@ function cell(value: unknown): string {
   if (value === undefined) return '';
   if (value === null) return '#N/A';
   return typeof value === 'string' ? value : String(value);
-}
-
-function quote(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 function columnsOf(records: Array<Record<string, unknown>>): string[] {

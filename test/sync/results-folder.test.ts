@@ -5,7 +5,6 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { readJournal } from '../../src/operations/journal.js';
 import { createTestDeps, type TestDeps } from '../helpers/test-deps.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -423,41 +422,6 @@ describe('a resume that cannot start changes nothing', () => {
       'success.csv',
       'summary.json',
     ]);
-  });
-});
-
-describe('the journal', () => {
-  const header = JSON.stringify({
-    v: 2,
-    operation: 'create',
-    object: 'Contact',
-    file: '/x.csv',
-    size: 1,
-    mtimeMs: 1,
-    sha256: 'ab',
-    mapping: null,
-  });
-  function journal(name: string, text: string): string {
-    const d = workdir(`journal-${name}`);
-    fs.writeFileSync(path.join(d, 'journal.ndjson'), text);
-    return d;
-  }
-
-  it('skips a torn last entry only', async () => {
-    const ok = await readJournal(journal('torn', `${header}\n{"sent":[2,3]}\n{"sent":[4,`));
-    expect([...ok.sent]).toEqual([2, 3]);
-    await expect(readJournal(journal('middle', `${header}\n{"sent":[2,\n{"sent":[4]}\n`))).rejects.toThrow(
-      'line 2 is not a journal entry',
-    );
-    await expect(readJournal(journal('shape', `${header}\n{"sent":"2"}\n{"sent":[4]}\n`))).rejects.toThrow(
-      'line 2 is not a journal entry',
-    );
-  });
-
-  it('refuses a header of another version', async () => {
-    await expect(readJournal(journal('v1', `${header.replace('"v":2', '"v":1')}\n`))).rejects.toThrow(
-      'its header is version 1',
-    );
   });
 });
 
