@@ -231,12 +231,25 @@ class Parser extends TokenReader {
     const t = this.next();
     if (t.type !== 'ident') this.fail(t);
     const fn = t.text.toUpperCase();
-    if (DATE_FUNCTIONS.has(fn) && this.peek().type === 'punct' && this.peek().text === '(') {
+    const call = this.peek().type === 'punct' && this.peek().text === '(';
+    if (call && (fn === 'TOLABEL' || fn === 'FORMAT')) {
       this.next();
+      const inner = this.fieldRef();
+      this.expectPunct(')');
+      return { ...inner, pos: t.pos, wrap: fn };
+    }
+    if (DATE_FUNCTIONS.has(fn) && call) {
+      this.next();
+      const local = this.isKeyword('CONVERTTIMEZONE') && this.peek(1).text === '(';
+      if (local) {
+        this.next();
+        this.next();
+      }
       const inner = this.next();
       if (inner.type !== 'ident') this.fail(inner);
+      if (local) this.expectPunct(')');
       this.expectPunct(')');
-      return { path: inner.text.split('.'), pos: t.pos, fn };
+      return { path: inner.text.split('.'), pos: t.pos, fn, ...(local ? { convertTimezone: true } : {}) };
     }
     return { path: t.text.split('.'), pos: t.pos };
   }
