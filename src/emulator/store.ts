@@ -50,8 +50,8 @@ export class OrgStore {
   private readonly data = new Map<string, ObjectData>();
   readonly ids = new IdGenerator();
   private caseNumber = 1000;
-  private journal: Journal | null = null;
-  private journaled = new Set<string>();
+  /** Open transactions, innermost last (a composite call's allOrNone around a collection's). */
+  private journals: Array<{ entries: Journal; seen: Set<string> }> = [];
   /** Told of every record whose stored state changes (a write, a delete, a rollback), to persist it. */
   onChange: ((object: ObjectData, id: string) => void) | null = null;
   /** The org's duplicate rules, run on every create and edit. */
@@ -256,15 +256,11 @@ export class OrgStore {
   }
 
   beginJournal(): void {
-    this.journal = [];
-    this.journaled.clear();
+    this.journals.push({ entries: [], seen: new Set() });
   }
 
   endJournal(): Journal {
-    const journal = this.journal ?? [];
-    this.journal = null;
-    this.journaled.clear();
-    return journal;
+    return this.journals.pop()?.entries ?? [];
   }
 
   /** Puts every record a transaction touched back as it was. */
@@ -307,9 +303,11 @@ export class OrgStore {
 
   private remember(object: ObjectData, id: string): void {
     this.onChange?.(object, id);
-    if (!this.journal || this.journaled.has(id)) return;
-    this.journaled.add(id);
-    this.journal.push({ object, id, live: object.live.get(id), deleted: object.deleted.get(id) });
+    for (const journal of this.journals) {
+      if (journal.seen.has(id)) continue;
+      journal.seen.add(id);
+      journal.entries.push({ object, id, live: object.live.get(id), deleted: object.deleted.get(id) });
+    }
   }
 
   private insertRow(object: ObjectData, row: Row): void {
