@@ -270,7 +270,9 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
-    await imageBefore(this.opts, batch, sends);
+    // Only a batch that replaces something waits for its images (a create's Id is recorded as it comes).
+    if (batch.updates.length + batch.deletes.length + (batch.changed?.length ?? 0) > 0)
+      await imageBefore(this.opts, batch, sends);
     await sendSorted(this.opts, this.outcomes, batch);
   }
 
