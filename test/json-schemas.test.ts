@@ -98,6 +98,33 @@ describe('--json documents match their schemas in schemas/output/', () => {
     expect(check('sync', hard.stdout)).toMatchObject({ ok: true, result: { hardDelete: true } });
   });
 
+  it('sync: --assignment-rule, row lock counts, and mirror mode (dry run, and the brake in an error)', async () => {
+    fs.writeFileSync(path.join(dir, 'leads.csv'), 'LastName,Company\nSchema,Acme\n');
+    const lead = await run(['create', 'leads.csv', '--object', 'Lead', '--assignment-rule', 'none']);
+    expect(check('sync', lead.stdout)).toMatchObject({
+      ok: true,
+      result: { assignmentRule: { asked: 'none' }, locks: { retries: 0, groupedBy: null, serial: false } },
+    });
+    fs.writeFileSync(
+      path.join(dir, 'mirror-seed.csv'),
+      'LastName,Email,Department\nA,a@mirror-schema.test,MS\nB,b@mirror-schema.test,MS\n',
+    );
+    await run(['create', 'mirror-seed.csv', '--object', 'Contact']);
+    fs.writeFileSync(path.join(dir, 'mirror.csv'), 'LastName,Email\nA,a@mirror-schema.test\n');
+    const args = ['upsert', 'mirror.csv', '--object', 'Contact', '--match', 'Email', '--delete-missing'];
+    const dry = await run([...args, '--scope', "WHERE Department = 'MS'", '--dry-run']);
+    expect(check('sync', dry.stdout)).toMatchObject({
+      result: { mirror: { action: 'delete', inScope: 2, missing: 1, limit: 0, stopped: false } },
+    });
+    const braked = await run([...args, '--scope', "WHERE Department = 'MS'"]);
+    expect(braked.code).toBe(1);
+    expect(check('sync', braked.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'MAX_DELETE_EXCEEDED' },
+      result: { mirror: { stopped: true, missing: 1 } },
+    });
+  });
+
   it('export to a file, through REST and Bulk', async () => {
     for (const api of ['rest', 'bulk']) {
       const exported = await run([

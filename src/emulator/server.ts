@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { control } from './control.js';
 import type { DataLog } from './data-file.js';
+import type { AssignmentRuleSpec } from './assignment-rules.js';
 import type { DuplicateRuleSpec } from './duplicate-rules.js';
 import type { Faults } from './faults.js';
 import { apiError, HttpError, notFound, sendJson } from './http.js';
@@ -37,6 +38,10 @@ export interface Emulator {
   setDuplicateRules(rules: DuplicateRuleSpec[]): void;
   /** Grants or takes away the user's permissions (also POST /__emulator/permissions). */
   setPermissions(permissions: Partial<UserPermissions>): void;
+  /** Replaces the org's Lead and Case assignment rules (also POST /__emulator/assignment-rules). */
+  setAssignmentRules(rules: AssignmentRuleSpec[]): void;
+  /** Records refused with UNABLE_TO_LOCK_ROW so far (the lockRate fault). */
+  lockRefusals(): number;
   /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
   setDailyApiRequests(max: number | null): void;
   /** Requests the org has received and not finished answering (those of a killed client included). */
@@ -201,6 +206,8 @@ function handleOf(org: Org, server: http.Server, port: number, inFlight: () => n
     setFaults: (f) => void org.faults.set(f),
     setDuplicateRules: (rules) => void org.duplicateRules.set(rules),
     setPermissions: (p) => void org.setPermissions(p),
+    setAssignmentRules: (rules) => void org.assignmentRules.set(rules),
+    lockRefusals: () => org.recordLocks.refused,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,7 +1,9 @@
 import { newRecordRuleError } from './business-rules.js';
+import type { AssignmentRules, AutoAssign } from './assignment-rules.js';
 import { prepareInput } from './record-input.js';
 import { checkUnique, completeNewRow, deriveNames, labelList } from './record-rules.js';
 import type { DuplicateRules } from './duplicate-rules.js';
+import type { LockTransaction, RecordLocks } from './record-locks.js';
 import { IdGenerator, normalizeId } from './ids.js';
 import { type FieldDescribe, type ObjectMeta, type OrgSchema } from './metadata.js';
 import { formatDateTime, indexKey, recordError, type RecordError, type Row, type Value } from './values.js';
@@ -20,6 +22,10 @@ export interface WriteOptions {
   allowSave?: boolean;
   /** The API version of the call, for the URLs of duplicate records. */
   version?: string;
+  /** Which assignment rule runs on a Lead or Case (REST: Sforce-Auto-Assign; Bulk: the job's assignmentRuleId). */
+  autoAssign?: AutoAssign;
+  /** The transaction the write belongs to, for row locks on its parents. */
+  lock?: LockTransaction;
 }
 
 export type WriteResult =
@@ -50,6 +56,10 @@ export class OrgStore {
   onChange: ((object: ObjectData, id: string) => void) | null = null;
   /** The org's duplicate rules, run on every create and edit. */
   duplicateRules: DuplicateRules | null = null;
+  /** The org's Lead and Case assignment rules. */
+  assignmentRules: AssignmentRules | null = null;
+  /** Row locks on the parents of saved records (off unless configured). */
+  recordLocks: RecordLocks | null = null;
 
   constructor(
     readonly schema: OrgSchema,
@@ -130,8 +140,10 @@ export class OrgStore {
       completeNewRow(object, row, () => String(++this.caseNumber).padStart(8, '0')) ??
       newRecordRuleError(this, object, row) ??
       checkUnique(this, object, row, null) ??
-      this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version);
+      this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version) ??
+      this.recordLocks?.touch(options.lock, object, row);
     if (error) return { ok: false, errors: [error] };
+    this.assignmentRules?.apply(object, row, options.autoAssign, true);
     const id = this.ids.next(object.meta.keyPrefix);
     const now = formatDateTime(this.clock());
     Object.assign(row, {
@@ -195,8 +207,10 @@ export class OrgStore {
     deriveNames(object, row);
     const dup =
       checkUnique(this, object, row, full) ??
-      this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version);
+      this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version) ??
+      this.recordLocks?.touch(options.lock, object, row);
     if (dup) return { ok: false, errors: [dup], id: full };
+    this.assignmentRules?.apply(object, row, options.autoAssign, false);
     const now = this.stampAfter(old);
     Object.assign(row, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: this.userId });
     this.replaceRow(object, full, old, compact(row));

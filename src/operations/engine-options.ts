@@ -1,4 +1,5 @@
 import type { SyncOperation } from '../core/sync-options.js';
+import type { MatchStrategy } from '../core/sync-types.js';
 import type { Backup } from './backup.js';
 import type { BeforeImages } from './before-images.js';
 import type { SfsyncError } from '../errors.js';
@@ -11,8 +12,7 @@ import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
 
-/** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
-export type MatchStrategy = 'none' | 'id' | 'native-upsert' | 'query';
+export type { MatchStrategy } from '../core/sync-types.js';
 
 export interface EngineOptions {
   operation: SyncOperation;
@@ -65,6 +65,8 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
+  /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
+  onLockRetry?: (records: number) => void;
   /** Where each write records what it replaces, before it is sent (undo reads them). */
   beforeImages?: BeforeImages;
   /** --backup: the records about to be updated or deleted, exported before they are touched. */

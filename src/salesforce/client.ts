@@ -46,9 +46,12 @@ export interface ClientOptions {
   trace?: (line: string) => void;
 }
 
-/** The REST header that acknowledges duplicate rule alerts; Bulk API jobs have no equivalent. */
+/** The REST headers of a write: duplicate rule alerts acknowledged, the assignment rule to run (Bulk jobs carry neither). */
 function duplicateHeader(write: WriteOptions | undefined): Record<string, string> {
-  return write?.allowDuplicates ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {};
+  return {
+    ...(write?.allowDuplicates ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {}),
+    ...(write?.autoAssign ? { 'Sforce-Auto-Assign': write.autoAssign } : {}),
+  };
 }
 
 /** One HTTP attempt, with a line before and after it in the --verbose trace. */

@@ -65,6 +65,11 @@ export interface WriteOptions {
    * whose action is Block still refuse.
    */
   allowDuplicates?: boolean;
+  /**
+   * `Sforce-Auto-Assign`: TRUE runs the active assignment rule (Salesforce's default when the header is absent),
+   * FALSE none, or a rule's Id.
+   */
+  autoAssign?: string;
 }
 
 /** The Ids of the records a duplicate rule matched, from a DUPLICATES_DETECTED error. */
@@ -181,6 +186,8 @@ export interface BulkJobSpec {
   object: string;
   operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
   externalIdFieldName?: string;
+  /** The Lead or Case assignment rule the job runs (without it, a job runs none). */
+  assignmentRuleId?: string;
 }
 
 const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
