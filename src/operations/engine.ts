@@ -9,7 +9,7 @@ import { ambiguous, FATAL, keyEmpty, notFound, withoutId } from './engine-failur
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
-import { imageBefore, sendSorted, type SortedBatch } from './engine-write.js';
+import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
 import { resolveLookups } from './lookups.js';
 import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
@@ -271,9 +271,7 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
-    // Only a batch that replaces something waits for its images (a create's Id is recorded as it comes).
-    if (batch.updates.length + batch.deletes.length + (batch.changed?.length ?? 0) > 0)
-      await imageBefore(this.opts, batch, sends);
+    if (replaces(batch)) await imageBefore(this.opts, batch, sends);
     await sendSorted(this.opts, this.outcomes, batch);
   }
 
