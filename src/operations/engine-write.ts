@@ -165,6 +165,14 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
   }
 }
 
+/**
+ * Whether a batch replaces anything (updates or deletes): only such a batch waits for its before-images; a create's
+ * Id is recorded as its answer comes.
+ */
+export function replaces(batch: SortedBatch): boolean {
+  return batch.updates.length + batch.deletes.length + (batch.changed?.length ?? 0) > 0;
+}
+
 /** What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). */
 export async function imageBefore(
   opts: Pick<EngineOptions, 'beforeImages' | 'backup'>,

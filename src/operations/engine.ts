@@ -9,7 +9,7 @@ import { ambiguous, FATAL, keyEmpty, notFound, withoutId } from './engine-failur
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
-import { imageBefore, sendSorted, type SortedBatch } from './engine-write.js';
+import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
 import { resolveLookups } from './lookups.js';
 import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
@@ -271,7 +271,7 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
-    await imageBefore(this.opts, batch, sends);
+    if (replaces(batch)) await imageBefore(this.opts, batch, sends);
     await sendSorted(this.opts, this.outcomes, batch);
   }
 
