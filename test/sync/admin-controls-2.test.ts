@@ -240,6 +240,25 @@ describe('mirror: upsert --delete-missing --scope', () => {
     expect(rows.map((x) => x.Email)).toEqual([`${tag}-9@Mirror.test`]);
   });
 
+  it('an offline dry run says it cannot list the missing records', async () => {
+    const file = write('m-offline.csv', 'LastName,Email\nA,a@offline.test\n');
+    const r = await sfsync([
+      'upsert',
+      file,
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--delete-missing',
+      '--scope',
+      "WHERE Department = 'x'",
+      '--dry-run',
+      '--offline',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('an offline dry run cannot list the records of --scope the file lacks');
+  });
+
   it('refuses mirror flags without a WHERE scope, and --scope alone', async () => {
     const file = write('m-bad.csv', 'LastName,Email\nA,a@b.test\n');
     const noScope = await sfsync([
