@@ -102,7 +102,8 @@ export async function* readCsv(
   }
   const chosen = delimiter ?? detectDelimiter(firstChunk.split(/\r?\n/)[0] ?? '');
   const skipped: Skip[] = [];
-  let headerError: SfsyncError | null = null;
+  // Set from the parser's callbacks, which control-flow analysis does not see: typed so it is not narrowed to null.
+  let headerError = null as SfsyncError | null;
   let headerLines = 1;
   let headerRead = false;
   let jsonRecords = false;
@@ -178,9 +179,9 @@ export async function* readCsv(
   }
   // Records are taken from the parser as many at a time as it holds: one await per chunk, not per record.
   let ended = false;
-  let failure: unknown = null;
+  let failure = null as { error: unknown } | null;
   parser.once('end', () => (ended = true));
-  parser.once('error', (err) => (failure = err));
+  parser.once('error', (error) => (failure = { error }));
   for (;;) {
     const out: InputRecord[] = [];
     let record: Record<string, string> | null;
@@ -202,7 +203,7 @@ export async function* readCsv(
       if (!blank)
         out.push(jsonRecords ? jsonRecord(start, record.input ?? '') : { line: start, values: record });
     }
-    if (failure) throw failure;
+    if (failure) throw failure.error;
     if (out.length > 0) yield out;
     if (ended || parser.readableEnded) break;
     await new Promise<void>((resolve) => {

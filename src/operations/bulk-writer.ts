@@ -250,7 +250,7 @@ export class BulkWriter implements RecordWriter {
       resolve = res;
     });
     const part: Part = {
-      results: new Array(records.length),
+      results: new Array<SaveResult | undefined>(records.length),
       waiting: 0,
       settled: false,
       resolve,
@@ -360,7 +360,7 @@ export class BulkWriter implements RecordWriter {
 
   private async runJob(job: Job): Promise<void> {
     const count = job.pieces.reduce((n, p) => n + p.count, 0);
-    const results: Array<SaveResult | undefined> = new Array(count);
+    const results = new Array<SaveResult | undefined>(count);
     try {
       await this.send(job, results);
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { SyncOperation } from '../core/sync-options.js';
+import type { MatchStrategy } from '../core/sync-types.js';
 import type { SfsyncError } from '../errors.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { RetryPolicy } from '../salesforce/retry.js';
@@ -9,8 +10,7 @@ import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
 
-/** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
-export type MatchStrategy = 'none' | 'id' | 'native-upsert' | 'query';
+export type { MatchStrategy } from '../core/sync-types.js';
 
 export interface EngineOptions {
   operation: SyncOperation;

@@ -112,6 +112,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
     const locked: T[] = [];
     for (let i = 0; i < queue.length; i += opts.batchSize) {
       const chunk = queue.slice(i, i + opts.batchSize);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
       const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
       if (attempt > 0) for (const r of records) outcomes.unspool(r);
       // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
@@ -133,6 +134,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
       const results = await sending;
       for (let j = 0; j < chunk.length; j++) {
         const item = chunk[j] as T;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
         const r = 'r' in item ? item.r : (item as MappedRecord);
         const res = results[j];
         if (res?.success) {

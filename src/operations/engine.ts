@@ -13,7 +13,8 @@ import { sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
 import { resolveLookups } from './lookups.js';
 import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
-import type { FailureDetail, ResultSink } from './results.js';
+import type { FailureDetail } from '../core/sync-types.js';
+import type { ResultSink } from './results.js';
 
 export type { EngineOptions, EngineResult, MatchStrategy } from './engine-options.js';
 

@@ -74,7 +74,7 @@ function checkHeader(file: string, value: unknown): JournalHeader {
   if (h.v !== JOURNAL_VERSION)
     throw journalError(
       file,
-      `its header is version ${String(h.v)}, which this sfsync does not read (it reads version ${JOURNAL_VERSION}; the sfsync that wrote it can resume it)`,
+      `its header is version ${String(h.v)}, which this sfsync does not read (it reads version ${String(JOURNAL_VERSION)}; the sfsync that wrote it can resume it)`,
     );
   if (typeof h.operation !== 'string' || typeof h.file !== 'string' || typeof h.sha256 !== 'string')
     throw journalError(file, 'its header is incomplete');

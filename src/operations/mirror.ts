@@ -1,3 +1,4 @@
+import type { MirrorReport } from '../core/sync-types.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { plural } from '../core/plural.js';
@@ -31,27 +32,7 @@ export interface MirrorPlan {
   limit: DeleteLimit;
 }
 
-/** What the mirror step did, for the summary and `--json`. */
-export interface MirrorReport {
-  action: MissingAction['verb'];
-  field?: string;
-  scope: string;
-  /** Records in the scope (after the upsert). */
-  inScope: number;
-  /** Of those, the ones whose key is not in the file. */
-  missing: number;
-  /** Records of the scope with a blank key: no file can name them, so they are left alone. */
-  unkeyed: number;
-  /** The most that may go (--max-delete, default 10% of the scope). */
-  limit: number;
-  /** Records deleted, cleared or deactivated. */
-  done: number;
-  failed: number;
-  /** The brake held: more than `limit` would have gone, so nothing did. */
-  stopped: boolean;
-  /** would-delete.csv (dry run, brake) or deleted.csv (one row per record, with its outcome). */
-  file: string;
-}
+export type { MirrorReport };
 
 const PAST = { delete: 'deleted', clear: 'cleared', deactivate: 'deactivated' } as const;
 const CHUNK = 200;

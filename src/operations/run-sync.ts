@@ -13,7 +13,7 @@ import { mirrorCheck } from './sync-admin.js';
 
 export type { SyncPorts, SyncOutcome } from './sync-ports.js';
 export type { SyncEvent, SyncEvents } from './sync-events.js';
-export type { SyncResult } from './sync-result.js';
+export type { SyncResult } from '../core/sync-types.js';
 
 /**
  * A sync that owns SIGINT and SIGTERM from its start: the first stops reading and lets the calls in flight

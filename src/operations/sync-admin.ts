@@ -1,3 +1,4 @@
+import type { AdminResult } from '../core/sync-types.js';
 import { plural } from '../core/plural.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
@@ -136,14 +137,7 @@ export function mirrorBrake(check: MirrorCheck | null, report: MirrorReport | un
 }
 
 /** What the result says of the admin controls. */
-export interface AdminResult {
-  /** --assignment-rule: what was asked, and what the run told Salesforce. */
-  assignmentRule?: { asked: string; note: string };
-  /** Row locks: records sent again after UNABLE_TO_LOCK_ROW, the parent field records were grouped by, --serial. */
-  locks: { retries: number; groupedBy: string | null; serial: boolean };
-  /** Mirror mode (--delete-missing, --missing): the records of the scope the file lacks, and what became of them. */
-  mirror?: MirrorReport;
-}
+export type { AdminResult };
 
 export function adminResult(
   opts: SyncOptions,

@@ -10,7 +10,7 @@ import { writeResultFile, type ResultSink } from './results.js';
 import type { WritePlan } from './sync-plan.js';
 import type { RunContext, SyncOutcome } from './sync-ports.js';
 import type { SyncTarget } from './sync-prepare.js';
-import type { SyncResult } from './sync-result.js';
+import type { SyncResult } from '../core/sync-types.js';
 import type { MirrorReport } from './mirror.js';
 import { adminResult, mirrorBrake } from './sync-admin.js';
 

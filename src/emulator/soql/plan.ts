@@ -69,6 +69,15 @@ export interface QueryPlan {
   hasSubqueries: boolean;
   /** TYPEOF, which Bulk queries refuse. */
   hasTypeOf: boolean;
+  /** An aggregate query's columns in SELECT order: a group (fn null) or an aggregate function. */
+  aggregates?: AggregateColumn[];
+}
+
+export interface AggregateColumn {
+  key: string;
+  fn: string | null;
+  /** null for COUNT(). */
+  path: ResolvedPath | null;
 }
 
 export interface QueryResult {
