@@ -148,6 +148,8 @@ export interface MirrorReport {
   inScope: number;
   /** Of those, the ones whose key is not in the file. */
   missing: number;
+  /** Records of the scope with a blank key: no file can name them, so they are left alone. */
+  unkeyed: number;
   /** The most that may go (--max-delete, default 10% of the scope). */
   limit: number;
   /** Records deleted, cleared or deactivated. */

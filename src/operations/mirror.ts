@@ -154,11 +154,16 @@ export async function mirror(
   const select = ['Id', ...spec.fields.map((f) => f.name).filter((n) => n !== 'Id')];
   const soql = `SELECT ${select.join(', ')} FROM ${object.name} ${plan.scope}`;
   let inScope = 0;
+  let unkeyed = 0;
   const gone: Array<{ id: string; key: string }> = [];
   try {
     for await (const row of client.query(soql)) {
       inScope++;
       const keys = rowKeys(spec, row);
+      if (keys.length === 0) {
+        unkeyed++;
+        continue;
+      }
       if (keys.some((k) => census.count(k) > 0)) continue;
       gone.push({ id: row.Id as string, key: shown(spec, row) });
     }
@@ -176,6 +181,7 @@ export async function mirror(
     scope: plan.scope,
     inScope,
     missing: gone.length,
+    unkeyed,
     limit,
     done: 0,
     failed: 0,
@@ -263,7 +269,7 @@ export function brakeError(report: MirrorReport, plan: MirrorPlan): SfsyncError 
 /** The summary lines of the mirror step. */
 export function renderMirror(r: MirrorReport, dryRun: boolean): string[] {
   const what = r.field ? `${r.action} (${r.field})` : r.action;
-  const head = `  mirror (${what} missing, ${r.scope}): ${plural(r.inScope, 'record')} in scope, ${r.missing} missing from the file (limit ${r.limit})`;
+  const head = `  mirror (${what} missing, ${r.scope}): ${plural(r.inScope, 'record')} in scope, ${r.missing} missing from the file (limit ${r.limit})${r.unkeyed ? `; ${r.unkeyed} with a blank key left alone` : ''}`;
   if (dryRun) return [head, `    would ${r.action} ${r.missing}: listed in ${r.file}`];
   if (r.stopped) return [head, `    stopped by --max-delete: nothing ${PAST[r.action]}; listed in ${r.file}`];
   return [head, `    ${r.done} ${PAST[r.action]}${r.failed ? `, ${r.failed} failed` : ''}: ${r.file}`];

@@ -89,6 +89,12 @@ async function sync(
     input.format,
     input.mapping.timezone,
   );
+  if (writes.mirror && target.offline)
+    emit({
+      type: 'warning',
+      message:
+        'mirror mode: an offline dry run cannot list the records of --scope the file lacks (that needs the org); run the dry run without --offline to see them',
+    });
   await input.confirmHard?.(target.object.name, target.client?.instanceUrl ?? '');
   return runEngine(opts, { ...ports, started, state, hold, emit }, input, target, keys, writes);
 }

@@ -122,6 +122,8 @@ describe('mirror: upsert --delete-missing --scope', () => {
     const tag = `m${++run}`;
     const rows = Array.from({ length: 10 }, (_, i) => `C${i},${tag}-${i}@Mirror.test,${tag}`);
     rows.push(`Out0,${tag}-out0@mirror.test,${tag}-other`, `Out1,${tag}-out1@mirror.test,${tag}-other`);
+    // In the scope without a key: no file can name it, so it is never deleted.
+    rows.push(`NoKey,,${tag}`);
     const r = await sfsync([
       'create',
       write(`seed-${tag}.csv`, `LastName,Email,Department\n${rows.join('\n')}\n`),
@@ -158,8 +160,9 @@ describe('mirror: upsert --delete-missing --scope', () => {
     expect(r.code).toBe(0);
     expect(r.doc.result.mirror).toMatchObject({
       action: 'delete',
-      inScope: 10,
+      inScope: 11,
       missing: 1,
+      unkeyed: 1,
       limit: 1,
       done: 1,
       failed: 0,
@@ -192,7 +195,13 @@ describe('mirror: upsert --delete-missing --scope', () => {
     ];
     const dry = await sfsync([...args, '--dry-run', '--json']);
     expect(dry.code).toBe(0);
-    expect(dry.doc.result.mirror).toMatchObject({ inScope: 10, missing: 5, done: 0, stopped: false });
+    expect(dry.doc.result.mirror).toMatchObject({
+      inScope: 11,
+      missing: 5,
+      unkeyed: 1,
+      done: 0,
+      stopped: false,
+    });
     expect(
       dry
         .read('would-delete.csv')
@@ -202,7 +211,7 @@ describe('mirror: upsert --delete-missing --scope', () => {
     const braked = await sfsync(args);
     expect(braked.code).toBe(1);
     expect(braked.stderr).toContain(
-      '5 records in the scope are missing from the file (50.0% of the 10 in the scope), more than --max-delete allows (1',
+      '5 records in the scope are missing from the file (45.5% of the 11 in the scope), more than --max-delete allows (1',
     );
     expect(braked.read('would-delete.csv')).toHaveLength(5);
     expect(await emails(tag)).toHaveLength(12);
@@ -238,6 +247,25 @@ describe('mirror: upsert --delete-missing --scope', () => {
       `SELECT Email, Title FROM Contact WHERE Department = '${tag}' AND Title = 'Former'`,
     );
     expect(rows.map((x) => x.Email)).toEqual([`${tag}-9@Mirror.test`]);
+  });
+
+  it('an offline dry run says it cannot list the missing records', async () => {
+    const file = write('m-offline.csv', 'LastName,Email\nA,a@offline.test\n');
+    const r = await sfsync([
+      'upsert',
+      file,
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--delete-missing',
+      '--scope',
+      "WHERE Department = 'x'",
+      '--dry-run',
+      '--offline',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('an offline dry run cannot list the records of --scope the file lacks');
   });
 
   it('refuses mirror flags without a WHERE scope, and --scope alone', async () => {
