@@ -1,12 +1,19 @@
 // npm run bench [-- scenario...]: runs the benchmark scenarios and prints a table for each.
 // Scenarios: sync (sfsync's own runs), emulator (the local org's own throughput), data (what --data costs), export
-// (sfsync export). Sizes can be lowered with BENCH_SIZES=10000,50000.
+// (sfsync export), peers (sfsync against the Salesforce CLI and jsforce; see peers.js). Sizes can be lowered with BENCH_SIZES=10000,50000.
 import { benchData } from './data.js';
 import { benchEmulator } from './emulator.js';
 import { benchExport } from './export.js';
+import { benchPeers } from './peers.js';
 import { benchSync } from './sync.js';
 
-const scenarios = { sync: benchSync, emulator: benchEmulator, data: benchData, export: benchExport };
+const scenarios = {
+  sync: benchSync,
+  emulator: benchEmulator,
+  data: benchData,
+  export: benchExport,
+  peers: benchPeers,
+};
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const sizes = process.env.BENCH_SIZES?.split(',').map(Number);
 for (const name of wanted.length > 0 ? wanted : Object.keys(scenarios)) {
