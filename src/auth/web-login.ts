@@ -51,152 +51,158 @@ export function authorizeUrl(o: {
   return `${o.loginUrl}/services/oauth2/authorize?${params.toString()}`;
 }
 
+/** One login in progress: what the callback (or a pasted address) must bring back, and how it ends. */
+interface Attempt {
+  o: WebLoginOptions;
+  state: string;
+  verifier: string;
+  redirectUri: string;
+  finished: boolean;
+  resolve: (t: Tokens) => void;
+  reject: (e: unknown) => void;
+}
+
+function send(res: http.ServerResponse, status: number, title: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE(title, body));
+}
+
+function exchange(a: Attempt, code: string): Promise<Tokens> {
+  const { loginUrl, clientId, clientSecret } = a.o;
+  const app: OAuthApp = { loginUrl, clientId, clientSecret, redirectUri: a.redirectUri };
+  return exchangeCode(app, code, a.verifier);
+}
+
+/** The callback server's one route: the browser comes back with the code and the state. */
+function onCallback(a: Attempt): http.RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'GET' || url.pathname !== '/OauthRedirect' || a.finished)
+      return send(res, 404, 'Not found', 'This address only receives the Salesforce login.');
+    if (url.searchParams.get('state') !== a.state)
+      return send(
+        res,
+        400,
+        'Login refused',
+        'The state parameter does not match this login. Start again with sfsync login.',
+      );
+    a.finished = true;
+    const error = url.searchParams.get('error');
+    const code = url.searchParams.get('code');
+    if (error || !code) {
+      send(res, 400, 'Login failed', 'Salesforce did not authorize sfsync. You can close this window.');
+      const description = url.searchParams.get('error_description');
+      return a.reject(
+        new SfsyncError(
+          'AUTH_DENIED',
+          `Salesforce did not authorize the login: ${error ?? 'no code'}${description ? ` (${description})` : ''}.`,
+          { hint: 'Run "sfsync login" again and approve access.' },
+        ),
+      );
+    }
+    exchange(a, code).then(
+      (tokens) => {
+        send(res, 200, 'sfsync is logged in', 'You can close this window and return to the terminal.');
+        a.resolve(tokens);
+      },
+      (err: unknown) => {
+        send(res, 400, 'Login failed', 'See the terminal for the reason.');
+        a.reject(err);
+      },
+    );
+  };
+}
+
+/** The address the browser ended on, pasted where no browser can reach the callback. */
+function onPaste(a: Attempt): (text: string) => void {
+  return (text) => {
+    if (a.finished || text.trim() === '') return;
+    let pasted: URL;
+    try {
+      pasted = new URL(text.trim());
+    } catch {
+      return a.reject(
+        new SfsyncError('AUTH_FAILED', 'That is not the address the browser ended on.', {
+          hint: 'Run "sfsync login" again and paste the whole address from the browser.',
+        }),
+      );
+    }
+    const code = pasted.searchParams.get('code');
+    if (pasted.searchParams.get('state') !== a.state || !code)
+      return a.reject(
+        new SfsyncError(
+          'AUTH_FAILED',
+          'The pasted address is not from this login (its state does not match).',
+          {
+            hint: 'Run "sfsync login" again.',
+          },
+        ),
+      );
+    a.finished = true;
+    exchange(a, code).then(a.resolve, a.reject);
+  };
+}
+
+/** Listens on 127.0.0.1; a port in use says which flag picks another. */
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new SfsyncError(
+              'PORT_IN_USE',
+              `Port ${port} on 127.0.0.1 is in use, so the login callback cannot listen there.`,
+              {
+                hint: `Stop what uses port ${port}, or run "sfsync login --port N" with the port of your connected app's callback URL.`,
+              },
+            )
+          : err,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
 /**
  * The OAuth 2.0 web server flow with PKCE: a one-shot callback server on 127.0.0.1, a random state that must
  * come back unchanged, and the code exchanged with its verifier. Anything else on the callback is refused.
  */
 export async function webLogin(o: WebLoginOptions): Promise<Tokens> {
   const { verifier, challenge } = pkcePair();
-  const state = randomBytes(16).toString('hex');
-  let settle: { resolve: (t: Tokens) => void; reject: (e: unknown) => void } | undefined;
+  let settle: Pick<Attempt, 'resolve' | 'reject'> | undefined;
   const done = new Promise<Tokens>((resolve, reject) => (settle = { resolve, reject }));
   // The outcome may arrive while the browser is still being opened; it is awaited below.
   done.catch(() => undefined);
-  let redirectUri = '';
-  let finished = false;
-
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' || url.pathname !== '/OauthRedirect' || finished) {
-      res
-        .writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' })
-        .end(PAGE('Not found', 'This address only receives the Salesforce login.'));
-      return;
-    }
-    if (url.searchParams.get('state') !== state) {
-      res
-        .writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' })
-        .end(
-          PAGE(
-            'Login refused',
-            'The state parameter does not match this login. Start again with sfsync login.',
-          ),
-        );
-      return;
-    }
-    finished = true;
-    const error = url.searchParams.get('error');
-    const code = url.searchParams.get('code');
-    if (error || !code) {
-      res
-        .writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' })
-        .end(PAGE('Login failed', 'Salesforce did not authorize sfsync. You can close this window.'));
-      settle?.reject(
-        new SfsyncError(
-          'AUTH_DENIED',
-          `Salesforce did not authorize the login: ${error ?? 'no code'}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}.`,
-          { hint: 'Run "sfsync login" again and approve access.' },
-        ),
-      );
-      return;
-    }
-    const app: OAuthApp = {
-      loginUrl: o.loginUrl,
-      clientId: o.clientId,
-      clientSecret: o.clientSecret,
-      redirectUri,
-    };
-    exchangeCode(app, code, verifier).then(
-      (tokens) => {
-        res
-          .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-          .end(PAGE('sfsync is logged in', 'You can close this window and return to the terminal.'));
-        settle?.resolve(tokens);
-      },
-      (err: unknown) => {
-        res
-          .writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' })
-          .end(PAGE('Login failed', 'See the terminal for the reason.'));
-        settle?.reject(err);
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new SfsyncError(
-              'PORT_IN_USE',
-              `Port ${o.port} on 127.0.0.1 is in use, so the login callback cannot listen there.`,
-              {
-                hint: `Stop what uses port ${o.port}, or run "sfsync login --port N" with the port of your connected app's callback URL.`,
-              },
-            )
-          : err,
-      ),
-    );
-    server.listen(o.port, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  redirectUri = `http://localhost:${port}/OauthRedirect`;
+  const a: Attempt = {
+    o,
+    state: randomBytes(16).toString('hex'),
+    verifier,
+    redirectUri: '',
+    finished: false,
+    ...settle!,
+  };
+  const server = http.createServer(onCallback(a));
+  const port = await listen(server, o.port);
+  a.redirectUri = `http://localhost:${port}/OauthRedirect`;
   const timer = setTimeout(
     () =>
-      settle?.reject(
+      a.reject(
         new SfsyncError(
           'AUTH_TIMEOUT',
           `No login came back within ${Math.round(o.timeoutMs / 1000)} seconds.`,
-          { hint: 'Run "sfsync login" again; use --no-browser to copy the URL by hand.' },
+          {
+            hint: 'Run "sfsync login" again; use --no-browser to copy the URL by hand.',
+          },
         ),
       ),
     o.timeoutMs,
   );
   const abort = new AbortController();
-  const fromPaste = (text: string): void => {
-    if (finished || text.trim() === '') return;
-    let pasted: URL;
-    try {
-      pasted = new URL(text.trim());
-    } catch {
-      settle?.reject(
-        new SfsyncError('AUTH_FAILED', 'That is not the address the browser ended on.', {
-          hint: 'Run "sfsync login" again and paste the whole address from the browser.',
-        }),
-      );
-      return;
-    }
-    const code = pasted.searchParams.get('code');
-    if (pasted.searchParams.get('state') !== state || !code) {
-      settle?.reject(
-        new SfsyncError(
-          'AUTH_FAILED',
-          'The pasted address is not from this login (its state does not match).',
-          { hint: 'Run "sfsync login" again.' },
-        ),
-      );
-      return;
-    }
-    finished = true;
-    exchangeCode(
-      { loginUrl: o.loginUrl, clientId: o.clientId, clientSecret: o.clientSecret, redirectUri },
-      code,
-      verifier,
-    ).then(
-      (t) => settle?.resolve(t),
-      (err: unknown) => settle?.reject(err),
-    );
-  };
   try {
+    const { loginUrl, clientId, username } = o;
     await o.onAuthorizeUrl(
-      authorizeUrl({
-        loginUrl: o.loginUrl,
-        clientId: o.clientId,
-        redirectUri,
-        state,
-        challenge,
-        username: o.username,
-      }),
+      authorizeUrl({ loginUrl, clientId, redirectUri: a.redirectUri, state: a.state, challenge, username }),
     );
-    o.askForRedirect?.(abort.signal).then(fromPaste, () => undefined);
+    o.askForRedirect?.(abort.signal).then(onPaste(a), () => undefined);
     return await done;
   } finally {
     abort.abort();

@@ -1,9 +1,10 @@
-import jsforce from 'jsforce';
 import type { StoredOrg, TokenStore } from '../core/org-store.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../config/settings.js';
 import { SfsyncError } from '../errors.js';
-import { createJsforceClient, type SalesforceClient } from './client.js';
+import { createSalesforceClient, type SalesforceClient } from './client.js';
+import { refreshAccessToken } from './oauth.js';
 import type { RetryPolicy } from './retry.js';
+import { fixedToken, type TokenProvider } from './transport.js';
 
 export interface ConnectOptions {
   /** --org: a stored alias; wins over the environment. */
@@ -81,12 +82,8 @@ export function createConnector(
         );
       }
       const instanceUrl = checkEndpoint(envLayer.instanceUrl, 'SFSYNC_INSTANCE_URL');
-      const connection = new jsforce.Connection({
-        instanceUrl,
-        accessToken: envLayer.accessToken,
-        version: apiVersion,
-      });
-      return createJsforceClient({ connection, apiVersion, retry, trace: options.trace });
+      const tokens = fixedToken(envLayer.accessToken);
+      return createSalesforceClient({ instanceUrl, tokens, apiVersion, retry, trace: options.trace });
     }
     const alias = settings.values.org;
     if (!alias) {
@@ -104,8 +101,9 @@ export function createConnector(
         },
       );
     }
-    return createJsforceClient({
-      connection: storedConnection(org, apiVersion, store),
+    return createSalesforceClient({
+      instanceUrl: checkEndpoint(org.instanceUrl, 'The stored instance URL'),
+      tokens: storedTokens(org, store),
       apiVersion,
       retry,
       relogin: reloginCommand(org),
@@ -133,21 +131,21 @@ export function reloginCommand(org: StoredOrg): string {
   return `sfsync login${host}${flow} --alias ${org.alias}`;
 }
 
-function storedConnection(org: StoredOrg, apiVersion: string, store: () => TokenStore): jsforce.Connection {
-  const instanceUrl = checkEndpoint(org.instanceUrl, 'The stored instance URL');
-  const connection = new jsforce.Connection({
-    instanceUrl,
-    accessToken: org.accessToken,
-    refreshToken: org.refreshToken,
-    version: apiVersion,
-    oauth2: org.refreshToken
-      ? { clientId: org.clientId, loginUrl: org.loginUrl, redirectUri: 'http://localhost:1717/OauthRedirect' }
-      : undefined,
-  });
-  // jsforce refreshes an expired session itself; the new token is kept for the next command.
-  connection.on('refresh', (accessToken: string) => {
-    const current = store().getOrg(org.alias);
-    if (current) store().saveOrg({ ...current, accessToken });
-  });
-  return connection;
+/** A stored org's token, renewed with its refresh token (jsforce's OAuth2); the new one is kept for the next command. */
+function storedTokens(org: StoredOrg, store: () => TokenStore): TokenProvider {
+  let accessToken = org.accessToken;
+  const { refreshToken } = org;
+  if (!refreshToken) return fixedToken(accessToken);
+  return {
+    accessToken: () => accessToken,
+    async refresh() {
+      accessToken = await refreshAccessToken(
+        { clientId: org.clientId, loginUrl: org.loginUrl },
+        refreshToken,
+      );
+      const current = store().getOrg(org.alias);
+      if (current) store().saveOrg({ ...current, accessToken });
+      return accessToken;
+    },
+  };
 }

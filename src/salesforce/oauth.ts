@@ -1,5 +1,8 @@
 import jsforce from 'jsforce';
 import { SfsyncError } from '../errors.js';
+import { createSalesforceClient } from './client.js';
+import { fixedToken } from './transport.js';
+import type { Identity } from './types.js';
 
 /** What a successful grant gives sfsync, whatever the flow. */
 export interface Tokens {
@@ -10,12 +13,7 @@ export interface Tokens {
   id: string;
 }
 
-export interface Identity {
-  username: string;
-  userId: string;
-  orgId: string;
-  isSandbox: boolean;
-}
+export type { Identity } from './types.js';
 
 export interface OAuthApp {
   loginUrl: string;
@@ -149,30 +147,18 @@ export function tokensFrom(json: TokenJson): Tokens {
 }
 
 /** Who the token belongs to: userinfo for the user, Organization for the sandbox flag. */
-export async function identify(tokens: Tokens, apiVersion: string): Promise<Identity> {
-  const conn = new jsforce.Connection({
-    instanceUrl: tokens.instanceUrl,
-    accessToken: tokens.accessToken,
-    version: apiVersion,
-  });
-  return wrap(async () => {
-    const info = (await conn.request('/services/oauth2/userinfo')) as {
-      preferred_username: string;
-      user_id: string;
-      organization_id: string;
-    };
-    let isSandbox = /\.sandbox\.my\.salesforce\.com$|--/.test(new URL(tokens.instanceUrl).hostname);
-    try {
-      const org = await conn.query<{ IsSandbox: boolean }>('SELECT IsSandbox FROM Organization');
-      if (org.records[0]) isSandbox = org.records[0].IsSandbox === true;
-    } catch {
-      // Some users cannot read Organization; the host name decides then.
-    }
-    return {
-      username: info.preferred_username,
-      userId: info.user_id,
-      orgId: info.organization_id,
-      isSandbox,
-    };
-  });
+export function identify(tokens: Tokens, apiVersion: string): Promise<Identity> {
+  const { instanceUrl, accessToken } = tokens;
+  return createSalesforceClient({ instanceUrl, apiVersion, tokens: fixedToken(accessToken) }).identity();
+}
+
+/**
+ * A new access token from a refresh token (jsforce's OAuth2). Its errors are left as they are (`invalid_grant`…):
+ * the client turns them into "run sfsync login again" with the org's own login command.
+ */
+export async function refreshAccessToken(app: OAuthApp, refreshToken: string): Promise<string> {
+  const res = (await oauth2(app).refreshToken(refreshToken)) as TokenJson;
+  if (!res.access_token)
+    throw new SfsyncError('AUTH_FAILED', 'Salesforce answered the refresh without a token.');
+  return res.access_token;
 }

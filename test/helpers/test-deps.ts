@@ -35,6 +35,19 @@ const refusingPrompter: Prompter = {
 /** Retries without waiting, so fault tests stay fast. */
 export const FAST_RETRY: RetryPolicy = { ...DEFAULT_RETRY, baseDelayMs: 1, maxDelayMs: 5 };
 
+/** A policy (jitter fixed at its middle) that records the waits it is asked for instead of sleeping them. */
+export function recordingPolicy(): RetryPolicy & { waits: number[] } {
+  const waits: number[] = [];
+  return {
+    ...DEFAULT_RETRY,
+    random: () => 0.5,
+    waits,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  };
+}
+
 export function createTestDeps(
   options: { tty?: boolean; env?: NodeJS.ProcessEnv; stdin?: string; cwd?: string } = {},
 ): TestDeps {

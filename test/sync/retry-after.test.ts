@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { SfsyncError } from '../../src/errors.js';
 import { createConnector } from '../../src/salesforce/connect.js';
-import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy } from '../../src/salesforce/retry.js';
+import { parseRetryAfter, withRetry, type RetryPolicy } from '../../src/salesforce/retry.js';
+import { recordingPolicy } from '../helpers/test-deps.js';
 import { createMemoryTokenStore } from '../../src/auth/token-store.js';
 
 let org: Emulator;
@@ -10,19 +11,6 @@ beforeAll(async () => {
   org = await startEmulator({ port: 0 });
 });
 afterAll(async () => org.close());
-
-/** A policy that records the waits it is asked for instead of sleeping them. */
-function recordingPolicy(): RetryPolicy & { waits: number[] } {
-  const waits: number[] = [];
-  return {
-    ...DEFAULT_RETRY,
-    random: () => 0.5,
-    waits,
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-  };
-}
 
 function client(policy: RetryPolicy) {
   const store = createMemoryTokenStore();

@@ -1,0 +1,174 @@
+import { parse } from 'csv-parse';
+import { SfsyncError } from '../errors.js';
+import { translateError } from './client-errors.js';
+import { isConnectionError, type RetryPolicy } from './retry.js';
+import type { BulkJobOutcome, BulkJobSpec, BulkResultSet } from './types.js';
+
+/** What one call of the client's request function may say beside its method and URL. */
+export interface RequestOptions {
+  json?: unknown;
+  /** A CSV body (a Bulk upload). */
+  csv?: string;
+  /** False for a call that must not be sent twice once it may have reached Salesforce (default true). */
+  idempotent?: boolean;
+  as?: 'text';
+  headers?: Record<string, string>;
+  onHeaders?: (headers: Headers) => void;
+}
+
+/** The client's one way to call the org: budget, retry policy, trace and error translation included. */
+export type Request = <T>(method: string, url: string, options?: RequestOptions) => Promise<T>;
+
+export interface BulkContext {
+  request: Request;
+  retry: RetryPolicy;
+  instanceUrl: string;
+  relogin?: string;
+}
+
+type OnResultRow = (set: BulkResultSet, header: string[], row: string[]) => void;
+
+/** The states in which a Bulk API 2.0 job has ended (Salesforce runs it no further). */
+export const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+/**
+ * Hands each row of a CSV answer to `onRow` with the header, one at a time. Returns the number of rows after the
+ * header.
+ */
+async function eachCsvRow(text: unknown, onRow: (header: string[], row: string[]) => void): Promise<number> {
+  let header: string[] | undefined;
+  let rows = 0;
+  for await (const row of parse(typeof text === 'string' ? text : '', {
+    relax_column_count: true,
+  }) as AsyncIterable<string[]>) {
+    if (!header) header = row;
+    else {
+      rows++;
+      onRow(header, row);
+    }
+  }
+  return rows;
+}
+
+/** Polls a Bulk API job, with a growing pause, until it has ended. */
+async function waitForJob(ctx: BulkContext, base: string): Promise<{ state: string; errorMessage?: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const info = await ctx.request<{ state: string; errorMessage?: string }>('GET', base);
+    if (BULK_END_STATES.has(info.state)) return info;
+    await ctx.retry.sleep(Math.min(5_000, Math.max(25, ctx.retry.baseDelayMs / 2) * 1.5 ** attempt));
+  }
+}
+
+/** Polls an ingest job to its end, then reads its successful and failed results, row by row, as text. */
+async function finishIngest(ctx: BulkContext, jobId: string, onRow: OnResultRow): Promise<BulkJobOutcome> {
+  const base = `/jobs/ingest/${encodeURIComponent(jobId)}`;
+  const info = await waitForJob(ctx, base);
+  // Not unprocessedrecords: a record in neither set was not processed, which is all that set would say, and
+  // leaving it out saves a call per job.
+  for (const set of ['successfulResults', 'failedResults'] as const) {
+    const text = await ctx.request<string>('GET', `${base}/${set}`, { as: 'text' });
+    await eachCsvRow(text, (header, row) => onRow(set, header, row));
+  }
+  return { jobId, state: info.state, errorMessage: info.errorMessage };
+}
+
+/** A Bulk API 2.0 query job: created, polled, its CSV pages read one by one following Sforce-Locator. */
+export async function bulkQuery(
+  ctx: BulkContext,
+  soql: string,
+  onRow: (header: string[], row: string[]) => void,
+  onOpen?: (jobId: string) => void,
+  options?: { all?: boolean },
+): Promise<{ jobId: string; rows: number }> {
+  // Creating a query job twice only costs a job: safe to retry.
+  const job = await ctx.request<{ id: string }>('POST', '/jobs/query', {
+    json: { operation: options?.all ? 'queryAll' : 'query', query: soql },
+  });
+  onOpen?.(job.id);
+  const base = `/jobs/query/${job.id}`;
+  const info = await waitForJob(ctx, base);
+  if (info.state !== 'JobComplete')
+    throw new SfsyncError(
+      'BULK_QUERY_FAILED',
+      `Bulk query job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}`,
+      {
+        hint: 'See the job in Setup > Bulk Data Load Jobs; a sync falls back to batched match queries by itself.',
+      },
+    );
+  let rows = 0;
+  let locator: string | undefined;
+  do {
+    let next: string | null = null;
+    const page = `${base}/results?maxRecords=100000${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
+    const text = await ctx.request<string>('GET', page, {
+      as: 'text',
+      onHeaders: (headers) => (next = headers.get('sforce-locator')),
+    });
+    rows += await eachCsvRow(text, onRow);
+    // The last page says "null"; a missing header ends the reading too rather than looping.
+    locator = next && next !== 'null' ? next : undefined;
+  } while (locator);
+  return { jobId: job.id, rows };
+}
+
+/**
+ * Opens an ingest job and uploads its CSV. An upload cut off by a dropped connection aborts its job (nothing of an
+ * Open job is ever applied) and the records go to a new one, announced by `onOpen` again.
+ */
+async function openAndUpload(
+  ctx: BulkContext,
+  spec: BulkJobSpec,
+  csv: string,
+  onOpen: (jobId: string) => void,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    // A job opened twice (the first answer lost) leaves an empty Open job that Salesforce never runs: safe to retry.
+    const job = await ctx.request<{ id: string }>('POST', '/jobs/ingest', {
+      json: { ...spec, contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' },
+    });
+    onOpen(job.id);
+    const base = `/jobs/ingest/${job.id}`;
+    try {
+      await ctx.request('PUT', `${base}/batches`, { csv, idempotent: false });
+      return job.id;
+    } catch (err) {
+      // Whether a cut-off upload reached the job is unknown: it is aborted, and the records go to a new job.
+      if (!isConnectionError(err) || attempt >= ctx.retry.attempts) throw err;
+      await ctx.request('PATCH', base, { json: { state: 'Aborted' } });
+    }
+  }
+}
+
+/** One Bulk API 2.0 ingest job, step by step: open, upload, close, poll, then its results row by row. */
+export async function bulkIngest(
+  ctx: BulkContext,
+  spec: BulkJobSpec,
+  csv: string,
+  onOpen: (jobId: string) => void,
+  onRow: OnResultRow,
+): Promise<BulkJobOutcome> {
+  const jobId = await openAndUpload(ctx, spec, csv, onOpen);
+  try {
+    await ctx.request('PATCH', `/jobs/ingest/${jobId}`, { json: { state: 'UploadComplete' } });
+    return await finishIngest(ctx, jobId, onRow);
+  } catch (err) {
+    // From here Salesforce may run the job: whatever stopped the reading, its records are not known to have failed.
+    const e = err instanceof SfsyncError ? err : translateError(err, ctx.instanceUrl, ctx.relogin);
+    throw Object.assign(e, { unreadJob: jobId });
+  }
+}
+
+/** The outcome of an ingest job opened earlier: an Open job is aborted; any other is read to its end. */
+export async function bulkIngestResults(
+  ctx: BulkContext,
+  jobId: string,
+  onRow: OnResultRow,
+): Promise<BulkJobOutcome> {
+  const base = `/jobs/ingest/${encodeURIComponent(jobId)}`;
+  const info = await ctx.request<{ state: string; errorMessage?: string }>('GET', base);
+  if (info.state === 'Open') {
+    await ctx.request('PATCH', base, { json: { state: 'Aborted' } });
+    return { jobId, state: 'Aborted', errorMessage: 'aborted before its upload was complete' };
+  }
+  return finishIngest(ctx, jobId, onRow);
+}

@@ -1,0 +1,146 @@
+import { parseRetryAfter } from './retry.js';
+
+/**
+ * Where the client gets its access token, and how it renews an expired one. Whoever connects (a stored org with
+ * a refresh token, or a bare SFSYNC_ACCESS_TOKEN) supplies it, so this folder needs nothing of src/auth.
+ */
+export interface TokenProvider {
+  accessToken(): string;
+  /** A new access token for an expired session; absent when the session cannot be renewed. */
+  refresh?: () => Promise<string>;
+}
+
+/** A token that cannot be renewed (SFSYNC_ACCESS_TOKEN, or a login that is still identifying its user). */
+export function fixedToken(accessToken: string): TokenProvider {
+  return { accessToken: () => accessToken };
+}
+
+/** One HTTP request to the org. */
+export interface HttpCall {
+  method: string;
+  /** `/services/…` from the host, any other `/path` under `/services/data/vXX.X`, or an absolute URL. */
+  url: string;
+  body?: string;
+  headers?: Record<string, string>;
+  /** 'text': the answer as text, whatever its type (CSV pages); otherwise JSON is parsed. */
+  as?: 'json' | 'text';
+}
+
+export interface HttpAnswer {
+  body: unknown;
+  headers: Headers;
+}
+
+/** What an error answer is turned into: Salesforce's own code and message, and the wait it asked for. */
+export interface HttpError extends Error {
+  errorCode?: string;
+  status?: number;
+  code?: string;
+  retryAfterMs?: number;
+}
+
+export type Send = (call: HttpCall) => Promise<HttpAnswer>;
+
+/** 401 answers that are not an expired session: refreshing would loop (jsforce skips the same two). */
+const NOT_EXPIRED =
+  /Connected app is not attached to Agent|This session is not valid for use with the REST API/;
+
+/**
+ * A small fetch-based transport: one HTTP attempt per call (the retry policy of retry.ts is the only one), its
+ * response headers in reach (Retry-After, Sforce-Locator), and an expired session renewed once through the token
+ * provider, with one refresh for all the calls that found it expired together.
+ */
+export function createTransport(instanceUrl: string, apiVersion: string, tokens: TokenProvider): Send {
+  let refreshing: Promise<string> | undefined;
+
+  async function renew(stale: string): Promise<void> {
+    if (tokens.accessToken() !== stale) return;
+    refreshing ??= tokens.refresh!().finally(() => (refreshing = undefined));
+    await refreshing;
+  }
+
+  function absolute(url: string): string {
+    if (/^https?:\/\//.test(url)) return url;
+    return url.startsWith('/services/')
+      ? `${instanceUrl}${url}`
+      : `${instanceUrl}/services/data/v${apiVersion}${url}`;
+  }
+
+  return async (call) => {
+    for (let renewed = false; ; renewed = true) {
+      if (refreshing) await refreshing;
+      const token = tokens.accessToken();
+      const res = await fetchOnce(absolute(call.url), {
+        method: call.method,
+        headers: { ...call.headers, Authorization: `Bearer ${token}` },
+        body: call.body,
+      });
+      const text = await res.text().catch((err: unknown) => {
+        throw connectionError(err);
+      });
+      if (res.status === 401 && tokens.refresh && !renewed && !NOT_EXPIRED.test(text)) {
+        await renew(token);
+        continue;
+      }
+      if (res.status >= 400) throw answerError(res, text);
+      return { body: parseBody(res, text, call.as), headers: res.headers };
+    }
+  };
+}
+
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    throw connectionError(err);
+  }
+}
+
+/** fetch says only "fetch failed"; the cause's code (ECONNRESET, ECONNREFUSED…) is what the retry policy reads. */
+function connectionError(err: unknown): HttpError {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const detail = e.cause?.code ?? e.cause?.message;
+  return Object.assign(new Error(detail ? `${e.message} (${detail})` : e.message, { cause: err }), {
+    code: e.cause?.code,
+  });
+}
+
+function parseBody(res: Response, text: string, as: HttpCall['as']): unknown {
+  if (as === 'text') return text;
+  if (res.status === 204 || text === '') return undefined;
+  return /json/.test(res.headers.get('content-type') ?? '') ? (JSON.parse(text) as unknown) : text;
+}
+
+/** An error answer as an error carrying Salesforce's code (from a JSON body or `CODE: message` text). */
+function answerError(res: Response, text: string): HttpError {
+  const err: HttpError = Object.assign(new Error(text), {
+    name: `ERROR_HTTP_${res.status}`,
+    errorCode: `ERROR_HTTP_${res.status}`,
+    status: res.status,
+    retryAfterMs: parseRetryAfter(res.headers.get('retry-after') ?? undefined),
+  });
+  return withCodeFromBody(err) as HttpError;
+}
+
+/**
+ * An error answer's own code and message, taken from its body, JSON or `CODE: message`, so that UNABLE_TO_LOCK_ROW
+ * is retried and REQUEST_LIMIT_EXCEEDED stops the run whatever the answer's type.
+ */
+export function withCodeFromBody(err: unknown): unknown {
+  const e = err as HttpError | null;
+  if (!e || typeof e !== 'object' || !/^ERROR_HTTP_\d+$/.test(e.errorCode ?? '')) return err;
+  const body = (e.message ?? '').trim();
+  let found: { errorCode?: unknown; message?: unknown } | undefined;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    found = (Array.isArray(parsed) ? parsed[0] : parsed) as typeof found;
+  } catch {
+    const m = /^([A-Z]+(?:_[A-Z]+)+):\s*([\s\S]*)$/.exec(body);
+    if (m) found = { errorCode: m[1], message: m[2] };
+  }
+  if (!found || typeof found.errorCode !== 'string' || !/^[A-Za-z_]+$/.test(found.errorCode)) return err;
+  e.errorCode = found.errorCode;
+  e.name = found.errorCode;
+  if (typeof found.message === 'string') e.message = found.message;
+  return e;
+}
