@@ -134,8 +134,14 @@ function envBytes(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return n;
 }
 
-/** Records per Bulk API job unless --batch-size says otherwise. */
-export const BULK_JOB_RECORDS = 10_000;
+/**
+ * Bytes of CSV per Bulk API job unless SFSYNC_BULK_UPLOAD_BYTES says otherwise (Salesforce takes up to 100 MB a
+ * job), and records per job only when --batch-size says so: a job costs about six calls whatever its size, so a
+ * million records of 80 bytes take three jobs, not a hundred.
+ */
+export const BULK_JOB_BYTES = 40_000_000;
+/** Bulk API jobs running at once unless --concurrency says otherwise (one more fills meanwhile). */
+const BULK_JOBS_AT_ONCE = 2;
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
 const BULK_ENGINE_BATCH = 1_000;
 
@@ -217,7 +223,8 @@ async function preflight(
 ): Promise<void> {
   const records = estimateRecords(file);
   if (records < 10_000) return;
-  const batch = opts.batchSize ?? (api === 'bulk' ? BULK_JOB_RECORDS : 200);
+  const perJob = Math.max(1, Math.floor((records * BULK_JOB_BYTES) / Math.max(1, fs.statSync(file).size)));
+  const batch = opts.batchSize ?? (api === 'bulk' ? perJob : 200);
   const perBatch = api === 'bulk' ? 8 : strategy === 'query' ? 2 : 1;
   const needed = Math.ceil(records / batch) * perBatch;
   const remaining = await client.remainingDailyRequests();
@@ -410,9 +417,9 @@ async function sync(
   const bulk =
     api === 'bulk' && client
       ? new BulkWriter(client, {
-          jobRecords: opts.batchSize ?? BULK_JOB_RECORDS,
-          jobsAtOnce: opts.concurrency ?? 4,
-          maxUploadBytes: envBytes(deps.env, 'SFSYNC_BULK_UPLOAD_BYTES', 100_000_000),
+          jobRecords: opts.batchSize ?? Infinity,
+          jobsAtOnce: opts.concurrency ?? BULK_JOBS_AT_ONCE,
+          maxUploadBytes: envBytes(deps.env, 'SFSYNC_BULK_UPLOAD_BYTES', BULK_JOB_BYTES),
           onJob: (job) => {
             if (!opts.json)
               deps.io.err(
@@ -426,14 +433,14 @@ async function sync(
   // Offline, the writer is never called: a dry run only plans.
   const rest = restWriter(client as SalesforceClient, { allowDuplicates: opts.allowDuplicates === true });
   // Bulk: the engine maps and matches in small batches that the writer gathers into jobs, with enough of them in
-  // flight to keep every job slot busy and the next job filling.
-  const jobRecords = opts.batchSize ?? BULK_JOB_RECORDS;
+  // flight to keep every job slot busy and the next job filling (jobs by bytes: the writer holds the reading).
+  const jobRecords = opts.batchSize ?? Infinity;
   // Offline, a batch is only a unit of work (nothing is sent): larger ones cost less to schedule.
   const engineBatch = bulk
     ? Math.min(BULK_ENGINE_BATCH, jobRecords)
     : (opts.batchSize ?? (offline ? BULK_ENGINE_BATCH : 200));
   const engineConcurrency = bulk
-    ? ((opts.concurrency ?? 4) + 1) * Math.ceil(jobRecords / engineBatch)
+    ? ((opts.concurrency ?? BULK_JOBS_AT_ONCE) + 1) * Math.ceil(jobRecords / engineBatch)
     : (opts.concurrency ?? 4);
   if (client && !opts.dryRun) await preflight(client, opts, file, api, matching.plan.strategy);
   const strategy = matching.plan.strategy;

@@ -138,6 +138,11 @@ export class BulkWriter implements RecordWriter {
     for (const job of [...this.filling.values()]) this.close(job);
   }
 
+  /** A closed job waits for a free slot: the engine stops reading until one ends. */
+  busy(): boolean {
+    return this.ready.length > 0;
+  }
+
   /** Takes the records' CSV lines at once: the caller's objects are not held while the job runs. */
   private add(
     spec: BulkJobSpec,
@@ -210,7 +215,12 @@ export class BulkWriter implements RecordWriter {
         // Closed when no more records come for a moment, so a job never waits for ever for its last records.
         clearTimeout(job.timer);
         const filled = job;
-        job.timer = setTimeout(() => this.close(filled), this.options.lingerMs ?? 1000);
+        const linger = (): void => {
+          // Held back while a job waits for a slot: the engine is not reading, and a small job would cost calls.
+          if (this.busy()) filled.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
+          else this.close(filled);
+        };
+        job.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
       }
     }
     return promise;
