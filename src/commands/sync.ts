@@ -142,6 +142,18 @@ function envBytes(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 export const BULK_JOB_BYTES = 40_000_000;
 /** Bulk API jobs running at once unless --concurrency says otherwise (one more fills meanwhile). */
 const BULK_JOBS_AT_ONCE = 2;
+/** A file goes in about this many jobs at least: the org starts on the first while the next ones fill. */
+const BULK_JOBS_PER_FILE = 3;
+
+/**
+ * The upload size of a Bulk job: SFSYNC_BULK_UPLOAD_BYTES, else a third of the file (so the org works on one job
+ * while sfsync reads the next) between 1 MB and BULK_JOB_BYTES; standard input, whose size is unknown, the most.
+ */
+function bulkJobBytes(env: NodeJS.ProcessEnv, file: string): number {
+  const size = file !== '-' && fs.existsSync(file) ? fs.statSync(file).size : Infinity;
+  const share = Math.min(BULK_JOB_BYTES, Math.max(1_000_000, Math.ceil(size / BULK_JOBS_PER_FILE)));
+  return envBytes(env, 'SFSYNC_BULK_UPLOAD_BYTES', share);
+}
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
 const BULK_ENGINE_BATCH = 1_000;
 
@@ -223,7 +235,10 @@ async function preflight(
 ): Promise<void> {
   const records = estimateRecords(file);
   if (records < 10_000) return;
-  const perJob = Math.max(1, Math.floor((records * BULK_JOB_BYTES) / Math.max(1, fs.statSync(file).size)));
+  const perJob = Math.max(
+    1,
+    Math.floor((records * bulkJobBytes({}, file)) / Math.max(1, fs.statSync(file).size)),
+  );
   const batch = opts.batchSize ?? (api === 'bulk' ? perJob : 200);
   const perBatch = api === 'bulk' ? 8 : strategy === 'query' ? 2 : 1;
   const needed = Math.ceil(records / batch) * perBatch;
@@ -419,7 +434,7 @@ async function sync(
       ? new BulkWriter(client, {
           jobRecords: opts.batchSize ?? Infinity,
           jobsAtOnce: opts.concurrency ?? BULK_JOBS_AT_ONCE,
-          maxUploadBytes: envBytes(deps.env, 'SFSYNC_BULK_UPLOAD_BYTES', BULK_JOB_BYTES),
+          maxUploadBytes: bulkJobBytes(deps.env, file),
           onJob: (job) => {
             if (!opts.json)
               deps.io.err(

@@ -47,13 +47,13 @@ export async function waitForJob(ctx: BulkContext, base: string, records = 0): P
     const processed = info.numberRecordsProcessed ?? 0;
     let wait = Math.min(5_000, Math.max(25, ctx.retry.baseDelayMs / 2) * 1.5 ** attempt);
     if (records > processed && processed > 0) {
-      const pace =
-        seen && processed > seen.processed
-          ? (processed - seen.processed) / Math.max(1, now - seen.at)
-          : processed / Math.max(1, now - started);
-      if (seen && processed > seen.processed) measured = pace;
+      if (seen && processed > seen.processed)
+        measured = (processed - seen.processed) / Math.max(1, now - seen.at);
       seen ??= { at: now, processed };
-      wait = ((records - processed) / pace) * 1.05 + 20;
+      // Until two looks have measured the pace, a look at most as far ahead as the job has run: the first records
+      // of a job cost more (the org reads the whole upload first), so their pace alone would sleep far too long.
+      const remaining = (records - processed) / (measured ?? processed / Math.max(1, now - started));
+      wait = measured ? remaining * 1.05 + 20 : Math.min(remaining, now - started);
     } else if (known && records > 0) wait = (records / known) * 0.25;
     await ctx.retry.sleep(Math.min(MAX_WAIT_MS, Math.max(25, wait)));
   }
