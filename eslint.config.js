@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const PACKAGES = [
-  { name: 'commander', message: 'Only src/cli.ts may import commander.' },
+  { name: 'commander', message: 'Only src/cli.ts and src/cli/ may import commander.' },
   { name: 'jsforce', message: 'Only src/salesforce/ may import jsforce.' },
 ];
 
@@ -20,6 +20,8 @@ const FOLDERS = [
   'emulator',
 ];
 const ROOT = ['cli', 'handlers', 'deps', 'help-text'];
+/** src/cli/: the commander declarations of each command group, for src/cli.ts alone. */
+const CLI_FOLDER = 'cli';
 
 /**
  * The layers (README "Architecture"): what each folder of src/ may not import. errors.ts is shared by all but the
@@ -35,10 +37,17 @@ const BANNED = {
   operations: ['auth', 'ui', 'commands', 'emulator'],
   ui: ['commands', 'emulator'],
   emulator: FOLDERS.filter((f) => f !== 'emulator'),
+  // Commands take their side effects as Deps (src/deps.ts) and are run by src/handlers.ts, never the other way.
+  commands: [],
 };
 
 function layer(folder, banned) {
-  const names = [...banned, ...ROOT.map((r) => `${r}.js`), ...(folder === 'emulator' ? ['errors.js'] : [])];
+  const names = [
+    ...banned,
+    CLI_FOLDER,
+    ...ROOT.filter((r) => !(folder === 'commands' && r === 'deps')).map((r) => `${r}.js`),
+    ...(folder === 'emulator' ? ['errors.js'] : []),
+  ];
   return {
     files: [`src/${folder}/**/*.ts`],
     rules: {
@@ -71,7 +80,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'commander', message: 'Only src/cli.ts may import commander.' },
+            { name: 'commander', message: 'Only src/cli.ts and src/cli/ may import commander.' },
             { name: 'jsforce', message: 'Only src/salesforce/ may import jsforce.' },
           ],
         },
@@ -79,7 +88,30 @@ export default tseslint.config(
     },
   },
   ...Object.entries(BANNED).map(([folder, banned]) => layer(folder, banned)),
-  { files: ['src/cli.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['src/cli.ts', 'src/cli/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    // Sizes (issue 13): every line counts, blank and comment lines too, as `wc -l` counts them.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': [
+        'error',
+        { max: 80, skipBlankLines: false, skipComments: false, IIFEs: true },
+      ],
+    },
+  },
+  {
+    // TEMPORARY: files still being split (issue 13). Remove each entry as its file comes under the limits.
+    files: [
+      'src/emulator/**/*.ts',
+      'src/salesforce/**/*.ts',
+      'src/auth/**/*.ts',
+      'src/operations/bulk-writer.ts',
+      'src/operations/spool.ts',
+      'src/input/csv-reader.ts',
+    ],
+    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
+  },
   { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

@@ -3,6 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // dist/ is built here once, so bin/sfsync.js is never tested stale (even under plain `npx vitest`).
+    globalSetup: ['test/global-setup.ts'],
+    // Vitest's default on a 2-core machine is one worker (cores - 1); most test time is the local org and the
+    // client waiting on each other over HTTP, so two files side by side keep both cores busy.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

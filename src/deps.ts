@@ -1,6 +1,7 @@
 import { createFileTokenStore, defaultConfigDir, type TokenStore } from './auth/token-store.js';
 import { installEarlySignals, ownSignals } from './early-signals.js';
-import { signalExitCode, type SfsyncError, type StopSignal } from './errors.js';
+import type { OnInterrupt } from './core/interrupt.js';
+import { signalExitCode, type StopSignal } from './errors.js';
 import type { Connect } from './salesforce/connect.js';
 import { createInquirerPrompter, type Prompter } from './ui/prompt.js';
 import { createProcessIO, type IO } from './ui/io.js';
@@ -27,13 +28,10 @@ export interface Deps {
    * calls `quit` (src/cli.ts prints the error it returns: what was left undone, the command to continue) and
    * exits at once with 130 or 143. Returns a function that stops listening.
    */
-  onInterrupt: (handlers: InterruptHandlers) => () => void;
+  onInterrupt: OnInterrupt;
 }
 
-export interface InterruptHandlers {
-  stop: (signal: StopSignal) => void;
-  quit: (signal: StopSignal) => SfsyncError;
-}
+export type { InterruptHandlers } from './core/interrupt.js';
 
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
   const io = createProcessIO(env);

@@ -16,6 +16,11 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export interface SfsyncErrorOptions {
   /** What to do next, ideally the exact command to run. */
   hint?: string;
+  /**
+   * The hint is a fix after which the same command is run again: the hint reads "FIX, then run the command again.",
+   * and a stopped run that can be continued says "FIX, then continue with the command below." (see continueHint).
+   */
+  thenRunAgain?: boolean;
   exitCode?: ExitCode;
   cause?: unknown;
   /** What a stopped run did before it stopped (its counts and results folder), for `--json` and people. */
@@ -30,6 +35,8 @@ export interface SfsyncErrorOptions {
 export class SfsyncError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
+  /** The hint without its last step, when that step is to run the command again. */
+  readonly fix: string | undefined;
   readonly exitCode: ExitCode;
   readonly result: unknown;
   readonly summary: string[] | undefined;
@@ -39,12 +46,18 @@ export class SfsyncError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SfsyncError';
     this.code = code;
-    this.hint = options.hint;
+    this.fix = options.thenRunAgain ? options.hint : undefined;
+    this.hint = this.fix !== undefined ? `${this.fix}, then run the command again.` : options.hint;
     this.exitCode = options.exitCode ?? ExitCode.Fatal;
     this.result = options.result;
     this.summary = options.summary;
     this.resume = options.resume;
   }
+}
+
+/** The hint of an error that stopped a run which can be continued: a plain re-run is refused while it is unfinished. */
+export function continueHint(error: SfsyncError): string | undefined {
+  return error.fix !== undefined ? `${error.fix}, then continue with the command below.` : error.hint;
 }
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type {
   CommonOptions,
   DescribeOptions,
@@ -70,20 +69,9 @@ export const defaultHandlers: Handlers = {
     return { result, lines: renderWhoami(result) };
   },
   sync: async (opts, deps) => {
-    const { estimateRecords, runSync, renderSync } = await import('./commands/sync.js');
-    const { createProgress } = await import('./ui/progress.js');
-    const progress = createProgress(deps.io, {
-      json: opts.json,
-      expected: estimateRecords(opts.file === '-' ? '-' : path.resolve(deps.cwd, opts.file)) || null,
-    });
-    try {
-      const { result, exitCode } = await runSync(opts, deps, (counts, apiCalls, phase) =>
-        progress.update(counts, apiCalls, phase),
-      );
-      return { result, exitCode, lines: renderSync(result) };
-    } finally {
-      progress.done();
-    }
+    const { runSyncCommand, renderSync } = await import('./commands/sync.js');
+    const { result, exitCode } = await runSyncCommand(opts, deps);
+    return { result, exitCode, lines: renderSync(result) };
   },
   describe: async (opts, deps) => {
     const { runDescribe, renderDescribe } = await import('./commands/describe.js');

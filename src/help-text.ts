@@ -1,3 +1,5 @@
+import { DEFAULT_API_VERSION } from './core/api-version.js';
+
 /** Help text shared by `sfsync --help` and the README; kept in one place so the two cannot drift. */
 
 export const EXIT_CODES_HELP = `Exit codes:
@@ -15,7 +17,7 @@ export const ENVIRONMENT_HELP = `Environment:
   SFSYNC_INSTANCE_URL     with SFSYNC_ACCESS_TOKEN: use this org and token directly, store nothing
   SFSYNC_ACCESS_TOKEN     an access token for SFSYNC_INSTANCE_URL (never printed)
   SFSYNC_CONFIG_DIR       where stored orgs and settings live (default ~/.config/sfsync)
-  SFSYNC_API_VERSION      Salesforce API version, e.g. 62.0 (like --api-version)
+  SFSYNC_API_VERSION      Salesforce API version, e.g. ${DEFAULT_API_VERSION} (like --api-version)
   NO_COLOR                any value turns colour off
   Precedence: flags > environment > mapping file > stored config > defaults.`;
 

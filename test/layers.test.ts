@@ -42,6 +42,12 @@ describe('layers enforced by the lint step', () => {
       'may not import src/operations',
     ],
     ['src/ui/x.ts', "import jsforce from 'jsforce';", 'Only src/salesforce/ may import jsforce'],
+    ['src/commands/x.ts', "import { Command } from 'commander';", 'Only src/cli.ts and src/cli/ may import'],
+    [
+      'src/commands/x.ts',
+      "import { addSyncCommand } from '../cli/sync-command.js';",
+      'may not import src/cli',
+    ],
   ])('%s: %s is refused', async (file, code, message) => {
     expect((await problems(file, code)).join('\n')).toContain(message);
   });
@@ -51,6 +57,7 @@ describe('layers enforced by the lint step', () => {
     ['src/operations/x.ts', "import type { SalesforceClient } from '../salesforce/client.js';"],
     ['src/commands/x.ts', "import { runExport } from '../operations/export.js';"],
     ['src/salesforce/x.ts', "import jsforce from 'jsforce';"],
+    ['src/cli/x.ts', "import { Command } from 'commander';"],
     ['src/emulator/soql/x.ts', "import { OrgStore } from '../store.js';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);

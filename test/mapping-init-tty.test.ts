@@ -8,6 +8,7 @@ import { parseMapping } from '../src/mapping/load-mapping.js';
 import { createInquirerPrompter } from '../src/ui/prompt.js';
 import { fakeTerminal } from './helpers/fake-terminal.js';
 import { createTestDeps } from './helpers/test-deps.js';
+import { waitFor } from './helpers/wait-for.js';
 
 let org: Emulator;
 let dir: string;
@@ -30,14 +31,11 @@ describe('the mapping wizard on a terminal', () => {
     /** Waits for a question on the screen, then types the keys. */
     let seen = 0;
     const answer = async (question: string, keys: string): Promise<void> => {
-      const t0 = Date.now();
-      while (screen().indexOf(question, seen) < 0) {
-        if (Date.now() - t0 > 3000)
-          throw new Error(`no "${question}" on screen: ${JSON.stringify(screen().slice(-600))}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await waitFor(
+        () => screen().indexOf(question, seen) >= 0,
+        `"${question}" on screen (it shows ${JSON.stringify(screen().slice(-600))})`,
+      );
       seen = screen().indexOf(question, seen) + question.length;
-      await new Promise((r) => setTimeout(r, 20));
       keyboard.write(keys);
     };
     const DOWN = '\u001b[B';

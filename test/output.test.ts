@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { ExitCode, SfsyncError, toSfsyncError } from '../src/errors.js';
+import { ExitCode, SfsyncError } from '../src/errors.js';
 import { defaultHandlers, type Handlers } from '../src/handlers.js';
 import { colorLevel } from '../src/ui/color.js';
 import { createTestIO } from '../src/ui/test-io.js';
@@ -10,41 +10,51 @@ function withOrgs(result: Handlers['orgs']): Handlers {
   return { ...defaultHandlers, orgs: result };
 }
 
+const UNEXPECTED = 'This is unexpected. Re-run with --verbose and report it with the output.';
+
 describe('errors and exit codes', () => {
+  // The expected message and hint are written out, not derived with toSfsyncError (the conversion under test).
   it.each([
-    ['a usage error', 1, 'USAGE', new SfsyncError('USAGE', 'bad flag', { hint: 'see --help' })],
+    [
+      'a usage error',
+      1,
+      'USAGE',
+      new SfsyncError('USAGE', 'bad flag', { hint: 'see --help' }),
+      'bad flag',
+      'see --help',
+    ],
     [
       'an auth error',
       1,
       'AUTH_EXPIRED',
       new SfsyncError('AUTH_EXPIRED', 'expired', { hint: 'run sfsync login' }),
+      'expired',
+      'run sfsync login',
     ],
     [
       'records failed',
       2,
       'RECORDS_FAILED',
       new SfsyncError('RECORDS_FAILED', 'some', { exitCode: ExitCode.RecordsFailed }),
+      'some',
+      null,
     ],
-    ['an unexpected exception', 1, 'INTERNAL', new TypeError('x is undefined')],
-    ['a thrown string', 1, 'INTERNAL', 'boom'],
-  ])('%s exits %i with code %s', async (_title, exitCode, code, thrown) => {
+    ['an unexpected exception', 1, 'INTERNAL', new TypeError('x is undefined'), 'x is undefined', UNEXPECTED],
+    ['a thrown string', 1, 'INTERNAL', 'boom', 'boom', UNEXPECTED],
+  ])('%s exits %i with code %s', async (_title, exitCode, code, thrown, message, hint) => {
     const handlers = withOrgs(async () => {
       throw thrown;
     });
     const human = createTestDeps();
     expect(await main(['orgs'], human, handlers)).toBe(exitCode);
-    expect(human.io.stderrText).toMatch(/^Error: /);
+    expect(human.io.stderrText).toBe(`Error: ${message}\n${hint === null ? '' : `Hint: ${hint}\n`}`);
     expect(human.io.stdoutText).toBe('');
 
     const json = createTestDeps();
     expect(await main(['orgs', '--json'], json, handlers)).toBe(exitCode);
     const doc = JSON.parse(json.io.stdoutText);
     expect(doc).toMatchObject({ schemaVersion: 1, command: 'orgs', ok: false, exitCode });
-    expect(doc.error).toEqual({
-      code,
-      message: toSfsyncError(thrown).message,
-      hint: toSfsyncError(thrown).hint ?? null,
-    });
+    expect(doc.error).toEqual({ code, message, hint });
   });
 
   it('a hint follows the message on stderr', async () => {

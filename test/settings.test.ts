@@ -2,8 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFileTokenStore, defaultConfigDir } from '../src/auth/token-store.js';
-import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../src/config/settings.js';
+import { createFileTokenStore, createMemoryTokenStore, defaultConfigDir } from '../src/auth/token-store.js';
+import { loginHost } from '../src/commands/login.js';
+import { runLogout } from '../src/commands/logout.js';
+import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv, syncTuning } from '../src/config/settings.js';
+import type { SfsyncError } from '../src/errors.js';
 
 describe('settings precedence: flags > environment > mapping > stored > defaults', () => {
   const layers = {
@@ -45,6 +48,100 @@ describe('settings precedence: flags > environment > mapping > stored > defaults
   it('SFSYNC_CONFIG_DIR moves the config folder', () => {
     expect(defaultConfigDir({ SFSYNC_CONFIG_DIR: '/tmp/x' })).toBe('/tmp/x');
     expect(defaultConfigDir({ XDG_CONFIG_HOME: '/home/u/.cfg' })).toBe('/home/u/.cfg/sfsync');
+  });
+});
+
+describe('environment values are read in one place and checked', () => {
+  function refusal(env: NodeJS.ProcessEnv): SfsyncError {
+    try {
+      settingsFromEnv(env);
+    } catch (err) {
+      return err as SfsyncError;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it.each([
+    ['SFSYNC_API_VERSION', 'latest', 'is not an API version'],
+    ['SFSYNC_API_VERSION', '62.5', 'is not an API version'],
+    ['SFSYNC_BULK_UPLOAD_BYTES', 'NaN', 'is not a whole number of bytes'],
+    ['SFSYNC_BULK_UPLOAD_BYTES', '0', 'is not a whole number of bytes'],
+    ['SFSYNC_BULK_UPLOAD_BYTES', '1e6', 'is not a whole number of bytes'],
+    ['SFSYNC_HEAP_LIMIT_MB', '-1', 'is not a whole number of megabytes'],
+    ['SFSYNC_HEAP_LIMIT_MB', '64MB', 'is not a whole number of megabytes'],
+  ])('%s=%s is refused, naming the variable', (name, value, says) => {
+    const err = refusal({ [name]: value });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toBe(`${name}=${value} ${says}.`);
+    expect(err.hint).toContain('unset it');
+  });
+
+  it('reads numbers and API versions as such', () => {
+    expect(
+      settingsFromEnv({
+        SFSYNC_API_VERSION: 'v61',
+        SFSYNC_BULK_UPLOAD_BYTES: ' 5000 ',
+        SFSYNC_HEAP_LIMIT_MB: '0',
+      }),
+    ).toEqual({ apiVersion: '61.0', bulkUploadBytes: 5000, heapLimitMb: 0 });
+    expect(syncTuning({})).toEqual({ bulkUploadBytes: 100_000_000, heapLimitBytes: 64 * 1024 * 1024 });
+    expect(syncTuning({ SFSYNC_HEAP_LIMIT_MB: '0' }).heapLimitBytes).toBe(Infinity);
+  });
+
+  it('no module outside src/config/ reads an SFSYNC_ variable itself', () => {
+    const src = path.resolve(import.meta.dirname, '../src');
+    const offenders: string[] = [];
+    for (const file of fs.readdirSync(src, { recursive: true }) as string[]) {
+      if (!file.endsWith('.ts') || file.startsWith('config') || file.startsWith('emulator')) continue;
+      const text = fs.readFileSync(path.join(src, file), 'utf8');
+      if (/env(\.|\[['"`])SFSYNC_/.test(text)) offenders.push(file);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('login: --instance-url > SFSYNC_LOGIN_URL > --sandbox, and a bad URL names where it came from', () => {
+    const opts = {
+      ...{ json: false, verbose: false, device: false, clientCredentials: false, setDefault: false },
+      ...{ sandbox: true, browser: true },
+    };
+    expect(loginHost(opts, {})).toBe('https://test.salesforce.com');
+    expect(loginHost(opts, { SFSYNC_LOGIN_URL: 'https://acme.my.salesforce.com/' })).toBe(
+      'https://acme.my.salesforce.com',
+    );
+    expect(
+      loginHost(
+        { ...opts, instanceUrl: 'https://flag.my.salesforce.com' },
+        { SFSYNC_LOGIN_URL: 'https://e.com' },
+      ),
+    ).toBe('https://flag.my.salesforce.com');
+    expect(() => loginHost(opts, { SFSYNC_LOGIN_URL: 'http://example.com' })).toThrow(/SFSYNC_LOGIN_URL/);
+  });
+
+  it('logout: --org > SFSYNC_ORG > the default org; an empty SFSYNC_ORG is unset', async () => {
+    const store = createMemoryTokenStore();
+    for (const alias of ['a', 'b', 'c'])
+      store.saveOrg({
+        alias,
+        username: `${alias}@x.test`,
+        userId: '005',
+        orgId: '00D',
+        instanceUrl: 'http://127.0.0.1:1',
+        // Nothing listens there: the revoke fails at once and the org is forgotten anyway.
+        loginUrl: 'http://127.0.0.1:1',
+        clientId: 'c',
+        accessToken: 'tok',
+        isSandbox: false,
+        grant: 'web',
+        createdAt: 'now',
+      });
+    store.updateSettings({ defaultOrg: 'a' });
+    const out = async (org: string | undefined, env: NodeJS.ProcessEnv) =>
+      (await runLogout({ org, all: false } as never, { store: () => store, env })).loggedOut.map(
+        (o) => o.alias,
+      );
+    expect(await out(undefined, { SFSYNC_ORG: 'b' })).toEqual(['b']);
+    expect(await out('c', { SFSYNC_ORG: 'a' })).toEqual(['c']);
+    expect(await out(undefined, { SFSYNC_ORG: '' })).toEqual(['a']);
   });
 });
 

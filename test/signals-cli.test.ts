@@ -9,6 +9,7 @@ import { startEmulator, type Emulator } from '../src/emulator/server.js';
 import { BIN } from './helpers/run-bin.js';
 import { readResultCsv } from './helpers/sync-env.js';
 import { createTestDeps } from './helpers/test-deps.js';
+import { waitFor } from './helpers/wait-for.js';
 
 let org: Emulator;
 let dir: string;
@@ -25,16 +26,17 @@ interface Run {
   stderr: string;
 }
 
+const orgEnv = (): NodeJS.ProcessEnv => ({
+  SFSYNC_INSTANCE_URL: org.instanceUrl,
+  SFSYNC_ACCESS_TOKEN: org.accessToken,
+  SFSYNC_CONFIG_DIR: path.join(dir, 'config'),
+});
+
 /** The built CLI as a child process, using the local org. */
 function sfsync(args: string[]): ChildProcessByStdio<null, Readable, Readable> {
   return spawn(process.execPath, [BIN, ...args], {
     cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      SFSYNC_INSTANCE_URL: org.instanceUrl,
-      SFSYNC_ACCESS_TOKEN: org.accessToken,
-      SFSYNC_CONFIG_DIR: path.join(dir, 'config'),
-    },
+    env: { PATH: process.env.PATH, ...orgEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -182,8 +184,9 @@ describe('signals on the built CLI', () => {
     expectStoppedMidRun('out/signals', 'SIGINT', count);
 
     org.setFaults({ latencyMs: 0 });
-    const last = await runWithSignals(resume, []);
-    expect(last.code, last.stderr).toBe(0);
+    // The rest needs no signal: it runs in this process.
+    const last = createTestDeps({ cwd: dir, env: orgEnv() });
+    expect(await main(resume, last), last.io.stderrText).toBe(0);
     expect(summaryOf('out/signals')).toMatchObject({ ended: 'completed', signal: null });
     expectEachOnce('out/signals', 'signals.test', count);
   }, 60_000);
@@ -218,9 +221,9 @@ describe('signals on the built CLI', () => {
     expect(resume.slice(-3)).toEqual(['--resume', '--results', 'out/twice']);
     // Calls the quitting process had sent are still being answered by the org: let them land first.
     org.setFaults({ latencyMs: 0 });
-    await sleep(slow + 300);
-    const last = await runWithSignals(resume, []);
-    expect(last.code, last.stderr).toBe(0);
+    await waitFor(() => org.requestsInFlight() === 0, 'the org to answer the calls of the quitted run');
+    const last = createTestDeps({ cwd: dir, env: orgEnv() });
+    expect(await main(resume, last), last.io.stderrText).toBe(0);
     expectEachOnce('out/twice', 'twice.test', count);
   }, 30_000);
 });
@@ -247,6 +250,7 @@ describe('a signal while sfsync is starting', () => {
       let stdout = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       const t0 = Date.now();
+      // The delay is this test's input (a moment of the start), not a wait for something to happen.
       await sleep(delay);
       const killed = child.kill('SIGTERM');
       const t1 = Date.now() - t0;

@@ -15,6 +15,7 @@ import { createTestIO } from '../src/ui/test-io.js';
 import type { Handlers } from '../src/handlers.js';
 import { fakeTerminal } from './helpers/fake-terminal.js';
 import { createTestDeps } from './helpers/test-deps.js';
+import { waitFor } from './helpers/wait-for.js';
 
 let org: Emulator;
 let dir: string;
@@ -128,7 +129,7 @@ describe('Ctrl-C in the mapping wizard', () => {
     const deps = createTestDeps({ cwd: dir, env: orgEnv() });
     Object.assign(deps, { io, prompt: createInquirerPrompter(io) });
     const running = main(['mapping', 'init', 'wizard.csv', '--object', 'Contact'], deps);
-    for (let i = 0; i < 300 && !shown().includes('goes to'); i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => shown().includes('goes to'), 'the first question of the wizard');
     keyboard.write('\u0003');
     expect(await running).toBe(130);
     expect(shown()).toContain('Error: Cancelled.');

@@ -1,5 +1,6 @@
 import { createPrivateKey, createSign } from 'node:crypto';
 import fs from 'node:fs';
+import { isLoopbackUrl } from '../core/local-org.js';
 import { SfsyncError } from '../errors.js';
 import {
   clientCredentials,
@@ -10,11 +11,9 @@ import {
   type Tokens,
 } from '../salesforce/oauth.js';
 
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
-
 /** The audience Salesforce expects in a JWT: the login host the org belongs to, not the My Domain. */
 export function jwtAudience(loginUrl: string, sandbox: boolean): string {
-  if (LOOPBACK.test(loginUrl)) return loginUrl;
+  if (isLoopbackUrl(loginUrl)) return loginUrl;
   if (sandbox || /test\.salesforce\.com|\.sandbox\.my\.salesforce\.com/.test(loginUrl))
     return 'https://test.salesforce.com';
   return 'https://login.salesforce.com';

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { settingsFromEnv } from '../config/settings.js';
 import Conf from './conf.js';
 
 import type { StoredOrg, StoredSettings, TokenStore } from '../core/org-store.js';
@@ -44,7 +45,8 @@ export function createMemoryTokenStore(initial: Partial<StoreShape> = {}): Token
 }
 
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SFSYNC_CONFIG_DIR) return path.resolve(env.SFSYNC_CONFIG_DIR);
+  const configDir = settingsFromEnv(env).configDir;
+  if (configDir) return path.resolve(configDir);
   if (process.platform === 'win32' && env.APPDATA) return path.join(env.APPDATA, 'sfsync');
   const base = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
   return path.join(base, 'sfsync');

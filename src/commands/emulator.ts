@@ -59,16 +59,22 @@ function dataFileError(err: unknown, file: string): SfsyncError | null {
   return null;
 }
 
-/**
- * Runs the local org until a stop signal; `onReady` announces where it listens, with what opening the data
- * file repaired or converted; `warn` tells of problems the org survives.
- */
-export async function runEmulator(
-  opts: EmulatorOptions,
-  deps: Pick<Deps, 'waitForStop'>,
-  onReady: (info: EmulatorInfo, notices: string[]) => void,
-  warn: (message: string) => void = () => {},
-): Promise<EmulatorResult> {
+function rulesError(opts: EmulatorOptions, err: unknown): SfsyncError {
+  return new SfsyncError(
+    'DUPLICATE_RULES_INVALID',
+    `--duplicate-rules ${opts.duplicateRules}: ${(err as Error).message}`,
+    {
+      hint: 'See "Duplicate rules" in the README for the file format (name, object, fields, action).',
+    },
+  );
+}
+
+/** The schema and duplicate rules files the flags name, read and checked, and the faults to inject. */
+function readEmulatorFiles(opts: EmulatorOptions): {
+  schemas: SchemaSpec[];
+  faults: Partial<Faults>;
+  duplicateRules: DuplicateRuleSpec[] | undefined;
+} {
   let schemas: SchemaSpec[] = [];
   if (opts.schema) {
     readFileOption(opts.schema, '--schema');
@@ -87,22 +93,28 @@ export async function runEmulator(
   if (opts.retryAfterSeconds !== undefined) faults.retryAfterSeconds = opts.retryAfterSeconds;
   if (opts.expireSessionEvery !== undefined) faults.expireSessionEvery = opts.expireSessionEvery;
   let duplicateRules: DuplicateRuleSpec[] | undefined;
-  const rulesError = (err: unknown): SfsyncError =>
-    new SfsyncError(
-      'DUPLICATE_RULES_INVALID',
-      `--duplicate-rules ${opts.duplicateRules}: ${(err as Error).message}`,
-      {
-        hint: 'See "Duplicate rules" in the README for the file format (name, object, fields, action).',
-      },
-    );
   if (opts.duplicateRules) {
     readFileOption(opts.duplicateRules, '--duplicate-rules');
     try {
       duplicateRules = readDuplicateRulesFile(opts.duplicateRules);
     } catch (err) {
-      throw rulesError(err);
+      throw rulesError(opts, err);
     }
   }
+  return { schemas, faults, duplicateRules };
+}
+
+/**
+ * Runs the local org until a stop signal; `onReady` announces where it listens, with what opening the data
+ * file repaired or converted; `warn` tells of problems the org survives.
+ */
+export async function runEmulator(
+  opts: EmulatorOptions,
+  deps: Pick<Deps, 'waitForStop'>,
+  onReady: (info: EmulatorInfo, notices: string[]) => void,
+  warn: (message: string) => void = () => {},
+): Promise<EmulatorResult> {
+  const { schemas, faults, duplicateRules } = readEmulatorFiles(opts);
   let emulator;
   try {
     emulator = await startEmulator({
@@ -121,7 +133,7 @@ export async function runEmulator(
   } catch (err) {
     const dataError = opts.data ? dataFileError(err, opts.data) : null;
     if (dataError) throw dataError;
-    if (err instanceof DuplicateRuleError) throw rulesError(err);
+    if (err instanceof DuplicateRuleError) throw rulesError(opts, err);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new SfsyncError('PORT_IN_USE', `Port ${opts.port} on 127.0.0.1 is already in use.`, {
         hint: `Run "sfsync emulator --port 0" to pick a free port, or stop what listens on ${opts.port}.`,

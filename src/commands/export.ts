@@ -64,6 +64,23 @@ export function checkExportOptions(opts: ExportOptions): void {
     );
 }
 
+function exportStopped(signal: StopSignal, file: ExportFile | null): SfsyncError {
+  return new SfsyncError(
+    'INTERRUPTED',
+    `Export stopped by ${signal}${file ? `: nothing was written to ${file.file}` : ''}.`,
+    { exitCode: signalExitCode(signal) },
+  );
+}
+
+/** An export that failed leaves no file behind: its error says so. */
+function nothingWritten(err: SfsyncError, file: ExportFile): SfsyncError {
+  return new SfsyncError(err.code, `${err.message}\nNothing was written to ${file.file}.`, {
+    hint: err.hint,
+    exitCode: err.exitCode,
+    cause: err.cause,
+  });
+}
+
 /** Writes the records of a query to a file or to standard output, and says what it wrote. */
 export async function runExportCommand(
   opts: ExportOptions,
@@ -82,14 +99,7 @@ export async function runExportCommand(
   // Ctrl-C or SIGTERM: the rows written so far are dropped with the temporary file (a file of that name is
   // always a whole export) and the export ends with 130 or 143; a second signal quits at once, all the same.
   let stopped: StopSignal | undefined;
-  const stopError = (signal: StopSignal): SfsyncError =>
-    new SfsyncError(
-      'INTERRUPTED',
-      `Export stopped by ${signal}${file ? `: nothing was written to ${file.file}` : ''}.`,
-      {
-        exitCode: signalExitCode(signal),
-      },
-    );
+  const stopError = (signal: StopSignal): SfsyncError => exportStopped(signal, file);
   const stopListening = deps.onInterrupt({
     stop: (signal) => (stopped = signal),
     quit: (signal) => {
@@ -136,13 +146,7 @@ export async function runExportCommand(
     };
   } catch (err) {
     file?.discard();
-    if (err instanceof SfsyncError && file && err.code !== 'INTERRUPTED')
-      throw new SfsyncError(err.code, `${err.message}\nNothing was written to ${file.file}.`, {
-        hint: err.hint,
-        exitCode: err.exitCode,
-        cause: err.cause,
-      });
-    throw err;
+    throw err instanceof SfsyncError && file && err.code !== 'INTERRUPTED' ? nothingWritten(err, file) : err;
   } finally {
     stopListening();
     if (live) deps.io.live(null);

@@ -2,6 +2,9 @@ import type { StoredOrg } from '../auth/token-store.js';
 import { clientCredentialsLogin, deviceLogin, jwtLogin } from '../auth/headless-login.js';
 import { webLogin } from '../auth/web-login.js';
 import type { Deps } from '../deps.js';
+import { envName, resolveSettings, settingsFromEnv } from '../config/settings.js';
+import { DEFAULT_API_VERSION } from '../core/api-version.js';
+import { isLoopbackUrl, LOCAL_ORG_CLIENT_ID } from '../core/local-org.js';
 import { SfsyncError, usageError } from '../errors.js';
 import { checkEndpoint } from '../salesforce/connect.js';
 import { identify, type Tokens } from '../salesforce/oauth.js';
@@ -9,8 +12,6 @@ import type { LoginOptions } from './options.js';
 
 export const PRODUCTION_LOGIN = 'https://login.salesforce.com';
 export const SANDBOX_LOGIN = 'https://test.salesforce.com';
-/** The built-in local org's own connected app: JWT and client credentials against a loopback URL use it. */
-export const LOCAL_ORG_CLIENT_ID = '3MVG9sfsyncLocalOrgConnectedApp';
 /**
  * The Salesforce CLI's connected app, present in every org: browser and device logins use it when no
  * --client-id is given, as other open-source tools do. Its callback URL is fixed.
@@ -39,14 +40,15 @@ export interface LoginTimeouts {
   devicePollMs?: number;
 }
 
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
-
 export function loginHost(opts: LoginOptions, env: NodeJS.ProcessEnv): string {
-  const explicit = opts.instanceUrl ?? opts.loginUrl ?? env.SFSYNC_LOGIN_URL;
-  if (explicit)
+  const { values, sources } = resolveSettings({
+    flag: { loginUrl: opts.instanceUrl ?? opts.loginUrl },
+    env: settingsFromEnv(env),
+  });
+  if (values.loginUrl)
     return checkEndpoint(
-      explicit,
-      opts.instanceUrl ? '--instance-url' : opts.loginUrl ? '--login-url' : 'SFSYNC_LOGIN_URL',
+      values.loginUrl,
+      sources.loginUrl === 'env' ? envName('loginUrl') : opts.instanceUrl ? '--instance-url' : '--login-url',
     );
   return opts.sandbox ? SANDBOX_LOGIN : PRODUCTION_LOGIN;
 }
@@ -62,10 +64,14 @@ function chooseClientId(
   env: NodeJS.ProcessEnv,
   remembered: string | undefined,
 ): string {
-  const own = opts.clientId ?? env.SFSYNC_CLIENT_ID ?? remembered;
+  const own = resolveSettings({
+    flag: { clientId: opts.clientId },
+    env: settingsFromEnv(env),
+    stored: { clientId: remembered },
+  }).values.clientId;
   if (own) return own;
   if (opts.jwtKey || opts.clientCredentials) {
-    if (LOOPBACK.test(loginUrl)) return LOCAL_ORG_CLIENT_ID;
+    if (isLoopbackUrl(loginUrl)) return LOCAL_ORG_CLIENT_ID;
     throw usageError(
       `${opts.jwtKey ? 'A JWT bearer login' : 'A client credentials login'} needs a connected app of your own.`,
       'Pass its consumer key with --client-id (once; it is remembered) or set SFSYNC_CLIENT_ID. "The connected app" in the README says how to create one.',
@@ -86,7 +92,8 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
 }
 
 async function clientSecret(deps: Pick<Deps, 'io' | 'env' | 'prompt'>): Promise<string> {
-  if (deps.env.SFSYNC_CLIENT_SECRET) return deps.env.SFSYNC_CLIENT_SECRET;
+  const fromEnv = settingsFromEnv(deps.env).clientSecret;
+  if (fromEnv) return fromEnv;
   if (deps.io.canPrompt) return deps.prompt.password("Connected app's consumer secret");
   if (!deps.io.stdinIsTTY) {
     const secret = await readStdin(deps.io.stdin);
@@ -97,25 +104,18 @@ async function clientSecret(deps: Pick<Deps, 'io' | 'env' | 'prompt'>): Promise<
   });
 }
 
-/** Logs in with the flow the flags choose, identifies the user, and stores the org under its alias. */
-export async function runLogin(
+type LoginDeps = Pick<Deps, 'io' | 'env' | 'store' | 'openUrl' | 'prompt' | 'now'>;
+
+/** The tokens of the flow the flags choose: JWT bearer, client credentials, device, or the browser. */
+async function obtainTokens(
   opts: LoginOptions,
-  deps: Pick<Deps, 'io' | 'env' | 'store' | 'openUrl' | 'prompt' | 'now'>,
-  timeouts: LoginTimeouts = { webMs: 5 * 60_000, deviceMs: 10 * 60_000 },
-): Promise<LoginResult> {
-  const loginUrl = loginHost(opts, deps.env);
-  const store = deps.store();
-  const clientId = chooseClientId(opts, loginUrl, deps.env, store.getSettings().defaultClientId);
-  if (clientId === PLATFORM_CLI_CLIENT_ID)
-    deps.io.err(
-      `Using the Salesforce CLI's connected app (${PLATFORM_CLI_CLIENT_ID}), present in every org; --client-id selects your own.`,
-    );
-  let tokens: Tokens;
-  let grant: StoredOrg['grant'];
-  let browserFailed = false;
+  deps: LoginDeps,
+  loginUrl: string,
+  clientId: string,
+  timeouts: LoginTimeouts,
+): Promise<{ tokens: Tokens; grant: StoredOrg['grant'] }> {
   if (opts.jwtKey) {
-    grant = 'jwt';
-    tokens = await jwtLogin({
+    const tokens = await jwtLogin({
       loginUrl,
       clientId,
       keyFile: opts.jwtKey,
@@ -123,12 +123,18 @@ export async function runLogin(
       sandbox: opts.sandbox,
       now: deps.now(),
     });
-  } else if (opts.clientCredentials) {
-    grant = 'client_credentials';
-    tokens = await clientCredentialsLogin({ loginUrl, clientId, clientSecret: await clientSecret(deps) });
-  } else if (opts.device) {
-    grant = 'device';
-    tokens = await deviceLogin({
+    return { tokens, grant: 'jwt' };
+  }
+  if (opts.clientCredentials) {
+    const tokens = await clientCredentialsLogin({
+      loginUrl,
+      clientId,
+      clientSecret: await clientSecret(deps),
+    });
+    return { tokens, grant: 'client_credentials' };
+  }
+  if (opts.device) {
+    const tokens = await deviceLogin({
       loginUrl,
       clientId,
       timeoutMs: timeouts.deviceMs,
@@ -141,38 +147,65 @@ export async function runLogin(
         if (opts.browser) await deps.openUrl(verificationUri).catch(() => undefined);
       },
     });
-  } else {
-    grant = 'web';
-    tokens = await webLogin({
-      loginUrl,
-      clientId,
-      clientSecret: deps.env.SFSYNC_CLIENT_SECRET,
-      port: opts.port ?? PLATFORM_CLI_PORT,
-      username: opts.username,
-      timeoutMs: timeouts.webMs,
-      onAuthorizeUrl: async (url) => {
-        deps.io.err(`Log in to Salesforce in your browser. If it does not open, open this URL:\n${url}`);
-        if (!opts.browser) return;
-        try {
-          await deps.openUrl(url);
-        } catch {
-          browserFailed = true;
-          deps.io.err('Could not open a browser: open the URL above yourself.');
-        }
-      },
-      askForRedirect:
-        deps.io.canPrompt && !opts.json
-          ? (signal) =>
-              !opts.browser || browserFailed
-                ? deps.prompt.input('On another machine? Paste the address the browser ended on (or wait):', {
-                    signal,
-                  })
-                : Promise.reject(new Error('browser opened'))
-          : undefined,
-    });
+    return { tokens, grant: 'device' };
   }
+  return { tokens: await browserLogin(opts, deps, loginUrl, clientId, timeouts), grant: 'web' };
+}
+
+/** The web server flow: the browser opens (or the URL is printed), or the redirect address is pasted. */
+function browserLogin(
+  opts: LoginOptions,
+  deps: LoginDeps,
+  loginUrl: string,
+  clientId: string,
+  timeouts: LoginTimeouts,
+): Promise<Tokens> {
+  let browserFailed = false;
+  return webLogin({
+    loginUrl,
+    clientId,
+    clientSecret: settingsFromEnv(deps.env).clientSecret,
+    port: opts.port ?? PLATFORM_CLI_PORT,
+    username: opts.username,
+    timeoutMs: timeouts.webMs,
+    onAuthorizeUrl: async (url) => {
+      deps.io.err(`Log in to Salesforce in your browser. If it does not open, open this URL:\n${url}`);
+      if (!opts.browser) return;
+      try {
+        await deps.openUrl(url);
+      } catch {
+        browserFailed = true;
+        deps.io.err('Could not open a browser: open the URL above yourself.');
+      }
+    },
+    askForRedirect:
+      deps.io.canPrompt && !opts.json
+        ? (signal) =>
+            !opts.browser || browserFailed
+              ? deps.prompt.input('On another machine? Paste the address the browser ended on (or wait):', {
+                  signal,
+                })
+              : Promise.reject(new Error('browser opened'))
+        : undefined,
+  });
+}
+
+/** Logs in with the flow the flags choose, identifies the user, and stores the org under its alias. */
+export async function runLogin(
+  opts: LoginOptions,
+  deps: LoginDeps,
+  timeouts: LoginTimeouts = { webMs: 5 * 60_000, deviceMs: 10 * 60_000 },
+): Promise<LoginResult> {
+  const loginUrl = loginHost(opts, deps.env);
+  const store = deps.store();
+  const clientId = chooseClientId(opts, loginUrl, deps.env, store.getSettings().defaultClientId);
+  if (clientId === PLATFORM_CLI_CLIENT_ID)
+    deps.io.err(
+      `Using the Salesforce CLI's connected app (${PLATFORM_CLI_CLIENT_ID}), present in every org; --client-id selects your own.`,
+    );
+  const { tokens, grant } = await obtainTokens(opts, deps, loginUrl, clientId, timeouts);
   checkEndpoint(tokens.instanceUrl, 'The instance URL Salesforce returned');
-  const identity = await identify(tokens, '62.0');
+  const identity = await identify(tokens, DEFAULT_API_VERSION);
   const alias = opts.alias ?? identity.username;
   const org: StoredOrg = {
     alias,

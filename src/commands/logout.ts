@@ -1,3 +1,4 @@
+import { resolveSetting, settingsFromEnv } from '../config/settings.js';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { revoke } from '../salesforce/oauth.js';
@@ -15,7 +16,11 @@ export async function runLogout(
 ): Promise<LogoutResult> {
   const store = deps.store();
   const settings = store.getSettings();
-  const alias = opts.org ?? deps.env.SFSYNC_ORG ?? settings.defaultOrg;
+  const alias = resolveSetting('org', {
+    flag: { org: opts.org },
+    env: settingsFromEnv(deps.env),
+    stored: { org: settings.defaultOrg },
+  }).value;
   const orgs = opts.all
     ? store.listOrgs()
     : alias

@@ -5,6 +5,7 @@ import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
 import { compileMapping, type MappingProblem } from '../mapping/compile.js';
 import { loadMapping } from '../mapping/load-mapping.js';
+import type { Mapping } from '../mapping/types.js';
 import { missingColumns, sourcesOf } from '../mapping/missing-columns.js';
 import {
   blankKeysWarning,
@@ -33,11 +34,34 @@ export async function runMappingCheck(
 ): Promise<MappingCheckResult> {
   const mappingFile = path.resolve(deps.cwd, opts.mapping);
   const mapping = loadMapping(mappingFile);
+  const { first, problems, warnings } = await checkColumns(opts, mapping, deps.cwd);
+  let checkedAgainst: MappingCheckResult['checkedAgainst'] = 'structure only';
+  if (!opts.offline) {
+    await checkAgainstOrg(opts, mapping, first, deps, problems, warnings);
+    checkedAgainst = 'org';
+  }
+  if (problems.length > 0) throw problemsError(problems, opts.mapping, false);
+  return {
+    mapping: opts.mapping,
+    object: mapping.object ?? null,
+    checkedAgainst,
+    file: opts.file ?? null,
+    problems,
+    warnings,
+  };
+}
+
+/** The mapping's columns against FILE's first record; without FILE, the column names a built-in would shadow. */
+async function checkColumns(
+  opts: MappingCheckOptions,
+  mapping: Mapping,
+  cwd: string,
+): Promise<{ first?: Record<string, unknown>; problems: MappingProblem[]; warnings: MappingProblem[] }> {
   const problems: MappingProblem[] = [];
   const warnings: MappingProblem[] = [];
   let first: Record<string, unknown> | undefined;
   if (opts.file) {
-    const file = path.resolve(deps.cwd, opts.file);
+    const file = path.resolve(cwd, opts.file);
     const chunks = readRecords({ file, format: formatFromFile(file, undefined) });
     for await (const chunk of chunks) {
       first = chunk.find((r) => r.values)?.values;
@@ -58,81 +82,62 @@ export async function runMappingCheck(
         });
     }
   }
-  let checkedAgainst: MappingCheckResult['checkedAgainst'] = 'structure only';
-  if (!opts.offline) {
-    if (!mapping.object)
-      throw new SfsyncError(
-        'MAPPING_INVALID',
-        `${opts.mapping} names no object, so it cannot be checked against the org.`,
-        { hint: 'Add object: NAME to the mapping, or use --offline.' },
-      );
-    const client = await deps.connect({ org: opts.org, mappingApiVersion: mapping.apiVersion });
-    const object = await client.describe(mapping.object);
-    const operation = mapping.operation ?? 'upsert';
-    const compiled = await compileMapping(
-      mapping,
-      object,
-      operation,
-      first ? Object.keys(first) : [],
-      (name) => client.describe(name),
+  return { first, problems, warnings };
+}
+
+/** The mapping's fields and record matchers against the org, with the file's keys counted when there is one. */
+async function checkAgainstOrg(
+  opts: MappingCheckOptions,
+  mapping: Mapping,
+  first: Record<string, unknown> | undefined,
+  deps: Pick<Deps, 'connect' | 'cwd'>,
+  problems: MappingProblem[],
+  warnings: MappingProblem[],
+): Promise<void> {
+  if (!mapping.object)
+    throw new SfsyncError(
+      'MAPPING_INVALID',
+      `${opts.mapping} names no object, so it cannot be checked against the org.`,
+      { hint: 'Add object: NAME to the mapping, or use --offline.' },
     );
-    const matching = planMatching(
-      {
-        operation,
-        file: opts.file ?? '',
-        json: false,
-        verbose: false,
-        dryRun: true,
-        offline: false,
-        resume: false,
-        failFast: false,
-      },
-      mapping,
-      compiled,
-      false,
-    );
-    problems.push(...compiled.problems, ...matching.problems);
-    warnings.push(...compiled.warnings);
-    const spec = matching.plan.spec;
-    if (spec && problems.length === 0) {
-      // The same checks a sync makes before writing, with the file's keys counted when there is one.
-      const scan = opts.file
-        ? await scanKeys(
-            readRecords({
-              file: path.resolve(deps.cwd, opts.file),
-              format: formatFromFile(opts.file, undefined),
-            }),
-            compiled,
-            spec,
-            mapping.timezone,
-          )
-        : null;
-      const shared = sharedKeyFields(spec);
-      if (shared.length > 0) {
-        const { message, hint } = sharedKeysMessage(object, shared, scan, opts.file ?? '');
-        warnings.push({
-          where: 'match',
-          message: `${message} ${mapping.allowSharedKeys ? 'Allowed by match.allowSharedKeys.' : `A sync refuses it (MATCH_KEY_NOT_UNIQUE): ${hint}`}`,
-        });
-      }
-      const repeated = scan && shared.length === 0 ? repeatedKeysWarning(repeatedKeysOf(scan.census)) : null;
-      if (repeated) warnings.push({ where: opts.file as string, message: repeated });
-      const blank = scan
-        ? blankKeysWarning(scan, operation === 'upsert' && mapping.createWhenKeyEmpty === true)
-        : null;
-      if (blank) warnings.push({ where: opts.file as string, message: blank });
+  const client = await deps.connect({ org: opts.org, mappingApiVersion: mapping.apiVersion });
+  const object = await client.describe(mapping.object);
+  const operation = mapping.operation ?? 'upsert';
+  const compiled = await compileMapping(mapping, object, operation, first ? Object.keys(first) : [], (name) =>
+    client.describe(name),
+  );
+  const matching = planMatching({ operation }, mapping, compiled, false);
+  problems.push(...compiled.problems, ...matching.problems);
+  warnings.push(...compiled.warnings);
+  const spec = matching.plan.spec;
+  if (spec && problems.length === 0) {
+    // The same checks a sync makes before writing, with the file's keys counted when there is one.
+    const scan = opts.file
+      ? await scanKeys(
+          readRecords({
+            file: path.resolve(deps.cwd, opts.file),
+            format: formatFromFile(opts.file, undefined),
+          }),
+          compiled,
+          spec,
+          mapping.timezone,
+        )
+      : null;
+    const shared = sharedKeyFields(spec);
+    if (shared.length > 0) {
+      const { message, hint } = sharedKeysMessage(object, shared, scan, opts.file ?? '');
+      warnings.push({
+        where: 'match',
+        message: `${message} ${mapping.allowSharedKeys ? 'Allowed by match.allowSharedKeys.' : `A sync refuses it (MATCH_KEY_NOT_UNIQUE): ${hint}`}`,
+      });
     }
-    checkedAgainst = 'org';
+    const repeated = scan && shared.length === 0 ? repeatedKeysWarning(repeatedKeysOf(scan.census)) : null;
+    if (repeated) warnings.push({ where: opts.file as string, message: repeated });
+    const blank = scan
+      ? blankKeysWarning(scan, operation === 'upsert' && mapping.createWhenKeyEmpty === true)
+      : null;
+    if (blank) warnings.push({ where: opts.file as string, message: blank });
   }
-  if (problems.length > 0) throw problemsError(problems, opts.mapping, false);
-  return {
-    mapping: opts.mapping,
-    object: mapping.object ?? null,
-    checkedAgainst,
-    file: opts.file ?? null,
-    problems,
-    warnings,
-  };
 }
 
 export function renderMappingCheck(r: MappingCheckResult): string[] {

@@ -8,7 +8,7 @@ import { proposeValues } from '../mapping/propose-values.js';
 import { noKeyNote, proposalYaml } from './mapping-init-yaml.js';
 import type { Transform } from '../mapping/types.js';
 import { inferObject } from '../operations/infer-object.js';
-import type { FieldInfo } from '../salesforce/types.js';
+import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import type { Prompter } from '../ui/prompt.js';
 import { isRequiredOnCreate } from '../salesforce/types.js';
 import type { MappingInitOptions } from './options.js';
@@ -84,6 +84,24 @@ async function askMatch(
   }
 }
 
+/** On a terminal: the field of each column, the proposal first. */
+async function askFields(prompt: Deps['prompt'], proposals: InitColumn[], object: ObjectInfo): Promise<void> {
+  for (const p of proposals) {
+    const choices = [
+      ...(p.field ? [{ value: p.field, name: `${p.field} (${p.reason})` }] : []),
+      { value: '', name: 'leave this column out' },
+      ...object.fields
+        .filter((f) => (f.createable || f.updateable) && f.name !== p.field)
+        .map((f) => ({ value: f.name, name: `${f.name} — ${f.label}` })),
+    ];
+    const picked = await prompt.select(`Column "${p.column}" goes to`, choices, {
+      default: p.field ?? '',
+    });
+    p.reason = !picked ? 'none' : picked === p.field ? p.reason : 'api name';
+    p.field = picked || null;
+  }
+}
+
 /**
  * Proposes a mapping from a file's columns and the object's fields, asks about each choice on a terminal
  * (unless --yes), and writes it as commented YAML. Only fields that identify a record are proposed as match keys.
@@ -106,22 +124,7 @@ export async function runMappingInit(
   const object = await client.describe(objectName);
   const interactive = deps.io.canPrompt && !opts.yes && !opts.json;
   const proposals: InitColumn[] = proposeFields(sample.columns, sample.values, object.fields);
-  if (interactive) {
-    for (const p of proposals) {
-      const choices = [
-        ...(p.field ? [{ value: p.field, name: `${p.field} (${p.reason})` }] : []),
-        { value: '', name: 'leave this column out' },
-        ...object.fields
-          .filter((f) => (f.createable || f.updateable) && f.name !== p.field)
-          .map((f) => ({ value: f.name, name: `${f.name} — ${f.label}` })),
-      ];
-      const picked = await deps.prompt.select(`Column "${p.column}" goes to`, choices, {
-        default: p.field ?? '',
-      });
-      p.reason = !picked ? 'none' : picked === p.field ? p.reason : 'api name';
-      p.field = picked || null;
-    }
-  }
+  if (interactive) await askFields(deps.prompt, proposals, object);
   for (const p of proposals) {
     const field = object.fields.find((f) => f.name === p.field);
     if (!field) continue;

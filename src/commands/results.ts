@@ -6,7 +6,8 @@ import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError } from '../errors.js';
 import { readJournalHeader, type JournalHeader } from '../operations/journal.js';
 import type { CommonOptions } from './options.js';
-import { renderSync, type SyncResult } from './sync.js';
+import type { SyncResult } from '../core/sync-types.js';
+import { renderSync } from './sync.js';
 
 export interface ResultsOptions extends CommonOptions {
   dir: string;

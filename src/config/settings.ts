@@ -1,5 +1,9 @@
+import { DEFAULT_API_VERSION, normalizeApiVersion } from '../core/api-version.js';
+import { SfsyncError } from '../errors.js';
+
 /**
- * Where each setting comes from, strongest first: flags > environment > mapping file > stored config > defaults.
+ * Where each setting comes from, strongest first: flags > environment > mapping file > stored config > defaults
+ * (README "Environment variables"). Every SFSYNC_ variable is read here, and only here.
  */
 export type SettingSource = 'flag' | 'env' | 'mapping' | 'stored' | 'default';
 
@@ -11,6 +15,8 @@ export interface Settings {
   accessToken: string;
   apiVersion: string;
   clientId: string;
+  /** The connected app's consumer secret (client credentials); never printed. */
+  clientSecret: string;
   loginUrl: string;
   configDir: string;
   object: string;
@@ -20,6 +26,10 @@ export interface Settings {
   batchSize: number;
   concurrency: number;
   api: 'rest' | 'bulk' | 'auto';
+  /** The largest CSV upload of one Bulk API job. */
+  bulkUploadBytes: number;
+  /** The heap size past which a sync collects garbage between batches; 0 leaves the heap to V8. */
+  heapLimitMb: number;
 }
 
 export type SettingsLayer = Partial<Settings>;
@@ -31,31 +41,75 @@ export interface ResolvedSettings {
   sources: Partial<Record<keyof Settings, SettingSource>>;
 }
 
-/** The environment variables sfsync reads, and the setting each one feeds. */
-export const ENV_SETTINGS: Readonly<Record<string, keyof Settings>> = {
-  SFSYNC_ORG: 'org',
-  SFSYNC_INSTANCE_URL: 'instanceUrl',
-  SFSYNC_ACCESS_TOKEN: 'accessToken',
-  SFSYNC_CONFIG_DIR: 'configDir',
-  SFSYNC_API_VERSION: 'apiVersion',
-  SFSYNC_CLIENT_ID: 'clientId',
-  SFSYNC_LOGIN_URL: 'loginUrl',
+type Parse = (raw: string, name: string) => unknown;
+
+function invalid(name: string, raw: string, what: string, hint: string): SfsyncError {
+  return new SfsyncError('CONFIG_INVALID', `${name}=${raw} is not ${what}.`, { hint });
+}
+
+/** A whole number of `unit`, at least `min`. */
+function wholeNumber(unit: string, min: number, example: string): Parse {
+  return (raw, name) => {
+    const n = Number(raw.trim());
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw invalid(name, raw, `a whole number of ${unit}`, `Set it to ${example}, or unset it.`);
+    return n;
+  };
+}
+
+const apiVersion: Parse = (raw, name) => {
+  const version = normalizeApiVersion(raw);
+  if (!version)
+    throw invalid(
+      name,
+      raw,
+      'an API version',
+      `Set it to a version such as ${DEFAULT_API_VERSION}, or unset it.`,
+    );
+  return version;
+};
+
+/** The environment variables sfsync reads, the setting each one feeds, and how its text is read. */
+export const ENV_SETTINGS: Readonly<Record<string, { key: keyof Settings; parse?: Parse }>> = {
+  SFSYNC_ORG: { key: 'org' },
+  SFSYNC_INSTANCE_URL: { key: 'instanceUrl' },
+  SFSYNC_ACCESS_TOKEN: { key: 'accessToken' },
+  SFSYNC_CONFIG_DIR: { key: 'configDir' },
+  SFSYNC_API_VERSION: { key: 'apiVersion', parse: apiVersion },
+  SFSYNC_CLIENT_ID: { key: 'clientId' },
+  SFSYNC_CLIENT_SECRET: { key: 'clientSecret' },
+  SFSYNC_LOGIN_URL: { key: 'loginUrl' },
+  SFSYNC_BULK_UPLOAD_BYTES: {
+    key: 'bulkUploadBytes',
+    parse: wholeNumber('bytes', 1, 'a size such as 100000000'),
+  },
+  SFSYNC_HEAP_LIMIT_MB: {
+    key: 'heapLimitMb',
+    parse: wholeNumber('megabytes', 0, '0 (no limit) or to a size such as 64'),
+  },
 };
 
 export const DEFAULT_SETTINGS: SettingsLayer = {
-  apiVersion: '62.0',
+  apiVersion: DEFAULT_API_VERSION,
   loginUrl: 'https://login.salesforce.com',
   matchOperator: 'OR',
   batchSize: 200,
   concurrency: 4,
   api: 'auto',
+  // Salesforce's 150 MB limit after base64 encoding.
+  bulkUploadBytes: 100_000_000,
+  heapLimitMb: 64,
 };
 
+/**
+ * The environment's layer: empty variables are unset; a value that does not read (a size that is not a number, an
+ * API version that is none) is refused with an error naming the variable.
+ */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsLayer {
-  const layer: Record<string, string> = {};
-  for (const [name, key] of Object.entries(ENV_SETTINGS)) {
+  const layer: Record<string, unknown> = {};
+  for (const [name, { key, parse }] of Object.entries(ENV_SETTINGS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') layer[key] = value;
+    if (value !== undefined && value !== '') layer[key] = parse ? parse(value, name) : value;
   }
   return layer as SettingsLayer;
 }
@@ -71,4 +125,28 @@ export function resolveSettings(layers: Layers): ResolvedSettings {
     }
   }
   return { values: values as Partial<Settings>, sources };
+}
+
+/** One setting from the layers given (the defaults always under them), and where it came from. */
+export function resolveSetting<K extends keyof Settings>(
+  key: K,
+  layers: Omit<Layers, 'default'>,
+): { value: Settings[K] | undefined; source: SettingSource | undefined } {
+  const resolved = resolveSettings({ ...layers, default: DEFAULT_SETTINGS });
+  return { value: resolved.values[key] as Settings[K] | undefined, source: resolved.sources[key] };
+}
+
+/** The environment's name of a setting, for messages that say where a value came from. */
+export function envName(key: keyof Settings): string {
+  return Object.entries(ENV_SETTINGS).find(([, spec]) => spec.key === key)?.[0] ?? key;
+}
+
+/** A sync's tuning, from the environment or the defaults: no flag or mapping sets these. */
+export function syncTuning(env: NodeJS.ProcessEnv): { bulkUploadBytes: number; heapLimitBytes: number } {
+  const values = resolveSettings({ env: settingsFromEnv(env), default: DEFAULT_SETTINGS }).values;
+  const mb = values.heapLimitMb as number;
+  return {
+    bulkUploadBytes: values.bulkUploadBytes as number,
+    heapLimitBytes: mb === 0 ? Infinity : mb * 1024 * 1024,
+  };
 }

@@ -1,6 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
-import type { BulkApi, Column, IngestOperation, RowResult } from './bulk.js';
+import type { BulkApi } from './bulk.js';
+import { applyRow, column, type Column, type IngestOperation } from './bulk-rows.js';
+import {
+  AsyncError,
+  csvCell,
+  batchInfo,
+  fromXml,
+  jobInfo,
+  jsonRows,
+  MAX_BATCH_RECORDS,
+  NS,
+  OPERATIONS,
+  sendResults,
+  toXml,
+  type Batch,
+  type Job,
+} from './bulk-v1-format.js';
 import { readBody } from './http.js';
 import { runQuery, SoqlError } from './soql/execute.js';
 import { to18 } from './ids.js';
@@ -12,87 +28,6 @@ import { formatDateTime } from './values.js';
  * use, and the only one with serial processing. Jobs and batches answer in XML or JSON, following the request
  * [doc Bulk API 1.0 guide "Work with Jobs", "Work with Batches", "Use Bulk Query"].
  */
-
-const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
-const MAX_BATCH_RECORDS = 10_000;
-const OPERATIONS = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'query', 'queryAll']);
-
-type BatchState = 'Queued' | 'InProgress' | 'Completed' | 'Failed' | 'NotProcessed';
-
-interface Batch {
-  id: string;
-  jobId: string;
-  state: BatchState;
-  stateMessage?: string;
-  createdDate: string;
-  systemModstamp: string;
-  data: Buffer;
-  json: boolean;
-  results: RowResult[];
-  failed: number;
-  /** A query batch's result set (one result id per batch here; Salesforce may split large ones). */
-  query?: { resultId: string; columns: string[]; rows: Array<Array<string | null>>; records: unknown[] };
-}
-
-interface Job {
-  id: string;
-  operation: IngestOperation | 'query' | 'queryAll';
-  object: string;
-  externalIdFieldName?: string;
-  concurrencyMode: 'Parallel' | 'Serial';
-  contentType: 'CSV' | 'JSON';
-  assignmentRuleId?: string;
-  state: 'Open' | 'Closed' | 'Aborted' | 'Failed';
-  createdDate: string;
-  systemModstamp: string;
-  apiVersion: string;
-  batches: Batch[];
-  /** Serial jobs run one batch at a time, in the order they were added. */
-  running: Promise<void>;
-}
-
-class AsyncError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function xmlEscape(v: string): string {
-  return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function toXml(root: string, body: Record<string, unknown>): string {
-  const inner = Object.entries(body)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `<${k}>${xmlEscape(String(v))}</${k}>`)
-    .join('');
-  return `<${root} xmlns="${NS}">${inner}</${root}>`;
-}
-
-/** The flat elements of a jobInfo XML body (all jobInfo has). */
-function fromXml(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of text.matchAll(/<(\w+)>([^<]*)<\/\1>/g)) out[m[1] as string] = (m[2] as string).trim();
-  return out;
-}
-
-function csvCell(v: string): string {
-  return `"${v.replace(/"/g, '""')}"`;
-}
-
-function splitError(error: string): { statusCode: string; message: string; fields: string[] } {
-  const m = /^([A-Z_]+):([\s\S]*):([^:]*) --$/.exec(error);
-  if (!m) return { statusCode: 'UNKNOWN_EXCEPTION', message: error, fields: [] };
-  return {
-    statusCode: m[1] as string,
-    message: m[2] as string,
-    fields: m[3] ? (m[3] as string).split(',') : [],
-  };
-}
 
 export class BulkV1Api {
   private readonly jobs = new Map<string, Job>();
@@ -157,32 +92,32 @@ export class BulkV1Api {
     if (!jobId) {
       if (method !== 'POST') throw new AsyncError(405, 'InvalidUrl', `HTTP Method '${method}' not allowed`);
       const job = this.createJob(await readBody(req, 100_000), json, version);
-      return this.send(res, 201, 'jobInfo', this.jobInfo(job), json || job.contentType === 'JSON');
+      return this.send(res, 201, 'jobInfo', jobInfo(job, this.userId), json || job.contentType === 'JSON');
     }
     const job = this.jobs.get(jobId);
     if (!job) throw new AsyncError(400, 'InvalidJob', `Unable to find object: ${jobId}`);
     const asJson = json || job.contentType === 'JSON';
     if (!batchPart) {
       if (method === 'POST') this.changeState(job, await readBody(req, 100_000), json);
-      return this.send(res, 200, 'jobInfo', this.jobInfo(job), asJson);
+      return this.send(res, 200, 'jobInfo', jobInfo(job, this.userId), asJson);
     }
     if (batchPart !== 'batch') throw new AsyncError(404, 'InvalidUrl', 'Unknown resource');
     if (!batchId) {
       if (method === 'POST') {
         const batch = await this.addBatch(job, req);
-        return this.send(res, 201, 'batchInfo', this.batchInfo(batch), asJson);
+        return this.send(res, 201, 'batchInfo', batchInfo(batch), asJson);
       }
       return this.send(
         res,
         200,
         'batchInfoList',
-        { batchInfo: job.batches.map((b) => this.batchInfo(b)) },
+        { batchInfo: job.batches.map((b) => batchInfo(b)) },
         asJson,
       );
     }
     const batch = job.batches.find((b) => b.id === batchId);
     if (!batch) throw new AsyncError(400, 'InvalidBatch', `Unable to find batch: ${batchId}`);
-    if (!tail) return this.send(res, 200, 'batchInfo', this.batchInfo(batch), asJson);
+    if (!tail) return this.send(res, 200, 'batchInfo', batchInfo(batch), asJson);
     if (tail === 'request') {
       res.writeHead(200, { 'Content-Type': batch.json ? 'application/json' : 'text/csv' });
       return void res.end(batch.data);
@@ -207,7 +142,7 @@ export class BulkV1Api {
       ];
       return this.sendRaw(res, 'text/csv', `${lines.join('\n')}\n`);
     }
-    if (tail === 'result') return this.results(res, batch);
+    if (tail === 'result') return sendResults(res, batch);
     throw new AsyncError(404, 'InvalidUrl', 'Unknown resource');
   }
 
@@ -300,24 +235,6 @@ export class BulkV1Api {
     return batch;
   }
 
-  /** A JSON record as the CSV cells the shared row rules read: null is #N/A, a parent reference `Rel.Key`. */
-  private jsonRows(records: Array<Record<string, unknown>>): { header: string[]; rows: string[][] } {
-    const header: string[] = [];
-    const flat = records.map((rec) => {
-      const cells: Record<string, string> = {};
-      for (const [k, v] of Object.entries(rec)) {
-        if (k === 'attributes') continue;
-        if (v !== null && typeof v === 'object') {
-          for (const [kk, vv] of Object.entries(v as Record<string, unknown>))
-            if (kk !== 'attributes') cells[`${k}.${kk}`] = String(vv);
-        } else cells[k] = v === null ? '#N/A' : String(v);
-      }
-      for (const k of Object.keys(cells)) if (!header.includes(k)) header.push(k);
-      return cells;
-    });
-    return { header, rows: flat.map((c) => header.map((h) => c[h] ?? '')) };
-  }
-
   private async process(job: Job, batch: Batch): Promise<void> {
     if (batch.state !== 'Queued') return;
     batch.state = 'InProgress';
@@ -329,7 +246,7 @@ export class BulkV1Api {
       if (batch.json) {
         const records = JSON.parse(batch.data.toString('utf8')) as unknown;
         if (!Array.isArray(records)) throw new Error('a JSON batch is an array of records');
-        ({ header, rows } = this.jsonRows(records as Array<Record<string, unknown>>));
+        ({ header, rows } = jsonRows(records as Array<Record<string, unknown>>));
       } else {
         const all = parse(batch.data, { bom: true, relax_column_count: false }) as string[][];
         header = all.shift() ?? [];
@@ -343,7 +260,7 @@ export class BulkV1Api {
     }
     if (rows.length > MAX_BATCH_RECORDS)
       return this.failBatch(batch, `InvalidBatch : Records in a batch exceeds ${MAX_BATCH_RECORDS}`);
-    const columns = header.map((h) => this.bulk.column(object, h));
+    const columns = header.map((h) => column(object, h));
     const bad = columns.findIndex((c) => c === null);
     if (bad >= 0) return this.failBatch(batch, `InvalidBatch : Field name not found : ${header[bad]}`);
     const rowJob = {
@@ -352,7 +269,7 @@ export class BulkV1Api {
       failed: 0,
     };
     for (const values of rows)
-      batch.results.push(this.bulk.applyRow(rowJob, object, columns as Column[], values));
+      batch.results.push(applyRow(this.store, rowJob, object, columns as Column[], values));
     batch.failed = rowJob.failed;
     batch.state = 'Completed';
     batch.systemModstamp = formatDateTime(this.clock());
@@ -406,79 +323,5 @@ export class BulkV1Api {
     batch.state = 'Failed';
     batch.stateMessage = message;
     batch.systemModstamp = formatDateTime(this.clock());
-  }
-
-  private results(res: ServerResponse, batch: Batch): void {
-    if (batch.state !== 'Completed' && batch.state !== 'Failed')
-      throw new AsyncError(400, 'InvalidBatch', `Batch not completed: ${batch.state}`);
-    if (batch.json) {
-      const text = JSON.stringify(
-        batch.results.map((r) =>
-          r.error
-            ? { success: false, created: false, id: r.id || null, errors: [splitError(r.error)] }
-            : { success: true, created: r.created === true, id: r.id, errors: [] },
-        ),
-      );
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-      return void res.end(text);
-    }
-    const lines = ['"Id","Success","Created","Error"'];
-    for (const r of batch.results) {
-      lines.push(
-        [r.id, r.error ? 'false' : 'true', r.created === true ? 'true' : 'false', r.error ?? '']
-          .map(csvCell)
-          .join(','),
-      );
-    }
-    const text = `${lines.join('\n')}\n`;
-    res.writeHead(200, { 'Content-Type': 'text/csv', 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
-  }
-
-  private jobInfo(job: Job): Record<string, unknown> {
-    const count = (s: BatchState): number => job.batches.filter((b) => b.state === s).length;
-    const processed = job.batches.reduce((n, b) => n + b.results.length, 0);
-    const failed = job.batches.reduce((n, b) => n + b.failed, 0);
-    return {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: this.userId,
-      createdDate: job.createdDate,
-      systemModstamp: job.systemModstamp,
-      state: job.state,
-      externalIdFieldName: job.externalIdFieldName,
-      concurrencyMode: job.concurrencyMode,
-      contentType: job.contentType,
-      numberBatchesQueued: count('Queued'),
-      numberBatchesInProgress: count('InProgress'),
-      numberBatchesCompleted: count('Completed'),
-      numberBatchesFailed: count('Failed'),
-      numberBatchesTotal: job.batches.length,
-      numberRecordsProcessed: processed,
-      numberRetries: 0,
-      apiVersion: job.apiVersion,
-      assignmentRuleId: job.assignmentRuleId,
-      numberRecordsFailed: failed,
-      totalProcessingTime: 0,
-      apiActiveProcessingTime: 0,
-      apexProcessingTime: 0,
-    };
-  }
-
-  private batchInfo(batch: Batch): Record<string, unknown> {
-    return {
-      id: batch.id,
-      jobId: batch.jobId,
-      state: batch.state,
-      stateMessage: batch.stateMessage,
-      createdDate: batch.createdDate,
-      systemModstamp: batch.systemModstamp,
-      numberRecordsProcessed: batch.results.length,
-      numberRecordsFailed: batch.failed,
-      totalProcessingTime: 0,
-      apiActiveProcessingTime: 0,
-      apexProcessingTime: 0,
-    };
   }
 }

@@ -1,13 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
+import { BulkQueryJobs, jobHead } from './bulk-query.js';
+import {
+  applyRow,
+  column,
+  csvLine,
+  hardDeleteRefused,
+  type Column,
+  type IngestOperation,
+  type JobState,
+  type RowResult,
+} from './bulk-rows.js';
 import { apiError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
-import type { FieldDescribe } from './metadata.js';
-import { runQuery, SoqlError } from './soql/execute.js';
-import type { ObjectData, OrgStore, WriteResult } from './store.js';
-import { coerceInput, formatDateTime, type Row } from './values.js';
+import type { ObjectData, OrgStore } from './store.js';
+import { formatDateTime } from './values.js';
 
-export type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
-type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+export {
+  hardDeleteRefused,
+  type Column,
+  type IngestOperation,
+  type RowJob,
+  type RowResult,
+} from './bulk-rows.js';
 
 const DELIMITERS: Record<string, string> = {
   COMMA: ',',
@@ -19,15 +33,6 @@ const DELIMITERS: Record<string, string> = {
 };
 /** Salesforce splits ingest data into internal batches of 10,000 records; their order in results is not kept. */
 const INTERNAL_BATCH = 10_000;
-
-export type RowJob = Pick<IngestJob, 'operation' | 'externalIdFieldName' | 'failed'>;
-
-export interface RowResult {
-  values: string[];
-  id: string;
-  created?: boolean;
-  error?: string;
-}
 
 interface IngestJob {
   id: string;
@@ -52,20 +57,6 @@ interface IngestJob {
   finished?: number;
 }
 
-interface QueryJob {
-  id: string;
-  operation: 'query' | 'queryAll';
-  object: string;
-  query: string;
-  state: JobState;
-  createdDate: string;
-  systemModstamp: string;
-  apiVersion: number;
-  columns: string[];
-  rows: string[][];
-  errorMessage?: string;
-}
-
 export interface BulkLimits {
   /** Largest CSV upload accepted, in bytes (Salesforce: 150 MB after base64, so about 100 MB raw). */
   uploadLimitBytes: number;
@@ -73,14 +64,10 @@ export interface BulkLimits {
   dailyBatches: number;
 }
 
-function csvLine(values: string[], delimiter = ','): string {
-  return values.map((v) => `"${v.replace(/"/g, '""')}"`).join(delimiter);
-}
-
 /** The Bulk API 2.0 ingest and query jobs of the local org, processed asynchronously like Salesforce does. */
 export class BulkApi {
   private readonly ingest = new Map<string, IngestJob>();
-  private readonly queries = new Map<string, QueryJob>();
+  private readonly queries: BulkQueryJobs;
   batchesUsed = 0;
   /** The user's "Bulk API Hard Delete" permission (the org's admin has it by default). */
   hardDeleteAllowed = true;
@@ -89,7 +76,9 @@ export class BulkApi {
     private readonly store: OrgStore,
     private readonly userId: string,
     readonly limits: BulkLimits,
-  ) {}
+  ) {
+    this.queries = new BulkQueryJobs(store, userId);
+  }
 
   /** Job ids come from the org's counters, which a data file keeps: a restart never reissues one. */
   private newId(prefix: string): string {
@@ -140,43 +129,12 @@ export class BulkApi {
         return this.results(res, job, sub);
       throw notFound();
     }
-    if (kind === 'query') {
-      if (!id && method === 'POST') return this.createQuery(req, res, version);
-      const job = id ? this.queries.get(id) : undefined;
-      if (!job) throw notFound();
-      if (!sub && method === 'GET') return sendJson(res, 200, this.queryInfo(job, true));
-      if (!sub && method === 'PATCH') {
-        const body = parseJsonBody(await readBody(req, 10_000)) as { state?: string };
-        if (body.state !== 'Aborted')
-          throw apiError(400, 'INVALIDJOBSTATE', 'Only Aborted can be set on a query job');
-        if (job.state === 'UploadComplete' || job.state === 'InProgress') job.state = 'Aborted';
-        return sendJson(res, 200, this.queryInfo(job, false));
-      }
-      if (!sub && method === 'DELETE') {
-        this.queries.delete(job.id);
-        return sendEmpty(res, 204);
-      }
-      if (sub === 'results' && method === 'GET') return this.queryResults(res, url, job);
-      throw notFound();
-    }
+    if (kind === 'query') return this.queries.handle(req, res, url, version, id, sub);
     throw notFound();
   }
 
-  /** The keys every job info starts with, ingest or query. */
-  private jobHead(job: IngestJob | QueryJob): Record<string, unknown> {
-    return {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: this.userId,
-      createdDate: job.createdDate,
-      systemModstamp: job.systemModstamp,
-      state: job.state,
-    };
-  }
-
   private info(job: IngestJob, version: string, full = false): Record<string, unknown> {
-    const out = this.jobHead(job);
+    const out = jobHead(job, this.userId);
     if (job.externalIdFieldName) out.externalIdFieldName = job.externalIdFieldName;
     Object.assign(out, {
       concurrencyMode: 'Parallel',
@@ -329,7 +287,7 @@ export class BulkApi {
     if (header.length === 0) return this.fail(job, 'InvalidBatch : The CSV data has no header');
     job.header = header;
     const object = this.store.object(job.object) as ObjectData;
-    const columns = header.map((h) => this.column(object, h));
+    const columns = header.map((h) => column(object, h));
     const bad = columns.findIndex((c) => c === null);
     if (bad >= 0) return this.fail(job, `InvalidBatch : Field name not found : ${header[bad]}`);
     const batches = Math.ceil(rows.length / INTERNAL_BATCH);
@@ -345,7 +303,7 @@ export class BulkApi {
           job.unprocessed.push(values);
           continue;
         }
-        job.results.push(this.applyRow(job, object, columns as Column[], values));
+        job.results.push(applyRow(this.store, job, object, columns as Column[], values));
         job.processed++;
       }
       await new Promise((r) => setImmediate(r));
@@ -360,108 +318,6 @@ export class BulkApi {
     job.errorMessage = message;
     job.finished = Date.now();
     job.systemModstamp = formatDateTime(Date.now());
-  }
-
-  /** A CSV header cell as a field or a parent reference by external ID; Bulk API 1.0 reads headers alike. */
-  column(object: ObjectData, name: string): Column | null {
-    const dot = name.indexOf('.');
-    if (dot < 0) {
-      const field = object.meta.fieldByLower.get(name.toLowerCase());
-      return field ? { kind: 'field', field } : null;
-    }
-    // `Account.External_Id__c`, or `Lead:Who.Email` on polymorphic fields.
-    const rel = name.slice(0, dot).replace(/^\w+:/, '');
-    const ref = object.meta.relationshipByLower.get(rel.toLowerCase());
-    if (!ref) return null;
-    return { kind: 'parent', relationship: ref.relationshipName as string, key: name.slice(dot + 1) };
-  }
-
-  /** One CSV row through the REST validation rules; Bulk API 1.0 batches use it too. */
-  applyRow(job: RowJob, object: ObjectData, columns: Column[], values: string[]): RowResult {
-    const body: Record<string, unknown> = {};
-    let id = '';
-    columns.forEach((c, i) => {
-      const raw = values[i] ?? '';
-      if (raw === '') return; // an empty cell leaves the field as it is
-      const value = raw === '#N/A' ? null : raw;
-      if (c.kind === 'parent') body[c.relationship] = { [c.key]: value };
-      else if (c.field.name === 'Id') id = raw;
-      else body[c.field.name] = value;
-    });
-    let r: WriteResult;
-    switch (job.operation) {
-      case 'insert':
-        r = this.store.create(object.meta.name, body);
-        break;
-      case 'update':
-        r = id ? this.store.update(id, body, object.meta.name) : missing('Id');
-        break;
-      case 'delete':
-        r = id ? this.store.delete(id) : missing('Id');
-        break;
-      case 'hardDelete':
-        r = id ? this.store.purge(id) : missing('Id');
-        break;
-      default:
-        r = this.upsert(job, object, body, id);
-    }
-    if (r.ok)
-      return {
-        values,
-        id: r.id,
-        created:
-          r.created &&
-          job.operation !== 'delete' &&
-          job.operation !== 'hardDelete' &&
-          job.operation !== 'update',
-      };
-    job.failed++;
-    let e = r.errors[0];
-    // A CSV cell is text: where the JSON API reports a parse error, Bulk reports the field's type.
-    if (e?.statusCode === 'JSON_PARSER_ERROR') {
-      const field = object.meta.fieldByLower.get((e.fields[0] ?? '').toLowerCase());
-      const value = values[columns.findIndex((c) => c.kind === 'field' && c.field === field)] ?? '';
-      e = {
-        statusCode: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
-        message: `${field?.label ?? e.fields[0]}: value not of required type: ${value}`,
-        fields: e.fields,
-      };
-    }
-    return {
-      values,
-      id: r.id ?? '',
-      error: `${e?.statusCode ?? 'UNKNOWN_EXCEPTION'}:${e?.message ?? ''}:${(e?.fields ?? []).join(',')} --`,
-    };
-  }
-
-  private upsert(job: RowJob, object: ObjectData, body: Record<string, unknown>, id: string): WriteResult {
-    const field = object.meta.fieldByLower.get(
-      (job.externalIdFieldName ?? '').toLowerCase(),
-    ) as FieldDescribe;
-    if (field.name === 'Id')
-      return id ? this.store.update(id, body, object.meta.name) : this.store.create(object.meta.name, body);
-    const raw = body[field.name];
-    if (raw === undefined || raw === null) return missing(field.name);
-    const coerced = coerceInput(field, raw);
-    const ids =
-      'value' in coerced && coerced.value !== null ? this.store.lookup(object, field, coerced.value) : [];
-    if (ids.length > 1) {
-      return {
-        ok: false,
-        errors: [
-          {
-            statusCode: 'DUPLICATE_EXTERNAL_ID',
-            message: `${field.label}: more than one record found for external id field: ${ids.join(', ')}`,
-            fields: [field.name],
-          },
-        ],
-      };
-    }
-    if (ids.length === 1) {
-      const { [field.name]: _k, ...rest } = body;
-      return this.store.update(ids[0] as string, rest);
-    }
-    return this.store.create(object.meta.name, body);
   }
 
   private results(res: ServerResponse, job: IngestJob, kind: string): void {
@@ -486,128 +342,4 @@ export class BulkApi {
     res.writeHead(200, { 'Content-Type': 'text/csv', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
-
-  // ---- query jobs ----
-
-  private queryInfo(job: QueryJob, full: boolean): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      ...this.jobHead(job),
-      concurrencyMode: 'Parallel',
-      contentType: 'CSV',
-      apiVersion: job.apiVersion,
-      lineEnding: 'LF',
-      columnDelimiter: 'COMMA',
-    };
-    if (full)
-      Object.assign(out, {
-        jobType: 'V2Query',
-        numberRecordsProcessed: job.rows.length,
-        retries: 0,
-        totalProcessingTime: 0,
-        isPkChunkingSupported: true,
-      });
-    if (full && job.errorMessage) out.errorMessage = job.errorMessage;
-    return out;
-  }
-
-  private async createQuery(req: IncomingMessage, res: ServerResponse, version: string): Promise<void> {
-    const body = parseJsonBody(await readBody(req, 200_000)) as { operation?: string; query?: string };
-    const operation = body.operation === 'queryAll' ? 'queryAll' : 'query';
-    if (!body.query) throw apiError(400, 'INVALIDJOB', 'InvalidJob : query is required');
-    let result;
-    try {
-      result = runQuery(this.store, body.query, { all: operation === 'queryAll' });
-    } catch (err) {
-      if (err instanceof SoqlError) throw apiError(400, err.errorCode, err.message);
-      throw err;
-    }
-    if (result.plan.aggregate || result.plan.hasSubqueries || result.plan.hasTypeOf) {
-      // Salesforce refuses these in Bulk query jobs [doc: GROUP BY, aggregates and subqueries are unsupported].
-      throw apiError(
-        400,
-        'API_ERROR',
-        result.plan.aggregate
-          ? 'Aggregate queries are not supported in Bulk Query'
-          : result.plan.hasTypeOf
-            ? 'TYPEOF is not supported in Bulk Query'
-            : 'Parent-to-child relationship subqueries are not supported in Bulk Query',
-      );
-    }
-    const now = formatDateTime(Date.now());
-    const columns = result.plan.select.map((p) => p.names.join('.'));
-    const rows = result.rows.map((row) =>
-      result.plan.select.map((p) => {
-        let current: Row | undefined = row;
-        for (const hop of p.hops) {
-          const parentId: unknown = current?.[hop.name];
-          current = typeof parentId === 'string' ? this.store.find(parentId)?.row : undefined;
-        }
-        const v = current?.[p.field.name];
-        return v === undefined || v === null ? '' : String(v);
-      }),
-    );
-    const job: QueryJob = {
-      id: this.newId('750'),
-      operation,
-      object: result.plan.object.meta.name,
-      query: body.query,
-      state: 'UploadComplete',
-      createdDate: now,
-      systemModstamp: now,
-      apiVersion: Number(version),
-      columns,
-      rows,
-    };
-    this.queries.set(job.id, job);
-    setImmediate(() => {
-      if (job.state === 'UploadComplete') job.state = 'JobComplete';
-    });
-    sendJson(res, 200, this.queryInfo(job, false));
-  }
-
-  private queryResults(res: ServerResponse, url: URL, job: QueryJob): void {
-    if (job.state !== 'JobComplete')
-      throw apiError(409, 'INVALIDJOBSTATE', `Results are not available while the job is ${job.state}`);
-    const start = url.searchParams.get('locator')
-      ? Number(Buffer.from(url.searchParams.get('locator') as string, 'base64').toString('utf8'))
-      : 0;
-    const max = Math.max(1, Number(url.searchParams.get('maxRecords') ?? 50_000));
-    const page = job.rows.slice(start, start + max);
-    const next =
-      start + page.length < job.rows.length
-        ? Buffer.from(String(start + page.length))
-            .toString('base64')
-            .replace(/=+$/, '')
-        : 'null';
-    const text = `${[csvLine(job.columns), ...page.map((r) => csvLine(r))].join('\n')}\n`;
-    res.writeHead(200, {
-      'Content-Type': 'text/csv',
-      'Sforce-Locator': next,
-      'Sforce-NumberOfRecords': String(page.length),
-      'Content-Length': Buffer.byteLength(text),
-    });
-    res.end(text);
-  }
-}
-
-export type Column =
-  { kind: 'field'; field: FieldDescribe } | { kind: 'parent'; relationship: string; key: string };
-
-/**
- * A hardDelete job asked by a user without the "Bulk API Hard Delete" permission. Code and text as clients meet
- * them (jsforce and Data Loader match this message) [obs]; the HTTP status is [unverified].
- */
-export function hardDeleteRefused(): ReturnType<typeof apiError> {
-  return apiError(
-    400,
-    'FeatureNotEnabled',
-    'hardDelete operation requires special user profile permission, please contact your system administrator',
-  );
-}
-
-function missing(field: string): WriteResult {
-  return {
-    ok: false,
-    errors: [{ statusCode: 'MISSING_ARGUMENT', message: `${field} not specified`, fields: [field] }],
-  };
 }

@@ -1,6 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { normalizeId } from './ids.js';
+import {
+  entryId,
+  entryOf,
+  entryProblem,
+  fsyncDir,
+  isObject,
+  readLines,
+  writeAll,
+  type Entry,
+  type ReadOutcome,
+} from './data-file-io.js';
+import { DataFileLockedError, releaseLock, takeLock } from './data-file-lock.js';
 import type { ObjectData, OrgCounters, OrgStore } from './store.js';
 import type { Row } from './values.js';
 
@@ -23,9 +34,14 @@ import type { Row } from './values.js';
 const FORMAT = 'sfsync-emulator-data';
 const VERSION = 2;
 const ROWS_PER_SNAPSHOT_LINE = 1000;
-const READ_CHUNK_BYTES = 4 << 20;
 /** Entries a log may hold beyond twice the records before it is compacted. */
 const COMPACT_SLACK = 10_000;
+
+/** The data file of sfsync 0.1: one JSON document, rewritten whole a moment after each write. */
+interface LegacyOrg {
+  version: 1;
+  objects: Record<string, { live: Row[]; deleted: Row[] }>;
+}
 
 /** A data file that cannot be read back; `line` is 1-based, null for the file as a whole. */
 export class DataFileError extends Error {
@@ -36,159 +52,6 @@ export class DataFileError extends Error {
   ) {
     super(line === null ? `${file}: ${reason}` : `${file}, line ${line}: ${reason}`);
     this.name = 'DataFileError';
-  }
-}
-
-/** The data file is held by another local org that is still running. */
-export class DataFileLockedError extends Error {
-  constructor(
-    readonly file: string,
-    readonly lockFile: string,
-    readonly pid: number,
-  ) {
-    super(`${file} is in use by another local org (process ${pid}).`);
-    this.name = 'DataFileLockedError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One org per data file: two would interleave their lines and each compaction would drop the other's changes.
- * The lock file holds the process id; one left by a killed org (its process gone) is taken over.
- */
-const heldHere = new Set<string>();
-
-function takeLock(file: string): string {
-  const lock = `${file}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      heldHere.add(path.resolve(lock));
-      return lock;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-    }
-    let pid = NaN;
-    try {
-      pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
-    } catch {
-      // Gone meanwhile, or unreadable: try once more.
-    }
-    // Our own process id is a live holder only when this process took the lock (else it is a reused id).
-    const held = pid === process.pid ? heldHere.has(path.resolve(lock)) : Number.isInteger(pid) && alive(pid);
-    if (held) throw new DataFileLockedError(file, lock, pid);
-    fs.rmSync(lock, { force: true });
-  }
-}
-
-/** The data file of sfsync 0.1: one JSON document, rewritten whole a moment after each write. */
-interface LegacyOrg {
-  version: 1;
-  objects: Record<string, { live: Row[]; deleted: Row[] }>;
-}
-
-type Entry = { o: string; live: Row } | { o: string; deleted: Row } | { o: string; gone: string };
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
-function entryId(e: Entry): string {
-  if ('gone' in e) return e.gone;
-  return ('live' in e ? e.live.Id : e.deleted.Id) as string;
-}
-
-/** The entry of a record as the store holds it now. */
-function entryOf(object: ObjectData, id: string): Entry {
-  const o = object.meta.name;
-  const live = object.live.get(id);
-  if (live) return { o, live };
-  const deleted = object.deleted.get(id);
-  return deleted ? { o, deleted } : { o, gone: id };
-}
-
-/**
- * Writes a whole string at the file's end; a short write (a signal, a full disk) goes on from where it
- * stopped. One JSON.stringify of a whole line and a string write cost a third less than per-record pieces.
- */
-function writeAll(fd: number, text: string): number {
-  let written = fs.writeSync(fd, text);
-  const total = Buffer.byteLength(text);
-  if (written < total) {
-    const buf = Buffer.from(text, 'utf8');
-    while (written < total) written += fs.writeSync(fd, buf, written);
-  }
-  return total;
-}
-
-/** Checks one entry of a line; returns why it is not one, or null. */
-function entryProblem(e: unknown): string | null {
-  if (!isObject(e) || typeof e.o !== 'string') return 'a record entry needs "o", the name of its object';
-  const kinds = ['live', 'deleted', 'gone'].filter((k) => k in e);
-  if (kinds.length !== 1) return 'a record entry needs exactly one of "live", "deleted" or "gone"';
-  if ('gone' in e)
-    return typeof e.gone === 'string' && normalizeId(e.gone) ? null : '"gone" must be a record id';
-  const row = e[kinds[0] as string];
-  if (!isObject(row) || typeof row.Id !== 'string' || normalizeId(row.Id) !== row.Id)
-    return `"${kinds[0]}" must be a record with its 18-character Id`;
-  return null;
-}
-
-interface ReadOutcome {
-  /** Bytes up to the end of the last complete line. */
-  completeBytes: number;
-  /** Bytes after it: a line cut short by a stop mid-write. */
-  tornBytes: number;
-}
-
-/** Calls `onLine` with each complete line (1-based numbers), reading a bounded chunk at a time. */
-function readLines(fd: number, onLine: (text: string, line: number) => void): ReadOutcome {
-  const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-  let carry: Buffer[] = [];
-  let carryBytes = 0;
-  let pos = 0;
-  let line = 0;
-  let completeBytes = 0;
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, buf.length, pos);
-    if (n === 0) break;
-    const chunk = buf.subarray(0, n);
-    let start = 0;
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl);
-      const text =
-        carryBytes > 0 ? Buffer.concat([...carry, piece]).toString('utf8') : piece.toString('utf8');
-      carry = [];
-      carryBytes = 0;
-      start = nl + 1;
-      completeBytes = pos + start;
-      onLine(text, ++line);
-    }
-    if (start < n) {
-      carry.push(Buffer.from(chunk.subarray(start)));
-      carryBytes += n - start;
-    }
-    pos += n;
-  }
-  return { completeBytes, tornBytes: carryBytes };
-}
-
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Not every file system lets a directory be synced; the rename is still atomic.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -276,10 +139,7 @@ export class DataLog {
       this.store.onChange = null;
       if (this.fd !== null) fs.closeSync(this.fd);
       this.fd = null;
-      if (this.lock) {
-        fs.rmSync(this.lock, { force: true });
-        heldHere.delete(path.resolve(this.lock));
-      }
+      if (this.lock) releaseLock(this.lock);
       this.lock = null;
     }
   }
@@ -491,3 +351,5 @@ export class DataLog {
     this.countersWritten = stamp;
   }
 }
+
+export { DataFileLockedError };

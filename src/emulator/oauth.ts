@@ -1,15 +1,10 @@
-import { createHash, createHmac, createVerify, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { JSON_TYPE, parseFormBody, readBody, sendEmpty, sendJson } from './http.js';
+import { checkJwtAssertion } from './oauth-jwt.js';
+import { identityDocument, identityUrls, userinfoDocument, type OrgIdentity } from './oauth-identity.js';
 
-export interface OrgIdentity {
-  orgId: string;
-  userId: string;
-  username: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-}
+export type { OrgIdentity } from './oauth-identity.js';
+import { JSON_TYPE, parseFormBody, readBody, sendEmpty, sendJson } from './http.js';
 
 export interface ConnectedApp {
   clientId: string;
@@ -304,38 +299,14 @@ export class OAuthService {
   }
 
   private jwtGrant(res: ServerResponse, assertion: string): void {
-    const parts = assertion.split('.');
-    if (parts.length !== 3 || !this.app.jwtCertificate)
-      return oauthError(res, 400, 'invalid_grant', 'invalid assertion');
-    const [headerB64, payloadB64, sigB64] = parts as [string, string, string];
-    let header: { alg?: string };
-    let claims: { iss?: string; sub?: string; aud?: string | string[]; exp?: number };
-    try {
-      header = JSON.parse(Buffer.from(headerB64, 'base64url').toString('utf8'));
-      claims = JSON.parse(Buffer.from(payloadB64, 'base64url').toString('utf8'));
-    } catch {
-      return oauthError(res, 400, 'invalid_grant', 'invalid assertion');
-    }
-    const verifier = createVerify('RSA-SHA256').update(`${headerB64}.${payloadB64}`);
-    if (
-      header.alg !== 'RS256' ||
-      !verifier.verify(this.app.jwtCertificate, Buffer.from(sigB64, 'base64url'))
-    ) {
-      return oauthError(res, 400, 'invalid_grant', 'invalid assertion');
-    }
-    if (claims.iss !== this.app.clientId)
-      return oauthError(res, 400, 'invalid_client_id', 'client identifier invalid');
-    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    const allowed = [this.urls.loginUrl(), 'https://login.salesforce.com', 'https://test.salesforce.com'];
-    if (!audiences.some((a) => a && allowed.includes(a.replace(/\/$/, '')))) {
-      return oauthError(res, 400, 'invalid_grant', 'Audience validation failed');
-    }
-    const nowSec = this.clock() / 1000;
-    if (typeof claims.exp !== 'number' || claims.exp < nowSec || claims.exp > nowSec + 5 * 60) {
-      return oauthError(res, 400, 'invalid_grant', 'expired authorization code');
-    }
-    if (claims.sub !== this.identity.username)
-      return oauthError(res, 400, 'invalid_grant', "user hasn't approved this consumer");
+    const refused = checkJwtAssertion(
+      assertion,
+      this.app,
+      this.identity.username,
+      this.urls.loginUrl(),
+      this.clock(),
+    );
+    if (refused) return oauthError(res, 400, refused.error, refused.description);
     sendJson(
       res,
       200,
@@ -407,56 +378,11 @@ export class OAuthService {
 
   private userinfo(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (!this.requireSession(req, res, url)) return;
-    const i = this.identity;
-    sendJson(res, 200, {
-      sub: `${this.urls.loginUrl()}/id/${i.orgId}/${i.userId}`,
-      user_id: i.userId,
-      organization_id: i.orgId,
-      preferred_username: i.username,
-      nickname: i.username.split('@')[0],
-      name: `${i.firstName} ${i.lastName}`,
-      email: i.email,
-      email_verified: true,
-      given_name: i.firstName,
-      family_name: i.lastName,
-      zoneinfo: 'America/Los_Angeles',
-      photos: this.photos(),
-      profile: `${this.urls.instanceUrl()}/${i.userId}`,
-      picture: this.photos().picture,
-      address: {},
-      is_salesforce_integration_user: false,
-      urls: this.urlsFor('{version}'),
-      active: true,
-      user_type: 'STANDARD',
-      language: 'en_US',
-      locale: 'en_US',
-      utcOffset: -28800000,
-      updated_at: '2026-01-01T00:00:00Z',
-      is_app_installed: true,
-    });
-  }
-
-  /** The user's profile photo URLs; Salesforce serves the default silhouette under /profilephoto/005/. */
-  private photos(): { picture: string; thumbnail: string } {
-    return {
-      picture: `${this.urls.instanceUrl()}/profilephoto/005/F`,
-      thumbnail: `${this.urls.instanceUrl()}/profilephoto/005/T`,
-    };
+    sendJson(res, 200, userinfoDocument(this.identity, this.urls.loginUrl(), this.urls.instanceUrl()));
   }
 
   urlsFor(version: string): Record<string, string> {
-    const base = `${this.urls.instanceUrl()}/services/data/v${version}`;
-    return {
-      enterprise: `${this.urls.instanceUrl()}/services/Soap/c/${version}/${this.identity.orgId}`,
-      partner: `${this.urls.instanceUrl()}/services/Soap/u/${version}/${this.identity.orgId}`,
-      rest: `${base}/`,
-      sobjects: `${base}/sobjects/`,
-      search: `${base}/search/`,
-      query: `${base}/query/`,
-      recent: `${base}/recent/`,
-      profile: `${this.urls.instanceUrl()}/${this.identity.userId}`,
-      custom_domain: this.urls.instanceUrl(),
-    };
+    return identityUrls(this.identity, this.urls.instanceUrl(), version);
   }
 
   private identityUrl(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -464,39 +390,8 @@ export class OAuthService {
     if (!this.requireSession(req, res, url)) return;
     if (orgId !== this.identity.orgId || userId !== this.identity.userId)
       return void sendJson(res, 404, 'Bad_Id');
-    const i = this.identity;
     const version = url.searchParams.get('version') ?? '{version}';
-    sendJson(res, 200, {
-      id: `${this.urls.loginUrl()}/id/${i.orgId}/${i.userId}`,
-      asserted_user: true,
-      user_id: i.userId,
-      organization_id: i.orgId,
-      username: i.username,
-      nick_name: i.username.split('@')[0],
-      display_name: `${i.firstName} ${i.lastName}`,
-      email: i.email,
-      email_verified: true,
-      first_name: i.firstName,
-      last_name: i.lastName,
-      timezone: 'America/Los_Angeles',
-      photos: this.photos(),
-      addr_street: null,
-      addr_city: null,
-      addr_state: null,
-      addr_country: null,
-      addr_zip: null,
-      mobile_phone: null,
-      mobile_phone_verified: false,
-      is_lightning_login_user: false,
-      status: { created_date: null, body: null },
-      urls: this.urlsFor(version === 'latest' ? '62.0' : version),
-      active: true,
-      user_type: 'STANDARD',
-      language: 'en_US',
-      locale: 'en_US',
-      utcOffset: -28800000,
-      last_modified_date: '2026-01-01T00:00:00.000+0000',
-      is_app_installed: true,
-    });
+    const doc = identityDocument(this.identity, this.urls.loginUrl(), this.urls.instanceUrl(), version);
+    sendJson(res, 200, doc);
   }
 }

@@ -1,22 +1,10 @@
 import { newRecordRuleError } from './business-rules.js';
+import { prepareInput } from './record-input.js';
+import { checkUnique, completeNewRow, deriveNames, labelList } from './record-rules.js';
 import type { DuplicateRules } from './duplicate-rules.js';
 import { IdGenerator, normalizeId } from './ids.js';
-import {
-  PERSON_ACCOUNT_RECORD_TYPE_ID,
-  MASTER_RECORD_TYPE_ID,
-  type FieldDescribe,
-  type ObjectMeta,
-  type OrgSchema,
-} from './metadata.js';
-import {
-  coerceInput,
-  formatDateTime,
-  indexKey,
-  recordError,
-  type RecordError,
-  type Row,
-  type Value,
-} from './values.js';
+import { type FieldDescribe, type ObjectMeta, type OrgSchema } from './metadata.js';
+import { formatDateTime, indexKey, recordError, type RecordError, type Row, type Value } from './values.js';
 
 export interface ObjectData {
   meta: ObjectMeta;
@@ -49,10 +37,6 @@ export type Journal = Array<{
 export interface OrgCounters {
   ids: Record<string, number>;
   caseNumber: number;
-}
-
-function labelList(fields: FieldDescribe[]): string {
-  return fields.map((f) => f.name).join(', ');
 }
 
 /** The org's records: every write goes through Salesforce's validation rules for the field types in describe. */
@@ -139,13 +123,13 @@ export class OrgStore {
         ],
       };
     }
-    const prepared = this.prepare(object, body, 'create');
+    const prepared = prepareInput(this, object, body, 'create');
     if ('errors' in prepared) return { ok: false, errors: prepared.errors };
     const row = prepared.values;
     const error =
-      this.completeNewRow(object, row) ??
+      completeNewRow(object, row, () => String(++this.caseNumber).padStart(8, '0')) ??
       newRecordRuleError(this, object, row) ??
-      this.checkUnique(object, row, null) ??
+      checkUnique(this, object, row, null) ??
       this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version);
     if (error) return { ok: false, errors: [error] };
     const id = this.ids.next(object.meta.keyPrefix);
@@ -189,7 +173,7 @@ export class OrgStore {
     }
     if (found.deleted) return { ok: false, errors: [recordError('ENTITY_IS_DELETED', 'entity is deleted')] };
     const { object, row: old } = found;
-    const prepared = this.prepare(object, body, 'update');
+    const prepared = prepareInput(this, object, body, 'update');
     if ('errors' in prepared) return { ok: false, errors: prepared.errors, id: full };
     const row: Row = { ...old, ...prepared.values };
     const missing = object.meta.fields.filter(
@@ -208,9 +192,9 @@ export class OrgStore {
         ],
       };
     }
-    this.deriveNames(object, row);
+    deriveNames(object, row);
     const dup =
-      this.checkUnique(object, row, full) ??
+      checkUnique(this, object, row, full) ??
       this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version);
     if (dup) return { ok: false, errors: [dup], id: full };
     const now = formatDateTime(this.clock());
@@ -244,211 +228,6 @@ export class OrgStore {
     if (recycle)
       object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
     return { ok: true, id: full, created: false };
-  }
-
-  /** Converts a request body into stored values, resolving parent references given by external ID. */
-  private prepare(
-    object: ObjectData,
-    body: Record<string, unknown>,
-    mode: 'create' | 'update',
-  ): { values: Row } | { errors: RecordError[] } {
-    const values: Row = {};
-    const meta = object.meta;
-    for (const [key, raw] of Object.entries(body)) {
-      if (key === 'attributes') continue;
-      const field = meta.fieldByLower.get(key.toLowerCase());
-      if (!field) {
-        const rel = meta.relationshipByLower.get(key.toLowerCase());
-        if (rel && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-          const parent = this.resolveParent(rel, raw as Record<string, unknown>);
-          if ('error' in parent) return { errors: [parent.error] };
-          if (!(mode === 'create' ? rel.createable : rel.updateable))
-            return { errors: [notWritable(rel, mode)] };
-          values[rel.name] = parent.id;
-          continue;
-        }
-        return {
-          errors: [
-            recordError('INVALID_FIELD', `No such column '${key}' on sobject of type ${meta.name}`, [key]),
-          ],
-        };
-      }
-      if (field.name === 'Id') {
-        if (mode === 'create') {
-          return {
-            errors: [
-              recordError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']),
-            ],
-          };
-        }
-        continue;
-      }
-      if (!(mode === 'create' ? field.createable : field.updateable))
-        return { errors: [notWritable(field, mode)] };
-      const coerced = coerceInput(field, raw);
-      if ('error' in coerced) return { errors: [coerced.error] };
-      if (field.type === 'reference' && coerced.value !== null) {
-        const refError = this.checkReference(field, coerced.value as string);
-        if (refError) return { errors: [refError] };
-      }
-      values[field.name] = coerced.value;
-    }
-    return { values };
-  }
-
-  private checkReference(field: FieldDescribe, id: string): RecordError | null {
-    const target = this.objectOfId(id);
-    const allowed = field.referenceTo.map((n) => n.toLowerCase());
-    if (!target || !allowed.includes(target.meta.name.toLowerCase())) {
-      // Only the objects this org models can be checked; ids of other objects (Group, Profile...) pass.
-      if (!target && !allowed.some((n) => this.schema.get(n))) return null;
-      return recordError('FIELD_INTEGRITY_EXCEPTION', `${field.label}: id value of incorrect type: ${id}`, [
-        field.name,
-      ]);
-    }
-    if (target.deleted.has(id)) return recordError('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
-    if (!target.live.has(id))
-      return recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [field.name]);
-    return null;
-  }
-
-  /** `"Account": {"External_Id__c": "A-1"}` → the Account's Id, by one external ID or idLookup field. */
-  private resolveParent(
-    rel: FieldDescribe,
-    ref: Record<string, unknown>,
-  ): { id: string } | { error: RecordError } {
-    const typeName = (ref.attributes as { type?: string } | undefined)?.type ?? rel.referenceTo[0];
-    const parent = typeName ? this.object(typeName) : undefined;
-    const keys = Object.keys(ref).filter((k) => k !== 'attributes');
-    if (!parent || keys.length !== 1) {
-      return {
-        error: recordError('INVALID_FIELD', `Invalid foreign key relationship name ${rel.relationshipName}`, [
-          rel.name,
-        ]),
-      };
-    }
-    const keyName = keys[0] as string;
-    const keyField = parent.meta.fieldByLower.get(keyName.toLowerCase());
-    if (!keyField || !(keyField.externalId || keyField.idLookup)) {
-      return {
-        error: recordError(
-          'INVALID_FIELD',
-          `Field name provided, ${keyName} is not an External ID or indexed field for ${parent.meta.name}`,
-          [rel.name],
-        ),
-      };
-    }
-    const coerced = coerceInput(keyField, ref[keyName]);
-    const value = 'value' in coerced ? coerced.value : null;
-    const ids =
-      value === null
-        ? []
-        : keyField.name === 'Id'
-          ? parent.live.has(value as string)
-            ? [value as string]
-            : []
-          : this.lookup(parent, keyField, value);
-    if (ids.length === 0) {
-      return {
-        error: recordError(
-          'INVALID_FIELD',
-          `Foreign key external ID: ${String(ref[keyName])} not found for field ${keyField.name} in entity ${parent.meta.name}`,
-          [rel.name],
-        ),
-      };
-    }
-    if (ids.length > 1) {
-      return {
-        error: recordError(
-          'INVALID_FIELD',
-          `Foreign key external ID: ${String(ref[keyName])} matches multiple records for field ${keyField.name} in entity ${parent.meta.name}`,
-          [rel.name],
-        ),
-      };
-    }
-    return { id: ids[0] as string };
-  }
-
-  /** Defaults, required fields and the object-specific rules of a new record; returns the first problem. */
-  private completeNewRow(object: ObjectData, row: Row): RecordError | null {
-    const meta = object.meta;
-    if (meta.name === 'Account') {
-      const person =
-        row.RecordTypeId === PERSON_ACCOUNT_RECORD_TYPE_ID || (row.LastName != null && row.Name == null);
-      if (person) {
-        if (row.LastName == null)
-          return recordError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', [
-            'LastName',
-          ]);
-        row.RecordTypeId = PERSON_ACCOUNT_RECORD_TYPE_ID;
-        row.IsPersonAccount = true;
-      } else {
-        const personField = Object.keys(row).find(
-          (k) =>
-            meta.fieldByLower.get(k.toLowerCase())?.name.startsWith('Person') ||
-            k === 'FirstName' ||
-            k === 'LastName' ||
-            k === 'Salutation',
-        );
-        if (personField && row[personField] != null) {
-          return recordError(
-            'INVALID_FIELD_FOR_INSERT_UPDATE',
-            `Business Account may not use Person Account field ${personField}`,
-            [personField],
-          );
-        }
-        if (row.Name == null)
-          return recordError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name']);
-        row.RecordTypeId = row.RecordTypeId ?? MASTER_RECORD_TYPE_ID;
-        row.IsPersonAccount = false;
-      }
-    }
-    for (const field of meta.fields) {
-      if (row[field.name] != null) continue;
-      if (field.type === 'boolean' && field.defaultedOnCreate) row[field.name] = field.defaultValue === true;
-      const picklistDefault = field.picklistValues.find((p) => p.defaultValue && p.active);
-      if (picklistDefault && field.defaultedOnCreate) row[field.name] = picklistDefault.value;
-    }
-    if (meta.name === 'Case' && row.CaseNumber == null)
-      row.CaseNumber = String(++this.caseNumber).padStart(8, '0');
-    const missing = meta.fields.filter(
-      (f) => f.createable && !f.nillable && !f.defaultedOnCreate && row[f.name] == null,
-    );
-    if (missing.length > 0) {
-      return recordError(
-        'REQUIRED_FIELD_MISSING',
-        `Required fields are missing: [${labelList(missing)}]`,
-        missing.map((f) => f.name),
-      );
-    }
-    this.deriveNames(object, row);
-    return null;
-  }
-
-  /** The compound Name of people: FirstName and LastName joined, as Salesforce shows it. */
-  private deriveNames(object: ObjectData, row: Row): void {
-    const name = object.meta.name;
-    const person =
-      name === 'Contact' ||
-      name === 'Lead' ||
-      name === 'User' ||
-      (name === 'Account' && row.IsPersonAccount === true);
-    if (person) row.Name = [row.FirstName, row.LastName].filter((v) => v != null && v !== '').join(' ');
-  }
-
-  private checkUnique(object: ObjectData, row: Row, selfId: string | null): RecordError | null {
-    for (const field of object.meta.fields) {
-      if (!field.unique || row[field.name] == null) continue;
-      const other = this.lookup(object, field, row[field.name] ?? null).find((id) => id !== selfId);
-      if (other) {
-        return recordError(
-          'DUPLICATE_VALUE',
-          `duplicate value found: ${field.name} duplicates value on record with id: ${other}`,
-          [field.name],
-        );
-      }
-    }
-    return null;
   }
 
   beginJournal(): void {
@@ -543,14 +322,6 @@ export class OrgStore {
     this.ids.observe(row.Id as string);
     this.restore(object, row.Id as string, row, undefined);
   }
-}
-
-function notWritable(field: FieldDescribe, mode: 'create' | 'update'): RecordError {
-  return recordError(
-    'INVALID_FIELD_FOR_INSERT_UPDATE',
-    `Unable to ${mode} fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-    [field.name],
-  );
 }
 
 function addToIndex(idx: Map<string, Set<string>>, key: string | null, id: string): void {

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { DateTime } from 'luxon';
 import YAML from 'yaml';
+import { DEFAULT_API_VERSION, normalizeApiVersion } from '../core/api-version.js';
 import { SfsyncError } from '../errors.js';
 import { normalizeDateFormat } from './date-format.js';
 import { editDistance } from './did-you-mean.js';
+import { schemaProblem } from './mapping-schema.js';
 import { TRANSFORMS, type FieldSource, type Mapping, type NullPolicy, type Transform } from './types.js';
 
 const TOP_KEYS = [
@@ -44,29 +46,21 @@ function closest(word: string, candidates: string[]): string | undefined {
   return ranked && ranked.d <= 3 ? ranked.c : undefined;
 }
 
-function readField(file: string, name: string, raw: unknown): FieldSource {
-  const where = `fields.${name}`;
-  if (typeof raw === 'string') return { column: raw, transform: [] };
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+function unknownKeys(file: string, where: string, spec: Record<string, unknown>, allowed: string[]): void {
+  for (const key of Object.keys(spec)) {
+    if (allowed.includes(key)) continue;
+    const guess = closest(key, allowed);
     throw problem(
       file,
-      where,
-      'expected a column name or an object such as {column: email, transform: [trim, lower]}',
-      'See the mapping guide in the README.',
+      where ? `${where}.${key}` : key,
+      'unknown key',
+      guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`,
     );
   }
-  const spec = raw as Record<string, unknown>;
-  for (const key of Object.keys(spec)) {
-    if (!FIELD_KEYS.includes(key)) {
-      const guess = closest(key, FIELD_KEYS);
-      throw problem(
-        file,
-        `${where}.${key}`,
-        'unknown key',
-        guess ? `Did you mean "${guess}"?` : `Allowed keys: ${FIELD_KEYS.join(', ')}.`,
-      );
-    }
-  }
+}
+
+/** Exactly one of column, value and template. */
+function readSource(file: string, where: string, spec: Record<string, unknown>, field: FieldSource): void {
   const sources = ['column', 'value', 'template'].filter((k) => k in spec);
   if (sources.length !== 1) {
     throw problem(
@@ -76,20 +70,6 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
       'For example {column: email} or {value: Web}.',
     );
   }
-  const transformRaw =
-    spec.transform === undefined ? [] : Array.isArray(spec.transform) ? spec.transform : [spec.transform];
-  const transform: Transform[] = transformRaw.map((t) => {
-    if (!TRANSFORMS.includes(t as Transform)) {
-      throw problem(
-        file,
-        `${where}.transform`,
-        `unknown transform "${String(t)}"`,
-        `Transforms: ${TRANSFORMS.join(', ')}.`,
-      );
-    }
-    return t as Transform;
-  });
-  const field: FieldSource = { transform };
   if ('column' in spec) {
     if (typeof spec.column !== 'string' || spec.column === '')
       throw problem(file, `${where}.column`, 'must be a column name', 'For example column: email');
@@ -112,6 +92,40 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
     }
     field.template = spec.template;
   }
+}
+
+function readTransforms(file: string, where: string, raw: unknown): Transform[] {
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return list.map((t) => {
+    if (!TRANSFORMS.includes(t as Transform))
+      throw problem(
+        file,
+        `${where}.transform`,
+        `unknown transform "${String(t)}"`,
+        `Transforms: ${TRANSFORMS.join(', ')}.`,
+      );
+    return t as Transform;
+  });
+}
+
+function readZone(file: string, where: string, raw: unknown): string {
+  if (typeof raw !== 'string' || !isZone(raw))
+    throw problem(
+      file,
+      where,
+      `"${String(raw)}" is not a time zone`,
+      'Use an IANA name such as Europe/Paris or UTC.',
+    );
+  return raw;
+}
+
+/** How dates and datetimes are read: format, time zone, what an empty value does. */
+function readValueOptions(
+  file: string,
+  where: string,
+  spec: Record<string, unknown>,
+  field: FieldSource,
+): void {
   if (spec.format !== undefined) {
     if (typeof spec.format !== 'string')
       throw problem(file, `${where}.format`, 'must be text', 'For example format: dd/MM/yyyy');
@@ -125,28 +139,22 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
       );
     field.format = normalized.format;
   }
-  if (spec.timezone !== undefined) {
-    if (typeof spec.timezone !== 'string' || !isZone(spec.timezone)) {
-      throw problem(
-        file,
-        `${where}.timezone`,
-        `"${String(spec.timezone)}" is not a time zone`,
-        'Use an IANA name such as Europe/Paris or UTC.',
-      );
-    }
-    field.timezone = spec.timezone;
-  }
+  if (spec.timezone !== undefined) field.timezone = readZone(file, `${where}.timezone`, spec.timezone);
   if (spec.nulls !== undefined) field.nulls = readNulls(file, `${where}.nulls`, spec.nulls);
+}
+
+const LOOKUP_KEYS = ['object', 'field'];
+
+/** A parent found by sfsync (lookup) or by Salesforce (externalId), not both. */
+function readParent(file: string, where: string, spec: Record<string, unknown>, field: FieldSource): void {
   if (spec.lookup !== undefined) {
     const l = spec.lookup as Record<string, unknown> | null;
-    if (!l || typeof l.object !== 'string' || typeof l.field !== 'string') {
-      throw problem(
-        file,
-        `${where}.lookup`,
-        'needs object and field',
-        'For example lookup: {object: Account, field: AccountNumber}',
-      );
-    }
+    const example = 'For example lookup: {object: Account, field: AccountNumber}';
+    if (!l || typeof l !== 'object' || Array.isArray(l))
+      throw problem(file, `${where}.lookup`, 'needs object and field', example);
+    unknownKeys(file, `${where}.lookup`, l, LOOKUP_KEYS);
+    if (typeof l.object !== 'string' || typeof l.field !== 'string')
+      throw problem(file, `${where}.lookup`, 'needs object and field', example);
     field.lookup = { object: l.object, field: l.field };
   }
   if (spec.externalId !== undefined) {
@@ -160,6 +168,26 @@ function readField(file: string, name: string, raw: unknown): FieldSource {
     if (field.lookup) throw problem(file, where, 'use either lookup or externalId, not both', '');
     field.externalId = spec.externalId;
   }
+}
+
+function readField(file: string, name: string, raw: unknown): FieldSource {
+  const where = `fields.${name}`;
+  if (typeof raw === 'string') return { column: raw, transform: [] };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw problem(
+      file,
+      where,
+      'expected a column name or an object such as {column: email, transform: [trim, lower]}',
+      'See the mapping guide in the README.',
+    );
+  }
+  const spec = raw as Record<string, unknown>;
+  unknownKeys(file, where, spec, FIELD_KEYS);
+  const field: FieldSource = { transform: [] };
+  readSource(file, where, spec, field);
+  field.transform = readTransforms(file, where, spec.transform);
+  readValueOptions(file, where, spec, field);
+  readParent(file, where, spec, field);
   return field;
 }
 
@@ -181,17 +209,7 @@ function readMatch(file: string, raw: unknown, mapping: Mapping): void {
   let fields: unknown = raw;
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const spec = raw as Record<string, unknown>;
-    for (const key of Object.keys(spec)) {
-      if (!MATCH_KEYS.includes(key)) {
-        const guess = closest(key, MATCH_KEYS);
-        throw problem(
-          file,
-          `match.${key}`,
-          'unknown key',
-          guess ? `Did you mean "${guess}"?` : `Allowed keys: ${MATCH_KEYS.join(', ')}.`,
-        );
-      }
-    }
+    unknownKeys(file, 'match', spec, MATCH_KEYS);
     for (const flag of ['allowSharedKeys', 'createWhenKeyEmpty'] as const) {
       if (spec[flag] === undefined) continue;
       if (typeof spec[flag] !== 'boolean')
@@ -213,45 +231,25 @@ function readMatch(file: string, raw: unknown, mapping: Mapping): void {
   mapping.match = list as string[];
 }
 
-/** Reads and checks a mapping file's structure; its fields are checked against the org later. */
-export function parseMapping(file: string, text: string): Mapping {
-  let doc: unknown;
+function parseDocument(file: string, text: string): unknown {
+  const json = /\.json$/i.test(file);
   try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
+    return json ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
     throw new SfsyncError(
       'MAPPING_INVALID',
-      `${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+      `${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
       {
         hint: 'Fix the syntax at the position shown.',
       },
     );
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw problem(
-      file,
-      'top level',
-      'expected keys such as object, operation, match and fields',
-      'See the mapping guide in the README.',
-    );
-  }
-  const m = doc as Record<string, unknown>;
-  for (const key of Object.keys(m)) {
-    if (!TOP_KEYS.includes(key)) {
-      const guess = closest(key, TOP_KEYS);
-      throw problem(
-        file,
-        key,
-        'unknown key',
-        guess ? `Did you mean "${guess}"?` : `Allowed keys: ${TOP_KEYS.join(', ')}.`,
-      );
-    }
-  }
-  const mapping: Mapping = {
-    file,
-    nulls: m.nulls === undefined ? 'keep' : readNulls(file, 'nulls', m.nulls),
-    fields: null,
-  };
+}
+
+/** The keys that say what the mapping is for: object, operation, how records match, API version. */
+function readTarget(file: string, m: Record<string, unknown>, mapping: Mapping): void {
+  if (m.$schema !== undefined && typeof m.$schema !== 'string')
+    throw problem(file, '$schema', 'must be the path or URL of mapping.schema.json', '');
   if (m.object !== undefined) {
     if (typeof m.object !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(m.object))
       throw problem(file, 'object', 'must be an object API name', 'For example object: Contact');
@@ -264,38 +262,86 @@ export function parseMapping(file: string, text: string): Mapping {
   }
   if (m.match !== undefined) readMatch(file, m.match, mapping);
   if (m.matchOperator !== undefined) {
-    const op = String(m.matchOperator).toUpperCase();
+    const op = typeof m.matchOperator === 'string' ? m.matchOperator.toUpperCase() : '';
     if (op !== 'OR' && op !== 'AND') throw problem(file, 'matchOperator', 'must be OR or AND', '');
     mapping.matchOperator = op;
   }
-  if (m.timezone !== undefined) {
-    if (typeof m.timezone !== 'string' || !isZone(m.timezone))
+  if (m.apiVersion !== undefined) {
+    const version =
+      typeof m.apiVersion === 'string' || typeof m.apiVersion === 'number'
+        ? normalizeApiVersion(m.apiVersion)
+        : null;
+    if (!version)
       throw problem(
         file,
-        'timezone',
-        `"${String(m.timezone)}" is not a time zone`,
-        'Use an IANA name such as Europe/Paris or UTC.',
+        'apiVersion',
+        `"${String(m.apiVersion)}" is not an API version`,
+        `For example apiVersion: "${DEFAULT_API_VERSION}"`,
       );
-    mapping.timezone = m.timezone;
+    mapping.apiVersion = version;
   }
-  if (m.apiVersion !== undefined) mapping.apiVersion = String(m.apiVersion);
-  if (m.fields !== undefined) {
-    if (m.fields === null || typeof m.fields !== 'object' || Array.isArray(m.fields)) {
-      throw problem(
-        file,
-        'fields',
-        'expected Salesforce field names, each with its source',
-        'For example fields: {LastName: last_name}',
-      );
-    }
-    // Built from entries: a field named `__proto__` stays a key (the org then says it has no such field).
-    mapping.fields = Object.fromEntries(
-      Object.entries(m.fields as Record<string, unknown>).map(([name, raw]) => [
-        name,
-        readField(file, name, raw),
-      ]),
+}
+
+function readFields(file: string, raw: unknown): Record<string, FieldSource> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw problem(
+      file,
+      'fields',
+      'expected Salesforce field names, each with its source',
+      'For example fields: {LastName: last_name}',
     );
   }
+  // Built from entries: a field named `__proto__` stays a key (the org then says it has no such field).
+  return Object.fromEntries(
+    Object.entries(raw as Record<string, unknown>).map(([name, value]) => [
+      name,
+      readField(file, name, value),
+    ]),
+  );
+}
+
+/**
+ * The hand checks of a parsed mapping document: messages that say where and what to do (with a did-you-mean for
+ * a misspelt key), and what a schema cannot say (a time zone or a date format that does not exist).
+ */
+export function checkMapping(file: string, doc: unknown): Mapping {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw problem(
+      file,
+      'top level',
+      'expected keys such as object, operation, match and fields',
+      'See the mapping guide in the README.',
+    );
+  }
+  const m = doc as Record<string, unknown>;
+  unknownKeys(file, '', m, TOP_KEYS);
+  const mapping: Mapping = {
+    file,
+    nulls: m.nulls === undefined ? 'keep' : readNulls(file, 'nulls', m.nulls),
+    fields: null,
+  };
+  readTarget(file, m, mapping);
+  if (m.timezone !== undefined) mapping.timezone = readZone(file, 'timezone', m.timezone);
+  if (m.fields !== undefined) mapping.fields = readFields(file, m.fields);
+  return mapping;
+}
+
+/**
+ * Reads a mapping file's text and checks it: first by hand (the messages people need), then against the shipped
+ * schemas/mapping.schema.json, so that nothing the schema refuses gets through. Its fields are checked against
+ * the org later.
+ */
+export function parseMapping(file: string, text: string): Mapping {
+  const doc = parseDocument(file, text);
+  const mapping = checkMapping(file, doc);
+  const broken = schemaProblem(doc);
+  if (broken)
+    throw problem(
+      file,
+      broken.where,
+      broken.message,
+      'schemas/mapping.schema.json in the sfsync package describes every key.',
+    );
   return mapping;
 }
 

@@ -1,7 +1,5 @@
+import { csvField } from '../core/csv-quote.js';
 import type { SaveResult } from '../salesforce/client.js';
-
-/** A value that must be quoted in a Bulk job's CSV: a quote, comma or line break in it, or space at an end. */
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 /** A Bulk API 2.0 CSV cell: null clears the field (`#N/A`), a missing value leaves it as it is (empty). */
 function cell(value: unknown): string {
@@ -10,9 +8,8 @@ function cell(value: unknown): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-export function quote(value: string): string {
-  return value.length > 0 && NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+/** Bulk uploads quote as every CSV sfsync writes does. */
+export const quote = csvField;
 
 export function columnsOf(records: Array<Record<string, unknown>>): string[] {
   const columns = new Set<string>();

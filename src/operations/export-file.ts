@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SfsyncError } from '../errors.js';
 import type { ExportFormat, ExportSink } from './export.js';
-import { csvField } from './results.js';
+import { csvField } from '../core/csv-quote.js';
 
 /** Text of a value in an exported CSV: as Salesforce gives it, null empty, nothing guarded (it is fed back as is). */
 function csvText(value: unknown): string {

@@ -208,18 +208,8 @@ function typedCell(cell: string, field: FieldInfo | undefined): unknown {
   }
 }
 
-/**
- * Runs one export: REST paging, or a Bulk API 2.0 query job (forced, or chosen by --api auto once the first REST
- * page tells how many rows there are). Rows go to the sink one at a time, so memory stays flat.
- */
-export async function runExport(
-  spec: ExportSpec,
-  client: SalesforceClient,
-  sink: ExportSink,
-  onRows?: (rows: number, total: number | null) => void,
-): Promise<ExportOutcome> {
-  const { items, object: named } = parseSelect(spec.soql);
-  const described = await client.describe(named);
+/** A query the chosen format or API cannot carry is refused; returns whether a Bulk query job can run it. */
+function checkExportable(spec: ExportSpec, items: ReturnType<typeof parseSelect>['items']): boolean {
   const subqueries = items.filter((i) => i.kind === 'subquery');
   if (subqueries.length > 0 && spec.format === 'csv')
     throw new SfsyncError(
@@ -237,6 +227,57 @@ export async function runExport(
       'A Bulk API 2.0 query job cannot run this query (aggregate functions, child subqueries or GROUP BY).',
       { hint: 'Leave out --api bulk (REST pages run it), or select plain fields.' },
     );
+  return bulkable;
+}
+
+/** The export as one Bulk API 2.0 query job; `counted` carries what REST paging had counted before it gave way. */
+async function bulkExport(
+  spec: ExportSpec,
+  client: SalesforceClient,
+  sink: ExportSink,
+  described: ObjectInfo,
+  columns: string[],
+  counted: { records: number; total: number | null },
+  onRows?: (rows: number, total: number | null) => void,
+): Promise<ExportOutcome> {
+  let { records } = counted;
+  const { total } = counted;
+  const byName = new Map(described.fields.map((f) => [f.name.toLowerCase(), f]));
+  let fields: Array<FieldInfo | undefined> = [];
+  let begun = false;
+  const { jobId } = await client.bulkQuery(
+    spec.soql,
+    (header, row) => {
+      if (!begun) {
+        fields = header.map((h) => byName.get(h.toLowerCase()));
+        sink.begin(header);
+        begun = true;
+      }
+      sink.row(spec.format === 'csv' ? row : row.map((cell, i) => typedCell(cell, fields[i])));
+      records++;
+      if (records % 10_000 === 0) onRows?.(records, total);
+    },
+    undefined,
+    { all: spec.allRows },
+  );
+  if (!begun) sink.begin(columns);
+  onRows?.(records, total ?? records);
+  return { object: described.name, api: 'bulk', jobId, records, columns };
+}
+
+/**
+ * Runs one export: REST paging, or a Bulk API 2.0 query job (forced, or chosen by --api auto once the first REST
+ * page tells how many rows there are). Rows go to the sink one at a time, so memory stays flat.
+ */
+export async function runExport(
+  spec: ExportSpec,
+  client: SalesforceClient,
+  sink: ExportSink,
+  onRows?: (rows: number, total: number | null) => void,
+): Promise<ExportOutcome> {
+  const { items, object: named } = parseSelect(spec.soql);
+  const described = await client.describe(named);
+  const bulkable = checkExportable(spec, items);
   const parents = new Map<string, Promise<ObjectInfo | null>>();
   const describe = (name: string): Promise<ObjectInfo | null> => {
     let d = parents.get(name);
@@ -277,27 +318,7 @@ export async function runExport(
       return { object: described.name, api: 'rest', jobId: null, records, columns };
     }
   }
-  const byName = new Map(described.fields.map((f) => [f.name.toLowerCase(), f]));
-  let fields: Array<FieldInfo | undefined> = [];
-  let begun = false;
-  const { jobId } = await client.bulkQuery(
-    spec.soql,
-    (header, row) => {
-      if (!begun) {
-        fields = header.map((h) => byName.get(h.toLowerCase()));
-        sink.begin(header);
-        begun = true;
-      }
-      sink.row(spec.format === 'csv' ? row : row.map((cell, i) => typedCell(cell, fields[i])));
-      records++;
-      if (records % 10_000 === 0) onRows?.(records, total);
-    },
-    undefined,
-    { all: spec.allRows },
-  );
-  if (!begun) sink.begin(columns);
-  onRows?.(records, total ?? records);
-  return { object: described.name, api: 'bulk', jobId, records, columns };
+  return bulkExport(spec, client, sink, described, columns, { records, total }, onRows);
 }
 
 /** The SOQL of `--object X [--fields ...] [--where ...] [--limit N]`: every plain field unless --fields names them. */

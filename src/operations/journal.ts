@@ -5,9 +5,12 @@ import readline from 'node:readline';
 import { SfsyncError } from '../errors.js';
 import { openResultFile } from './results.js';
 
+/** The version of the journal's format this sfsync writes and reads. */
+export const JOURNAL_VERSION = 2;
+
 /** What a run was: a resumed run must be the same operation on the same input with the same mapping. */
 export interface JournalHeader {
-  v: 2;
+  v: typeof JOURNAL_VERSION;
   operation: string;
   object: string;
   file: string;
@@ -60,16 +63,18 @@ export class Journal {
 
 function journalError(file: string, problem: string): SfsyncError {
   return new SfsyncError('RESUME_NOT_POSSIBLE', `${file}: ${problem}, so the run cannot be resumed safely.`, {
-    hint: 'Check the folder is the one the run printed (results: ...), or start over with --restart.',
+    hint: 'Check the folder is the one the run printed (results: ...), or start over with --restart: records the run sent may then be sent again (a create makes them twice).',
   });
 }
 
 function checkHeader(file: string, value: unknown): JournalHeader {
   const h = value as Partial<JournalHeader> | null;
-  if (!h || typeof h !== 'object' || h.v !== 2)
+  if (!h || typeof h !== 'object' || Array.isArray(h) || h.v === undefined)
+    throw journalError(file, 'line 1 is not a journal header');
+  if (h.v !== JOURNAL_VERSION)
     throw journalError(
       file,
-      `its header is version ${String(h?.v)}, which this sfsync does not read (it reads version 2)`,
+      `its header is version ${String(h.v)}, which this sfsync does not read (it reads version ${JOURNAL_VERSION}; the sfsync that wrote it can resume it)`,
     );
   if (typeof h.operation !== 'string' || typeof h.file !== 'string' || typeof h.sha256 !== 'string')
     throw journalError(file, 'its header is incomplete');
@@ -116,7 +121,7 @@ export async function readJournal(dir: string): Promise<{
     n++;
     if (l.trim() === '') continue;
     // Only the last entry may be cut short (by the crash; its call was not sent yet): one before it is damage.
-    if (torn) throw journalError(file, `line ${torn} is not a journal entry`);
+    if (torn) throw journalError(file, `line ${torn} is not a journal entry (and it is not the last line)`);
     let entry: unknown;
     try {
       entry = JSON.parse(l);

@@ -1,5 +1,5 @@
-/** A value that is quoted as a CSV cell (see bulk-csv.ts `quote`). */
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+import { csvField } from '../core/csv-quote.js';
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const MIX_SEED = 0x9747b28c;
@@ -33,17 +33,12 @@ export function cellsHash(row: readonly string[], at: readonly number[]): number
     }
     const column = at[k] as number;
     const v = column < 0 ? '' : (row[column] ?? '');
-    const quoted = v.length > 0 && NEEDS_QUOTES.test(v);
-    // The quotes around, and every quote inside doubled, as `quote` writes them.
-    const n = quoted ? v.length + 2 : v.length;
-    for (let i = 0; i < n; i++) {
-      const c = quoted ? (i === 0 || i === n - 1 ? 34 : v.charCodeAt(i - 1)) : v.charCodeAt(i);
+    // As an upload writes it (a new string only for the few values that need quotes).
+    const text = csvField(v);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
       h1 = Math.imul(h1 ^ c, FNV_PRIME);
       h2 = Math.imul(h2 + c, MIX_PRIME) ^ (h2 >>> 15);
-      if (quoted && c === 34 && i > 0 && i < n - 1) {
-        h1 = Math.imul(h1 ^ 34, FNV_PRIME);
-        h2 = Math.imul(h2 + 34, MIX_PRIME) ^ (h2 >>> 15);
-      }
     }
   }
   return (h1 >>> 0) * LOW + ((h2 >>> 0) & (LOW - 1));

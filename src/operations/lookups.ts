@@ -1,7 +1,7 @@
 import type { MappedRecord, Scalar } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { inQueries, matchKey } from './soql.js';
-import type { FailureDetail } from './results.js';
+import type { FailureDetail } from '../core/sync-types.js';
 
 /**
  * Resolves every pending parent lookup of a batch (AccountId from Account.AccountNumber) with one query per

@@ -1,13 +1,18 @@
+import type { MatchOperator } from '../core/sync-types.js';
 import type { MappedRecord, Scalar } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo } from '../salesforce/types.js';
 import type { ChangeFields } from './changes.js';
 import { inQueries, matchKey } from './soql.js';
 
+/**
+ * The record matchers of a run, with each field's describe (which is why this lives here and not in src/core/,
+ * which cannot know Salesforce's types): the names and operator alone are in the result (SyncResult).
+ */
 export interface MatchSpec {
   object: string;
   fields: FieldInfo[];
-  operator: 'OR' | 'AND';
+  operator: MatchOperator;
 }
 
 function valueOf(record: MappedRecord, field: FieldInfo): Scalar | null {

@@ -23,7 +23,7 @@ export async function peek(
 }
 
 export async function resolveObject(
-  opts: SyncOptions,
+  opts: Pick<SyncOptions, 'object' | 'file'>,
   mapping: Mapping,
   client: SalesforceClient | null,
 ): Promise<{ name: string; source: ObjectSource }> {
@@ -104,6 +104,9 @@ export function offlineObject(name: string, mapping: Mapping, columns: string[])
   };
 }
 
+/** What matching is asked: the operation, and --match / --match-operator when given (they win over the mapping). */
+export type MatchRequest = Pick<SyncOptions, 'operation' | 'match' | 'matchOperator'>;
+
 export interface MatchPlan {
   spec: MatchSpec | null;
   strategy: MatchStrategy;
@@ -114,7 +117,7 @@ export interface MatchPlan {
  * external ID on upsert lets Salesforce match natively; a lone Id needs no query at all.
  */
 export function planMatching(
-  opts: SyncOptions,
+  opts: MatchRequest,
   mapping: Mapping,
   compiled: CompiledMapping,
   offline: boolean,

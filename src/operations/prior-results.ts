@@ -61,6 +61,13 @@ function corrupt(file: string, problem: string): SfsyncError {
 }
 
 /** What an interrupted run wrote, and the one change to make to its files once the resume is sure to go on. */
+/** Where each of sfsync's columns is in a failures file, from FAILURE_COLUMNS (never a count of its own). */
+const FAILURE = {
+  code: FAILURE_COLUMNS.indexOf('error_code'),
+  message: FAILURE_COLUMNS.indexOf('error_message'),
+  fields: FAILURE_COLUMNS.indexOf('error_fields'),
+};
+
 export interface Prior {
   prior: PriorResults;
   /** Lines with an outcome: each has exactly one. */
@@ -70,6 +77,25 @@ export interface Prior {
    * changed before: a resume that stops before it starts leaves the folder as it was.
    */
   commit: () => void;
+}
+
+/** A failures.csv row joins its group (outcome and code): counted, its line among the first ten. */
+function countFailure(
+  failureCodes: PriorResults['failureCodes'],
+  key: string,
+  cells: string[],
+  line: number,
+): void {
+  const fields = (cells[FAILURE.fields] ?? '').split(';').filter((f) => f !== '');
+  const entry = failureCodes.get(key) ?? {
+    count: 0,
+    lines: [],
+    message: cells[FAILURE.message] ?? '',
+    ...(fields.length > 0 ? { fields } : {}),
+  };
+  entry.count++;
+  if (entry.lines.length < 10) entry.lines.push(line);
+  failureCodes.set(key, entry);
 }
 
 /**
@@ -114,7 +140,7 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         const outcome = cells[1] ?? '';
         if (!Number.isInteger(line) || line < 1 || !OUTCOMES.has(outcome))
           throw corrupt(file, `row ${row} has no line number and outcome`);
-        const code = isFailures ? (cells[3] ?? '') : '';
+        const code = isFailures ? (cells[FAILURE.code] ?? '') : '';
         // Left for the resume: records never sent, and records of a Bulk job whose results were not read.
         if (code === 'NOT_PROCESSED' || code === 'BULK_RESULTS_UNREAD') {
           const last = drop[drop.length - 1];
@@ -130,19 +156,7 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         done.add(line);
         counts.total++;
         counts[outcome as keyof typeof counts]++;
-        if (isFailures) {
-          const key = failureKey(outcome, code || 'UNKNOWN');
-          const fields = (cells[5] ?? '').split(';').filter((f) => f !== '');
-          const entry = failureCodes.get(key) ?? {
-            count: 0,
-            lines: [],
-            message: cells[4] ?? '',
-            ...(fields.length > 0 ? { fields } : {}),
-          };
-          entry.count++;
-          if (entry.lines.length < 10) entry.lines.push(line);
-          failureCodes.set(key, entry);
-        }
+        if (isFailures) countFailure(failureCodes, failureKey(outcome, code || 'UNKNOWN'), cells, line);
       }
     }
     if (at !== end) throw corrupt(file, 'it could not be read back row by row');

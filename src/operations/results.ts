@@ -1,36 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { csvField } from '../core/csv-quote.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
+import { emptyCounts, type Counts, type FailureDetail, type ResultFiles } from '../core/sync-types.js';
 import { SfsyncError } from '../errors.js';
 
-export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'skipped';
-
-export interface Counts {
-  total: number;
-  created: number;
-  updated: number;
-  /** Matched records whose values were all stored already: not sent (absent from summaries of older runs). */
-  unchanged: number;
-  deleted: number;
-  failed: number;
-  skipped: number;
-}
-
-export interface FailureDetail {
-  code: string;
-  message: string;
-  fields?: string[];
-  /** The Ids an ambiguous record matched, or the existing records a duplicate rule found it collides with. */
-  matchedIds?: string[];
-  /** 300 for ambiguous matches, like Salesforce's Multiple Choices. */
-  status?: number;
-  /** A record failing for several problems: each is counted under its own code. */
-  causes?: Array<{ code: string; message: string; fields?: string[] }>;
-}
-
-export function emptyCounts(): Counts {
-  return { total: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0 };
-}
+export { emptyCounts } from '../core/sync-types.js';
+export type { Counts, FailureDetail, Outcome, ResultFiles } from '../core/sync-types.js';
 
 /** JSON of an input value; a record nested too deeply to write says so instead of crashing the run. */
 function safeJson(value: unknown): string {
@@ -39,11 +15,6 @@ function safeJson(value: unknown): string {
   } catch {
     return '[not written: nested too deeply]';
   }
-}
-
-/** A value as one CSV field: quoted when it must be, otherwise exactly as it is. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**
@@ -190,13 +161,6 @@ export function failureKey(outcome: string, code: string): string {
 export interface PriorResults {
   counts: Counts;
   failureCodes: Map<string, FailureGroup>;
-}
-
-export interface ResultFiles {
-  dir: string;
-  success: string;
-  failures: string;
-  plan: string | null;
 }
 
 /**

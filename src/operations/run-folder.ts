@@ -162,6 +162,20 @@ function mappingFile(opts: SyncOptions, cwd: string): string | undefined {
   return opts.mapping ? path.resolve(cwd, opts.mapping) : undefined;
 }
 
+/** What differs between the interrupted run (its journal header) and this one, or null when it may resume. */
+function resumeMismatch(
+  header: Awaited<ReturnType<typeof readJournal>>['header'],
+  opts: SyncOptions,
+  input: Awaited<ReturnType<typeof fileIdentity>>,
+  mapping: ReturnType<typeof mappingHash>,
+): string | null {
+  if (header.operation !== opts.operation) return `it was a ${header.operation}, this is a ${opts.operation}`;
+  if (header.file !== input.file) return `it read ${header.file}`;
+  if (header.size !== input.size || header.sha256 !== input.sha256)
+    return `${opts.file} has changed since (size or content)`;
+  return header.mapping !== mapping ? 'the mapping file has changed since' : null;
+}
+
 /**
  * The results folder, locked for this run: a new one with a fresh journal, or on --resume the interrupted run's,
  * checked to be the same input and mapping, with what it already did. The refusals of checkRunFolder are made
@@ -211,17 +225,7 @@ export async function openRunFolder(
   ensureResultsDir(dir);
   hold(ResultsLock.take(dir, now));
   const { header, sent, jobs } = await readJournal(dir);
-  const now_ = await fileIdentity(file);
-  const changed =
-    header.operation !== opts.operation
-      ? `it was a ${header.operation}, this is a ${opts.operation}`
-      : header.file !== now_.file
-        ? `it read ${header.file}`
-        : header.size !== now_.size || header.sha256 !== now_.sha256
-          ? `${opts.file} has changed since (size or content)`
-          : header.mapping !== mappingHash(mapping)
-            ? 'the mapping file has changed since'
-            : null;
+  const changed = resumeMismatch(header, opts, await fileIdentity(file), mappingHash(mapping));
   if (changed) {
     throw new SfsyncError('RESUME_MISMATCH', `Cannot resume the run in ${dir}: ${changed}.`, {
       hint: 'Resume with the same file and mapping, or start over with --restart (without --resume).',

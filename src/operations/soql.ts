@@ -58,9 +58,8 @@ export function inQueries(
   select: string[],
   field: FieldInfo,
   values: Array<string | number | boolean>,
-  extraWhere = '',
 ): string[] {
-  const head = `SELECT ${select.join(', ')} FROM ${object} WHERE ${extraWhere}${field.name} IN (`;
+  const head = `SELECT ${select.join(', ')} FROM ${object} WHERE ${field.name} IN (`;
   const queries: string[] = [];
   let literals: string[] = [];
   let size = encodeURIComponent(head).length + 3;

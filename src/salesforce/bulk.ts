@@ -3,7 +3,7 @@ import { translateError } from './client-errors.js';
 import { forEachCsvRow } from './csv-rows.js';
 import { csvRecords, waitForJob } from './job-wait.js';
 import { isConnectionError, type RetryPolicy } from './retry.js';
-import type { BulkJobOutcome, BulkJobSpec, BulkResultSet } from './types.js';
+import { type BulkJobOutcome, type BulkJobSpec, type BulkResultSet } from './types.js';
 
 /** What one call of the client's request function may say beside its method and URL. */
 export interface RequestOptions {
@@ -28,9 +28,6 @@ export interface BulkContext {
 }
 
 type OnResultRow = (set: BulkResultSet, header: string[], row: string[]) => void;
-
-/** The states in which a Bulk API 2.0 job has ended (Salesforce runs it no further). */
-export const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
 /**
  * Hands each row of a CSV answer to `onRow` with the header, one at a time. Returns the number of rows after the

@@ -83,7 +83,8 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
   const network = /ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|fetch failed|socket hang up/i;
   if (network.test(`${e.code ?? ''} ${e.message}`)) {
     return new SfsyncError('NETWORK', `Cannot reach ${instanceUrl}: ${e.message}`, {
-      hint: 'Check the instance URL and your network, then run the command again.',
+      hint: 'Check the instance URL and your network',
+      thenRunAgain: true,
       cause: err,
     });
   }

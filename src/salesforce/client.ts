@@ -23,6 +23,7 @@ import type {
 export { budgetError, translateError, unreadJobOf, type UnreadJobError } from './client-errors.js';
 export { withCodeFromBody } from './transport.js';
 export {
+  bulkJobEnded,
   duplicateIds,
   type BulkJobOutcome,
   type BulkJobSpec,
@@ -197,6 +198,7 @@ export function createSalesforceClient(options: ClientOptions): SalesforceClient
   return {
     instanceUrl,
     apiVersion: options.apiVersion,
+    retry: bulk.retry,
     apiCalls: () => counter.calls,
     setBudget: (max) => void (counter.budget = max),
     async remainingDailyRequests() {

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../core/local-org.js';
 import type { StoredOrg, TokenStore } from '../core/org-store.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../config/settings.js';
 import { SfsyncError } from '../errors.js';
@@ -19,8 +20,6 @@ export interface ConnectOptions {
 
 export type Connect = (options: ConnectOptions) => Promise<SalesforceClient>;
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 /** Tokens go only to https endpoints, or to this machine (the local org). */
 export function checkEndpoint(url: string, what: string): string {
   let parsed: URL;
@@ -31,7 +30,7 @@ export function checkEndpoint(url: string, what: string): string {
       hint: 'Use a URL such as https://acme.my.salesforce.com',
     });
   }
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))) {
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
     throw new SfsyncError(
       'CONFIG_INVALID',
       `${what} ${parsed.origin} is not https: tokens are only sent over https.`,

@@ -1,4 +1,5 @@
 import type { BulkContext } from './bulk.js';
+import { bulkJobEnded } from './types.js';
 
 /** What a Bulk API job says of itself while it runs and once it has ended. */
 export interface JobInfo {
@@ -8,7 +9,6 @@ export interface JobInfo {
   numberRecordsFailed?: number;
 }
 
-const ENDED = new Set(['JobComplete', 'Failed', 'Aborted']);
 /** The longest pause between two looks at a job: a stalled estimate never leaves a job unread for long. */
 const MAX_WAIT_MS = 30_000;
 /** Records a millisecond the org processed, per client: the first guess for its next job. */
@@ -36,7 +36,7 @@ export async function waitForJob(ctx: BulkContext, base: string, records = 0): P
   for (let attempt = 0; ; attempt++) {
     const info = await ctx.request<JobInfo>('GET', base);
     const now = Date.now();
-    if (ENDED.has(info.state)) {
+    if (bulkJobEnded(info.state)) {
       if (records > 0 && info.state === 'JobComplete') {
         const pace = records / Math.max(1, now - started);
         // Found ended at the first look: it may have ended well before, so the next first look comes earlier.

@@ -91,3 +91,14 @@ export async function withRetry<T>(
     }
   }
 }
+
+/**
+ * Row locks inside a successful call: a record whose save result says UNABLE_TO_LOCK_ROW is resent by the engine
+ * under this same policy, as many times and after the same backoff as a call that got the lock as its answer.
+ */
+export const rowLocks = {
+  is: (statusCode: string | undefined): boolean => statusCode === 'UNABLE_TO_LOCK_ROW',
+  /** Whether a record locked on its `attempt`-th send (0 = the first) is sent again. */
+  mayResend: (policy: RetryPolicy, attempt: number): boolean => attempt + 1 < policy.attempts,
+  pause: (policy: RetryPolicy, attempt: number): Promise<void> => policy.sleep(backoff(policy, attempt)),
+};

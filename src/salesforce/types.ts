@@ -1,4 +1,5 @@
 import type { SfsyncError } from '../errors.js';
+import type { RetryPolicy } from './retry.js';
 
 /** The parts of Salesforce's describe results that sfsync reads. */
 export interface FieldInfo {
@@ -98,6 +99,8 @@ export interface Identity {
 export interface SalesforceClient {
   readonly instanceUrl: string;
   readonly apiVersion: string;
+  /** The one retry policy: the client's calls, and the engine's resends of records that hit a row lock. */
+  readonly retry: RetryPolicy;
   /** REST calls this client sent, retries included. */
   apiCalls(): number;
   /** Refuse calls past this many (--max-api-calls). */
@@ -173,6 +176,13 @@ export interface BulkJobSpec {
   object: string;
   operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
   externalIdFieldName?: string;
+}
+
+const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+/** Whether a Bulk API 2.0 job in this state has ended: Salesforce runs it no further. */
+export function bulkJobEnded(state: string): boolean {
+  return BULK_END_STATES.has(state);
 }
 
 export interface BulkJobOutcome {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useLocalOrg } from '../helpers/local-org.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const { org, conn } = useLocalOrg({ bulkUploadLimitBytes: 50_000 });
 
@@ -139,7 +140,10 @@ describe('Bulk API 2.0 ingest on the local org', () => {
         )
       ).text,
     );
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(
+      async () => JSON.parse((await call('GET', `/jobs/query/${job.id}`)).text).state === 'JobComplete',
+      'the query job to complete',
+    );
     const first = await call('GET', `/jobs/query/${job.id}/results?maxRecords=100`);
     expect(first.headers.get('sforce-numberofrecords')).toBe('100');
     const locator = first.headers.get('sforce-locator') as string;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { BIN } from '../helpers/run-bin.js';
 import { createTestDeps } from '../helpers/test-deps.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Started {
   info: Record<string, string>;
@@ -138,7 +139,7 @@ describe('sfsync emulator', () => {
   it('runs in-process until stopped, then says how many calls it served', async () => {
     const deps = createTestDeps();
     const running = main(['emulator', '--port', '0'], deps);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => deps.io.stdoutText.includes('listening on'), 'the org to say it listens');
     expect(deps.io.stdoutText).toContain('Local Salesforce org listening on http://127.0.0.1:');
     deps.stop('SIGINT');
     expect(await running).toBe(0);

@@ -1,6 +1,9 @@
 import jsforce from 'jsforce';
 import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/server.js';
+import { createSalesforceClient, type SalesforceClient } from '../../src/salesforce/client.js';
+import type { RetryPolicy } from '../../src/salesforce/retry.js';
+import { fixedToken } from '../../src/salesforce/transport.js';
 
 /** Starts a local org on an ephemeral port for the tests of one file, and stops it afterwards. */
 export function useLocalOrg(options: EmulatorOptions = {}): {
@@ -36,4 +39,10 @@ export async function errorOf(
     return err as { name: string; message: string };
   }
   throw new Error('expected the call to fail');
+}
+
+/** sfsync's client on the local org's own session token (which it cannot refresh). */
+export function clientOf(org: Emulator, retry?: RetryPolicy): SalesforceClient {
+  const tokens = fixedToken(org.accessToken);
+  return createSalesforceClient({ instanceUrl: org.instanceUrl, apiVersion: '62.0', tokens, retry });
 }

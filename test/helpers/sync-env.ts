@@ -3,15 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll } from 'vitest';
+import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/server.js';
-import { runBin, type BinResult } from './run-bin.js';
+import type { BinResult } from './run-bin.js';
+import { createTestDeps } from './test-deps.js';
 
 export interface SyncEnv {
   org: () => Emulator;
   dir: () => string;
   /** Writes a file into the test folder and returns its path. */
   write: (name: string, content: string | Buffer) => string;
-  /** Runs bin/sfsync.js in the test folder against the local org, as a CI job would. */
+  /**
+   * Runs sfsync in the test folder against the local org, as a CI job would, but in this process through `main()`
+   * (a child process per run cost ~0.5 s each; test/e2e-cli.test.ts keeps runs of bin/sfsync.js itself).
+   */
   sfsync: (args: string[], input?: string) => Promise<BinResult & { json: () => any }>;
   /** Rows of a query, straight from the org. */
   query: (soql: string) => Promise<Array<Record<string, any>>>;
@@ -42,7 +47,9 @@ export function useSyncEnv(options: EmulatorOptions = {}): SyncEnv {
       return file;
     },
     sfsync: async (args, input) => {
-      const r = await runBin(args, { env: env(), cwd: dir, input });
+      const deps = createTestDeps({ env: env(), cwd: dir, stdin: input });
+      const code = await main(args, { ...deps, now: () => new Date() });
+      const r: BinResult = { code, stdout: deps.io.stdoutText, stderr: deps.io.stderrText };
       return { ...r, json: () => JSON.parse(r.stdout) };
     },
     query: async (soql) => {

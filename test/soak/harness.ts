@@ -8,6 +8,7 @@ import { startEmulator, type Emulator, type Faults } from '../../src/emulator/se
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../../src/operations/results.js';
 import { BIN } from '../helpers/run-bin.js';
 import { storeLocalOrg } from '../helpers/stored-org.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * The fault soak: loads of unique contacts through the built CLI, against a local org that fails calls, drops
@@ -124,8 +125,6 @@ fields:
   Title: Title
 `;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 interface Child {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -185,9 +184,11 @@ function readSummary(dir: string): Summary | null {
 
 /** The calls a killed client had sent are still being answered: let them land before anyone looks. */
 async function settle(org: Emulator): Promise<void> {
-  for (let i = 0; i < 400 && org.requestsInFlight() > 0; i++) await sleep(5);
-  // Bulk jobs closed just before the kill are processed a moment later (setImmediate steps).
-  await sleep(20);
+  await waitFor(() => org.requestsInFlight() === 0, "the org to answer a stopped run's calls", {
+    everyMs: 5,
+  });
+  // Bulk jobs closed just before the kill are processed a moment later, in setImmediate steps: let them run.
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function contactsByEmail(org: Emulator): Map<string, string[]> {

@@ -5,8 +5,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { readJournal } from '../../src/operations/journal.js';
 import { createTestDeps, type TestDeps } from '../helpers/test-deps.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let org: Emulator;
 let root: string;
@@ -77,11 +77,10 @@ async function bulkCreateCut(name: string, n: number) {
 async function interrupted(d: TestDeps, args: string[], success: () => string | undefined): Promise<number> {
   org.setFaults({ latencyMs: 25 });
   const running = main(args, d);
-  for (let i = 0; i < 2_000; i++) {
+  await waitFor(() => {
     const file = success();
-    if (file && fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').length > 3) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+    return file !== undefined && fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').length > 3;
+  }, 'outcomes in success.csv');
   d.interrupt();
   const code = await running;
   org.setFaults({ latencyMs: 0 });
@@ -264,7 +263,9 @@ describe('one run per results folder', () => {
     org.setFaults({ latencyMs: 20 });
     const a = deps(cwd);
     const first = main(args, a);
-    while (!fs.existsSync(path.join(cwd, 'out/sfsync.lock'))) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => fs.existsSync(path.join(cwd, 'out/sfsync.lock')), 'the first run to lock out/', {
+      everyMs: 5,
+    });
     const b = deps(cwd);
     const second = await main([...args, '--restart'], b);
     const c = deps(cwd);
@@ -421,41 +422,6 @@ describe('a resume that cannot start changes nothing', () => {
       'success.csv',
       'summary.json',
     ]);
-  });
-});
-
-describe('the journal', () => {
-  const header = JSON.stringify({
-    v: 2,
-    operation: 'create',
-    object: 'Contact',
-    file: '/x.csv',
-    size: 1,
-    mtimeMs: 1,
-    sha256: 'ab',
-    mapping: null,
-  });
-  function journal(name: string, text: string): string {
-    const d = workdir(`journal-${name}`);
-    fs.writeFileSync(path.join(d, 'journal.ndjson'), text);
-    return d;
-  }
-
-  it('skips a torn last entry only', async () => {
-    const ok = await readJournal(journal('torn', `${header}\n{"sent":[2,3]}\n{"sent":[4,`));
-    expect([...ok.sent]).toEqual([2, 3]);
-    await expect(readJournal(journal('middle', `${header}\n{"sent":[2,\n{"sent":[4]}\n`))).rejects.toThrow(
-      'line 2 is not a journal entry',
-    );
-    await expect(readJournal(journal('shape', `${header}\n{"sent":"2"}\n{"sent":[4]}\n`))).rejects.toThrow(
-      'line 2 is not a journal entry',
-    );
-  });
-
-  it('refuses a header of another version', async () => {
-    await expect(readJournal(journal('v1', `${header.replace('"v":2', '"v":1')}\n`))).rejects.toThrow(
-      'its header is version 1',
-    );
   });
 });
 

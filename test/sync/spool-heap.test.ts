@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HeapGovernor } from '../../src/operations/heap.js';
 import { Spool } from '../../src/operations/spool.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('Spool', () => {
   it('gives back what it was given, owner-only on disk, and removes its file', () => {
@@ -32,8 +33,8 @@ describe('HeapGovernor', () => {
   it('collects once the heap passes its limit, then lifts the limit above the live data', async () => {
     const governor = new HeapGovernor(1);
     governor.check();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // The live heap of this test process is far above 1 byte: the limit follows it up.
+    // The live heap of this test process is far above 1 byte: once collected, the limit follows it up.
+    await waitFor(() => governor.limitBytes() > 1_000_000, 'the collection to lift the limit');
     expect(governor.limitBytes()).toBeGreaterThan(1_000_000);
   });
 

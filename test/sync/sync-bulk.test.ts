@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { AUTO_BULK_RECORDS, chooseApi } from '../../src/commands/sync.js';
+import { AUTO_BULK_RECORDS, chooseApi } from '../../src/operations/api-choice.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { readResultCsv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';

@@ -23,25 +23,29 @@ const env = (): NodeJS.ProcessEnv => ({
   SFSYNC_ACCESS_TOKEN: org.accessToken,
 });
 
-/** Starts sfsync as a CI job would, and kills it with SIGKILL after `ms` milliseconds (if still running). */
-function runAndKill(args: string[], ms: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
+/** How many entries of the journal contain `needle`, counting only what was written after `from` (a byte offset). */
+function journalEntries(file: string, needle: string, from: number): number {
+  if (!fs.existsSync(file)) return 0;
+  const text = fs.readFileSync(file, 'utf8').slice(from);
+  return text.split('\n').filter((line) => line.endsWith('}') && line.includes(needle)).length;
 }
 
-/** Starts sfsync and kills it with SIGKILL as soon as `ready()` holds (checked every 10 ms, a bounded number of times). */
-function runAndKillWhen(args: string[], ready: () => boolean): Promise<number | null> {
+/**
+ * Starts sfsync as a CI job would and kills it with SIGKILL once the run has written `entries` journal entries
+ * containing `needle` (an observed event, whatever the machine's load), or resolves with its exit code if it ends
+ * first. The journal is looked at every 10 ms, only its part written by this run.
+ */
+function runAndKillAfter(
+  args: string[],
+  journal: string,
+  needle: string,
+  entries: number,
+): Promise<number | null> {
+  const from = fs.existsSync(journal) ? fs.statSync(journal).size : 0;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
-    let checks = 0;
     const timer = setInterval(() => {
-      if (ready() || ++checks > 6_000) child.kill('SIGKILL');
+      if (journalEntries(journal, needle, from) >= entries) child.kill('SIGKILL');
     }, 10);
     child.on('close', (code) => {
       clearInterval(timer);
@@ -59,28 +63,30 @@ function emailsIn(domain: string): string[] {
   return out;
 }
 
+/** Enough write calls (200 records each) that five runs killed after at most five calls each leave work to do. */
+const RECORDS = 10_000;
+
+/** Five Bulk jobs of 2,000 records: the run is killed while the first ones are open. */
+const BULK_RECORDS = 10_000;
+
 describe('--resume', () => {
   it('after SIGKILL at 5 random points, the org holds every record exactly once and the results add up', async () => {
     const rows = ['LastName,Email'];
-    for (let i = 0; i < 50_000; i++) rows.push(`K${i},k${i}@kill.test`);
+    for (let i = 0; i < RECORDS; i++) rows.push(`K${i},k${i}@kill.test`);
     fs.writeFileSync(path.join(dir, 'kill.csv'), `${rows.join('\n')}\n`);
-    // Each call takes 40 ms, so a full run lasts several seconds and every kill lands mid-run.
-    org.setFaults({ latencyMs: 40 });
+    // Slow calls leave room between the write call the test sees and the kill, so the run is killed mid-way.
+    org.setFaults({ latencyMs: 20 });
     const args = ['upsert', 'kill.csv', '--object', 'Contact', '--match', 'Email', '--results', 'out/kill'];
     // Kill points are random but reproducible from the seed printed on failure.
     let seed = 20261128;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const kills: number[] = [];
-    // The first run is killed once it has sent something: killed before, it leaves no run to resume (and
-    // --resume never starts one from scratch).
+    // Each run is killed after a random number (1 to 5) of its own write calls, seen in the journal. The first
+    // run must have sent something: killed before, it leaves no run to resume (and --resume never starts one).
     const journal = path.join(dir, 'out/kill/journal.ndjson');
-    let code = await runAndKillWhen(
-      args,
-      () => fs.existsSync(journal) && fs.readFileSync(journal, 'utf8').includes('"sent"'),
-    );
-    kills.push(code ?? -1);
-    for (let i = 1; i < 5; i++) {
-      code = await runAndKill([...args, '--resume'], 300 + Math.floor(random() * 600));
+    for (let i = 0; i < 5; i++) {
+      const calls = 1 + Math.floor(random() * 5);
+      const code = await runAndKillAfter(i === 0 ? args : [...args, '--resume'], journal, '"sent"', calls);
       kills.push(code ?? -1);
     }
     org.setFaults({ latencyMs: 0 });
@@ -91,30 +97,29 @@ describe('--resume', () => {
     // Most runs must really have been killed mid-way (exit code null → -1), or the test proves nothing.
     expect(kills.filter((k) => k === -1).length, `exit codes ${kills.join(',')}`).toBeGreaterThanOrEqual(4);
     const emails = emailsIn('@kill.test');
-    expect(new Set(emails).size).toBe(50_000);
-    expect(emails).toHaveLength(50_000);
+    expect(new Set(emails).size).toBe(RECORDS);
+    expect(emails).toHaveLength(RECORDS);
     const c = result.counts;
-    expect(c.total).toBe(50_000);
-    expect(c.created + c.updated).toBe(50_000);
+    expect(c.total).toBe(RECORDS);
+    // A record a killed run wrote but never recorded is found again by its key: unchanged, not written twice.
+    expect(c.created + c.updated + c.unchanged, JSON.stringify(c)).toBe(RECORDS);
+    expect(c).toMatchObject({ failed: 0, skipped: 0 });
     const success = readResultCsv(path.join(dir, 'out/kill/success.csv'));
     const failures = readResultCsv(path.join(dir, 'out/kill/failures.csv'));
     const lines = [...success, ...failures].map((r) => Number(r.line));
     expect(new Set(lines).size).toBe(lines.length);
-    expect(lines).toHaveLength(50_000);
+    expect(lines).toHaveLength(RECORDS);
   }, 120_000);
 
   it("a Bulk create killed mid-run and resumed: the open jobs' results settle every record, none is created twice", async () => {
     const rows = ['LastName,Email'];
-    for (let i = 0; i < 30_000; i++) rows.push(`B${i},b${i}@bulkkill.test`);
+    for (let i = 0; i < BULK_RECORDS; i++) rows.push(`B${i},b${i}@bulkkill.test`);
     fs.writeFileSync(path.join(dir, 'bulkkill.csv'), `${rows.join('\n')}\n`);
     org.setFaults({ latencyMs: 30 });
     const args = ['create', 'bulkkill.csv', '--object', 'Contact', '--api', 'bulk', '--batch-size', '2000'];
     // Killed once a job is open (the journal names it): timing-free, so a loaded machine does not change the test.
     const journalFile = path.join(dir, 'out/bulkkill/journal.ndjson');
-    const killed = await runAndKillWhen(
-      [...args, '--results', 'out/bulkkill'],
-      () => fs.existsSync(journalFile) && fs.readFileSync(journalFile, 'utf8').includes('"job"'),
-    );
+    const killed = await runAndKillAfter([...args, '--results', 'out/bulkkill'], journalFile, '"job"', 1);
     org.setFaults({ latencyMs: 0 });
     expect(killed, 'the first run must be killed mid-way').toBeNull();
     const journal = fs.readFileSync(path.join(dir, 'out/bulkkill/journal.ndjson'), 'utf8');
@@ -124,15 +129,20 @@ describe('--resume', () => {
     expect(await main([...args, '--resume', '--results', 'out/bulkkill', '--json'], final)).toBe(0);
     const result = JSON.parse(final.io.stdoutText).result;
     // Records the killed run's jobs created are recorded with their Ids; the rest were sent now. None is uncertain.
-    expect(result.counts).toMatchObject({ total: 30_000, created: 30_000, failed: 0, skipped: 0 });
+    expect(result.counts).toMatchObject({
+      total: BULK_RECORDS,
+      created: BULK_RECORDS,
+      failed: 0,
+      skipped: 0,
+    });
     const success = readResultCsv(path.join(dir, 'out/bulkkill/success.csv'));
     const lines = success.map((r) => Number(r.line));
-    expect(new Set(lines).size).toBe(30_000);
-    expect(new Set(success.map((r) => r.id)).size).toBe(30_000);
+    expect(new Set(lines).size).toBe(BULK_RECORDS);
+    expect(new Set(success.map((r) => r.id)).size).toBe(BULK_RECORDS);
     expect(success.every((r) => org.store.find(r.id as string) !== undefined)).toBe(true);
     const emails = emailsIn('@bulkkill.test');
-    expect(emails).toHaveLength(30_000);
-    expect(new Set(emails).size).toBe(30_000);
+    expect(emails).toHaveLength(BULK_RECORDS);
+    expect(new Set(emails).size).toBe(BULK_RECORDS);
     // The spool of the killed run is gone once the resumed run ends.
     expect(fs.existsSync(path.join(dir, 'out/bulkkill/spool.tmp'))).toBe(false);
   }, 120_000);

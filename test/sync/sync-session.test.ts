@@ -6,6 +6,7 @@ import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { storeLocalOrg } from '../helpers/stored-org.js';
 import { createTestDeps } from '../helpers/test-deps.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let org: Emulator;
 let dir: string;
@@ -111,10 +112,12 @@ describe('Ctrl-C and the results of a run', () => {
       ['upsert', 'interrupt.csv', '--object', 'Contact', '--match', 'Email', '--results', 'out/interrupt'],
       deps,
     );
-    // Ctrl-C once the run is writing (after its describe calls).
-    while (!fs.existsSync(path.join(dir, 'out/interrupt/success.csv')))
-      await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 100));
+    // Ctrl-C once the run has recorded outcomes (it is writing, past its describe calls).
+    const success = path.join(dir, 'out/interrupt/success.csv');
+    await waitFor(
+      () => fs.existsSync(success) && fs.readFileSync(success, 'utf8').split('\n').length > 3,
+      'outcomes in success.csv',
+    );
     deps.interrupt();
     const code = await running;
     org.setFaults({ latencyMs: 0 });

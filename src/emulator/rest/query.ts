@@ -1,6 +1,7 @@
 import { apiError, sendJson } from '../http.js';
 import { to18 } from '../ids.js';
-import { explainQuery, runQuery, SoqlError, type QueryResult } from '../soql/execute.js';
+import { runQuery, SoqlError, type QueryResult } from '../soql/execute.js';
+import { explainQuery } from '../soql/explain.js';
 import type { RestCall } from './call.js';
 
 interface Cursor {

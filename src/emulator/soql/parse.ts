@@ -5,251 +5,23 @@
  * these (checked: @jetstreamapp/soql-parser-js accepts `\q` and `A AND B OR C` and throws errors without positions).
  */
 
-export type Literal =
-  | { kind: 'string'; value: string; pos: number }
-  | { kind: 'number'; value: number; raw: string; pos: number }
-  | { kind: 'boolean'; value: boolean; pos: number }
-  | { kind: 'null'; pos: number }
-  | { kind: 'date'; value: string; pos: number }
-  | { kind: 'datetime'; value: number; raw: string; pos: number }
-  | { kind: 'dateLiteral'; name: string; n: number | null; pos: number };
+import {
+  AGGREGATE_FUNCTIONS,
+  DATE_FUNCTIONS,
+  SoqlSyntaxError,
+  type AggregateExpr,
+  type AggregateFn,
+  type CompareOp,
+  type Condition,
+  type FieldRef,
+  type Literal,
+  type OrderBy,
+  type Query,
+  type SelectItem,
+} from './ast.js';
+import { DATE_LITERALS, DATE_LITERALS_N, tokenize, type Token } from './tokenize.js';
 
-export type CompareOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'LIKE';
-
-export interface FieldRef {
-  path: string[];
-  pos: number;
-  /** A date function around the field: CALENDAR_YEAR(CreatedDate). */
-  fn?: string;
-}
-
-export const DATE_FUNCTIONS = new Set([
-  'CALENDAR_MONTH',
-  'CALENDAR_QUARTER',
-  'CALENDAR_YEAR',
-  'DAY_IN_MONTH',
-  'DAY_IN_WEEK',
-  'DAY_IN_YEAR',
-  'DAY_ONLY',
-  'FISCAL_MONTH',
-  'FISCAL_QUARTER',
-  'FISCAL_YEAR',
-  'HOUR_IN_DAY',
-  'WEEK_IN_MONTH',
-  'WEEK_IN_YEAR',
-]);
-
-export type AggregateFn = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
-
-/** `COUNT(Id)`, `MAX(Amount)`...; `field` is null only for a bare `COUNT()`. */
-export interface AggregateExpr {
-  fn: AggregateFn;
-  field: FieldRef | null;
-  pos: number;
-}
-
-export type Condition =
-  /** In HAVING the left side may be an aggregate; `field` is then the aggregate's field. */
-  | { type: 'compare'; field: FieldRef; op: CompareOp; value: Literal; aggregate?: AggregateExpr }
-  | { type: 'in'; field: FieldRef; negated: boolean; values: Literal[] }
-  /** A semi-join (`Id IN (SELECT AccountId FROM Contact)`) or, negated, an anti-join. */
-  | { type: 'semijoin'; field: FieldRef; negated: boolean; query: Query; pos: number }
-  | { type: 'includes'; field: FieldRef; excludes: boolean; values: Literal[] }
-  | { type: 'and' | 'or'; items: Condition[] }
-  | { type: 'not'; item: Condition };
-
-export type SelectItem =
-  | { type: 'field'; field: FieldRef; alias: string | null }
-  | { type: 'count'; pos: number }
-  /** FIELDS(ALL), FIELDS(STANDARD), FIELDS(CUSTOM) (v51+). */
-  | { type: 'fields'; scope: 'ALL' | 'STANDARD' | 'CUSTOM'; pos: number }
-  | { type: 'aggregate'; aggregate: AggregateExpr; alias: string | null }
-  /** A parent-to-child subquery: FROM names a child relationship of the outer object. */
-  | { type: 'subquery'; query: Query; pos: number }
-  /** TYPEOF What WHEN Account THEN Name, Phone … ELSE Name END: fields per type of a polymorphic parent. */
-  | {
-      type: 'typeof';
-      relationship: { name: string; pos: number };
-      whens: Array<{ type: { name: string; pos: number }; fields: FieldRef[] }>;
-      otherwise: FieldRef[] | null;
-      pos: number;
-    };
-
-export interface OrderBy {
-  field: FieldRef;
-  aggregate?: AggregateExpr;
-  descending: boolean;
-  nullsLast: boolean;
-}
-
-export interface Query {
-  select: SelectItem[];
-  from: { name: string; pos: number };
-  scope: string | null;
-  where: Condition | null;
-  /** WITH SECURITY_ENFORCED / USER_MODE / SYSTEM_MODE. */
-  with: string | null;
-  groupBy: FieldRef[];
-  having: Condition | null;
-  orderBy: OrderBy[];
-  limit: number | null;
-  offset: number | null;
-  /** FOR VIEW, FOR REFERENCE, FOR UPDATE. */
-  forClause: 'VIEW' | 'REFERENCE' | 'UPDATE' | null;
-  /** UPDATE TRACKING, UPDATE VIEWSTAT. */
-  updateClause: 'TRACKING' | 'VIEWSTAT' | null;
-}
-
-export class SoqlSyntaxError extends Error {
-  constructor(
-    readonly soql: string,
-    readonly pos: number,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
-
-  /** Salesforce's MALFORMED_QUERY message: the statement, a caret, the position, the problem. */
-  salesforceMessage(): string {
-    return positionedMessage(this.soql, this.pos, this.detail);
-  }
-}
-
-export function positionedMessage(soql: string, pos: number, detail: string): string {
-  const before = soql.slice(0, pos);
-  const row = before.split('\n').length;
-  const lineStart = before.lastIndexOf('\n') + 1;
-  const lineEnd = soql.indexOf('\n', pos) === -1 ? soql.length : soql.indexOf('\n', pos);
-  const col = pos - lineStart + 1;
-  return `\n${soql.slice(lineStart, lineEnd)}\n${' '.repeat(col - 1)}^\nERROR at Row:${row}:Column:${col}\n${detail}`;
-}
-
-type TokenType = 'ident' | 'string' | 'number' | 'date' | 'datetime' | 'op' | 'punct' | 'eof';
-interface Token {
-  type: TokenType;
-  text: string;
-  value?: string;
-  pos: number;
-}
-
-const ESCAPES: Record<string, string> = {
-  n: '\n',
-  N: '\n',
-  r: '\r',
-  R: '\r',
-  t: '\t',
-  T: '\t',
-  b: '\b',
-  B: '\b',
-  f: '\f',
-  F: '\f',
-  '"': '"',
-  "'": "'",
-  '\\': '\\',
-};
-
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})/;
-const DATE = /^\d{4}-\d{2}-\d{2}(?![\w:])/;
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?![\w])/;
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/;
-
-function tokenize(soql: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < soql.length) {
-    const c = soql[i] as string;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    const rest = soql.slice(i);
-    if (c === "'") {
-      // LIKE patterns keep \_ and \% as escaped wildcards; the matcher reads them.
-      let value = '';
-      let j = i + 1;
-      for (;;) {
-        if (j >= soql.length)
-          throw new SoqlSyntaxError(soql, i, `line 1:${i} mismatched character '<EOF>' expecting '''`);
-        const ch = soql[j] as string;
-        if (ch === "'") break;
-        if (ch === '\\') {
-          const next = soql[j + 1] ?? '';
-          if (next in ESCAPES) {
-            value += ESCAPES[next];
-            j += 2;
-          } else if (next === '_' || next === '%') {
-            value += `\\${next}`;
-            j += 2;
-          } else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(soql.slice(j + 2, j + 6))) {
-            value += String.fromCharCode(Number.parseInt(soql.slice(j + 2, j + 6), 16));
-            j += 6;
-          } else {
-            throw new SoqlSyntaxError(
-              soql,
-              j,
-              `Invalid string literal '\\${next}'. Illegal character sequence '\\${next}' in string literal.`,
-            );
-          }
-          continue;
-        }
-        value += ch;
-        j++;
-      }
-      tokens.push({ type: 'string', text: soql.slice(i, j + 1), value, pos: i });
-      i = j + 1;
-      continue;
-    }
-    const dt = DATETIME.exec(rest) ?? null;
-    if (dt) {
-      tokens.push({ type: 'datetime', text: dt[0], pos: i });
-      i += dt[0].length;
-      continue;
-    }
-    const d = DATE.exec(rest);
-    if (d) {
-      tokens.push({ type: 'date', text: d[0], pos: i });
-      i += d[0].length;
-      continue;
-    }
-    const num = NUMBER.exec(rest);
-    if (num && (/\d|\./.test(c) || !/[\w)]/.test(tokens.at(-1)?.text.slice(-1) ?? ''))) {
-      tokens.push({ type: 'number', text: num[0], pos: i });
-      i += num[0].length;
-      continue;
-    }
-    const id = IDENT.exec(rest);
-    if (id) {
-      tokens.push({ type: 'ident', text: id[0], pos: i });
-      i += id[0].length;
-      continue;
-    }
-    const op = /^(?:!=|<>|<=|>=|=|<|>)/.exec(rest);
-    if (op) {
-      tokens.push({ type: 'op', text: op[0] === '<>' ? '!=' : op[0], pos: i });
-      i += op[0].length;
-      continue;
-    }
-    if ('(),:'.includes(c)) {
-      tokens.push({ type: 'punct', text: c, pos: i });
-      i++;
-      continue;
-    }
-    if (c === '"') throw new SoqlSyntaxError(soql, i, `unexpected token: '"'`);
-    throw new SoqlSyntaxError(soql, i, `unexpected token: '${c}'`);
-  }
-  tokens.push({ type: 'eof', text: '<EOF>', pos: soql.length });
-  return tokens;
-}
-
-const DATE_LITERALS_N =
-  /^(?:LAST|NEXT)_N_(?:DAYS|WEEKS|MONTHS|YEARS|QUARTERS|FISCAL_QUARTERS|FISCAL_YEARS)$|^N_(?:DAYS|WEEKS|MONTHS|YEARS|QUARTERS|FISCAL_QUARTERS|FISCAL_YEARS)_AGO$/i;
-const DATE_LITERALS = new Set(
-  'YESTERDAY TODAY TOMORROW LAST_WEEK THIS_WEEK NEXT_WEEK LAST_MONTH THIS_MONTH NEXT_MONTH LAST_90_DAYS NEXT_90_DAYS THIS_QUARTER LAST_QUARTER NEXT_QUARTER THIS_YEAR LAST_YEAR NEXT_YEAR THIS_FISCAL_QUARTER LAST_FISCAL_QUARTER NEXT_FISCAL_QUARTER THIS_FISCAL_YEAR LAST_FISCAL_YEAR NEXT_FISCAL_YEAR'.split(
-    ' ',
-  ),
-);
-
-const AGGREGATE_FUNCTIONS = new Set(['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX']);
+export * from './ast.js';
 
 class Parser {
   private i = 0;
@@ -312,15 +84,7 @@ class Parser {
       this.next();
       where = this.condition(false);
     }
-    let withClause: string | null = null;
-    if (this.isKeyword('WITH')) {
-      this.next();
-      const t = this.next();
-      const word = t.text.toUpperCase();
-      if (t.type !== 'ident' || !['SECURITY_ENFORCED', 'USER_MODE', 'SYSTEM_MODE'].includes(word))
-        this.fail(t);
-      withClause = word;
-    }
+    const withClause = this.trailingClause('WITH', ['SECURITY_ENFORCED', 'USER_MODE', 'SYSTEM_MODE']);
     const groupBy: FieldRef[] = [];
     if (this.isKeyword('GROUP')) {
       this.next();
@@ -334,50 +98,11 @@ class Parser {
       this.next();
       having = this.condition(true);
     }
-    const orderBy: OrderBy[] = [];
-    if (this.isKeyword('ORDER')) {
-      this.next();
-      this.expectKeyword('BY');
-      do {
-        const aggregate = this.aggregateAhead() ? this.aggregate() : undefined;
-        const field = aggregate ? this.aggregateField(aggregate) : this.fieldRef();
-        let descending = false;
-        if (this.isKeyword('ASC')) this.next();
-        else if (this.isKeyword('DESC')) {
-          this.next();
-          descending = true;
-        }
-        let nullsLast = descending;
-        if (this.isKeyword('NULLS')) {
-          this.next();
-          if (this.isKeyword('FIRST')) nullsLast = false;
-          else if (this.isKeyword('LAST')) nullsLast = true;
-          else this.fail(this.peek());
-          this.next();
-        }
-        orderBy.push(
-          aggregate ? { field, aggregate, descending, nullsLast } : { field, descending, nullsLast },
-        );
-      } while (this.punct(','));
-    }
+    const orderBy = this.isKeyword('ORDER') ? this.orderBy() : [];
     const limit = this.isKeyword('LIMIT') ? (this.next(), this.integer()) : null;
     const offset = this.isKeyword('OFFSET') ? (this.next(), this.integer()) : null;
-    let forClause: Query['forClause'] = null;
-    if (this.isKeyword('FOR')) {
-      this.next();
-      const t = this.next();
-      const word = t.text.toUpperCase();
-      if (t.type !== 'ident' || !['VIEW', 'REFERENCE', 'UPDATE'].includes(word)) this.fail(t);
-      forClause = word as Query['forClause'];
-    }
-    let updateClause: Query['updateClause'] = null;
-    if (this.isKeyword('UPDATE')) {
-      this.next();
-      const t = this.next();
-      const word = t.text.toUpperCase();
-      if (t.type !== 'ident' || !['TRACKING', 'VIEWSTAT'].includes(word)) this.fail(t);
-      updateClause = word as Query['updateClause'];
-    }
+    const forClause = this.trailingClause('FOR', ['VIEW', 'REFERENCE', 'UPDATE']) as Query['forClause'];
+    const updateClause = this.trailingClause('UPDATE', ['TRACKING', 'VIEWSTAT']) as Query['updateClause'];
     return {
       select,
       from: { name: from.text, pos: from.pos },
@@ -392,6 +117,45 @@ class Parser {
       forClause,
       updateClause,
     };
+  }
+
+  /** `ORDER BY` and its items. */
+  private orderBy(): OrderBy[] {
+    this.next();
+    this.expectKeyword('BY');
+    const orderBy: OrderBy[] = [];
+    do {
+      const aggregate = this.aggregateAhead() ? this.aggregate() : undefined;
+      const field = aggregate ? this.aggregateField(aggregate) : this.fieldRef();
+      let descending = false;
+      if (this.isKeyword('ASC')) this.next();
+      else if (this.isKeyword('DESC')) {
+        this.next();
+        descending = true;
+      }
+      let nullsLast = descending;
+      if (this.isKeyword('NULLS')) {
+        this.next();
+        if (this.isKeyword('FIRST')) nullsLast = false;
+        else if (this.isKeyword('LAST')) nullsLast = true;
+        else this.fail(this.peek());
+        this.next();
+      }
+      orderBy.push(
+        aggregate ? { field, aggregate, descending, nullsLast } : { field, descending, nullsLast },
+      );
+    } while (this.punct(','));
+    return orderBy;
+  }
+
+  /** `KEYWORD WORD` where WORD is one of `words` (upper case), or null when the keyword is not next. */
+  private trailingClause(keyword: string, words: string[]): string | null {
+    if (!this.isKeyword(keyword)) return null;
+    this.next();
+    const t = this.next();
+    const word = t.text.toUpperCase();
+    if (t.type !== 'ident' || !words.includes(word)) this.fail(t);
+    return word;
   }
 
   private punct(p: string): boolean {
@@ -596,9 +360,8 @@ class Parser {
 
   private literalList(): Literal[] {
     this.expectPunct('(');
-    const values: Literal[] = [];
-    do values.push(this.literal());
-    while (this.punct(','));
+    const values: Literal[] = [this.literal()];
+    while (this.punct(',')) values.push(this.literal());
     this.expectPunct(')');
     return values;
   }

@@ -1,0 +1,73 @@
+import type { SyncOperation } from '../core/sync-options.js';
+import type { MatchStrategy } from '../core/sync-types.js';
+import type { SfsyncError } from '../errors.js';
+import type { CompiledMapping } from '../mapping/compile.js';
+import type { RetryPolicy } from '../salesforce/retry.js';
+import type { ChangeFields } from './changes.js';
+import type { KeyCensus } from './key-census.js';
+import type { MatchIndex, MatchSpec } from './match.js';
+import type { BulkJobCreations } from './reconcile.js';
+import type { Spool } from './spool.js';
+import type { RecordWriter } from './writer.js';
+
+export type { MatchStrategy } from '../core/sync-types.js';
+
+export interface EngineOptions {
+  operation: SyncOperation;
+  compiled: CompiledMapping;
+  mappingZone?: string;
+  match: MatchSpec | null;
+  strategy: MatchStrategy;
+  /** REST collections or Bulk API 2.0 jobs. */
+  writer: RecordWriter;
+  /** The client's retry policy, which also paces resends of records that hit a row lock (default: DEFAULT_RETRY). */
+  retry?: RetryPolicy;
+  /** Called with the input lines of each write call before it is sent (the journal). */
+  onSend?: (lines: number[], bulkJob?: string) => void;
+  /** On resume: lines that already have an outcome, and lines whose create may or may not have happened. */
+  resume?: {
+    done: Set<number>;
+    uncertain: Map<number, string | undefined>;
+    /** What the Bulk jobs of the interrupted create did, by job id (see reconcile.ts). */
+    bulk?: Map<string, BulkJobCreations>;
+  };
+  batchSize: number;
+  concurrency: number;
+  /**
+   * Where records wait while a write is in flight (Bulk API jobs keep tens of thousands of records waiting for
+   * minutes; as objects they would dominate the memory of the run). Without it they stay in memory.
+   */
+  spool?: Spool;
+  dryRun: boolean;
+  failFast: boolean;
+  onBatch?: () => void;
+  /** Called as each batch is handed on, a point where the run may pause for a moment (garbage collection). */
+  onDispatch?: () => void;
+  /**
+   * Existing records exported once before the run (instead of queries per batch); the engine adds each record it
+   * creates, so later rows with the same key find it as they would with a query.
+   */
+  matchIndex?: MatchIndex;
+  /**
+   * Change detection (update and upsert; off with --write-all): matched records are read with these fields, and
+   * only the fields that differ are sent; a record with none is `unchanged` and not sent.
+   */
+  changes?: ChangeFields;
+  /** Batches looked up and matched at once (default: concurrency); the rest wait, or wait for their writes. */
+  prepareConcurrency?: number;
+  /** Upsert: a record whose match key is blank is created; otherwise it fails with MATCH_KEY_EMPTY. */
+  createWhenKeyEmpty?: boolean;
+  /**
+   * The keys of the whole input counted before the run (a dry run then remembers only the creates whose key
+   * comes again); without it the engine counts them as it reads (standard input) into `countKeys`.
+   */
+  keyCounts?: KeyCensus;
+  countKeys?: KeyCensus;
+}
+
+export interface EngineResult {
+  /** Set when the run stopped before the end of the input; the records it had read are all accounted for. */
+  fatal: SfsyncError | null;
+  stoppedEarly: boolean;
+  lastLine: number;
+}

@@ -1,0 +1,114 @@
+import type { SfsyncError } from '../errors.js';
+import type { MappedRecord } from '../mapping/apply.js';
+import type { SaveResult } from '../salesforce/client.js';
+import { FATAL, saveFailure } from './engine-failures.js';
+import type { FailureDetail } from '../core/sync-types.js';
+import type { ResultSink } from './results.js';
+import type { Spool } from './spool.js';
+
+/** What a spooled record's input and payload read as until it is taken back. */
+const SPOOLED: Record<string, unknown> = Object.freeze({});
+
+/**
+ * The outcomes of the records of the batches in flight, decided as their answers come and written in line order
+ * when a batch ends; and the spool where their input and payload wait meanwhile.
+ */
+export class EngineOutcomes {
+  /** Outcomes decided for records of the batches in flight. */
+  private readonly settled = new Map<MappedRecord, () => void>();
+
+  constructor(
+    private readonly sink: ResultSink,
+    private readonly spoolFile: Spool | undefined,
+    /** A record answered with a stop (a Bulk job never run, results unread): the run ends. */
+    private readonly stopRun: (error: SfsyncError) => void,
+  ) {}
+
+  has(r: MappedRecord): boolean {
+    return this.settled.has(r);
+  }
+
+  /** Moves a record's input and payload to the spool, if there is one, until they are needed again. */
+  spool(r: MappedRecord): void {
+    const spool = this.spoolFile;
+    if (!spool || r.input === SPOOLED) return;
+    const { at, bytes } = spool.put([r.input, r.payload]);
+    r.spoolAt = at;
+    r.spoolBytes = bytes;
+    r.input = SPOOLED;
+    r.payload = SPOOLED;
+  }
+
+  /** The record with its input and payload back from the spool. */
+  unspool(r: MappedRecord): MappedRecord {
+    if (r.input !== SPOOLED || !this.spoolFile) return r;
+    const [input, payload] = this.spoolFile.get({ at: r.spoolAt ?? 0, bytes: r.spoolBytes ?? 0 }) as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    r.input = input;
+    r.payload = payload;
+    return r;
+  }
+
+  /** A record's input, read back from the spool without keeping it there: the success file needs it once. */
+  private inputOf(r: MappedRecord): Record<string, unknown> {
+    if (r.input !== SPOOLED || !this.spoolFile) return r.input;
+    return (
+      this.spoolFile.get({ at: r.spoolAt ?? 0, bytes: r.spoolBytes ?? 0 }) as [Record<string, unknown>]
+    )[0];
+  }
+
+  /**
+   * A record its Bulk job did not answer for. Its results unread: the run stops and --resume settles it. The job
+   * never run: not sent, and the run stops as on any fatal error, or the record fails with the job's error.
+   */
+  unanswered(r: MappedRecord, res: SaveResult, stop: SfsyncError): void {
+    const unread = res.errors[0]?.statusCode === 'BULK_RESULTS_UNREAD';
+    if (!unread && !FATAL.has(stop.code)) return this.fail(r, saveFailure(res));
+    this.stopRun(stop);
+    const detail = unread
+      ? saveFailure(res)
+      : { code: 'NOT_PROCESSED', message: `Not sent: ${stop.message}` };
+    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
+  }
+
+  fail(r: MappedRecord, detail: FailureDetail): void {
+    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail));
+  }
+
+  /** Not sent (the run stopped): left for --resume. */
+  skip(r: MappedRecord, detail: FailureDetail): void {
+    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
+  }
+
+  succeed(r: MappedRecord, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
+    this.settled.set(r, () => this.sink.succeed(r.line, outcome, id, this.inputOf(r)));
+  }
+
+  unchanged(r: MappedRecord, id: string): void {
+    this.settled.set(r, () => this.sink.succeed(r.line, 'unchanged', id, this.inputOf(r)));
+  }
+
+  plan(
+    r: MappedRecord,
+    action: 'create' | 'update' | 'delete' | 'upsert' | 'unchanged',
+    id: string | undefined,
+    payload: Record<string, unknown>,
+  ): void {
+    this.settled.set(r, () => this.sink.planned(r.line, action, id, payload));
+  }
+
+  /** Writes the outcomes of a batch that has ended, in line order. */
+  flush(records: MappedRecord[]): void {
+    // Records arrive in line order; a batch reordered by lookups or matching is sorted back.
+    const ordered = records.every((r, i) => i === 0 || (records[i - 1] as MappedRecord).line < r.line)
+      ? records
+      : [...records].sort((a, b) => a.line - b.line);
+    for (const r of ordered) {
+      const write = this.settled.get(r);
+      this.settled.delete(r);
+      write?.();
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import type { MappedRecord } from '../mapping/apply.js';
+import type { SaveResult } from '../salesforce/client.js';
+import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
+import { saveFailure, withoutId } from './engine-failures.js';
+import type { EngineOptions } from './engine-options.js';
+import type { EngineOutcomes } from './engine-outcomes.js';
+import type { MatchIndex } from './match.js';
+import type { Sent } from './writer.js';
+
+/** A batch sorted by what each record needs: created, updated (with its Id), deleted, or upserted by Salesforce. */
+export interface SortedBatch {
+  creates: MappedRecord[];
+  updates: Array<{ r: MappedRecord; id: string }>;
+  deletes: Array<{ r: MappedRecord; id: string }>;
+  upserts: MappedRecord[];
+  /** The existing records the batch was matched against. */
+  index?: MatchIndex;
+}
+
+/** Writes a sorted batch: each kind in calls of at most batchSize, outcomes decided as the answers come. */
+export async function sendSorted(
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
+  batch: SortedBatch,
+): Promise<void> {
+  const { operation } = opts;
+  const { creates, updates, deletes, upserts } = batch;
+  const object = opts.compiled.object.name;
+  if (operation === 'upsert' && creates.length > 0 && updates.length > 0) {
+    // One call for both: an upsert keyed on Id updates the records that carry an Id and creates the rest.
+    const mixed = [...creates.map((r) => ({ r, id: undefined })), ...updates].sort(
+      (a, b) => a.r.line - b.r.line,
+    );
+    await writeInCalls(
+      opts,
+      outcomes,
+      mixed,
+      (chunk, sent) =>
+        opts.writer.upsert(
+          object,
+          'Id',
+          chunk.map(({ r, id }) => (id ? { ...withoutId(r.payload), Id: id } : withoutId(r.payload))),
+          sent,
+        ),
+      'upserted',
+    );
+  } else {
+    await writeInCalls(
+      opts,
+      outcomes,
+      creates,
+      (chunk, sent) =>
+        opts.writer.create(
+          object,
+          chunk.map((r) => withoutId(r.payload)),
+          sent,
+        ),
+      'created',
+    );
+    await writeInCalls(
+      opts,
+      outcomes,
+      updates,
+      (chunk, sent) =>
+        opts.writer.update(
+          object,
+          chunk.map(({ r, id }) => ({ ...withoutId(r.payload), Id: id })),
+          sent,
+        ),
+      'updated',
+    );
+  }
+  await writeInCalls(
+    opts,
+    outcomes,
+    deletes,
+    (chunk, sent) =>
+      opts.writer.delete(
+        object,
+        chunk.map(({ id }) => id),
+        sent,
+      ),
+    'deleted',
+  );
+  const field = opts.match?.fields[0]?.name as string;
+  await writeInCalls(
+    opts,
+    outcomes,
+    upserts,
+    (chunk, sent) =>
+      opts.writer.upsert(
+        object,
+        field,
+        chunk.map((r) => r.payload),
+        sent,
+      ),
+    'upserted',
+  );
+}
+
+/** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
+async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
+  items: T[],
+  send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>,
+  outcome: 'created' | 'updated' | 'deleted' | 'upserted',
+): Promise<void> {
+  let queue = items;
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  for (let attempt = 0; queue.length > 0; attempt++) {
+    const locked: T[] = [];
+    for (let i = 0; i < queue.length; i += opts.batchSize) {
+      const chunk = queue.slice(i, i + opts.batchSize);
+      const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
+      if (attempt > 0) for (const r of records) outcomes.unspool(r);
+      // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
+      // first): a record never sent is then not taken for one that may have been applied.
+      const lines = records.map((r) => r.line);
+      const index = opts.matchIndex;
+      const keys = index ? records.map((r) => index.recordKeys(r)) : undefined;
+      // The writer has taken what it sends before its first await; from here the records only wait.
+      const sending = send(chunk, (job, from = 0, count = lines.length) =>
+        opts.onSend?.(lines.slice(from, from + count), job),
+      );
+      for (const r of records) {
+        try {
+          outcomes.spool(r);
+        } catch {
+          // A record the spool cannot take (not writable as JSON) waits in memory: it never fails the others.
+        }
+      }
+      const results = await sending;
+      for (let j = 0; j < chunk.length; j++) {
+        const item = chunk[j] as T;
+        const r = 'r' in item ? item.r : (item as MappedRecord);
+        const res = results[j];
+        if (res?.success) {
+          const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
+          const id = res.id ?? ('id' in item ? item.id : undefined);
+          if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
+          outcomes.succeed(r, kind, id);
+        } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt)) {
+          locked.push(item);
+        } else if (res?.stop) {
+          outcomes.unanswered(r, res, res.stop);
+        } else {
+          const detail = saveFailure(res);
+          outcomes.fail(
+            r,
+            res?.errors[0]?.statusCode === 'DUPLICATE_EXTERNAL_ID' ? { ...detail, status: 300 } : detail,
+          );
+        }
+      }
+    }
+    queue = locked;
+    if (queue.length > 0) await rowLocks.pause(retry, attempt);
+  }
+}

@@ -1,0 +1,59 @@
+import { SfsyncError } from '../errors.js';
+import type { SalesforceClient } from '../salesforce/client.js';
+import type { ChangeFields } from './changes.js';
+import { MatchIndex, matchSelect, type MatchSpec } from './match.js';
+import type { SyncEvents } from './sync-events.js';
+
+/** Existing records an export may bring into memory to match against; past it, matching queries per batch. */
+const EXPORT_MAX_RECORDS = 100_000;
+/** Below this many input records, batched queries are always cheap enough. */
+const EXPORT_MIN_INPUT = 3_000;
+/**
+ * Above this many input records, batched queries again: the records a run creates join the index (later rows
+ * with their keys must find them), so the index grows with the file, about 110 bytes a record.
+ */
+const EXPORT_MAX_INPUT = 200_000;
+
+export interface MatchExport {
+  index: MatchIndex;
+  jobId: string;
+  records: number;
+}
+
+/**
+ * Exports the existing records' match values with one Bulk API query job when that costs fewer calls than the
+ * batched queries would (each carries a few hundred keys) and the export is small enough to hold: a large file
+ * against a modest org. A single match field only: keys of a record that several fields match can change with
+ * its updates, which an export taken before the run would not see.
+ */
+export async function exportMatches(
+  client: SalesforceClient,
+  spec: MatchSpec,
+  inputRecords: number,
+  emit: SyncEvents,
+  changes?: ChangeFields,
+): Promise<MatchExport | null> {
+  const field = spec.fields[0];
+  if (spec.fields.length !== 1 || !field) return null;
+  if (inputRecords < EXPORT_MIN_INPUT || inputRecords > EXPORT_MAX_INPUT) return null;
+  const where = `WHERE ${field.name} != null`;
+  const existing = await client.count(`SELECT COUNT() FROM ${spec.object} ${where}`);
+  const queryCalls = Math.ceil(inputRecords / 300);
+  const exportCalls = 4 + Math.ceil(existing / 100_000);
+  if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls) return null;
+  const index = new MatchIndex(spec, changes);
+  try {
+    const { jobId, rows } = await client.bulkQuery(
+      `SELECT ${matchSelect(spec, changes).join(', ')} FROM ${spec.object} ${where}`,
+      (header, row) => index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? '']))),
+      (id) => emit({ type: 'match-export-started', object: spec.object, field: field.name, jobId: id }),
+    );
+    emit({ type: 'match-export-done', field: field.name, records: rows });
+    return { index, jobId, records: rows };
+  } catch (err) {
+    // The export only saves calls: when Salesforce fails its job, the batched queries do the same work.
+    if (!(err instanceof SfsyncError) || err.code !== 'BULK_QUERY_FAILED') throw err;
+    emit({ type: 'match-export-failed', field: field.name, message: err.message });
+    return null;
+  }
+}

@@ -1,0 +1,83 @@
+import { plural } from '../core/plural.js';
+import { resumeCommand } from '../core/resume-command.js';
+import type { SyncOptions } from '../core/sync-options.js';
+import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
+import { checkKeys } from './key-check.js';
+import type { ResultsLock } from './results-lock.js';
+import type { SyncEvents } from './sync-events.js';
+import { planWrites } from './sync-plan.js';
+import type { StopState, SyncOutcome, SyncPorts } from './sync-ports.js';
+import { openInput, prepareTarget } from './sync-prepare.js';
+import { runEngine } from './sync-run.js';
+
+export type { SyncPorts, SyncOutcome } from './sync-ports.js';
+export type { SyncEvent, SyncEvents } from './sync-events.js';
+export type { SyncResult } from '../core/sync-types.js';
+
+/**
+ * A sync that owns SIGINT and SIGTERM from its start: the first stops reading and lets the calls in flight
+ * finish, so every record read gets an outcome and the run ends with its summary and the command to continue.
+ * The results folder stays locked until the run has written its last file, however it ends. A run that stops
+ * throws an SfsyncError carrying its `result` and the command that continues it.
+ */
+export async function runSync(opts: SyncOptions, ports: SyncPorts, emit: SyncEvents): Promise<SyncOutcome> {
+  const state: StopState = {};
+  let lock: ResultsLock | undefined;
+  const stopListening = ports.onInterrupt({
+    stop: (signal) => {
+      state.signal = signal;
+      emit({ type: 'stopping', signal });
+      state.engine?.interrupt(signal);
+    },
+    quit: (signal) => {
+      lock?.release();
+      return quitError(opts, ports.cwd, state, signal);
+    },
+  });
+  try {
+    return await sync(opts, ports, emit, state, (l) => (lock = l));
+  } finally {
+    stopListening();
+    lock?.release();
+  }
+}
+
+function quitError(opts: SyncOptions, cwd: string, state: StopState, signal: StopSignal): SfsyncError {
+  const c = state.counts;
+  const resumable = state.dir !== undefined && opts.file !== '-' && !opts.dryRun;
+  return new SfsyncError(
+    'INTERRUPTED',
+    `Quit at once by a second ${signal}${c ? ` after ${plural(c.total, 'record')} with an outcome` : ''}: the calls in flight have no recorded outcome.${state.dir ? ` Results: ${state.dir}` : ''}`,
+    {
+      hint: resumable ? 'Continuing checks the records sent without an answer against the org.' : undefined,
+      exitCode: signal === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted,
+      resume: resumable ? resumeCommand(opts, state.dir as string, cwd) : undefined,
+    },
+  );
+}
+
+async function sync(
+  opts: SyncOptions,
+  ports: SyncPorts,
+  emit: SyncEvents,
+  state: StopState,
+  hold: (lock: ResultsLock) => void,
+): Promise<SyncOutcome> {
+  const started = ports.now().getTime();
+  const input = await openInput(opts, ports);
+  const target = await prepareTarget(opts, ports, input, emit);
+  const keys = await checkKeys(opts, {
+    mapping: input.mapping,
+    spec: target.matching.spec,
+    compiled: target.compiled,
+    object: target.object,
+    offline: target.offline,
+    file: input.file,
+    format: input.format,
+    stopped: () => Boolean(state.signal),
+  });
+  [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
+  const writes = await planWrites(opts, ports.env, target, input.file, emit);
+  await input.confirmHard?.(target.object.name, target.client?.instanceUrl ?? '');
+  return runEngine(opts, { ...ports, started, state, hold, emit }, input, target, keys, writes);
+}

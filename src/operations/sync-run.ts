@@ -1,0 +1,120 @@
+import { bulkJobEnded } from '../salesforce/client.js';
+import path from 'node:path';
+import type { SyncOptions } from '../core/sync-options.js';
+import { diskFullError, toSfsyncError } from '../errors.js';
+import type { BulkWriter } from './bulk-writer.js';
+import { SyncEngine, type EngineResult } from './engine.js';
+import { HeapGovernor } from './heap.js';
+import type { KeyCheck } from './key-check.js';
+import { bulkJobCreations } from './reconcile.js';
+import { closeAll, ResultSink, resultFiles } from './results.js';
+import { openRunFolder } from './run-folder.js';
+import { Spool } from './spool.js';
+import type { WritePlan } from './sync-plan.js';
+import type { RunContext, SyncOutcome } from './sync-ports.js';
+import type { SyncInput, SyncTarget } from './sync-prepare.js';
+import { settle } from './sync-settle.js';
+
+/** Opens the results folder, runs the engine over the input, closes every file and settles the outcome. */
+export async function runEngine(
+  opts: SyncOptions,
+  ctx: RunContext,
+  input: SyncInput,
+  target: SyncTarget,
+  keys: KeyCheck,
+  writes: WritePlan,
+): Promise<SyncOutcome> {
+  const { client } = target;
+  const files = await openRunFolder(opts, ctx.cwd, input.file, target.object.name, ctx.now(), ctx.hold);
+  const { dir } = files;
+  // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
+  const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
+  const bulkCreations = client && jobIds.length > 0 ? await bulkJobCreations(client, jobIds) : undefined;
+  if (bulkCreations) ctx.emit({ type: 'resumed-bulk-jobs', jobs: bulkCreations.size });
+  files.commit();
+  let sink: ResultSink;
+  try {
+    sink = new ResultSink(
+      resultFiles(dir, opts.dryRun),
+      input.format === 'csv' && !input.seen.jsonRecords ? target.columns : null,
+      files.prior,
+    );
+  } catch (err) {
+    throw diskFullError(err, dir) ?? err;
+  }
+  const heap = new HeapGovernor(writes.heapBytes);
+  const { bulk } = writes;
+  // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
+  const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
+  const engine = new SyncEngine(client, sink, {
+    operation: opts.operation,
+    compiled: target.compiled,
+    mappingZone: input.mapping.timezone,
+    match: target.matching.spec,
+    strategy: target.matching.strategy,
+    matchIndex: writes.exported?.index,
+    changes: writes.changes.fields,
+    writer: writes.writer,
+    retry: client?.retry,
+    batchSize: writes.batchSize,
+    spool,
+    concurrency: writes.concurrency,
+    prepareConcurrency: opts.concurrency ?? 4,
+    dryRun: opts.dryRun,
+    failFast: opts.failFast,
+    onDispatch: () => heap.check(),
+    onBatch: () => {
+      heap.check();
+      ctx.emit({
+        type: 'progress',
+        counts: sink.counts,
+        apiCalls: client?.apiCalls() ?? 0,
+        phase: phase(opts, bulk),
+      });
+    },
+    onSend: files.journal ? (lines, job) => files.journal?.sent(lines, job) : undefined,
+    resume: files.resume && { ...files.resume, bulk: bulkCreations },
+    createWhenKeyEmpty: keys.createWhenKeyEmpty,
+    keyCounts: keys.keyCounts,
+    countKeys: keys.counting,
+  });
+  Object.assign(ctx.state, { engine, dir, counts: sink.counts });
+  // A signal that came while the run was being prepared stops it before it reads anything.
+  if (ctx.state.signal) engine.interrupt(ctx.state.signal);
+  const outcome = await runToEnd(engine, input, sink, [() => files.journal?.close(), () => spool?.close()]);
+  return settle(opts, ctx, { target, keys, writes, sink, dir, outcome });
+}
+
+/** What the run is doing, for the progress line. */
+function phase(opts: SyncOptions, bulk: BulkWriter | null): string {
+  if (opts.dryRun) return 'dry run';
+  if (!bulk) return 'REST';
+  const running = bulk.jobs.filter((j) => !bulkJobEnded(j.state)).length;
+  return `Bulk: ${running} job${running === 1 ? '' : 's'} running, ${(bulk.jobs.length - running).toString()} done`;
+}
+
+/** Every file is closed even when one cannot take its last piece (a full disk): the first error ends the run. */
+async function runToEnd(
+  engine: SyncEngine,
+  input: SyncInput,
+  sink: ResultSink,
+  closes: Array<() => void>,
+): Promise<EngineResult> {
+  let outcome: EngineResult;
+  try {
+    outcome = await engine.run(input.all);
+  } catch (err) {
+    outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
+  }
+  try {
+    await sink.close();
+  } catch (err) {
+    outcome.fatal ??= toSfsyncError(err);
+  }
+  try {
+    closeAll(closes);
+  } catch (err) {
+    outcome.fatal ??= toSfsyncError(err);
+  }
+  return outcome;
+}

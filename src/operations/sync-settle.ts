@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { plural } from '../core/plural.js';
+import { resumeCommand } from '../core/resume-command.js';
+import type { SyncOptions } from '../core/sync-options.js';
+import { continueHint, diskFullError, ExitCode, SfsyncError } from '../errors.js';
+import type { EngineResult } from './engine.js';
+import type { KeyCheck } from './key-check.js';
+import { repeatedKeysOf } from './key-scan.js';
+import { writeResultFile, type ResultSink } from './results.js';
+import type { WritePlan } from './sync-plan.js';
+import type { RunContext, SyncOutcome } from './sync-ports.js';
+import type { SyncTarget } from './sync-prepare.js';
+import type { SyncResult } from '../core/sync-types.js';
+
+/** A run that has ended, its files closed. */
+export interface EndedRun {
+  target: SyncTarget;
+  keys: KeyCheck;
+  writes: WritePlan;
+  sink: ResultSink;
+  dir: string;
+  outcome: EngineResult;
+}
+
+/**
+ * The run's result, written to summary.json whatever the ending. A run that stopped throws, with its result and
+ * the command that continues it; one that completed returns its exit code.
+ */
+export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncOutcome {
+  const { sink, dir, outcome } = run;
+  const fatal = outcome.fatal && (diskFullError(outcome.fatal, dir) ?? outcome.fatal);
+  const result = syncResult(opts, ctx, run, fatal);
+  let unwritten = '';
+  try {
+    writeResultFile(
+      path.join(dir, 'summary.json'),
+      `${JSON.stringify({ ...result, error: fatal ? { code: fatal.code, message: fatal.message } : null }, null, 2)}\n`,
+    );
+  } catch (err) {
+    if (!fatal) throw diskFullError(err, dir) ?? err;
+    unwritten = ` summary.json could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`;
+  }
+  if (fatal) {
+    const c = sink.counts;
+    const unread = sink.failureCodes.get('BULK_RESULTS_UNREAD')?.count ?? 0;
+    const resume = opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, ctx.cwd) : undefined;
+    throw new SfsyncError(
+      fatal.code,
+      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}. Results: ${dir}${unwritten}`,
+      {
+        // A plain re-run is refused while this run is unfinished: a hint that says so points at the resume.
+        hint: resume ? continueHint(fatal) : fatal.hint,
+        exitCode: fatal.exitCode,
+        result,
+        resume,
+      },
+    );
+  }
+  // Exit 0 only when every record was written: a record failed, or skipped without being written (one a resume
+  // could not settle, say), leaves the run short of what was asked.
+  // (A dry run writes nothing by design: there only rejected records count.)
+  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped);
+  return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+function syncResult(
+  opts: SyncOptions,
+  ctx: RunContext,
+  { target, keys, writes, sink, outcome }: EndedRun,
+  fatal: SfsyncError | null,
+): SyncResult {
+  const { client, matching } = target;
+  const { exported } = writes;
+  return {
+    operation: opts.operation,
+    object: target.object.name,
+    objectSource: target.objectSource,
+    dryRun: opts.dryRun,
+    offline: target.offline,
+    api: writes.bulk ? 'bulk' : 'rest',
+    bulkJobs: writes.bulk?.jobs ?? [],
+    matchExport: exported ? { jobId: exported.jobId, records: exported.records } : null,
+    matchStrategy: matching.strategy,
+    matchFields: matching.spec?.fields.map((f) => f.name) ?? [],
+    matchOperator: matching.spec?.operator ?? 'OR',
+    repeatedKeys: keys.repeated ?? (keys.counting ? repeatedKeysOf(keys.counting) : null),
+    counts: sink.counts,
+    failuresByCode: [...sink.failureCodes.entries()]
+      .map(([code, v]) => ({ code, ...v }))
+      .sort((a, b) => b.count - a.count),
+    apiCalls: client?.apiCalls() ?? 0,
+    results: sink.files,
+    warnings: [
+      ...target.compiled.warnings.map((w) => `${w.where}: ${w.message}`),
+      ...keys.warnings,
+      ...(writes.changes.warning ? [writes.changes.warning] : []),
+    ],
+    stoppedEarly: outcome.stoppedEarly,
+    ended: !fatal ? 'completed' : fatal.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
+    signal: fatal?.code === 'INTERRUPTED' ? (ctx.state.signal ?? 'SIGINT') : null,
+    lastLine: outcome.lastLine,
+    durationMs: ctx.now().getTime() - ctx.started,
+    ...(opts.allowDuplicates ? { duplicates: { allowed: true, ...writes.retries } } : {}),
+    ...(opts.hard ? { hardDelete: true } : {}),
+  };
+}
