@@ -216,8 +216,10 @@ export class BulkWriter implements RecordWriter {
         clearTimeout(job.timer);
         const filled = job;
         const linger = (): void => {
-          // Held back while a job waits for a slot: the engine is not reading, and a small job would cost calls.
-          if (this.busy()) filled.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
+          // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
+          // job would cost calls. Once none runs, nothing else can fill it.
+          if (this.running > 0 || this.busy())
+            filled.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
           else this.close(filled);
         };
         job.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
