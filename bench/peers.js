@@ -142,8 +142,16 @@ function measure(cmd, env, cwd) {
   });
 }
 
-function sfsyncCmd(args, folder) {
-  return [process.execPath, BIN, ...args, '--results', folder, '--json'];
+function sfsyncCmd(args, folder, bin = BIN) {
+  return [process.execPath, bin, ...args, '--results', folder, '--json'];
+}
+
+/** BENCH_SFSYNC_BEFORE=path/to/bin/sfsync.js adds that build as "sfsync (before)" to every work, for before/after. */
+function withBefore(tools) {
+  const before = process.env.BENCH_SFSYNC_BEFORE;
+  const own = tools[0];
+  if (!before || !own) return tools;
+  return [own, ['sfsync (before)', (f, dir) => own[1](f, dir, before)], ...tools.slice(1)];
 }
 
 /** The works, each with its tools and how to run them on a file. */
@@ -157,7 +165,10 @@ function worksOf(files, sf) {
       file: files.plain,
       seed: 0,
       tools: [
-        ['sfsync', (f, dir) => sfsyncCmd(['create', f, '--object', 'Contact', '--api', 'bulk'], dir)],
+        [
+          'sfsync',
+          (f, dir, bin) => sfsyncCmd(['create', f, '--object', 'Contact', '--api', 'bulk'], dir, bin),
+        ],
         sf && [
           'Salesforce CLI',
           (f) => sfCmd(['data', 'import', 'bulk', '--file', f, '--sobject', 'Contact']),
@@ -172,10 +183,11 @@ function worksOf(files, sf) {
       tools: [
         [
           'sfsync',
-          (f, dir) =>
+          (f, dir, bin) =>
             sfsyncCmd(
               ['upsert', f, '--object', 'Contact', '--match', 'External_Id__c', '--api', 'bulk'],
               dir,
+              bin,
             ),
         ],
         sf && [
@@ -206,13 +218,13 @@ function worksOf(files, sf) {
       tools: [
         [
           'sfsync',
-          (f, dir) =>
-            sfsyncCmd(['upsert', f, '--object', 'Contact', '--match', 'Email', '--api', 'rest'], dir),
+          (f, dir, bin) =>
+            sfsyncCmd(['upsert', f, '--object', 'Contact', '--match', 'Email', '--api', 'rest'], dir, bin),
         ],
         ['batched REST jsforce', (f) => [process.execPath, script('jsforce-rest-upsert.js'), f]],
       ],
     },
-  ].map((w) => ({ ...w, tools: w.tools.filter(Boolean) }));
+  ].map((w) => ({ ...w, tools: withBefore(w.tools.filter(Boolean)) }));
 }
 
 /** One run of one tool on a fresh org: seeded, logged in (for the CLI), then measured. */

@@ -13,7 +13,7 @@ export const AUTO_BULK_RECORDS = 100_000;
  * to 100 MB); records per job are counted only when --batch-size asks. A job costs about five calls whatever its
  * size, and its records wait in memory until it ends, so the cap trades calls for memory.
  */
-export const BULK_JOB_BYTES = 8_000_000;
+export const BULK_JOB_BYTES = 4_000_000;
 /** Bulk API jobs running at once unless --concurrency says otherwise (one more fills meanwhile). */
 export const BULK_JOBS_AT_ONCE = 1;
 /** A file goes in about this many jobs at least: the org starts on the first while the next ones fill. */
