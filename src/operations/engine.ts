@@ -88,7 +88,9 @@ export class SyncEngine {
   /** Hands a batch on once a slot is free; a batch is read into memory only when it can be matched at once. */
   private async dispatch(current: MappedRecord[], keys: Set<string>): Promise<void> {
     this.opts.onDispatch?.();
-    while (this.active.size >= this.opts.concurrency) await Promise.race(this.active);
+    // A full writer (a Bulk job waiting for a slot) holds the reading too, whatever the number of batches.
+    while (this.active.size > 0 && (this.active.size >= this.opts.concurrency || this.opts.writer.busy?.()))
+      await Promise.race(this.active);
     // Waiting batches hold whole records.
     const prepared = await this.enterPreparing();
     const done: Promise<void> = this.process(current, prepared).finally(() => {

@@ -1,6 +1,13 @@
 import type { SyncOptions } from '../core/sync-options.js';
 import type { SalesforceClient } from '../salesforce/client.js';
-import { checkRestBatchSize, chooseApi, engineSizing, preflight } from './api-choice.js';
+import {
+  BULK_JOBS_AT_ONCE,
+  bulkJobBytes,
+  checkRestBatchSize,
+  chooseApi,
+  engineSizing,
+  preflight,
+} from './api-choice.js';
 import { BulkWriter } from './bulk-writer.js';
 import { planReads, type ChangeDetection } from './change-detection.js';
 import { retryDuplicatesThroughRest, type DuplicateRetries } from './duplicate-retry.js';
@@ -50,8 +57,8 @@ export async function planWrites(
     api === 'bulk' && client
       ? new BulkWriter(client, {
           jobRecords: sizing.jobRecords,
-          jobsAtOnce: opts.concurrency ?? 4,
-          maxUploadBytes: tuning.bulkUploadBytes,
+          jobsAtOnce: opts.concurrency ?? BULK_JOBS_AT_ONCE,
+          maxUploadBytes: env.SFSYNC_BULK_UPLOAD_BYTES ? tuning.bulkUploadBytes : bulkJobBytes(file),
           onJob: (job) => emit({ type: 'bulk-job-opened', job }),
           hardDelete: opts.hard === true,
           assignmentRuleId: assignment?.ruleId,
