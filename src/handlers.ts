@@ -13,6 +13,7 @@ import type { CompletionOptions } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
 import type { PlanCheckOptions, PlanRunOptions } from './commands/run-plan.js';
+import type { UndoOptions } from './commands/undo.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
@@ -44,6 +45,7 @@ export interface Handlers {
   completion: Handler<CompletionOptions>;
   runPlan: Handler<PlanRunOptions>;
   planCheck: Handler<PlanCheckOptions>;
+  undo: Handler<UndoOptions>;
 }
 
 /**
@@ -120,6 +122,23 @@ export const defaultHandlers: Handlers = {
     const { runPlanCheck, renderPlanCheck } = await import('./commands/run-plan.js');
     const result = await runPlanCheck(opts, deps);
     return { result, lines: renderPlanCheck(result) };
+  },
+  undo: async (opts, deps) => {
+    const { runUndo, renderUndo } = await import('./commands/undo.js');
+    const { createProgress } = await import('./ui/progress.js');
+    const progress = createProgress(deps.io, { json: opts.json, expected: null });
+    try {
+      const { result, exitCode } = await runUndo(opts, deps, (c, calls) =>
+        progress.update(
+          { ...c, created: c.created + c.undeleted, failed: c.failed + c.conflict },
+          calls,
+          `undo${opts.dryRun ? ' (dry run)' : ''}: ${c.undeleted} undeleted, ${c.conflict} conflicts`,
+        ),
+      );
+      return { result, exitCode, lines: renderUndo(result) };
+    } finally {
+      progress.done();
+    }
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, type TokenStore } from '../src/auth/token-store.js';
@@ -89,6 +91,46 @@ describe('the fetch transport', () => {
     }
     expect(policy.waits).toEqual([2000, 2000]);
     expect(sf.apiCalls()).toBe(3);
+  });
+});
+
+describe('a server that is not an org', () => {
+  it('answering a web page gives an error that says so, not the page', async () => {
+    const server = http.createServer((_req, res) =>
+      res
+        .writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' })
+        .end('<html><body>Not here</body></html>'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const sf = createSalesforceClient({
+        instanceUrl: `http://127.0.0.1:${port}`,
+        apiVersion: '62.0',
+        tokens: fixedToken('00D000000000000!token'),
+      });
+      const err = (await sf.describeGlobal().catch((e: unknown) => e)) as SfsyncError;
+      expect(err.message).toBe(
+        `HTTP 404 with a web page instead of an API answer: is http://127.0.0.1:${port} a Salesforce org?`,
+      );
+      expect(err.message).not.toContain('<html>');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('an org that cannot be reached', () => {
+  it('fails at once with NETWORK naming the address: nothing was sent, so nothing is retried', async () => {
+    const policy = recordingPolicy();
+    const dead = await startEmulator({ port: 0 });
+    await dead.close();
+    const sf = clientOf(dead, policy);
+    const err = await sf.describeGlobal().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NETWORK' });
+    expect((err as SfsyncError).message).toContain(`Cannot reach ${dead.instanceUrl}`);
+    expect((err as SfsyncError).message).toContain('ECONNREFUSED');
+    expect(policy.waits).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ import { addLoginCommand, addOrgCommands } from './org-commands.js';
 import { addPlanCommands } from './plan-commands.js';
 import type { RunCommand } from './run-command.js';
 import { addSyncCommand } from './sync-command.js';
+import { addUndoCommand } from './undo-command.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -37,6 +38,7 @@ export function buildProgram(run: RunCommand): Command {
   }
   addDescribeCommand(program, run);
   addExportCommand(program, run);
+  addUndoCommand(program, run);
   addResultsCommand(program, run);
   addCompletionCommand(program, run);
   addMappingCommands(program, run);

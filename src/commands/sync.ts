@@ -1,9 +1,11 @@
+import { renderAdmin } from '../operations/sync-admin.js';
 import path from 'node:path';
 import { plural } from '../core/plural.js';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { estimateRecords } from '../operations/api-choice.js';
-import { runSync, type SyncEvent, type SyncOutcome, type SyncResult } from '../operations/run-sync.js';
+import type { SyncResult } from '../core/sync-types.js';
+import { runSync, type SyncEvent, type SyncOutcome } from '../operations/run-sync.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
 import type { IO } from '../ui/io.js';
 import { createProgress, type Progress } from '../ui/progress.js';
@@ -130,6 +132,7 @@ export function renderSync(r: SyncResult): string[] {
       `  --allow-duplicates: duplicate rule alerts acknowledged (Sforce-Duplicate-Rule-Header: allowSave=true)${d.retried > 0 ? `; ${plural(d.retried, 'record')} refused by a duplicate rule in a Bulk job went again through REST with the header, ${n(d.saved)} saved` : ''}`,
     );
   if (r.hardDelete) lines.push('  --hard: deleted with Bulk API hardDelete; nothing went to the Recycle Bin');
+  lines.push(...renderAdmin(r, r.dryRun));
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  results: ${r.results.dir}`);
   return lines;

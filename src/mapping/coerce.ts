@@ -43,7 +43,7 @@ export function applyTransforms(value: unknown, transforms: Transform[]): unknow
       v = v === undefined || v === null ? v : String(v);
       if (typeof v !== 'string') continue;
     }
-    const s = v as string;
+    const s = v;
     switch (t) {
       case 'trim':
         v = s.trim();
@@ -119,6 +119,74 @@ function parseDateTimeValue(text: string, source: FieldSource, zone: string | un
 
 const HAS_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 
+/** A number field: a plain number (or one a transform made), whole for int and long, within the field's digits. */
+function coerceNumber(field: FieldInfo, value: unknown, source: FieldSource): Coerced {
+  const type = field.type;
+  const n =
+    typeof value === 'number'
+      ? value
+      : /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(String(value))
+        ? Number(value)
+        : NaN;
+  if (!Number.isFinite(n))
+    return invalid(
+      field,
+      value,
+      source.transform.some((t) => t === 'number' || t === 'number-comma')
+        ? 'a number'
+        : 'a number (use transform: number for values like "1,234.50")',
+    );
+  if ((type === 'int' || type === 'long') && !Number.isInteger(n))
+    return invalid(field, value, 'a whole number');
+  // Salesforce's range: int by its digits, the others by precision minus scale (digits before the point).
+  const digits = type === 'int' ? field.digits : type === 'long' ? 0 : field.precision - field.scale;
+  if (digits > 0 && Math.abs(n) >= 10 ** digits)
+    return refused(
+      field,
+      'NUMBER_OUTSIDE_VALID_RANGE',
+      `value outside of valid range on numeric field: ${n} (at most ${digits} digits before the decimal point)`,
+    );
+  return { value: n };
+}
+
+/** A date or a date and time: ISO 8601 or the mapping's format, a date and time with a zone (its own or the mapping's). */
+function coerceDateTime(
+  field: FieldInfo,
+  value: unknown,
+  source: FieldSource,
+  mappingZone: string | undefined,
+): Coerced {
+  const type = field.type;
+  if (typeof value !== 'string') return invalid(field, value, type === 'date' ? 'a date' : 'a date and time');
+  const text = value.trim();
+  const zone = source.timezone ?? mappingZone;
+  if (type === 'date') {
+    const d = parseDateTimeValue(text, source, zone);
+    if (!d)
+      return invalid(
+        field,
+        value,
+        `a date${source.format ? ` in the format ${source.format}` : ' (yyyy-MM-dd, or set format in the mapping)'}`,
+      );
+    return { value: d.toFormat('yyyy-MM-dd') };
+  }
+  if (!source.format && !HAS_OFFSET.test(text) && !zone && /T|\d \d/.test(text)) {
+    return refused(
+      field,
+      'TIMEZONE_MISSING',
+      `"${text}" has no time zone offset; add timezone (e.g. timezone: Europe/Paris) to the mapping`,
+    );
+  }
+  const d = parseDateTimeValue(text, source, zone ?? 'UTC');
+  if (!d)
+    return invalid(
+      field,
+      value,
+      `a date and time${source.format ? ` in the format ${source.format}` : ' (ISO 8601, e.g. 2024-05-01T09:30:00Z)'}`,
+    );
+  return { value: d.toUTC().toISO({ suppressMilliseconds: false }) as string };
+}
+
 /**
  * Turns a mapped value into what the field's type needs, in Salesforce's wire format, or explains why not.
  * Empty values never get here: the null policy handles them first.
@@ -137,64 +205,9 @@ export function coerceValue(
     if (FALSE.has(s)) return { value: false };
     return invalid(field, value, 'true or false');
   }
-  if (['int', 'double', 'currency', 'percent', 'long'].includes(type)) {
-    const n =
-      typeof value === 'number'
-        ? value
-        : /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(String(value))
-          ? Number(value)
-          : NaN;
-    if (!Number.isFinite(n))
-      return invalid(
-        field,
-        value,
-        source.transform.some((t) => t === 'number' || t === 'number-comma')
-          ? 'a number'
-          : 'a number (use transform: number for values like "1,234.50")',
-      );
-    if ((type === 'int' || type === 'long') && !Number.isInteger(n))
-      return invalid(field, value, 'a whole number');
-    // Salesforce's range: int by its digits, the others by precision minus scale (digits before the point).
-    const digits = type === 'int' ? field.digits : type === 'long' ? 0 : field.precision - field.scale;
-    if (digits > 0 && Math.abs(n) >= 10 ** digits)
-      return refused(
-        field,
-        'NUMBER_OUTSIDE_VALID_RANGE',
-        `value outside of valid range on numeric field: ${n} (at most ${digits} digits before the decimal point)`,
-      );
-    return { value: n };
-  }
-  if (type === 'date' || type === 'datetime') {
-    if (typeof value !== 'string')
-      return invalid(field, value, type === 'date' ? 'a date' : 'a date and time');
-    const text = value.trim();
-    const zone = source.timezone ?? mappingZone;
-    if (type === 'date') {
-      const d = parseDateTimeValue(text, source, zone);
-      if (!d)
-        return invalid(
-          field,
-          value,
-          `a date${source.format ? ` in the format ${source.format}` : ' (yyyy-MM-dd, or set format in the mapping)'}`,
-        );
-      return { value: d.toFormat('yyyy-MM-dd') };
-    }
-    if (!source.format && !HAS_OFFSET.test(text) && !zone && /T|\d \d/.test(text)) {
-      return refused(
-        field,
-        'TIMEZONE_MISSING',
-        `"${text}" has no time zone offset; add timezone (e.g. timezone: Europe/Paris) to the mapping`,
-      );
-    }
-    const d = parseDateTimeValue(text, source, zone ?? 'UTC');
-    if (!d)
-      return invalid(
-        field,
-        value,
-        `a date and time${source.format ? ` in the format ${source.format}` : ' (ISO 8601, e.g. 2024-05-01T09:30:00Z)'}`,
-      );
-    return { value: d.toUTC().toISO({ suppressMilliseconds: false }) as string };
-  }
+  if (['int', 'double', 'currency', 'percent', 'long'].includes(type))
+    return coerceNumber(field, value, source);
+  if (type === 'date' || type === 'datetime') return coerceDateTime(field, value, source, mappingZone);
   if (type === 'reference' || type === 'id') {
     const s = String(value).trim();
     if (!ID.test(s)) return refused(field, 'MALFORMED_ID', `${shown(s)} is not a Salesforce id`);

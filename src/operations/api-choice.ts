@@ -8,8 +8,16 @@ import type { SalesforceClient } from '../salesforce/client.js';
  * Bulk run spends a tenth of the calls of REST (0.8 against 5-10 per 1,000 records) for about the same time.
  */
 export const AUTO_BULK_RECORDS = 100_000;
-/** Records per Bulk API job unless --batch-size says otherwise. */
-export const BULK_JOB_RECORDS = 10_000;
+/**
+ * The most bytes of CSV in one Bulk API job unless SFSYNC_BULK_UPLOAD_BYTES says otherwise (Salesforce takes up
+ * to 100 MB); records per job are counted only when --batch-size asks. A job costs about five calls whatever its
+ * size, and its records wait in memory until it ends, so the cap trades calls for memory.
+ */
+export const BULK_JOB_BYTES = 4_000_000;
+/** Bulk API jobs running at once unless --concurrency says otherwise (one more fills meanwhile). */
+export const BULK_JOBS_AT_ONCE = 1;
+/** A file goes in about this many jobs at least: the org starts on the first while the next ones fill. */
+const BULK_JOBS_PER_FILE = 3;
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
 export const BULK_ENGINE_BATCH = 1_000;
 /** The most records one REST call carries. */
@@ -27,6 +35,15 @@ export function estimateRecords(file: string): number {
   let lines = 0;
   for (const b of head) if (b === 10) lines++;
   return lines === 0 ? 1 : Math.round((size / head.length) * lines);
+}
+
+/**
+ * The upload size of a Bulk job: a third of the file (so the org works on one job while sfsync reads the next),
+ * from 1 MB up to BULK_JOB_BYTES; standard input, whose size is unknown, the most.
+ */
+export function bulkJobBytes(file: string): number {
+  const size = file !== '-' && fs.existsSync(file) ? fs.statSync(file).size : Infinity;
+  return Math.min(BULK_JOB_BYTES, Math.max(1_000_000, Math.ceil(size / BULK_JOBS_PER_FILE)));
 }
 
 /** --api: as asked, or with auto, Bulk API 2.0 for files of about AUTO_BULK_RECORDS records or more. */
@@ -61,8 +78,9 @@ export function engineSizing(
   bulk: boolean,
   offline: boolean,
 ): { batchSize: number; concurrency: number; jobRecords: number } {
-  const jobRecords = opts.batchSize ?? BULK_JOB_RECORDS;
-  const concurrency = opts.concurrency ?? 4;
+  // Without --batch-size, jobs are cut by bytes and the writer holds the reading while one waits (writer.busy).
+  const jobRecords = opts.batchSize ?? Infinity;
+  const concurrency = opts.concurrency ?? (bulk ? BULK_JOBS_AT_ONCE : 4);
   if (!bulk)
     return {
       batchSize: opts.batchSize ?? (offline ? BULK_ENGINE_BATCH : REST_BATCH_MAX),
@@ -86,7 +104,11 @@ export async function preflight(
 ): Promise<void> {
   const records = estimateRecords(file);
   if (records < 10_000) return;
-  const batch = batchSize ?? (api === 'bulk' ? BULK_JOB_RECORDS : REST_BATCH_MAX);
+  const perJob = Math.max(
+    1,
+    Math.floor((records * bulkJobBytes(file)) / Math.max(1, fs.statSync(file).size)),
+  );
+  const batch = batchSize ?? (api === 'bulk' ? perJob : REST_BATCH_MAX);
   const perBatch = api === 'bulk' ? 8 : strategy === 'query' ? 2 : 1;
   const needed = Math.ceil(records / batch) * perBatch;
   const remaining = await client.remainingDailyRequests();

@@ -1,4 +1,3 @@
-import { csvField as quote } from '../core/csv-quote.js';
 import {
   unreadJobOf,
   type BulkJobSpec,
@@ -6,7 +5,11 @@ import {
   type SaveResult,
 } from '../salesforce/client.js';
 import { toSfsyncError } from '../errors.js';
+import { columnsOf, lineWriter, parseBulkError, quote } from './bulk-csv.js';
+import { cellsHash, LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
+
+export { csvLineOf, parseBulkError, resultLine } from './bulk-csv.js';
 
 export interface BulkJobReport {
   id: string;
@@ -15,102 +18,6 @@ export interface BulkJobReport {
   records: number;
   state: string;
   errorMessage?: string;
-}
-
-/** A Bulk API 2.0 CSV cell: null clears the field (`#N/A`), a missing value leaves it as it is (empty). */
-function cell(value: unknown): string {
-  if (value === undefined) return '';
-  if (value === null) return '#N/A';
-  return typeof value === 'string' ? value : String(value);
-}
-
-function columnsOf(records: Array<Record<string, unknown>>): string[] {
-  const columns = new Set<string>();
-  for (const r of records) {
-    for (const [k, v] of Object.entries(r)) {
-      // A parent by external ID becomes a relationship column: Account.External_Id__c.
-      if (v !== null && typeof v === 'object') for (const key of Object.keys(v)) columns.add(`${k}.${key}`);
-      else columns.add(k);
-    }
-  }
-  return [...columns];
-}
-
-function valueAt(record: Record<string, unknown>, column: string): unknown {
-  const dot = column.indexOf('.');
-  if (dot < 0) return record[column];
-  const parent = record[column.slice(0, dot)];
-  return parent !== null && typeof parent === 'object'
-    ? (parent as Record<string, unknown>)[column.slice(dot + 1)]
-    : undefined;
-}
-
-/**
- * Why a record cannot go in a Bulk job as it is, if it cannot: Bulk API 2.0 reads a cell holding `#N/A` as "clear
- * the field" where REST stores the text, so the same input would mean something else on each API.
- */
-function refusal(columns: string[], record: Record<string, unknown>): SaveResult | undefined {
-  const field = columns.find((c) => valueAt(record, c) === '#N/A');
-  if (field === undefined) return undefined;
-  return {
-    success: false,
-    errors: [
-      {
-        statusCode: 'BULK_NA_TEXT',
-        message: `${field} holds the text "#N/A", which Bulk API 2.0 reads as "clear the field" (REST stores the text): not sent.`,
-        fields: [field],
-      },
-    ],
-  };
-}
-
-/** A record whose values cannot be written as CSV: it fails alone, before anything of it is sent. */
-function unwritable(err: unknown): SaveResult {
-  return {
-    success: false,
-    errors: [
-      {
-        statusCode: 'BULK_CSV_UNWRITABLE',
-        message: `Its values cannot be written as a line of a Bulk job's CSV (${err instanceof Error ? err.message : String(err)}): not sent.`,
-        fields: [],
-      },
-    ],
-  };
-}
-
-/** A record as the line of a job's CSV with these columns (without its newline). */
-export function csvLineOf(columns: string[], record: Record<string, unknown>): string {
-  return columns.map((c) => quote(cell(valueAt(record, c)))).join(',');
-}
-
-/** The uploaded values a result row repeats, as the CSV line they were uploaded as. */
-export function resultLine(values: string[]): string {
-  return values.map(quote).join(',');
-}
-
-/** `REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --` → its code, message and fields. */
-export function parseBulkError(text: string): SaveResult['errors'][number] {
-  const body = text.replace(/\s*--\s*$/, '');
-  const first = body.indexOf(':');
-  const last = body.lastIndexOf(':');
-  if (first < 0) return { statusCode: 'UNKNOWN_EXCEPTION', message: body, fields: [] };
-  const statusCode = body.slice(0, first);
-  const message = last > first ? body.slice(first + 1, last) : body.slice(first + 1);
-  const fields =
-    last > first
-      ? body
-          .slice(last + 1)
-          .split(',')
-          .filter(Boolean)
-      : [];
-  return { statusCode, message, fields };
-}
-
-/** FNV-1a over the UTF-16 code units of a CSV line: the join key, checked against the line itself. */
-function hashLine(line: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < line.length; i++) h = Math.imul(h ^ line.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
@@ -138,18 +45,22 @@ interface Job {
   spec: BulkJobSpec;
   columns: string[];
   columnSet: Set<string>;
-  /** The CSV lines while the job fills; joined into `csv` when it is closed. */
+  write: (record: Record<string, unknown>) => string | SaveResult;
+  /** The CSV while the job fills: pieces of many lines each, and the last lines not joined into one yet. */
+  text: string[];
   lines: string[];
+  count: number;
   bytes: number;
-  /** Hash of a CSV line → index of the record in the job, or indexes when lines share a hash. */
-  rows: Map<number, number | number[]>;
+  /** The lines by hash, to join the results back (the text is not kept once uploaded). */
+  index: LineIndex;
   pieces: Piece[];
   closed?: boolean;
   csv?: string;
-  /** Where each line starts in `csv`, and one past the end. */
-  offsets?: Uint32Array;
   timer?: NodeJS.Timeout;
 }
+
+/** Lines joined into one string at a time while a job fills: one string instead of thousands of small ones. */
+const JOIN_LINES = 4096;
 
 export interface BulkWriterOptions {
   /** Records per job at most (--batch-size). */
@@ -163,7 +74,12 @@ export interface BulkWriterOptions {
   onJob?: (job: BulkJobReport) => void;
   /** Deletes are hardDelete jobs (--hard): the records skip the Recycle Bin. */
   hardDelete?: boolean;
+  /** The assignment rule jobs that save records run (--assignment-rule). */
+  assignmentRuleId?: string;
 }
+
+/** Shared by every successful result (nothing adds to it). */
+const NO_ERRORS: SaveResult['errors'] = [];
 
 const missing: SaveResult = {
   success: false,
@@ -224,6 +140,11 @@ export class BulkWriter implements RecordWriter {
     for (const job of [...this.filling.values()]) this.close(job);
   }
 
+  /** A closed job waits for a free slot: the engine stops reading until one ends. */
+  busy(): boolean {
+    return this.ready.length > 0;
+  }
+
   /** Takes the records' CSV lines at once: the caller's objects are not held while the job runs. */
   private add(
     spec: BulkJobSpec,
@@ -231,6 +152,9 @@ export class BulkWriter implements RecordWriter {
     sent?: Sent,
   ): Promise<SaveResult[]> {
     if (records.length === 0) return Promise.resolve([]);
+    // --assignment-rule: a job that saves Leads or Cases names the rule to run (Bulk runs none otherwise).
+    if (this.options.assignmentRuleId && !spec.operation.toLowerCase().includes('delete'))
+      spec = { ...spec, assignmentRuleId: this.options.assignmentRuleId };
     const columns = columnsOf(records);
     const key = `${spec.object}\u0000${spec.operation}\u0000${spec.externalIdFieldName ?? ''}`;
     let job = this.filling.get(key);
@@ -240,53 +164,46 @@ export class BulkWriter implements RecordWriter {
       job = undefined;
     }
     const jobColumns = job?.columns ?? columns;
+    const write = job?.write ?? lineWriter(jobColumns);
     let resolve: Part['resolve'] = () => {};
     const promise = new Promise<SaveResult[]>((res) => {
       resolve = res;
     });
     const part: Part = {
-      results: new Array(records.length),
+      results: new Array<SaveResult | undefined>(records.length),
       waiting: 0,
       settled: false,
       resolve,
       sent,
     };
     for (let i = 0; i < records.length; i++) {
-      const record = records[i] as Record<string, unknown>;
-      const refused = refusal(jobColumns, record);
-      if (refused) {
+      const line = write(records[i] as Record<string, unknown>);
+      if (typeof line !== 'string') {
         // Refused alone, never sent: the records around it go on.
-        part.results[i] = refused;
-        continue;
-      }
-      let line: string;
-      try {
-        line = csvLineOf(jobColumns, record);
-      } catch (err) {
-        part.results[i] = unwritable(err);
+        part.results[i] = line;
         continue;
       }
       const bytes = Buffer.byteLength(line) + 1;
       if (
         job &&
-        job.lines.length > 0 &&
-        (job.lines.length >= this.options.jobRecords || job.bytes + bytes > this.options.maxUploadBytes)
+        job.count > 0 &&
+        (job.count >= this.options.jobRecords || job.bytes + bytes > this.options.maxUploadBytes)
       ) {
         this.close(job);
         job = undefined;
       }
       if (!job) {
-        job = this.newJob(spec, jobColumns);
+        job = this.newJob(spec, jobColumns, write);
         this.filling.set(key, job);
       }
-      const at = job.lines.length;
+      const at = job.count++;
       job.lines.push(line);
+      if (job.lines.length >= JOIN_LINES) {
+        job.text.push(`${job.lines.join('\n')}\n`);
+        job.lines = [];
+      }
       job.bytes += bytes;
-      const h = hashLine(line);
-      const seen = job.rows.get(h);
-      if (seen === undefined) job.rows.set(h, at);
-      else if (typeof seen === 'number') job.rows.set(h, [seen, at]);
-      else seen.push(at);
+      job.index.add(lineHash(line));
       const last = job.pieces[job.pieces.length - 1];
       if (last?.part === part && last.from + last.count === i) last.count++;
       else {
@@ -298,26 +215,36 @@ export class BulkWriter implements RecordWriter {
       part.settled = true;
       resolve(part.results as SaveResult[]);
     } else if (job) {
-      if (job.lines.length >= this.options.jobRecords) this.close(job);
+      if (job.count >= this.options.jobRecords) this.close(job);
       else {
         // Closed when no more records come for a moment, so a job never waits for ever for its last records.
         clearTimeout(job.timer);
         const filled = job;
-        job.timer = setTimeout(() => this.close(filled), this.options.lingerMs ?? 1000);
+        const linger = (): void => {
+          // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
+          // job would cost calls. Once none runs, nothing else can fill it.
+          if (this.running > 0 || this.busy())
+            filled.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
+          else this.close(filled);
+        };
+        job.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
       }
     }
     return promise;
   }
 
-  private newJob(spec: BulkJobSpec, columns: string[]): Job {
+  private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {
     const header = `${columns.map(quote).join(',')}\n`;
     return {
       spec,
       columns,
       columnSet: new Set(columns),
+      write,
+      text: [header],
       lines: [],
+      count: 0,
       bytes: Buffer.byteLength(header),
-      rows: new Map(),
+      index: new LineIndex(),
       pieces: [],
     };
   }
@@ -327,17 +254,11 @@ export class BulkWriter implements RecordWriter {
     for (const [key, open] of this.filling) if (open === job) this.filling.delete(key);
     if (job.closed) return;
     job.closed = true;
-    const header = `${job.columns.map(quote).join(',')}\n`;
-    const offsets = new Uint32Array(job.lines.length + 1);
-    let at = header.length;
-    job.lines.forEach((line, i) => {
-      offsets[i] = at;
-      at += line.length + 1;
-    });
-    offsets[job.lines.length] = at;
-    job.csv = `${header}${job.lines.join('\n')}\n`;
-    job.offsets = offsets;
+    if (job.lines.length > 0) job.text.push(`${job.lines.join('\n')}\n`);
+    job.csv = job.text.join('');
+    job.text = [];
     job.lines = [];
+    job.index.seal();
     this.ready.push(job);
     this.pump();
   }
@@ -355,7 +276,7 @@ export class BulkWriter implements RecordWriter {
 
   private async runJob(job: Job): Promise<void> {
     const count = job.pieces.reduce((n, p) => n + p.count, 0);
-    const results: Array<SaveResult | undefined> = new Array(count);
+    const results = new Array<SaveResult | undefined>(count);
     try {
       await this.send(job, results);
     } catch (err) {
@@ -390,31 +311,14 @@ export class BulkWriter implements RecordWriter {
   }
 
   private async send(job: Job, results: Array<SaveResult | undefined>): Promise<void> {
-    const { spec, columns, rows } = job;
+    const { spec, columns, index } = job;
     const csv = job.csv as string;
-    const offsets = job.offsets as Uint32Array;
     const report: BulkJobReport = {
       id: '',
       operation: spec.operation,
       object: spec.object,
       records: results.length,
       state: 'Open',
-    };
-    /** The first record not yet given a result among those uploaded with exactly these values. */
-    const take = (values: string[]): number | undefined => {
-      const line = resultLine(values);
-      const h = hashLine(line);
-      const found = rows.get(h);
-      const candidates = found === undefined ? [] : typeof found === 'number' ? [found] : found;
-      const k = candidates.findIndex(
-        (i) =>
-          offsets[i + 1] === (offsets[i] as number) + line.length + 1 && csv.startsWith(line, offsets[i]),
-      );
-      if (k < 0) return undefined;
-      const i = candidates[k];
-      if (candidates.length === 1) rows.delete(h);
-      else if (Array.isArray(found)) found.splice(k, 1);
-      return i;
     };
     let layout: { header: string[]; id: number; flag: number; columns: number[] } | undefined;
     job.csv = undefined;
@@ -446,11 +350,12 @@ export class BulkWriter implements RecordWriter {
           };
         }
         const { id, flag, columns: at } = layout;
-        const i = take(at.map((k) => (k < 0 ? '' : (row[k] ?? ''))));
+        // The first record not yet given a result among those uploaded with exactly these values.
+        const i = index.take(cellsHash(row, at));
         if (i === undefined) return;
         results[i] =
           set === 'successfulResults'
-            ? { id: row[id], success: true, created: row[flag] === 'true', errors: [] }
+            ? { id: row[id], success: true, created: row[flag] === 'true', errors: NO_ERRORS }
             : { id: row[id] || undefined, success: false, errors: [parseBulkError(row[flag] ?? '')] };
       },
     );

@@ -1,13 +1,8 @@
+import type { DuplicateRetries } from '../core/sync-types.js';
 import type { SaveResult } from '../salesforce/client.js';
 import type { RecordWriter, Sent } from './writer.js';
 
-/** What the REST retries of --allow-duplicates did, for the summary. */
-export interface DuplicateRetries {
-  /** Records a duplicate rule refused in a Bulk job, sent again through REST with the header. */
-  retried: number;
-  /** Of those, the ones saved on the retry (the rest hit a rule whose action is Block). */
-  saved: number;
-}
+export type { DuplicateRetries };
 
 /** REST calls carry at most this many records. */
 const REST_CHUNK = 200;
@@ -71,5 +66,6 @@ export function retryDuplicatesThroughRest(
       ),
     delete: (object, ids, sent) => bulk.delete(object, ids, sent),
     flush: () => bulk.flush?.(),
+    busy: () => bulk.busy?.() ?? false,
   };
 }

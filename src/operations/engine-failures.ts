@@ -1,7 +1,7 @@
 import type { SyncOperation } from '../core/sync-options.js';
 import { duplicateIds, type SaveResult } from '../salesforce/client.js';
 import type { MatchSpec } from './match.js';
-import type { FailureDetail } from './results.js';
+import type { FailureDetail } from '../core/sync-types.js';
 
 /** Errors after which no later call can succeed: the run stops, every record read so far gets an outcome. */
 export const FATAL = new Set([

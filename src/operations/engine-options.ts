@@ -1,4 +1,7 @@
 import type { SyncOperation } from '../core/sync-options.js';
+import type { MatchStrategy } from '../core/sync-types.js';
+import type { Backup } from './backup.js';
+import type { BeforeImages } from './before-images.js';
 import type { SfsyncError } from '../errors.js';
 import type { MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
@@ -11,8 +14,7 @@ import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
 
-/** How existing records are found: not at all, by the Id in the record, by Salesforce's upsert, or by query. */
-export type MatchStrategy = 'none' | 'id' | 'native-upsert' | 'query';
+export type { MatchStrategy } from '../core/sync-types.js';
 
 export interface EngineOptions {
   operation: SyncOperation;
@@ -67,6 +69,12 @@ export interface EngineOptions {
   countKeys?: KeyCensus;
   /** A plan's references (plan-references.ts): parents found in memory before the others are looked up in the org. */
   resolveReferences?: ReferenceResolver;
+  /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
+  onLockRetry?: (records: number) => void;
+  /** Where each write records what it replaces, before it is sent (undo reads them). */
+  beforeImages?: BeforeImages;
+  /** --backup: the records about to be updated or deleted, exported before they are touched. */
+  backup?: Backup;
 }
 
 /** Fills the references it knows in each record's payload, and says which records fail (their parent failed). */

@@ -2,7 +2,8 @@ import type { SfsyncError } from '../errors.js';
 import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
 import { FATAL, saveFailure } from './engine-failures.js';
-import type { FailureDetail, ResultSink } from './results.js';
+import type { FailureDetail } from '../core/sync-types.js';
+import type { ResultSink } from './results.js';
 import type { Spool } from './spool.js';
 
 /** What a spooled record's input and payload read as until it is taken back. */

@@ -4,7 +4,8 @@ import { applyMapping } from '../mapping/apply.js';
 import { csvLineOf } from './bulk-writer.js';
 import { withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
-import type { FailureDetail, ResultSink } from './results.js';
+import type { FailureDetail } from '../core/sync-types.js';
+import type { ResultSink } from './results.js';
 
 /**
  * An input line the interrupted run sent without recording an answer: settled (its Bulk job's results say it was

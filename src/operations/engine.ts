@@ -9,11 +9,12 @@ import { ambiguous, FATAL, keyEmpty, notFound, withoutId } from './engine-failur
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
-import { sendSorted, type SortedBatch } from './engine-write.js';
+import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
-import { resolveLookups } from './lookups.js';
+import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
-import type { FailureDetail, ResultSink } from './results.js';
+import type { FailureDetail } from '../core/sync-types.js';
+import type { ResultSink } from './results.js';
 
 export type { EngineOptions, EngineResult, MatchStrategy } from './engine-options.js';
 
@@ -87,7 +88,9 @@ export class SyncEngine {
   /** Hands a batch on once a slot is free; a batch is read into memory only when it can be matched at once. */
   private async dispatch(current: MappedRecord[], keys: Set<string>): Promise<void> {
     this.opts.onDispatch?.();
-    while (this.active.size >= this.opts.concurrency) await Promise.race(this.active);
+    // A full writer (a Bulk job waiting for a slot) holds the reading too, whatever the number of batches.
+    while (this.active.size > 0 && (this.active.size >= this.opts.concurrency || this.opts.writer.busy?.()))
+      await Promise.race(this.active);
     // Waiting batches hold whole records.
     const prepared = await this.enterPreparing();
     const done: Promise<void> = this.process(current, prepared).finally(() => {
@@ -247,15 +250,9 @@ export class SyncEngine {
 
   private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
     const { operation } = this.opts;
-    let pending = records;
-    const refs = this.opts.resolveReferences?.(pending);
-    for (const [r, detail] of refs ?? []) this.outcomes.fail(r, detail);
-    if (refs?.size) pending = pending.filter((r) => !refs.has(r));
-    if (this.client && pending.some((r) => r.lookups.length > 0)) {
-      const failures = await resolveLookups(this.client, pending);
-      for (const [r, detail] of failures) this.outcomes.fail(r, detail);
-      pending = pending.filter((r) => !failures.has(r));
-    }
+    const pending = await resolveParents(this.client, records, this.opts.resolveReferences, (r, detail) =>
+      this.outcomes.fail(r, detail),
+    );
     const client = this.client;
     if (!client) {
       // Offline dry run: nothing can be matched, so each record is reported as valid for the operation.
@@ -273,6 +270,7 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
+    if (replaces(batch)) await imageBefore(this.opts, batch, sends);
     await sendSorted(this.opts, this.outcomes, batch);
   }
 
@@ -343,6 +341,7 @@ export class SyncEngine {
       else this.outcomes.unchanged(u.r, u.id);
     }
     batch.updates = kept;
+    batch.changed = kept;
     if (!this.opts.dryRun && this.opts.strategy === 'native-upsert') {
       const field = this.opts.match?.fields[0]?.name as string;
       for (const u of batch.updates) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { SfsyncError } from '../errors.js';
 import type { ObjectSummary } from '../salesforce/types.js';
 
-export type ObjectSource = '--object' | 'mapping' | 'file name';
+export type { ObjectSource } from '../core/sync-types.js';
 
 function singular(word: string): string[] {
   const w = word.toLowerCase();

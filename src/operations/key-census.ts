@@ -1,11 +1,6 @@
-/** A group of input records that share one match key. */
-export interface KeyGroup {
-  /** The key as matched: `Field=value`, the value as Salesforce compares it (lower case for most text). */
-  key: string;
-  count: number;
-  /** The first few input lines that carry it. */
-  lines: number[];
-}
+import type { KeyGroup } from '../core/sync-types.js';
+
+export type { KeyGroup };
 
 const EMPTY = 0;
 const GROUPS_KEPT = 5;

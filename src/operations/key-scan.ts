@@ -4,7 +4,10 @@ import { applyMapping } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { plural } from '../core/plural.js';
-import { KeyCensus, type KeyGroup } from './key-census.js';
+import type { KeyGroup, RepeatedKeys } from '../core/sync-types.js';
+import { KeyCensus } from './key-census.js';
+
+export type { RepeatedKeys };
 import { recordKeys, type MatchSpec } from './match.js';
 
 /** What a pass over the input found about its match keys, before anything is written. */
@@ -17,14 +20,6 @@ export interface KeyScan {
 }
 
 /** The repeated keys of a run, as its summary and `--json` report them. */
-export interface RepeatedKeys {
-  /** Distinct keys carried by more than one input record. */
-  keys: number;
-  /** Input records carrying such a key. */
-  records: number;
-  /** The first few groups, in file order. */
-  groups: KeyGroup[];
-}
 
 export function repeatedKeysOf(census: KeyCensus): RepeatedKeys {
   return { keys: census.repeatedKeys, records: census.repeatedRecords, groups: census.firstGroups() };

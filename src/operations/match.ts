@@ -1,13 +1,18 @@
+import type { MatchOperator } from '../core/sync-types.js';
 import type { MappedRecord, Scalar } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo } from '../salesforce/types.js';
 import type { ChangeFields } from './changes.js';
 import { inQueries, matchKey } from './soql.js';
 
+/**
+ * The record matchers of a run, with each field's describe (which is why this lives here and not in src/core/,
+ * which cannot know Salesforce's types): the names and operator alone are in the result (SyncResult).
+ */
 export interface MatchSpec {
   object: string;
   fields: FieldInfo[];
-  operator: 'OR' | 'AND';
+  operator: MatchOperator;
 }
 
 function valueOf(record: MappedRecord, field: FieldInfo): Scalar | null {
@@ -44,6 +49,11 @@ export class MatchIndex {
    */
   private readonly slots = new Map<string, number>();
   private hashes = new Float64Array(0);
+  /**
+   * The compared fields' values as read, for the before-images of the records the run updates: as JSON text, the
+   * smallest form of a few values in V8.
+   */
+  private readonly values = new Map<string, string>();
 
   constructor(
     private readonly spec: MatchSpec,
@@ -68,6 +78,13 @@ export class MatchIndex {
       this.hashes = grown;
     }
     this.hashes.set(this.changes.rowHashes(row), slot * width);
+    this.values.set(key, JSON.stringify(this.changes.rowValues(row)));
+  }
+
+  /** The values read of a record's compared fields, with its SystemModstamp; undefined for one not read. */
+  valuesOf(id: string): Record<string, unknown> | undefined {
+    const text = this.values.get(id.slice(0, 15));
+    return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
   }
 
   /** The current values (hashed) of a record read by this index; undefined for one it did not read. */

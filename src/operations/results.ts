@@ -2,36 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { csvField } from '../core/csv-quote.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
+import { emptyCounts, type Counts, type FailureDetail, type ResultFiles } from '../core/sync-types.js';
 import { SfsyncError } from '../errors.js';
 
-export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'skipped';
-
-export interface Counts {
-  total: number;
-  created: number;
-  updated: number;
-  /** Matched records whose values were all stored already: not sent (absent from summaries of older runs). */
-  unchanged: number;
-  deleted: number;
-  failed: number;
-  skipped: number;
-}
-
-export interface FailureDetail {
-  code: string;
-  message: string;
-  fields?: string[];
-  /** The Ids an ambiguous record matched, or the existing records a duplicate rule found it collides with. */
-  matchedIds?: string[];
-  /** 300 for ambiguous matches, like Salesforce's Multiple Choices. */
-  status?: number;
-  /** A record failing for several problems: each is counted under its own code. */
-  causes?: Array<{ code: string; message: string; fields?: string[] }>;
-}
-
-export function emptyCounts(): Counts {
-  return { total: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0 };
-}
+export { emptyCounts } from '../core/sync-types.js';
+export type { Counts, FailureDetail, Outcome, ResultFiles } from '../core/sync-types.js';
 
 /** JSON of an input value; a record nested too deeply to write says so instead of crashing the run. */
 function safeJson(value: unknown): string {
@@ -188,13 +163,6 @@ export interface PriorResults {
   failureCodes: Map<string, FailureGroup>;
 }
 
-export interface ResultFiles {
-  dir: string;
-  success: string;
-  failures: string;
-  plan: string | null;
-}
-
 /**
  * Where every record's outcome goes, joined to its input line: successes and failures, each with the input's
  * columns as they were read (so a user can fix and re-run the failures, or delete what was created), and for a
@@ -218,7 +186,7 @@ export class ResultSink {
   ) {
     ensureResultsDir(files.dir);
     this.counts = prior ? { ...prior.counts } : emptyCounts();
-    this.failureCodes = prior ? new Map(prior.failureCodes) : new Map();
+    this.failureCodes = prior ? new Map(prior.failureCodes) : new Map<string, FailureGroup>();
     // A dry run's plan says what would be done to each line; its payloads are in payloads.ndjson.
     this.success = new CsvFile(
       files.success,
@@ -347,15 +315,16 @@ export class ResultSink {
 
 /** Runs every close, whatever fails; then throws the first error, if any. */
 export function closeAll(closes: Array<() => void>): void {
-  let first: unknown;
+  // Boxed: a thrown undefined is an error too, and the box keeps it apart from "nothing failed".
+  let first: { error: unknown } | undefined;
   for (const close of closes) {
     try {
       close();
-    } catch (err) {
-      first ??= err;
+    } catch (error) {
+      first ??= { error };
     }
   }
-  if (first !== undefined) throw first;
+  if (first) throw first.error;
 }
 
 export function resultFiles(dir: string, dryRun: boolean): ResultFiles {

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 
+const BLOCK_BYTES = 256 * 1024;
+
 /**
  * A scratch file for records waiting on a Bulk API job: each is written once as a line of JSON and read back
  * only if it is needed again (its failure, or a resend). The records in flight then cost a file offset each
@@ -12,6 +14,10 @@ export class Spool {
   /** Bytes in the file, and bytes written to it or waiting to be. */
   private written = 0;
   private end = 0;
+  /** The last block read from the file, and where it starts. */
+  private block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private blockAt = 0;
+  private blockBytes = 0;
 
   constructor(readonly file: string) {
     // Never through a link planted in the results folder.
@@ -33,9 +39,17 @@ export class Spool {
 
   get(where: { at: number; bytes: number }): unknown {
     if (where.at + where.bytes > this.written) this.flush();
-    const buffer = Buffer.alloc(where.bytes);
-    fs.readSync(this.fd, buffer, 0, where.bytes, where.at);
-    return JSON.parse(buffer.toString('utf8'));
+    // Records are taken back in about the order they were put (a batch at a time): one read of a block serves the
+    // records after it too, instead of a read call each.
+    let start = where.at - this.blockAt;
+    if (start < 0 || start + where.bytes > this.blockBytes) {
+      if (this.block.length < where.bytes)
+        this.block = Buffer.allocUnsafe(Math.max(where.bytes, BLOCK_BYTES));
+      this.blockBytes = fs.readSync(this.fd, this.block, 0, this.block.length, where.at);
+      this.blockAt = where.at;
+      start = 0;
+    }
+    return JSON.parse(this.block.toString('utf8', start, start + where.bytes));
   }
 
   private flush(): void {

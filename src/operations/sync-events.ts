@@ -1,6 +1,6 @@
 import type { StopSignal } from '../errors.js';
 import type { BulkJobReport } from './bulk-writer.js';
-import type { Counts } from './results.js';
+import type { Counts } from '../core/sync-types.js';
 
 /**
  * What a sync tells its front end while it runs. It never prints: the command renders these (or, under --json,

@@ -4,10 +4,10 @@ import type { Connect } from '../salesforce/connect.js';
 import type { SyncEngine } from './engine.js';
 import type { ReferenceResolver } from './engine-options.js';
 import type { Confirm } from './hard-delete.js';
-import type { Counts } from './results.js';
+import type { Counts } from '../core/sync-types.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
-import type { SyncResult } from './sync-result.js';
+import type { SyncResult } from '../core/sync-types.js';
 
 /** Every side effect a sync has, handed in by its front end (the command, a test). */
 export interface SyncPorts {

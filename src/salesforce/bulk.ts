@@ -1,14 +1,17 @@
-import { parse } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
 import { translateError } from './client-errors.js';
+import { forEachCsvRow } from './csv-rows.js';
+import { csvRecords, waitForJob } from './job-wait.js';
 import { isConnectionError, type RetryPolicy } from './retry.js';
-import { bulkJobEnded, type BulkJobOutcome, type BulkJobSpec, type BulkResultSet } from './types.js';
+import { type BulkJobOutcome, type BulkJobSpec, type BulkResultSet } from './types.js';
 
 /** What one call of the client's request function may say beside its method and URL. */
 export interface RequestOptions {
   json?: unknown;
   /** A CSV body (a Bulk upload). */
   csv?: string;
+  /** A SOAP envelope (the one SOAP call, undelete). */
+  xml?: string;
   /** False for a call that must not be sent twice once it may have reached Salesforce (default true). */
   idempotent?: boolean;
   as?: 'text';
@@ -34,35 +37,32 @@ type OnResultRow = (set: BulkResultSet, header: string[], row: string[]) => void
  */
 async function eachCsvRow(text: unknown, onRow: (header: string[], row: string[]) => void): Promise<number> {
   let header: string[] | undefined;
-  let rows = 0;
-  for await (const row of parse(typeof text === 'string' ? text : '', {
-    relax_column_count: true,
-  }) as AsyncIterable<string[]>) {
+  const rows = forEachCsvRow(typeof text === 'string' ? text : '', (row) => {
     if (!header) header = row;
-    else {
-      rows++;
-      onRow(header, row);
-    }
-  }
-  return rows;
+    else onRow(header, row);
+  });
+  return Math.max(0, rows - 1);
 }
 
-/** Polls a Bulk API job, with a growing pause, until it has ended. */
-async function waitForJob(ctx: BulkContext, base: string): Promise<{ state: string; errorMessage?: string }> {
-  for (let attempt = 0; ; attempt++) {
-    const info = await ctx.request<{ state: string; errorMessage?: string }>('GET', base);
-    if (bulkJobEnded(info.state)) return info;
-    await ctx.retry.sleep(Math.min(5_000, Math.max(25, ctx.retry.baseDelayMs / 2) * 1.5 ** attempt));
-  }
-}
-
-/** Polls an ingest job to its end, then reads its successful and failed results, row by row, as text. */
-async function finishIngest(ctx: BulkContext, jobId: string, onRow: OnResultRow): Promise<BulkJobOutcome> {
+/**
+ * Polls an ingest job to its end, then reads its successful and failed results, row by row, as text: a set the
+ * job's counts say is empty is not asked for (a call saved on most jobs).
+ */
+async function finishIngest(
+  ctx: BulkContext,
+  jobId: string,
+  onRow: OnResultRow,
+  records = 0,
+): Promise<BulkJobOutcome> {
   const base = `/jobs/ingest/${encodeURIComponent(jobId)}`;
-  const info = await waitForJob(ctx, base);
+  const info = await waitForJob(ctx, base, records);
+  const processed = info.numberRecordsProcessed;
+  const failed = info.numberRecordsFailed;
+  const counted = typeof processed === 'number' && typeof failed === 'number';
   // Not unprocessedrecords: a record in neither set was not processed, which is all that set would say, and
   // leaving it out saves a call per job.
   for (const set of ['successfulResults', 'failedResults'] as const) {
+    if (counted && (set === 'failedResults' ? failed : processed - failed) === 0) continue;
     const text = await ctx.request<string>('GET', `${base}/${set}`, { as: 'text' });
     await eachCsvRow(text, (header, row) => onRow(set, header, row));
   }
@@ -147,7 +147,7 @@ export async function bulkIngest(
   const jobId = await openAndUpload(ctx, spec, csv, onOpen);
   try {
     await ctx.request('PATCH', `/jobs/ingest/${jobId}`, { json: { state: 'UploadComplete' } });
-    return await finishIngest(ctx, jobId, onRow);
+    return await finishIngest(ctx, jobId, onRow, csvRecords(csv));
   } catch (err) {
     // From here Salesforce may run the job: whatever stopped the reading, its records are not known to have failed.
     const e = err instanceof SfsyncError ? err : translateError(err, ctx.instanceUrl, ctx.relogin);

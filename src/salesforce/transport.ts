@@ -96,12 +96,22 @@ async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
-/** fetch says only "fetch failed"; the cause's code (ECONNRESET, ECONNREFUSED…) is what the retry policy reads. */
+/** Failures before a connection was made: the request never left, and the org is not there to retry against. */
+const NOT_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/;
+
+/**
+ * fetch says only "fetch failed"; its cause says why. A connection that could not be made is named by its code
+ * (the client stops at once, as it did with jsforce); one that broke mid-call stays "fetch failed (…)", which the
+ * retry policy takes for a request that may or may not have been applied.
+ */
 function connectionError(err: unknown): HttpError {
   const e = err as Error & { cause?: { code?: string; message?: string } };
-  const detail = e.cause?.code ?? e.cause?.message;
-  return Object.assign(new Error(detail ? `${e.message} (${detail})` : e.message, { cause: err }), {
-    code: e.cause?.code,
+  const code = e.cause?.code;
+  if (code && NOT_CONNECTED.test(code))
+    return Object.assign(new Error(e.cause?.message || `connect ${code}`), { code });
+  const detail = code ?? e.cause?.message;
+  return Object.assign(new Error(detail ? `${e.message} (${detail})` : e.message, { cause: e.cause }), {
+    code,
   });
 }
 
@@ -113,7 +123,13 @@ function parseBody(res: Response, text: string, as: HttpCall['as']): unknown {
 
 /** An error answer as an error carrying Salesforce's code (from a JSON body or `CODE: message` text). */
 function answerError(res: Response, text: string): HttpError {
-  const err: HttpError = Object.assign(new Error(text), {
+  // A web page instead of an API answer: not an org (a wrong instance URL, a proxy's page). Its HTML says nothing
+  // a person at a terminal can read.
+  const html = /^text\/html/i.test(res.headers.get('content-type') ?? '');
+  const message = html
+    ? `HTTP ${res.status} with a web page instead of an API answer: is ${new URL(res.url).origin} a Salesforce org?`
+    : text;
+  const err: HttpError = Object.assign(new Error(message), {
     name: `ERROR_HTTP_${res.status}`,
     errorCode: `ERROR_HTTP_${res.status}`,
     status: res.status,

@@ -1,4 +1,4 @@
-import type { Counts } from '../operations/results.js';
+import type { Counts } from '../core/sync-types.js';
 import type { IO } from './io.js';
 import { plural } from '../core/plural.js';
 

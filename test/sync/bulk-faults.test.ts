@@ -90,11 +90,11 @@ describe('Bulk result pages under faults (#18.2)', () => {
   it.each([
     ['UNABLE_TO_LOCK_ROW (400)', SUCCESS_PAGE, { transientRate: 1, transientKinds: ['UNABLE_TO_LOCK_ROW'] }],
     ['SERVER_UNAVAILABLE (503)', SUCCESS_PAGE, { transientRate: 1, transientKinds: ['SERVER_UNAVAILABLE'] }],
-    ['a dropped connection', FAILED_PAGE, { dropRate: 1 }],
+    ['a dropped connection', SUCCESS_PAGE, { dropRate: 1 }],
   ] as const)(
     'a %s on a result page is retried: every record created once, none reported failed',
     async (_name, pattern, faults) => {
-      const tag = `retry${pattern === FAILED_PAGE ? 'drop' : faults.transientKinds?.[0]?.slice(0, 6)}`;
+      const tag = `retry${'dropRate' in faults ? 'drop' : faults.transientKinds?.[0]?.slice(0, 6)}`;
       const file = contacts(tag, 300);
       const before = org.injectedFaults();
       faultOn(pattern, 2, faults as Partial<Faults>);
@@ -109,6 +109,19 @@ describe('Bulk result pages under faults (#18.2)', () => {
       expect(countTagged(tag)).toBe(300);
     },
   );
+
+  it("asks for no failedResults page when the job's counts say none failed (a call saved per job)", async () => {
+    const file = contacts('nofailpage', 300);
+    const before = org.injectedFaults();
+    faultOn(FAILED_PAGE, 1, { dropRate: 1 });
+    try {
+      const r = await sync(['create', file, '--object', 'Contact', '--api', 'bulk', '--json']);
+      expect(r.doc.result.counts).toMatchObject({ total: 300, created: 300, failed: 0 });
+      expect(org.injectedFaults() - before).toBe(0);
+    } finally {
+      noFaults();
+    }
+  });
 
   it('a connection dropped while a job is opened is retried (an empty Open job is never run): every record created once', async () => {
     const file = contacts('opendrop', 300);
@@ -397,7 +410,10 @@ describe('the journal of a Bulk run', () => {
       perJob.set(job, (perJob.get(job) ?? 0) + sent.length);
     }
     const jobs = r.doc.result.bulkJobs as Array<{ id: string; records: number }>;
-    expect(jobs.map((j) => j.records)).toEqual([300, 300, 300, 99]);
+    // Jobs hold at most 300 (a job may close early when its writer waited past its linger on a loaded machine).
+    expect(jobs.every((j) => j.records <= 300)).toBe(true);
+    expect(jobs.reduce((n, j) => n + j.records, 0)).toBe(999);
+    expect(jobs.length).toBeGreaterThanOrEqual(4);
     expect(Object.fromEntries(perJob)).toEqual(Object.fromEntries(jobs.map((j) => [j.id, j.records])));
   });
 });
