@@ -251,6 +251,9 @@ export class SyncEngine {
   private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
     const { operation } = this.opts;
     let pending = records;
+    const refs = this.opts.resolveReferences?.(pending);
+    for (const [r, detail] of refs ?? []) this.outcomes.fail(r, detail);
+    if (refs?.size) pending = pending.filter((r) => !refs.has(r));
     if (this.client && pending.some((r) => r.lookups.length > 0)) {
       const failures = await resolveLookups(this.client, pending);
       for (const [r, detail] of failures) this.outcomes.fail(r, detail);
