@@ -189,7 +189,7 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
     object,
     operation,
     match: match ?? mapping.match,
-    format: raw.format as PlanStep['format'],
+    format: raw.format,
     mapping: { ...mapping, operation: undefined },
     references,
   };

@@ -103,7 +103,7 @@ export async function scanStep(
           if (typeof outcome === 'string' || typeof map.get(k) !== 'string') map.set(k, outcome);
         }
         if (!self || typeof outcome !== 'string') continue;
-        const cells = self.refs.map((ref) => readPath(r.values as Record<string, unknown>, ref.column));
+        const cells = self.refs.map((ref) => readPath(r.values, ref.column));
         if (cells.every((c) => c === undefined || c === null || String(c).trim() === '')) continue;
         text += `${[r.line, outcome, ...cells.map((c) => csvField(c === undefined || c === null ? '' : String(c)))].join(',')}\n`;
         selfRows++;
