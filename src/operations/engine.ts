@@ -380,12 +380,8 @@ export class SyncEngine {
    */
   private withPlanned(r: MappedRecord, ids: string[]): string[] {
     if (!this.opts.dryRun || !this.opts.match || this.keyless.has(r)) return ids;
-    const planned = new Set<number>();
-    for (const k of recordKeys(this.opts.match, r)) {
-      const line = this.plannedCreates.firstLine(k);
-      if (line > 0) planned.add(line);
-    }
-    return [...ids, ...[...planned].map((line) => `(created by line ${line})`)];
+    const lines = recordKeys(this.opts.match, r).map((k) => this.plannedCreates.firstLine(k));
+    return [...ids, ...[...new Set(lines.filter((l) => l > 0))].map((l) => `(created by line ${l})`)];
   }
 
   private rememberPlannedCreate(r: MappedRecord): void {
