@@ -69,6 +69,32 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'sfsync-results/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Type-aware rules (floating promises, unsafe any, awaiting non-promises) for the shipped code; tests and scripts
+  // keep the syntactic set, which is faster and fits their loose fixtures.
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['src/**/*.ts'] })),
+  {
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Cells and field values are `unknown` narrowed to `{}` by a null check, which this rule reads as an object
+      // that prints as [object Object]; where an object can arrive it is JSON-encoded first (csvCell). 25 findings,
+      // all of that kind; each fix would be a type assertion, not a safer program.
+      '@typescript-eslint/no-base-to-string': 'off',
+      // An async function without await is how a synchronous implementation fulfils a Promise-returning interface
+      // (a handler, a close) here; dropping `async` would change what it returns when it throws.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // The local org is being split into smaller modules (issue 13): its findings (unsafe `any` from JSON.parse,
+    // assertions, one unbound method) are fixed once the split has landed, not in files about to move.
+    files: ['src/emulator/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
   {
     languageOptions: {
       globals: { ...globals.node },
@@ -102,14 +128,7 @@ export default tseslint.config(
   },
   {
     // TEMPORARY: files still being split (issue 13). Remove each entry as its file comes under the limits.
-    files: [
-      'src/emulator/**/*.ts',
-      'src/salesforce/**/*.ts',
-      'src/auth/**/*.ts',
-      'src/operations/bulk-writer.ts',
-      'src/operations/spool.ts',
-      'src/input/csv-reader.ts',
-    ],
+    files: ['src/operations/bulk-writer.ts'],
     rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
   },
   { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },

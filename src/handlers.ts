@@ -12,6 +12,8 @@ import type {
 import type { CompletionOptions } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
+import type { UndoOptions } from './commands/undo.js';
+import type { PlanCheckOptions, PlanRunOptions } from './commands/run-plan.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
@@ -41,6 +43,9 @@ export interface Handlers {
   results: Handler<ResultsOptions>;
   export: Handler<ExportOptions>;
   completion: Handler<CompletionOptions>;
+  undo: Handler<UndoOptions>;
+  runPlan: Handler<PlanRunOptions>;
+  planCheck: Handler<PlanCheckOptions>;
 }
 
 /**
@@ -107,6 +112,33 @@ export const defaultHandlers: Handlers = {
       return { result, printed: true };
     }
     return { result, lines: renderExport(result) };
+  },
+  undo: async (opts, deps) => {
+    const { runUndo, renderUndo } = await import('./commands/undo.js');
+    const { createProgress } = await import('./ui/progress.js');
+    const progress = createProgress(deps.io, { json: opts.json, expected: null });
+    try {
+      const { result, exitCode } = await runUndo(opts, deps, (c, calls) =>
+        progress.update(
+          { ...c, created: c.created + c.undeleted, failed: c.failed + c.conflict },
+          calls,
+          `undo${opts.dryRun ? ' (dry run)' : ''}: ${c.undeleted} undeleted, ${c.conflict} conflicts`,
+        ),
+      );
+      return { result, exitCode, lines: renderUndo(result) };
+    } finally {
+      progress.done();
+    }
+  },
+  runPlan: async (opts, deps) => {
+    const { runPlanCommand, renderPlan } = await import('./commands/run-plan.js');
+    const { result, exitCode } = await runPlanCommand(opts, deps);
+    return { result, exitCode, lines: renderPlan(result) };
+  },
+  planCheck: async (opts, deps) => {
+    const { runPlanCheck, renderPlanCheck } = await import('./commands/run-plan.js');
+    const result = await runPlanCheck(opts, deps);
+    return { result, lines: renderPlanCheck(result) };
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');

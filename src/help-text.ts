@@ -31,14 +31,19 @@ export const PROGRAM_EXAMPLES = `Examples:
 export const SYNC_EXAMPLES: Record<string, string> = {
   create: `Examples:
   $ sfsync create accounts.csv                      # object inferred from the file name: Account
-  $ cat events.ndjson | sfsync create - --format ndjson --object Case --json`,
+  $ cat events.ndjson | sfsync create - --format ndjson --object Case --json
+  $ sfsync create leads.csv --assignment-rule default      # the active Lead assignment rule sets the owner
+  $ sfsync create contacts.csv --serial                    # one batch at a time (row lock trouble)`,
   update: `Examples:
   $ sfsync update contacts.csv --match Email
   $ sfsync update leads.ndjson --mapping leads.mapping.yaml --dry-run`,
   upsert: `Examples:
   $ sfsync upsert contacts.csv --match Email
   $ sfsync upsert accounts.csv --match External_Id__c --api bulk
-  $ sfsync upsert people.csv --object Contact --match Email,Phone --match-operator AND`,
+  $ sfsync upsert people.csv --object Contact --match Email,Phone --match-operator AND
+  $ sfsync upsert leads.csv --match Email --assignment-rule none   # keep owners: no assignment rule
+  $ sfsync upsert products.csv --match Code__c --delete-missing --scope "WHERE Family = 'Hardware'" --dry-run
+  $ sfsync upsert staff.csv --match Email --missing deactivate Active__c=false --scope "WHERE Team__c = 'Ops'" --max-delete 5%`,
   delete: `Examples:
   $ sfsync delete old-leads.csv --object Lead       # a column Id, or --match on another field
   $ sfsync delete contacts.csv --match Email --dry-run`,

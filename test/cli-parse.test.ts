@@ -25,6 +25,9 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     results: record('results'),
     export: record('export'),
     completion: record('completion'),
+    undo: record('undo'),
+    runPlan: record('runPlan'),
+    planCheck: record('planCheck'),
   } satisfies Handlers;
   return { handlers, calls };
 }
@@ -87,6 +90,28 @@ describe('flag parsing', () => {
       { operation: 'delete', offline: true },
     ],
     ['upsert resume', 'upsert c.csv --resume', 'sync', { resume: true, dryRun: false }],
+    [
+      'undo with every flag',
+      'undo runs/a --dry-run --force --results out --batch-size 50 --org uat --api-version 61 --json',
+      'undo',
+      {
+        dir: 'runs/a',
+        dryRun: true,
+        force: true,
+        resume: false,
+        results: 'out',
+        batchSize: 50,
+        org: 'uat',
+        apiVersion: '61.0',
+        json: true,
+      },
+    ],
+    [
+      'undo resume',
+      'undo runs/a --resume',
+      'undo',
+      { dir: 'runs/a', resume: true, dryRun: false, force: false },
+    ],
     [
       'sync defaults stay unset',
       'upsert c.csv',

@@ -98,6 +98,33 @@ describe('--json documents match their schemas in schemas/output/', () => {
     expect(check('sync', hard.stdout)).toMatchObject({ ok: true, result: { hardDelete: true } });
   });
 
+  it('sync: --assignment-rule, row lock counts, and mirror mode (dry run, and the brake in an error)', async () => {
+    fs.writeFileSync(path.join(dir, 'leads.csv'), 'LastName,Company\nSchema,Acme\n');
+    const lead = await run(['create', 'leads.csv', '--object', 'Lead', '--assignment-rule', 'none']);
+    expect(check('sync', lead.stdout)).toMatchObject({
+      ok: true,
+      result: { assignmentRule: { asked: 'none' }, locks: { retries: 0, groupedBy: null, serial: false } },
+    });
+    fs.writeFileSync(
+      path.join(dir, 'mirror-seed.csv'),
+      'LastName,Email,Department\nA,a@mirror-schema.test,MS\nB,b@mirror-schema.test,MS\n',
+    );
+    await run(['create', 'mirror-seed.csv', '--object', 'Contact']);
+    fs.writeFileSync(path.join(dir, 'mirror.csv'), 'LastName,Email\nA,a@mirror-schema.test\n');
+    const args = ['upsert', 'mirror.csv', '--object', 'Contact', '--match', 'Email', '--delete-missing'];
+    const dry = await run([...args, '--scope', "WHERE Department = 'MS'", '--dry-run']);
+    expect(check('sync', dry.stdout)).toMatchObject({
+      result: { mirror: { action: 'delete', inScope: 2, missing: 1, limit: 0, stopped: false } },
+    });
+    const braked = await run([...args, '--scope', "WHERE Department = 'MS'"]);
+    expect(braked.code).toBe(1);
+    expect(check('sync', braked.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'MAX_DELETE_EXCEEDED' },
+      result: { mirror: { stopped: true, missing: 1 } },
+    });
+  });
+
   it('export to a file, through REST and Bulk', async () => {
     for (const api of ['rest', 'bulk']) {
       const exported = await run([
@@ -111,6 +138,21 @@ describe('--json documents match their schemas in schemas/output/', () => {
       ]);
       expect(check('export', exported.stdout)).toMatchObject({ ok: true, result: { api } });
     }
+  });
+
+  it('undo: a dry run, an undo, and a folder with nothing to undo (a failure document)', async () => {
+    fs.writeFileSync(path.join(dir, 'undo-me.csv'), 'LastName,Email\nUndo,undo.me@schema.test\n');
+    expect((await run(['create', 'undo-me.csv', '--object', 'Contact', '--results', 'undo-me'])).code).toBe(
+      0,
+    );
+    const dry = check('undo', (await run(['undo', 'undo-me', '--dry-run'])).stdout);
+    expect(dry).toMatchObject({ command: 'undo', ok: true, result: { dryRun: true, results: null } });
+    const undo = check('undo', (await run(['undo', 'undo-me'])).stdout);
+    expect(undo).toMatchObject({ ok: true, result: { counts: { deleted: 1 } } });
+    fs.mkdirSync(path.join(dir, 'empty-run'), { recursive: true });
+    const refused = await run(['undo', 'empty-run']);
+    expect(refused.code).toBe(1);
+    expect(check('undo', refused.stdout)).toMatchObject({ ok: false, error: { code: 'UNDO_NOT_POSSIBLE' } });
   });
 
   it('describe, whoami, mapping init and mapping check', async () => {

@@ -1,10 +1,16 @@
 import path from 'node:path';
 import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
 // The layers of src/ (README "Architecture") are enforced by the lint step: these imports, written into a file of
 // the folder that may not make them, must each fail `npm run lint`, and the allowed ones must pass.
-const eslint = new ESLint({ cwd: path.resolve(import.meta.dirname, '..') });
+// The files are virtual (no TypeScript project holds them), and the layer rules need no types: type-aware linting
+// is switched off here.
+const eslint = new ESLint({
+  cwd: path.resolve(import.meta.dirname, '..'),
+  overrideConfig: tseslint.configs.disableTypeChecked,
+});
 
 async function problems(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.resolve(import.meta.dirname, '..', file) });

@@ -207,7 +207,11 @@ async function helpExamples(): Promise<string[][]> {
     await main([...command, '--help'], deps);
     for (const line of deps.io.stdoutText.split('\n')) {
       const m = /^\s+\$ .*?\bsfsync ([^)#>]*)/.exec(line);
-      if (m?.[1]) examples.push(m[1].trim().split(/\s+/));
+      // Words as a shell splits them: a quoted --scope "WHERE …" is one word.
+      if (m?.[1])
+        examples.push(
+          (m[1].trim().match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, '$2')),
+        );
     }
   }
   return examples;

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { EmulatorOptions } from '../commands/options.js';
 import { addCommon, apiVersionParser, common, intParser, rateParser, str } from './parsers.js';
 import type { RunCommand } from './run-command.js';
@@ -38,7 +38,20 @@ export function addEmulatorCommand(program: Command, run: RunCommand): void {
         intParser(1, 1_000_000_000),
       )
       .option('--duplicate-rules <file>', 'duplicate rules to enforce (JSON or YAML; see README)')
-      .option('--deny-hard-delete', 'the user lacks the "Bulk API Hard Delete" permission'),
+      .option('--deny-hard-delete', 'the user lacks the "Bulk API Hard Delete" permission')
+      .option('--assignment-rules <file>', 'Lead and Case assignment rules (JSON or YAML; see README)')
+      .addOption(
+        new Option(
+          '--lock-rate <0-1>',
+          'row lock faults: share of records refused with UNABLE_TO_LOCK_ROW when a parallel call holds their parent',
+        ).argParser(rateParser),
+      )
+      .addOption(
+        new Option(
+          '--lock-hold <ms>',
+          'row lock faults: how long a call holds its parent rows (default 25)',
+        ).argParser(intParser(0, 60_000)),
+      ),
   )
     .addHelpText(
       'after',
@@ -61,6 +74,9 @@ export function addEmulatorCommand(program: Command, run: RunCommand): void {
         expireSessionEvery: raw.expireEvery as number | undefined,
         duplicateRules: str(raw.duplicateRules),
         denyHardDelete: raw.denyHardDelete === true ? true : undefined,
+        assignmentRules: str(raw.assignmentRules),
+        lockRate: raw.lockRate as number | undefined,
+        lockHoldMs: raw.lockHold as number | undefined,
       };
       await run('emulator', 'emulator', opts);
     });

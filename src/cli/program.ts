@@ -10,8 +10,10 @@ import {
 import { addEmulatorCommand } from './emulator-command.js';
 import { addMappingCommands } from './mapping-commands.js';
 import { addLoginCommand, addOrgCommands } from './org-commands.js';
+import { addPlanCommands } from './plan-commands.js';
 import type { RunCommand } from './run-command.js';
 import { addSyncCommand } from './sync-command.js';
+import { addUndoCommand } from './undo-command.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -36,9 +38,11 @@ export function buildProgram(run: RunCommand): Command {
   }
   addDescribeCommand(program, run);
   addExportCommand(program, run);
+  addUndoCommand(program, run);
   addResultsCommand(program, run);
   addCompletionCommand(program, run);
   addMappingCommands(program, run);
+  addPlanCommands(program, run);
   addEmulatorCommand(program, run);
   return program;
 }

@@ -2,6 +2,8 @@ import { DEFAULT_API_VERSION } from '../core/api-version.js';
 import { Option, type Command } from 'commander';
 import type { SyncOperation, SyncOptions } from '../commands/options.js';
 import { usageError } from '../errors.js';
+import { checkAssignmentRule } from '../operations/assignment-rule.js';
+import { mirrorOptions } from './mirror-flags.js';
 import { EXIT_CODES_HELP, SYNC_EXAMPLES } from '../help-text.js';
 import {
   addCommon,
@@ -48,7 +50,29 @@ export function syncOptionsFrom(
     allowDuplicates: raw.allowDuplicates === true ? true : undefined,
     hard: raw.hard === true ? true : undefined,
     yes: raw.yes === true ? true : undefined,
+    assignmentRule:
+      typeof raw.assignmentRule === 'string' ? checkAssignmentRule(raw.assignmentRule) : undefined,
+    serial: raw.serial === true ? true : undefined,
+    groupByParent: raw.groupByParent === false ? false : undefined,
+    ...mirrorOptions(file, raw),
+    backup: raw.backup === true ? true : undefined,
   };
+  checkSyncOptions(opts, operation, file);
+  return opts;
+}
+
+/** Flags that cannot go together, or not with this operation. */
+function checkSyncOptions(opts: SyncOptions, operation: SyncOperation, file: string): void {
+  if (opts.serial && (opts.concurrency ?? 1) > 1)
+    throw usageError(
+      `--serial sends one batch at a time; it cannot run with --concurrency ${opts.concurrency}.`,
+      'Drop --concurrency, or drop --serial to send batches in parallel.',
+    );
+  if (opts.backup && operation === 'upsert' && opts.writeAll)
+    throw usageError(
+      '--backup needs the records read before they are written, and --write-all sends them without reading.',
+      `Run "sfsync upsert ${file} --backup" without --write-all (only what changed is sent).`,
+    );
   if (opts.hard && opts.api === 'rest') {
     throw usageError(
       '--hard uses Bulk API 2.0 hardDelete, which REST does not offer: it cannot run with --api rest.',
@@ -81,7 +105,6 @@ export function syncOptionsFrom(
       'Give the records a value in the match field, or leave them out.',
     );
   }
-  return opts;
 }
 
 /** The flags every sync command takes (--hard, --yes and --allow-duplicates are added per operation). */
@@ -165,6 +188,40 @@ export function addSyncCommand(
       .argument('<file>', 'a .csv or .ndjson file, or - for standard input')
       .description(summary[operation]),
   );
+  if (operation !== 'delete')
+    cmd.option(
+      '--assignment-rule <rule>',
+      'Lead/Case assignment rule: default (the active rule), none, or a rule Id (REST Sforce-Auto-Assign; Bulk assignmentRuleId)',
+    );
+  cmd
+    .option(
+      '--serial',
+      'one batch in flight at a time (Bulk: one job at a time): the last resort against row locks',
+    )
+    .option(
+      '--no-group-by-parent',
+      "keep file order: do not group records by their parent lookup (by default one parent's children travel together, so parallel batches do not lock each other)",
+    );
+  if (operation === 'upsert')
+    cmd
+      .option(
+        '--delete-missing',
+        'mirror: after the upsert, delete the records in --scope whose match key is not in the file',
+      )
+      .option(
+        '--missing <how...>',
+        'mirror: what to do with them instead: delete, clear FIELD, or deactivate FIELD=VALUE',
+      )
+      .option('--scope <where>', 'mirror: SOQL WHERE clause bounding the records that may be touched')
+      .option(
+        '--max-delete <n|pct%>',
+        'mirror: stop before touching anything when more would go (default 10% of the scope)',
+      );
+  if (operation !== 'create')
+    cmd.option(
+      '--backup',
+      'save the full current records the run updates or deletes to backup.csv in the results folder first',
+    );
   if (operation === 'delete')
     cmd
       .option(

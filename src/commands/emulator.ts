@@ -9,6 +9,11 @@ import {
   readDuplicateRulesFile,
   type DuplicateRuleSpec,
 } from '../emulator/duplicate-rules.js';
+import {
+  AssignmentRuleError,
+  readAssignmentRulesFile,
+  type AssignmentRuleSpec,
+} from '../emulator/assignment-rules.js';
 import type { EmulatorOptions } from './options.js';
 
 export interface EmulatorInfo {
@@ -33,6 +38,25 @@ function readFileOption(file: string, flag: string): string {
     throw new SfsyncError('FILE_UNREADABLE', `${flag} ${file}: ${(err as Error).message}`, {
       hint: `Check the path given to ${flag}.`,
     });
+  }
+}
+
+function assignmentRulesError(file: string, err: unknown): SfsyncError {
+  return new SfsyncError(
+    'ASSIGNMENT_RULES_INVALID',
+    `--assignment-rules ${file}: ${(err as Error).message}`,
+    {
+      hint: 'See "Assignment rules" in the README for the file format (name, object, entries with queue or ownerId).',
+    },
+  );
+}
+
+function readAssignmentRules(file: string): AssignmentRuleSpec[] {
+  readFileOption(file, '--assignment-rules');
+  try {
+    return readAssignmentRulesFile(file);
+  } catch (err) {
+    throw assignmentRulesError(file, err);
   }
 }
 
@@ -69,11 +93,12 @@ function rulesError(opts: EmulatorOptions, err: unknown): SfsyncError {
   );
 }
 
-/** The schema and duplicate rules files the flags name, read and checked, and the faults to inject. */
+/** The schema, duplicate rules and assignment rules files the flags name, read and checked, and the faults to inject. */
 function readEmulatorFiles(opts: EmulatorOptions): {
   schemas: SchemaSpec[];
   faults: Partial<Faults>;
   duplicateRules: DuplicateRuleSpec[] | undefined;
+  assignmentRules: AssignmentRuleSpec[] | undefined;
 } {
   let schemas: SchemaSpec[] = [];
   if (opts.schema) {
@@ -92,6 +117,9 @@ function readEmulatorFiles(opts: EmulatorOptions): {
   if (opts.dropRate !== undefined) faults.dropRate = opts.dropRate;
   if (opts.retryAfterSeconds !== undefined) faults.retryAfterSeconds = opts.retryAfterSeconds;
   if (opts.expireSessionEvery !== undefined) faults.expireSessionEvery = opts.expireSessionEvery;
+  if (opts.lockRate !== undefined) faults.lockRate = opts.lockRate;
+  if (opts.lockHoldMs !== undefined) faults.lockHoldMs = opts.lockHoldMs;
+  const assignmentRules = opts.assignmentRules ? readAssignmentRules(opts.assignmentRules) : undefined;
   let duplicateRules: DuplicateRuleSpec[] | undefined;
   if (opts.duplicateRules) {
     readFileOption(opts.duplicateRules, '--duplicate-rules');
@@ -101,7 +129,7 @@ function readEmulatorFiles(opts: EmulatorOptions): {
       throw rulesError(opts, err);
     }
   }
-  return { schemas, faults, duplicateRules };
+  return { schemas, faults, duplicateRules, assignmentRules };
 }
 
 /**
@@ -114,11 +142,12 @@ export async function runEmulator(
   onReady: (info: EmulatorInfo, notices: string[]) => void,
   warn: (message: string) => void = () => {},
 ): Promise<EmulatorResult> {
-  const { schemas, faults, duplicateRules } = readEmulatorFiles(opts);
+  const { schemas, faults, duplicateRules, assignmentRules } = readEmulatorFiles(opts);
   let emulator;
   try {
     emulator = await startEmulator({
       duplicateRules,
+      assignmentRules,
       permissions: opts.denyHardDelete ? { bulkApiHardDelete: false } : undefined,
       port: opts.port,
       dataFile: opts.data,
@@ -134,6 +163,7 @@ export async function runEmulator(
     const dataError = opts.data ? dataFileError(err, opts.data) : null;
     if (dataError) throw dataError;
     if (err instanceof DuplicateRuleError) throw rulesError(opts, err);
+    if (err instanceof AssignmentRuleError) throw assignmentRulesError(opts.assignmentRules ?? '', err);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new SfsyncError('PORT_IN_USE', `Port ${opts.port} on 127.0.0.1 is already in use.`, {
         hint: `Run "sfsync emulator --port 0" to pick a free port, or stop what listens on ${opts.port}.`,

@@ -76,7 +76,7 @@ async function askMatch(
       .filter(Boolean);
     const fields = names.map((n) => usable.find((f) => f.name.toLowerCase() === n.toLowerCase()));
     if (names.length >= 1 && fields.every((f) => f !== undefined))
-      return { operation, match: fields.map((f) => (f as FieldInfo).name), matchOperator: 'AND' };
+      return { operation, match: fields.map((f) => f.name), matchOperator: 'AND' };
     if (attempt === 3)
       throw new SfsyncError('MAPPING_INVALID', `"${typed}" names no mapped, filterable field to match on.`, {
         hint: `Run "sfsync mapping init" again and name fields among: ${usable.map((f) => f.name).join(', ')}.`,
@@ -139,7 +139,7 @@ export async function runMappingInit(
     deps.io.err('First records as they would be sent:');
     for (const record of sample.first) {
       const preview = Object.fromEntries(
-        proposals.filter((p) => p.field).map((p) => [p.field, record[p.column]]),
+        proposals.flatMap((p) => (p.field ? [[p.field, record[p.column]] as [string, unknown]] : [])),
       );
       deps.io.err(`  ${JSON.stringify(preview)}`);
     }

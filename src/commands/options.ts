@@ -68,4 +68,10 @@ export interface EmulatorOptions extends CommonOptions {
   duplicateRules?: string;
   /** Start the user without the "Bulk API Hard Delete" permission. */
   denyHardDelete?: boolean;
+  /** Lead and Case assignment rules to enforce (JSON or YAML). */
+  assignmentRules?: string;
+  /** Row lock faults: the share of records refused with UNABLE_TO_LOCK_ROW when a parallel call holds their parent. */
+  lockRate?: number;
+  /** How long a transaction holds its parents' locks (ms). */
+  lockHoldMs?: number;
 }

@@ -8,6 +8,7 @@ import { readJournalHeader, type JournalHeader } from '../operations/journal.js'
 import type { CommonOptions } from './options.js';
 import type { SyncResult } from '../core/sync-types.js';
 import { renderSync } from './sync.js';
+import { renderUndo, type UndoResult } from './undo.js';
 
 export interface ResultsOptions extends CommonOptions {
   dir: string;
@@ -95,6 +96,17 @@ export function resultsExitCode(r: ResultsSummary): ExitCode | undefined {
 }
 
 export function renderResults(r: ResultsSummary): string[] {
+  // An undo's folder: its summary is an undo's (see commands/undo.ts).
+  if ((r.operation as string) === 'undo') {
+    const undo = r as unknown as UndoResult;
+    const lines = renderUndo(undo);
+    if (undo.ended !== 'completed')
+      lines.push(
+        'This undo did not finish. To continue it, run:',
+        `  sfsync undo ${undo.source.dir} --resume --results ${undo.results?.dir ?? '...'}`,
+      );
+    return lines;
+  }
   const lines = renderSync(r);
   if (r.error)
     lines.splice(

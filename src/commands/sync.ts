@@ -1,3 +1,4 @@
+import { renderAdmin } from '../operations/sync-admin.js';
 import path from 'node:path';
 import { plural } from '../core/plural.js';
 import type { Deps } from '../deps.js';
@@ -131,6 +132,7 @@ export function renderSync(r: SyncResult): string[] {
       `  --allow-duplicates: duplicate rule alerts acknowledged (Sforce-Duplicate-Rule-Header: allowSave=true)${d.retried > 0 ? `; ${plural(d.retried, 'record')} refused by a duplicate rule in a Bulk job went again through REST with the header, ${n(d.saved)} saved` : ''}`,
     );
   if (r.hardDelete) lines.push('  --hard: deleted with Bulk API hardDelete; nothing went to the Recycle Bin');
+  lines.push(...renderAdmin(r, r.dryRun));
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  results: ${r.results.dir}`);
   return lines;

@@ -111,7 +111,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsLayer {
     const value = env[name];
     if (value !== undefined && value !== '') layer[key] = parse ? parse(value, name) : value;
   }
-  return layer as SettingsLayer;
+  return layer;
 }
 
 export function resolveSettings(layers: Layers): ResolvedSettings {
@@ -124,7 +124,7 @@ export function resolveSettings(layers: Layers): ResolvedSettings {
       sources[key] = source;
     }
   }
-  return { values: values as Partial<Settings>, sources };
+  return { values, sources };
 }
 
 /** One setting from the layers given (the defaults always under them), and where it came from. */
@@ -133,7 +133,7 @@ export function resolveSetting<K extends keyof Settings>(
   layers: Omit<Layers, 'default'>,
 ): { value: Settings[K] | undefined; source: SettingSource | undefined } {
   const resolved = resolveSettings({ ...layers, default: DEFAULT_SETTINGS });
-  return { value: resolved.values[key] as Settings[K] | undefined, source: resolved.sources[key] };
+  return { value: resolved.values[key], source: resolved.sources[key] };
 }
 
 /** The environment's name of a setting, for messages that say where a value came from. */

@@ -38,6 +38,14 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     // A hard delete goes on as one: the rest of the file must not land in the Recycle Bin.
     ['--hard', opts.hard],
     ['--yes', opts.yes],
+    ['--assignment-rule', opts.assignmentRule],
+    ['--serial', opts.serial],
+    ['--no-group-by-parent', opts.groupByParent === false],
+    // Mirror mode goes on too: it runs once the resumed upsert has read the whole file.
+    ['--delete-missing', opts.missing?.verb === 'delete'],
+    ['--scope', opts.scope],
+    ['--max-delete', opts.maxDelete],
+    ['--backup', opts.backup],
     ['--json', opts.json],
   ];
   const words = ['sfsync', opts.operation, opts.file];
@@ -46,6 +54,13 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     words.push(flag);
     if (value !== true) words.push(String(value));
   }
+  const missing = opts.missing;
+  if (missing && missing.verb !== 'delete')
+    words.push(
+      '--missing',
+      missing.verb,
+      missing.verb === 'clear' ? (missing.field ?? '') : `${missing.field ?? ''}=${missing.value ?? ''}`,
+    );
   words.push('--resume', '--results', shownDir);
   return words.map(shellWord).join(' ');
 }

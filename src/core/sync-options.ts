@@ -44,4 +44,18 @@ export interface SyncOptions extends CommonOptions {
   hard?: boolean;
   /** Confirm what would otherwise be asked (--hard), for runs without a terminal. */
   yes?: boolean;
+  /** Lead/Case assignment rule: `default` (the active rule), `none`, or a rule Id (01Q…). */
+  assignmentRule?: string;
+  /** One write in flight at a time (REST) / one Bulk job at a time: the last resort against row locks. */
+  serial?: boolean;
+  /** Group records by their parent lookup so parallel writes touch different parents (default on). */
+  groupByParent?: boolean;
+  /** Mirror (upsert): what happens to records in --scope whose key the file lacks. */
+  missing?: { verb: 'delete' | 'clear' | 'deactivate'; field?: string; value?: string };
+  /** Mirror: the SOQL WHERE clause bounding the records that may be touched. */
+  scope?: string;
+  /** Mirror: the most that may go, a count or a percentage of the scope (default 10%). */
+  maxDelete?: string;
+  /** update/upsert/delete: the full records the run touches, exported to backup.csv before they are touched. */
+  backup?: boolean;
 }

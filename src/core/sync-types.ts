@@ -131,4 +131,41 @@ export interface SyncResult {
   duplicates?: { allowed: boolean } & DuplicateRetries;
   /** --hard: deletes were Bulk API hardDelete jobs (nothing went to the Recycle Bin). */
   hardDelete?: boolean;
+  /** --assignment-rule: what was asked, and what the run told Salesforce. */
+  assignmentRule?: AdminResult['assignmentRule'];
+  /** Row locks: records sent again after UNABLE_TO_LOCK_ROW, the parent field records were grouped by, --serial. */
+  locks?: AdminResult['locks'];
+  /** Mirror mode (--delete-missing, --missing): the records of the scope the file lacks, and what became of them. */
+  mirror?: AdminResult['mirror'];
+}
+
+/** What the mirror step did, for the summary and `--json`. */
+export interface MirrorReport {
+  action: 'delete' | 'clear' | 'deactivate';
+  field?: string;
+  scope: string;
+  /** Records in the scope (after the upsert). */
+  inScope: number;
+  /** Of those, the ones whose key is not in the file. */
+  missing: number;
+  /** Records of the scope with a blank key: no file can name them, so they are left alone. */
+  unkeyed: number;
+  /** The most that may go (--max-delete, default 10% of the scope). */
+  limit: number;
+  /** Records deleted, cleared or deactivated. */
+  done: number;
+  failed: number;
+  /** The brake held: more than `limit` would have gone, so nothing did. */
+  stopped: boolean;
+  /** would-delete.csv (dry run, brake) or deleted.csv (one row per record, with its outcome). */
+  file: string;
+}
+
+export interface AdminResult {
+  /** --assignment-rule: what was asked, and what the run told Salesforce. */
+  assignmentRule?: { asked: string; note: string };
+  /** Row locks: records sent again after UNABLE_TO_LOCK_ROW, the parent field records were grouped by, --serial. */
+  locks: { retries: number; groupedBy: string | null; serial: boolean };
+  /** Mirror mode (--delete-missing, --missing): the records of the scope the file lacks, and what became of them. */
+  mirror?: MirrorReport;
 }

@@ -1,6 +1,7 @@
 import { apiError } from './http.js';
 import type { FieldDescribe } from './metadata.js';
-import type { ObjectData, OrgStore, WriteResult } from './store.js';
+import type { LockTransaction } from './record-locks.js';
+import type { ObjectData, OrgStore, WriteOptions, WriteResult } from './store.js';
 import { coerceInput } from './values.js';
 
 export type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
@@ -11,6 +12,23 @@ export interface RowJob {
   operation: IngestOperation;
   externalIdFieldName?: string;
   failed: number;
+  /** The Lead or Case assignment rule the job runs (none without it) [doc Bulk API 2.0 "Create a Job"]. */
+  assignmentRuleId?: string;
+  /** The transaction of the chunk being processed (row locks). */
+  lock?: LockTransaction;
+}
+
+/**
+ * A job runs no assignment rule unless it names one; the one it names runs on every row it saves [doc: the
+ * property exists for insert, update and upsert; that it also reassigns updated rows is unverified].
+ */
+function rowOptions(job: RowJob): WriteOptions {
+  return {
+    autoAssign: job.assignmentRuleId
+      ? { kind: 'rule', id: job.assignmentRuleId, onUpdate: true }
+      : { kind: 'none' },
+    lock: job.lock,
+  };
 }
 
 export interface RowResult {
@@ -59,10 +77,10 @@ export function applyRow(
   let r: WriteResult;
   switch (job.operation) {
     case 'insert':
-      r = store.create(object.meta.name, body);
+      r = store.create(object.meta.name, body, rowOptions(job));
       break;
     case 'update':
-      r = id ? store.update(id, body, object.meta.name) : missing('Id');
+      r = id ? store.update(id, body, object.meta.name, rowOptions(job)) : missing('Id');
       break;
     case 'delete':
       r = id ? store.delete(id) : missing('Id');
@@ -111,7 +129,9 @@ function upsert(
 ): WriteResult {
   const field = object.meta.fieldByLower.get((job.externalIdFieldName ?? '').toLowerCase()) as FieldDescribe;
   if (field.name === 'Id')
-    return id ? store.update(id, body, object.meta.name) : store.create(object.meta.name, body);
+    return id
+      ? store.update(id, body, object.meta.name, rowOptions(job))
+      : store.create(object.meta.name, body, rowOptions(job));
   const raw = body[field.name];
   if (raw === undefined || raw === null) return missing(field.name);
   const coerced = coerceInput(field, raw);
@@ -130,9 +150,9 @@ function upsert(
   }
   if (ids.length === 1) {
     const { [field.name]: _k, ...rest } = body;
-    return store.update(ids[0] as string, rest);
+    return store.update(ids[0] as string, rest, undefined, rowOptions(job));
   }
-  return store.create(object.meta.name, body);
+  return store.create(object.meta.name, body, rowOptions(job));
 }
 
 export type Column =

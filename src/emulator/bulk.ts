@@ -12,6 +12,7 @@ import {
   type RowResult,
 } from './bulk-rows.js';
 import { apiError, notFound, parseJsonBody, readBody, sendEmpty, sendJson } from './http.js';
+import type { LockTransaction } from './record-locks.js';
 import type { ObjectData, OrgStore } from './store.js';
 import { formatDateTime } from './values.js';
 
@@ -33,12 +34,18 @@ const DELIMITERS: Record<string, string> = {
 };
 /** Salesforce splits ingest data into internal batches of 10,000 records; their order in results is not kept. */
 const INTERNAL_BATCH = 10_000;
+/** Records of one transaction inside an internal batch. */
+const LOCK_CHUNK = 200;
 
 interface IngestJob {
   id: string;
   object: string;
   operation: IngestOperation;
   externalIdFieldName?: string;
+  /** The Lead or Case assignment rule the job runs (none without it) [doc Bulk API 2.0 "Create a Job"]. */
+  assignmentRuleId?: string;
+  /** The transaction of the chunk being processed (row locks). */
+  lock?: LockTransaction;
   lineEnding: 'LF' | 'CRLF';
   columnDelimiter: string;
   state: JobState;
@@ -136,6 +143,7 @@ export class BulkApi {
   private info(job: IngestJob, version: string, full = false): Record<string, unknown> {
     const out = jobHead(job, this.userId);
     if (job.externalIdFieldName) out.externalIdFieldName = job.externalIdFieldName;
+    if (job.assignmentRuleId) out.assignmentRuleId = job.assignmentRuleId;
     Object.assign(out, {
       concurrencyMode: 'Parallel',
       contentType: 'CSV',
@@ -195,6 +203,7 @@ export class BulkApi {
       object: object.meta.name,
       operation,
       externalIdFieldName: operation === 'upsert' ? body.externalIdFieldName : undefined,
+      assignmentRuleId: body.assignmentRuleId || undefined,
       lineEnding: body.lineEnding === 'CRLF' ? 'CRLF' : 'LF',
       columnDelimiter: delimiter,
       state: 'Open',
@@ -298,13 +307,21 @@ export class BulkApi {
     // Internal batches finish in any order: the results list them batch by batch, the last one first.
     const order = Array.from({ length: batches }, (_, i) => i).reverse();
     for (const b of order) {
-      for (const values of rows.slice(b * INTERNAL_BATCH, (b + 1) * INTERNAL_BATCH)) {
-        if ((job.state as JobState) === 'Aborted') {
-          job.unprocessed.push(values);
-          continue;
+      const batch = rows.slice(b * INTERNAL_BATCH, (b + 1) * INTERNAL_BATCH);
+      // An internal batch is saved in chunks of 200, one transaction each, holding its parents' row locks while it
+      // runs; the batches of parallel jobs run at the same time [doc Bulk API 2.0 "How Requests Are Processed"].
+      for (let c = 0; c < batch.length; c += LOCK_CHUNK) {
+        job.lock = this.store.recordLocks?.begin();
+        for (const values of batch.slice(c, c + LOCK_CHUNK)) {
+          if ((job.state as JobState) === 'Aborted') {
+            job.unprocessed.push(values);
+            continue;
+          }
+          job.results.push(applyRow(this.store, job, object, columns as Column[], values));
+          job.processed++;
         }
-        job.results.push(applyRow(this.store, job, object, columns as Column[], values));
-        job.processed++;
+        await this.store.recordLocks?.finish(job.lock);
+        job.lock = undefined;
       }
       await new Promise((r) => setImmediate(r));
     }

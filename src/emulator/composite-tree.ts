@@ -50,42 +50,7 @@ export function createTree(
     const next: Pending[] = [];
     for (const p of level) {
       all.push(p);
-      const attributes = (p.record.attributes ?? {}) as { type?: string; referenceId?: string };
-      const ref = attributes.referenceId;
-      if (!ref)
-        throw apiError(400, 'INVALID_INPUT', 'Include a reference ID for each record in the request.');
-      if (seen.has(ref.toLowerCase()))
-        throw apiError(400, 'INVALID_INPUT', `Duplicate ReferenceId provided in the request: ${ref}`);
-      seen.add(ref.toLowerCase());
-      if (attributes.type && attributes.type.toLowerCase() !== p.meta.name.toLowerCase()) {
-        throw apiError(
-          400,
-          'INVALID_INPUT',
-          `The type ${attributes.type} of record ${ref} does not match the expected type ${p.meta.name}`,
-        );
-      }
-      for (const [key, value] of Object.entries(p.record)) {
-        const nested = value as { records?: unknown } | null;
-        if (
-          key === 'attributes' ||
-          nested === null ||
-          typeof nested !== 'object' ||
-          !Array.isArray(nested.records)
-        )
-          continue;
-        const rel = childRelationship(store.schema, p.meta, key);
-        if (!rel) throw apiError(400, 'INVALID_FIELD', `No such relationship '${key}' on ${p.meta.name}`);
-        if (p.depth >= MAX_DEPTH)
-          throw apiError(400, 'INVALID_INPUT', `A request can nest records up to ${MAX_DEPTH} levels deep`);
-        for (const child of nested.records as Array<Record<string, unknown>>) {
-          next.push({
-            meta: rel.child,
-            record: child,
-            parent: { field: rel.field.name, referenceId: ref },
-            depth: p.depth + 1,
-          });
-        }
-      }
+      next.push(...children(store, p, seen));
     }
     level = next;
   }
@@ -96,6 +61,52 @@ export function createTree(
       `A request can create up to ${MAX_RECORDS} records; this one has ${all.length}`,
     );
   }
+  return createAll(store, all, write);
+}
+
+/** Checks one record's attributes and returns its nested child records, one level down. */
+function children(store: OrgStore, p: Pending, seen: Set<string>): Pending[] {
+  const next: Pending[] = [];
+  const attributes = (p.record.attributes ?? {}) as { type?: string; referenceId?: string };
+  const ref = attributes.referenceId;
+  if (!ref) throw apiError(400, 'INVALID_INPUT', 'Include a reference ID for each record in the request.');
+  if (seen.has(ref.toLowerCase()))
+    throw apiError(400, 'INVALID_INPUT', `Duplicate ReferenceId provided in the request: ${ref}`);
+  seen.add(ref.toLowerCase());
+  if (attributes.type && attributes.type.toLowerCase() !== p.meta.name.toLowerCase()) {
+    throw apiError(
+      400,
+      'INVALID_INPUT',
+      `The type ${attributes.type} of record ${ref} does not match the expected type ${p.meta.name}`,
+    );
+  }
+  for (const [key, value] of Object.entries(p.record)) {
+    const nested = value as { records?: unknown } | null;
+    if (
+      key === 'attributes' ||
+      nested === null ||
+      typeof nested !== 'object' ||
+      !Array.isArray(nested.records)
+    )
+      continue;
+    const rel = childRelationship(store.schema, p.meta, key);
+    if (!rel) throw apiError(400, 'INVALID_FIELD', `No such relationship '${key}' on ${p.meta.name}`);
+    if (p.depth >= MAX_DEPTH)
+      throw apiError(400, 'INVALID_INPUT', `A request can nest records up to ${MAX_DEPTH} levels deep`);
+    for (const child of nested.records as Array<Record<string, unknown>>) {
+      next.push({
+        meta: rel.child,
+        record: child,
+        parent: { field: rel.field.name, referenceId: ref },
+        depth: p.depth + 1,
+      });
+    }
+  }
+  return next;
+}
+
+/** Creates the records in order, parents first, all or none. */
+function createAll(store: OrgStore, all: Pending[], write: WriteOptions): TreeResult {
   const ids = new Map<string, string>();
   const results: TreeResult['body']['results'] = [];
   const failures: TreeResult['body']['results'] = [];

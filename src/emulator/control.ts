@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AssignmentRuleSpec } from './assignment-rules.js';
 import type { DuplicateRuleSpec } from './duplicate-rules.js';
 import type { Faults } from './faults.js';
 import { apiError, notFound, readBody, sendJson } from './http.js';
@@ -26,6 +27,20 @@ export async function control(org: Org, req: IncomingMessage, res: ServerRespons
       }
     }
   }
+  if (url.pathname === '/__emulator/assignment-rules') {
+    if (req.method === 'GET') return sendJson(res, 200, org.assignmentRules.list());
+    if (req.method === 'POST') {
+      const body = await jsonOf<unknown>(req, 100_000, '[]');
+      const rules = (
+        Array.isArray(body) ? body : (body as { rules?: unknown }).rules
+      ) as AssignmentRuleSpec[];
+      try {
+        return sendJson(res, 200, org.assignmentRules.set(rules));
+      } catch (err) {
+        throw apiError(400, 'INVALID_INPUT', (err as Error).message);
+      }
+    }
+  }
   if (url.pathname === '/__emulator/permissions' && req.method === 'POST')
     return sendJson(res, 200, org.setPermissions(await jsonOf<Partial<UserPermissions>>(req, 10_000, '{}')));
   if (url.pathname === '/__emulator/state' && req.method === 'GET') return sendJson(res, 200, state(org));
@@ -44,6 +59,7 @@ function state(org: Org): Record<string, unknown> {
   return {
     apiCalls: org.usage.used,
     faults: org.faults.current,
+    lockRefusals: org.recordLocks.refused,
     records,
     memory: process.memoryUsage(),
     // CPU microseconds of the whole process: benchmarks on a shared machine compare these, not wall time.

@@ -27,6 +27,13 @@ export interface Faults {
   pathPattern?: string;
   /** Transient errors and drops injected at most this many times after the faults are set; 0 = no cap. */
   maxInjected: number;
+  /**
+   * Row locks: the share (0–1) of records that fail with UNABLE_TO_LOCK_ROW when another transaction (a parallel
+   * REST collection call or Bulk batch) holds their parent; 0 = no locks (see record-locks.ts).
+   */
+  lockRate: number;
+  /** How long a transaction holds its parents' locks before it answers, in milliseconds. */
+  lockHoldMs: number;
 }
 
 export type FaultKind = 'SERVER_UNAVAILABLE' | 'UNABLE_TO_LOCK_ROW' | 'REQUEST_LIMIT_EXCEEDED';
@@ -40,6 +47,8 @@ export const NO_FAULTS: Faults = {
   expireSessionEvery: 0,
   seed: 1,
   maxInjected: 0,
+  lockRate: 0,
+  lockHoldMs: 25,
 };
 
 /** A small deterministic generator (mulberry32) for fault injection. */

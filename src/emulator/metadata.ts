@@ -168,7 +168,8 @@ export class OrgSchema {
     }
   }
 
-  private add(meta: ObjectMeta): void {
+  /** Adds an object the org models beyond the recorded describes (AssignmentRule). */
+  add(meta: ObjectMeta): void {
     this.byLower.set(meta.name.toLowerCase(), meta);
     this.byPrefix.set(meta.keyPrefix, meta);
   }

@@ -2,6 +2,8 @@ import { BulkApi } from './bulk.js';
 import { BulkV1Api } from './bulk-v1.js';
 import { DataLog } from './data-file.js';
 import { DuplicateRules, type DuplicateRuleSpec } from './duplicate-rules.js';
+import { AssignmentRules, assignmentRuleObject, type AssignmentRuleSpec } from './assignment-rules.js';
+import { RecordLocks } from './record-locks.js';
 import { FaultInjector, type Faults } from './faults.js';
 import { DEFAULT_SCHEMA, OrgSchema, type SchemaSpec } from './metadata.js';
 import { OAuthService, type ConnectedApp, type OrgIdentity, type Session } from './oauth.js';
@@ -43,6 +45,8 @@ export interface EmulatorOptions {
   duplicateRules?: DuplicateRuleSpec[];
   /** The admin user's permissions that an org can take away. */
   permissions?: Partial<UserPermissions>;
+  /** Lead and Case assignment rules (none by default). */
+  assignmentRules?: AssignmentRuleSpec[];
 }
 
 /** Permissions of the org's user that tests can switch off (all on by default, as for a System Administrator). */
@@ -68,6 +72,8 @@ export interface Org {
   bulk: BulkApi;
   bulkV1: BulkV1Api;
   duplicateRules: DuplicateRules;
+  assignmentRules: AssignmentRules;
+  recordLocks: RecordLocks;
   permissions: UserPermissions;
   /** `http://127.0.0.1:PORT` once listening. */
   baseUrl: string;
@@ -77,10 +83,17 @@ export interface Org {
 export function createOrg(options: EmulatorOptions): Org {
   const identity = LOCAL_IDENTITY;
   const schema = new OrgSchema([DEFAULT_SCHEMA, ...(options.schemas ?? [])]);
+  schema.add(assignmentRuleObject(schema));
   const clock = options.clock ?? Date.now;
   const store = new OrgStore(schema, identity.userId, clock);
   const log = options.dataFile ? DataLog.open(options.dataFile, store) : null;
   seedOrg(store, identity, options.sandbox === true);
+  const assignmentRules = new AssignmentRules(store);
+  assignmentRules.set(options.assignmentRules ?? []);
+  store.assignmentRules = assignmentRules;
+  const faults = new FaultInjector(options.faults);
+  const recordLocks = new RecordLocks(() => faults.current);
+  store.recordLocks = recordLocks;
   const app: ConnectedApp = {
     clientId: options.clientId ?? '3MVG9sfsyncLocalOrgConnectedApp',
     clientSecret: options.clientSecret ?? 'sfsync-local-secret',
@@ -109,7 +122,7 @@ export function createOrg(options: EmulatorOptions): Org {
     oauth,
     adminSession: oauth.issueSession(app.clientId, false),
     usage,
-    faults: new FaultInjector(options.faults),
+    faults,
     rest: new RestApi(
       store,
       () => ({}),
@@ -120,6 +133,8 @@ export function createOrg(options: EmulatorOptions): Org {
     bulk,
     bulkV1: new BulkV1Api(store, identity.userId, bulk, clock),
     duplicateRules,
+    assignmentRules,
+    recordLocks,
     permissions: { bulkApiHardDelete: true, ...options.permissions },
     baseUrl: '',
     setPermissions: (p) => {

@@ -13,6 +13,7 @@ import {
   type RestCall,
 } from './rest/call.js';
 import { collections } from './rest/collections.js';
+import { composite, compositeBatch, runInProcess, type SubRequestRunner } from './rest/composite.js';
 import { describeObject, globalEntry } from './rest/describe.js';
 import { QueryCursors } from './rest/query.js';
 import { byExternalId, recordById, relationship } from './rest/records.js';
@@ -76,15 +77,29 @@ export class RestApi {
       const tree = createTree(this.store, tail[1] as string, body, writeOptions(call.req, call.version));
       return sendJson(call.res, tree.status, tree.body);
     }
-    // The composite resources this org serves [unverified: Salesforce also lists batch and graph].
+    if (tail[0] === 'batch' && tail.length === 1) return compositeBatch(call, this.subrequests(call));
+    if (tail.length === 0 && call.method === 'POST') return composite(call, this.subrequests(call));
+    // The composite resources this org serves [unverified: Salesforce also lists graph].
     if (tail.length === 0)
       return only(call, 'GET', () =>
         sendJson(call.res, 200, {
           tree: `${call.base}/composite/tree`,
+          batch: `${call.base}/composite/batch`,
           sobjects: `${call.base}/composite/sobjects`,
         }),
       );
     throw notFound();
+  }
+
+  /** Runs subrequests of /composite and /composite/batch through the same handlers as calls over HTTP. */
+  private subrequests(call: RestCall): SubRequestRunner {
+    const inProcess = runInProcess((req, res, url) => {
+      const m = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/.exec(url.pathname);
+      if (!m) throw notFound();
+      return this.handle(req, res, url, m[1] as string, (m[2] ?? '').split('/').filter(Boolean));
+    });
+    return (method, path, body, headers) =>
+      inProcess(method, new URL(`/services/data/${path}`, call.url), body, headers);
   }
 
   private async sobjects(call: RestCall, parts: string[]): Promise<void> {

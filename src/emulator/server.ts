@@ -2,12 +2,14 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { control } from './control.js';
 import type { DataLog } from './data-file.js';
+import type { AssignmentRuleSpec } from './assignment-rules.js';
 import type { DuplicateRuleSpec } from './duplicate-rules.js';
 import type { Faults } from './faults.js';
 import { apiError, HttpError, notFound, sendJson } from './http.js';
 import type { OAuthService } from './oauth.js';
 import { createOrg, type EmulatorOptions, type Org, type UserPermissions } from './org.js';
 import type { OrgStore } from './store.js';
+import { handleSoap, SOAP_PATH } from './soap.js';
 import { OLDEST_VERSION, versionList } from './versions.js';
 
 export { NO_FAULTS, type FaultKind, type Faults } from './faults.js';
@@ -36,6 +38,10 @@ export interface Emulator {
   setDuplicateRules(rules: DuplicateRuleSpec[]): void;
   /** Grants or takes away the user's permissions (also POST /__emulator/permissions). */
   setPermissions(permissions: Partial<UserPermissions>): void;
+  /** Replaces the org's Lead and Case assignment rules (also POST /__emulator/assignment-rules). */
+  setAssignmentRules(rules: AssignmentRuleSpec[]): void;
+  /** Records refused with UNABLE_TO_LOCK_ROW so far (the lockRate fault). */
+  lockRefusals(): number;
   /** Sets the DailyApiRequests limit (calls past it answer REQUEST_LIMIT_EXCEEDED); null restores the started one. */
   setDailyApiRequests(max: number | null): void;
   /** Requests the org has received and not finished answering (those of a killed client included). */
@@ -101,6 +107,13 @@ async function route(org: Org, req: IncomingMessage, res: ServerResponse): Promi
   if (url.pathname.startsWith('/__emulator/')) return control(org, req, res, url);
   const async = /^\/services\/async\/(\d+\.\d)\/(.*)$/.exec(url.pathname);
   if (async) return routeAsync(org, req, res, url, async);
+  if (SOAP_PATH.test(url.pathname))
+    return handleSoap(req, res, {
+      store: org.store,
+      sessionValid: (token) => org.oauth.sessionOf(token) !== null,
+      countCall: () => !org.usage.exhausted() && ++org.usage.used > 0,
+      usage: () => ({ used: org.usage.used, limit: org.usage.max }),
+    });
   const m = /^\/services\/data(?:\/(v(\d+\.\d)(?:\/(.*))?)?)?\/?$/.exec(url.pathname);
   if (!m) throw notFound();
   if (!m[1]) return sendJson(res, 200, versionList(org.maxVersion));
@@ -193,6 +206,8 @@ function handleOf(org: Org, server: http.Server, port: number, inFlight: () => n
     setFaults: (f) => void org.faults.set(f),
     setDuplicateRules: (rules) => void org.duplicateRules.set(rules),
     setPermissions: (p) => void org.setPermissions(p),
+    setAssignmentRules: (rules) => void org.assignmentRules.set(rules),
+    lockRefusals: () => org.recordLocks.refused,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

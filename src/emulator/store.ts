@@ -1,7 +1,9 @@
 import { newRecordRuleError } from './business-rules.js';
+import type { AssignmentRules, AutoAssign } from './assignment-rules.js';
 import { prepareInput } from './record-input.js';
 import { checkUnique, completeNewRow, deriveNames, labelList } from './record-rules.js';
 import type { DuplicateRules } from './duplicate-rules.js';
+import type { LockTransaction, RecordLocks } from './record-locks.js';
 import { IdGenerator, normalizeId } from './ids.js';
 import { type FieldDescribe, type ObjectMeta, type OrgSchema } from './metadata.js';
 import { formatDateTime, indexKey, recordError, type RecordError, type Row, type Value } from './values.js';
@@ -20,6 +22,10 @@ export interface WriteOptions {
   allowSave?: boolean;
   /** The API version of the call, for the URLs of duplicate records. */
   version?: string;
+  /** Which assignment rule runs on a Lead or Case (REST: Sforce-Auto-Assign; Bulk: the job's assignmentRuleId). */
+  autoAssign?: AutoAssign;
+  /** The transaction the write belongs to, for row locks on its parents. */
+  lock?: LockTransaction;
 }
 
 export type WriteResult =
@@ -44,12 +50,16 @@ export class OrgStore {
   private readonly data = new Map<string, ObjectData>();
   readonly ids = new IdGenerator();
   private caseNumber = 1000;
-  private journal: Journal | null = null;
-  private journaled = new Set<string>();
+  /** Open transactions, innermost last (a composite call's allOrNone around a collection's). */
+  private journals: Array<{ entries: Journal; seen: Set<string> }> = [];
   /** Told of every record whose stored state changes (a write, a delete, a rollback), to persist it. */
   onChange: ((object: ObjectData, id: string) => void) | null = null;
   /** The org's duplicate rules, run on every create and edit. */
   duplicateRules: DuplicateRules | null = null;
+  /** The org's Lead and Case assignment rules. */
+  assignmentRules: AssignmentRules | null = null;
+  /** Row locks on the parents of saved records (off unless configured). */
+  recordLocks: RecordLocks | null = null;
 
   constructor(
     readonly schema: OrgSchema,
@@ -130,8 +140,10 @@ export class OrgStore {
       completeNewRow(object, row, () => String(++this.caseNumber).padStart(8, '0')) ??
       newRecordRuleError(this, object, row) ??
       checkUnique(this, object, row, null) ??
-      this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version);
+      this.duplicateRules?.check(object, row, null, options.allowSave === true, options.version) ??
+      this.recordLocks?.touch(options.lock, object, row);
     if (error) return { ok: false, errors: [error] };
+    this.assignmentRules?.apply(object, row, options.autoAssign, true);
     const id = this.ids.next(object.meta.keyPrefix);
     const now = formatDateTime(this.clock());
     Object.assign(row, {
@@ -195,9 +207,11 @@ export class OrgStore {
     deriveNames(object, row);
     const dup =
       checkUnique(this, object, row, full) ??
-      this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version);
+      this.duplicateRules?.check(object, row, full, options.allowSave === true, options.version) ??
+      this.recordLocks?.touch(options.lock, object, row);
     if (dup) return { ok: false, errors: [dup], id: full };
-    const now = formatDateTime(this.clock());
+    this.assignmentRules?.apply(object, row, options.autoAssign, false);
+    const now = this.stampAfter(old);
     Object.assign(row, { LastModifiedDate: now, SystemModstamp: now, LastModifiedById: this.userId });
     this.replaceRow(object, full, old, compact(row));
     return { ok: true, id: full, created: false };
@@ -215,6 +229,18 @@ export class OrgStore {
     return this.remove(id, false);
   }
 
+  /**
+   * The SystemModstamp of a record's next change: the clock, or a millisecond past the record's last stamp when
+   * the clock has not moved on since (two writes in one millisecond), so every change moves it and a client can
+   * tell a record changed since it read it.
+   */
+  stampAfter(row: Row): string {
+    const now = this.clock();
+    const last =
+      typeof row.SystemModstamp === 'string' ? Date.parse(row.SystemModstamp.replace(/\+0000$/, 'Z')) : NaN;
+    return formatDateTime(Number.isNaN(last) || now > last ? now : last + 1);
+  }
+
   /** Takes a live record out; into the recycle bin (queryAll, ENTITY_IS_DELETED) unless it is purged. */
   private remove(id: string, recycle: boolean): WriteResult {
     const full = normalizeId(id);
@@ -225,21 +251,16 @@ export class OrgStore {
     this.remember(object, full);
     this.removeFromIndexes(object, full, row);
     object.live.delete(full);
-    if (recycle)
-      object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: formatDateTime(this.clock()) });
+    if (recycle) object.deleted.set(full, { ...row, IsDeleted: true, SystemModstamp: this.stampAfter(row) });
     return { ok: true, id: full, created: false };
   }
 
   beginJournal(): void {
-    this.journal = [];
-    this.journaled.clear();
+    this.journals.push({ entries: [], seen: new Set() });
   }
 
   endJournal(): Journal {
-    const journal = this.journal ?? [];
-    this.journal = null;
-    this.journaled.clear();
-    return journal;
+    return this.journals.pop()?.entries ?? [];
   }
 
   /** Puts every record a transaction touched back as it was. */
@@ -282,9 +303,11 @@ export class OrgStore {
 
   private remember(object: ObjectData, id: string): void {
     this.onChange?.(object, id);
-    if (!this.journal || this.journaled.has(id)) return;
-    this.journaled.add(id);
-    this.journal.push({ object, id, live: object.live.get(id), deleted: object.deleted.get(id) });
+    for (const journal of this.journals) {
+      if (journal.seen.has(id)) continue;
+      journal.seen.add(id);
+      journal.entries.push({ object, id, live: object.live.get(id), deleted: object.deleted.get(id) });
+    }
   }
 
   private insertRow(object: ObjectData, row: Row): void {

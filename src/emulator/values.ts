@@ -131,7 +131,12 @@ export function coerceInput(field: FieldDescribe, value: unknown): { value: Valu
     }
     return { value: id };
   }
-  // Text-like types: Salesforce turns JSON numbers and booleans into their text.
+  return coerceText(field, value);
+}
+
+/** Text-like types: Salesforce turns JSON numbers and booleans into their text. */
+function coerceText(field: FieldDescribe, value: unknown): { value: Value } | { error: RecordError } {
+  const type = field.type;
   if (typeof value === 'object') return { error: parserError(field, 'String', value) };
   const text = String(value);
   if (text === '') return { value: null };

@@ -80,6 +80,113 @@ function jsonRecord(line: number, cell: string): InputRecord {
   };
 }
 
+/** What the parser's callbacks learn, read by the loop that takes its records. */
+interface ParseState {
+  skipped: Skip[];
+  headerError: SfsyncError | null;
+  headerLines: number;
+  headerRead: boolean;
+  /** The failures file of an NDJSON run holds each record as JSON in one `input` column. */
+  jsonRecords: boolean;
+}
+
+const EMPTY_STATE: ParseState = {
+  skipped: [],
+  headerError: null,
+  headerLines: 1,
+  headerRead: false,
+  jsonRecords: false,
+};
+
+type CsvParser = ReturnType<typeof parse>;
+
+/** The first piece of the text, without a byte order mark; an empty file has no header row. */
+async function firstText(iterator: AsyncIterator<string>, file: string): Promise<string> {
+  const head = await iterator.next();
+  const first = head.done ? '' : head.value.replace(/^\uFEFF/, '');
+  if (first.trim() === '')
+    throw new SfsyncError('INPUT_EMPTY', `${file} is empty: there is no header row.`, {
+      hint: 'A CSV file starts with a header row of field names.',
+    });
+  return first;
+}
+
+/** csv-parse with the header checked (and a results file's own columns skipped) and bad records set aside. */
+function csvParser(
+  delimiter: string,
+  file: string,
+  st: ParseState,
+  onHeader?: (columns: string[], jsonRecords: boolean) => void,
+): CsvParser {
+  const parser: CsvParser = parse({
+    delimiter,
+    columns: (header: string[]) => {
+      st.headerRead = true;
+      const names = header.map((h) => h.trim());
+      st.headerLines = 1 + newlines(header);
+      // A results file fed back is read as its input: sfsync's own columns are skipped (false).
+      const own = resultsFileColumns(names);
+      const read = own ?? names;
+      const kept = read.filter((c): c is string => c !== false);
+      st.jsonRecords = own !== null && kept.length === 1 && kept[0] === 'input';
+      st.headerError = checkHeader(kept, file);
+      onHeader?.(kept, st.jsonRecords);
+      return read;
+    },
+    // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
+    skip_empty_lines: false,
+    skip_records_with_error: true,
+    on_skip: (err: CsvError | undefined) => {
+      if (!err) return;
+      const values = Array.isArray(err.record) ? (err.record as string[]) : [];
+      st.skipped.push({
+        after: parser.info.records,
+        code: err.code,
+        message: err.message.replace(/ on line \d+$| at line \d+$/, ''),
+        values,
+      });
+    },
+  });
+  return parser;
+}
+
+/** Writes the text into the parser as it reads it, waiting when the parser is full; ends it, or destroys it on error. */
+async function feedParser(
+  parser: CsvParser,
+  iterator: AsyncIterator<string>,
+  firstChunk: string,
+  headerFits: (chunk: string) => boolean,
+): Promise<void> {
+  try {
+    if (!parser.write(firstChunk)) await new Promise((r) => parser.once('drain', r));
+    if (!headerFits(firstChunk)) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      if (!parser.write(next.value)) await new Promise((r) => parser.once('drain', r));
+      if (!headerFits(next.value)) return;
+    }
+    parser.end();
+  } catch (err) {
+    parser.destroy(err as Error);
+  }
+}
+
+/** Resolves when the parser has records to read, has ended, or has failed. */
+function readableOrEnded(parser: CsvParser): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      parser.off('readable', done);
+      parser.off('end', done);
+      parser.off('error', done);
+      resolve();
+    };
+    parser.once('readable', done);
+    parser.once('end', done);
+    parser.once('error', done);
+  });
+}
+
 /**
  * CSV records through csv-parse: header row, quotes, CRLF or LF, BOM. A record with the wrong number of
  * columns or an unclosed quote becomes an error record with its line; the rest of the file goes on.
@@ -93,79 +200,26 @@ export async function* readCsv(
   onHeader?: (columns: string[], jsonRecords: boolean) => void,
 ): AsyncGenerator<InputRecord[]> {
   const iterator = text[Symbol.asyncIterator]();
-  const head = await iterator.next();
-  const firstChunk = head.done ? '' : head.value.replace(/^\uFEFF/, '');
-  if (firstChunk.trim() === '') {
-    throw new SfsyncError('INPUT_EMPTY', `${file} is empty: there is no header row.`, {
-      hint: 'A CSV file starts with a header row of field names.',
-    });
-  }
+  const firstChunk = await firstText(iterator, file);
   const chosen = delimiter ?? detectDelimiter(firstChunk.split(/\r?\n/)[0] ?? '');
-  const skipped: Skip[] = [];
-  let headerError: SfsyncError | null = null;
-  let headerLines = 1;
-  let headerRead = false;
-  let jsonRecords = false;
-  const parser = parse({
-    delimiter: chosen,
-    columns: (header: string[]) => {
-      headerRead = true;
-      const names = header.map((h) => h.trim());
-      headerLines = 1 + newlines(header);
-      // A results file fed back is read as its input: sfsync's own columns are skipped (false).
-      const own = resultsFileColumns(names);
-      const read = own ?? names;
-      const kept = read.filter((c): c is string => c !== false);
-      // The failures file of an NDJSON run holds each record as JSON in one `input` column.
-      jsonRecords = own !== null && kept.length === 1 && kept[0] === 'input';
-      headerError = checkHeader(kept, file);
-      onHeader?.(kept, jsonRecords);
-      return read;
-    },
-    // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
-    skip_empty_lines: false,
-    skip_records_with_error: true,
-    on_skip: (err: CsvError | undefined) => {
-      if (!err) return;
-      const values = Array.isArray(err.record) ? (err.record as string[]) : [];
-      skipped.push({
-        after: parser.info.records,
-        code: err.code,
-        message: err.message.replace(/ on line \d+$| at line \d+$/, ''),
-        values,
-      });
-    },
-  });
+  const st: ParseState = { ...EMPTY_STATE, skipped: [] };
+  const parser = csvParser(chosen, file, st, onHeader);
   // The parser holds the header row until it ends: past MAX_HEADER without one, the file is not read further.
   let unread = 0;
   const headerFits = (chunk: string): boolean => {
-    if (headerRead) return true;
+    if (st.headerRead) return true;
     unread += chunk.length;
     if (unread <= MAX_HEADER) return true;
     parser.destroy(headerTooLong(file));
     void iterator.return?.();
     return false;
   };
-  const feed = (async () => {
-    try {
-      if (!parser.write(firstChunk)) await new Promise((r) => parser.once('drain', r));
-      if (!headerFits(firstChunk)) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        if (!parser.write(next.value)) await new Promise((r) => parser.once('drain', r));
-        if (!headerFits(next.value)) return;
-      }
-      parser.end();
-    } catch (err) {
-      parser.destroy(err as Error);
-    }
-  })();
+  const feed = feedParser(parser, iterator, firstChunk, headerFits);
   let line = 0;
   let produced = 0;
   function* skipsBefore(count: number): Generator<InputRecord> {
-    while (skipped.length > 0 && (skipped[0] as Skip).after <= count) {
-      const skip = skipped.shift() as Skip;
+    while (st.skipped.length > 0 && (st.skipped[0] as Skip).after <= count) {
+      const skip = st.skipped.shift() as Skip;
       const start = line;
       line += 1 + newlines(skip.values);
       if (skip.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' && isBlank(skip.values)) continue;
@@ -178,15 +232,15 @@ export async function* readCsv(
   }
   // Records are taken from the parser as many at a time as it holds: one await per chunk, not per record.
   let ended = false;
-  let failure: unknown = null;
+  let failure = null as { error: unknown } | null;
   parser.once('end', () => (ended = true));
-  parser.once('error', (err) => (failure = err));
+  parser.once('error', (error) => (failure = { error }));
   for (;;) {
     const out: InputRecord[] = [];
     let record: Record<string, string> | null;
     while ((record = parser.read() as Record<string, string> | null) !== null) {
-      if (headerError) throw headerError;
-      if (line === 0) line = 1 + headerLines;
+      if (st.headerError) throw st.headerError;
+      if (line === 0) line = 1 + st.headerLines;
       out.push(...skipsBefore(produced));
       produced++;
       const start = line;
@@ -200,26 +254,16 @@ export async function* readCsv(
       }
       line += 1 + breaks;
       if (!blank)
-        out.push(jsonRecords ? jsonRecord(start, record.input ?? '') : { line: start, values: record });
+        out.push(st.jsonRecords ? jsonRecord(start, record.input ?? '') : { line: start, values: record });
     }
-    if (failure) throw failure;
+    if (failure) throw failure.error;
     if (out.length > 0) yield out;
     if (ended || parser.readableEnded) break;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        parser.off('readable', done);
-        parser.off('end', done);
-        parser.off('error', done);
-        resolve();
-      };
-      parser.once('readable', done);
-      parser.once('end', done);
-      parser.once('error', done);
-    });
+    await readableOrEnded(parser);
   }
   await feed;
-  if (headerError) throw headerError;
-  if (line === 0) line = 1 + headerLines;
+  if (st.headerError) throw st.headerError;
+  if (line === 0) line = 1 + st.headerLines;
   const rest = [...skipsBefore(Infinity)];
   if (rest.length > 0) yield rest;
 }

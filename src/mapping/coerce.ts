@@ -43,7 +43,7 @@ export function applyTransforms(value: unknown, transforms: Transform[]): unknow
       v = v === undefined || v === null ? v : String(v);
       if (typeof v !== 'string') continue;
     }
-    const s = v as string;
+    const s = v;
     switch (t) {
       case 'trim':
         v = s.trim();

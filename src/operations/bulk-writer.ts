@@ -74,6 +74,8 @@ export interface BulkWriterOptions {
   onJob?: (job: BulkJobReport) => void;
   /** Deletes are hardDelete jobs (--hard): the records skip the Recycle Bin. */
   hardDelete?: boolean;
+  /** The assignment rule jobs that save records run (--assignment-rule). */
+  assignmentRuleId?: string;
 }
 
 /** Shared by every successful result (nothing adds to it). */
@@ -150,6 +152,9 @@ export class BulkWriter implements RecordWriter {
     sent?: Sent,
   ): Promise<SaveResult[]> {
     if (records.length === 0) return Promise.resolve([]);
+    // --assignment-rule: a job that saves Leads or Cases names the rule to run (Bulk runs none otherwise).
+    if (this.options.assignmentRuleId && !spec.operation.toLowerCase().includes('delete'))
+      spec = { ...spec, assignmentRuleId: this.options.assignmentRuleId };
     const columns = columnsOf(records);
     const key = `${spec.object}\u0000${spec.operation}\u0000${spec.externalIdFieldName ?? ''}`;
     let job = this.filling.get(key);
@@ -165,7 +170,7 @@ export class BulkWriter implements RecordWriter {
       resolve = res;
     });
     const part: Part = {
-      results: new Array(records.length),
+      results: new Array<SaveResult | undefined>(records.length),
       waiting: 0,
       settled: false,
       resolve,
@@ -271,7 +276,7 @@ export class BulkWriter implements RecordWriter {
 
   private async runJob(job: Job): Promise<void> {
     const count = job.pieces.reduce((n, p) => n + p.count, 0);
-    const results: Array<SaveResult | undefined> = new Array(count);
+    const results = new Array<SaveResult | undefined>(count);
     try {
       await this.send(job, results);
     } catch (err) {

@@ -103,9 +103,21 @@ export class ChangeFields {
     return this.fields.length + this.parents.length;
   }
 
-  /** What the match query selects to compare. */
+  /** What the match query selects to compare, and when each record last changed (for its before-image). */
   get selects(): string[] {
-    return [...this.fields.map((f) => f.name), ...this.parents.map((p) => `${p.target}.${p.field.name}`)];
+    return [
+      ...this.fields.map((f) => f.name),
+      ...this.parents.map((p) => `${p.target}.${p.field.name}`),
+      ...(this.fields.some((f) => f.name === 'SystemModstamp') ? [] : ['SystemModstamp']),
+    ];
+  }
+
+  /** A queried row's values of the compared fields and its SystemModstamp, as the before-image keeps them. */
+  rowValues(row: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of this.fields) out[f.name] = row[f.name] ?? null;
+    out.SystemModstamp = row.SystemModstamp ?? null;
+    return out;
   }
 
   /** The hashes of a queried row's values, one per field, in `fields` order. */

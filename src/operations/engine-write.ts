@@ -15,6 +15,8 @@ export interface SortedBatch {
   upserts: MappedRecord[];
   /** The existing records the batch was matched against. */
   index?: MatchIndex;
+  /** The updates that change something, before a native upsert moves them into `upserts` (their before-images). */
+  changed?: Array<{ r: MappedRecord; id: string }>;
 }
 
 /** Writes a sorted batch: each kind in calls of at most batchSize, outcomes decided as the answers come. */
@@ -112,6 +114,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
     const locked: T[] = [];
     for (let i = 0; i < queue.length; i += opts.batchSize) {
       const chunk = queue.slice(i, i + opts.batchSize);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
       const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
       if (attempt > 0) for (const r of records) outcomes.unspool(r);
       // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
@@ -133,6 +136,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
       const results = await sending;
       for (let j = 0; j < chunk.length; j++) {
         const item = chunk[j] as T;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
         const r = 'r' in item ? item.r : (item as MappedRecord);
         const res = results[j];
         if (res?.success) {
@@ -140,6 +144,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
           const id = res.id ?? ('id' in item ? item.id : undefined);
           if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
           outcomes.succeed(r, kind, id);
+          if (kind === 'created' && id) opts.beforeImages?.created(r.line, id);
         } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt)) {
           locked.push(item);
         } else if (res?.stop) {
@@ -153,7 +158,39 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
         }
       }
     }
+    opts.beforeImages?.flush();
     queue = locked;
+    if (queue.length > 0) opts.onLockRetry?.(queue.length);
     if (queue.length > 0) await rowLocks.pause(retry, attempt);
   }
+}
+
+/**
+ * Whether a batch replaces anything (updates or deletes): only such a batch waits for its before-images; a create's
+ * Id is recorded as its answer comes.
+ */
+export function replaces(batch: SortedBatch): boolean {
+  return batch.updates.length + batch.deletes.length + (batch.changed?.length ?? 0) > 0;
+}
+
+/** What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). */
+export async function imageBefore(
+  opts: Pick<EngineOptions, 'beforeImages' | 'backup'>,
+  batch: SortedBatch,
+  sends: Map<MappedRecord, Record<string, unknown>>,
+): Promise<void> {
+  const updates = batch.changed ?? batch.updates;
+  await opts.backup?.save([...updates, ...batch.deletes].map(({ id }) => id));
+  const images = opts.beforeImages;
+  if (!images) return;
+  const index = batch.index;
+  await images.updates(
+    updates.map(({ r, id }) => ({
+      line: r.line,
+      id,
+      payload: sends.get(r) ?? r.payload,
+    })),
+    index && ((id) => index.valuesOf(id)),
+  );
+  await images.deletes(batch.deletes.map(({ r, id }) => ({ line: r.line, id })));
 }

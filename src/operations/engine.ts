@@ -8,10 +8,10 @@ import type { ChangeFields } from './changes.js';
 import { ambiguous, FATAL, keyEmpty, notFound, withoutId } from './engine-failures.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
+import { resolveParents } from './engine-parents.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
-import { sendSorted, type SortedBatch } from './engine-write.js';
+import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
-import { resolveLookups } from './lookups.js';
 import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
 import type { ResultSink } from './results.js';
@@ -250,12 +250,7 @@ export class SyncEngine {
 
   private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
     const { operation } = this.opts;
-    let pending = records;
-    if (this.client && pending.some((r) => r.lookups.length > 0)) {
-      const failures = await resolveLookups(this.client, pending);
-      for (const [r, detail] of failures) this.outcomes.fail(r, detail);
-      pending = pending.filter((r) => !failures.has(r));
-    }
+    const pending = await resolveParents(this.opts, this.outcomes, this.client, records);
     const client = this.client;
     if (!client) {
       // Offline dry run: nothing can be matched, so each record is reported as valid for the operation.
@@ -273,6 +268,7 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
+    if (replaces(batch)) await imageBefore(this.opts, batch, sends);
     await sendSorted(this.opts, this.outcomes, batch);
   }
 
@@ -343,6 +339,7 @@ export class SyncEngine {
       else this.outcomes.unchanged(u.r, u.id);
     }
     batch.updates = kept;
+    batch.changed = kept;
     if (!this.opts.dryRun && this.opts.strategy === 'native-upsert') {
       const field = this.opts.match?.fields[0]?.name as string;
       for (const u of batch.updates) {

@@ -185,8 +185,8 @@ function flattenNamed(record: Record<string, unknown>, prefix = ''): Array<[stri
   const out: Array<[string, unknown]> = [];
   for (const [key, value] of Object.entries(record)) {
     if (key === 'attributes') continue;
-    if (value !== null && typeof value === 'object' && 'attributes' in (value as object))
-      out.push(...flattenNamed(value as Record<string, unknown>, `${prefix}${key}.`));
+    if (value !== null && typeof value === 'object' && 'attributes' in value)
+      out.push(...flattenNamed(value, `${prefix}${key}.`));
     else out.push([`${prefix}${key}`, value]);
   }
   return out;

@@ -71,10 +71,12 @@ function checkHeader(file: string, value: unknown): JournalHeader {
   const h = value as Partial<JournalHeader> | null;
   if (!h || typeof h !== 'object' || Array.isArray(h) || h.v === undefined)
     throw journalError(file, 'line 1 is not a journal header');
-  if (h.v !== JOURNAL_VERSION)
+  // Compared as read (unknown): against the literal type of h.v, TypeScript would narrow both sides to never.
+  const version: unknown = h.v;
+  if (version !== JOURNAL_VERSION)
     throw journalError(
       file,
-      `its header is version ${String(h.v)}, which this sfsync does not read (it reads version ${JOURNAL_VERSION}; the sfsync that wrote it can resume it)`,
+      `its header is version ${String(version)}, which this sfsync does not read (it reads version ${JOURNAL_VERSION}; the sfsync that wrote it can resume it)`,
     );
   if (typeof h.operation !== 'string' || typeof h.file !== 'string' || typeof h.sha256 !== 'string')
     throw journalError(file, 'its header is incomplete');

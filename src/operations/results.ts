@@ -186,7 +186,7 @@ export class ResultSink {
   ) {
     ensureResultsDir(files.dir);
     this.counts = prior ? { ...prior.counts } : emptyCounts();
-    this.failureCodes = prior ? new Map(prior.failureCodes) : new Map();
+    this.failureCodes = prior ? new Map(prior.failureCodes) : new Map<string, FailureGroup>();
     // A dry run's plan says what would be done to each line; its payloads are in payloads.ndjson.
     this.success = new CsvFile(
       files.success,
@@ -315,15 +315,16 @@ export class ResultSink {
 
 /** Runs every close, whatever fails; then throws the first error, if any. */
 export function closeAll(closes: Array<() => void>): void {
-  let first: unknown;
+  // Boxed: a thrown undefined is an error too, and the box keeps it apart from "nothing failed".
+  let first: { error: unknown } | undefined;
   for (const close of closes) {
     try {
       close();
-    } catch (err) {
-      first ??= err;
+    } catch (error) {
+      first ??= { error };
     }
   }
-  if (first !== undefined) throw first;
+  if (first) throw first.error;
 }
 
 export function resultFiles(dir: string, dryRun: boolean): ResultFiles {

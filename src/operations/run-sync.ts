@@ -9,6 +9,7 @@ import { planWrites } from './sync-plan.js';
 import type { StopState, SyncOutcome, SyncPorts } from './sync-ports.js';
 import { openInput, prepareTarget } from './sync-prepare.js';
 import { runEngine } from './sync-run.js';
+import { mirrorCheck } from './sync-admin.js';
 
 export type { SyncPorts, SyncOutcome } from './sync-ports.js';
 export type { SyncEvent, SyncEvents } from './sync-events.js';
@@ -64,6 +65,8 @@ async function sync(
   hold: (lock: ResultsLock) => void,
 ): Promise<SyncOutcome> {
   const started = ports.now().getTime();
+  // --serial: one batch (one Bulk job) in flight at a time.
+  if (opts.serial) opts = { ...opts, concurrency: 1 };
   const input = await openInput(opts, ports);
   const target = await prepareTarget(opts, ports, input, emit);
   const keys = await checkKeys(opts, {
@@ -78,6 +81,20 @@ async function sync(
   });
   [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
   const writes = await planWrites(opts, ports.env, target, input.file, emit);
+  writes.mirror = await mirrorCheck(
+    opts,
+    target.matching.spec,
+    target.compiled,
+    input.file,
+    input.format,
+    input.mapping.timezone,
+  );
+  if (writes.mirror && target.offline)
+    emit({
+      type: 'warning',
+      message:
+        'mirror mode: an offline dry run cannot list the records of --scope the file lacks (that needs the org); run the dry run without --offline to see them',
+    });
   await input.confirmHard?.(target.object.name, target.client?.instanceUrl ?? '');
   return runEngine(opts, { ...ports, started, state, hold, emit }, input, target, keys, writes);
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { SyncOptions } from '../core/sync-options.js';
 import { diskFullError, toSfsyncError } from '../errors.js';
 import type { BulkWriter } from './bulk-writer.js';
+import { Backup } from './backup.js';
+import { openBeforeImages, type BeforeImages } from './before-images.js';
 import { SyncEngine, type EngineResult } from './engine.js';
 import { HeapGovernor } from './heap.js';
 import type { KeyCheck } from './key-check.js';
@@ -14,6 +16,8 @@ import type { WritePlan } from './sync-plan.js';
 import type { RunContext, SyncOutcome } from './sync-ports.js';
 import type { SyncInput, SyncTarget } from './sync-prepare.js';
 import { settle } from './sync-settle.js';
+import { groupedInput, runMirror } from './sync-admin.js';
+import type { InputRecord } from '../input/types.js';
 
 /** Opens the results folder, runs the engine over the input, closes every file and settles the outcome. */
 export async function runEngine(
@@ -32,16 +36,8 @@ export async function runEngine(
   const bulkCreations = client && jobIds.length > 0 ? await bulkJobCreations(client, jobIds) : undefined;
   if (bulkCreations) ctx.emit({ type: 'resumed-bulk-jobs', jobs: bulkCreations.size });
   files.commit();
-  let sink: ResultSink;
-  try {
-    sink = new ResultSink(
-      resultFiles(dir, opts.dryRun),
-      input.format === 'csv' && !input.seen.jsonRecords ? target.columns : null,
-      files.prior,
-    );
-  } catch (err) {
-    throw diskFullError(err, dir) ?? err;
-  }
+  const sink = openSink(opts, input, target, dir, files.prior);
+  const { beforeImages, backup } = takeBack(opts, dir, client, target, files.resume !== undefined);
   const heap = new HeapGovernor(writes.heapBytes);
   const { bulk } = writes;
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
@@ -77,12 +73,65 @@ export async function runEngine(
     createWhenKeyEmpty: keys.createWhenKeyEmpty,
     keyCounts: keys.keyCounts,
     countKeys: keys.counting,
+    onLockRetry: (n) => {
+      writes.locks.retries += n;
+    },
+    beforeImages,
+    backup,
+    resolveReferences: ctx.resolveReferences,
   });
   Object.assign(ctx.state, { engine, dir, counts: sink.counts });
   // A signal that came while the run was being prepared stops it before it reads anything.
   if (ctx.state.signal) engine.interrupt(ctx.state.signal);
-  const outcome = await runToEnd(engine, input, sink, [() => files.journal?.close(), () => spool?.close()]);
-  return settle(opts, ctx, { target, keys, writes, sink, dir, outcome });
+  const all = groupedInput(input.all, writes.grouping, target.matching.spec, input.mapping.timezone);
+  const outcome = await runToEnd(engine, all, sink, [
+    () => files.journal?.close(),
+    () => spool?.close(),
+    () => beforeImages?.close(),
+    () => backup?.close(),
+  ]);
+  // Mirror: only after an upsert that read its whole file; the brake stops it before it touches anything.
+  const mirrored = outcome.fatal
+    ? undefined
+    : await runMirror(writes.mirror, client, target.object, target.matching.spec, dir, opts.dryRun);
+  return settle(opts, ctx, { target, keys, writes, sink, dir, outcome, mirrored });
+}
+
+/** The result files of the run (a full disk is said as such). */
+function openSink(
+  opts: SyncOptions,
+  input: SyncInput,
+  target: SyncTarget,
+  dir: string,
+  prior: ConstructorParameters<typeof ResultSink>[2],
+): ResultSink {
+  try {
+    return new ResultSink(
+      resultFiles(dir, opts.dryRun),
+      input.format === 'csv' && !input.seen.jsonRecords ? target.columns : null,
+      prior,
+    );
+  } catch (err) {
+    throw diskFullError(err, dir) ?? err;
+  }
+}
+
+/**
+ * What lets the run be taken back: its before-images (for `sfsync undo`), and with --backup the full records it
+ * touches. A dry run writes nothing to take back.
+ */
+function takeBack(
+  opts: SyncOptions,
+  dir: string,
+  client: SyncTarget['client'],
+  target: SyncTarget,
+  resuming: boolean,
+): { beforeImages?: BeforeImages; backup?: Backup } {
+  if (!client || opts.dryRun) return {};
+  return {
+    beforeImages: openBeforeImages(dir, opts, client, target.object, resuming),
+    backup: opts.backup ? new Backup(dir, client, target.object, resuming) : undefined,
+  };
 }
 
 /** What the run is doing, for the progress line. */
@@ -96,13 +145,13 @@ function phase(opts: SyncOptions, bulk: BulkWriter | null): string {
 /** Every file is closed even when one cannot take its last piece (a full disk): the first error ends the run. */
 async function runToEnd(
   engine: SyncEngine,
-  input: SyncInput,
+  all: AsyncIterable<InputRecord[]>,
   sink: ResultSink,
   closes: Array<() => void>,
 ): Promise<EngineResult> {
   let outcome: EngineResult;
   try {
-    outcome = await engine.run(input.all);
+    outcome = await engine.run(all);
   } catch (err) {
     outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
   }

@@ -11,6 +11,8 @@ import type { WritePlan } from './sync-plan.js';
 import type { RunContext, SyncOutcome } from './sync-ports.js';
 import type { SyncTarget } from './sync-prepare.js';
 import type { SyncResult } from '../core/sync-types.js';
+import type { MirrorReport } from './mirror.js';
+import { adminResult, mirrorBrake } from './sync-admin.js';
 
 /** A run that has ended, its files closed. */
 export interface EndedRun {
@@ -20,6 +22,8 @@ export interface EndedRun {
   sink: ResultSink;
   dir: string;
   outcome: EngineResult;
+  /** Mirror mode: what the step after the upsert found and did. */
+  mirrored?: MirrorReport;
 }
 
 /**
@@ -56,17 +60,19 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
       },
     );
   }
+  const brake = mirrorBrake(run.writes.mirror, run.mirrored);
+  if (brake) throw new SfsyncError(brake.code, brake.message, { hint: brake.hint, result });
   // Exit 0 only when every record was written: a record failed, or skipped without being written (one a resume
   // could not settle, say), leaves the run short of what was asked.
   // (A dry run writes nothing by design: there only rejected records count.)
-  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped);
+  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped) + (run.mirrored?.failed ?? 0);
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
 function syncResult(
   opts: SyncOptions,
   ctx: RunContext,
-  { target, keys, writes, sink, outcome }: EndedRun,
+  { target, keys, writes, sink, outcome, mirrored }: EndedRun,
   fatal: SfsyncError | null,
 ): SyncResult {
   const { client, matching } = target;
@@ -102,5 +108,6 @@ function syncResult(
     durationMs: ctx.now().getTime() - ctx.started,
     ...(opts.allowDuplicates ? { duplicates: { allowed: true, ...writes.retries } } : {}),
     ...(opts.hard ? { hardDelete: true } : {}),
+    ...adminResult(opts, writes.assignment, writes.grouping, writes.locks.retries, mirrored),
   };
 }

@@ -3,6 +3,7 @@ import { SfsyncError } from '../errors.js';
 import { budgetError, closestObject, translateError } from './client-errors.js';
 import { bulkIngest, bulkIngestResults, bulkQuery, type BulkContext, type Request } from './bulk.js';
 import { readIdentity } from './identity.js';
+import { undelete } from './soap.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import {
   createTransport,
@@ -45,9 +46,12 @@ export interface ClientOptions {
   trace?: (line: string) => void;
 }
 
-/** The REST header that acknowledges duplicate rule alerts; Bulk API jobs have no equivalent. */
+/** The REST headers of a write: duplicate rule alerts acknowledged, the assignment rule to run (Bulk jobs carry neither). */
 function duplicateHeader(write: WriteOptions | undefined): Record<string, string> {
-  return write?.allowDuplicates ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {};
+  return {
+    ...(write?.allowDuplicates ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {}),
+    ...(write?.autoAssign ? { 'Sforce-Auto-Assign': write.autoAssign } : {}),
+  };
 }
 
 /** One HTTP attempt, with a line before and after it in the --verbose trace. */
@@ -72,8 +76,15 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
   const send = createTransport(options.instanceUrl, options.apiVersion, options.tokens);
   const retry = options.retry ?? DEFAULT_RETRY;
   return async <T>(method: string, url: string, o: Parameters<Request>[2] = {}): Promise<T> => {
-    const body = o.csv ?? (o.json === undefined ? undefined : JSON.stringify(o.json));
-    const type = o.csv !== undefined ? 'text/csv' : o.json !== undefined ? 'application/json' : undefined;
+    const body = o.csv ?? o.xml ?? (o.json === undefined ? undefined : JSON.stringify(o.json));
+    const type =
+      o.csv !== undefined
+        ? 'text/csv'
+        : o.xml !== undefined
+          ? 'text/xml; charset=UTF-8'
+          : o.json !== undefined
+            ? 'application/json'
+            : undefined;
     const call: HttpCall = { method, url, body, as: o.as, headers: { ...o.headers } };
     if (type) call.headers!['Content-Type'] = type;
     try {
@@ -213,6 +224,7 @@ export function createSalesforceClient(options: ClientOptions): SalesforceClient
     query: (soql, o) => queryRows(request, soql, o),
     bulkQuery: (soql, onRow, onOpen, o) => bulkQuery(bulk, soql, onRow, onOpen, o),
     ...collectionWrites(request),
+    undelete: (ids) => undelete(request, options.apiVersion, options.tokens.accessToken(), ids),
     bulkIngest: (spec, csv, onOpen, onRow) => bulkIngest(bulk, spec, csv, onOpen, onRow),
     bulkIngestResults: (jobId, onRow) => bulkIngestResults(bulk, jobId, onRow),
   };

@@ -58,6 +58,7 @@ export function createConnector(
       stored: { org: stored.defaultOrg, apiVersion: stored.apiVersion },
       default: DEFAULT_SETTINGS,
     });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- it types apiVersion as string
     const apiVersion = settings.values.apiVersion ?? (DEFAULT_SETTINGS.apiVersion as string);
     const from = {
       flag: '--api-version',

@@ -65,6 +65,11 @@ export interface WriteOptions {
    * whose action is Block still refuse.
    */
   allowDuplicates?: boolean;
+  /**
+   * `Sforce-Auto-Assign`: TRUE runs the active assignment rule (Salesforce's default when the header is absent),
+   * FALSE none, or a rule's Id.
+   */
+  autoAssign?: string;
 }
 
 /** The Ids of the records a duplicate rule matched, from a DUPLICATES_DETECTED error. */
@@ -149,6 +154,11 @@ export interface SalesforceClient {
   ): Promise<SaveResult[]>;
   delete(ids: string[]): Promise<SaveResult[]>;
   /**
+   * Records back from the Recycle Bin with their Ids, at most 200 a call: `undelete()` exists only in the SOAP API
+   * (the Partner endpoint), so this one call goes there.
+   */
+  undelete(ids: string[]): Promise<SaveResult[]>;
+  /**
    * The outcome of an ingest job opened earlier (by a run that was killed): an Open job is aborted, so nothing of
    * it is applied; otherwise it is polled to its end and its successful and failed results handed to `onRow`.
    */
@@ -176,6 +186,8 @@ export interface BulkJobSpec {
   object: string;
   operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
   externalIdFieldName?: string;
+  /** The Lead or Case assignment rule the job runs (without it, a job runs none). */
+  assignmentRuleId?: string;
 }
 
 const BULK_END_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);

@@ -29,7 +29,7 @@ export const FAILURE_HINTS: Record<string, string> = {
   DUPLICATES_DETECTED:
     "a duplicate rule refused the record (matched_ids in failures.csv names the records it duplicates): update those with upsert on the rule's fields, or, for a rule that only alerts, re-run with --allow-duplicates",
   UNABLE_TO_LOCK_ROW:
-    'another process held the record: run again (the records that failed can be resumed or re-run)',
+    'another save held the parent record (parallel batches on children of one parent, or org automation): re-run the failures file with --serial (one batch at a time); keep records grouped by parent (the default; not --no-group-by-parent)',
   ENTITY_IS_DELETED: 'the record is in the recycle bin: restore it, or remove its Id from the file',
   CSV_RECORD_INCONSISTENT_COLUMNS:
     'the row has a different number of columns than the header: check commas and quotes',

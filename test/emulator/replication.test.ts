@@ -44,8 +44,11 @@ describe('getUpdated and getDeleted (sobjects/{Obj}/updated and /deleted)', () =
   });
 
   it('lists deleted records with their deletedDate and earliestDateAvailable', async () => {
-    at('2026-06-10T12:20:05Z');
+    at('2026-06-10T12:20:00Z');
     const gone = (await conn().sobject('Contact').create({ LastName: 'Repl Gone' })).id as string;
+    // Deleted later than it was created: on a clock standing still the delete's stamp would move on by a millisecond
+    // (every change moves SystemModstamp).
+    at('2026-06-10T12:20:05Z');
     await conn().sobject('Contact').destroy(gone);
     at('2026-06-10T12:25:00Z');
     expect(await conn().sobject('Contact').deleted('2026-06-10T12:00:00Z', '2026-06-10T12:30:00Z')).toEqual({

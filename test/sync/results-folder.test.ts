@@ -416,7 +416,9 @@ describe('a resume that cannot start changes nothing', () => {
     expect(await main([...args, '--resume', '--max-api-calls', '1', '--json'], d)).toBe(1);
     expect(JSON.parse(d.io.stdoutText).error.code).toBe('API_BUDGET_EXCEEDED');
     expect([fs.readFileSync(success, 'utf8'), fs.readFileSync(failures, 'utf8')]).toEqual(before);
+    // before.ndjson is the interrupted run's (the Ids it created, for sfsync undo).
     expect(fs.readdirSync(path.join(cwd, 'out')).sort()).toEqual([
+      'before.ndjson',
       'failures.csv',
       'journal.ndjson',
       'success.csv',

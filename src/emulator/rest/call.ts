@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { autoAssignOf } from '../assignment-rules.js';
 import { allowSaveOf } from '../duplicate-rules.js';
 import { apiError, HttpError, notFound, parseJsonBody, readBody } from '../http.js';
 import type { ObjectData, OrgStore, WriteOptions } from '../store.js';
@@ -48,7 +49,11 @@ export async function jsonObject(req: IncomingMessage): Promise<Record<string, u
 
 /** The Sforce-Duplicate-Rule-Header of a write call (REST only: Bulk API jobs take no such header). */
 export function writeOptions(req: IncomingMessage, version?: string): WriteOptions {
-  return { allowSave: allowSaveOf(req.headers['sforce-duplicate-rule-header']), version };
+  return {
+    allowSave: allowSaveOf(req.headers['sforce-duplicate-rule-header']),
+    autoAssign: autoAssignOf(req.headers['sforce-auto-assign']),
+    version,
+  };
 }
 
 /**

@@ -51,19 +51,19 @@ export async function collections(call: RestCall, parts: string[]): Promise<void
   if (!Array.isArray(records)) throw apiError(400, 'INVALID_FIELD', "Required field 'records' is missing");
   if (records.length > MAX_COLLECTION) throw limitError();
   const allOrNone = body.allOrNone === true;
-  const write = writeOptions(call.req, call.version);
+  // One call is one transaction: it holds the parents of the records it writes until it answers (row locks).
+  const write: WriteOptions = {
+    ...writeOptions(call.req, call.version),
+    lock: call.store.recordLocks?.begin(),
+  };
+  const answer = async (items: CollectionItem[]): Promise<void> => {
+    await call.store.recordLocks?.finish(write.lock);
+    sendJson(res, 200, items);
+  };
   if (parts.length === 0 && method === 'POST')
-    return sendJson(
-      res,
-      200,
-      transaction(call.store, createOps(call.store, records as Rec[], write), allOrNone, false),
-    );
+    return answer(transaction(call.store, createOps(call.store, records as Rec[], write), allOrNone, false));
   if (parts.length === 0 && method === 'PATCH')
-    return sendJson(
-      res,
-      200,
-      transaction(call.store, updateOps(call.store, records as Rec[], write), allOrNone, false),
-    );
+    return answer(transaction(call.store, updateOps(call.store, records as Rec[], write), allOrNone, false));
   if (parts.length === 2 && method === 'PATCH') {
     if (Number(call.version) < 46) throw notFound();
     const object = objectOr404(call.store, parts[0] as string);
@@ -75,7 +75,7 @@ export async function collections(call: RestCall, parts: string[]): Promise<void
         `Provided external ID field does not exist or is not accessible: ${parts[1]}`,
       );
     const ops = upsertOps(call.store, object, field, records as Rec[], write);
-    return sendJson(res, 200, transaction(call.store, ops, allOrNone, true));
+    return answer(transaction(call.store, ops, allOrNone, true));
   }
   throw apiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed.`);
 }

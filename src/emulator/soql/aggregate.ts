@@ -126,6 +126,11 @@ export function runAggregate(
     columns: [],
     hasSubqueries: false,
     hasTypeOf: false,
+    aggregates: columns.map((c) =>
+      c.kind === 'group'
+        ? { key: c.key, fn: null, path: c.path }
+        : { key: c.key, fn: c.expr.fn, path: c.expr.path },
+    ),
   };
   return {
     plan,

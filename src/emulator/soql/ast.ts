@@ -16,6 +16,10 @@ export interface FieldRef {
   pos: number;
   /** A date function around the field: CALENDAR_YEAR(CreatedDate). */
   fn?: string;
+  /** `HOUR_IN_DAY(convertTimezone(CreatedDate))`: the date function reads the user's local time. */
+  convertTimezone?: boolean;
+  /** `toLabel(Industry)` (picklist labels) or `FORMAT(Amount)` (the user's locale). */
+  wrap?: 'TOLABEL' | 'FORMAT';
 }
 
 export const DATE_FUNCTIONS = new Set([

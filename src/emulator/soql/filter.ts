@@ -302,7 +302,7 @@ export function candidates(
     return union;
   }
   const direct = (cond.type === 'compare' && cond.op === '=') || (cond.type === 'in' && !cond.negated);
-  if (!direct || cond.field.path.length !== 1 || cond.field.fn) return null;
+  if (!direct || cond.field.path.length !== 1 || cond.field.fn || cond.field.wrap) return null;
   const field = object.meta.fieldByLower.get((cond.field.path[0] as string).toLowerCase());
   if (!field || !field.filterable) return null;
   const literals = cond.type === 'in' ? cond.values : [cond.value];

@@ -8,7 +8,6 @@
 import {
   AGGREGATE_FUNCTIONS,
   DATE_FUNCTIONS,
-  SoqlSyntaxError,
   type AggregateExpr,
   type AggregateFn,
   type CompareOp,
@@ -19,45 +18,11 @@ import {
   type Query,
   type SelectItem,
 } from './ast.js';
-import { DATE_LITERALS, DATE_LITERALS_N, tokenize, type Token } from './tokenize.js';
+import { DATE_LITERALS, DATE_LITERALS_N, tokenize, TokenReader } from './tokenize.js';
 
 export * from './ast.js';
 
-class Parser {
-  private i = 0;
-  constructor(
-    private readonly soql: string,
-    private readonly tokens: Token[],
-  ) {}
-
-  private peek(offset = 0): Token {
-    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)] as Token;
-  }
-  private next(): Token {
-    const t = this.peek();
-    if (t.type !== 'eof') this.i++;
-    return t;
-  }
-  private isKeyword(word: string, offset = 0): boolean {
-    const t = this.peek(offset);
-    return t.type === 'ident' && t.text.toUpperCase() === word;
-  }
-  private fail(token: Token): never {
-    throw new SoqlSyntaxError(
-      this.soql,
-      token.pos,
-      `unexpected token: ${token.type === 'eof' ? '<EOF>' : `'${token.text}'`}`,
-    );
-  }
-  private expectKeyword(word: string): Token {
-    if (!this.isKeyword(word)) this.fail(this.peek());
-    return this.next();
-  }
-  private expectPunct(p: string): void {
-    const t = this.next();
-    if (t.type !== 'punct' || t.text !== p) this.fail(t);
-  }
-
+class Parser extends TokenReader {
   parse(): Query {
     const query = this.query();
     if (this.peek().type !== 'eof') this.fail(this.peek());
@@ -156,21 +121,6 @@ class Parser {
     const word = t.text.toUpperCase();
     if (t.type !== 'ident' || !words.includes(word)) this.fail(t);
     return word;
-  }
-
-  private punct(p: string): boolean {
-    const t = this.peek();
-    if (t.type === 'punct' && t.text === p) {
-      this.next();
-      return true;
-    }
-    return false;
-  }
-
-  private integer(): number {
-    const t = this.next();
-    if (t.type !== 'number' || !/^\d+$/.test(t.text)) this.fail(t);
-    return Number(t.text);
   }
 
   private selectList(): SelectItem[] {
@@ -281,12 +231,25 @@ class Parser {
     const t = this.next();
     if (t.type !== 'ident') this.fail(t);
     const fn = t.text.toUpperCase();
-    if (DATE_FUNCTIONS.has(fn) && this.peek().type === 'punct' && this.peek().text === '(') {
+    const call = this.peek().type === 'punct' && this.peek().text === '(';
+    if (call && (fn === 'TOLABEL' || fn === 'FORMAT')) {
       this.next();
+      const inner = this.fieldRef();
+      this.expectPunct(')');
+      return { ...inner, pos: t.pos, wrap: fn };
+    }
+    if (DATE_FUNCTIONS.has(fn) && call) {
+      this.next();
+      const local = this.isKeyword('CONVERTTIMEZONE') && this.peek(1).text === '(';
+      if (local) {
+        this.next();
+        this.next();
+      }
       const inner = this.next();
       if (inner.type !== 'ident') this.fail(inner);
+      if (local) this.expectPunct(')');
       this.expectPunct(')');
-      return { path: inner.text.split('.'), pos: t.pos, fn };
+      return { path: inner.text.split('.'), pos: t.pos, fn, ...(local ? { convertTimezone: true } : {}) };
     }
     return { path: t.text.split('.'), pos: t.pos };
   }

@@ -1,6 +1,7 @@
 import type { FieldDescribe, ObjectMeta } from '../metadata.js';
 import type { ObjectData, OrgStore } from '../store.js';
-import type { Row, Value } from '../values.js';
+import { formatDateTime, type Row, type Value } from '../values.js';
+import { formatted, labelOf, userWallClock } from './locale.js';
 import { positionedMessage, type FieldRef, type Query } from './parse.js';
 
 /* What a query resolves to before it runs: field paths, columns, and the plan that projects records. */
@@ -21,8 +22,10 @@ export interface ResolvedPath {
   field: FieldDescribe;
   /** The names as the client wrote them, corrected to describe's casing. */
   names: string[];
-  /** A date function and the date or datetime field it reads. */
-  fn?: { name: string; source: FieldDescribe };
+  /** A date function and the date or datetime field it reads (`local`: through convertTimezone()). */
+  fn?: { name: string; source: FieldDescribe; local?: boolean };
+  /** toLabel() or FORMAT(): how the value is shown. */
+  display?: 'TOLABEL' | 'FORMAT';
 }
 
 /** One column of a record query's output: a field (maybe through parents) or a child subquery. */
@@ -69,6 +72,15 @@ export interface QueryPlan {
   hasSubqueries: boolean;
   /** TYPEOF, which Bulk queries refuse. */
   hasTypeOf: boolean;
+  /** An aggregate query's columns in SELECT order: a group (fn null) or an aggregate function. */
+  aggregates?: AggregateColumn[];
+}
+
+export interface AggregateColumn {
+  key: string;
+  fn: string | null;
+  /** null for COUNT(). */
+  path: ResolvedPath | null;
 }
 
 export interface QueryResult {
@@ -80,28 +92,26 @@ export interface QueryResult {
 }
 
 export function resolvePath(store: OrgStore, soql: string, meta: ObjectMeta, ref: FieldRef): ResolvedPath {
-  if (ref.fn) {
-    const inner = resolvePath(store, soql, meta, { path: ref.path, pos: ref.pos });
-    const source = inner.field;
-    const needsTime = ref.fn === 'DAY_ONLY' || ref.fn === 'HOUR_IN_DAY';
-    if (!(source.type === 'datetime' || (!needsTime && source.type === 'date'))) {
+  if (ref.wrap) {
+    const inner = resolvePath(store, soql, meta, { ...ref, wrap: undefined });
+    const type = inner.field.type;
+    if (
+      ref.wrap === 'TOLABEL' &&
+      type !== 'picklist' &&
+      type !== 'multipicklist' &&
+      inner.field.name !== 'RecordTypeId'
+    )
       throw new SoqlError(
-        'MALFORMED_QUERY',
-        positionedMessage(soql, ref.pos, `Invalid date function argument: ${ref.fn}(${source.name})`),
+        'INVALID_FIELD',
+        positionedMessage(
+          soql,
+          ref.pos,
+          `toLabel() can only be applied to picklist fields: ${inner.field.name}`,
+        ),
       );
-    }
-    const isDate = ref.fn === 'DAY_ONLY';
-    const field: FieldDescribe = {
-      ...source,
-      type: isDate ? 'date' : 'int',
-      soapType: isDate ? 'xsd:date' : 'xsd:int',
-      filterable: true,
-      groupable: true,
-      sortable: true,
-      aggregatable: true,
-    };
-    return { ...inner, field, fn: { name: ref.fn, source } };
+    return { ...inner, display: ref.wrap };
   }
+  if (ref.fn) return dateFunctionPath(store, soql, meta, ref, ref.fn);
   const hops: FieldDescribe[] = [];
   const names: string[] = [];
   let current = meta;
@@ -143,6 +153,45 @@ export function resolvePath(store: OrgStore, soql: string, meta: ObjectMeta, ref
   return { hops, field, names };
 }
 
+/** `CALENDAR_YEAR(CreatedDate)`: a number (or, for DAY_ONLY, a date) field standing for the function's result. */
+function dateFunctionPath(
+  store: OrgStore,
+  soql: string,
+  meta: ObjectMeta,
+  ref: FieldRef,
+  fnName: string,
+): ResolvedPath {
+  const inner = resolvePath(store, soql, meta, { path: ref.path, pos: ref.pos });
+  const source = inner.field;
+  if (ref.convertTimezone && source.type !== 'datetime')
+    throw new SoqlError(
+      'MALFORMED_QUERY',
+      positionedMessage(
+        soql,
+        ref.pos,
+        `convertTimezone() can only be applied to datetime fields: ${source.name}`,
+      ),
+    );
+  const needsTime = fnName === 'DAY_ONLY' || fnName === 'HOUR_IN_DAY';
+  if (!(source.type === 'datetime' || (!needsTime && source.type === 'date'))) {
+    throw new SoqlError(
+      'MALFORMED_QUERY',
+      positionedMessage(soql, ref.pos, `Invalid date function argument: ${fnName}(${source.name})`),
+    );
+  }
+  const isDate = fnName === 'DAY_ONLY';
+  const field: FieldDescribe = {
+    ...source,
+    type: isDate ? 'date' : 'int',
+    soapType: isDate ? 'xsd:date' : 'xsd:int',
+    filterable: true,
+    groupable: true,
+    sortable: true,
+    aggregatable: true,
+  };
+  return { ...inner, field, fn: { name: fnName, source, ...(ref.convertTimezone ? { local: true } : {}) } };
+}
+
 export function valueAt(store: OrgStore, row: Row, path: ResolvedPath): Value {
   let current: Row | undefined = row;
   for (const hop of path.hops) {
@@ -150,8 +199,25 @@ export function valueAt(store: OrgStore, row: Row, path: ResolvedPath): Value {
     current = typeof parentId === 'string' ? store.find(parentId)?.row : undefined;
     if (!current) return null;
   }
-  if (path.fn) return dateFunction(path.fn.name, path.fn.source, current?.[path.fn.source.name] ?? null);
-  return current?.[path.field.name] ?? null;
+  if (path.fn) {
+    const raw = current?.[path.fn.source.name] ?? null;
+    return dateFunction(path.fn.name, path.fn.source, path.fn.local ? inUserTime(raw) : raw);
+  }
+  return shown(path, current?.[path.field.name] ?? null);
+}
+
+/** A field's value as toLabel() or FORMAT() shows it. */
+export function shown(path: ResolvedPath, value: Value): Value {
+  if (path.display === 'TOLABEL') return labelOf(path.field, value);
+  if (path.display === 'FORMAT') return formatted(path.field, value);
+  return value;
+}
+
+/** A stored datetime moved to the user's wall clock, for the date functions around convertTimezone(). */
+function inUserTime(v: Value): Value {
+  if (typeof v !== 'string') return v;
+  const ms = Date.parse(v.replace(/\+0000$/, 'Z'));
+  return Number.isNaN(ms) ? v : formatDateTime(userWallClock(ms));
 }
 
 /** A date function of a stored date or datetime, in the org's time zone (UTC here), fiscal = calendar year. */

@@ -9,6 +9,7 @@ import {
   fail,
   pathKey,
   resolvePath,
+  shown,
   SoqlError,
   type ChildPlan,
   type Column,
@@ -188,7 +189,7 @@ export function projectRecord(
     }
     const path = column.path;
     if (path.hops.length === 0) {
-      out[path.field.name] = row[path.field.name] ?? null;
+      out[path.field.name] = shown(path, row[path.field.name] ?? null);
       continue;
     }
     let target = out;
@@ -211,7 +212,8 @@ export function projectRecord(
         target[relName] = nested;
       }
       target = nested;
-      if (i === path.hops.length - 1) target[path.field.name] = current?.[path.field.name] ?? null;
+      if (i === path.hops.length - 1)
+        target[path.field.name] = shown(path, current?.[path.field.name] ?? null);
     }
   }
   return out;

@@ -131,3 +131,55 @@ export const DATE_LITERALS = new Set(
     ' ',
   ),
 );
+
+/** Reads tokens one at a time; the parser's grammar is built on these steps. */
+export class TokenReader {
+  protected i = 0;
+  constructor(
+    protected readonly soql: string,
+    protected readonly tokens: Token[],
+  ) {}
+
+  protected peek(offset = 0): Token {
+    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)] as Token;
+  }
+  protected next(): Token {
+    const t = this.peek();
+    if (t.type !== 'eof') this.i++;
+    return t;
+  }
+  protected isKeyword(word: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.type === 'ident' && t.text.toUpperCase() === word;
+  }
+  protected fail(token: Token): never {
+    throw new SoqlSyntaxError(
+      this.soql,
+      token.pos,
+      `unexpected token: ${token.type === 'eof' ? '<EOF>' : `'${token.text}'`}`,
+    );
+  }
+  protected expectKeyword(word: string): Token {
+    if (!this.isKeyword(word)) this.fail(this.peek());
+    return this.next();
+  }
+  protected expectPunct(p: string): void {
+    const t = this.next();
+    if (t.type !== 'punct' || t.text !== p) this.fail(t);
+  }
+
+  protected punct(p: string): boolean {
+    const t = this.peek();
+    if (t.type === 'punct' && t.text === p) {
+      this.next();
+      return true;
+    }
+    return false;
+  }
+
+  protected integer(): number {
+    const t = this.next();
+    if (t.type !== 'number' || !/^\d+$/.test(t.text)) this.fail(t);
+    return Number(t.text);
+  }
+}

@@ -1,0 +1,249 @@
+import path from 'node:path';
+import type { Deps } from '../deps.js';
+import { ExitCode, SfsyncError, toSfsyncError, type StopSignal } from '../errors.js';
+import { plural } from '../core/plural.js';
+import { shellWord } from '../core/resume-command.js';
+import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
+import { ResultsLock } from '../operations/results-lock.js';
+import { closeAll, writeResultFile } from '../operations/results.js';
+import { Undoer } from '../operations/undo.js';
+import { openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
+import { UndoJournal } from '../operations/undo-journal.js';
+import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
+import { BeforeImagesFile } from '../operations/undo-source.js';
+import type { SalesforceClient } from '../salesforce/client.js';
+import type { ObjectInfo } from '../salesforce/types.js';
+import type { CommonOptions } from './options.js';
+
+export interface UndoOptions extends CommonOptions {
+  /** The results folder of the run to take back. */
+  dir: string;
+  dryRun: boolean;
+  force: boolean;
+  resume: boolean;
+  results?: string;
+  batchSize?: number;
+  org?: string;
+  apiVersion?: string;
+}
+
+export interface UndoResult {
+  operation: 'undo';
+  /** The run taken back: its results folder, operation and object. */
+  source: { dir: string; operation: string; object: string; entries: number };
+  dryRun: boolean;
+  force: boolean;
+  counts: UndoCounts;
+  /** The first conflicts (records changed since the run), with what the run wrote and what they hold now. */
+  conflicts: Array<{ line: number; id: string } & UndoProblem>;
+  failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string }>;
+  apiCalls: number;
+  /** The undo's own results (null for a dry run): its before.ndjson makes it undoable in turn. */
+  results: { dir: string; success: string; failures: string; before: string } | null;
+  ended: 'completed' | 'interrupted' | 'fatal';
+  signal: StopSignal | null;
+  durationMs: number;
+}
+
+/** Batches an undo has in flight: as many as a sync's REST calls (--concurrency's default). */
+const UNDO_CONCURRENCY = 4;
+
+type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'>;
+
+export function undoResumeCommand(opts: UndoOptions, dir: string, cwd: string): string {
+  const rel = path.relative(cwd, dir);
+  const shown = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+  const flags: Array<[string, string | number | boolean | undefined]> = [
+    ['--force', opts.force],
+    ['--batch-size', opts.batchSize],
+    ['--org', opts.org],
+    ['--api-version', opts.apiVersion],
+  ];
+  const words = ['sfsync', 'undo', opts.dir];
+  for (const [flag, value] of flags)
+    if (value === true) words.push(flag);
+    else if (value !== undefined && value !== false) words.push(flag, String(value));
+  words.push('--resume', '--results', shown);
+  return words.map(shellWord).join(' ');
+}
+
+/** The run to take back: its before-images, checked to be readable and not being written by a run still going. */
+function openSource(opts: UndoOptions, cwd: string): { dir: string; file: BeforeImagesFile } {
+  const dir = path.resolve(cwd, opts.dir);
+  const file = new BeforeImagesFile(dir);
+  const running = ResultsLock.heldBy(dir);
+  if (running)
+    throw new SfsyncError('RESULTS_LOCKED', `The run in ${opts.dir} is still going (${running}).`, {
+      hint: 'Wait for it to end (or stop it), then undo it.',
+    });
+  return { dir, file };
+}
+
+/** The undo's files: outcomes, journal and before-images (none for a dry run). */
+function openFiles(folder: UndoFolder | null, source: string, client: SalesforceClient, object: ObjectInfo) {
+  const dir = folder?.dir ?? null;
+  const sink = new UndoSink(dir, folder?.prior);
+  const header = { v: 1, kind: 'sfsync-undo', source, object: object.name } as const;
+  const journal = dir ? new UndoJournal(dir, folder?.prior ? null : header) : null;
+  const images = dir ? openBeforeImages(dir, { operation: 'undo' }, client, object, folder?.prior) : null;
+  return {
+    dir,
+    sink,
+    journal,
+    images,
+    close: () => closeAll([() => sink.close(), () => journal?.close(), () => images?.close()]),
+  };
+}
+
+/** `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. */
+export async function runUndo(
+  opts: UndoOptions,
+  deps: UndoDeps,
+  onBatch?: (counts: UndoCounts, apiCalls: number) => void,
+): Promise<{ result: UndoResult; exitCode: ExitCode }> {
+  const started = deps.now().getTime();
+  const source = openSource(opts, deps.cwd);
+  const client = await deps.connect({
+    org: opts.org,
+    apiVersion: opts.apiVersion,
+    trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
+  });
+  const object = await client.describe(source.file.header.object);
+  const folder = opts.dryRun
+    ? null
+    : await openUndoFolder(opts, deps.cwd, source.dir, object.name, deps.now());
+  const state: { signal: StopSignal | null; undoer?: Undoer } = { signal: null };
+  const stopListening = deps.onInterrupt({
+    stop: (s) => {
+      state.signal = s;
+      if (!opts.json)
+        deps.io.err(
+          `${s === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: finishing the batch in flight.`,
+        );
+      state.undoer?.interrupt(s);
+    },
+    quit: (s) => {
+      folder?.lock.release();
+      return new SfsyncError('INTERRUPTED', `Quit at once by a second ${s}.`, {
+        exitCode: s === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted,
+        resume: folder ? undoResumeCommand(opts, folder.dir, deps.cwd) : undefined,
+      });
+    },
+  });
+  try {
+    const files = openFiles(folder, source.dir, client, object);
+    const undoer = new Undoer(client, object, source.file, files.sink, files.images, files.journal, {
+      force: opts.force,
+      dryRun: opts.dryRun,
+      batchSize: opts.batchSize ?? 200,
+      concurrency: UNDO_CONCURRENCY,
+      done: folder?.prior?.done,
+      uncertain: folder?.uncertain,
+      onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
+    });
+    state.undoer = undoer;
+    if (state.signal) undoer.interrupt(state.signal);
+    let stop = await undoer.run();
+    try {
+      files.close();
+    } catch (err) {
+      stop ??= toSfsyncError(err);
+    }
+    const result: UndoResult = {
+      operation: 'undo',
+      source: {
+        dir: source.dir,
+        operation: source.file.header.operation,
+        object: object.name,
+        entries: source.file.entries,
+      },
+      dryRun: opts.dryRun,
+      force: opts.force,
+      counts: files.sink.counts,
+      conflicts: files.sink.conflicts,
+      failuresByCode: files.sink.failureGroups(),
+      apiCalls: client.apiCalls(),
+      results: files.dir
+        ? { dir: files.dir, ...undoFiles(files.dir), before: path.join(files.dir, BEFORE_FILE) }
+        : null,
+      ended: !stop ? 'completed' : stop.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
+      signal: stop?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
+      durationMs: deps.now().getTime() - started,
+    };
+    return conclude(opts, deps.cwd, result, stop);
+  } finally {
+    stopListening();
+    folder?.lock.release();
+  }
+}
+
+/** summary.json, then the exit code, or the error of an undo that stopped (with the command that continues it). */
+function conclude(
+  opts: UndoOptions,
+  cwd: string,
+  result: UndoResult,
+  stop: SfsyncError | null,
+): { result: UndoResult; exitCode: ExitCode } {
+  const dir = result.results?.dir;
+  if (dir)
+    writeResultFile(
+      path.join(dir, 'summary.json'),
+      `${JSON.stringify({ ...result, error: stop ? { code: stop.code, message: stop.message } : null }, null, 2)}\n`,
+    );
+  if (stop) {
+    const left = result.source.entries - result.counts.total;
+    throw new SfsyncError(
+      stop.code,
+      `${stop.message}\nThe undo stopped with ${plural(left, 'write')} of the run not yet taken back.${dir ? ` Results: ${dir}` : ''}`,
+      {
+        hint: stop.hint,
+        exitCode: stop.exitCode,
+        result,
+        summary: renderUndo(result),
+        resume: dir ? undoResumeCommand(opts, dir, cwd) : undefined,
+      },
+    );
+  }
+  const c = result.counts;
+  return { result, exitCode: c.failed + c.conflict + c.skipped > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+function shown(v: unknown): string {
+  return v === null || v === undefined ? 'blank' : JSON.stringify(v);
+}
+
+export function renderUndo(r: UndoResult): string[] {
+  const verb =
+    r.ended === 'interrupted'
+      ? `Stopped by ${r.signal ?? 'SIGINT'}`
+      : r.ended === 'fatal'
+        ? 'Stopped'
+        : r.dryRun
+          ? 'Dry run'
+          : 'Done';
+  const c = r.counts;
+  const would = r.dryRun ? 'would be ' : '';
+  const lines = [
+    `${verb}: undo of a ${r.source.operation} of ${r.source.object} (${r.source.dir})`,
+    `  ${plural(c.total, 'write')} of ${r.source.entries.toLocaleString('en-US')} taken back or checked: ${c.deleted} ${would}deleted, ${c.updated} ${would}set back, ${c.undeleted} ${would}undeleted, ${c.created} ${would}created again, ${c.unchanged} unchanged, ${c.conflict} conflict${c.conflict === 1 ? '' : 's'}, ${c.failed} failed, ${c.skipped} skipped`,
+    `  ${plural(r.apiCalls, 'API call')}`,
+  ];
+  if (r.conflicts.length > 0) {
+    lines.push(`  Conflicts: changed since the run, left as they are (--force takes them back anyway):`);
+    for (const k of r.conflicts) {
+      const fields = (k.fields ?? [])
+        .map((f) => `${f}: run wrote ${shown(k.runValues?.[f])}, now ${shown(k.currentValues?.[f])}`)
+        .join('; ');
+      lines.push(`    line ${k.line} ${k.id}: ${fields}`);
+    }
+    if (c.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
+  }
+  for (const f of r.failuresByCode.filter((g) => g.code !== 'CONFLICT'))
+    lines.push(`  ${f.code}: ${plural(f.count, 'record')} (lines ${f.lines.join(', ')}): ${f.message}`);
+  if (c.created > 0)
+    lines.push(
+      '  Records purged since the run were created again with new Ids: see id and original_id in success.csv',
+    );
+  lines.push(r.results ? `  results: ${r.results.dir}` : '  results: none (dry run)');
+  return lines;
+}

@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SalesforceClient } from '../salesforce/client.js';
+import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
+import { openResultFile } from './results.js';
+
+/** The first line of before.ndjson: what run the images are of. */
+export interface BeforeHeader {
+  v: 1;
+  kind: 'sfsync-before-images';
+  /** The run's operation: create, update, upsert, delete, or undo. */
+  operation: string;
+  object: string;
+}
+
+/**
+ * What one write replaced, recorded before the write is sent (a create's Id once it is known):
+ * - update: the previous values of the fields it changes (`before`), what it writes (`after`), and the
+ *   SystemModstamp the run saw (`seen`);
+ * - delete: the whole record, to undelete it or, once purged, to create it again;
+ * - create: the new record's Id; undelete (an undo's): the record it brought back.
+ */
+export type BeforeEntry =
+  | {
+      op: 'update';
+      line: number;
+      id: string;
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+      seen: string | null;
+    }
+  | { op: 'delete'; line: number; id: string; record: Record<string, unknown>; seen: string | null }
+  | { op: 'create'; line: number; id: string }
+  | { op: 'undelete'; line: number; id: string };
+
+export const BEFORE_FILE = 'before.ndjson';
+
+/** Ids a before-image read asks for in one query (as Salesforce's own calls take at most 200 records). */
+const READ_IDS = 200;
+
+/** Types a query cannot return as one value, or that are never stored back: left out of a record's image. */
+const NOT_IMAGED = new Set(['address', 'location', 'base64', 'anyType', 'complexvalue']);
+
+/** A queried value as JSON would carry it to Salesforce: a Bulk export's text typed by the field. */
+export function typedValue(field: FieldInfo | undefined, value: unknown): unknown {
+  if (value === undefined || value === '') return null;
+  if (typeof value !== 'string' || !field) return value;
+  if (field.type === 'boolean') return value.toLowerCase() === 'true';
+  if (['int', 'long', 'double', 'currency', 'percent'].includes(field.type)) {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : value;
+  }
+  return value;
+}
+
+/** A record read to image it: every field that can be read as one value, and when it last changed. */
+export function imageFields(object: ObjectInfo): string[] {
+  const names = object.fields.filter((f) => !NOT_IMAGED.has(f.type)).map((f) => f.name);
+  if (!names.includes('SystemModstamp')) names.push('SystemModstamp');
+  return names;
+}
+
+/**
+ * The run's before-images, appended to before.ndjson in the results folder (owner-only) and put on disk before
+ * the write they describe is sent, so a run killed at any point can still be undone.
+ */
+export class BeforeImages {
+  private readonly fd: number;
+  private buffer: string[] = [];
+  private readonly byName = new Map<string, FieldInfo>();
+  private readonly byRelationship = new Map<string, FieldInfo>();
+
+  /** `header` null continues the file of a resumed run. */
+  constructor(
+    readonly file: string,
+    header: BeforeHeader | null,
+    private readonly client: SalesforceClient,
+    private readonly object: ObjectInfo,
+  ) {
+    this.fd = openResultFile(file, header === null);
+    for (const f of object.fields) {
+      this.byName.set(f.name.toLowerCase(), f);
+      if (f.relationshipName) this.byRelationship.set(f.relationshipName.toLowerCase(), f);
+    }
+    if (header) fs.writeSync(this.fd, `${JSON.stringify(header)}\n`);
+  }
+
+  add(entry: BeforeEntry): void {
+    this.buffer.push(`${JSON.stringify(entry)}\n`);
+  }
+
+  /** Puts what was added on disk (one write). */
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    fs.writeSync(this.fd, this.buffer.join(''));
+    this.buffer = [];
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+    }
+  }
+
+  /** The field a payload key writes: a field by name, or the reference field of a parent given by its key. */
+  private fieldOf(key: string): FieldInfo | undefined {
+    return this.byName.get(key.toLowerCase()) ?? this.byRelationship.get(key.toLowerCase());
+  }
+
+  /**
+   * Updates about to be sent: their fields' current values come from the match read (`known`, with the
+   * SystemModstamp it saw) or, for records it did not read, from one query per 200 Ids.
+   */
+  async updates(
+    items: Array<{ line: number; id: string; payload: Record<string, unknown> }>,
+    known?: (id: string) => Record<string, unknown> | undefined,
+  ): Promise<void> {
+    const unread: typeof items = [];
+    const fieldsOf = (payload: Record<string, unknown>): FieldInfo[] =>
+      Object.entries(payload)
+        .filter(([k, v]) => k !== 'Id' && v !== undefined)
+        .map(([k]) => this.fieldOf(k))
+        .filter((f): f is FieldInfo => f !== undefined);
+    const entry = (
+      item: (typeof items)[number],
+      current: Record<string, unknown>,
+    ): BeforeEntry & { op: 'update' } => {
+      const after: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(item.payload)) if (k !== 'Id' && v !== undefined) after[k] = v;
+      const before: Record<string, unknown> = {};
+      for (const f of fieldsOf(item.payload)) before[f.name] = typedValue(f, current[f.name]);
+      const seen = current.SystemModstamp;
+      return {
+        op: 'update',
+        line: item.line,
+        id: item.id,
+        before,
+        after,
+        seen: typeof seen === 'string' && seen !== '' ? seen : null,
+      };
+    };
+    for (const item of items) {
+      const current = known?.(item.id);
+      if (current && fieldsOf(item.payload).every((f) => f.name in current)) this.add(entry(item, current));
+      else unread.push(item);
+    }
+    if (unread.length > 0) {
+      const names = new Set<string>(['Id', 'SystemModstamp']);
+      for (const item of unread) for (const f of fieldsOf(item.payload)) names.add(f.name);
+      const rows = await this.read(
+        unread.map((i) => i.id),
+        [...names],
+      );
+      for (const item of unread) this.add(entry(item, rows.get(item.id.slice(0, 15)) ?? {}));
+    }
+    this.flush();
+  }
+
+  /** Deletes about to be sent: each whole record, read first (one query per 200 Ids). */
+  async deletes(items: Array<{ line: number; id: string }>): Promise<void> {
+    if (items.length === 0) return;
+    const rows = await this.read(
+      items.map((i) => i.id),
+      ['Id', ...imageFields(this.object).filter((n) => n !== 'Id')],
+    );
+    for (const item of items) {
+      const record = rows.get(item.id.slice(0, 15)) ?? {};
+      const seen = record.SystemModstamp;
+      this.add({
+        op: 'delete',
+        line: item.line,
+        id: item.id,
+        record,
+        seen: typeof seen === 'string' ? seen : null,
+      });
+    }
+    this.flush();
+  }
+
+  created(line: number, id: string): void {
+    this.add({ op: 'create', line, id });
+  }
+
+  /** Rows by their 15-character Id, values typed by their fields. */
+  private async read(ids: string[], fields: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const rows = new Map<string, Record<string, unknown>>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += READ_IDS) {
+      const chunk = unique.slice(i, i + READ_IDS);
+      const soql = `SELECT ${fields.join(', ')} FROM ${this.object.name} WHERE Id IN (${chunk.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',')})`;
+      for await (const row of this.client.query(soql)) {
+        const out: Record<string, unknown> = {};
+        for (const name of fields) out[name] = typedValue(this.byName.get(name.toLowerCase()), row[name]);
+        rows.set(String(row.Id).slice(0, 15), out);
+      }
+    }
+    return rows;
+  }
+}
+
+/** A run's before.ndjson: a new one with its header, or on --resume the interrupted run's, continued. */
+export function openBeforeImages(
+  dir: string,
+  run: { operation: string },
+  client: SalesforceClient,
+  object: ObjectInfo,
+  resuming: unknown,
+): BeforeImages {
+  const file = path.join(dir, BEFORE_FILE);
+  const header: BeforeHeader = {
+    v: 1,
+    kind: 'sfsync-before-images',
+    operation: run.operation,
+    object: object.name,
+  };
+  return new BeforeImages(file, resuming && fs.existsSync(file) ? null : header, client, object);
+}

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SfsyncError } from '../errors.js';
+import { BEFORE_FILE, type BeforeEntry, type BeforeHeader } from './before-images.js';
+
+const OPS = new Set(['update', 'delete', 'create', 'undelete']);
+
+function unreadable(file: string, problem: string): SfsyncError {
+  return new SfsyncError('UNDO_NOT_POSSIBLE', `${file}: ${problem}, so the run cannot be undone from it.`, {
+    hint: 'Pass the results folder a run printed (results: ...); it holds the before.ndjson that run wrote.',
+  });
+}
+
+/**
+ * A run's before-images, newest first: an undo takes back the last write first, so a record several writes
+ * touched ends as it was before the first. Only the start of each line is kept in memory (8 bytes a line); the
+ * lines are read back one at a time.
+ */
+export class BeforeImagesFile {
+  readonly file: string;
+  readonly header: BeforeHeader;
+  private starts = new Float64Array(1024);
+  private lines = 0;
+  private size = 0;
+
+  constructor(dir: string) {
+    this.file = path.join(dir, BEFORE_FILE);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+      throw new SfsyncError('UNDO_NOT_POSSIBLE', `${dir} is not a folder.`, {
+        hint: 'Pass the results folder of the run to undo (the run printed it: results: ...).',
+      });
+    if (!fs.existsSync(this.file))
+      throw new SfsyncError(
+        'UNDO_NOT_POSSIBLE',
+        `${dir} has no ${BEFORE_FILE}: it is not the results folder of a run that wrote records (a dry run writes none, and runs of sfsync before undo existed kept no before-images).`,
+        { hint: 'Pass the results folder of the run to undo (the run printed it: results: ...).' },
+      );
+    this.index();
+    const first = this.readLine(1);
+    let header: Partial<BeforeHeader> | null = null;
+    try {
+      header = JSON.parse(first) as Partial<BeforeHeader>;
+    } catch {
+      // Said below.
+    }
+    if (
+      !header ||
+      header.kind !== 'sfsync-before-images' ||
+      header.v !== 1 ||
+      typeof header.object !== 'string'
+    )
+      throw unreadable(this.file, 'line 1 is not a before-images header this sfsync reads (version 1)');
+    this.header = header as BeforeHeader;
+  }
+
+  /** Entries in the file (its lines after the header). */
+  get entries(): number {
+    return Math.max(0, this.lines - 1);
+  }
+
+  /** Where each line starts, in one pass over the file. */
+  private index(): void {
+    const fd = fs.openSync(this.file, 'r');
+    try {
+      const buf = Buffer.alloc(1 << 20);
+      let at = 0;
+      let lineStart = 0;
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, at);
+        if (n === 0) break;
+        for (let i = 0; i < n; i++)
+          if (buf[i] === 10) {
+            this.push(lineStart);
+            lineStart = at + i + 1;
+          }
+        at += n;
+      }
+      // A last line without its newline was cut short by a killed run: kept, and skipped if it does not read.
+      if (lineStart < at) this.push(lineStart);
+      this.size = at;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private push(start: number): void {
+    if (this.lines === this.starts.length) {
+      const grown = new Float64Array(this.starts.length * 2);
+      grown.set(this.starts);
+      this.starts = grown;
+    }
+    this.starts[this.lines++] = start;
+  }
+
+  /** The text of a line (1-based). */
+  private readLine(n: number, fd?: number): string {
+    const start = this.starts[n - 1] ?? 0;
+    const end = n < this.lines ? (this.starts[n] ?? this.size) : this.size;
+    const own = fd ?? fs.openSync(this.file, 'r');
+    try {
+      const buf = Buffer.alloc(end - start);
+      fs.readSync(own, buf, 0, buf.length, start);
+      return buf.toString('utf8').replace(/\r?\n$/, '');
+    } finally {
+      if (fd === undefined) fs.closeSync(own);
+    }
+  }
+
+  /** Every entry with its line number, newest first. */
+  *newestFirst(): Generator<{ line: number; entry: BeforeEntry }> {
+    const fd = fs.openSync(this.file, 'r');
+    try {
+      for (let n = this.lines; n >= 2; n--) {
+        const text = this.readLine(n, fd);
+        if (text.trim() === '') continue;
+        let entry: BeforeEntry;
+        try {
+          entry = JSON.parse(text) as BeforeEntry;
+        } catch {
+          if (n === this.lines) continue;
+          throw unreadable(this.file, `line ${n} is not a before-image`);
+        }
+        if (!OPS.has(entry.op) || typeof entry.id !== 'string')
+          throw unreadable(this.file, `line ${n} is not a before-image`);
+        yield { line: n, entry };
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}

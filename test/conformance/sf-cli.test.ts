@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain JavaScript script without type declarations
+import { formatTable, runConformance, sfBin, sfWorks } from '../../scripts/conformance.js';
+
+/*
+ * The Salesforce CLI's data commands against the local org (scripts/conformance.js). Skipped when the CLI is not
+ * installed in its cache folder (`npm run conformance` installs it), so a CI without it stays green.
+ */
+const installed = (sfWorks as () => boolean)();
+const built = fs.existsSync(path.join(import.meta.dirname, '..', '..', 'dist', 'emulator', 'server.js'));
+
+describe.skipIf(!installed || !built)('the Salesforce CLI against the local org', () => {
+  it(
+    'runs every data command with exit code 0 and output that matches the org',
+    { timeout: 600_000 },
+    async () => {
+      const rows = (await runConformance({ bin: (sfBin as () => string)() })) as Array<{
+        command: string;
+        pass: boolean;
+      }>;
+      expect(
+        rows.filter((r) => !r.pass),
+        (formatTable as (r: unknown) => string)(rows),
+      ).toEqual([]);
+      expect(rows.length).toBeGreaterThanOrEqual(13);
+    },
+  );
+});
