@@ -8,10 +8,10 @@ import type { ChangeFields } from './changes.js';
 import { ambiguous, FATAL, keyEmpty, notFound, withoutId } from './engine-failures.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
-import { resolveParents } from './engine-parents.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
 import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
+import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
 import type { ResultSink } from './results.js';
@@ -250,7 +250,9 @@ export class SyncEngine {
 
   private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
     const { operation } = this.opts;
-    const pending = await resolveParents(this.opts, this.outcomes, this.client, records);
+    const pending = await resolveParents(this.client, records, this.opts.resolveReferences, (r, d) =>
+      this.outcomes.fail(r, d),
+    );
     const client = this.client;
     if (!client) {
       // Offline dry run: nothing can be matched, so each record is reported as valid for the operation.
