@@ -12,8 +12,8 @@ import type {
 import type { CompletionOptions } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
-import type { PlanCheckOptions, PlanRunOptions } from './commands/run-plan.js';
 import type { UndoOptions } from './commands/undo.js';
+import type { PlanCheckOptions, PlanRunOptions } from './commands/run-plan.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
@@ -43,9 +43,9 @@ export interface Handlers {
   results: Handler<ResultsOptions>;
   export: Handler<ExportOptions>;
   completion: Handler<CompletionOptions>;
+  undo: Handler<UndoOptions>;
   runPlan: Handler<PlanRunOptions>;
   planCheck: Handler<PlanCheckOptions>;
-  undo: Handler<UndoOptions>;
 }
 
 /**
@@ -113,16 +113,6 @@ export const defaultHandlers: Handlers = {
     }
     return { result, lines: renderExport(result) };
   },
-  runPlan: async (opts, deps) => {
-    const { runPlanCommand, renderPlan } = await import('./commands/run-plan.js');
-    const { result, exitCode } = await runPlanCommand(opts, deps);
-    return { result, exitCode, lines: renderPlan(result) };
-  },
-  planCheck: async (opts, deps) => {
-    const { runPlanCheck, renderPlanCheck } = await import('./commands/run-plan.js');
-    const result = await runPlanCheck(opts, deps);
-    return { result, lines: renderPlanCheck(result) };
-  },
   undo: async (opts, deps) => {
     const { runUndo, renderUndo } = await import('./commands/undo.js');
     const { createProgress } = await import('./ui/progress.js');
@@ -139,6 +129,16 @@ export const defaultHandlers: Handlers = {
     } finally {
       progress.done();
     }
+  },
+  runPlan: async (opts, deps) => {
+    const { runPlanCommand, renderPlan } = await import('./commands/run-plan.js');
+    const { result, exitCode } = await runPlanCommand(opts, deps);
+    return { result, exitCode, lines: renderPlan(result) };
+  },
+  planCheck: async (opts, deps) => {
+    const { runPlanCheck, renderPlanCheck } = await import('./commands/run-plan.js');
+    const result = await runPlanCheck(opts, deps);
+    return { result, lines: renderPlanCheck(result) };
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');

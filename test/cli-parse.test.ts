@@ -25,9 +25,9 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     results: record('results'),
     export: record('export'),
     completion: record('completion'),
+    undo: record('undo'),
     runPlan: record('runPlan'),
     planCheck: record('planCheck'),
-    undo: record('undo'),
   } satisfies Handlers;
   return { handlers, calls };
 }

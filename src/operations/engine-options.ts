@@ -67,14 +67,14 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
-  /** A plan's references (plan-references.ts): parents found in memory before the others are looked up in the org. */
-  resolveReferences?: ReferenceResolver;
   /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
   onLockRetry?: (records: number) => void;
   /** Where each write records what it replaces, before it is sent (undo reads them). */
   beforeImages?: BeforeImages;
   /** --backup: the records about to be updated or deleted, exported before they are touched. */
   backup?: Backup;
+  /** A plan's references (plan-references.ts): parents found in memory before the others are looked up in the org. */
+  resolveReferences?: ReferenceResolver;
 }
 
 /** Fills the references it knows in each record's payload, and says which records fail (their parent failed). */

@@ -73,12 +73,12 @@ export async function runEngine(
     createWhenKeyEmpty: keys.createWhenKeyEmpty,
     keyCounts: keys.keyCounts,
     countKeys: keys.counting,
-    resolveReferences: ctx.resolveReferences,
     onLockRetry: (n) => {
       writes.locks.retries += n;
     },
     beforeImages,
     backup,
+    resolveReferences: ctx.resolveReferences,
   });
   Object.assign(ctx.state, { engine, dir, counts: sink.counts });
   // A signal that came while the run was being prepared stops it before it reads anything.
