@@ -13,6 +13,7 @@ import type { CompletionOptions } from './commands/completion.js';
 import type { ExportOptions } from './commands/export.js';
 import type { ResultsOptions } from './commands/results.js';
 import type { UndoOptions } from './commands/undo.js';
+import type { PlanCheckOptions, PlanRunOptions } from './commands/run-plan.js';
 import { JSON_SCHEMA_VERSION } from './ui/json-envelope.js';
 import { plural } from './core/plural.js';
 import type { Deps } from './deps.js';
@@ -43,6 +44,8 @@ export interface Handlers {
   export: Handler<ExportOptions>;
   completion: Handler<CompletionOptions>;
   undo: Handler<UndoOptions>;
+  runPlan: Handler<PlanRunOptions>;
+  planCheck: Handler<PlanCheckOptions>;
 }
 
 /**
@@ -126,6 +129,16 @@ export const defaultHandlers: Handlers = {
     } finally {
       progress.done();
     }
+  },
+  runPlan: async (opts, deps) => {
+    const { runPlanCommand, renderPlan } = await import('./commands/run-plan.js');
+    const { result, exitCode } = await runPlanCommand(opts, deps);
+    return { result, exitCode, lines: renderPlan(result) };
+  },
+  planCheck: async (opts, deps) => {
+    const { runPlanCheck, renderPlanCheck } = await import('./commands/run-plan.js');
+    const result = await runPlanCheck(opts, deps);
+    return { result, lines: renderPlanCheck(result) };
   },
   emulator: async (opts, deps) => {
     const { runEmulator, renderEmulatorReady } = await import('./commands/emulator.js');

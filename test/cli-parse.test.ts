@@ -26,6 +26,8 @@ function capturing(): { handlers: Handlers; calls: Array<{ name: string; opts: u
     export: record('export'),
     completion: record('completion'),
     undo: record('undo'),
+    runPlan: record('runPlan'),
+    planCheck: record('planCheck'),
   } satisfies Handlers;
   return { handlers, calls };
 }

@@ -23,7 +23,8 @@ afterAll(async () => org.close());
 
 describe('every example, in the order of the demo', () => {
   it('stays runnable, offline as a dry run', async () => {
-    for (const [i, step] of steps.filter((s) => !s.idsFromStep).entries()) {
+    // A plan needs an org (its references are found there); its dry run is tested in test/plan/.
+    for (const [i, step] of steps.filter((s) => !s.idsFromStep && s.args[0] !== 'run').entries()) {
       const deps = createTestDeps({ cwd: root });
       const code = await main(
         [

@@ -84,7 +84,15 @@ describe('environment values are read in one place and checked', () => {
         SFSYNC_HEAP_LIMIT_MB: '0',
       }),
     ).toEqual({ apiVersion: '61.0', bulkUploadBytes: 5000, heapLimitMb: 0 });
-    expect(syncTuning({})).toEqual({ bulkUploadBytes: 100_000_000, heapLimitBytes: 64 * 1024 * 1024 });
+    expect(syncTuning({})).toEqual({
+      bulkUploadBytes: 100_000_000,
+      bulkUploadBytesSet: false,
+      heapLimitBytes: 64 * 1024 * 1024,
+    });
+    expect(syncTuning({ SFSYNC_BULK_UPLOAD_BYTES: '5000000' })).toMatchObject({
+      bulkUploadBytes: 5_000_000,
+      bulkUploadBytesSet: true,
+    });
     expect(syncTuning({ SFSYNC_HEAP_LIMIT_MB: '0' }).heapLimitBytes).toBe(Infinity);
   });
 

@@ -10,6 +10,7 @@ import {
 import { addEmulatorCommand } from './emulator-command.js';
 import { addMappingCommands } from './mapping-commands.js';
 import { addLoginCommand, addOrgCommands } from './org-commands.js';
+import { addPlanCommands } from './plan-commands.js';
 import type { RunCommand } from './run-command.js';
 import { addSyncCommand } from './sync-command.js';
 import { addUndoCommand } from './undo-command.js';
@@ -41,6 +42,7 @@ export function buildProgram(run: RunCommand): Command {
   addResultsCommand(program, run);
   addCompletionCommand(program, run);
   addMappingCommands(program, run);
+  addPlanCommands(program, run);
   addEmulatorCommand(program, run);
   return program;
 }

@@ -3,11 +3,13 @@ import type { MatchStrategy } from '../core/sync-types.js';
 import type { Backup } from './backup.js';
 import type { BeforeImages } from './before-images.js';
 import type { SfsyncError } from '../errors.js';
+import type { MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { RetryPolicy } from '../salesforce/retry.js';
 import type { ChangeFields } from './changes.js';
 import type { KeyCensus } from './key-census.js';
 import type { MatchIndex, MatchSpec } from './match.js';
+import type { FailureDetail } from './results.js';
 import type { BulkJobCreations } from './reconcile.js';
 import type { Spool } from './spool.js';
 import type { RecordWriter } from './writer.js';
@@ -71,7 +73,12 @@ export interface EngineOptions {
   beforeImages?: BeforeImages;
   /** --backup: the records about to be updated or deleted, exported before they are touched. */
   backup?: Backup;
+  /** A plan's references (plan-references.ts): parents found in memory before the others are looked up in the org. */
+  resolveReferences?: ReferenceResolver;
 }
+
+/** Fills the references it knows in each record's payload, and says which records fail (their parent failed). */
+export type ReferenceResolver = (records: MappedRecord[]) => Map<MappedRecord, FailureDetail>;
 
 export interface EngineResult {
   /** Set when the run stopped before the end of the input; the records it had read are all accounted for. */

@@ -18,7 +18,7 @@ import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
 import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
-import { resolveLookups } from './lookups.js';
+import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, recordKeysAndTexts, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
 import type { ResultSink } from './results.js';
@@ -248,12 +248,9 @@ export class SyncEngine {
 
   private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
     const { operation } = this.opts;
-    let pending = records;
-    if (this.client && pending.some((r) => r.lookups.length > 0)) {
-      const failures = await resolveLookups(this.client, pending);
-      for (const [r, detail] of failures) this.outcomes.fail(r, detail);
-      pending = pending.filter((r) => !failures.has(r));
-    }
+    const pending = await resolveParents(this.client, records, this.opts.resolveReferences, (r, d) =>
+      this.outcomes.fail(r, d),
+    );
     const client = this.client;
     if (!client) {
       // Offline dry run: nothing can be matched, so each record is reported as valid for the operation.
@@ -383,12 +380,8 @@ export class SyncEngine {
    */
   private withPlanned(r: MappedRecord, ids: string[]): string[] {
     if (!this.opts.dryRun || !this.opts.match || this.keyless.has(r)) return ids;
-    const planned = new Set<number>();
-    for (const k of recordKeys(this.opts.match, r)) {
-      const line = this.plannedCreates.firstLine(k);
-      if (line > 0) planned.add(line);
-    }
-    return [...ids, ...[...planned].map((line) => `(created by line ${line})`)];
+    const lines = recordKeys(this.opts.match, r).map((k) => this.plannedCreates.firstLine(k));
+    return [...ids, ...[...new Set(lines.filter((l) => l > 0))].map((l) => `(created by line ${l})`)];
   }
 
   private rememberPlannedCreate(r: MappedRecord): void {

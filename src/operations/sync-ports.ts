@@ -2,6 +2,7 @@ import type { OnInterrupt } from '../core/interrupt.js';
 import type { ExitCode, StopSignal } from '../errors.js';
 import type { Connect } from '../salesforce/connect.js';
 import type { SyncEngine } from './engine.js';
+import type { ReferenceResolver } from './engine-options.js';
 import type { Confirm } from './hard-delete.js';
 import type { Counts } from '../core/sync-types.js';
 import type { ResultsLock } from './results-lock.js';
@@ -19,6 +20,8 @@ export interface SyncPorts {
   /** Asks a person (--hard); absent when no one can answer. */
   confirm?: Confirm;
   onInterrupt: OnInterrupt;
+  /** A plan's step: references to records of earlier steps, resolved from memory. */
+  resolveReferences?: ReferenceResolver;
 }
 
 export interface SyncOutcome {

@@ -78,6 +78,7 @@ export async function runEngine(
     },
     beforeImages,
     backup,
+    resolveReferences: ctx.resolveReferences,
   });
   Object.assign(ctx.state, { engine, dir, counts: sink.counts });
   // A signal that came while the run was being prepared stops it before it reads anything.

@@ -1,0 +1,76 @@
+import type { PlanReference, PlanStep } from './plan-types.js';
+import type { FieldSource, Mapping } from './types.js';
+
+/**
+ * The mapping a step's run is given: the step's own, with each reference as a lookup of the parent's key (the
+ * run fills it from the plan's memory, else the org finds it as any lookup). Without mapping fields, the file's
+ * columns are the fields, less the columns the references read.
+ */
+export function stepMapping(
+  step: PlanStep,
+  refs: PlanReference[],
+  objectOf: (step: string) => string,
+  columns: string[],
+  recordTypes: Record<string, string> = {},
+): Mapping {
+  const used = new Set(step.references.map((r) => r.column.toLowerCase()));
+  const own: Record<string, FieldSource> =
+    step.mapping.fields ??
+    Object.fromEntries(
+      columns.filter((c) => !used.has(c.toLowerCase())).map((c) => [c, { column: c, transform: [] }]),
+    );
+  const fields: Record<string, FieldSource> = { ...own };
+  for (const [field, id] of Object.entries(recordTypes)) fields[field] = { value: id, transform: [] };
+  for (const r of refs)
+    fields[r.field] = {
+      column: r.column,
+      transform: r.transform,
+      lookup: { object: objectOf(r.step), field: r.key },
+    };
+  return {
+    ...step.mapping,
+    object: step.object,
+    operation: step.operation,
+    match: step.match,
+    fields:
+      step.mapping.fields || refs.length > 0 || used.size > 0 || step.recordTypes.length > 0 ? fields : null,
+  };
+}
+
+/** The mapping of the second pass over a step: each record found by its Id, its self-references set. */
+export function selfMapping(step: PlanStep, refs: PlanReference[]): Mapping {
+  const fields: Record<string, FieldSource> = { Id: { column: 'Id', transform: [] } };
+  refs.forEach((r, i) => {
+    fields[r.field] = {
+      column: `ref_${i}`,
+      transform: r.transform,
+      lookup: { object: step.object, field: r.key },
+    };
+  });
+  return { file: null, object: step.object, operation: 'update', nulls: 'keep', fields };
+}
+
+/** A mapping as a mapping file holds it (the step's run reads it like any --mapping). */
+export function mappingDocument(m: Mapping): Record<string, unknown> {
+  const flags = m.allowSharedKeys !== undefined || m.createWhenKeyEmpty !== undefined;
+  return {
+    object: m.object,
+    operation: m.operation,
+    match:
+      m.match && flags
+        ? { fields: m.match, allowSharedKeys: m.allowSharedKeys, createWhenKeyEmpty: m.createWhenKeyEmpty }
+        : m.match,
+    matchOperator: m.matchOperator,
+    nulls: m.nulls,
+    timezone: m.timezone,
+    apiVersion: m.apiVersion,
+    fields: m.fields
+      ? Object.fromEntries(
+          Object.entries(m.fields).map(([name, f]) => [
+            name,
+            { ...f, transform: f.transform.length > 0 ? f.transform : undefined },
+          ]),
+        )
+      : undefined,
+  };
+}

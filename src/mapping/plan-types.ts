@@ -1,0 +1,44 @@
+import type { SyncOperation } from '../core/sync-options.js';
+import type { Mapping, Transform } from './types.js';
+
+/**
+ * A field of a step filled with the Id of a record of another step (or of the same step: a self-reference, set
+ * in a second pass), found by that step's key: `AccountId: {step: accounts, key: AccountNumber, column: acct}`.
+ */
+export interface PlanReference {
+  /** The reference field filled (AccountId). */
+  field: string;
+  step: string;
+  /** The field of the referenced step's object that identifies its records (AccountNumber, External_Id__c). */
+  key: string;
+  /** The column of this step's file holding the key's value. */
+  column: string;
+  transform: Transform[];
+  /** Where it is written in the plan file. */
+  line: number;
+}
+
+export interface PlanStep {
+  name: string;
+  line: number;
+  /** The input file, resolved against the plan's folder. */
+  file: string;
+  /** The file as the plan writes it, for messages. */
+  fileAsWritten: string;
+  object: string;
+  operation: SyncOperation;
+  match?: string[];
+  format?: 'csv' | 'ndjson';
+  /** The mapping without its references (inline, or read from the file the step names). */
+  mapping: Mapping;
+  references: PlanReference[];
+  /** Fields set to the Id of one of the object's record types, by DeveloperName (`RecordTypeId: {recordType: Business}`). */
+  recordTypes: Array<{ field: string; name: string; line: number }>;
+}
+
+export interface Plan {
+  /** The plan file, resolved. */
+  file: string;
+  dir: string;
+  steps: PlanStep[];
+}

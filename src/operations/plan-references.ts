@@ -1,0 +1,72 @@
+import type { MappedRecord } from '../mapping/apply.js';
+import type { PlanReference } from '../mapping/plan-types.js';
+import type { ReferenceResolver } from './engine-options.js';
+import type { FailureDetail } from './results.js';
+import { matchKey } from './soql.js';
+
+/**
+ * The records of one step by one of its keys: key (as matched, see matchKey) → the record's Id, or the input line
+ * of the record that failed. A dry run's records to be created get a placeholder naming their line.
+ */
+export type KeyMap = Map<string, string | number>;
+
+/** The key maps of the steps run so far, by step and key field. */
+export class PlanMemory {
+  private readonly maps = new Map<string, KeyMap>();
+
+  static id(step: string, key: string): string {
+    return `${step}\u0000${key.toLowerCase()}`;
+  }
+
+  set(step: string, key: string, map: KeyMap): void {
+    this.maps.set(PlanMemory.id(step, key), map);
+  }
+
+  get(step: string, key: string): KeyMap | undefined {
+    return this.maps.get(PlanMemory.id(step, key));
+  }
+
+  /** Entries held, for the plan summary (memory stays this many short strings). */
+  get size(): number {
+    let n = 0;
+    for (const m of this.maps.values()) n += m.size;
+    return n;
+  }
+}
+
+/**
+ * The engine hook of a step: each reference compiled as a lookup of the parent's key is filled from the parent
+ * step's map when the key is there; a key whose record failed fails the child (PARENT_FAILED, naming the
+ * parent's step and line); a key the run does not have is left to the org lookup, as a single run does.
+ */
+export function referenceResolver(
+  refs: PlanReference[],
+  memory: PlanMemory,
+  files: Map<string, string>,
+): ReferenceResolver {
+  const byField = new Map(refs.map((r) => [r.field.toLowerCase(), r]));
+  return (records) => {
+    const failures = new Map<MappedRecord, FailureDetail>();
+    for (const record of records) {
+      if (record.lookups.length === 0) continue;
+      const left: MappedRecord['lookups'] = [];
+      for (const l of record.lookups) {
+        const ref = byField.get(l.target.toLowerCase());
+        const lookup = l.compiled.lookup;
+        const map = ref && lookup ? memory.get(ref.step, ref.key) : undefined;
+        const found = map && lookup ? map.get(matchKey(lookup.field, l.value) ?? '') : undefined;
+        if (typeof found === 'string') record.payload[l.target] = found;
+        else if (typeof found === 'number' && ref) {
+          failures.set(record, {
+            code: 'PARENT_FAILED',
+            message: `${l.target}: the ${ref.step} record with ${ref.key} = ${String(l.value)} (${files.get(ref.step) ?? ref.step} line ${found}) failed, so this record was not sent`,
+            fields: [l.target],
+          });
+          break;
+        } else left.push(l);
+      }
+      record.lookups = left;
+    }
+    return failures;
+  };
+}

@@ -1,0 +1,254 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommonOptions, SyncOperation, SyncOptions } from '../core/sync-options.js';
+import { shellWord } from '../core/resume-command.js';
+import { ExitCode, SfsyncError } from '../errors.js';
+import { loadPlan } from '../mapping/plan-load.js';
+import { mappingDocument, selfMapping, stepMapping } from '../mapping/plan-mapping.js';
+import { planOrder, splitSelf } from '../mapping/plan-order.js';
+import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
+import type { Mapping } from '../mapping/types.js';
+import { checkPlan, type CheckedPlan } from './plan-check.js';
+import { planFolder, stepStatus } from './plan-folder.js';
+import { scanStep, selfInput } from './plan-keys.js';
+import { PlanMemory, referenceResolver } from './plan-references.js';
+import { predictSelf } from './plan-self.js';
+import { emptyCounts, type Counts } from './results.js';
+import { runSync, type SyncEvent, type SyncPorts } from './run-sync.js';
+
+export interface PlanRunOptions extends CommonOptions {
+  plan: string;
+  dryRun: boolean;
+  resume: boolean;
+  results?: string;
+  org?: string;
+  api?: 'rest' | 'bulk' | 'auto';
+  batchSize?: number;
+  concurrency?: number;
+}
+
+export interface PlanStepResult {
+  step: string;
+  /** `records`: the step's file; `self-references`: the second pass setting the references to its own records. */
+  pass: 'records' | 'self-references';
+  object: string;
+  operation: SyncOperation;
+  results: string;
+  counts: Counts;
+  /** `done before`: finished by the run this one resumes; `predicted`: a dry run's second pass, counted. */
+  ended: 'completed' | 'done before' | 'predicted';
+}
+
+export interface PlanResult {
+  plan: string;
+  dryRun: boolean;
+  results: string;
+  order: string[];
+  steps: PlanStepResult[];
+  counts: Counts;
+  ended: 'completed' | 'stopped';
+  /** Keys held in memory at the end (step, key → Id), for the record. */
+  keysInMemory: number;
+}
+
+export type PlanEvent =
+  | { type: 'step-started'; step: string; pass: PlanStepResult['pass']; resumed: boolean }
+  | { type: 'sync'; step: string; event: SyncEvent };
+
+interface PlanRun {
+  opts: PlanRunOptions;
+  ports: SyncPorts;
+  emit: (event: PlanEvent) => void;
+  checked: CheckedPlan;
+  dir: string;
+  memory: PlanMemory;
+  files: Map<string, string>;
+  steps: PlanStepResult[];
+}
+
+/**
+ * Runs a plan: its steps in dependency order, each a normal sync into its own folder of the plan's results,
+ * references to records of earlier steps filled from memory. A step that stops stops the plan, with its
+ * summary so far and the command that continues it.
+ */
+export async function runPlan(
+  opts: PlanRunOptions,
+  ports: SyncPorts,
+  emit: (event: PlanEvent) => void,
+): Promise<{ result: PlanResult; exitCode: ExitCode }> {
+  if (opts.resume && opts.dryRun)
+    throw new SfsyncError(
+      'USAGE',
+      '--resume continues a plan that wrote; a dry run has nothing to continue.',
+      {
+        hint: 'Run the dry run again without --resume.',
+      },
+    );
+  const planFile = path.resolve(ports.cwd, opts.plan);
+  const plan = loadPlan(planFile);
+  planOrder(plan);
+  const client = await ports.connect({ org: opts.org });
+  const checked = await checkPlan(plan, client);
+  const dir = planFolder(opts, ports.cwd, planFile, ports.now());
+  const run: PlanRun = {
+    opts,
+    ports,
+    emit,
+    checked,
+    dir,
+    memory: new PlanMemory(),
+    files: new Map(plan.steps.map((s) => [s.name, s.fileAsWritten])),
+    steps: [],
+  };
+  try {
+    for (const step of checked.order) await runStep(run, step);
+  } catch (err) {
+    throw stopped(run, err);
+  }
+  const result = summary(run, 'completed');
+  const short = result.counts.failed + (opts.dryRun ? 0 : result.counts.skipped);
+  return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
+  const { first, self } = splitSelf(step);
+  const objectOf = (name: string): string =>
+    run.checked.plan.steps.find((s) => s.name === name)?.object ?? name;
+  const columns = run.checked.columns.get(step.name) ?? [];
+  const stepDir = path.join(run.dir, step.name);
+  await syncPass(run, step, 'records', {
+    dir: stepDir,
+    file: step.file,
+    format: step.format,
+    operation: step.operation,
+    mapping: stepMapping(step, first, objectOf, columns, run.checked.recordTypes.get(step.name)),
+    refs: first,
+  });
+  const keys = run.checked.keys.get(step.name) ?? [];
+  const selfDir = path.join(run.dir, `${step.name}.self`);
+  const writeSelf = self.length > 0 && stepStatus(selfDir).state === 'new';
+  const selfFile = selfInput(run.dir, step.name);
+  if (keys.length > 0 || writeSelf) {
+    const scan = await scanStep(
+      step,
+      stepDir,
+      run.opts.dryRun,
+      keys,
+      writeSelf ? { refs: self, file: selfFile } : undefined,
+    );
+    for (const [key, map] of scan.maps) run.memory.set(step.name, key, map);
+  }
+  if (self.length === 0) return;
+  if (run.opts.dryRun) {
+    run.steps.push(await predictSelf(step, self, selfFile, selfDir, run.memory, keys));
+    return;
+  }
+  await syncPass(run, step, 'self-references', {
+    dir: selfDir,
+    file: selfFile,
+    format: 'csv',
+    operation: 'update',
+    mapping: selfMapping(step, self),
+    refs: self,
+  });
+}
+
+interface Pass {
+  dir: string;
+  file: string;
+  format?: 'csv' | 'ndjson';
+  operation: SyncOperation;
+  mapping: Mapping;
+  refs: PlanReference[];
+}
+
+async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass'], p: Pass): Promise<void> {
+  const base = { step: step.name, pass, object: step.object, operation: p.operation, results: p.dir };
+  const status = stepStatus(p.dir);
+  if (status.state === 'done') {
+    run.steps.push({ ...base, counts: status.counts ?? emptyCounts(), ended: 'done before' });
+    return;
+  }
+  const mappingFile = path.join(run.dir, 'plan-inputs', `${path.basename(p.dir)}.mapping.json`);
+  // Written once: a resumed step must find the very mapping its journal names.
+  if (status.state === 'new')
+    fs.writeFileSync(mappingFile, `${JSON.stringify(mappingDocument(p.mapping), null, 2)}\n`, {
+      mode: 0o600,
+    });
+  run.emit({ type: 'step-started', step: step.name, pass, resumed: status.state === 'started' });
+  const { opts } = run;
+  const syncOpts: SyncOptions = {
+    operation: p.operation,
+    file: p.file,
+    object: step.object,
+    mapping: mappingFile,
+    format: p.format,
+    dryRun: opts.dryRun,
+    offline: false,
+    results: p.dir,
+    resume: status.state === 'started',
+    restart: status.state === 'new',
+    failFast: false,
+    json: opts.json,
+    verbose: opts.verbose,
+    org: opts.org,
+    api: opts.api,
+    batchSize: opts.batchSize,
+    concurrency: opts.concurrency,
+  };
+  const ports: SyncPorts = {
+    ...run.ports,
+    resolveReferences: referenceResolver(p.refs, run.memory, run.files),
+  };
+  const outcome = await runSync(syncOpts, ports, (event) =>
+    run.emit({ type: 'sync', step: step.name, event }),
+  );
+  run.steps.push({ ...base, counts: outcome.result.counts, ended: 'completed' });
+}
+
+function summary(run: PlanRun, ended: PlanResult['ended']): PlanResult {
+  const counts = emptyCounts();
+  for (const s of run.steps)
+    for (const k of Object.keys(counts) as Array<keyof Counts>) counts[k] += s.counts[k] ?? 0;
+  const result: PlanResult = {
+    plan: run.checked.plan.file,
+    dryRun: run.opts.dryRun,
+    results: run.dir,
+    order: run.checked.order.map((s) => s.name),
+    steps: run.steps,
+    counts,
+    ended,
+    keysInMemory: run.memory.size,
+  };
+  fs.writeFileSync(path.join(run.dir, 'plan-summary.json'), `${JSON.stringify(result, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  return result;
+}
+
+/** The step's stop, as the plan's: its summary so far, and the command that continues the whole plan. */
+function stopped(run: PlanRun, err: unknown): unknown {
+  if (!(err instanceof SfsyncError)) return err;
+  const result = summary(run, 'stopped');
+  const rel = path.relative(run.ports.cwd, run.dir);
+  const shown = rel && !rel.startsWith('..') ? rel : run.dir;
+  const resume = run.opts.dryRun
+    ? undefined
+    : [
+        'sfsync',
+        'run',
+        run.opts.plan,
+        ...(run.opts.org ? ['--org', run.opts.org] : []),
+        '--resume',
+        '--results',
+        shown,
+      ]
+        .map(shellWord)
+        .join(' ');
+  return new SfsyncError(err.code, err.message, {
+    hint: err.hint,
+    exitCode: err.exitCode,
+    result,
+    resume: err.resume ? resume : undefined,
+  });
+}
