@@ -98,7 +98,7 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
         keys.set(parent.name, list);
       }
     }
-    await checkStepMapping(step, object, cols, byName, client, problems);
+    await checkStepMapping(step, object, cols, byName, client, problems, objects);
   }
   if (problems.length > 0) throw planProblems(plan, problems);
   return { plan, order, objects, keys, columns };
@@ -111,8 +111,11 @@ async function checkStepMapping(
   byName: Map<string, PlanStep>,
   client: SalesforceClient,
   problems: PlanProblem[],
+  objects: Map<string, ObjectInfo>,
 ): Promise<void> {
-  const mapping = stepMapping(step, step.references, (s) => byName.get(s)?.object ?? s, cols);
+  // A reference to a step whose object is unknown is already reported there: not looked up again.
+  const refs = step.references.filter((r) => objects.has(r.step));
+  const mapping = stepMapping(step, refs, (s) => byName.get(s)?.object ?? s, cols);
   const compiled = await compileMapping(mapping, object, step.operation, cols, (n) => client.describe(n));
   const matching = planMatching({ operation: step.operation }, mapping, compiled, false);
   const header = Object.fromEntries(cols.map((c) => [c, '']));
