@@ -66,7 +66,8 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
     try {
       objects.set(step.name, await client.describe(step.object));
     } catch (err) {
-      at('object', (err as Error).message);
+      const hint = (err as SfsyncError).hint;
+      at('object', hint ? `${(err as Error).message} ${hint}` : (err as Error).message);
       continue;
     }
     columns.set(step.name, await fileColumns(step));

@@ -155,7 +155,9 @@ describe('sfsync plan check PLAN', () => {
     );
     const r = await env.sfsync(['plan', 'check', 'badobj/plan.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('plan.yaml:2: step "accounts": object: The org has no object named Acount.');
+    expect(r.stderr).toContain(
+      'plan.yaml:2: step "accounts": object: The org has no object named Acount. Did you mean Account?',
+    );
     expect(r.stderr).toContain(
       'plan.yaml:6: step "contacts": fields.LastNme: Contact has no field "LastNme"',
     );
