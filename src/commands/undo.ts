@@ -221,11 +221,14 @@ export function renderUndo(r: UndoResult): string[] {
         : r.dryRun
           ? 'Dry run'
           : 'Done';
-  const c = r.counts;
+  const c = Object.fromEntries(
+    Object.entries(r.counts).map(([k, v]: [string, number]) => [k, v.toLocaleString('en-US')]),
+  ) as Record<keyof UndoResult['counts'], string>;
   const would = r.dryRun ? 'would be ' : '';
+  const article = /^[aeiou]/i.test(r.source.operation) ? 'an' : 'a';
   const lines = [
-    `${verb}: undo of a ${r.source.operation} of ${r.source.object} (${r.source.dir})`,
-    `  ${plural(c.total, 'write')} of ${r.source.entries.toLocaleString('en-US')} taken back or checked: ${c.deleted} ${would}deleted, ${c.updated} ${would}set back, ${c.undeleted} ${would}undeleted, ${c.created} ${would}created again, ${c.unchanged} unchanged, ${c.conflict} conflict${c.conflict === 1 ? '' : 's'}, ${c.failed} failed, ${c.skipped} skipped`,
+    `${verb}: undo of ${article} ${r.source.operation} of ${r.source.object} (${r.source.dir})`,
+    `  ${plural(r.counts.total, 'write')} of ${r.source.entries.toLocaleString('en-US')} taken back or checked: ${c.deleted} ${would}deleted, ${c.updated} ${would}set back, ${c.undeleted} ${would}undeleted, ${c.created} ${would}created again, ${c.unchanged} unchanged, ${c.conflict} conflict${r.counts.conflict === 1 ? '' : 's'}, ${c.failed} failed, ${c.skipped} skipped`,
     `  ${plural(r.apiCalls, 'API call')}`,
   ];
   if (r.conflicts.length > 0) {
@@ -236,11 +239,11 @@ export function renderUndo(r: UndoResult): string[] {
         .join('; ');
       lines.push(`    line ${k.line} ${k.id}: ${fields}`);
     }
-    if (c.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
+    if (r.counts.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
   }
   for (const f of r.failuresByCode.filter((g) => g.code !== 'CONFLICT'))
     lines.push(`  ${f.code}: ${plural(f.count, 'record')} (lines ${f.lines.join(', ')}): ${f.message}`);
-  if (c.created > 0)
+  if (r.counts.created > 0)
     lines.push(
       '  Records purged since the run were created again with new Ids: see id and original_id in success.csv',
     );

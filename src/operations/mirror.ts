@@ -1,3 +1,4 @@
+import type { BeforeImages } from './before-images.js';
 import type { MirrorReport } from '../core/sync-types.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -149,6 +150,7 @@ export async function mirror(
   census: KeyCensus,
   dir: string,
   dryRun: boolean,
+  images?: BeforeImages,
 ): Promise<MirrorReport> {
   const field = missingField(plan.action, object);
   const select = ['Id', ...spec.fields.map((f) => f.name).filter((n) => n !== 'Id')];
@@ -195,7 +197,7 @@ export async function mirror(
     return report;
   }
   report.file = path.join(dir, `${PAST[verb]}.csv`);
-  await apply(client, object, field, plan.action, gone, report);
+  await apply(client, object, field, plan.action, gone, report, images);
   return report;
 }
 
@@ -218,6 +220,7 @@ async function apply(
   action: MissingAction,
   gone: Array<{ id: string; key: string }>,
   report: MirrorReport,
+  images?: BeforeImages,
 ): Promise<void> {
   const verb = action.verb;
   const fd = openResultFile(report.file);
@@ -225,16 +228,16 @@ async function apply(
     fs.writeSync(fd, 'id,key,outcome,error_code,error_message\n');
     for (let i = 0; i < gone.length; i += CHUNK) {
       const chunk = gone.slice(i, i + CHUNK);
+      const payloads = field
+        ? chunk.map((g) => ({ Id: g.id, [field.name]: typed(field, action.value) }))
+        : [];
+      // On disk before the write (line 0: a mirror's records come from the org, not from a line of the file).
+      if (verb === 'delete') await images?.deletes(chunk.map((g) => ({ line: 0, id: g.id })));
+      else await images?.updates(payloads.map((payload) => ({ line: 0, id: payload.Id, payload })));
       const results: SaveResult[] =
         verb === 'delete'
           ? await client.delete(chunk.map((g) => g.id))
-          : await client.update(
-              object.name,
-              chunk.map((g) => ({
-                Id: g.id,
-                [(field as FieldInfo).name]: typed(field as FieldInfo, action.value),
-              })),
-            );
+          : await client.update(object.name, payloads);
       chunk.forEach((g, j) => {
         const r = results[j];
         const e = r?.errors[0];

@@ -69,7 +69,8 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
     try {
       objects.set(step.name, await client.describe(step.object));
     } catch (err) {
-      at('object', (err as Error).message);
+      const hint = (err as SfsyncError).hint;
+      at('object', hint ? `${(err as Error).message} ${hint}` : (err as Error).message);
       continue;
     }
     columns.set(step.name, await fileColumns(step));
@@ -103,7 +104,7 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
         keys.set(parent.name, list);
       }
     }
-    await checkStepMapping(step, object, cols, byName, client, problems, recordTypes.get(step.name));
+    await checkStepMapping(step, object, cols, byName, client, problems, objects, recordTypes.get(step.name));
   }
   if (problems.length > 0) throw planProblems(plan, problems);
   return { plan, order, objects, keys, columns, recordTypes };
@@ -116,9 +117,12 @@ async function checkStepMapping(
   byName: Map<string, PlanStep>,
   client: SalesforceClient,
   problems: PlanProblem[],
+  objects: Map<string, ObjectInfo>,
   recordTypes: Record<string, string> | undefined,
 ): Promise<void> {
-  const mapping = stepMapping(step, step.references, (s) => byName.get(s)?.object ?? s, cols, recordTypes);
+  // A reference to a step whose object is unknown is already reported there: not looked up again.
+  const refs = step.references.filter((r) => objects.has(r.step));
+  const mapping = stepMapping(step, refs, (s) => byName.get(s)?.object ?? s, cols, recordTypes);
   const compiled = await compileMapping(mapping, object, step.operation, cols, (n) => client.describe(n));
   const matching = planMatching({ operation: step.operation }, mapping, compiled, false);
   const header = Object.fromEntries(cols.map((c) => [c, '']));

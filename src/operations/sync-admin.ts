@@ -1,3 +1,4 @@
+import type { BeforeImages } from './before-images.js';
 import type { AdminResult } from '../core/sync-types.js';
 import { plural } from '../core/plural.js';
 import type { SyncOptions } from '../core/sync-options.js';
@@ -130,9 +131,10 @@ export async function runMirror(
   spec: MatchSpec | null,
   dir: string,
   dryRun: boolean,
+  images?: BeforeImages,
 ): Promise<MirrorReport | undefined> {
   if (!check || !client || !spec) return undefined;
-  return mirror(client, object, spec, check.plan, check.census, dir, dryRun);
+  return mirror(client, object, spec, check.plan, check.census, dir, dryRun, images);
 }
 
 /** The brake held: the run stops with the list, after its summary is written. */

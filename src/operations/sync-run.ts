@@ -1,6 +1,7 @@
 import { bulkJobEnded } from '../salesforce/client.js';
 import path from 'node:path';
 import type { SyncOptions } from '../core/sync-options.js';
+import type { MirrorReport } from '../core/sync-types.js';
 import { diskFullError, toSfsyncError } from '../errors.js';
 import type { BulkWriter } from './bulk-writer.js';
 import { Backup } from './backup.js';
@@ -87,14 +88,40 @@ export async function runEngine(
   const outcome = await runToEnd(engine, all, sink, [
     () => files.journal?.close(),
     () => spool?.close(),
-    () => beforeImages?.close(),
     () => backup?.close(),
   ]);
-  // Mirror: only after an upsert that read its whole file; the brake stops it before it touches anything.
-  const mirrored = outcome.fatal
-    ? undefined
-    : await runMirror(writes.mirror, client, target.object, target.matching.spec, dir, opts.dryRun);
+  const mirrored = await mirrorAfter(outcome, writes, client, target, dir, opts.dryRun, beforeImages);
   return settle(opts, ctx, { target, keys, writes, sink, dir, outcome, mirrored });
+}
+
+/**
+ * Mirror: only after an upsert that read its whole file; the brake stops it before it touches anything. Its
+ * deletes and updates get before-images too (the file is closed after it), so that `sfsync undo` takes them back.
+ */
+async function mirrorAfter(
+  outcome: EngineResult,
+  writes: { mirror: Parameters<typeof runMirror>[0] },
+  client: SyncTarget['client'],
+  target: SyncTarget,
+  dir: string,
+  dryRun: boolean,
+  beforeImages: BeforeImages | undefined,
+): Promise<MirrorReport | undefined> {
+  try {
+    return outcome.fatal
+      ? undefined
+      : await runMirror(
+          writes.mirror,
+          client,
+          target.object,
+          target.matching.spec,
+          dir,
+          dryRun,
+          beforeImages,
+        );
+  } finally {
+    beforeImages?.close();
+  }
 }
 
 /** The result files of the run (a full disk is said as such). */

@@ -131,6 +131,38 @@ describe('sfsync plan check PLAN', () => {
     expect(json.json().error.code).toBe('PLAN_CYCLE');
   });
 
+  it('reports an unknown object as a problem of its step, with the problems of the steps that refer to it', async () => {
+    env.write('badobj/a.csv', 'id,name\nX1,X\n');
+    env.write('badobj/c.csv', 'id,last,account\nC1,Ada,X1\n');
+    env.write(
+      'badobj/plan.yaml',
+      [
+        'steps:',
+        '  - name: accounts',
+        '    file: a.csv',
+        '    object: Acount',
+        '    operation: upsert',
+        '  - name: contacts',
+        '    file: c.csv',
+        '    object: Contact',
+        '    operation: create',
+        '    mapping:',
+        '      fields:',
+        '        LastNme: last',
+        '        AccountId: {step: accounts, key: Name, column: account}',
+        '',
+      ].join('\n'),
+    );
+    const r = await env.sfsync(['plan', 'check', 'badobj/plan.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'plan.yaml:2: step "accounts": object: The org has no object named Acount. Did you mean Account?',
+    );
+    expect(r.stderr).toContain(
+      'plan.yaml:6: step "contacts": fields.LastNme: Contact has no field "LastNme"',
+    );
+  });
+
   it('names the file, line, step and field of every problem at once', async () => {
     env.write('bad/a.csv', 'id,name\nX1,X\n');
     env.write(

@@ -249,6 +249,41 @@ describe('mirror: upsert --delete-missing --scope', () => {
     expect(rows.map((x) => x.Email)).toEqual([`${tag}-9@Mirror.test`]);
   });
 
+  it('sfsync undo of a mirror run brings the deleted records back with their Ids, and the deactivated fields', async () => {
+    const tag = await seed();
+    const before = await query<{ Id: string; Email: string }>(
+      `SELECT Id, Email FROM Contact WHERE Email = '${tag}-9@Mirror.test'`,
+    );
+    const keep = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => `C${i},${tag}-${i}@mirror.test`).join('\n');
+    const file = write(`undo-${tag}.csv`, `LastName,Email\n${keep}\n`);
+    const scope = ['--scope', `WHERE Department = '${tag}'`];
+    const del = await sfsync([
+      'upsert',
+      file,
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--delete-missing',
+      ...scope,
+    ]);
+    expect(del.code).toBe(0);
+    expect(await emails(tag)).not.toContain(`${tag}-9@Mirror.test`);
+    const undo = await sfsync(['undo', del.results]);
+    expect(undo.code).toBe(0);
+    expect(undo.success).toMatchObject([{ outcome: 'undeleted', id: before[0]?.Id }]);
+    const back = await query<{ Id: string }>(`SELECT Id FROM Contact WHERE Email = '${tag}-9@Mirror.test'`);
+    expect(back.map((r) => r.Id)).toEqual([before[0]?.Id]);
+    const deact = ['--missing', 'deactivate', 'Title=Former', ...scope];
+    const set = await sfsync(['upsert', file, '--object', 'Contact', '--match', 'Email', ...deact]);
+    expect(set.code).toBe(0);
+    expect((await sfsync(['undo', set.results])).code).toBe(0);
+    const titles = await query<{ Title: string | null }>(
+      `SELECT Title FROM Contact WHERE Email = '${tag}-9@Mirror.test'`,
+    );
+    expect(titles).toEqual([expect.objectContaining({ Title: null })]);
+  });
+
   it('an offline dry run says it cannot list the missing records', async () => {
     const file = write('m-offline.csv', 'LastName,Email\nA,a@offline.test\n');
     const r = await sfsync([

@@ -117,6 +117,8 @@ describe('sfsync undo', () => {
       after: { Title: 'Changed 0', Phone: '555-0100' },
       seen: expect.any(String),
     });
+    const shown = await env.sfsync(['undo', 'runs/upd', '--dry-run']);
+    expect(shown.stdout).toContain('Dry run: undo of an update of Contact');
     const undo = await env.sfsync(['undo', 'runs/upd', '--results', 'runs/upd-undo', '--json']);
     expect(undo.code).toBe(0);
     expect(undo.json().result.counts).toMatchObject({ total: 30, updated: 30, conflict: 0 });
