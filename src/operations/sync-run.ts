@@ -120,7 +120,12 @@ async function mirrorAfter(
           beforeImages,
         );
   } finally {
-    beforeImages?.close();
+    try {
+      beforeImages?.close();
+    } catch (err) {
+      // A full disk here is said as such by settle, like any other file of the run.
+      outcome.fatal ??= toSfsyncError(err);
+    }
   }
 }
 
