@@ -88,6 +88,7 @@ export async function runEngine(
   const outcome = await runToEnd(engine, all, sink, [
     () => files.journal?.close(),
     () => spool?.close(),
+    () => beforeImages?.flush(),
     () => backup?.close(),
   ]);
   const mirrored = await mirrorAfter(outcome, writes, client, target, dir, opts.dryRun, beforeImages);
@@ -120,7 +121,11 @@ async function mirrorAfter(
           beforeImages,
         );
   } finally {
-    beforeImages?.close();
+    try {
+      beforeImages?.close();
+    } catch {
+      // Only what the flush after the run could not write (already the run's fatal error) fails here.
+    }
   }
 }
 
