@@ -75,6 +75,9 @@ export async function benchLocks(sizes) {
               'Contact',
               '--api',
               api,
+              // Bulk runs one job at a time by default: four jobs of 5,000 at once are what can lock each other.
+              ...(api === 'bulk' ? ['--batch-size', '5000'] : []),
+              ...(api === 'bulk' && !flags.includes('--serial') ? ['--concurrency', '4'] : []),
               ...flags,
               '--results',
               `locks-${api}-${how}-${n}`.replace(/\W+/g, '-'),

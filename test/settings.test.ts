@@ -84,7 +84,15 @@ describe('environment values are read in one place and checked', () => {
         SFSYNC_HEAP_LIMIT_MB: '0',
       }),
     ).toEqual({ apiVersion: '61.0', bulkUploadBytes: 5000, heapLimitMb: 0 });
-    expect(syncTuning({})).toEqual({ bulkUploadBytes: 100_000_000, heapLimitBytes: 64 * 1024 * 1024 });
+    expect(syncTuning({})).toEqual({
+      bulkUploadBytes: 100_000_000,
+      bulkUploadBytesSet: false,
+      heapLimitBytes: 64 * 1024 * 1024,
+    });
+    expect(syncTuning({ SFSYNC_BULK_UPLOAD_BYTES: '5000000' })).toMatchObject({
+      bulkUploadBytes: 5_000_000,
+      bulkUploadBytesSet: true,
+    });
     expect(syncTuning({ SFSYNC_HEAP_LIMIT_MB: '0' }).heapLimitBytes).toBe(Infinity);
   });
 
@@ -172,6 +180,67 @@ describe('file token store', () => {
     expect(a.listOrgs()).toEqual([]);
     expect(a.removeOrg('dev')).toBe(false);
   });
+});
+
+describe('file token store between processes', () => {
+  it('opening a store never writes the file: an older copy cannot be put back over a saved org', () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-store-')), 'config');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'orgs.json');
+    // A file without every key (an older sfsync's, or one a crash left) is read as it is, not rewritten.
+    fs.writeFileSync(file, JSON.stringify({ orgs: {} }), { mode: 0o600 });
+    const before = fs.statSync(file);
+    const store = createFileTokenStore(dir);
+    expect(store.getSettings()).toEqual({});
+    expect(store.listOrgs()).toEqual([]);
+    const after = fs.statSync(file);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(JSON.stringify({ orgs: {} }));
+  });
+
+  it('readers in other processes always find a stored org while a writer keeps saving others', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-store-')), 'config');
+    // The built module (the global setup builds dist/), as the CLI's processes load it.
+    const moduleUrl = new URL('../dist/auth/token-store.js', import.meta.url).href;
+    const org = {
+      alias: 'soak',
+      username: 'u',
+      userId: '005',
+      orgId: '00D',
+      instanceUrl: 'https://x.my.salesforce.com',
+      loginUrl: 'https://login.salesforce.com',
+      clientId: 'c',
+      accessToken: 'tok',
+      isSandbox: false,
+      grant: 'web' as const,
+      createdAt: 'now',
+    };
+    const script = (body: string): string =>
+      `const { createFileTokenStore } = await import(${JSON.stringify(moduleUrl)}); const dir = ${JSON.stringify(dir)}; ${body}`;
+    const run = (body: string): Promise<{ code: number | null; out: string }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script(body)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    createFileTokenStore(dir).saveOrg(org);
+    const writer = run(
+      `const s = createFileTokenStore(dir); for (let i = 0; i < 150; i++) s.saveOrg({ ...${JSON.stringify(org)}, alias: 'other-' + (i % 5) });`,
+    );
+    const reader = () =>
+      run(
+        `let missing = 0; for (let i = 0; i < 150; i++) { const s = createFileTokenStore(dir); if (s.getOrg('soak')?.accessToken !== 'tok') missing++; } console.log('missing=' + missing);`,
+      );
+    const results = await Promise.all([writer, reader(), reader(), reader()]);
+    for (const r of results) expect(r.code, r.out).toBe(0);
+    for (const r of results.slice(1)) expect(r.out.trim()).toBe('missing=0');
+  }, 60_000);
 });
 
 describe('settings on a real run', () => {

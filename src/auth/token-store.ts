@@ -65,12 +65,18 @@ function loadKey(dir: string): Buffer {
     return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
   } catch {
     const key = randomBytes(32);
+    // Written whole under a temporary name, then linked into place: a process reading the key at the same
+    // moment finds no file or the whole key, never an empty one (which would be a key of zero bytes).
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(temp, key.toString('base64'), { mode: 0o600, flag: 'wx' });
     try {
-      fs.writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+      fs.linkSync(temp, file);
       return key;
     } catch {
       // Another process created it first: use theirs.
       return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+    } finally {
+      fs.rmSync(temp, { force: true });
     }
   }
 }
@@ -123,7 +129,8 @@ function withLock<T>(dir: string, fn: () => T): T {
 
 /**
  * The on-disk store: one JSON file written atomically by conf (write to a temporary file, then rename),
- * mode 0600 in a 0700 folder. conf re-reads the file on every access, so a second process sees changes.
+ * mode 0600 in a 0700 folder. conf re-reads the file on every access, so a second process sees changes. Only
+ * the locked writes below ever write it: opening a store never does.
  */
 export function createFileTokenStore(dir: string): TokenStore {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -131,7 +138,8 @@ export function createFileTokenStore(dir: string): TokenStore {
     cwd: dir,
     configName: 'orgs',
     configFileMode: 0o600,
-    defaults: emptyShape(),
+    // No defaults: with them, conf writes the file when it opens it (unlocked) whenever the file lacks a key,
+    // which can put back an older copy over an org another process has just saved. read() fills the gaps.
     projectSuffix: '',
   });
   let key: Buffer | undefined;

@@ -142,11 +142,18 @@ export function envName(key: keyof Settings): string {
 }
 
 /** A sync's tuning, from the environment or the defaults: no flag or mapping sets these. */
-export function syncTuning(env: NodeJS.ProcessEnv): { bulkUploadBytes: number; heapLimitBytes: number } {
-  const values = resolveSettings({ env: settingsFromEnv(env), default: DEFAULT_SETTINGS }).values;
+export function syncTuning(env: NodeJS.ProcessEnv): {
+  bulkUploadBytes: number;
+  /** SFSYNC_BULK_UPLOAD_BYTES was given: jobs take that size, not one from the file's. */
+  bulkUploadBytesSet: boolean;
+  heapLimitBytes: number;
+} {
+  const fromEnv = settingsFromEnv(env);
+  const values = resolveSettings({ env: fromEnv, default: DEFAULT_SETTINGS }).values;
   const mb = values.heapLimitMb as number;
   return {
     bulkUploadBytes: values.bulkUploadBytes as number,
+    bulkUploadBytesSet: fromEnv.bulkUploadBytes !== undefined,
     heapLimitBytes: mb === 0 ? Infinity : mb * 1024 * 1024,
   };
 }

@@ -157,7 +157,7 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
       `${label}: format must be csv or ndjson`,
       'Or leave it out: the file name tells.',
     );
-  const { mapping, references } = readMapping(where, dir, at, label, raw.mapping);
+  const { mapping, references, recordTypes } = readMapping(where, dir, at, label, raw.mapping);
   if (raw.references !== undefined) {
     if (!isObject(raw.references))
       throw where.error(
@@ -192,6 +192,7 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
     format: raw.format,
     mapping: { ...mapping, operation: undefined },
     references,
+    recordTypes,
   };
 }
 
@@ -202,11 +203,13 @@ function readMapping(
   at: Array<string | number>,
   label: string,
   raw: unknown,
-): { mapping: PlanStep['mapping']; references: PlanReference[] } {
-  if (raw === undefined) return { mapping: { file: null, nulls: 'keep', fields: null }, references: [] };
+): Pick<PlanStep, 'mapping' | 'references' | 'recordTypes'> {
+  const recordTypes: PlanStep['recordTypes'] = [];
+  if (raw === undefined)
+    return { mapping: { file: null, nulls: 'keep', fields: null }, references: [], recordTypes };
   if (typeof raw === 'string') {
     try {
-      return { mapping: loadMapping(path.resolve(dir, raw)), references: [] };
+      return { mapping: loadMapping(path.resolve(dir, raw)), references: [], recordTypes };
     } catch (err) {
       if (err instanceof SfsyncError)
         throw where.error([...at, 'mapping'], `${label}: ${err.message}`, err.hint ?? '');
@@ -223,6 +226,19 @@ function readMapping(
   const fields = isObject(raw.fields) ? { ...raw.fields } : raw.fields;
   if (isObject(fields))
     for (const [field, spec] of Object.entries(fields)) {
+      if (isObject(spec) && 'recordType' in spec) {
+        const fieldAt = [...at, 'mapping', 'fields', field];
+        checkKeys(where, fieldAt, spec, ['recordType'], `${label}: ${field}`);
+        const name = text(
+          where,
+          [...fieldAt, 'recordType'],
+          spec.recordType,
+          `${label}: ${field}: recordType`,
+          'recordType: Business',
+        );
+        recordTypes.push({ field, name, line: where.line(fieldAt) });
+        delete fields[field];
+      }
       if (!isObject(spec) || !('step' in spec)) continue;
       references.push(readReference(where, [...at, 'mapping', 'fields', field], label, field, spec));
       delete fields[field];
@@ -232,6 +248,7 @@ function readMapping(
     return {
       mapping: { ...parseMapping(`${source}.json`, JSON.stringify({ ...raw, fields })), file: null },
       references,
+      recordTypes,
     };
   } catch (err) {
     if (err instanceof SfsyncError)

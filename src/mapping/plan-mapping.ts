@@ -11,6 +11,7 @@ export function stepMapping(
   refs: PlanReference[],
   objectOf: (step: string) => string,
   columns: string[],
+  recordTypes: Record<string, string> = {},
 ): Mapping {
   const used = new Set(step.references.map((r) => r.column.toLowerCase()));
   const own: Record<string, FieldSource> =
@@ -19,6 +20,7 @@ export function stepMapping(
       columns.filter((c) => !used.has(c.toLowerCase())).map((c) => [c, { column: c, transform: [] }]),
     );
   const fields: Record<string, FieldSource> = { ...own };
+  for (const [field, id] of Object.entries(recordTypes)) fields[field] = { value: id, transform: [] };
   for (const r of refs)
     fields[r.field] = {
       column: r.column,
@@ -30,7 +32,8 @@ export function stepMapping(
     object: step.object,
     operation: step.operation,
     match: step.match,
-    fields: step.mapping.fields || refs.length > 0 || used.size > 0 ? fields : null,
+    fields:
+      step.mapping.fields || refs.length > 0 || used.size > 0 || step.recordTypes.length > 0 ? fields : null,
   };
 }
 

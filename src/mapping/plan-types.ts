@@ -32,6 +32,8 @@ export interface PlanStep {
   /** The mapping without its references (inline, or read from the file the step names). */
   mapping: Mapping;
   references: PlanReference[];
+  /** Fields set to the Id of one of the object's record types, by DeveloperName (`RecordTypeId: {recordType: Business}`). */
+  recordTypes: Array<{ field: string; name: string; line: number }>;
 }
 
 export interface Plan {

@@ -1,6 +1,11 @@
 import type { SyncOperation } from '../core/sync-options.js';
 import { duplicateIds, type SaveResult } from '../salesforce/client.js';
-import type { MatchSpec } from './match.js';
+import type { MappedRecord } from '../mapping/apply.js';
+import type { ValueError } from '../mapping/coerce.js';
+import { combineErrors, missingRequired } from '../mapping/required.js';
+import type { EngineOptions } from './engine-options.js';
+import type { KeyCensus } from './key-census.js';
+import { recordKeys, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
 
 /** Errors after which no later call can succeed: the run stops, every record read so far gets an outcome. */
@@ -20,6 +25,27 @@ export function ambiguous(ids: string[]): FailureDetail {
     status: 300,
     message: `Matches ${ids.length} records; not written. Make the match keys unique, or match on more fields with --match-operator AND.`,
     matchedIds: ids,
+  };
+}
+
+/**
+ * Delete: counts a line's keys (key, text as given) in `seen`; when one came on an earlier line, which deletes the
+ * record, the failure of this one (not sent: a second delete would only get ENTITY_IS_DELETED), else null.
+ */
+export function deletedBefore(
+  seen: KeyCensus,
+  spec: MatchSpec,
+  keyed: Array<[string, string]>,
+  line: number,
+): FailureDetail | null {
+  const first = keyed.find(([k]) => seen.count(k) > 0);
+  for (const [k] of keyed) seen.add(k, line);
+  if (!first) return null;
+  const byId = spec.fields.length === 1 && spec.fields[0]?.type === 'id';
+  return {
+    code: byId ? 'ID_REPEATED' : 'MATCH_KEY_REPEATED',
+    message: `${first[1]} is also on line ${seen.firstLine(first[0])}, which deletes the record: not sent again.`,
+    fields: spec.fields.map((f) => f.name),
   };
 }
 
@@ -53,4 +79,21 @@ export function saveFailure(r: SaveResult | undefined): FailureDetail {
   return matched.length > 0
     ? { code: e.statusCode, message: e.message, fields: e.fields, matchedIds: matched }
     : { code: e.statusCode, message: e.message, fields: e.fields };
+}
+
+/**
+ * A record the mapping refused, with the problems the later steps would find too (a blank match key; the
+ * required fields of a record that would surely be created), so one run shows them all.
+ */
+export function everyProblem(opts: EngineOptions, mapped: MappedRecord): ValueError {
+  const error = mapped.error as ValueError;
+  const spec = opts.match;
+  if (!spec || recordKeys(spec, mapped).length > 0) return error;
+  // A match field whose value was refused is not blank: its own error says what is wrong with it.
+  const refused = new Set((error.causes ?? [error]).flatMap((e) => e.fields ?? []));
+  if (spec.fields.some((f) => refused.has(f.name))) return error;
+  if (opts.operation !== 'upsert' || !opts.createWhenKeyEmpty) return combineErrors([error, keyEmpty(spec)]);
+  const missing = missingRequired(opts.compiled.object, mapped.payload, 'create', refused);
+  const known = (error.causes ?? [error]).some((e) => e.code === 'REQUIRED_FIELD_MISSING');
+  return missing && !known ? combineErrors([error, missing]) : error;
 }

@@ -1,18 +1,25 @@
 import { SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
 import type { InputRecord } from '../input/types.js';
 import { applyMapping, type MappedRecord } from '../mapping/apply.js';
-import type { ValueError } from '../mapping/coerce.js';
-import { combineErrors, missingRequired } from '../mapping/required.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ChangeFields } from './changes.js';
-import { ambiguous, FATAL, keyEmpty, notFound, withoutId } from './engine-failures.js';
+import {
+  ambiguous,
+  FATAL,
+  deletedBefore,
+  everyProblem,
+  keyEmpty,
+  notFound,
+  withoutId,
+} from './engine-failures.js';
+import { missingRequired } from '../mapping/required.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
-import { resolveParents } from './engine-parents.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
 import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
-import { queryMatches, recordKeys, type MatchIndex, type MatchSpec } from './match.js';
+import { resolveParents } from './lookups.js';
+import { queryMatches, recordKeys, recordKeysAndTexts, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
 import type { ResultSink } from './results.js';
 
@@ -31,6 +38,7 @@ export class SyncEngine {
    * is predicted as the update the real run makes of that record (which its query would then find).
    */
   private readonly plannedCreates = new KeyCensus();
+  private readonly deleted = new KeyCensus();
 
   private readonly outcomes: EngineOutcomes;
 
@@ -62,7 +70,8 @@ export class SyncEngine {
         if (!mapped) continue;
         // Records sharing a match key run in input order: the first creates, the later ones find it.
         if (this.opts.match) {
-          const keys = recordKeys(this.opts.match, mapped);
+          const keyed = recordKeysAndTexts(this.opts.match, mapped);
+          const keys = keyed.map(([k]) => k);
           if (keys.length === 0) {
             // A blank key matches nothing: an upsert would create the record again on every run.
             if (this.opts.operation !== 'upsert' || !this.opts.createWhenKeyEmpty) {
@@ -71,7 +80,14 @@ export class SyncEngine {
             }
             this.keyless.add(mapped);
           }
-          for (const k of keys) this.opts.countKeys?.add(k, input.line);
+          for (const [k, text] of keyed) this.opts.countKeys?.add(k, input.line, text);
+          const again =
+            this.opts.operation === 'delete' &&
+            deletedBefore(this.deleted, this.opts.match, keyed, input.line);
+          if (again) {
+            this.sink.fail(input.line, input.values, again);
+            continue;
+          }
           if (keys.some((k) => batchKeys.has(k))) await dispatch();
           await this.afterKeys(keys);
           for (const k of keys) batchKeys.add(k);
@@ -143,26 +159,8 @@ export class SyncEngine {
     }
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
     if (!mapped.error) return mapped;
-    this.sink.fail(input.line, input.values, this.everyProblem(mapped));
+    this.sink.fail(input.line, input.values, everyProblem(this.opts, mapped));
     return null;
-  }
-
-  /**
-   * A record the mapping refused, with the problems the later steps would find too (a blank match key; the
-   * required fields of a record that would surely be created), so one run shows them all.
-   */
-  private everyProblem(mapped: MappedRecord): ValueError {
-    const error = mapped.error as ValueError;
-    const spec = this.opts.match;
-    if (!spec || recordKeys(spec, mapped).length > 0) return error;
-    // A match field whose value was refused is not blank: its own error says what is wrong with it.
-    const refused = new Set((error.causes ?? [error]).flatMap((e) => e.fields ?? []));
-    if (spec.fields.some((f) => refused.has(f.name))) return error;
-    if (this.opts.operation !== 'upsert' || !this.opts.createWhenKeyEmpty)
-      return combineErrors([error, keyEmpty(spec)]);
-    const missing = missingRequired(this.opts.compiled.object, mapped.payload, 'create', refused);
-    const known = (error.causes ?? [error]).some((e) => e.code === 'REQUIRED_FIELD_MISSING');
-    return missing && !known ? combineErrors([error, missing]) : error;
   }
 
   /** The input, ending where it can no longer be read: that stops the run like any fatal error. */
@@ -250,7 +248,9 @@ export class SyncEngine {
 
   private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
     const { operation } = this.opts;
-    const pending = await resolveParents(this.opts, this.outcomes, this.client, records);
+    const pending = await resolveParents(this.client, records, this.opts.resolveReferences, (r, d) =>
+      this.outcomes.fail(r, d),
+    );
     const client = this.client;
     if (!client) {
       // Offline dry run: nothing can be matched, so each record is reported as valid for the operation.
@@ -380,12 +380,8 @@ export class SyncEngine {
    */
   private withPlanned(r: MappedRecord, ids: string[]): string[] {
     if (!this.opts.dryRun || !this.opts.match || this.keyless.has(r)) return ids;
-    const planned = new Set<number>();
-    for (const k of recordKeys(this.opts.match, r)) {
-      const line = this.plannedCreates.firstLine(k);
-      if (line > 0) planned.add(line);
-    }
-    return [...ids, ...[...planned].map((line) => `(created by line ${line})`)];
+    const lines = recordKeys(this.opts.match, r).map((k) => this.plannedCreates.firstLine(k));
+    return [...ids, ...[...new Set(lines.filter((l) => l > 0))].map((l) => `(created by line ${l})`)];
   }
 
   private rememberPlannedCreate(r: MappedRecord): void {

@@ -40,8 +40,8 @@ export class KeyCensus {
   private readonly groups = new Map<number, KeyGroup>();
   private readonly texts = new Map<number, string>();
 
-  /** Counts one record's key; returns how many records carried it so far (1 the first time). */
-  add(key: string, line: number): number {
+  /** Counts one record's key; returns how many records carried it so far (1 the first time). `text` names it. */
+  add(key: string, line: number, text = key): number {
     const [a, b] = hashes(key);
     const slot = this.slot(a, b);
     if (this.counts[slot] === EMPTY) {
@@ -58,9 +58,9 @@ export class KeyCensus {
     if (count === 2) {
       this.repeatedKeys++;
       this.repeatedRecords += 2;
-      if (this.texts.size < TEXTS_KEPT) this.texts.set(id, key);
+      if (this.texts.size < TEXTS_KEPT) this.texts.set(id, text);
       if (this.groups.size < GROUPS_KEPT)
-        this.groups.set(id, { key, count: 2, lines: [this.firsts[slot] as number, line] });
+        this.groups.set(id, { key: text, count: 2, lines: [this.firsts[slot] as number, line] });
     } else {
       this.repeatedRecords++;
       const group = this.groups.get(id);

@@ -8,7 +8,7 @@ import type { KeyGroup, RepeatedKeys } from '../core/sync-types.js';
 import { KeyCensus } from './key-census.js';
 
 export type { RepeatedKeys };
-import { recordKeys, type MatchSpec } from './match.js';
+import { recordKeysAndTexts, type MatchSpec } from './match.js';
 
 /** What a pass over the input found about its match keys, before anything is written. */
 export interface KeyScan {
@@ -61,12 +61,12 @@ export async function scanKeys(
         if (!input.values) continue;
         const mapped = applyMapping(keyFields, input.line, input.values, zone);
         if (mapped.error) continue;
-        const keys = recordKeys(spec, mapped);
+        const keys = recordKeysAndTexts(spec, mapped);
         if (keys.length === 0) {
           scan.blank++;
           if (scan.blankLines.length < 5) scan.blankLines.push(input.line);
         }
-        for (const k of keys) scan.census.add(k, input.line);
+        for (const [k, text] of keys) scan.census.add(k, input.line, text);
       }
     }
   } catch {

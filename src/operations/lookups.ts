@@ -2,6 +2,30 @@ import type { MappedRecord, Scalar } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { inQueries, matchKey } from './soql.js';
 import type { FailureDetail } from '../core/sync-types.js';
+import type { ReferenceResolver } from './engine-options.js';
+
+/**
+ * A batch's parents: a plan's references from memory first, then the lookups left, in the org (when there is
+ * one). Returns the records that go on; the others have failed (`fail`).
+ */
+export async function resolveParents(
+  client: SalesforceClient | null,
+  records: MappedRecord[],
+  references: ReferenceResolver | undefined,
+  fail: (record: MappedRecord, detail: FailureDetail) => void,
+): Promise<MappedRecord[]> {
+  let pending = records;
+  for (const step of [
+    references && ((batch: MappedRecord[]) => Promise.resolve(references(batch))),
+    client && ((batch: MappedRecord[]) => resolveLookups(client, batch)),
+  ]) {
+    if (!step || !pending.some((r) => r.lookups.length > 0)) continue;
+    const failures = await step(pending);
+    for (const [r, detail] of failures) fail(r, detail);
+    if (failures.size > 0) pending = pending.filter((r) => !failures.has(r));
+  }
+  return pending;
+}
 
 /**
  * Resolves every pending parent lookup of a batch (AccountId from Account.AccountNumber) with one query per

@@ -37,7 +37,13 @@ export async function exportMatches(
   if (spec.fields.length !== 1 || !field) return null;
   if (inputRecords < EXPORT_MIN_INPUT || inputRecords > EXPORT_MAX_INPUT) return null;
   const where = `WHERE ${field.name} != null`;
-  const existing = await client.count(`SELECT COUNT() FROM ${spec.object} ${where}`);
+  let existing: number;
+  try {
+    existing = await client.count(`SELECT COUNT() FROM ${spec.object} ${where}`);
+  } catch (err) {
+    if (outOfBudget(err)) return null;
+    throw err;
+  }
   const queryCalls = Math.ceil(inputRecords / 300);
   const exportCalls = 4 + Math.ceil(existing / 100_000);
   if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls) return null;
@@ -51,9 +57,19 @@ export async function exportMatches(
     emit({ type: 'match-export-done', field: field.name, records: rows });
     return { index, jobId, records: rows };
   } catch (err) {
+    // --max-api-calls ran out: the run's first call stops it on the budget, with its summary and results.
+    if (outOfBudget(err)) return null;
     // The export only saves calls: when Salesforce fails its job, the batched queries do the same work.
     if (!(err instanceof SfsyncError) || err.code !== 'BULK_QUERY_FAILED') throw err;
     emit({ type: 'match-export-failed', field: field.name, message: err.message });
     return null;
   }
+}
+
+/**
+ * The budget ran out during the export, before the run has a results folder: no export, and the run goes on to its
+ * first call, which stops it on the budget as any budget stop (summary, results, the command to continue).
+ */
+function outOfBudget(err: unknown): boolean {
+  return err instanceof SfsyncError && err.code === 'API_BUDGET_EXCEEDED';
 }

@@ -21,13 +21,25 @@ function valueOf(record: MappedRecord, field: FieldInfo): Scalar | null {
 }
 
 /** The keys a record is matched by, as text: two records sharing one are processed one after the other. */
-export function recordKeys(spec: MatchSpec, record: MappedRecord): string[] {
+export function recordKeys(spec: MatchSpec, record: MappedRecord, asGiven = false): string[] {
   const parts = spec.fields.map((f) => {
-    const k = matchKey(f, valueOf(record, f));
+    const v = valueOf(record, f);
+    // As given, to name it to the user: an Id as written (18 characters when given 18), not its 15-character form.
+    const k =
+      asGiven && (f.type === 'id' || f.type === 'reference') && v !== null && v !== ''
+        ? String(v)
+        : matchKey(f, v);
     return k === null ? null : `${f.name}=${k}`;
   });
   if (spec.operator === 'AND') return parts.every((p) => p !== null) ? [parts.join('&')] : [];
   return parts.filter((p): p is string => p !== null);
+}
+
+/** recordKeys, each with its text as given (see recordKeys' asGiven): same order, same length. */
+export function recordKeysAndTexts(spec: MatchSpec, record: MappedRecord): Array<[string, string]> {
+  const keys = recordKeys(spec, record);
+  const texts = recordKeys(spec, record, true);
+  return keys.map((k, i) => [k, texts[i] ?? k]);
 }
 
 async function collect(client: SalesforceClient, queries: string[]): Promise<Array<Record<string, unknown>>> {

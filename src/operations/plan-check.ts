@@ -27,6 +27,8 @@ export interface CheckedPlan {
   /** Step → the key fields later steps (or its own second pass) refer to its records by. */
   keys: Map<string, FieldInfo[]>;
   columns: Map<string, string[]>;
+  /** Step → field → the Id of the record type it names. */
+  recordTypes: Map<string, Record<string, string>>;
 }
 
 /** The columns of a file (its CSV header, or the first record's keys), or null when it has no records. */
@@ -55,6 +57,7 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
   const problems: PlanProblem[] = [];
   const objects = new Map<string, ObjectInfo>();
   const columns = new Map<string, string[]>();
+  const recordTypes = new Map<string, Record<string, string>>();
   const byName = new Map(plan.steps.map((s) => [s.name, s]));
   for (const step of plan.steps) {
     const at = (where: string, message: string): number =>
@@ -71,6 +74,8 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
       continue;
     }
     columns.set(step.name, await fileColumns(step));
+    if (step.recordTypes.length > 0)
+      recordTypes.set(step.name, await findRecordTypes(step, client, problems));
   }
   const keys = new Map<string, FieldInfo[]>();
   for (const step of plan.steps) {
@@ -99,10 +104,10 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
         keys.set(parent.name, list);
       }
     }
-    await checkStepMapping(step, object, cols, byName, client, problems, objects);
+    await checkStepMapping(step, object, cols, byName, client, problems, objects, recordTypes.get(step.name));
   }
   if (problems.length > 0) throw planProblems(plan, problems);
-  return { plan, order, objects, keys, columns };
+  return { plan, order, objects, keys, columns, recordTypes };
 }
 
 async function checkStepMapping(
@@ -113,15 +118,45 @@ async function checkStepMapping(
   client: SalesforceClient,
   problems: PlanProblem[],
   objects: Map<string, ObjectInfo>,
+  recordTypes: Record<string, string> | undefined,
 ): Promise<void> {
   // A reference to a step whose object is unknown is already reported there: not looked up again.
   const refs = step.references.filter((r) => objects.has(r.step));
-  const mapping = stepMapping(step, refs, (s) => byName.get(s)?.object ?? s, cols);
+  const mapping = stepMapping(step, refs, (s) => byName.get(s)?.object ?? s, cols, recordTypes);
   const compiled = await compileMapping(mapping, object, step.operation, cols, (n) => client.describe(n));
   const matching = planMatching({ operation: step.operation }, mapping, compiled, false);
   const header = Object.fromEntries(cols.map((c) => [c, '']));
   for (const p of [...missingColumns(mapping, header), ...compiled.problems, ...matching.problems])
     problems.push({ step: step.name, line: step.line, where: p.where, message: p.message });
+}
+
+/** The Ids of the record types a step names, by DeveloperName, among its object's. */
+async function findRecordTypes(
+  step: PlanStep,
+  client: SalesforceClient,
+  problems: PlanProblem[],
+): Promise<Record<string, string>> {
+  const found = new Map<string, string>();
+  const names: string[] = [];
+  for await (const row of client.query(
+    `SELECT Id, DeveloperName FROM RecordType WHERE SobjectType = '${step.object}'`,
+  )) {
+    names.push(String(row.DeveloperName));
+    found.set(String(row.DeveloperName).toLowerCase(), String(row.Id));
+  }
+  const ids: Record<string, string> = {};
+  for (const rt of step.recordTypes) {
+    const id = found.get(rt.name.toLowerCase());
+    if (id) ids[rt.field] = id;
+    else
+      problems.push({
+        step: step.name,
+        line: rt.line,
+        where: rt.field,
+        message: `${step.object} has no record type ${rt.name}${found.size > 0 ? ` (it has: ${names.join(', ')})` : ' (it has none)'}`,
+      });
+  }
+  return ids;
 }
 
 export function planProblems(plan: Plan, problems: PlanProblem[]): SfsyncError {

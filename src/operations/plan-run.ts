@@ -121,7 +121,7 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
     file: step.file,
     format: step.format,
     operation: step.operation,
-    mapping: stepMapping(step, first, objectOf, columns),
+    mapping: stepMapping(step, first, objectOf, columns, run.checked.recordTypes.get(step.name)),
     refs: first,
   });
   const keys = run.checked.keys.get(step.name) ?? [];

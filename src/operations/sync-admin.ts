@@ -10,6 +10,7 @@ import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import type { AssignmentChoice } from './assignment-rule.js';
 import type { KeyCensus } from './key-census.js';
+import { BULK_JOBS_AT_ONCE } from './api-choice.js';
 import { groupByParent, parentField } from './lock-grouping.js';
 import { recordKeys, type MatchSpec } from './match.js';
 import {
@@ -40,8 +41,11 @@ export function planGrouping(
   bulk: boolean,
   sizing: { batchSize: number; concurrency: number; jobRecords: number },
 ): GroupingPlan | null {
-  const slots = opts.concurrency ?? 4;
+  // Writes in flight at once: REST calls, or Bulk jobs (one at a time unless --concurrency says more).
+  const slots = opts.concurrency ?? (bulk ? BULK_JOBS_AT_ONCE : 4);
   if (opts.groupByParent === false || opts.operation === 'delete' || offline || slots <= 1) return null;
+  // Bulk jobs cut by bytes (no --batch-size) have no record count to fill lanes with: file order then.
+  if (bulk && !Number.isFinite(sizing.jobRecords)) return null;
   const field = parentField(compiled);
   if (!field) return null;
   // REST batches finish out of order, so a slot frees before the batch next to it is done: twice as many lanes as

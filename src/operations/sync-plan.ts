@@ -58,7 +58,7 @@ export async function planWrites(
       ? new BulkWriter(client, {
           jobRecords: sizing.jobRecords,
           jobsAtOnce: opts.concurrency ?? BULK_JOBS_AT_ONCE,
-          maxUploadBytes: env.SFSYNC_BULK_UPLOAD_BYTES ? tuning.bulkUploadBytes : bulkJobBytes(file),
+          maxUploadBytes: tuning.bulkUploadBytesSet ? tuning.bulkUploadBytes : bulkJobBytes(file),
           onJob: (job) => emit({ type: 'bulk-job-opened', job }),
           hardDelete: opts.hard === true,
           assignmentRuleId: assignment?.ruleId,

@@ -7,6 +7,10 @@ export const FAILURE_HINTS: Record<string, string> = {
     'the match key is not unique in the org: add a second key with --match-operator AND, or clean up duplicates',
   MATCH_KEY_EMPTY:
     'give the record a value in the match field (check the column and its transforms); on upsert, --create-when-key-empty creates such records instead',
+  ID_REPEATED:
+    'the same Id is on an earlier line of the file, which deletes the record: nothing to do (remove the repeated lines to silence it)',
+  MATCH_KEY_REPEATED:
+    'the same match key is on an earlier line of the file, which deletes the record: nothing to do (remove the repeated lines to silence it)',
   NOT_FOUND: 'no record has that key: use upsert to create it, or check the match field and its values',
   DUPLICATE_VALUE:
     'another record already holds this unique value: match on that field with upsert instead of create',

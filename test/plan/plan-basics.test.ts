@@ -208,3 +208,29 @@ describe('sfsync plan check PLAN', () => {
     expect(ok.stdout).toContain('1. accounts: upsert Account from accounts.csv (refers to accounts)');
   });
 });
+
+describe('record types by DeveloperName', () => {
+  it('sets RecordTypeId from {recordType: NAME}, and names the record types there are when one is unknown', async () => {
+    env.write('rt/people.csv', 'last,email\nTuring,alan@rt.test\n');
+    const plan = (name: string): string =>
+      `steps:\n  - name: people\n    file: people.csv\n    object: Account\n    operation: create\n    mapping:\n      fields:\n        LastName: last\n        PersonEmail: email\n        RecordTypeId: {recordType: ${name}}\n`;
+    env.write('rt/bad.yaml', plan('Business'));
+    const bad = await env.sfsync(['plan', 'check', 'rt/bad.yaml']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      'bad.yaml:10: step "people": RecordTypeId: Account has no record type Business (it has: PersonAccount)',
+    );
+    env.write('rt/plan.yaml', plan('PersonAccount'));
+    const r = await env.sfsync(['run', 'rt/plan.yaml', '--results', 'out/rt']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = await env.query(
+      "SELECT RecordType.DeveloperName, IsPersonAccount FROM Account WHERE PersonEmail = 'alan@rt.test'",
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({
+        RecordType: expect.objectContaining({ DeveloperName: 'PersonAccount' }),
+        IsPersonAccount: true,
+      }),
+    ]);
+  });
+});

@@ -97,7 +97,8 @@ describe('a six-step plan over 10,000 records', () => {
       failed: 0,
     });
     await checkReferences('P', SIZES);
-  });
+    // A bound for a hung run, not a timing check: 10,000 records take ~10 s alone and several times that under load.
+  }, 180_000);
 
   it('stopped mid-plan (SIGTERM) and resumed: every record exactly once, every reference right', async () => {
     const sizes: PlanSizes = {
@@ -143,5 +144,6 @@ describe('a six-step plan over 10,000 records', () => {
     ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     await checkReferences('S', sizes);
-  });
+    // Likewise a bound for a hung run, not a timing check.
+  }, 180_000);
 });

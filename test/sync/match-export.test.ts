@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
@@ -54,6 +55,36 @@ describe('matching against an export of the existing records', () => {
     expect(new Set(emails.filter((e) => e.startsWith('new'))).size).toBe(3400);
     // 26 writes of 200, plus a count and the export (a few calls), instead of a query per ~300 keys as well.
     expect(calls).toBeLessThan(40);
+  });
+
+  it('--max-api-calls reached during the export stops like any budget stop: summary, results, command to continue', async () => {
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 3200; i++) rows.push(`Budget ${i},budget${i}@export.test`);
+    const args = (budget: number) => [
+      'upsert',
+      `budget-${budget}.csv`,
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--api',
+      'rest',
+      '--results',
+      `out/budget-${budget}`,
+    ];
+    // The budget runs out at each of the export's calls in turn (the count, the job, its polls and results).
+    for (const budget of [2, 3, 4, 5]) {
+      env.write(`budget-${budget}.csv`, `${rows.join('\n')}\n`);
+      const r = await env.sfsync([...args(budget), '--max-api-calls', String(budget), '--json']);
+      expect(r.code, r.stderr).toBe(1);
+      const doc = r.json();
+      expect(doc.error.code).toBe('API_BUDGET_EXCEEDED');
+      expect(doc.result, r.stderr).toMatchObject({ ended: 'fatal' });
+      expect(doc.error.resume).toContain('--resume');
+      expect(fs.existsSync(path.join(env.dir(), `out/budget-${budget}`, 'summary.json'))).toBe(true);
+    }
+    const resumed = await sync([...args(3), '--resume', '--json']);
+    expect(resumed.doc.result.counts).toMatchObject({ total: 3200, created: 3200, failed: 0 });
   });
 
   it('keeps the batched queries for a small file', async () => {

@@ -71,7 +71,8 @@ describe('--max-api-calls on the Bulk path', () => {
       () => undefined,
     );
     const full = unbudgeted.apiCalls();
-    expect(full).toBeGreaterThanOrEqual(6);
+    // Open, upload, close, at least one poll, successful results (an empty failed set is not asked for).
+    expect(full).toBeGreaterThanOrEqual(5);
     for (let budget = 0; budget < full; budget++) {
       const sf = clientOf(org);
       sf.setBudget(budget);

@@ -223,6 +223,32 @@ describe('sfsync create/update/upsert/delete against the local org', () => {
     );
   });
 
+  it('delete with the same Id on two lines: the first deletes, the other is reported as a repeat (Ids as given)', async () => {
+    env.write('rep-seed.csv', 'LastName,Email\nTwice,twice@x.test\n');
+    await env.sfsync(['create', 'rep-seed.csv', '--object', 'Contact']);
+    const id = (await env.query("SELECT Id FROM Contact WHERE Email = 'twice@x.test'"))[0]?.Id as string;
+    expect(id).toHaveLength(18);
+    env.write('rep-ids.csv', `Id\n${id}\n${id}\n`);
+    const r = await env.sfsync([
+      'delete',
+      'rep-ids.csv',
+      '--object',
+      'Contact',
+      '--json',
+      '--results',
+      'out/rep',
+    ]);
+    const doc = r.json();
+    expect(doc.result.counts).toMatchObject({ total: 2, deleted: 1 });
+    expect(JSON.stringify(doc)).not.toContain('ENTITY_IS_DELETED');
+    expect(doc.result.repeatedKeys.groups).toEqual([{ key: `Id=${id}`, count: 2, lines: [2, 3] }]);
+    expect(r.stderr).not.toMatch(new RegExp(`${id.slice(0, 15)}(?!${id.slice(15)})`));
+    const failures = readResultCsv(`${env.dir()}/out/rep/failures.csv`);
+    expect(failures.map((f) => [f.line, f.error_code])).toEqual([['3', 'ID_REPEATED']]);
+    expect(failures[0]?.error_message).toContain('line 2');
+    expect(await env.query("SELECT Id FROM Contact WHERE Email = 'twice@x.test'")).toEqual([]);
+  });
+
   it('reads a CSV with BOM, CRLF and multi-line quoted fields, and reports a malformed line while the rest loads', async () => {
     env.write(
       'notes.csv',
