@@ -88,6 +88,7 @@ export async function runEngine(
   const outcome = await runToEnd(engine, all, sink, [
     () => files.journal?.close(),
     () => spool?.close(),
+    () => beforeImages?.flush(),
     () => backup?.close(),
   ]);
   const mirrored = await mirrorAfter(outcome, writes, client, target, dir, opts.dryRun, beforeImages);
@@ -122,9 +123,8 @@ async function mirrorAfter(
   } finally {
     try {
       beforeImages?.close();
-    } catch (err) {
-      // A full disk here is said as such by settle, like any other file of the run.
-      outcome.fatal ??= toSfsyncError(err);
+    } catch {
+      // Only what the flush after the run could not write (already the run's fatal error) fails here.
     }
   }
 }
