@@ -273,7 +273,16 @@ export function brakeError(report: MirrorReport, plan: MirrorPlan): SfsyncError 
 export function renderMirror(r: MirrorReport, dryRun: boolean): string[] {
   const what = r.field ? `${r.action} (${r.field})` : r.action;
   const head = `  mirror (${what} missing, ${r.scope}): ${plural(r.inScope, 'record')} in scope, ${r.missing} missing from the file (limit ${r.limit})${r.unkeyed ? `; ${r.unkeyed} with a blank key left alone` : ''}`;
-  if (dryRun) return [head, `    would ${r.action} ${r.missing}: listed in ${r.file}`];
+  if (dryRun)
+    return [
+      head,
+      `    would ${r.action} ${r.missing}: listed in ${r.file}`,
+      ...(r.missing > r.limit
+        ? [
+            `    the real run would stop here (MAX_DELETE_EXCEEDED): ${r.missing} is over the limit of ${r.limit}; raise --max-delete if they should go`,
+          ]
+        : []),
+    ];
   if (r.stopped) return [head, `    stopped by --max-delete: nothing ${PAST[r.action]}; listed in ${r.file}`];
   return [head, `    ${r.done} ${PAST[r.action]}${r.failed ? `, ${r.failed} failed` : ''}: ${r.file}`];
 }

@@ -208,6 +208,11 @@ describe('mirror: upsert --delete-missing --scope', () => {
         .map((r) => r.key)
         .sort(),
     ).toEqual([5, 6, 7, 8, 9].map((i) => `Email=${tag}-${i}@Mirror.test`));
+    // Without --json the dry run says the real run would stop at the brake.
+    const dryText = await sfsync([...args, '--dry-run']);
+    expect(dryText.stdout).toContain(
+      'the real run would stop here (MAX_DELETE_EXCEEDED): 5 is over the limit of 1; raise --max-delete if they should go',
+    );
     const braked = await sfsync(args);
     expect(braked.code).toBe(1);
     expect(braked.stderr).toContain(
