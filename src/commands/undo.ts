@@ -237,7 +237,7 @@ export function renderUndo(r: UndoResult): string[] {
       const fields = (k.fields ?? [])
         .map((f) => `${f}: run wrote ${shown(k.runValues?.[f])}, now ${shown(k.currentValues?.[f])}`)
         .join('; ');
-      lines.push(`    line ${k.line} ${k.id}: ${fields}`);
+      lines.push(`    before.ndjson line ${k.line} ${k.id}: ${fields}`);
     }
     if (r.counts.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
   }

@@ -128,10 +128,7 @@ export async function prepareTarget(
     opts.mapping && header ? missingColumns(mapping, Object.fromEntries(header.map((h) => [h, '']))) : [];
   const problems = [...absent, ...compiled.problems, ...matching.problems];
   if (problems.length > 0)
-    throw problemsError(
-      problems,
-      mapping.file ?? `The columns of ${opts.file === '-' ? 'standard input' : opts.file}`,
-    );
+    throw problemsError(problems, mapping.file ?? (opts.file === '-' ? 'Standard input' : opts.file));
   return {
     client,
     offline,

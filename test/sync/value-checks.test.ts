@@ -265,3 +265,12 @@ describe('every problem of a record', () => {
     expect(byCode.map((c) => c.code)).toEqual(['INVALID_EMAIL_ADDRESS']);
   });
 });
+
+describe('columns that are not fields of the object', () => {
+  it('are refused before anything is written, in a sentence that names the file', async () => {
+    write('ro-columns.csv', 'LastName,Email,CreatedDate,Nope__c\nRo,ro@values.test,2026-01-01T00:00:00Z,x\n');
+    const d = deps();
+    expect(await main(['create', 'ro-columns.csv', '--object', 'Contact'], d)).toBe(1);
+    expect(d.io.stderrText).toContain('Error: ro-columns.csv has 2 problems; nothing was written');
+  });
+});
