@@ -9,34 +9,7 @@ import { TRANSFORMS } from '../src/mapping/types.js';
 import type { FieldInfo, ObjectInfo } from '../src/salesforce/types.js';
 import { inferObject, nameCandidates } from '../src/operations/infer-object.js';
 import { inQueries, matchKey, soqlLiteral, soqlString } from '../src/operations/soql.js';
-
-function field(name: string, type = 'string', extra: Partial<FieldInfo> = {}): FieldInfo {
-  return {
-    name,
-    label: name.replace(/__c$/, '').replace(/_/g, ' '),
-    type,
-    length: type === 'string' ? 80 : 0,
-    precision: 18,
-    scale: 2,
-    digits: 0,
-    nillable: true,
-    createable: true,
-    updateable: true,
-    defaultedOnCreate: false,
-    filterable: true,
-    externalId: false,
-    idLookup: false,
-    unique: false,
-    caseSensitive: false,
-    custom: name.endsWith('__c'),
-    calculated: false,
-    referenceTo: [],
-    relationshipName: null,
-    restrictedPicklist: false,
-    picklistValues: [],
-    ...extra,
-  };
-}
+import { field } from './helpers/field-info.js';
 
 const contact: ObjectInfo = {
   name: 'Contact',

@@ -3,35 +3,8 @@ import type { InputRecord } from '../../src/input/types.js';
 import { compileMapping } from '../../src/mapping/compile.js';
 import { implicitMapping } from '../../src/mapping/load-mapping.js';
 import { groupByParent, parentField } from '../../src/operations/lock-grouping.js';
-import type { FieldInfo, ObjectInfo } from '../../src/salesforce/types.js';
-
-function field(name: string, type = 'string', extra: Partial<FieldInfo> = {}): FieldInfo {
-  return {
-    name,
-    label: name,
-    type,
-    length: type === 'string' ? 80 : 18,
-    precision: 0,
-    scale: 0,
-    digits: 0,
-    nillable: true,
-    createable: true,
-    updateable: true,
-    defaultedOnCreate: false,
-    filterable: true,
-    externalId: false,
-    idLookup: false,
-    unique: false,
-    caseSensitive: false,
-    custom: false,
-    calculated: false,
-    referenceTo: [],
-    relationshipName: null,
-    restrictedPicklist: false,
-    picklistValues: [],
-    ...extra,
-  };
-}
+import type { ObjectInfo } from '../../src/salesforce/types.js';
+import { field } from '../helpers/field-info.js';
 
 const contact: ObjectInfo = {
   name: 'Contact',
