@@ -6,6 +6,7 @@ import {
 } from '../salesforce/client.js';
 import { toSfsyncError } from '../errors.js';
 import { columnsOf, lineWriter, parseBulkError, quote } from './bulk-csv.js';
+import { BulkJobFile } from './bulk-job-file.js';
 import { cellsHash, LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
 
@@ -46,8 +47,8 @@ interface Job {
   columns: string[];
   columnSet: Set<string>;
   write: (record: Record<string, unknown>) => string | SaveResult;
-  /** The CSV while the job fills: pieces of many lines each, and the last lines not joined into one yet. */
-  text: string[];
+  /** The CSV as the job fills: on disk, but for the last lines not joined into one piece yet. */
+  file: BulkJobFile;
   lines: string[];
   count: number;
   bytes: number;
@@ -55,7 +56,9 @@ interface Job {
   index: LineIndex;
   pieces: Piece[];
   closed?: boolean;
-  csv?: string;
+  /** Why the job's CSV could not be written to its file. */
+  failure?: Error;
+  upload?: { file: string; bytes: number; records: number };
   timer?: NodeJS.Timeout;
 }
 
@@ -103,6 +106,8 @@ export class BulkWriter implements RecordWriter {
   private readonly filling = new Map<string, Job>();
   private readonly ready: Job[] = [];
   private running = 0;
+  /** Where the jobs' CSV files wait (the results folder); a private temporary folder until one is given. */
+  private folder: string | undefined;
 
   constructor(
     private readonly client: SalesforceClient,
@@ -133,6 +138,11 @@ export class BulkWriter implements RecordWriter {
       ids.map((Id) => ({ Id })),
       sent,
     );
+  }
+
+  /** The folder for the jobs' CSV files: the run's results folder, the owner's only. */
+  useFolder(dir: string): void {
+    this.folder = dir;
   }
 
   /** Sends the jobs being filled now, without waiting for them to fill up (the engine is about to wait). */
@@ -199,7 +209,7 @@ export class BulkWriter implements RecordWriter {
       const at = job.count++;
       job.lines.push(line);
       if (job.lines.length >= JOIN_LINES) {
-        job.text.push(`${job.lines.join('\n')}\n`);
+        job.file.append(`${job.lines.join('\n')}\n`);
         job.lines = [];
       }
       job.bytes += bytes;
@@ -235,12 +245,14 @@ export class BulkWriter implements RecordWriter {
 
   private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {
     const header = `${columns.map(quote).join(',')}\n`;
+    const file = new BulkJobFile(this.folder);
+    file.append(header);
     return {
       spec,
       columns,
       columnSet: new Set(columns),
       write,
-      text: [header],
+      file,
       lines: [],
       count: 0,
       bytes: Buffer.byteLength(header),
@@ -254,10 +266,14 @@ export class BulkWriter implements RecordWriter {
     for (const [key, open] of this.filling) if (open === job) this.filling.delete(key);
     if (job.closed) return;
     job.closed = true;
-    if (job.lines.length > 0) job.text.push(`${job.lines.join('\n')}\n`);
-    job.csv = job.text.join('');
-    job.text = [];
+    if (job.lines.length > 0) job.file.append(`${job.lines.join('\n')}\n`);
     job.lines = [];
+    try {
+      job.upload = { file: job.file.file, bytes: job.file.finish(), records: job.count };
+    } catch (err) {
+      // Not written (a full disk): the job fails as one whose upload was refused, before anything is sent.
+      job.failure = err instanceof Error ? err : new Error(String(err));
+    }
     job.index.seal();
     this.ready.push(job);
     this.pump();
@@ -268,6 +284,11 @@ export class BulkWriter implements RecordWriter {
       const job = this.ready.shift() as Job;
       this.running++;
       void this.runJob(job).finally(() => {
+        try {
+          job.file.remove();
+        } catch {
+          // A job file left behind costs disk only: the run goes on.
+        }
         this.running--;
         this.pump();
       });
@@ -278,6 +299,7 @@ export class BulkWriter implements RecordWriter {
     const count = job.pieces.reduce((n, p) => n + p.count, 0);
     const results = new Array<SaveResult | undefined>(count);
     try {
+      if (job.failure !== undefined) throw job.failure;
       await this.send(job, results);
     } catch (err) {
       // Every record of the job gets this answer; the records of its parts in other jobs get theirs, so no record
@@ -312,7 +334,7 @@ export class BulkWriter implements RecordWriter {
 
   private async send(job: Job, results: Array<SaveResult | undefined>): Promise<void> {
     const { spec, columns, index } = job;
-    const csv = job.csv as string;
+    const upload = job.upload as NonNullable<Job['upload']>;
     const report: BulkJobReport = {
       id: '',
       operation: spec.operation,
@@ -321,10 +343,9 @@ export class BulkWriter implements RecordWriter {
       state: 'Open',
     };
     let layout: { header: string[]; id: number; flag: number; columns: number[] } | undefined;
-    job.csv = undefined;
     const outcome = await this.client.bulkIngest(
       spec,
-      csv,
+      upload,
       (id) => {
         for (const { part, from, count } of job.pieces) part.sent?.(id, from, count);
         // A second job for the same records: the first one's upload was cut off, and it was aborted.
