@@ -5,7 +5,8 @@ import {
   type SaveResult,
 } from '../salesforce/client.js';
 import { toSfsyncError } from '../errors.js';
-import { columnsOf, lineWriter, parseBulkError, quote } from './bulk-csv.js';
+import { rowLocks } from '../salesforce/retry.js';
+import { columnsOf, lineWriter, parseBulkError, quote, recordOfRow } from './bulk-csv.js';
 import { BulkJobFile } from './bulk-job-file.js';
 import { cellsHash, LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
@@ -321,14 +322,28 @@ export class BulkWriter implements RecordWriter {
         ],
         stop,
       };
-      // Records a result set already read has settled keep that outcome.
-      for (let i = 0; i < results.length; i++) results[i] ??= answer;
+      // Records a result set already read has settled keep that outcome. Those of a job refused at its upload for
+      // a row lock (nothing of it applied) are sent again, with the values read back from its file.
+      const resends = !jobId && rowLocks.is(stop.code) ? this.readBack(job) : undefined;
+      for (let i = 0; i < results.length; i++) {
+        const resend = resends?.[i];
+        results[i] ??= resend ? { ...answer, resend } : answer;
+      }
     }
     for (const { part, from, at, count: n } of job.pieces) {
       for (let k = 0; k < n; k++) part.results[from + k] = results[at + k];
       if (--part.waiting > 0 || part.settled) continue;
       part.settled = true;
       part.resolve(part.results.map((r) => r ?? missing));
+    }
+  }
+
+  private readBack(job: Job): Array<Record<string, unknown>> | undefined {
+    try {
+      return job.file.records(job.columns);
+    } catch {
+      // Not readable: the records fail with the job's error instead of being resent.
+      return undefined;
     }
   }
 
@@ -374,10 +389,15 @@ export class BulkWriter implements RecordWriter {
         // The first record not yet given a result among those uploaded with exactly these values.
         const i = index.take(cellsHash(row, at));
         if (i === undefined) return;
-        results[i] =
-          set === 'successfulResults'
-            ? { id: row[id], success: true, created: row[flag] === 'true', errors: NO_ERRORS }
-            : { id: row[id] || undefined, success: false, errors: [parseBulkError(row[flag] ?? '')] };
+        if (set === 'successfulResults') {
+          results[i] = { id: row[id], success: true, created: row[flag] === 'true', errors: NO_ERRORS };
+          return;
+        }
+        const error = parseBulkError(row[flag] ?? '');
+        const failure: SaveResult = { id: row[id] || undefined, success: false, errors: [error] };
+        // A record that only met a row lock is sent again: with the values the row gives back.
+        if (rowLocks.is(error.statusCode)) failure.resend = recordOfRow(columns, row, at);
+        results[i] = failure;
       },
     );
     report.state = outcome.state;

@@ -116,7 +116,6 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
       const chunk = queue.slice(i, i + opts.batchSize);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
       const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
-      if (attempt > 0) for (const r of records) outcomes.unspool(r);
       // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
       // first): a record never sent is then not taken for one that may have been applied.
       const lines = records.map((r) => r.line);
@@ -130,7 +129,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
         try {
           outcomes.spool(r);
         } catch {
-          // A record the spool cannot take (not writable as JSON) waits in memory: it never fails the others.
+          // A record the spool cannot take (a full disk) waits in memory: it never fails the others.
         }
       }
       const results = await sending;
@@ -145,7 +144,11 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
           if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
           outcomes.succeed(r, kind, id);
           if (kind === 'created' && id) opts.beforeImages?.created(r.line, id);
-        } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt)) {
+        } else if (
+          rowLocks.is(res?.errors[0]?.statusCode) &&
+          rowLocks.mayResend(retry, attempt) &&
+          outcomes.resendable(r, res)
+        ) {
           locked.push(item);
         } else if (res?.stop) {
           outcomes.unanswered(r, res, res.stop);
