@@ -126,11 +126,6 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // TEMPORARY: files still being split (issue 13). Remove each entry as its file comes under the limits.
-    files: ['src/operations/bulk-writer.ts'],
-    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
-  },
   { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );
