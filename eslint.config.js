@@ -86,16 +86,6 @@ export default tseslint.config(
     },
   },
   {
-    // The local org is being split into smaller modules (issue 13): its findings (unsafe `any` from JSON.parse,
-    // assertions, one unbound method) are fixed once the split has landed, not in files about to move.
-    files: ['src/emulator/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
-      '@typescript-eslint/unbound-method': 'off',
-    },
-  },
-  {
     languageOptions: {
       globals: { ...globals.node },
     },
