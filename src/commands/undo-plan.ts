@@ -5,7 +5,7 @@ import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
 import { plural } from '../core/plural.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { openPlanUndoFolder, type PlanUndoFolder } from '../operations/plan-undo-folder.js';
-import { KeptParents, leftIds, touchedBy } from '../operations/plan-undo-keep.js';
+import { createdBy, KeptParents, leftIds, touchedBy } from '../operations/plan-undo-keep.js';
 import {
   readPlanUndoSource,
   type PlanUndoSource,
@@ -110,7 +110,12 @@ async function undoStep(run: PlanUndo, step: PlanUndoStep, onBatch?: OnBatch): P
         opts,
         { ...run.deps, connect: run.client },
         (c, n) => onBatch?.(step.name, c, n),
-        { touched: run.touched, keep: (id) => run.kept.keep(id), left: (id) => left.push(id) },
+        {
+          touched: run.touched,
+          keep: (id) => run.kept.keep(id),
+          left: (id) => left.push(id),
+          deletedNext: deletedNext(run, step),
+        },
       );
       run.steps.push(stepResult(step, result, result.apiCalls - calls, 'completed'));
       run.folder?.journal.ended(step.name, 'completed', result.counts);
@@ -137,6 +142,16 @@ export function planSourceOf(opts: UndoOptions, cwd: string): PlanUndoSource | n
 }
 
 export { renderPlanUndo };
+
+/**
+ * A plan's second pass (`accounts.self`) is taken back just before its step (`accounts`), which deletes the records
+ * the step created: the second pass's updates of those need no setting back (one call per 200 records saved).
+ */
+function deletedNext(run: PlanUndo, step: PlanUndoStep): Set<string> | undefined {
+  if (run.source.kind !== 'plan' || !step.name.endsWith('.self')) return undefined;
+  const first = run.source.steps.find((s) => `${s.name}.self` === step.name);
+  return first ? createdBy(first.dir) : undefined;
+}
 
 type OnBatch = (step: string, counts: UndoCounts, apiCalls: number) => void;
 

@@ -122,7 +122,7 @@ function listen(
 }
 
 /** What a plan's undo shares between the undos of its steps (see src/commands/undo-plan.ts). */
-export type UndoStepHooks = Pick<UndoerOptions, 'touched' | 'keep' | 'left'>;
+export type UndoStepHooks = Pick<UndoerOptions, 'touched' | 'keep' | 'left' | 'deletedNext'>;
 
 /** `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. */
 export async function runUndo(

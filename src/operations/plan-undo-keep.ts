@@ -76,3 +76,11 @@ export function touchedBy(dir: string, into: Set<string>): void {
   for (const { entry } of new BeforeImagesFile(dir).newestFirst())
     if (entry.op === 'update') into.add(entry.id.slice(0, 15));
 }
+
+/** The records a step created (from its before-images): its second pass's updates of them need no setting back. */
+export function createdBy(dir: string): Set<string> {
+  const ids = new Set<string>();
+  for (const { entry } of new BeforeImagesFile(dir).newestFirst())
+    if (entry.op === 'create') ids.add(entry.id.slice(0, 15));
+  return ids;
+}

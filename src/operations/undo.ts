@@ -44,6 +44,11 @@ export interface UndoerOptions {
   touched?: Set<string>;
   /** A record that must not be deleted, and why (a record the undo left refers to it): reported, not sent. */
   keep?: (id: string) => UndoProblem | undefined;
+  /**
+   * Records the run created that this undo's next part deletes (a plan's second pass is taken back just before its
+   * step): an update of theirs is not set back, as they are about to go.
+   */
+  deletedNext?: Set<string>;
   /** Told of every record the undo leaves as it is (conflict, failure, skip), by its Id. */
   left?: (id: string) => void;
 }
@@ -215,6 +220,7 @@ export class Undoer {
         return row && live ? this.decideCreate(item, row) : this.unchanged(item);
       case 'update':
         this.touchedByRun.add(entry.id.slice(0, 15));
+        if (this.opts.deletedNext?.has(entry.id.slice(0, 15))) return this.unchanged(item);
         if (!row || !live)
           return this.problem(item, 'failed', {
             code: 'ENTITY_IS_DELETED',
