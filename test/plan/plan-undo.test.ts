@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { InterruptHandlers } from '../../src/deps.js';
@@ -10,6 +11,19 @@ import { useSyncEnv } from '../helpers/sync-env.js';
 import { expectLoadedOnce, snapshot, undoPlanFiles, type UndoPlanSizes } from './plan-undo-data.js';
 
 const env = useSyncEnv();
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const SCHEMAS = path.resolve(import.meta.dirname, '../../schemas/output');
+for (const file of ['common.schema.json', 'undo.schema.json'])
+  ajv.addSchema(JSON.parse(fs.readFileSync(path.join(SCHEMAS, file), 'utf8')));
+
+/** The --json document, checked against schemas/output/undo.schema.json. */
+function undoDocument(stdout: string): any {
+  const validate = ajv.getSchema('https://github.com/sfsync/sfsync/schemas/output/undo.schema.json');
+  const doc = JSON.parse(stdout);
+  expect(validate?.(doc) ? [] : validate?.errors).toEqual([]);
+  return doc;
+}
 
 const SIZES: UndoPlanSizes = {
   accounts: 100,
@@ -64,7 +78,7 @@ describe('undo of a plan', () => {
     expect(dry.code, dry.stderr).toBe(0);
     const undo = await env.sfsync(['undo', 'out/u', '--results', 'out/u-undo', '--json']);
     expect(undo.code, undo.stderr).toBe(0);
-    const result = undo.json().result;
+    const result = undoDocument(undo.stdout).result;
     // The last step run first, each second pass before its step: children before parents.
     expect(result.steps.map((s: { step: string }) => s.step)).toEqual([
       'members',
@@ -78,7 +92,7 @@ describe('undo of a plan', () => {
     ]);
     expect(result.counts).toMatchObject({ conflict: 0, failed: 0, skipped: 0 });
     expect(result.counts.deleted).toBe(100 - 5 + 250 - 1 + 100 + 3 + 120 + 120);
-    expect(dry.json().result.counts).toEqual(result.counts);
+    expect(undoDocument(dry.stdout).result.counts).toEqual(result.counts);
     expect(await snapshot(env)).toEqual(before);
     expect(fs.existsSync(path.join(env.dir(), 'out/u-undo/summary.json'))).toBe(true);
 
@@ -173,7 +187,7 @@ describe('undo of a plan, stopped and resumed', () => {
     });
     clearInterval(poll);
     expect(code).toBe(143);
-    const stopped = JSON.parse(deps.io.stdoutText);
+    const stopped = undoDocument(deps.io.stdoutText);
     expect(stopped.error.code).toBe('INTERRUPTED');
     expect(stopped.error.message).toMatch(
       /left to take back: contacts \(\d+ of 120 writes\), accounts.self, accounts/,
