@@ -270,7 +270,8 @@ export function renderUndo(r: UndoResult): string[] {
       const fields = (k.fields ?? [])
         .map((f) => `${f}: run wrote ${shown(k.runValues?.[f])}, now ${shown(k.currentValues?.[f])}`)
         .join('; ');
-      lines.push(`    before.ndjson line ${k.line} ${k.id}: ${fields}`);
+      const input = k.runLine ? ` (the run's input line ${k.runLine})` : '';
+      lines.push(`    before.ndjson line ${k.line}${input} ${k.id}: ${fields}`);
     }
     if (r.counts.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
   }

@@ -186,7 +186,10 @@ export class Undoer {
   }
 
   private problem(item: Item, outcome: 'conflict' | 'failed', problem: UndoProblem): null {
-    this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], problem);
+    this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], {
+      ...problem,
+      runLine: item.entry.line,
+    });
     return null;
   }
 
@@ -361,6 +364,7 @@ export class Undoer {
           code: e?.statusCode ?? 'UNKNOWN',
           message: e?.message ?? 'Salesforce returned no result for this record.',
           fields: e?.fields,
+          runLine: entry.line,
         });
       }
     });
