@@ -48,7 +48,11 @@ export function resultLine(values: string[]): string {
  * empty cell left out (Bulk ignores it), `Account.External_Id__c` as a parent reference. `at`: where each of the
  * job's columns is in the row.
  */
-export function recordOfRow(columns: readonly string[], row: readonly string[], at: readonly number[]): Record<string, unknown> {
+export function recordOfRow(
+  columns: readonly string[],
+  row: readonly string[],
+  at: readonly number[],
+): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (let k = 0; k < columns.length; k++) {
     const column = columns[k] as string;

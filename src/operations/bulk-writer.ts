@@ -1,14 +1,9 @@
-import {
-  unreadJobOf,
-  type BulkJobSpec,
-  type SalesforceClient,
-  type SaveResult,
-} from '../salesforce/client.js';
-import { toSfsyncError } from '../errors.js';
+import type { BulkJobSpec, SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { rowLocks } from '../salesforce/retry.js';
-import { columnsOf, lineWriter, parseBulkError, quote, recordOfRow } from './bulk-csv.js';
+import { columnsOf, lineWriter, quote } from './bulk-csv.js';
+import { notProcessed, resultJoiner, unanswered } from './bulk-results.js';
 import { BulkJobFile } from './bulk-job-file.js';
-import { cellsHash, LineIndex, lineHash } from './line-index.js';
+import { LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
 
 export { csvLineOf, parseBulkError, resultLine } from './bulk-csv.js';
@@ -82,9 +77,6 @@ export interface BulkWriterOptions {
   assignmentRuleId?: string;
 }
 
-/** Shared by every successful result (nothing adds to it). */
-const NO_ERRORS: SaveResult['errors'] = [];
-
 const missing: SaveResult = {
   success: false,
   errors: [
@@ -95,6 +87,40 @@ const missing: SaveResult = {
     },
   ],
 };
+
+/** A part for `size` records of one write call, and the promise its results settle. */
+function newPart(size: number, sent: Sent | undefined): { part: Part; promise: Promise<SaveResult[]> } {
+  let resolve: Part['resolve'] = () => {};
+  const promise = new Promise<SaveResult[]>((res) => {
+    resolve = res;
+  });
+  const part: Part = {
+    results: new Array<SaveResult | undefined>(size),
+    waiting: 0,
+    settled: false,
+    resolve,
+    sent,
+  };
+  return { part, promise };
+}
+
+/** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
+function addLine(job: Job, part: Part, i: number, line: string, bytes: number): void {
+  const at = job.count++;
+  job.lines.push(line);
+  if (job.lines.length >= JOIN_LINES) {
+    job.file.append(`${job.lines.join('\n')}\n`);
+    job.lines = [];
+  }
+  job.bytes += bytes;
+  job.index.add(lineHash(line));
+  const last = job.pieces[job.pieces.length - 1];
+  if (last?.part === part && last.from + last.count === i) last.count++;
+  else {
+    job.pieces.push({ part, from: i, at, count: 1 });
+    part.waiting++;
+  }
+}
 
 /**
  * Writes through Bulk API 2.0. The engine's write calls are small; their records are gathered into jobs of up to
@@ -176,17 +202,7 @@ export class BulkWriter implements RecordWriter {
     }
     const jobColumns = job?.columns ?? columns;
     const write = job?.write ?? lineWriter(jobColumns);
-    let resolve: Part['resolve'] = () => {};
-    const promise = new Promise<SaveResult[]>((res) => {
-      resolve = res;
-    });
-    const part: Part = {
-      results: new Array<SaveResult | undefined>(records.length),
-      waiting: 0,
-      settled: false,
-      resolve,
-      sent,
-    };
+    const { part, promise } = newPart(records.length, sent);
     for (let i = 0; i < records.length; i++) {
       const line = write(records[i] as Record<string, unknown>);
       if (typeof line !== 'string') {
@@ -207,41 +223,28 @@ export class BulkWriter implements RecordWriter {
         job = this.newJob(spec, jobColumns, write);
         this.filling.set(key, job);
       }
-      const at = job.count++;
-      job.lines.push(line);
-      if (job.lines.length >= JOIN_LINES) {
-        job.file.append(`${job.lines.join('\n')}\n`);
-        job.lines = [];
-      }
-      job.bytes += bytes;
-      job.index.add(lineHash(line));
-      const last = job.pieces[job.pieces.length - 1];
-      if (last?.part === part && last.from + last.count === i) last.count++;
-      else {
-        job.pieces.push({ part, from: i, at, count: 1 });
-        part.waiting++;
-      }
+      addLine(job, part, i, line, bytes);
     }
     if (part.waiting === 0) {
       part.settled = true;
-      resolve(part.results as SaveResult[]);
+      part.resolve(part.results as SaveResult[]);
     } else if (job) {
       if (job.count >= this.options.jobRecords) this.close(job);
-      else {
-        // Closed when no more records come for a moment, so a job never waits for ever for its last records.
-        clearTimeout(job.timer);
-        const filled = job;
-        const linger = (): void => {
-          // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
-          // job would cost calls. Once none runs, nothing else can fill it.
-          if (this.running > 0 || this.busy())
-            filled.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
-          else this.close(filled);
-        };
-        job.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
-      }
+      else this.linger(job);
     }
     return promise;
+  }
+
+  /** Closes the job when no more records come for a moment, so it never waits for ever for its last records. */
+  private linger(job: Job): void {
+    clearTimeout(job.timer);
+    const wait = (): void => {
+      // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
+      // job would cost calls. Once none runs, nothing else can fill it.
+      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+      else this.close(job);
+    };
+    job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
   }
 
   private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {
@@ -305,23 +308,7 @@ export class BulkWriter implements RecordWriter {
     } catch (err) {
       // Every record of the job gets this answer; the records of its parts in other jobs get theirs, so no record
       // is reported for a job that did not carry it.
-      const stop = toSfsyncError(err);
-      const jobId = unreadJobOf(err);
-      const answer: SaveResult = {
-        success: false,
-        errors: [
-          jobId
-            ? {
-                // The job was closed, so Salesforce may have run it: its records are left for --resume, never failed.
-                statusCode: 'BULK_RESULTS_UNREAD',
-                message: `Sent in Bulk job ${jobId}, whose results could not be read (${stop.code}: ${stop.message}): Salesforce may have applied it. Run the same command with --resume: it reads the job's results and settles this record.`,
-                fields: [],
-              }
-            : // Not closed: nothing of the job is applied.
-              { statusCode: stop.code, message: stop.message, fields: [] },
-        ],
-        stop,
-      };
+      const { answer, stop, jobId } = unanswered(err);
       // Records a result set already read has settled keep that outcome. Those of a job refused at its upload for
       // a row lock (nothing of it applied) are sent again, with the values read back from its file.
       const resends = !jobId && rowLocks.is(stop.code) ? this.readBack(job) : undefined;
@@ -357,7 +344,6 @@ export class BulkWriter implements RecordWriter {
       records: results.length,
       state: 'Open',
     };
-    let layout: { header: string[]; id: number; flag: number; columns: number[] } | undefined;
     const outcome = await this.client.bulkIngest(
       spec,
       upload,
@@ -374,46 +360,11 @@ export class BulkWriter implements RecordWriter {
         report.id = id;
         this.options.onJob?.(report);
       },
-      (set, header, row) => {
-        // Where sf__Id, sf__Created or sf__Error and the uploaded columns are, once per result set.
-        if (layout?.header !== header) {
-          const flag = set === 'successfulResults' ? 'sf__Created' : 'sf__Error';
-          layout = {
-            header,
-            id: header.indexOf('sf__Id'),
-            flag: header.indexOf(flag),
-            columns: columns.map((c) => header.indexOf(c)),
-          };
-        }
-        const { id, flag, columns: at } = layout;
-        // The first record not yet given a result among those uploaded with exactly these values.
-        const i = index.take(cellsHash(row, at));
-        if (i === undefined) return;
-        if (set === 'successfulResults') {
-          results[i] = { id: row[id], success: true, created: row[flag] === 'true', errors: NO_ERRORS };
-          return;
-        }
-        const error = parseBulkError(row[flag] ?? '');
-        const failure: SaveResult = { id: row[id] || undefined, success: false, errors: [error] };
-        // A record that only met a row lock is sent again: with the values the row gives back.
-        if (rowLocks.is(error.statusCode)) failure.resend = recordOfRow(columns, row, at);
-        results[i] = failure;
-      },
+      resultJoiner(columns, index, results),
     );
     report.state = outcome.state;
     report.errorMessage = outcome.errorMessage;
-    const notDone =
-      outcome.state === 'Failed'
-        ? {
-            statusCode: 'BULK_JOB_FAILED',
-            message: `Bulk job ${outcome.jobId} failed: ${outcome.errorMessage ?? 'no reason given'}`,
-            fields: [],
-          }
-        : {
-            statusCode: 'NOT_PROCESSED',
-            message: `Bulk job ${outcome.jobId} ended ${outcome.state} before processing this record.`,
-            fields: [],
-          };
+    const notDone = notProcessed(outcome);
     for (let i = 0; i < results.length; i++)
       if (!results[i]) results[i] = { success: false, errors: [notDone] };
   }

@@ -24,6 +24,11 @@ export interface HttpCall {
   url: string;
   /** A text, or a file's bytes read as they are sent (a Bulk upload of up to 100 MB is never held in memory). */
   body?: string | FileBody;
+  /**
+   * A body that carries the session itself (a SOAP envelope's SessionHeader): built for each attempt, so that a
+   * renewed session is sent in it, and a fault saying the session is invalid renews it as a 401 does.
+   */
+  bodyFor?: (accessToken: string) => string;
   headers?: Record<string, string>;
   /** 'text': the answer as text, whatever its type (CSV pages); otherwise JSON is parsed. */
   as?: 'json' | 'text';
@@ -92,7 +97,7 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
       const text = await res.text().catch((err: unknown) => {
         throw connectionError(err);
       });
-      if (res.status === 401 && tokens.refresh && !renewed && !NOT_EXPIRED.test(text)) {
+      if (tokens.refresh && !renewed && sessionExpired(call, res.status, text)) {
         await renew(token);
         continue;
       }
@@ -104,7 +109,7 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
 
 function requestInit(call: HttpCall, token: string): RequestInit {
   const headers = { ...call.headers, Authorization: `Bearer ${token}` };
-  const body = call.body;
+  const body = call.bodyFor ? call.bodyFor(token) : call.body;
   if (body === undefined || typeof body === 'string') return { method: call.method, headers, body };
   // A new stream for every attempt: a retry sends the file again from its start.
   const stream = fs.createReadStream(body.file, { highWaterMark: 1 << 20 });
@@ -132,6 +137,15 @@ async function readPieces(res: Response, onText: (piece: string) => void): Promi
   }
   const last = decoder.decode();
   if (last.length > 0) onText(last);
+}
+
+/**
+ * An answer saying the session expired: a 401 (REST, Bulk), or a SOAP fault INVALID_SESSION_ID (HTTP 500: SOAP
+ * carries the session in the envelope, and answers every failed call with a fault).
+ */
+function sessionExpired(call: HttpCall, status: number, text: string): boolean {
+  if (status === 401) return !NOT_EXPIRED.test(text);
+  return call.bodyFor !== undefined && status === 500 && /<faultcode>[\w.-]*:?INVALID_SESSION_ID</.test(text);
 }
 
 async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
