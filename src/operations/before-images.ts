@@ -180,7 +180,9 @@ export class BeforeImages {
   }
 
   created(line: number, id: string): void {
-    this.add({ op: 'create', line, id });
+    // One per record created: written as JSON.stringify writes it, without the object (an Id needs no escaping).
+    if (/^[A-Za-z0-9]+$/.test(id)) this.buffer.push(`{"op":"create","line":${line},"id":"${id}"}\n`);
+    else this.add({ op: 'create', line, id });
   }
 
   /** Rows by their 15-character Id, values typed by their fields. */

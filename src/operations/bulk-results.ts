@@ -12,6 +12,55 @@ import { cellsHash, type LineIndex } from './line-index.js';
 /** Shared by every successful result (nothing adds to it). */
 const NO_ERRORS: SaveResult['errors'] = [];
 
+/** Salesforce Ids as the results give them: 18 characters. */
+const ID_CHARS = 18;
+
+/**
+ * The answers of one job's records, by their place in the job, in a few bytes each: a job of 300,000 records
+ * answers all of them at once, and as objects (with each Id a slice of a downloaded page, keeping the page alive)
+ * they were 100 MB. A successful record is a kind and its Id's 18 characters; only failures are objects. `get`
+ * builds a record's answer when its write call takes it.
+ */
+export class JobResults {
+  /** 0: no answer yet; 1: created; 2: saved (updated, deleted); 3: in `others`. */
+  private readonly kinds: Uint8Array;
+  private readonly ids: Uint8Array;
+  private readonly others = new Map<number, SaveResult>();
+  /** The answer of every record given none (the job stopped, or ended without processing it). */
+  fallback: SaveResult | undefined;
+
+  constructor(readonly size: number) {
+    this.kinds = new Uint8Array(size);
+    this.ids = new Uint8Array(size * ID_CHARS);
+  }
+
+  has(i: number): boolean {
+    return this.kinds[i] !== 0;
+  }
+
+  succeed(i: number, id: string, created: boolean): void {
+    if (id.length !== ID_CHARS || !/^[A-Za-z0-9]+$/.test(id))
+      return this.set(i, { id, success: true, created, errors: NO_ERRORS });
+    const at = i * ID_CHARS;
+    for (let c = 0; c < ID_CHARS; c++) this.ids[at + c] = id.charCodeAt(c);
+    this.kinds[i] = created ? 1 : 2;
+  }
+
+  set(i: number, result: SaveResult): void {
+    this.kinds[i] = 3;
+    this.others.set(i, result);
+  }
+
+  get(i: number): SaveResult | undefined {
+    const kind = this.kinds[i];
+    if (kind === 3) return this.others.get(i);
+    if (kind === 0) return this.fallback;
+    const at = i * ID_CHARS;
+    const id = String.fromCharCode.apply(null, this.ids.subarray(at, at + ID_CHARS) as unknown as number[]);
+    return { id, success: true, created: kind === 1, errors: NO_ERRORS };
+  }
+}
+
 /**
  * Joins a job's result rows to its records: each row to the first record not yet given a result among those
  * uploaded with exactly its values, its result put at the record's place in `results`.
@@ -19,7 +68,7 @@ const NO_ERRORS: SaveResult['errors'] = [];
 export function resultJoiner(
   columns: readonly string[],
   index: LineIndex,
-  results: Array<SaveResult | undefined>,
+  results: JobResults,
 ): (set: BulkResultSet, header: string[], row: string[]) => void {
   let layout: { header: string[]; id: number; flag: number; columns: number[] } | undefined;
   return (set, header, row) => {
@@ -36,15 +85,12 @@ export function resultJoiner(
     const { id, flag, columns: at } = layout;
     const i = index.take(cellsHash(row, at));
     if (i === undefined) return;
-    if (set === 'successfulResults') {
-      results[i] = { id: row[id], success: true, created: row[flag] === 'true', errors: NO_ERRORS };
-      return;
-    }
+    if (set === 'successfulResults') return results.succeed(i, row[id] ?? '', row[flag] === 'true');
     const error = parseBulkError(row[flag] ?? '');
     const failure: SaveResult = { id: row[id] || undefined, success: false, errors: [error] };
     // A record that only met a row lock is sent again: with the values the row gives back.
     if (rowLocks.is(error.statusCode)) failure.resend = recordOfRow(columns, row, at);
-    results[i] = failure;
+    results.set(i, failure);
   };
 }
 

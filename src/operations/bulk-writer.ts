@@ -1,7 +1,7 @@
 import type { BulkJobSpec, SalesforceClient, SaveResult } from '../salesforce/client.js';
 import { rowLocks } from '../salesforce/retry.js';
 import { columnsOf, lineWriter, quote } from './bulk-csv.js';
-import { notProcessed, resultJoiner, unanswered } from './bulk-results.js';
+import { JobResults, notProcessed, resultJoiner, unanswered } from './bulk-results.js';
 import { BulkJobFile } from './bulk-job-file.js';
 import { LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
@@ -300,8 +300,7 @@ export class BulkWriter implements RecordWriter {
   }
 
   private async runJob(job: Job): Promise<void> {
-    const count = job.pieces.reduce((n, p) => n + p.count, 0);
-    const results = new Array<SaveResult | undefined>(count);
+    const results = new JobResults(job.pieces.reduce((n, p) => n + p.count, 0));
     try {
       if (job.failure !== undefined) throw job.failure;
       await this.send(job, results);
@@ -312,16 +311,22 @@ export class BulkWriter implements RecordWriter {
       // Records a result set already read has settled keep that outcome. Those of a job refused at its upload for
       // a row lock (nothing of it applied) are sent again, with the values read back from its file.
       const resends = !jobId && rowLocks.is(stop.code) ? this.readBack(job) : undefined;
-      for (let i = 0; i < results.length; i++) {
-        const resend = resends?.[i];
-        results[i] ??= resend ? { ...answer, resend } : answer;
-      }
+      results.fallback = answer;
+      if (resends)
+        for (let i = 0; i < results.size; i++) {
+          const resend = resends[i];
+          if (resend && !results.has(i)) results.set(i, { ...answer, resend });
+        }
     }
-    for (const { part, from, at, count: n } of job.pieces) {
-      for (let k = 0; k < n; k++) part.results[from + k] = results[at + k];
+    for (let p = 0; p < job.pieces.length; p++) {
+      const { part, from, at, count: n } = job.pieces[p] as Piece;
+      for (let k = 0; k < n; k++) part.results[from + k] = results.get(at + k);
       if (--part.waiting > 0 || part.settled) continue;
       part.settled = true;
       part.resolve(part.results.map((r) => r ?? missing));
+      // The engine writes a few write calls' outcomes before the next ones' answers are built: a job's answers
+      // never all exist as objects at once.
+      if (p % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -334,14 +339,14 @@ export class BulkWriter implements RecordWriter {
     }
   }
 
-  private async send(job: Job, results: Array<SaveResult | undefined>): Promise<void> {
+  private async send(job: Job, results: JobResults): Promise<void> {
     const { spec, columns, index } = job;
     const upload = job.upload as NonNullable<Job['upload']>;
     const report: BulkJobReport = {
       id: '',
       operation: spec.operation,
       object: spec.object,
-      records: results.length,
+      records: results.size,
       state: 'Open',
     };
     const outcome = await this.client.bulkIngest(
@@ -364,8 +369,6 @@ export class BulkWriter implements RecordWriter {
     );
     report.state = outcome.state;
     report.errorMessage = outcome.errorMessage;
-    const notDone = notProcessed(outcome);
-    for (let i = 0; i < results.length; i++)
-      if (!results[i]) results[i] = { success: false, errors: [notDone] };
+    results.fallback = { success: false, errors: [notProcessed(outcome)] };
   }
 }
