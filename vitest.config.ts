@@ -8,6 +8,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/conformance/**'],
     // dist/ is built here once, so bin/sfsync.js is never tested stale (even under plain `npx vitest`).
     globalSetup: ['test/global-setup.ts'],
+    // No child process a test starts outlives it, even when the test times out (test/helpers/children.ts).
+    setupFiles: ['test/setup-children.ts'],
     // Vitest's default on a 2-core machine is one worker (cores - 1); most test time is the local org and the
     // client waiting on each other over HTTP, so two files side by side keep both cores busy.
     maxWorkers: 2,

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { spawnChild } from './helpers/children.js';
 import { BIN } from './helpers/run-bin.js';
 import { readResultCsv } from './helpers/sync-env.js';
 import { createTestDeps } from './helpers/test-deps.js';
@@ -34,7 +35,7 @@ const orgEnv = (): NodeJS.ProcessEnv => ({
 
 /** The built CLI as a child process, using the local org. */
 function sfsync(args: string[]): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, [BIN, ...args], {
+  return spawnChild(process.execPath, [BIN, ...args], {
     cwd: dir,
     env: { PATH: process.env.PATH, ...orgEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { createFileTokenStore } from '../../src/auth/token-store.js';
 import { startEmulator, type Emulator, type Faults } from '../../src/emulator/server.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../../src/operations/results.js';
+import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { storeLocalOrg } from '../helpers/stored-org.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -142,11 +144,15 @@ function runCli(
 ): Promise<Child & { sent: boolean }> {
   const start = org.apiCalls();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnChild<ChildProcessByStdio<null, Readable, Readable>>(
+      process.execPath,
+      [BIN, ...args],
+      {
+        cwd,
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const out: Child = { code: null, signal: null, stdout: '', stderr: '' };
     let sent = false;
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));

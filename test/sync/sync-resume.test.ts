@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { readResultCsv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
@@ -43,7 +43,7 @@ function runAndKillAfter(
 ): Promise<number | null> {
   const from = fs.existsSync(journal) ? fs.statSync(journal).size : 0;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
+    const child = spawnChild(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
     const timer = setInterval(() => {
       if (journalEntries(journal, needle, from) >= entries) child.kill('SIGKILL');
     }, 10);
