@@ -136,7 +136,8 @@ function expectStoppedMidRun(results: string, signal: string, count: number): vo
 
 describe('signals on the built CLI', () => {
   it('SIGINT and SIGTERM at random points: 130/143, summary, --json document, the command to continue; resuming ends with each key once', async () => {
-    const count = 2_500;
+    // 50 batches of 25 (a query and a write each): about a hundred calls, as many as the stops need.
+    const count = 1_250;
     writeContacts('signals.csv', 'signals.test', count);
     // Small batches, each call slowed down: the run lasts about a hundred calls, and each stop lands mid-run.
     org.setFaults({ latencyMs: 30 });
@@ -144,7 +145,7 @@ describe('signals on the built CLI', () => {
     let seed = 20261202;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const at = (): number => 8 + Math.floor(random() * 15);
-    const flags = ['--object', 'Contact', '--match', 'Email', '--batch-size', '50', '--concurrency', '2'];
+    const flags = ['--object', 'Contact', '--match', 'Email', '--batch-size', '25', '--concurrency', '2'];
     const first = await runWithSignals(
       ['upsert', 'signals.csv', ...flags, '--results', 'out/signals'],
       [{ signal: 'SIGINT', afterCalls: at() }],
@@ -194,7 +195,7 @@ describe('signals on the built CLI', () => {
   }, 180_000);
 
   it('a second Ctrl-C quits at once, still with 130 and the command to continue, which then completes the run', async () => {
-    const count = 1_500;
+    const count = 750;
     writeContacts('twice.csv', 'twice.test', count);
     org.setFaults({ latencyMs: 30 });
     const slow = 800;
@@ -207,7 +208,7 @@ describe('signals on the built CLI', () => {
         '--match',
         'Email',
         '--batch-size',
-        '50',
+        '25',
         '--results',
         'out/twice',
       ],
