@@ -66,7 +66,16 @@ function layer(folder, banned) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'sfsync-results/**', '.scratch/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'sfsync-results/**',
+      '.scratch/**',
+      '.vitest-cache/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Type-aware rules (floating promises, unsafe any, awaiting non-promises) for the shipped code; tests and scripts

@@ -1,4 +1,37 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The longest files, longest first (their time alone on a 2-core machine). Two workers take files from one queue:
+ * started last, one of these would run on alone while the other worker idles, so they start first and the short
+ * files fill in around them. The rest follow in vitest's own order.
+ */
+const LONG_FIRST = [
+  'test/signals-cli.test.ts',
+  'test/soak.test.ts',
+  'test/perf-guard.test.ts',
+  'test/sync/sync-resume.test.ts',
+  'test/sync/bulk-faults.test.ts',
+  'test/plan/plan-load.test.ts',
+  'test/sync/changes.test.ts',
+  'test/sync/sync-bulk.test.ts',
+  'test/emulator/data-file.test.ts',
+  'test/sync/record-locks.test.ts',
+  'test/sync/admin-controls.test.ts',
+  'test/sync/results-folder.test.ts',
+  'test/sync/sync-faults.test.ts',
+  'test/e2e-cli.test.ts',
+];
+
+class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification): number => {
+      const i = LONG_FIRST.findIndex((f) => spec.moduleId.endsWith(`/${f}`));
+      return i < 0 ? LONG_FIRST.length : i;
+    };
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -16,7 +49,11 @@ export default defineConfig({
     // Each worker imports src/ once for all its files instead of once per file (importing was a third of the
     // suite's CPU time). The tests share no module state: each starts its own local org and passes its own deps.
     isolate: false,
+    sequence: { sequencer: LongFirstSequencer },
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Transformed test and source modules are kept between runs (keyed by path and content): a second run spends
+    // a third less CPU on small files.
+    experimental: { fsModuleCache: true, fsModuleCachePath: '.vitest-cache' },
   },
 });
