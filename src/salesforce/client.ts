@@ -58,7 +58,13 @@ function duplicateHeader(write: WriteOptions | undefined): Record<string, string
 async function traced(send: Send, call: HttpCall, trace: ((line: string) => void) | undefined) {
   if (!trace) return send(call);
   const started = Date.now();
-  const size = call.body === undefined ? '' : ` (${Buffer.byteLength(call.body)} bytes)`;
+  const bytes =
+    call.body === undefined
+      ? undefined
+      : typeof call.body === 'string'
+        ? Buffer.byteLength(call.body)
+        : call.body.bytes;
+  const size = bytes === undefined ? '' : ` (${bytes} bytes)`;
   trace(redact(`→ ${call.method} ${call.url}${size}`));
   try {
     const answer = await send(call);
@@ -85,7 +91,15 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
           : o.json !== undefined
             ? 'application/json'
             : undefined;
-    const call: HttpCall = { method, url, body, bodyFor: o.xmlFor, as: o.as, headers: { ...o.headers } };
+    const call: HttpCall = {
+      method,
+      url,
+      body,
+      bodyFor: o.xmlFor,
+      as: o.as,
+      headers: { ...o.headers },
+      onText: o.onText,
+    };
     if (type) call.headers!['Content-Type'] = type;
     try {
       return await withRetry(retry, o.idempotent ?? true, async () => {
@@ -94,6 +108,7 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
         if (counter.budget !== undefined && counter.calls >= counter.budget)
           throw budgetError(counter.budget);
         counter.calls++;
+        o.onAttempt?.();
         const answer = await traced(send, call, options.trace);
         o.onHeaders?.(answer.headers);
         return answer.body as T;
