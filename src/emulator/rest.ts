@@ -27,7 +27,6 @@ export class RestApi {
 
   constructor(
     private readonly store: OrgStore,
-    private readonly describeGlobalExtra: () => Record<string, unknown>,
     private readonly resources: (version: string) => Record<string, string>,
     private readonly limits: () => Record<string, unknown>,
     private readonly clock: () => number = Date.now,
@@ -110,7 +109,6 @@ export class RestApi {
           encoding: 'UTF-8',
           maxBatchSize: 200,
           sobjects: this.store.schema.all().map((m) => globalEntry(m, base)),
-          ...this.describeGlobalExtra(),
         }),
       );
     }
