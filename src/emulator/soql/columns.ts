@@ -103,7 +103,7 @@ function aggregateColumn(column: AggregateColumn): ColumnMetadata {
     };
   }
   const argument = column.path ? column.path.names.join('.') : '';
-  const counts = column.fn === 'COUNT' || column.fn === 'COUNT_DISTINCT';
+  const counts = column.fn === 'COUNT' || column.fn === 'COUNT_DISTINCT' || column.fn === 'GROUPING';
   return {
     aggregate: true,
     apexType: null,
