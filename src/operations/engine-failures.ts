@@ -14,6 +14,7 @@ export const FATAL = new Set([
   'REQUEST_LIMIT_EXCEEDED',
   'API_BUDGET_EXCEEDED',
   'NETWORK',
+  'CONNECTION_LOST',
   'NO_ORG',
   'ORG_UNKNOWN',
   'HARD_DELETE_NOT_PERMITTED',
@@ -96,4 +97,22 @@ export function everyProblem(opts: EngineOptions, mapped: MappedRecord): ValueEr
   const missing = missingRequired(opts.compiled.object, mapped.payload, 'create', refused);
   const known = (error.causes ?? [error]).some((e) => e.code === 'REQUIRED_FIELD_MISSING');
   return missing && !known ? combineErrors([error, missing]) : error;
+}
+
+/**
+ * A record sent in a call whose connection broke before the answer came (CONNECTION_LOST): Salesforce may or may
+ * not have applied it. Skipped, never "not sent"; --resume decides (sends an update or upsert again, reports a
+ * create or delete it cannot check as UNCERTAIN).
+ */
+export function unknownOutcome(operation: SyncOperation, object: string): FailureDetail {
+  const check =
+    operation === 'update' || operation === 'upsert'
+      ? '--resume sends it again (it finds its record by its key, so nothing is duplicated).'
+      : operation === 'delete'
+        ? `--resume does not send it again (reported UNCERTAIN): check whether the ${object} still exists.`
+        : `Do not send it again blindly, it could be duplicated: --resume reports it UNCERTAIN; look for it first (for example sfsync export --object ${object} --where "CreatedDate = TODAY").`;
+  return {
+    code: 'UNKNOWN_OUTCOME',
+    message: `Sent, but the connection broke before Salesforce answered: it may or may not have been ${operation === 'upsert' ? 'written' : `${operation}d`}. ${check}`,
+  };
 }

@@ -212,7 +212,13 @@ export class SyncEngine {
       for (const r of records) {
         if (this.outcomes.has(r)) continue;
         if (FATAL.has(error.code))
-          this.outcomes.skip(r, { code: 'NOT_PROCESSED', message: `Not sent: ${error.message}` });
+          this.outcomes.skip(r, {
+            code: 'NOT_PROCESSED',
+            message:
+              error.code === 'CONNECTION_LOST'
+                ? `Not sent: the run stopped (${error.code}: ${error.message})`
+                : `Not sent: ${error.message}`,
+          });
         else this.outcomes.fail(r, { code: error.code, message: error.message });
       }
     }

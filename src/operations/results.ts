@@ -151,11 +151,14 @@ export interface FailureGroup {
 
 /**
  * The cause a failure is counted under in the summary: records not sent are "SKIPPED" whatever stopped them, but
- * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD) are a cause of their own.
+ * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD, UNKNOWN_OUTCOME) are a cause of their own.
  */
 export function failureKey(outcome: string, code: string): string {
-  return outcome === 'skipped' && code !== 'BULK_RESULTS_UNREAD' && code !== 'UNCERTAIN' ? 'SKIPPED' : code;
+  return outcome === 'skipped' && !SENT_UNANSWERED.has(code) ? 'SKIPPED' : code;
 }
+
+/** Skipped records that were sent and whose outcome is not known. */
+export const SENT_UNANSWERED = new Set(['BULK_RESULTS_UNREAD', 'UNCERTAIN', 'UNKNOWN_OUTCOME']);
 
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
