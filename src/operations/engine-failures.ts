@@ -1,4 +1,7 @@
 import type { SyncOperation } from '../core/sync-options.js';
+import type { SfsyncError } from '../errors.js';
+import type { InputRecord } from '../input/types.js';
+import { applyMapping } from '../mapping/apply.js';
 import { duplicateIds, type SaveResult } from '../salesforce/client.js';
 import type { MappedRecord } from '../mapping/apply.js';
 import type { ValueError } from '../mapping/coerce.js';
@@ -115,4 +118,26 @@ export function unknownOutcome(operation: SyncOperation, object: string): Failur
     code: 'UNKNOWN_OUTCOME',
     message: `Sent, but the connection broke before Salesforce answered: it may or may not have been ${operation === 'upsert' ? 'written' : `${operation}d`}. ${check}`,
   };
+}
+
+/** The failure of a record left unsent when the run stopped on `error` (a fatal error, or an interrupt). */
+export function notSent(error: SfsyncError): FailureDetail {
+  return {
+    code: 'NOT_PROCESSED',
+    message:
+      error.code === 'CONNECTION_LOST'
+        ? `Not sent: the run stopped (${error.code}: ${error.message})`
+        : `Not sent: ${error.message}`,
+  };
+}
+
+/**
+ * Delete on --resume: a line the interrupted run settled still deleted its record, so its keys are counted as an
+ * uninterrupted run counts them, and a later line with one of them is a repeat (not sent again).
+ */
+export function countSettledDelete(opts: EngineOptions, deleted: KeyCensus, input: InputRecord): void {
+  if (opts.operation !== 'delete' || !opts.match || !input.values) return;
+  const mapped = applyMapping(opts.compiled, input.line, input.values, opts.mappingZone);
+  if (mapped.error) return;
+  for (const k of recordKeys(opts.match, mapped)) deleted.add(k, input.line);
 }
