@@ -11,7 +11,7 @@ import type { WritePlan } from './sync-plan.js';
 import type { RunContext, SyncOutcome } from './sync-ports.js';
 import type { SyncTarget } from './sync-prepare.js';
 import type { SyncResult } from '../core/sync-types.js';
-import type { MirrorReport } from './mirror.js';
+import { missingCounts, type MirrorReport } from './mirror.js';
 import { adminResult, mirrorBrake } from './sync-admin.js';
 
 /** A run that has ended, its files closed. */
@@ -91,7 +91,7 @@ function syncResult(
     matchFields: matching.spec?.fields.map((f) => f.name) ?? [],
     matchOperator: matching.spec?.operator ?? 'OR',
     repeatedKeys: keys.repeated ?? (keys.counting ? repeatedKeysOf(keys.counting) : null),
-    counts: sink.counts,
+    counts: mirrored ? { ...sink.counts, missing: missingCounts(mirrored, opts.dryRun) } : sink.counts,
     failuresByCode: [...sink.failureCodes.entries()]
       .map(([code, v]) => ({ code, ...v }))
       .sort((a, b) => b.count - a.count),
