@@ -6,7 +6,7 @@ import { shellWord } from '../core/resume-command.js';
 import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
 import { ResultsLock } from '../operations/results-lock.js';
 import { closeAll, writeResultFile } from '../operations/results.js';
-import { Undoer } from '../operations/undo.js';
+import { Undoer, type UndoerOptions } from '../operations/undo.js';
 import { openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
@@ -95,25 +95,14 @@ function openFiles(folder: UndoFolder | null, source: string, client: Salesforce
   };
 }
 
-/** `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. */
-export async function runUndo(
+/** Ctrl-C or SIGTERM: the batch in flight ends, with its outcomes; a second one quits at once. */
+function listen(
   opts: UndoOptions,
   deps: UndoDeps,
-  onBatch?: (counts: UndoCounts, apiCalls: number) => void,
-): Promise<{ result: UndoResult; exitCode: ExitCode }> {
-  const started = deps.now().getTime();
-  const source = openSource(opts, deps.cwd);
-  const client = await deps.connect({
-    org: opts.org,
-    apiVersion: opts.apiVersion,
-    trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
-  });
-  const object = await client.describe(source.file.header.object);
-  const folder = opts.dryRun
-    ? null
-    : await openUndoFolder(opts, deps.cwd, source.dir, object.name, deps.now());
-  const state: { signal: StopSignal | null; undoer?: Undoer } = { signal: null };
-  const stopListening = deps.onInterrupt({
+  folder: UndoFolder | null,
+  state: { signal: StopSignal | null; undoer?: Undoer },
+): () => void {
+  return deps.onInterrupt({
     stop: (s) => {
       state.signal = s;
       if (!opts.json)
@@ -130,6 +119,31 @@ export async function runUndo(
       });
     },
   });
+}
+
+/** What a plan's undo shares between the undos of its steps (see src/commands/undo-plan.ts). */
+export type UndoStepHooks = Pick<UndoerOptions, 'touched' | 'keep' | 'left' | 'deletedNext'>;
+
+/** `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. */
+export async function runUndo(
+  opts: UndoOptions,
+  deps: UndoDeps,
+  onBatch?: (counts: UndoCounts, apiCalls: number) => void,
+  hooks?: UndoStepHooks,
+): Promise<{ result: UndoResult; exitCode: ExitCode }> {
+  const started = deps.now().getTime();
+  const source = openSource(opts, deps.cwd);
+  const client = await deps.connect({
+    org: opts.org,
+    apiVersion: opts.apiVersion,
+    trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
+  });
+  const object = await client.describe(source.file.header.object);
+  const folder = opts.dryRun
+    ? null
+    : await openUndoFolder(opts, deps.cwd, source.dir, object.name, deps.now());
+  const state: { signal: StopSignal | null; undoer?: Undoer } = { signal: null };
+  const stopListening = listen(opts, deps, folder, state);
   try {
     const files = openFiles(folder, source.dir, client, object);
     const undoer = new Undoer(client, object, source.file, files.sink, files.images, files.journal, {
@@ -140,6 +154,7 @@ export async function runUndo(
       done: folder?.prior?.done,
       uncertain: folder?.uncertain,
       onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
+      ...hooks,
     });
     state.undoer = undoer;
     if (state.signal) undoer.interrupt(state.signal);
