@@ -117,7 +117,7 @@ export function renderSync(r: SyncResult): string[] {
   for (const f of r.failuresByCode) {
     const fields = f.fields && f.fields.length > 0 ? ` [${f.fields.join(', ')}]` : '';
     lines.push(
-      `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
+      `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''}${f.originalLines?.length ? `; original_line ${f.originalLines.join(', ')}` : ''})`,
     );
     lines.push(`      ${f.message}`);
     if (f.matchedIds && f.matchedIds.length > 0)

@@ -125,6 +125,8 @@ export interface SyncResult {
     fields?: string[];
     /** DUPLICATES_DETECTED: the first existing records the group collided with. */
     matchedIds?: string[];
+    /** A results file fed back: the first input's lines of the records of `lines`. */
+    originalLines?: number[];
   }>;
   apiCalls: number;
   results: ResultFiles;

@@ -147,6 +147,8 @@ export interface FailureGroup {
   fields?: string[];
   /** The first existing records (up to 10) the group's records were found to duplicate. */
   matchedIds?: string[];
+  /** A results file fed back: the lines `lines` came from in the first run's input (`original_line`). */
+  originalLines?: number[];
 }
 
 /**
@@ -155,6 +157,13 @@ export interface FailureGroup {
  */
 export function failureKey(outcome: string, code: string): string {
   return outcome === 'skipped' && !SENT_UNANSWERED.has(code) ? 'SKIPPED' : code;
+}
+
+/** The `original_line` a record of a results file fed back carries, if it does. */
+function originalLine(input: Record<string, unknown> | string | undefined): number | undefined {
+  const cell = typeof input === 'object' ? input.original_line : undefined;
+  const n = typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : undefined;
+  return n;
 }
 
 /** Skipped records that were sent and whose outcome is not known. */
@@ -258,7 +267,11 @@ export class ResultSink {
         fields: cause.fields,
       };
       entry.count++;
-      if (entry.lines.length < 10) entry.lines.push(line);
+      if (entry.lines.length < 10) {
+        entry.lines.push(line);
+        const origin = originalLine(input);
+        if (origin !== undefined) (entry.originalLines ??= []).push(origin);
+      }
       if (cause.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
         const ids = new Set(entry.matchedIds);
         for (const id of detail.matchedIds) if (ids.size < 10) ids.add(id);

@@ -50,6 +50,7 @@ describe('a results file fed back names the lines of the first input', () => {
       'out/second',
     ]);
     expect(second.code).toBe(2);
+    expect(second.stdout).toContain('VALUE_INVALID [Birthdate]: 1 record (line 3; original_line 6)');
     const ok = readResultCsv(path.join(env.dir(), 'out/second/success.csv'));
     expect(ok.map((r) => [r.line, r.outcome, r.original_line, r.original_file])).toEqual([
       ['2', 'created', '5', input],
