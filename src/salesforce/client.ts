@@ -1,10 +1,10 @@
 import { redact } from '../core/redact.js';
 import { SfsyncError } from '../errors.js';
-import { budgetError, closestObject, translateError } from './client-errors.js';
+import { budgetError, closestObject, lostAnswerError, translateError } from './client-errors.js';
 import { bulkIngest, bulkIngestResults, bulkQuery, type BulkContext, type Request } from './bulk.js';
 import { readIdentity } from './identity.js';
 import { undelete } from './soap.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { answerLost, DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import {
   createTransport,
   type HttpCall,
@@ -114,6 +114,7 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
         return answer.body as T;
       });
     } catch (err) {
+      if (method !== 'GET' && answerLost(err)) throw lostAnswerError(err, options.instanceUrl, method);
       throw translateError(err, options.instanceUrl, options.relogin);
     }
   };
@@ -174,6 +175,17 @@ async function* queryRows(
   }
 }
 
+/**
+ * An upsert on an external ID where every record carries its key: sent twice, the second finds what the first
+ * created. Keyed on Id, the records without one are created, so a resend could duplicate them.
+ */
+function upsertIdempotent(field: string, records: Array<Record<string, unknown>>): boolean {
+  return (
+    field.toLowerCase() !== 'id' &&
+    records.every((r) => r[field] !== undefined && r[field] !== null && r[field] !== '')
+  );
+}
+
 /** The composite sObject collections writes (up to 200 records a call), never all-or-none. */
 function collectionWrites(request: Request) {
   const body = (object: string, records: Array<Record<string, unknown>>) => ({
@@ -197,7 +209,11 @@ function collectionWrites(request: Request) {
       request<SaveResult[]>(
         'PATCH',
         `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(field)}`,
-        { json: body(object, records), idempotent: false, headers: duplicateHeader(write) },
+        {
+          json: body(object, records),
+          idempotent: upsertIdempotent(field, records),
+          headers: duplicateHeader(write),
+        },
       ),
     delete: (ids: string[]) =>
       request<SaveResult[]>(
