@@ -126,5 +126,24 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['test/**/*.ts'],
+    ignores: ['test/helpers/children.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:child_process',
+              importNames: ['spawn', 'fork', 'exec', 'execFile'],
+              message:
+                'Use spawnChild (test/helpers/children.ts): it kills the child when its test ends or times out.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );
