@@ -10,8 +10,8 @@ export interface RequestOptions {
   json?: unknown;
   /** A CSV body (a Bulk upload). */
   csv?: string;
-  /** A SOAP envelope (the one SOAP call, undelete). */
-  xml?: string;
+  /** A SOAP envelope (the one SOAP call, undelete), built with the session it carries (renewed if it expired). */
+  xmlFor?: (accessToken: string) => string;
   /** False for a call that must not be sent twice once it may have reached Salesforce (default true). */
   idempotent?: boolean;
   as?: 'text';

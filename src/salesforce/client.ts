@@ -76,16 +76,16 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
   const send = createTransport(options.instanceUrl, options.apiVersion, options.tokens);
   const retry = options.retry ?? DEFAULT_RETRY;
   return async <T>(method: string, url: string, o: Parameters<Request>[2] = {}): Promise<T> => {
-    const body = o.csv ?? o.xml ?? (o.json === undefined ? undefined : JSON.stringify(o.json));
+    const body = o.csv ?? (o.json === undefined ? undefined : JSON.stringify(o.json));
     const type =
       o.csv !== undefined
         ? 'text/csv'
-        : o.xml !== undefined
+        : o.xmlFor !== undefined
           ? 'text/xml; charset=UTF-8'
           : o.json !== undefined
             ? 'application/json'
             : undefined;
-    const call: HttpCall = { method, url, body, as: o.as, headers: { ...o.headers } };
+    const call: HttpCall = { method, url, body, bodyFor: o.xmlFor, as: o.as, headers: { ...o.headers } };
     if (type) call.headers!['Content-Type'] = type;
     try {
       return await withRetry(retry, o.idempotent ?? true, async () => {
@@ -224,7 +224,7 @@ export function createSalesforceClient(options: ClientOptions): SalesforceClient
     query: (soql, o) => queryRows(request, soql, o),
     bulkQuery: (soql, onRow, onOpen, o) => bulkQuery(bulk, soql, onRow, onOpen, o),
     ...collectionWrites(request),
-    undelete: (ids) => undelete(request, options.apiVersion, options.tokens.accessToken(), ids),
+    undelete: (ids) => undelete(request, options.apiVersion, ids),
     bulkIngest: (spec, csv, onOpen, onRow) => bulkIngest(bulk, spec, csv, onOpen, onRow),
     bulkIngestResults: (jobId, onRow) => bulkIngestResults(bulk, jobId, onRow),
   };

@@ -21,6 +21,11 @@ export interface HttpCall {
   /** `/services/…` from the host, any other `/path` under `/services/data/vXX.X`, or an absolute URL. */
   url: string;
   body?: string;
+  /**
+   * A body that carries the session itself (a SOAP envelope's SessionHeader): built for each attempt, so that a
+   * renewed session is sent in it, and a fault saying the session is invalid renews it as a 401 does.
+   */
+  bodyFor?: (accessToken: string) => string;
   headers?: Record<string, string>;
   /** 'text': the answer as text, whatever its type (CSV pages); otherwise JSON is parsed. */
   as?: 'json' | 'text';
@@ -73,12 +78,12 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
       const res = await fetchOnce(absolute(call.url), {
         method: call.method,
         headers: { ...call.headers, Authorization: `Bearer ${token}` },
-        body: call.body,
+        body: call.bodyFor ? call.bodyFor(token) : call.body,
       });
       const text = await res.text().catch((err: unknown) => {
         throw connectionError(err);
       });
-      if (res.status === 401 && tokens.refresh && !renewed && !NOT_EXPIRED.test(text)) {
+      if (tokens.refresh && !renewed && sessionExpired(call, res.status, text)) {
         await renew(token);
         continue;
       }
@@ -86,6 +91,15 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
       return { body: parseBody(res, text, call.as), headers: res.headers };
     }
   };
+}
+
+/**
+ * An answer saying the session expired: a 401 (REST, Bulk), or a SOAP fault INVALID_SESSION_ID (HTTP 500: SOAP
+ * carries the session in the envelope, and answers every failed call with a fault).
+ */
+function sessionExpired(call: HttpCall, status: number, text: string): boolean {
+  if (status === 401) return !NOT_EXPIRED.test(text);
+  return call.bodyFor !== undefined && status === 500 && /<faultcode>[\w.-]*:?INVALID_SESSION_ID</.test(text);
 }
 
 async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
