@@ -18,7 +18,17 @@ describe('running a plan again', () => {
       expect(counts(dry)).toEqual(counts(real));
       second = real.json().result;
     }
-    expect(second.counts).toMatchObject({ created: 0, updated: 0, unchanged: 21, failed: 0, skipped: 0 });
+    expect(second.counts).toMatchObject({ created: 0, updated: 0, unchanged: 26, failed: 0, skipped: 0 });
+    // Its tasks: WhoId a Contact (003) or a Lead (00Q), OwnerId a user (005) or the plan's queue (00G).
+    const tasks = await env.query('SELECT Subject, WhoId, WhatId, OwnerId FROM Task ORDER BY ActivityDate');
+    expect(
+      tasks.map((t) => [t.WhoId.slice(0, 3), t.WhatId?.slice(0, 3) ?? null, t.OwnerId.slice(0, 3)]),
+    ).toEqual([
+      ['003', '006', '005'],
+      ['003', '006', '00G'],
+      ['00Q', '001', '00G'],
+      ['00Q', null, '005'],
+    ]);
     expect(second.steps.find((s: any) => s.step === 'campaign-members')).toMatchObject({
       ended: 'created before',
       results: path.join(env.dir(), 'out/run1/campaign-members'),
