@@ -5,6 +5,7 @@ import { SfsyncError } from '../errors.js';
 import type { PlanStep } from '../mapping/plan-types.js';
 import { fileIdentity, readJournalHeader } from './journal.js';
 import { stepStatus } from './plan-folder.js';
+import { ResultsLock } from './results-lock.js';
 import type { Counts } from './results.js';
 
 /** An earlier (not dry) run of the same plan file, and whether it ran to the end. */
@@ -70,11 +71,27 @@ export function refuseUnfinished(
   ]
     .map(shellWord)
     .join(' ');
+  const running = runningStep(unfinished.dir);
+  if (running)
+    throw new SfsyncError(
+      'RESULTS_LOCKED',
+      `An earlier run of ${opts.plan} is still running (${running}), in ${unfinished.dir}.`,
+      { hint: `Wait for it to end; if it stops unfinished: ${resume}` },
+    );
   throw new SfsyncError(
     'RUN_UNFINISHED',
     `An earlier run of ${opts.plan} did not finish (${unfinished.dir}): a new run would send its records again.`,
     { hint: `To continue it: ${resume}. To start over on purpose, add --restart.` },
   );
+}
+
+/** Who holds the lock of a step folder of a plan run, when one is running. */
+function runningStep(dir: string): string | null {
+  for (const name of fs.readdirSync(dir)) {
+    const held = ResultsLock.heldBy(path.join(dir, name));
+    if (held) return held;
+  }
+  return null;
 }
 
 /** A create step the plan's last finished run already ran on the same file: its folder there and its counts. */

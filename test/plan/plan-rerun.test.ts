@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
@@ -53,6 +54,12 @@ describe('running a plan again', () => {
       hint: 'To continue it: sfsync run again/plan.yaml --resume --results out/a1. To start over on purpose, add --restart.',
     });
     expect(fs.existsSync(path.join(env.dir(), 'out/a2'))).toBe(false);
+    // Still running (a live process holds a step's folder): said so, rather than offering to resume it.
+    const lock = path.join(env.dir(), 'out/a1/people/sfsync.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), started: 'now' }));
+    const running = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a2', '--json']);
+    expect(running.json().error.code).toBe('RESULTS_LOCKED');
+    fs.rmSync(lock);
     expect((await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a3', '--restart'])).code).toBe(0);
     expect(await people()).toBe(4);
     // Finished now: the unchanged create step is not sent again, unless on purpose.
