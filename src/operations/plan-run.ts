@@ -12,6 +12,7 @@ import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { checkPlan, type CheckedPlan } from './plan-check.js';
 import { planFolder, stepStatus } from './plan-folder.js';
+import { compileAs } from './plan-poly-check.js';
 import { createdBefore, earlierRuns, refuseUnfinished, type CreatedBefore } from './plan-guard.js';
 import { scanStep, selfInput } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
@@ -140,7 +141,14 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
     file: step.file,
     format: step.format,
     operation: step.operation,
-    mapping: stepMapping(step, first, objectOf, columns, run.checked.recordTypes.get(step.name)),
+    mapping: stepMapping(
+      step,
+      first,
+      objectOf,
+      columns,
+      run.checked.recordTypes.get(step.name),
+      Object.fromEntries((run.checked.poly.get(step.name) ?? []).map((p) => [p.ref.field, compileAs(p)])),
+    ),
     refs: first,
   });
   const keys = run.checked.keys.get(step.name) ?? [];
