@@ -104,7 +104,9 @@ export async function runPlan(
   if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
-  const created = opts.restart ? new Map<string, CreatedBefore>() : await createdBefore(plan.steps, runs);
+  const created = opts.restart
+    ? new Map<string, CreatedBefore>()
+    : await createdBefore(plan.steps, runs, { client, objects: checked.objects });
   const dir = planFolder(opts, ports.cwd, planFile, ports.now());
   const run: PlanRun = {
     opts,
@@ -185,10 +187,11 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
 async function createdEarlier(run: PlanRun, step: PlanStep, before: CreatedBefore): Promise<void> {
   const c = before.counts;
   const rel = path.relative(run.ports.cwd, path.dirname(before.dir));
+  const gone = c.created - before.existing;
   run.emit({
     type: 'notice',
     step: step.name,
-    message: `${step.fileAsWritten} is unchanged since the run in ${rel && !rel.startsWith('..') ? rel : path.dirname(before.dir)}, which created ${c.created} of its ${c.total} records: not sent again (add --restart to create them again)`,
+    message: `${step.fileAsWritten} is unchanged since the run in ${rel && !rel.startsWith('..') ? rel : path.dirname(before.dir)}, which created ${c.created} of its ${c.total} records${gone > 0 ? ` (${gone} of them are no longer in the org)` : ''}: not sent again (add --restart to create them again)`,
   });
   run.steps.push({
     step: step.name,
@@ -196,7 +199,12 @@ async function createdEarlier(run: PlanRun, step: PlanStep, before: CreatedBefor
     object: step.object,
     operation: step.operation,
     results: before.dir,
-    counts: { ...emptyCounts(), total: c.total, unchanged: c.created, skipped: c.total - c.created },
+    counts: {
+      ...emptyCounts(),
+      total: c.total,
+      unchanged: before.existing,
+      skipped: c.total - before.existing,
+    },
     ended: 'created before',
   });
   const keys = run.checked.keys.get(step.name) ?? [];

@@ -69,6 +69,11 @@ describe('running a plan again', () => {
     );
     expect(same.stdout).toMatch(/people \(created before\)\s+Contact\s+create\s+0\s+0\s+2\s+0\s+0/);
     expect(await people()).toBe(4);
+    // Undone since: the org no longer has them, so they are created again.
+    expect((await env.sfsync(['undo', 'out/a3'])).code).toBe(0);
+    const undone = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a6', '--json']);
+    expect(undone.json().result.steps).toMatchObject([{ ended: 'completed', counts: { created: 2 } }]);
+    expect(await people()).toBe(4);
     env.write('again/people.csv', 'last\nAgain One\nAgain Two\nAgain Three\n');
     const changed = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a5', '--json']);
     expect(changed.json().result.counts).toMatchObject({ created: 3 });
