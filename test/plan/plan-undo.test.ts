@@ -240,7 +240,7 @@ function runKilledWhen(args: string[], when: () => boolean): Promise<NodeJS.Sign
 }
 
 describe('a plan run killed and resumed', () => {
-  it('killed in step 1, between a step and its second pass, and in the second pass: every record once', async () => {
+  it('killed in step 1, between a step and its second pass, and in the second pass: every record once; undone', async () => {
     const sizes: UndoPlanSizes = {
       accounts: 100,
       contacts: 200,
@@ -281,5 +281,10 @@ describe('a plan run killed and resumed', () => {
     const resumed = await env.sfsync([...args(true), '--json']);
     expect(resumed.code, resumed.stdout).toBe(0);
     await expectLoadedOnce(env, 'K', sizes);
+    // Its before-images, written across four processes, take every record back.
+    const undo = await env.sfsync(['undo', 'out/k', '--json']);
+    expect(undo.code, undo.stdout).toBe(0);
+    expect(undo.json().result.counts.deleted).toBe(200 + 100 + 30 + 2 + 30 + 30);
+    expect(await count('K')).toEqual([0, 0, 0, 0]);
   });
 });
