@@ -4,8 +4,8 @@ import { BEFORE_FILE, type BeforeImages } from './before-images.js';
 
 /**
  * The records a killed run may have created without hearing back. An upsert sent again on --resume finds such a
- * record by its key and reports it updated (or unchanged: it holds what the run sent), so without this its
- * before-image would say "update" (or nothing) and `sfsync undo` would leave the record the run created.
+ * record by its key and, as it holds what the run sent, leaves it unchanged: without this it would have no
+ * before-image, and `sfsync undo` would leave the record the run created.
  *
  * A line sent without an answer, for which the killed run wrote no before-image (it would have, before sending, had
  * the record existed: an update's image is on disk before its call), was a create; found on resume, the run
@@ -39,7 +39,9 @@ export class ResentCreates {
 
   /** An outcome of the resumed run: a record sent before without an answer, found there now, was created then. */
   settled(images: BeforeImages, line: number, outcome: string, id: string | undefined): void {
-    if (!this.pending.delete(line) || !id || (outcome !== 'updated' && outcome !== 'unchanged')) return;
+    // Updated, it has an update image already (taken before the resend): a create image after it would be taken
+    // back first, and the update's then fail on a deleted record. Sent again unchanged is the case a kill leaves.
+    if (!this.pending.delete(line) || !id || outcome !== 'unchanged') return;
     images.created(line, id);
     images.flush();
   }
