@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSalesforceClient } from '../../src/salesforce/client.js';
@@ -88,5 +89,88 @@ describe('undo: stopped', () => {
       expect(
         await env.query("SELECT Id FROM Contact WHERE Email LIKE 'term%' AND Title LIKE 'Was%'"),
       ).toEqual([]);
+  });
+});
+
+// An org whose clock moves only when the test says: "later" is an input here, not a wait.
+let orgNow = Date.parse('2026-06-01T10:00:00.000Z');
+const clocked = useSyncEnv({ clock: () => orgNow });
+
+describe('undo: the SystemModstamp rule', () => {
+  it('a record edited after the run on a field the run did not touch is a CONFLICT (stamps reported), left alone unless --force; an edit in the second of the write falls back to the values', async () => {
+    const store = clocked.org().store;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const made = store.create('Contact', {
+        LastName: `S${i}`,
+        Email: `st${i}@edges.test`,
+        Title: `Was ${i}`,
+      });
+      if (made.ok) ids.push(made.id);
+    }
+    clocked.write(
+      'st.csv',
+      'Email,Title\nst0@edges.test,Now 0\nst1@edges.test,Now 1\nst2@edges.test,Now 2\n',
+    );
+    const run = await clocked.sfsync([
+      'update',
+      'st.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--results',
+      'runs/st',
+    ]);
+    expect(run.code).toBe(0);
+    const lines = fs
+      .readFileSync(path.join(clocked.dir(), 'runs/st/before.ndjson'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(JSON.parse(lines.at(-1) as string)).toEqual({
+      op: 'written',
+      w: expect.any(String),
+      at: '2026-06-01T10:00:00.000Z',
+    });
+    const edit = async (id: string | undefined, body: Record<string, unknown>): Promise<void> => {
+      const res = await fetch(`${clocked.org().instanceUrl}/services/data/v62.0/sobjects/Contact/${id}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${clocked.org().accessToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(204);
+    };
+    // In the second the run wrote in: the stamp cannot tell it from the run's own write.
+    await edit(ids[2], { Phone: '555-0102' });
+    orgNow += 5000;
+    await edit(ids[1], { Phone: '555-0101' });
+    const stampNow = store.find(ids[1] as string)?.row.SystemModstamp;
+
+    const undo = await clocked.sfsync(['undo', 'runs/st', '--json']);
+    expect(undo.code).toBe(2);
+    const result = undo.json().result;
+    expect(result.counts).toMatchObject({ total: 3, updated: 2, conflict: 1 });
+    expect(result.conflicts).toEqual([
+      expect.objectContaining({
+        id: ids[1],
+        fields: ['SystemModstamp'],
+        runValues: { SystemModstamp: '2026-06-01T10:00:00.000Z' },
+        currentValues: { SystemModstamp: stampNow },
+        runLine: 3,
+      }),
+    ]);
+    const title = (id: string | undefined) => store.find(id as string)?.row.Title;
+    expect([title(ids[0]), title(ids[1]), title(ids[2])]).toEqual(['Was 0', 'Now 1', 'Was 2']);
+    expect(store.find(ids[1] as string)?.row.Phone).toBe('555-0101');
+    const text = await clocked.sfsync(['undo', 'runs/st', '--dry-run']);
+    expect(text.stdout).toContain(
+      `(the run's input line 3) ${ids[1]}: SystemModstamp: run wrote "2026-06-01T10:00:00.000Z", now "${stampNow}"`,
+    );
+
+    const forced = await clocked.sfsync(['undo', 'runs/st', '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect(forced.json().result.counts).toMatchObject({ updated: 1, unchanged: 2, conflict: 0 });
+    expect(title(ids[1])).toBe('Was 1');
+    expect(store.find(ids[1] as string)?.row.Phone).toBe('555-0101');
   });
 });
