@@ -6,7 +6,7 @@ import { shellWord } from '../core/resume-command.js';
 import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
 import { ResultsLock } from '../operations/results-lock.js';
 import { closeAll, writeResultFile } from '../operations/results.js';
-import { Undoer } from '../operations/undo.js';
+import { Undoer, type UndoerOptions } from '../operations/undo.js';
 import { openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
@@ -101,6 +101,9 @@ interface UndoState {
   folder?: UndoFolder | null;
 }
 
+/** What a plan's undo shares between the undos of its steps (see src/commands/undo-plan.ts). */
+export type UndoStepHooks = Pick<UndoerOptions, 'touched' | 'keep' | 'left' | 'deletedNext'>;
+
 /**
  * `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. It owns SIGINT and
  * SIGTERM from its start, as a sync does: a signal while it connects stops it before anything is written (said so,
@@ -110,6 +113,7 @@ export async function runUndo(
   opts: UndoOptions,
   deps: UndoDeps,
   onBatch?: (counts: UndoCounts, apiCalls: number) => void,
+  hooks?: UndoStepHooks,
 ): Promise<{ result: UndoResult; exitCode: ExitCode }> {
   const state: UndoState = { signal: null };
   const stopListening = deps.onInterrupt({
@@ -130,7 +134,7 @@ export async function runUndo(
     },
   });
   try {
-    return await undo(opts, deps, state, onBatch);
+    return await undo(opts, deps, state, onBatch, hooks);
   } finally {
     stopListening();
     state.folder?.lock.release();
@@ -154,6 +158,7 @@ async function undo(
   deps: UndoDeps,
   state: UndoState,
   onBatch?: (counts: UndoCounts, apiCalls: number) => void,
+  hooks?: UndoStepHooks,
 ): Promise<{ result: UndoResult; exitCode: ExitCode }> {
   const started = deps.now().getTime();
   const source = openSource(opts, deps.cwd);
@@ -177,6 +182,7 @@ async function undo(
     done: folder?.prior?.done,
     uncertain: folder?.uncertain,
     onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
+    ...hooks,
   });
   state.undoer = undoer;
   if (state.signal) undoer.interrupt(state.signal);

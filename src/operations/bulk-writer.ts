@@ -92,6 +92,40 @@ const missing: SaveResult = {
   ],
 };
 
+/** A part for `size` records of one write call, and the promise its results settle. */
+function newPart(size: number, sent: Sent | undefined): { part: Part; promise: Promise<SaveResult[]> } {
+  let resolve: Part['resolve'] = () => {};
+  const promise = new Promise<SaveResult[]>((res) => {
+    resolve = res;
+  });
+  const part: Part = {
+    results: new Array<SaveResult | undefined>(size),
+    waiting: 0,
+    settled: false,
+    resolve,
+    sent,
+  };
+  return { part, promise };
+}
+
+/** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
+function addLine(job: Job, part: Part, i: number, line: string, bytes: number): void {
+  const at = job.count++;
+  job.lines.push(line);
+  if (job.lines.length >= JOIN_LINES) {
+    job.text.push(`${job.lines.join('\n')}\n`);
+    job.lines = [];
+  }
+  job.bytes += bytes;
+  job.index.add(lineHash(line));
+  const last = job.pieces[job.pieces.length - 1];
+  if (last?.part === part && last.from + last.count === i) last.count++;
+  else {
+    job.pieces.push({ part, from: i, at, count: 1 });
+    part.waiting++;
+  }
+}
+
 /**
  * Writes through Bulk API 2.0. The engine's write calls are small; their records are gathered into jobs of up to
  * `jobRecords` records (a new job when the upload limit or a new column would be passed), each job run step by
@@ -165,17 +199,7 @@ export class BulkWriter implements RecordWriter {
     }
     const jobColumns = job?.columns ?? columns;
     const write = job?.write ?? lineWriter(jobColumns);
-    let resolve: Part['resolve'] = () => {};
-    const promise = new Promise<SaveResult[]>((res) => {
-      resolve = res;
-    });
-    const part: Part = {
-      results: new Array<SaveResult | undefined>(records.length),
-      waiting: 0,
-      settled: false,
-      resolve,
-      sent,
-    };
+    const { part, promise } = newPart(records.length, sent);
     for (let i = 0; i < records.length; i++) {
       const line = write(records[i] as Record<string, unknown>);
       if (typeof line !== 'string') {
@@ -196,41 +220,28 @@ export class BulkWriter implements RecordWriter {
         job = this.newJob(spec, jobColumns, write);
         this.filling.set(key, job);
       }
-      const at = job.count++;
-      job.lines.push(line);
-      if (job.lines.length >= JOIN_LINES) {
-        job.text.push(`${job.lines.join('\n')}\n`);
-        job.lines = [];
-      }
-      job.bytes += bytes;
-      job.index.add(lineHash(line));
-      const last = job.pieces[job.pieces.length - 1];
-      if (last?.part === part && last.from + last.count === i) last.count++;
-      else {
-        job.pieces.push({ part, from: i, at, count: 1 });
-        part.waiting++;
-      }
+      addLine(job, part, i, line, bytes);
     }
     if (part.waiting === 0) {
       part.settled = true;
-      resolve(part.results as SaveResult[]);
+      part.resolve(part.results as SaveResult[]);
     } else if (job) {
       if (job.count >= this.options.jobRecords) this.close(job);
-      else {
-        // Closed when no more records come for a moment, so a job never waits for ever for its last records.
-        clearTimeout(job.timer);
-        const filled = job;
-        const linger = (): void => {
-          // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
-          // job would cost calls. Once none runs, nothing else can fill it.
-          if (this.running > 0 || this.busy())
-            filled.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
-          else this.close(filled);
-        };
-        job.timer = setTimeout(linger, this.options.lingerMs ?? 1000);
-      }
+      else this.linger(job);
     }
     return promise;
+  }
+
+  /** Closes the job when no more records come for a moment, so it never waits for ever for its last records. */
+  private linger(job: Job): void {
+    clearTimeout(job.timer);
+    const wait = (): void => {
+      // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
+      // job would cost calls. Once none runs, nothing else can fill it.
+      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+      else this.close(job);
+    };
+    job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
   }
 
   private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {

@@ -198,7 +198,12 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
   };
   const ports: SyncPorts = {
     ...run.ports,
-    resolveReferences: referenceResolver(p.refs, run.memory, run.files),
+    resolveReferences: referenceResolver(
+      p.refs,
+      run.memory,
+      run.files,
+      pass === 'records' ? run.checked.poly.get(step.name) : [],
+    ),
   };
   const outcome = await runSync(syncOpts, ports, (event) =>
     run.emit({ type: 'sync', step: step.name, event }),

@@ -2,6 +2,7 @@ import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import type { BeforeEntry } from './before-images.js';
 import { storedForm } from './changes.js';
 import type { UndoProblem, UndoSink } from './undo-results.js';
+import type { UndoerOptions } from './undo.js';
 
 export type Row = Record<string, unknown>;
 export type Item = { line: number; entry: BeforeEntry };
@@ -39,7 +40,7 @@ const STAMP_SLACK_MS = 2000;
  */
 export class UndoDecider {
   /** Records an update of the run touched: their later SystemModstamp is the run's own doing. */
-  private readonly touchedByRun = new Set<string>();
+  private readonly touchedByRun: Set<string>;
   /**
    * By record, when its latest write already taken back or checked was answered (the run's, or this undo's own):
    * a SystemModstamp before that is no one else's.
@@ -47,12 +48,31 @@ export class UndoDecider {
   private readonly lastWrite = new Map<string, number>();
   private readonly byName = new Map<string, FieldInfo>();
 
+  private readonly force: boolean;
+
   constructor(
     private readonly sink: UndoSink,
-    object: ObjectInfo,
-    private readonly force: boolean,
+    private readonly object: ObjectInfo,
+    private readonly opts: Pick<UndoerOptions, 'force' | 'touched' | 'keep' | 'deletedNext' | 'left'>,
   ) {
+    this.force = opts.force;
+    this.touchedByRun = opts.touched ?? new Set();
     for (const f of object.fields) this.byName.set(f.name.toLowerCase(), f);
+  }
+
+  /**
+   * Records whose later writes were taken back by an undo this one resumes: their SystemModstamp may be that
+   * undo's, at a time not known here, so they are judged by their values alone.
+   */
+  private readonly blind = new Set<string>();
+  /** The record being decided has such a write (see decide). */
+  private unknownLater = false;
+
+  /** A write taken back before the interrupted undo this one resumes stopped. */
+  settled(entry: BeforeEntry): void {
+    const key = entry.id.slice(0, 15);
+    this.blind.add(key);
+    if (entry.op === 'update') this.touchedByRun.add(key);
   }
 
   field(name: string): FieldInfo | undefined {
@@ -70,7 +90,8 @@ export class UndoDecider {
     return null;
   }
 
-  private problem(item: Item, outcome: 'conflict' | 'failed', problem: UndoProblem): null {
+  private problem(item: Item, outcome: 'conflict' | 'failed' | 'skipped', problem: UndoProblem): null {
+    this.opts.left?.(item.entry.id);
     this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], {
       ...problem,
       runLine: item.entry.line,
@@ -84,6 +105,7 @@ export class UndoDecider {
    */
   private changedAfter(item: Item, row: Row): { stamp: string; written: string } | null {
     const key = item.entry.id.slice(0, 15);
+    if (this.unknownLater) return null;
     const own = item.entry.at === undefined ? NaN : Date.parse(item.entry.at);
     const written = Math.max(Number.isNaN(own) ? -Infinity : own, this.lastWrite.get(key) ?? -Infinity);
     if (!Number.isNaN(own)) this.lastWrite.set(key, written);
@@ -102,12 +124,17 @@ export class UndoDecider {
   /** What taking back one write needs, or null when its outcome is already decided (recorded here). */
   decide(item: Item, row: Row | undefined): Action | null {
     const { entry } = item;
+    const key = entry.id.slice(0, 15);
+    // A later write to the record whose time is not known here (another step of a plan, an undo this one resumes)
+    // may have stamped it: its SystemModstamp tells nothing, and its values decide.
+    this.unknownLater = this.blind.has(key) || (this.touchedByRun.has(key) && !this.lastWrite.has(key));
     const live = row !== undefined && row.IsDeleted !== true;
     switch (entry.op) {
       case 'create':
         return row && live ? this.decideCreate(item, row) : this.unchanged(item);
       case 'update':
         this.touchedByRun.add(entry.id.slice(0, 15));
+        if (this.opts.deletedNext?.has(entry.id.slice(0, 15))) return this.unchanged(item);
         if (!row || !live)
           return this.problem(item, 'failed', {
             code: 'ENTITY_IS_DELETED',
@@ -116,7 +143,10 @@ export class UndoDecider {
         return this.decideUpdate(item, entry, row);
       case 'delete':
         if (live) return this.unchanged(item);
-        return row ? { kind: 'undelete', item } : this.recreate(item, entry);
+        // A record of an object Salesforce cannot undelete (CampaignMember) is created again, as a purged one is.
+        return row && this.object.undeletable !== false
+          ? { kind: 'undelete', item }
+          : this.recreate(item, entry);
       case 'undelete':
         return row && live ? this.decideRedelete(item, row) : this.unchanged(item);
     }
@@ -128,11 +158,13 @@ export class UndoDecider {
    * the run touched it.
    */
   private decideCreate(item: Item, row: Row): Action | null {
+    const kept = this.opts.keep?.(item.entry.id);
+    if (kept) return this.problem(item, 'skipped', kept);
+    const key = item.entry.id.slice(0, 15);
     const after = this.changedAfter(item, row);
     const changed =
       after !== null ||
-      (!this.touchedByRun.has(item.entry.id.slice(0, 15)) &&
-        stampOf(row.SystemModstamp) > stampOf(row.CreatedDate));
+      (!this.touchedByRun.has(key) && stampOf(row.SystemModstamp) > stampOf(row.CreatedDate));
     if (changed && !this.force)
       return this.problem(item, 'conflict', {
         code: 'CONFLICT',

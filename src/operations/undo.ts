@@ -3,7 +3,7 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { imageFields, typedValue, type BeforeImages } from './before-images.js';
 import type { UndoJournal } from './undo-journal.js';
-import type { UndoSink } from './undo-results.js';
+import type { UndoProblem, UndoSink } from './undo-results.js';
 import type { BeforeImagesFile } from './undo-source.js';
 import { UNDID, UndoDecider, type Action, type Item, type Row } from './undo-decide.js';
 
@@ -19,6 +19,20 @@ export interface UndoerOptions {
   uncertain?: Set<number>;
   /** Called after each batch, with the outcomes so far on disk. */
   onBatch?: () => void;
+  /**
+   * A plan's steps, undone one after the other: the Ids its updates touched (a record a later step updated is not
+   * a conflict when its creation is taken back), shared by every step's undo.
+   */
+  touched?: Set<string>;
+  /** A record that must not be deleted, and why (a record the undo left refers to it): reported, not sent. */
+  keep?: (id: string) => UndoProblem | undefined;
+  /**
+   * Records the run created that this undo's next part deletes (a plan's second pass is taken back just before its
+   * step): an update of theirs is not set back, as they are about to go.
+   */
+  deletedNext?: Set<string>;
+  /** Told of every record the undo leaves as it is (conflict, failure, skip), by its Id. */
+  left?: (id: string) => void;
 }
 
 /**
@@ -41,7 +55,7 @@ export class Undoer {
     private readonly journal: UndoJournal | null,
     private readonly opts: UndoerOptions,
   ) {
-    this.decider = new UndoDecider(sink, object, opts.force);
+    this.decider = new UndoDecider(sink, object, opts);
     const names = new Set(['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp', ...imageFields(object)]);
     this.select = [...names].filter((n) => this.decider.field(n) !== undefined || n === 'Id');
   }
@@ -60,8 +74,13 @@ export class Undoer {
     try {
       for (const item of this.source.newestFirst()) {
         if (this.stop) break;
-        if (this.opts.done?.has(item.line)) continue;
+        if (this.opts.done?.has(item.line)) {
+          // Taken back before the undo stopped: an update is still the run's own change to a record it created.
+          this.decider.settled(item.entry);
+          continue;
+        }
         if (this.opts.uncertain?.has(item.line)) {
+          this.opts.left?.(item.entry.id);
           this.sink.fail(item.line, 'skipped', item.entry.id, UNDID[item.entry.op], {
             code: 'UNCERTAIN',
             message:
@@ -239,6 +258,7 @@ export class Undoer {
           this.sink.succeed(line, 'created', r.id, UNDID[entry.op], entry.id);
         } else this.sink.succeed(line, outcome, entry.id, UNDID[entry.op]);
       } else {
+        this.opts.left?.(entry.id);
         const e = r?.errors[0];
         this.sink.fail(line, 'failed', entry.id, UNDID[entry.op], {
           code: e?.statusCode ?? 'UNKNOWN',

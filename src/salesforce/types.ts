@@ -36,6 +36,8 @@ export interface ObjectInfo {
   updateable: boolean;
   deletable: boolean;
   queryable: boolean;
+  /** False for objects whose deleted records cannot come back from the Recycle Bin (CampaignMember). */
+  undeletable?: boolean;
   fields: FieldInfo[];
 }
 
