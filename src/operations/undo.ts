@@ -3,6 +3,7 @@ import type { SalesforceClient, SaveResult } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { imageFields, typedValue, type BeforeImages } from './before-images.js';
 import type { UndoJournal } from './undo-journal.js';
+import { restWriter, type RecordWriter } from './writer.js';
 import type { UndoProblem, UndoSink } from './undo-results.js';
 import type { BeforeImagesFile } from './undo-source.js';
 import { UNDID, UndoDecider, type Action, type Item, type Row } from './undo-decide.js';
@@ -33,6 +34,8 @@ export interface UndoerOptions {
   deletedNext?: Set<string>;
   /** Told of every record the undo leaves as it is (conflict, failure, skip), by its Id. */
   left?: (id: string) => void;
+  /** Where deletes, updates and creates go (REST or Bulk API 2.0 jobs; default REST). */
+  writer?: RecordWriter;
 }
 
 /**
@@ -44,6 +47,9 @@ export interface UndoerOptions {
 export class Undoer {
   private stop: SfsyncError | null = null;
   private readonly decider: UndoDecider;
+  private readonly writer: RecordWriter;
+  /** Every batch has been started: nothing more will fill a Bulk job. */
+  private drained = false;
   private readonly select: string[];
 
   constructor(
@@ -56,6 +62,7 @@ export class Undoer {
     private readonly opts: UndoerOptions,
   ) {
     this.decider = new UndoDecider(sink, object, opts);
+    this.writer = opts.writer ?? restWriter(client);
     const names = new Set(['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp', ...imageFields(object)]);
     this.select = [...names].filter((n) => this.decider.field(n) !== undefined || n === 'Id');
   }
@@ -103,6 +110,8 @@ export class Undoer {
     } catch (err) {
       this.stop ??= toSfsyncError(err);
     }
+    this.drained = true;
+    this.writer.flush?.();
     await Promise.all(this.active.keys());
     return this.stop;
   }
@@ -204,14 +213,18 @@ export class Undoer {
     await this.send(
       deletes,
       'delete',
-      () => this.client.delete(deletes.map((a) => a.item.entry.id)),
+      () =>
+        this.writer.delete(
+          object,
+          deletes.map((a) => a.item.entry.id),
+        ),
       'deleted',
     );
     await this.send(
       updates,
       'update',
       () =>
-        this.client.update(
+        this.writer.update(
           object,
           updates.map((a) => ({ ...a.values, Id: a.item.entry.id })),
         ),
@@ -227,7 +240,7 @@ export class Undoer {
       creates,
       'create',
       () =>
-        this.client.create(
+        this.writer.create(
           object,
           creates.map((a) => a.values),
         ),
@@ -247,7 +260,10 @@ export class Undoer {
       actions.map((a) => a.item.line),
       call,
     );
-    const results = await write();
+    const pending = write();
+    // Past the last batch nothing more comes: a Bulk job being filled goes now, not after waiting for more.
+    if (this.drained) this.writer.flush?.();
+    const results = await pending;
     actions.forEach((a, i) => {
       const { line, entry } = a.item;
       const r = results[i];

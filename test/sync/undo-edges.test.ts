@@ -174,3 +174,44 @@ describe('undo: the SystemModstamp rule', () => {
     expect(store.find(ids[1] as string)?.row.Phone).toBe('555-0101');
   });
 });
+
+describe('undo over Bulk API 2.0', () => {
+  it('--api bulk: the deletes of created records and the restoring updates go in Bulk jobs, the org ends as before', async () => {
+    await updatedRun('bk', 30, 'runs/bk');
+    const rows = ['LastName,Email'];
+    for (let i = 0; i < 12; i++) rows.push(`New ${i},bknew${i}@edges.test`);
+    env.write('bk-new.csv', `${rows.join('\n')}\n`);
+    expect(
+      (await env.sfsync(['create', 'bk-new.csv', '--object', 'Contact', '--results', 'runs/bk-new'])).code,
+    ).toBe(0);
+
+    const undoUpdate = await env.sfsync(['undo', 'runs/bk', '--api', 'bulk', '--json', '--verbose']);
+    expect(undoUpdate.code, undoUpdate.stderr).toBe(0);
+    expect(undoUpdate.json().result).toMatchObject({
+      api: 'bulk',
+      bulkJobs: 1,
+      counts: { total: 30, updated: 30 },
+    });
+    expect(undoUpdate.stderr).toMatch(/→ POST \/jobs\/ingest/);
+    expect(undoUpdate.stderr).not.toMatch(/→ PATCH \/composite\/sobjects/);
+    const titles = await env.query(
+      "SELECT Title FROM Contact WHERE Email LIKE 'bk%@edges.test' AND Title LIKE 'Was%'",
+    );
+    expect(titles).toHaveLength(30);
+
+    const undoCreate = await env.sfsync(['undo', 'runs/bk-new', '--api', 'bulk', '--json', '--verbose']);
+    expect(undoCreate.code, undoCreate.stderr).toBe(0);
+    expect(undoCreate.json().result).toMatchObject({
+      api: 'bulk',
+      bulkJobs: 1,
+      counts: { total: 12, deleted: 12 },
+    });
+    expect(undoCreate.stderr).not.toMatch(/→ DELETE \/composite\/sobjects/);
+    expect(await env.query("SELECT Id FROM Contact WHERE Email LIKE 'bknew%'")).toEqual([]);
+    // And back: undeletes are SOAP calls whatever --api says; the rest of the undo of the undo goes through Bulk.
+    const dir = undoCreate.json().result.results.dir as string;
+    const again = await env.sfsync(['undo', dir, '--api', 'bulk', '--json']);
+    expect(again.json().result.counts).toMatchObject({ total: 12, undeleted: 12 });
+    expect(await env.query("SELECT Id FROM Contact WHERE Email LIKE 'bknew%'")).toHaveLength(12);
+  });
+});
