@@ -134,7 +134,7 @@ async function route(org: Org, req: IncomingMessage, res: ServerResponse): Promi
     org.oauth.revokeAccessToken(session.token);
     throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   }
-  if (org.faults.strike(req, `/${m[3] ?? ''}`)) return;
+  if (org.faults.strike(req, res, `/${m[3] ?? ''}`)) return;
   const rest = (m[3] ?? '').split('/').filter(Boolean);
   if (rest[0] === 'jobs') return org.bulk.handle(req, res, url, version, rest.slice(1));
   await org.rest.handle(req, res, url, version, rest);
