@@ -134,7 +134,7 @@ async function route(org: Org, req: IncomingMessage, res: ServerResponse): Promi
     org.oauth.revokeAccessToken(session.token);
     throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   }
-  if (org.faults.strike(req, `/${m[3] ?? ''}`)) return;
+  if (org.faults.strike(req, res, `/${m[3] ?? ''}`)) return;
   const rest = (m[3] ?? '').split('/').filter(Boolean);
   if (rest[0] === 'jobs') return org.bulk.handle(req, res, url, version, rest.slice(1));
   await org.rest.handle(req, res, url, version, rest);
@@ -161,7 +161,10 @@ function answer(org: Org, req: IncomingMessage, res: ServerResponse): Promise<vo
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const org = createOrg(options);
   let inFlight = 0;
+  const clock = options.clock ?? Date.now;
   const server = http.createServer((req, res) => {
+    // Salesforce's Date header and its record stamps come from one clock: so do the local org's (--clock in tests).
+    res.setHeader('Date', new Date(clock()).toUTCString());
     inFlight++;
     void answer(org, req, res).finally(() => inFlight--);
   });

@@ -1,10 +1,10 @@
 import { redact } from '../core/redact.js';
 import { SfsyncError } from '../errors.js';
-import { budgetError, closestObject, translateError } from './client-errors.js';
+import { budgetError, closestObject, lostAnswerError, translateError } from './client-errors.js';
 import { bulkIngest, bulkIngestResults, bulkQuery, type BulkContext, type Request } from './bulk.js';
 import { readIdentity } from './identity.js';
 import { undelete } from './soap.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { answerLost, DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import {
   createTransport,
   type HttpCall,
@@ -77,8 +77,15 @@ async function traced(send: Send, call: HttpCall, trace: ((line: string) => void
   }
 }
 
+interface Counter {
+  calls: number;
+  budget?: number;
+  /** The latest Date header the org answered with (ms). */
+  serverTime?: number;
+}
+
 /** Call counting, the --max-api-calls budget, the retry policy and error translation around each request. */
-function createRequest(options: ClientOptions, counter: { calls: number; budget?: number }): Request {
+function createRequest(options: ClientOptions, counter: Counter): Request {
   const send = createTransport(options.instanceUrl, options.apiVersion, options.tokens);
   const retry = options.retry ?? DEFAULT_RETRY;
   return async <T>(method: string, url: string, o: Parameters<Request>[2] = {}): Promise<T> => {
@@ -110,10 +117,13 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
         counter.calls++;
         o.onAttempt?.();
         const answer = await traced(send, call, options.trace);
+        const date = Date.parse(answer.headers.get('date') ?? '');
+        if (date > (counter.serverTime ?? 0)) counter.serverTime = date;
         o.onHeaders?.(answer.headers);
         return answer.body as T;
       });
     } catch (err) {
+      if (method !== 'GET' && answerLost(err)) throw lostAnswerError(err, options.instanceUrl, method);
       throw translateError(err, options.instanceUrl, options.relogin);
     }
   };
@@ -174,6 +184,17 @@ async function* queryRows(
   }
 }
 
+/**
+ * An upsert on an external ID where every record carries its key: sent twice, the second finds what the first
+ * created. Keyed on Id, the records without one are created, so a resend could duplicate them.
+ */
+function upsertIdempotent(field: string, records: Array<Record<string, unknown>>): boolean {
+  return (
+    field.toLowerCase() !== 'id' &&
+    records.every((r) => r[field] !== undefined && r[field] !== null && r[field] !== '')
+  );
+}
+
 /** The composite sObject collections writes (up to 200 records a call), never all-or-none. */
 function collectionWrites(request: Request) {
   const body = (object: string, records: Array<Record<string, unknown>>) => ({
@@ -197,7 +218,11 @@ function collectionWrites(request: Request) {
       request<SaveResult[]>(
         'PATCH',
         `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(field)}`,
-        { json: body(object, records), idempotent: false, headers: duplicateHeader(write) },
+        {
+          json: body(object, records),
+          idempotent: upsertIdempotent(field, records),
+          headers: duplicateHeader(write),
+        },
       ),
     delete: (ids: string[]) =>
       request<SaveResult[]>(
@@ -212,7 +237,7 @@ function collectionWrites(request: Request) {
  * private API); jsforce stays for OAuth (token refresh, PKCE) behind the token provider.
  */
 export function createSalesforceClient(options: ClientOptions): SalesforceClient {
-  const counter: { calls: number; budget?: number } = { calls: 0 };
+  const counter: Counter = { calls: 0 };
   const request = createRequest(options, counter);
   const { instanceUrl } = options;
   const bulk: BulkContext = {
@@ -226,6 +251,7 @@ export function createSalesforceClient(options: ClientOptions): SalesforceClient
     apiVersion: options.apiVersion,
     retry: bulk.retry,
     apiCalls: () => counter.calls,
+    serverTime: () => counter.serverTime ?? null,
     setBudget: (max) => void (counter.budget = max),
     async remainingDailyRequests() {
       const limits = await request<{ DailyApiRequests?: { Remaining?: number } }>('GET', '/limits');
