@@ -145,15 +145,27 @@ export interface FailureGroup {
   fields?: string[];
   /** The first existing records (up to 10) the group's records were found to duplicate. */
   matchedIds?: string[];
+  /** A results file fed back: the lines `lines` came from in the first run's input (`original_line`). */
+  originalLines?: number[];
 }
 
 /**
  * The cause a failure is counted under in the summary: records not sent are "SKIPPED" whatever stopped them, but
- * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD) are a cause of their own.
+ * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD, UNKNOWN_OUTCOME) are a cause of their own.
  */
 export function failureKey(outcome: string, code: string): string {
-  return outcome === 'skipped' && code !== 'BULK_RESULTS_UNREAD' && code !== 'UNCERTAIN' ? 'SKIPPED' : code;
+  return outcome === 'skipped' && !SENT_UNANSWERED.has(code) ? 'SKIPPED' : code;
 }
+
+/** The `original_line` a record of a results file fed back carries, if it does. */
+function originalLine(input: Record<string, unknown> | string | undefined): number | undefined {
+  const cell = typeof input === 'object' ? input.original_line : undefined;
+  const n = typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : undefined;
+  return n;
+}
+
+/** Skipped records that were sent and whose outcome is not known. */
+export const SENT_UNANSWERED = new Set(['BULK_RESULTS_UNREAD', 'UNCERTAIN', 'UNKNOWN_OUTCOME']);
 
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
@@ -253,7 +265,11 @@ export class ResultSink {
         fields: cause.fields,
       };
       entry.count++;
-      if (entry.lines.length < 10) entry.lines.push(line);
+      if (entry.lines.length < 10) {
+        entry.lines.push(line);
+        const origin = originalLine(input);
+        if (origin !== undefined) (entry.originalLines ??= []).push(origin);
+      }
       if (cause.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
         const ids = new Set(entry.matchedIds);
         for (const id of detail.matchedIds) if (ids.size < 10) ids.add(id);
