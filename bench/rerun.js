@@ -1,118 +1,91 @@
-// The rerun benchmark: a 100k-row upsert on Email into an empty local org, then the same file again with nothing
-// changed (every record `unchanged`, no write call), through REST and through Bulk. Each pair runs on a fresh org,
-// BENCH_REPEAT times (3), the paths taking turns; the table keeps the fastest wall time and least CPU of each run
-// and gives the rerun's time as a share of the first run's (goal ≤ 1/3).
-import { spawn } from 'node:child_process';
+// The rerun benchmark (issue 15, "only what changed"): the local org is loaded with N contacts (not measured); an
+// upsert on Email changes the Title of every one (the first run), then the same file runs again, through Bulk and
+// through REST (nothing changed: the target is no write call, at most the match reads). Last, an export of the
+// records through a Bulk query job is upserted back as it is (the round trip: nothing written). The table gives
+// time, API calls (the org's own count), records written and write calls (Bulk ingest jobs, REST write calls).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { contactsFile, orgCalls, startOrg } from './sync.js';
+import { contactsFile, orgCalls, row, sfsync, startOrg } from './sync.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(root, 'bin/sfsync.js');
-const work = path.join(root, '.bench');
-
-/** One sfsync run as a whole process: wall seconds, CPU seconds (user + sys, from /usr/bin/time) and counts. */
-function run(args, env) {
-  const stats = path.join(work, `rerun-time-${process.pid}-${Date.now()}`);
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      '/usr/bin/time',
-      ['-f', '%U %S', '-o', stats, process.execPath, BIN, ...args, '--json'],
-      {
-        cwd: work,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      if (code !== 0)
-        return reject(new Error(`sfsync ${args.join(' ')} exited ${code}: ${out.slice(0, 500)}`));
-      const [user, sys] = fs.readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
-      fs.rmSync(stats, { force: true });
-      resolve({ seconds, cpu: user + sys, counts: JSON.parse(out).result.counts });
-    });
-  });
+function changedFile(file, rows) {
+  const out = path.join(path.dirname(file), `rerun-changed-${rows}.csv`);
+  if (fs.existsSync(out)) return out;
+  const lines = ['Email,Title'];
+  for (let i = 0; i < rows; i++) lines.push(`person${i}@bench.example,Rerun ${i}`);
+  fs.writeFileSync(out, `${lines.join('\n')}\n`);
+  return out;
 }
 
-async function pair(file, rows, api) {
-  const org = await startOrg();
-  const folder = path.join(work, `rerun-${process.pid}-${Date.now()}`);
-  try {
-    const env = { SFSYNC_INSTANCE_URL: org.info.instanceUrl, SFSYNC_ACCESS_TOKEN: org.info.accessToken };
-    const args = (n) => [
-      'upsert',
-      file,
-      '--object',
-      'Contact',
-      '--match',
-      'Email',
-      '--api',
-      api,
-      '--results',
-      `${folder}-${n}`,
-    ];
-    let calls = await orgCalls(org.info);
-    const first = await run(args(1), env);
-    first.calls = (await orgCalls(org.info)) - calls;
-    calls = await orgCalls(org.info);
-    const again = await run(args(2), env);
-    again.calls = (await orgCalls(org.info)) - calls;
-    if (first.counts.created !== rows || again.counts.unchanged !== rows)
-      throw new Error(`${api}: ${JSON.stringify(first.counts)} then ${JSON.stringify(again.counts)}`);
-    return { first, again };
-  } finally {
-    await org.stop();
-    for (const n of [1, 2]) fs.rmSync(`${folder}-${n}`, { recursive: true, force: true });
-  }
-}
-
-export async function benchRerun(sizes = [100_000]) {
-  const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+export async function benchRerun(sizes) {
   const rows = [];
-  for (const n of sizes) {
+  for (const n of sizes ?? [100_000]) {
     const file = await contactsFile(`contacts-${n}.csv`, n);
-    const best = {};
-    for (let i = 0; i < repeat; i++)
-      for (const api of ['rest', 'bulk']) {
-        const { first, again } = await pair(file, n, api);
-        const b = (best[api] ??= {
-          first: { seconds: Infinity, cpu: Infinity },
-          again: { seconds: Infinity, cpu: Infinity },
-        });
-        for (const k of ['first', 'again']) {
-          const r = k === 'first' ? first : again;
-          b[k] = {
-            seconds: Math.min(b[k].seconds, r.seconds),
-            cpu: Math.min(b[k].cpu, r.cpu),
-            calls: r.calls,
-          };
-        }
-      }
-    for (const [api, b] of Object.entries(best))
-      for (const k of ['first', 'again'])
+    const changed = changedFile(file, n);
+    const exported = path.join(path.dirname(file), `rerun-export-${n}.csv`);
+    fs.rmSync(exported, { force: true });
+    const org = await startOrg();
+    try {
+      const env = { SFSYNC_INSTANCE_URL: org.info.instanceUrl, SFSYNC_ACCESS_TOKEN: org.info.accessToken };
+      const stamp = Date.now();
+      await sfsync(
+        ['create', file, '--object', 'Contact', '--api', 'bulk', '--results', `rerun-load-${n}-${stamp}`],
+        env,
+      );
+      let step = 0;
+      const measure = async (name, args, expectWritten) => {
+        const before = await orgCalls(org.info);
+        const r = await sfsync([...args, '--results', `rerun-${n}-${stamp}-${++step}`], env);
+        const calls = (await orgCalls(org.info)) - before;
+        const c = r.result.counts;
+        const written = c.created + c.updated;
+        if (written !== expectWritten)
+          throw new Error(`${name}: ${written} written, expected ${expectWritten}`);
+        // A REST run writes in calls of 200; a Bulk run's writes are its ingest jobs.
+        const writeCalls = r.result.api === 'bulk' ? r.result.bulkJobs.length : Math.ceil(written / 200);
         rows.push({
-          path: api === 'rest' ? 'REST' : 'Bulk',
-          run: k === 'first' ? 'first (creates all)' : 'rerun, nothing changed',
-          records: n,
-          'wall s': Number(b[k].seconds.toFixed(2)),
-          'CPU s': Number(b[k].cpu.toFixed(2)),
-          'API calls': b[k].calls,
-          'share of first run':
-            k === 'first'
-              ? ''
-              : `${(b.again.seconds / b.first.seconds).toFixed(2)} wall, ${(b.again.cpu / b.first.cpu).toFixed(2)} CPU`,
+          ...row(name, n, r.seconds, calls, r.rss),
+          'API calls': calls,
+          written,
+          unchanged: c.unchanged,
+          'write calls or jobs': writeCalls,
         });
+      };
+      const upsert = (f, api) => ['upsert', f, '--object', 'Contact', '--match', 'Email', '--api', api];
+      await measure('first run: upsert on Email, every Title changed, Bulk', upsert(changed, 'bulk'), n);
+      await measure('rerun, nothing changed, Bulk', upsert(changed, 'bulk'), 0);
+      await measure('rerun, nothing changed, REST', upsert(changed, 'rest'), 0);
+      const before = await orgCalls(org.info);
+      const ex = await sfsync(
+        [
+          'export',
+          '--object',
+          'Contact',
+          '--fields',
+          'Id,FirstName,LastName,Email,Phone,Title',
+          '--api',
+          'bulk',
+        ].concat(['-o', exported]),
+        env,
+      );
+      rows.push(
+        row(
+          'export, Bulk query job',
+          ex.result.records,
+          ex.seconds,
+          (await orgCalls(org.info)) - before,
+          ex.rss,
+        ),
+      );
+      await measure(
+        'round trip: that export upserted back by Id, Bulk',
+        ['upsert', exported, '--object', 'Contact', '--api', 'bulk'],
+        0,
+      );
+    } finally {
+      await org.stop();
+    }
   }
-  console.log(
-    `\nA rerun with nothing changed (upsert on Email; best of ${repeat}, fresh org per pair; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; goal: rerun ≤ 1/3 of the first run's time, no write calls)`,
-  );
+  console.log('\nsfsync reruns against the local org (separate processes)');
   console.table(rows);
   return rows;
 }
