@@ -1,8 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The Salesforce CLI conformance test needs the CLI (CI has none) and takes half a minute: `npm run conformance`
+    // runs it (vitest.conformance.config.ts), `npm test` does not.
+    exclude: [...configDefaults.exclude, 'test/conformance/**'],
     // dist/ is built here once, so bin/sfsync.js is never tested stale (even under plain `npx vitest`).
     globalSetup: ['test/global-setup.ts'],
     // Vitest's default on a 2-core machine is one worker (cores - 1); most test time is the local org and the

@@ -2,7 +2,8 @@
 /*
  * Conformance of the local org with a second, unmodified client: the Salesforce CLI's data commands.
  *
- *   npm run conformance            (builds first; installs @salesforce/cli into a cache folder when missing)
+ *   npm run conformance            (installs @salesforce/cli into a cache folder when missing, then runs
+ *                                  test/conformance/ under vitest; `npm test` leaves it out)
  *
  * The CLI lives in ~/.cache/sfsync-peers/sf-<version> (SFSYNC_SF_CLI_DIR overrides it). It talks to the local org
  * only: it logs in with an access token (`sf org login access-token`), HOME is a temporary folder, telemetry and
@@ -476,7 +477,11 @@ export function formatTable(rows) {
   return lines.join('\n');
 }
 
-async function main() {
+/**
+ * Installs the CLI when missing, then runs test/conformance/ under vitest (vitest.conformance.config.ts, whose
+ * global setup builds dist/); `npm test` leaves that folder out. The test prints the table.
+ */
+function main() {
   const why = ensureSf();
   if (why) {
     console.log(
@@ -484,25 +489,14 @@ async function main() {
     );
     return 0;
   }
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'emulator', 'server.js'))) {
-    console.error('dist/ is missing: run `npm run build` first (npm run conformance does).');
-    return 2;
-  }
-  const rows = await runConformance({ log: (m) => process.stderr.write(`${m}\n`) });
-  console.log(formatTable(rows));
-  const failed = rows.filter((r) => !r.pass).length;
-  console.log(
-    `\n${rows.length - failed} of ${rows.length} sf commands pass against the local org (sf ${SF_VERSION}).`,
-  );
-  return failed === 0 ? 0 : 1;
+  const vitest = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+  const r = spawnSync(process.execPath, [vitest, 'run', '--config', 'vitest.conformance.config.ts'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  return r.status ?? 2;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(err);
-      process.exit(2);
-    },
-  );
+  process.exitCode = main();
 }

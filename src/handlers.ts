@@ -118,6 +118,19 @@ export const defaultHandlers: Handlers = {
     const { createProgress } = await import('./ui/progress.js');
     const progress = createProgress(deps.io, { json: opts.json, expected: null });
     try {
+      const plan = await import('./commands/undo-plan.js');
+      const source = plan.planSourceOf(opts, deps.cwd);
+      // A plan's results folder: its steps taken back one by one, the last first.
+      if (source) {
+        const { result, exitCode } = await plan.runPlanUndo(opts, deps, source, (step, c, calls) =>
+          progress.update(
+            { ...c, created: c.created + c.undeleted, failed: c.failed + c.conflict },
+            calls,
+            `undo of step ${step}${opts.dryRun ? ' (dry run)' : ''}`,
+          ),
+        );
+        return { result, exitCode, lines: plan.renderPlanUndo(result) };
+      }
       const { result, exitCode } = await runUndo(opts, deps, (c, calls) =>
         progress.update(
           { ...c, created: c.created + c.undeleted, failed: c.failed + c.conflict },

@@ -3,6 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { settingsFromEnv } from '../config/settings.js';
+import {
+  abandonedBy,
+  createLockFile,
+  lockContent,
+  lockHolder,
+  releaseLockFile,
+} from '../core/process-lock.js';
 import Conf from './conf.js';
 
 import type { StoredOrg, StoredSettings, TokenStore } from '../core/org-store.js';
@@ -102,30 +109,40 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Serializes read-modify-write of the store between processes (a CI job refreshing while another logs in). */
-function withLock<T>(dir: string, fn: () => T): T {
+/**
+ * Serializes read-modify-write of the store between processes (a CI job refreshing while another logs in). The
+ * lock is held for one synchronous write, milliseconds; it names its process and host, so a lock left by a
+ * process killed meanwhile (SIGKILL during a token refresh) is taken over at once. One that names no holder (an
+ * older sfsync's, or torn) is taken over once older than a write could take.
+ */
+function withLock<T>(dir: string, fn: () => T, now = new Date()): T {
   const lock = path.join(dir, 'orgs.lock');
-  for (let attempt = 0; ; attempt++) {
+  const mine = lockContent(now);
+  for (let attempt = 0; !createLockFile(lock, mine); attempt++) {
+    const holder = lockHolder(lock);
     try {
-      fs.closeSync(fs.openSync(lock, 'wx', 0o600));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > 10_000) fs.rmSync(lock, { force: true });
-      } catch {
-        // It went away between the two calls: try again.
-      }
-      if (attempt > 500) throw new Error(`the token store is locked by another sfsync process (${lock})`);
-      sleepSync(10);
+      if (abandonedBy(holder) || (!holder && Date.now() - fs.statSync(lock).mtimeMs > STALE_MS))
+        fs.rmSync(lock, { force: true });
+    } catch {
+      // It went away between the two calls: try again.
     }
+    if (attempt > 500) {
+      const who = holder ? ` by process ${holder.pid} on ${holder.host}` : '';
+      throw new Error(
+        `the token store is locked${who} (${lock}); if no sfsync process is running, remove that file`,
+      );
+    }
+    sleepSync(10);
   }
   try {
     return fn();
   } finally {
-    fs.rmSync(lock, { force: true });
+    releaseLockFile(lock, mine);
   }
 }
+
+/** A lock naming no holder is taken over after this long (the writes it guards take milliseconds). */
+const STALE_MS = 2_000;
 
 /**
  * The on-disk store: one JSON file written atomically by conf (write to a temporary file, then rename),

@@ -12,6 +12,7 @@ const EXAMPLES = [
   '  $ sfsync undo sfsync-results/20260102T030405Z-upsert-Contact --force --json',
   '  $ sfsync undo sfsync-results/20260102T030405Z-upsert-Contact --resume',
   '  $ sfsync undo sfsync-results/20260102T040000Z-undo-Contact   # undo the undo',
+  '  $ sfsync undo out/load   # a plan: its steps the last first, children before parents',
 ].join('\n');
 
 /** sfsync undo: a run taken back from the before-images in its results folder. */
@@ -19,7 +20,7 @@ export function addUndoCommand(program: Command, run: RunCommand): void {
   addCommon(
     program
       .command('undo')
-      .argument('<dir>', 'the results folder of the run to take back')
+      .argument('<dir>', 'the results folder of the run (or of the plan) to take back')
       .description(
         'take back a run: delete what it created, set back what it changed, undelete what it deleted',
       )

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { loadPlan } from '../mapping/plan-load.js';
+import { polySteps } from '../mapping/plan-poly.js';
 import { checkPlan } from '../operations/plan-check.js';
 import { runPlan, type PlanEvent, type PlanResult, type PlanRunOptions } from '../operations/plan-run.js';
 import type { ExitCode } from '../errors.js';
@@ -42,7 +43,7 @@ export async function runPlanCheck(
       object: s.object,
       operation: s.operation,
       file: s.fileAsWritten,
-      refersTo: [...new Set(s.references.map((r) => r.step))],
+      refersTo: [...new Set([...s.references.map((r) => r.step), ...s.polymorphic.flatMap(polySteps)])],
     })),
   };
 }

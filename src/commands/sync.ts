@@ -4,7 +4,7 @@ import { plural } from '../core/plural.js';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { estimateRecords } from '../operations/api-choice.js';
-import type { SyncResult } from '../core/sync-types.js';
+import type { MissingCounts, SyncResult } from '../core/sync-types.js';
 import { runSync, type SyncEvent, type SyncOutcome } from '../operations/run-sync.js';
 import { FAILURE_HINTS } from '../ui/failure-hints.js';
 import type { IO } from '../ui/io.js';
@@ -89,6 +89,12 @@ export function renderSyncEvent(event: Exclude<SyncEvent, { type: 'progress' | '
   }
 }
 
+/** Mirror mode's records, beside the file's: `3 deleted (missing from the file)`. */
+function missingText(m: MissingCounts, would: string): string {
+  const [verb, done] = Object.entries(m).find(([k]) => k !== 'failed') ?? ['deleted', 0];
+  return `${done.toLocaleString('en-US')} ${would}${verb}${m.failed ? `, ${m.failed.toLocaleString('en-US')} failed` : ''} (missing from the file)`;
+}
+
 export function renderSync(r: SyncResult): string[] {
   // Summaries written before `ended` existed were of runs that completed or stopped with an error.
   const verb =
@@ -104,14 +110,14 @@ export function renderSync(r: SyncResult): string[] {
   const would = r.dryRun ? 'would be ' : '';
   const lines = [
     `${verb}: ${r.operation} ${r.object} (object from ${r.objectSource}${r.matchFields.length ? `; matched on ${r.matchFields.join(', ')}${r.matchFields.length > 1 ? ` (${r.matchOperator})` : ''}` : ''})`,
-    `  ${plural(c.total, 'record')}: ${n(c.created)} ${would}created, ${n(c.updated)} ${would}updated, ${c.unchanged || r.operation === 'update' || r.operation === 'upsert' ? `${n(c.unchanged ?? 0)} unchanged, ` : ''}${n(c.deleted)} ${would}deleted, ${n(c.failed)} ${r.dryRun ? 'rejected' : 'failed'}, ${n(c.skipped)} skipped`,
+    `  ${plural(c.total, 'record')}: ${n(c.created)} ${would}created, ${n(c.updated)} ${would}updated, ${c.unchanged || r.operation === 'update' || r.operation === 'upsert' ? `${n(c.unchanged ?? 0)} unchanged, ` : ''}${n(c.deleted)} ${would}deleted, ${n(c.failed)} ${r.dryRun ? 'rejected' : 'failed'}, ${n(c.skipped)} skipped${c.missing ? `; ${missingText(c.missing, would)}` : ''}`,
     `  ${plural(r.apiCalls, 'API call')}${r.offline ? ' (offline)' : ''}`,
   ];
   if (r.failuresByCode.length > 0) lines.push(`  ${r.dryRun ? 'Rejected' : 'Failed or skipped'}, by cause:`);
   for (const f of r.failuresByCode) {
     const fields = f.fields && f.fields.length > 0 ? ` [${f.fields.join(', ')}]` : '';
     lines.push(
-      `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
+      `    ${f.code}${fields}: ${plural(f.count, 'record')} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''}${f.originalLines?.length ? `; original_line ${f.originalLines.join(', ')}` : ''})`,
     );
     lines.push(`      ${f.message}`);
     if (f.matchedIds && f.matchedIds.length > 0)

@@ -18,7 +18,16 @@ export interface Counts {
   deleted: number;
   failed: number;
   skipped: number;
+  /**
+   * Mirror mode: records of the scope the file does not have, deleted (or cleared, deactivated; for a dry run, that
+   * would be), and those whose change failed. Not input records: not in `total`.
+   */
+  missing?: MissingCounts;
 }
+
+export type MissingCounts = { failed: number } & (
+  { deleted: number } | { cleared: number } | { deactivated: number }
+);
 
 export function emptyCounts(): Counts {
   return { total: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0 };
@@ -116,6 +125,8 @@ export interface SyncResult {
     fields?: string[];
     /** DUPLICATES_DETECTED: the first existing records the group collided with. */
     matchedIds?: string[];
+    /** A results file fed back: the first input's lines of the records of `lines`. */
+    originalLines?: number[];
   }>;
   apiCalls: number;
   results: ResultFiles;

@@ -86,7 +86,7 @@ function splitError(error: string): { statusCode: string; message: string; field
   return {
     statusCode: m[1] as string,
     message: m[2] as string,
-    fields: m[3] ? (m[3] as string).split(',') : [],
+    fields: m[3] ? m[3].split(',') : [],
   };
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
 import type { BulkApi } from './bulk.js';
-import { applyRow, column, type Column, type IngestOperation } from './bulk-rows.js';
+import { applyRow, column, type Column } from './bulk-rows.js';
 import {
   AsyncError,
   csvCell,
@@ -248,7 +248,7 @@ export class BulkV1Api {
         if (!Array.isArray(records)) throw new Error('a JSON batch is an array of records');
         ({ header, rows } = jsonRows(records as Array<Record<string, unknown>>));
       } else {
-        const all = parse(batch.data, { bom: true, relax_column_count: false }) as string[][];
+        const all = parse(batch.data, { bom: true, relax_column_count: false });
         header = all.shift() ?? [];
         rows = all;
       }
@@ -264,7 +264,7 @@ export class BulkV1Api {
     const bad = columns.findIndex((c) => c === null);
     if (bad >= 0) return this.failBatch(batch, `InvalidBatch : Field name not found : ${header[bad]}`);
     const rowJob = {
-      operation: job.operation as IngestOperation,
+      operation: job.operation,
       externalIdFieldName: job.externalIdFieldName,
       failed: 0,
     };

@@ -280,7 +280,7 @@ export class BulkApi {
         delimiter: job.columnDelimiter,
         relax_column_count: false,
         bom: true,
-      }) as string[][];
+      });
     } catch (err) {
       return this.fail(job, `InvalidBatch : Failed to parse the CSV data: ${(err as Error).message}`);
     }

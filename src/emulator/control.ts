@@ -53,7 +53,7 @@ function state(org: Org): Record<string, unknown> {
   const records = Object.fromEntries(
     org.schema
       .all()
-      .map((o) => [o.name, org.store.count(o.name)])
+      .map((o): [string, number] => [o.name, org.store.count(o.name)])
       .filter(([, n]) => n !== 0),
   );
   return {

@@ -225,5 +225,5 @@ export function readSchemaFile(file: string): SchemaSpec {
   const parsed: unknown = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text);
   if (parsed === null || typeof parsed !== 'object')
     throw new Error(`${file}: expected an object with "objects" and/or "fields"`);
-  return parsed as SchemaSpec;
+  return parsed;
 }

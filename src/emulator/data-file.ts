@@ -253,7 +253,7 @@ export class DataLog {
           (!isObject(counters.ids) || !Object.values(counters.ids).every((n) => typeof n === 'number')))
       )
         return '"counters" must be {"ids": {prefix: number}, "caseNumber": number}';
-      this.store.restoreCounters(counters as Partial<OrgCounters>);
+      this.store.restoreCounters(counters);
     }
     if (records === undefined) return counters === undefined ? 'a line needs "records" or "counters"' : null;
     if (!Array.isArray(records)) return '"records" must be a list';

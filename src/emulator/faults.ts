@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiError } from './http.js';
 
 /** Knobs for resilience tests: each applies to authenticated REST calls only. */
@@ -14,6 +14,11 @@ export interface Faults {
   transientKinds: FaultKind[];
   /** Share of calls whose connection is dropped without an answer. */
   dropRate: number;
+  /**
+   * Whether a dropped call is carried out first and only its answer lost (a connection that breaks while the org
+   * answers, after the save committed); false: dropped before anything is done.
+   */
+  dropAfterApply: boolean;
   /** Seconds in the `Retry-After` header of injected 503 answers; 0 sends no header. */
   retryAfterSeconds: number;
   /** Every Nth call finds its session expired (once per N), so clients must refresh; 0 = never. */
@@ -43,6 +48,7 @@ export const NO_FAULTS: Faults = {
   transientRate: 0,
   transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'],
   dropRate: 0,
+  dropAfterApply: false,
   retryAfterSeconds: 0,
   expireSessionEvery: 0,
   seed: 1,
@@ -106,12 +112,22 @@ export class FaultInjector {
    * Drops the connection (returns true) or throws a transient error, when the faults pick this call
    * (`path` is after /services/data/vXX.X).
    */
-  strike(req: IncomingMessage, path: string): boolean {
+  strike(req: IncomingMessage, res: ServerResponse, path: string): boolean {
     const f = this.current;
     if (f.dropRate > 0 && this.injectable(path) && this.random() < f.dropRate) {
       this.inject();
-      req.socket.destroy();
-      return true;
+      if (!f.dropAfterApply) {
+        req.socket.destroy();
+        return true;
+      }
+      // The call runs; its answer never leaves (Node sends the status line with the first body bytes).
+      const drop = (): ServerResponse => {
+        req.socket.destroy();
+        return res;
+      };
+      res.write = drop as unknown as ServerResponse['write'];
+      res.end = drop;
+      return false;
     }
     if (f.transientRate > 0 && this.injectable(path) && this.random() < f.transientRate) {
       this.inject();

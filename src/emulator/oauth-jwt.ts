@@ -16,8 +16,8 @@ export function checkJwtAssertion(
   let header: { alg?: string };
   let claims: { iss?: string; sub?: string; aud?: string | string[]; exp?: number };
   try {
-    header = JSON.parse(Buffer.from(headerB64, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(payloadB64, 'base64url').toString('utf8'));
+    header = JSON.parse(Buffer.from(headerB64, 'base64url').toString('utf8')) as typeof header;
+    claims = JSON.parse(Buffer.from(payloadB64, 'base64url').toString('utf8')) as typeof claims;
   } catch {
     return { error: 'invalid_grant', description: 'invalid assertion' };
   }

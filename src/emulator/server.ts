@@ -58,16 +58,16 @@ function persistBeforeAnswering(
   log: DataLog,
   onWarning: ((message: string) => void) | undefined,
 ): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = (...args: unknown[]): ServerResponse => {
     try {
       log.flush();
     } catch (err) {
       onWarning?.(`Could not write ${log.file}: ${(err as Error).message}. Changes are not acknowledged.`);
       throw new DataFileWriteError((err as Error).message);
     }
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
+    return writeHead(...args);
+  };
 }
 
 /** Thrown by a response whose changes could not be written to the data file. */
@@ -134,7 +134,7 @@ async function route(org: Org, req: IncomingMessage, res: ServerResponse): Promi
     org.oauth.revokeAccessToken(session.token);
     throw apiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   }
-  if (org.faults.strike(req, `/${m[3] ?? ''}`)) return;
+  if (org.faults.strike(req, res, `/${m[3] ?? ''}`)) return;
   const rest = (m[3] ?? '').split('/').filter(Boolean);
   if (rest[0] === 'jobs') return org.bulk.handle(req, res, url, version, rest.slice(1));
   await org.rest.handle(req, res, url, version, rest);

@@ -2,7 +2,7 @@ import { parse, type CsvError } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
 import { shortName } from '../mapping/did-you-mean.js';
 import { parseLine } from './ndjson-reader.js';
-import { resultsFileColumns } from './results-columns.js';
+import { fieldColumns, ORIGIN_COLUMNS, originalFile, resultsFileColumns } from './results-columns.js';
 import type { InputRecord } from './types.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
@@ -80,6 +80,13 @@ function jsonRecord(line: number, cell: string): InputRecord {
   };
 }
 
+/** A JSON record of a failures file keeps the origin its row carries (one it carries itself comes first). */
+function withOrigin(r: InputRecord, row: Record<string, string>): InputRecord {
+  if (!r.values) return r;
+  for (const c of ORIGIN_COLUMNS) if (row[c] !== undefined && r.values[c] === undefined) r.values[c] = row[c];
+  return r;
+}
+
 /** What the parser's callbacks learn, read by the loop that takes its records. */
 interface ParseState {
   skipped: Skip[];
@@ -88,6 +95,8 @@ interface ParseState {
   headerRead: boolean;
   /** The failures file of an NDJSON run holds each record as JSON in one `input` column. */
   jsonRecords: boolean;
+  /** A results file's first input (from its journal), set on each record as `original_file`. */
+  originFile?: string;
 }
 
 const EMPTY_STATE: ParseState = {
@@ -128,7 +137,11 @@ function csvParser(
       const own = resultsFileColumns(names);
       const read = own ?? names;
       const kept = read.filter((c): c is string => c !== false);
-      st.jsonRecords = own !== null && kept.length === 1 && kept[0] === 'input';
+      const inputs = fieldColumns(kept);
+      st.jsonRecords = own !== null && inputs.length === 1 && inputs[0] === 'input';
+      // A results file of a first run: where its records came from is the input its journal names.
+      if (own !== null && !names.includes('original_file')) st.originFile = originalFile(file);
+      if (st.originFile !== undefined) kept.splice(kept.indexOf('original_line') + 1, 0, 'original_file');
       st.headerError = checkHeader(kept, file);
       onHeader?.(kept, st.jsonRecords);
       return read;
@@ -253,8 +266,13 @@ export async function* readCsv(
         for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) breaks++;
       }
       line += 1 + breaks;
-      if (!blank)
-        out.push(st.jsonRecords ? jsonRecord(start, record.input ?? '') : { line: start, values: record });
+      if (blank) continue;
+      if (st.originFile !== undefined) record.original_file = st.originFile;
+      out.push(
+        st.jsonRecords
+          ? withOrigin(jsonRecord(start, record.input ?? ''), record)
+          : { line: start, values: record },
+      );
     }
     if (failure) throw failure.error;
     if (out.length > 0) yield out;

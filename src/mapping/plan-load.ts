@@ -3,67 +3,16 @@ import path from 'node:path';
 import YAML, { LineCounter } from 'yaml';
 import type { SyncOperation } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
-import { editDistance } from './did-you-mean.js';
 import { loadMapping, parseMapping } from './load-mapping.js';
 import type { Plan, PlanReference, PlanStep } from './plan-types.js';
+import { isPolySpec, polySteps, readPoly } from './plan-poly.js';
+import { checkKeys, closest, isObject, Where } from './plan-where.js';
 import { TRANSFORMS, type Transform } from './types.js';
 
 const TOP_KEYS = ['$schema', 'steps'];
 const STEP_KEYS = ['name', 'file', 'object', 'operation', 'match', 'mapping', 'references', 'format'];
 const REFERENCE_KEYS = ['step', 'key', 'column', 'transform'];
 const OPERATIONS: SyncOperation[] = ['create', 'update', 'upsert', 'delete'];
-
-/** Where each part of the plan file is, for messages that name its line. */
-class Where {
-  constructor(
-    readonly file: string,
-    private readonly doc: YAML.Document,
-    private readonly lines: LineCounter,
-  ) {}
-
-  line(at: Array<string | number>): number {
-    // A key that is missing is placed at what holds it.
-    for (let n = at.length; n >= 0; n--) {
-      const node = this.doc.getIn(at.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      const offset = node?.range?.[0];
-      if (offset !== undefined) return this.lines.linePos(offset).line;
-    }
-    return 1;
-  }
-
-  error(at: Array<string | number>, message: string, hint: string): SfsyncError {
-    return new SfsyncError('PLAN_INVALID', `${this.file}:${this.line(at)}: ${message}`, { hint });
-  }
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  const best = candidates
-    .map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d)[0];
-  return best && best.d <= 3 ? best.c : undefined;
-}
-
-function checkKeys(
-  where: Where,
-  at: Array<string | number>,
-  obj: object,
-  allowed: string[],
-  what: string,
-): void {
-  for (const key of Object.keys(obj)) {
-    if (allowed.includes(key)) continue;
-    const guess = closest(key, allowed);
-    throw where.error(
-      [...at, key],
-      `${what}: unknown key "${key}"`,
-      guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`,
-    );
-  }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** Reads and checks a plan file's structure; its files, objects and fields are checked by `plan check` and `run`. */
 export function loadPlan(file: string): Plan {
@@ -107,7 +56,10 @@ export function parsePlan(file: string, text: string): Plan {
     names.add(s.name);
   }
   for (const [i, s] of steps.entries())
-    for (const r of s.references)
+    for (const r of [
+      ...s.references.map((ref) => ({ field: ref.field, step: ref.step })),
+      ...s.polymorphic.flatMap((p) => polySteps(p).map((step) => ({ field: p.field, step, poly: true }))),
+    ]) {
       if (!names.has(r.step)) {
         const guess = closest(r.step, [...names]);
         throw where.error(
@@ -116,6 +68,13 @@ export function parsePlan(file: string, text: string): Plan {
           guess ? `Did you mean "${guess}"?` : `Steps: ${[...names].join(', ')}.`,
         );
       }
+      if ('poly' in r && r.step === s.name)
+        throw where.error(
+          ['steps', i],
+          `step "${s.name}": ${r.field} lists its own step: a reference among several steps cannot refer to itself`,
+          'Refer to the step itself with {step, key, column} (set in a second pass), or list other steps.',
+        );
+    }
   return { file, dir, steps };
 }
 
@@ -157,7 +116,7 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
       `${label}: format must be csv or ndjson`,
       'Or leave it out: the file name tells.',
     );
-  const { mapping, references, recordTypes } = readMapping(where, dir, at, label, raw.mapping);
+  const { mapping, references, polymorphic, recordTypes } = readMapping(where, dir, at, label, raw.mapping);
   if (raw.references !== undefined) {
     if (!isObject(raw.references))
       throw where.error(
@@ -166,7 +125,9 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
         'For example references: {AccountId: {step: accounts, key: AccountNumber, column: account}}',
       );
     for (const [field, spec] of Object.entries(raw.references))
-      references.push(readReference(where, [...at, 'references', field], label, field, spec));
+      if (isPolySpec(spec))
+        polymorphic.push(readPoly(where, [...at, 'references', field], label, field, spec));
+      else references.push(readReference(where, [...at, 'references', field], label, field, spec));
   }
   const matchRaw = raw.match;
   let match: string[] | undefined;
@@ -192,6 +153,7 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
     format: raw.format,
     mapping: { ...mapping, operation: undefined },
     references,
+    polymorphic,
     recordTypes,
   };
 }
@@ -203,13 +165,14 @@ function readMapping(
   at: Array<string | number>,
   label: string,
   raw: unknown,
-): Pick<PlanStep, 'mapping' | 'references' | 'recordTypes'> {
+): Pick<PlanStep, 'mapping' | 'references' | 'polymorphic' | 'recordTypes'> {
   const recordTypes: PlanStep['recordTypes'] = [];
+  const polymorphic: PlanStep['polymorphic'] = [];
   if (raw === undefined)
-    return { mapping: { file: null, nulls: 'keep', fields: null }, references: [], recordTypes };
+    return { mapping: { file: null, nulls: 'keep', fields: null }, references: [], polymorphic, recordTypes };
   if (typeof raw === 'string') {
     try {
-      return { mapping: loadMapping(path.resolve(dir, raw)), references: [], recordTypes };
+      return { mapping: loadMapping(path.resolve(dir, raw)), references: [], polymorphic, recordTypes };
     } catch (err) {
       if (err instanceof SfsyncError)
         throw where.error([...at, 'mapping'], `${label}: ${err.message}`, err.hint ?? '');
@@ -239,6 +202,10 @@ function readMapping(
         recordTypes.push({ field, name, line: where.line(fieldAt) });
         delete fields[field];
       }
+      if (isPolySpec(spec)) {
+        polymorphic.push(readPoly(where, [...at, 'mapping', 'fields', field], label, field, spec));
+        delete fields[field];
+      }
       if (!isObject(spec) || !('step' in spec)) continue;
       references.push(readReference(where, [...at, 'mapping', 'fields', field], label, field, spec));
       delete fields[field];
@@ -248,6 +215,7 @@ function readMapping(
     return {
       mapping: { ...parseMapping(`${source}.json`, JSON.stringify({ ...raw, fields })), file: null },
       references,
+      polymorphic,
       recordTypes,
     };
   } catch (err) {

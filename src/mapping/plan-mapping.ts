@@ -13,7 +13,7 @@ export function stepMapping(
   columns: string[],
   recordTypes: Record<string, string> = {},
 ): Mapping {
-  const used = new Set(step.references.map((r) => r.column.toLowerCase()));
+  const used = new Set([...step.references, ...step.polymorphic].map((r) => r.column.toLowerCase()));
   const own: Record<string, FieldSource> =
     step.mapping.fields ??
     Object.fromEntries(
@@ -27,13 +27,32 @@ export function stepMapping(
       transform: r.transform,
       lookup: { object: objectOf(r.step), field: r.key },
     };
+  // Compiled as a lookup of its first target (which types the value); the plan's resolver searches them all.
+  for (const p of step.polymorphic) {
+    const first = p.targets[0];
+    if (!first) continue;
+    fields[p.field] = {
+      column: p.column,
+      transform: p.transform,
+      lookup: {
+        object: first.kind === 'step' ? objectOf(first.name) : first.name,
+        field: first.keys[0] ?? '',
+      },
+    };
+  }
   return {
     ...step.mapping,
     object: step.object,
     operation: step.operation,
     match: step.match,
     fields:
-      step.mapping.fields || refs.length > 0 || used.size > 0 || step.recordTypes.length > 0 ? fields : null,
+      step.mapping.fields ||
+      refs.length > 0 ||
+      used.size > 0 ||
+      step.recordTypes.length > 0 ||
+      step.polymorphic.length > 0
+        ? fields
+        : null,
   };
 }
 

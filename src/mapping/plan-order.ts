@@ -1,4 +1,5 @@
 import { SfsyncError } from '../errors.js';
+import { polySteps } from './plan-poly.js';
 import type { Plan, PlanStep } from './plan-types.js';
 
 /**
@@ -9,7 +10,10 @@ import type { Plan, PlanStep } from './plan-types.js';
 export function planOrder(plan: Plan): PlanStep[] {
   const byName = new Map(plan.steps.map((s) => [s.name, s]));
   const parents = (s: PlanStep): string[] => [
-    ...new Set(s.references.filter((r) => r.step !== s.name).map((r) => r.step)),
+    ...new Set([
+      ...s.references.filter((r) => r.step !== s.name).map((r) => r.step),
+      ...s.polymorphic.flatMap(polySteps),
+    ]),
   ];
   const done = new Set<string>();
   const visiting: string[] = [];

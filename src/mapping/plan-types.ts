@@ -18,6 +18,31 @@ export interface PlanReference {
   line: number;
 }
 
+/**
+ * Where a polymorphic reference looks for its key: a step's records (from memory, then its object in the org), an
+ * object in the org, users, or queues (Group rows of Type Queue).
+ */
+export interface PolyTarget {
+  kind: 'step' | 'object' | 'user' | 'queue';
+  /** The step's name, or the object's (User, and Group for queues). */
+  name: string;
+  /** The fields the key is compared with, any of them (Username, Email). */
+  keys: string[];
+}
+
+/**
+ * A reference field filled with the Id of the one record, among several steps or objects, whose key equals the
+ * column: `WhoId: {steps: [contacts, leads], key: Email, column: email}`,
+ * `OwnerId: {users: [Username, Email], queues: DeveloperName, column: owner}`. Found twice is ambiguous.
+ */
+export interface PolyReference {
+  field: string;
+  column: string;
+  transform: Transform[];
+  targets: PolyTarget[];
+  line: number;
+}
+
 export interface PlanStep {
   name: string;
   line: number;
@@ -32,6 +57,7 @@ export interface PlanStep {
   /** The mapping without its references (inline, or read from the file the step names). */
   mapping: Mapping;
   references: PlanReference[];
+  polymorphic: PolyReference[];
   /** Fields set to the Id of one of the object's record types, by DeveloperName (`RecordTypeId: {recordType: Business}`). */
   recordTypes: Array<{ field: string; name: string; line: number }>;
 }

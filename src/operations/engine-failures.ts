@@ -1,4 +1,7 @@
 import type { SyncOperation } from '../core/sync-options.js';
+import type { SfsyncError } from '../errors.js';
+import type { InputRecord } from '../input/types.js';
+import { applyMapping } from '../mapping/apply.js';
 import { duplicateIds, type SaveResult } from '../salesforce/client.js';
 import type { MappedRecord } from '../mapping/apply.js';
 import type { ValueError } from '../mapping/coerce.js';
@@ -14,6 +17,7 @@ export const FATAL = new Set([
   'REQUEST_LIMIT_EXCEEDED',
   'API_BUDGET_EXCEEDED',
   'NETWORK',
+  'CONNECTION_LOST',
   'NO_ORG',
   'ORG_UNKNOWN',
   'HARD_DELETE_NOT_PERMITTED',
@@ -96,4 +100,44 @@ export function everyProblem(opts: EngineOptions, mapped: MappedRecord): ValueEr
   const missing = missingRequired(opts.compiled.object, mapped.payload, 'create', refused);
   const known = (error.causes ?? [error]).some((e) => e.code === 'REQUIRED_FIELD_MISSING');
   return missing && !known ? combineErrors([error, missing]) : error;
+}
+
+/**
+ * A record sent in a call whose connection broke before the answer came (CONNECTION_LOST): Salesforce may or may
+ * not have applied it. Skipped, never "not sent"; --resume decides (sends an update or upsert again, reports a
+ * create or delete it cannot check as UNCERTAIN).
+ */
+export function unknownOutcome(operation: SyncOperation, object: string): FailureDetail {
+  const check =
+    operation === 'update' || operation === 'upsert'
+      ? '--resume sends it again (it finds its record by its key, so nothing is duplicated).'
+      : operation === 'delete'
+        ? `--resume does not send it again (reported UNCERTAIN): check whether the ${object} still exists.`
+        : `Do not send it again blindly, it could be duplicated: --resume reports it UNCERTAIN; look for it first (for example sfsync export --object ${object} --where "CreatedDate = TODAY").`;
+  return {
+    code: 'UNKNOWN_OUTCOME',
+    message: `Sent, but the connection broke before Salesforce answered: it may or may not have been ${operation === 'upsert' ? 'written' : `${operation}d`}. ${check}`,
+  };
+}
+
+/** The failure of a record left unsent when the run stopped on `error` (a fatal error, or an interrupt). */
+export function notSent(error: SfsyncError): FailureDetail {
+  return {
+    code: 'NOT_PROCESSED',
+    message:
+      error.code === 'CONNECTION_LOST'
+        ? `Not sent: the run stopped (${error.code}: ${error.message})`
+        : `Not sent: ${error.message}`,
+  };
+}
+
+/**
+ * Delete on --resume: a line the interrupted run settled still deleted its record, so its keys are counted as an
+ * uninterrupted run counts them, and a later line with one of them is a repeat (not sent again).
+ */
+export function countSettledDelete(opts: EngineOptions, deleted: KeyCensus, input: InputRecord): void {
+  if (opts.operation !== 'delete' || !opts.match || !input.values) return;
+  const mapped = applyMapping(opts.compiled, input.line, input.values, opts.mappingZone);
+  if (mapped.error) return;
+  for (const k of recordKeys(opts.match, mapped)) deleted.add(k, input.line);
 }

@@ -6,6 +6,7 @@ import type { SfsyncError } from '../errors.js';
 import type { MappedRecord } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { RetryPolicy } from '../salesforce/retry.js';
+import type { SalesforceClient } from '../salesforce/client.js';
 import type { ChangeFields } from './changes.js';
 import type { KeyCensus } from './key-census.js';
 import type { MatchIndex, MatchSpec } from './match.js';
@@ -77,8 +78,11 @@ export interface EngineOptions {
   resolveReferences?: ReferenceResolver;
 }
 
-/** Fills the references it knows in each record's payload, and says which records fail (their parent failed). */
-export type ReferenceResolver = (records: MappedRecord[]) => Map<MappedRecord, FailureDetail>;
+/** Fills the references it knows in each record's payload, and says which records fail (their parent failed, or a polymorphic key is missing or ambiguous). */
+export type ReferenceResolver = (
+  records: MappedRecord[],
+  client: SalesforceClient | null,
+) => Map<MappedRecord, FailureDetail> | Promise<Map<MappedRecord, FailureDetail>>;
 
 export interface EngineResult {
   /** Set when the run stopped before the end of the input; the records it had read are all accounted for. */

@@ -1,7 +1,8 @@
 import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
 import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
-import { saveFailure, withoutId } from './engine-failures.js';
+import { SfsyncError } from '../errors.js';
+import { saveFailure, unknownOutcome, withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
 import type { EngineOutcomes } from './engine-outcomes.js';
 import type { MatchIndex } from './match.js';
@@ -100,6 +101,8 @@ export async function sendSorted(
   );
 }
 
+const object = (opts: EngineOptions): string => opts.compiled.object.name;
+
 /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
 async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
   opts: EngineOptions,
@@ -133,7 +136,15 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
           // A record the spool cannot take (not writable as JSON) waits in memory: it never fails the others.
         }
       }
-      const results = await sending;
+      let results: SaveResult[];
+      try {
+        results = await sending;
+      } catch (err) {
+        // Sent, and the answer lost: these records are not "not sent"; the run stops (CONNECTION_LOST is fatal).
+        if (err instanceof SfsyncError && err.code === 'CONNECTION_LOST')
+          for (const r of records) outcomes.skip(r, unknownOutcome(opts.operation, object(opts)));
+        throw err;
+      }
       for (let j = 0; j < chunk.length; j++) {
         const item = chunk[j] as T;
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it

@@ -5,11 +5,13 @@ import type { SalesforceClient } from '../salesforce/client.js';
 import type { ChangeFields } from './changes.js';
 import {
   ambiguous,
+  countSettledDelete,
   FATAL,
   deletedBefore,
   everyProblem,
   keyEmpty,
   notFound,
+  notSent,
   withoutId,
 } from './engine-failures.js';
 import { missingRequired } from '../mapping/required.js';
@@ -132,10 +134,12 @@ export class SyncEngine {
    * job, uncertain, not sent after the run stopped, unreadable, or refused by the mapping.
    */
   private admit(input: InputRecord): MappedRecord | null {
-    if (this.opts.resume?.done.has(input.line)) return null;
-    const resumed = this.opts.resume?.uncertain.has(input.line)
-      ? settleFromJob(this.opts, this.sink, input)
-      : 'send';
+    const resumed = this.opts.resume?.done.has(input.line)
+      ? 'settled'
+      : this.opts.resume?.uncertain.has(input.line)
+        ? settleFromJob(this.opts, this.sink, input)
+        : 'send';
+    if (resumed !== 'send') countSettledDelete(this.opts, this.deleted, input);
     if (resumed === 'settled') return null;
     if (resumed === 'uncertain') {
       this.sink.fail(
@@ -211,8 +215,7 @@ export class SyncEngine {
       // Other errors fail the records of the batch that had no outcome yet.
       for (const r of records) {
         if (this.outcomes.has(r)) continue;
-        if (FATAL.has(error.code))
-          this.outcomes.skip(r, { code: 'NOT_PROCESSED', message: `Not sent: ${error.message}` });
+        if (FATAL.has(error.code)) this.outcomes.skip(r, notSent(error));
         else this.outcomes.fail(r, { code: error.code, message: error.message });
       }
     }

@@ -16,7 +16,7 @@ export async function resolveParents(
 ): Promise<MappedRecord[]> {
   let pending = records;
   for (const step of [
-    references && ((batch: MappedRecord[]) => Promise.resolve(references(batch))),
+    references && ((batch: MappedRecord[]) => Promise.resolve(references(batch, client))),
     client && ((batch: MappedRecord[]) => resolveLookups(client, batch)),
   ]) {
     if (!step || !pending.some((r) => r.lookups.length > 0)) continue;

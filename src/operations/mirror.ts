@@ -1,5 +1,5 @@
 import type { BeforeImages } from './before-images.js';
-import type { MirrorReport } from '../core/sync-types.js';
+import type { MirrorReport, MissingCounts } from '../core/sync-types.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { plural } from '../core/plural.js';
@@ -270,6 +270,13 @@ export function brakeError(report: MirrorReport, plan: MirrorPlan): SfsyncError 
 }
 
 /** The summary lines of the mirror step. */
+/** The mirror's part of the run's counts: what it did (a dry run: what it would do) to records not in the file. */
+export function missingCounts(r: MirrorReport, dryRun: boolean): MissingCounts {
+  const done = dryRun ? r.missing : r.done;
+  const counts = { [PAST[r.action]]: done, failed: r.failed };
+  return counts as unknown as MissingCounts;
+}
+
 export function renderMirror(r: MirrorReport, dryRun: boolean): string[] {
   const what = r.field ? `${r.action} (${r.field})` : r.action;
   const head = `  mirror (${what} missing, ${r.scope}): ${plural(r.inScope, 'record')} in scope, ${r.missing} missing from the file (limit ${r.limit})${r.unkeyed ? `; ${r.unkeyed} with a blank key left alone` : ''}`;

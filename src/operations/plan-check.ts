@@ -10,6 +10,7 @@ import type { Plan, PlanStep } from '../mapping/plan-types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { keySource } from './plan-keys.js';
+import { checkPolymorphic, type CheckedPoly } from './plan-poly-check.js';
 import { planMatching } from './prepare.js';
 
 export interface PlanProblem {
@@ -29,6 +30,8 @@ export interface CheckedPlan {
   columns: Map<string, string[]>;
   /** Step → field → the Id of the record type it names. */
   recordTypes: Map<string, Record<string, string>>;
+  /** Step → its polymorphic references, with the objects and key fields they search. */
+  poly: Map<string, CheckedPoly[]>;
 }
 
 /** The columns of a file (its CSV header, or the first record's keys), or null when it has no records. */
@@ -78,10 +81,12 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
       recordTypes.set(step.name, await findRecordTypes(step, client, problems));
   }
   const keys = new Map<string, FieldInfo[]>();
+  const poly = new Map<string, CheckedPoly[]>();
   for (const step of plan.steps) {
     const object = objects.get(step.name);
     const cols = columns.get(step.name);
     if (!object || !cols) continue;
+    poly.set(step.name, await checkPolymorphic(step, object, byName, objects, client, keys, problems));
     for (const r of step.references) {
       const at = (message: string): number =>
         problems.push({ step: step.name, line: r.line, where: r.field, message });
@@ -107,7 +112,7 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
     await checkStepMapping(step, object, cols, byName, client, problems, objects, recordTypes.get(step.name));
   }
   if (problems.length > 0) throw planProblems(plan, problems);
-  return { plan, order, objects, keys, columns, recordTypes };
+  return { plan, order, objects, keys, columns, recordTypes, poly };
 }
 
 async function checkStepMapping(

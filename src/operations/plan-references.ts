@@ -2,6 +2,8 @@ import type { MappedRecord } from '../mapping/apply.js';
 import type { PlanReference } from '../mapping/plan-types.js';
 import type { ReferenceResolver } from './engine-options.js';
 import type { FailureDetail } from './results.js';
+import type { CheckedPoly } from './plan-poly-check.js';
+import { resolvePoly } from './plan-poly-resolve.js';
 import { matchKey } from './soql.js';
 
 /**
@@ -43,9 +45,10 @@ export function referenceResolver(
   refs: PlanReference[],
   memory: PlanMemory,
   files: Map<string, string>,
+  poly: CheckedPoly[] = [],
 ): ReferenceResolver {
   const byField = new Map(refs.map((r) => [r.field.toLowerCase(), r]));
-  return (records) => {
+  return (records, client) => {
     const failures = new Map<MappedRecord, FailureDetail>();
     for (const record of records) {
       if (record.lookups.length === 0) continue;
@@ -67,6 +70,11 @@ export function referenceResolver(
       }
       record.lookups = left;
     }
-    return failures;
+    if (poly.length === 0) return failures;
+    const rest = records.filter((r) => !failures.has(r));
+    return resolvePoly(rest, poly, memory, files, client).then((more) => {
+      for (const [r, detail] of more) failures.set(r, detail);
+      return failures;
+    });
   };
 }

@@ -198,7 +198,12 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
   };
   const ports: SyncPorts = {
     ...run.ports,
-    resolveReferences: referenceResolver(p.refs, run.memory, run.files),
+    resolveReferences: referenceResolver(
+      p.refs,
+      run.memory,
+      run.files,
+      pass === 'records' ? run.checked.poly.get(step.name) : [],
+    ),
   };
   const outcome = await runSync(syncOpts, ports, (event) =>
     run.emit({ type: 'sync', step: step.name, event }),
@@ -209,7 +214,8 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
 function summary(run: PlanRun, ended: PlanResult['ended']): PlanResult {
   const counts = emptyCounts();
   for (const s of run.steps)
-    for (const k of Object.keys(counts) as Array<keyof Counts>) counts[k] += s.counts[k] ?? 0;
+    for (const k of Object.keys(counts) as Array<Exclude<keyof Counts, 'missing'>>)
+      counts[k] += s.counts[k] ?? 0;
   const result: PlanResult = {
     plan: run.checked.plan.file,
     dryRun: run.opts.dryRun,

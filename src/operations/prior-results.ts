@@ -141,8 +141,10 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         if (!Number.isInteger(line) || line < 1 || !OUTCOMES.has(outcome))
           throw corrupt(file, `row ${row} has no line number and outcome`);
         const code = isFailures ? (cells[FAILURE.code] ?? '') : '';
-        // Left for the resume: records never sent, and records of a Bulk job whose results were not read.
-        if (code === 'NOT_PROCESSED' || code === 'BULK_RESULTS_UNREAD') {
+        // Left for the resume: records never sent, records of a Bulk job whose results were not read, and records
+        // whose answer was lost (the journal says they were sent: the resume settles them as it does any call in
+        // flight when a run stopped).
+        if (code === 'NOT_PROCESSED' || code === 'BULK_RESULTS_UNREAD' || code === 'UNKNOWN_OUTCOME') {
           const last = drop[drop.length - 1];
           if (last && last[1] === from) last[1] = at;
           else drop.push([from, at]);

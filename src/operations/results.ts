@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { csvField } from '../core/csv-quote.js';
+import { flatJson } from '../core/flat-json.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { emptyCounts, type Counts, type FailureDetail, type ResultFiles } from '../core/sync-types.js';
 import { SfsyncError } from '../errors.js';
@@ -93,8 +94,7 @@ export function ensureResultsDir(dir: string): void {
  */
 class BufferedFile {
   private readonly fd: number;
-  private buffer: string[] = [];
-  private size = 0;
+  private buffer = '';
   constructor(
     readonly file: string,
     append = false,
@@ -102,15 +102,13 @@ class BufferedFile {
     this.fd = openResultFile(file, append);
   }
   write(text: string): void {
-    this.buffer.push(text);
-    this.size += text.length;
-    if (this.size >= 65_536) this.flush();
+    this.buffer += text;
+    if (this.buffer.length >= 65_536) this.flush();
   }
   flush(): void {
     if (this.buffer.length === 0) return;
-    fs.writeSync(this.fd, this.buffer.join(''));
-    this.buffer = [];
-    this.size = 0;
+    fs.writeSync(this.fd, this.buffer);
+    this.buffer = '';
   }
   /** Closes the file even when its last piece cannot be written (that error is thrown after). */
   close(): void {
@@ -147,15 +145,27 @@ export interface FailureGroup {
   fields?: string[];
   /** The first existing records (up to 10) the group's records were found to duplicate. */
   matchedIds?: string[];
+  /** A results file fed back: the lines `lines` came from in the first run's input (`original_line`). */
+  originalLines?: number[];
 }
 
 /**
  * The cause a failure is counted under in the summary: records not sent are "SKIPPED" whatever stopped them, but
- * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD) are a cause of their own.
+ * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD, UNKNOWN_OUTCOME) are a cause of their own.
  */
 export function failureKey(outcome: string, code: string): string {
-  return outcome === 'skipped' && code !== 'BULK_RESULTS_UNREAD' && code !== 'UNCERTAIN' ? 'SKIPPED' : code;
+  return outcome === 'skipped' && !SENT_UNANSWERED.has(code) ? 'SKIPPED' : code;
 }
+
+/** The `original_line` a record of a results file fed back carries, if it does. */
+function originalLine(input: Record<string, unknown> | string | undefined): number | undefined {
+  const cell = typeof input === 'object' ? input.original_line : undefined;
+  const n = typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : undefined;
+  return n;
+}
+
+/** Skipped records that were sent and whose outcome is not known. */
+export const SENT_UNANSWERED = new Set(['BULK_RESULTS_UNREAD', 'UNCERTAIN', 'UNKNOWN_OUTCOME']);
 
 /** What an interrupted run left, for its resumed run to continue the same files. */
 export interface PriorResults {
@@ -255,7 +265,11 @@ export class ResultSink {
         fields: cause.fields,
       };
       entry.count++;
-      if (entry.lines.length < 10) entry.lines.push(line);
+      if (entry.lines.length < 10) {
+        entry.lines.push(line);
+        const origin = originalLine(input);
+        if (origin !== undefined) (entry.originalLines ??= []).push(origin);
+      }
       if (cause.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
         const ids = new Set(entry.matchedIds);
         for (const id of detail.matchedIds) if (ids.size < 10) ids.add(id);
@@ -302,7 +316,7 @@ export class ResultSink {
     const cell = id === undefined ? '' : csvCell(id);
     this.success.write(`${line},would ${action},${cell}\n`);
     this.plan?.write(
-      `{"line":${line},"action":"${action}","id":${id === undefined ? 'null' : JSON.stringify(id)},"payload":${JSON.stringify(payload)}}\n`,
+      `{"line":${line},"action":"${action}","id":${id === undefined ? 'null' : JSON.stringify(id)},"payload":${flatJson(payload)}}\n`,
     );
   }
 

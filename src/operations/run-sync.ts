@@ -2,7 +2,7 @@ import { plural } from '../core/plural.js';
 import { resumeCommand } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
-import { checkKeys } from './key-check.js';
+import { checkKeys, mayRefuse } from './key-check.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
 import { planWrites } from './sync-plan.js';
@@ -43,6 +43,19 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts, emit: SyncEve
   }
 }
 
+/**
+ * The first promise's result; when it fails, the error is thrown once the other (already started) has settled too,
+ * so nothing of the failed run goes on behind it.
+ */
+async function afterOther<T>(first: Promise<T>, other: Promise<unknown> | null): Promise<T> {
+  try {
+    return await first;
+  } catch (err) {
+    await other?.catch(() => undefined);
+    throw err;
+  }
+}
+
 function quitError(opts: SyncOptions, cwd: string, state: StopState, signal: StopSignal): SfsyncError {
   const c = state.counts;
   const resumable = state.dir !== undefined && opts.file !== '-' && !opts.dryRun;
@@ -69,7 +82,7 @@ async function sync(
   if (opts.serial) opts = { ...opts, concurrency: 1 };
   const input = await openInput(opts, ports);
   const target = await prepareTarget(opts, ports, input, emit);
-  const keys = await checkKeys(opts, {
+  const checking = checkKeys(opts, {
     mapping: input.mapping,
     spec: target.matching.spec,
     compiled: target.compiled,
@@ -79,8 +92,17 @@ async function sync(
     format: input.format,
     stopped: () => Boolean(state.signal),
   });
+  // The pass that counts the file's keys and the org's reads before writing (limits, the match export) do not
+  // depend on each other: the org runs the export job while sfsync counts. Unless the count may refuse the run
+  // (shared keys), which must come before any call.
+  const early = mayRefuse(opts, target.matching.spec, target.offline, input.mapping)
+    ? null
+    : planWrites(opts, ports.env, target, input.file, emit);
+  // Handled where it is awaited, after the count: not an unhandled rejection meanwhile.
+  early?.catch(() => undefined);
+  const keys = await afterOther(checking, early);
   [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
-  const writes = await planWrites(opts, ports.env, target, input.file, emit);
+  const writes = await (early ?? planWrites(opts, ports.env, target, input.file, emit));
   writes.mirror = await mirrorCheck(
     opts,
     target.matching.spec,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
-import { columnsForDelete } from '../input/results-columns.js';
+import { columnsForDelete, fieldColumns } from '../input/results-columns.js';
 import { checkInputFile, formatFromFile } from '../input/source.js';
 import type { InputRecord } from '../input/types.js';
 import type { CompiledMapping, MappingProblem } from '../mapping/compile.js';
@@ -112,10 +112,12 @@ export async function prepareTarget(
   // The CSV header names the columns even when the first record is malformed.
   const header = input.seen.header;
   const read = header ?? (input.first?.values ? Object.keys(input.first.values) : []);
-  const columns =
+  // A results file's origin columns go on to the new results, never to a field.
+  const columns = fieldColumns(
     opts.operation === 'delete' && !opts.mapping && format === 'csv' && file !== '-'
       ? columnsForDelete(file, read, opts.match)
-      : read;
+      : read,
+  );
   const object = client
     ? await client.describe(objectChoice.name)
     : offlineObject(objectChoice.name, mapping, columns);

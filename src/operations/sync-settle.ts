@@ -11,7 +11,7 @@ import type { WritePlan } from './sync-plan.js';
 import type { RunContext, SyncOutcome } from './sync-ports.js';
 import type { SyncTarget } from './sync-prepare.js';
 import type { SyncResult } from '../core/sync-types.js';
-import type { MirrorReport } from './mirror.js';
+import { missingCounts, type MirrorReport } from './mirror.js';
 import { adminResult, mirrorBrake } from './sync-admin.js';
 
 /** A run that has ended, its files closed. */
@@ -47,10 +47,11 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
   if (fatal) {
     const c = sink.counts;
     const unread = sink.failureCodes.get('BULK_RESULTS_UNREAD')?.count ?? 0;
+    const lost = sink.failureCodes.get('UNKNOWN_OUTCOME')?.count ?? 0;
     const resume = opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, ctx.cwd) : undefined;
     throw new SfsyncError(
       fatal.code,
-      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}. Results: ${dir}${unwritten}`,
+      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread - lost} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}${lost > 0 ? `, ${lost} sent without an answer (UNKNOWN_OUTCOME)` : ''}. Results: ${dir}${unwritten}`,
       {
         // A plain re-run is refused while this run is unfinished: a hint that says so points at the resume.
         hint: resume ? continueHint(fatal) : fatal.hint,
@@ -90,7 +91,7 @@ function syncResult(
     matchFields: matching.spec?.fields.map((f) => f.name) ?? [],
     matchOperator: matching.spec?.operator ?? 'OR',
     repeatedKeys: keys.repeated ?? (keys.counting ? repeatedKeysOf(keys.counting) : null),
-    counts: sink.counts,
+    counts: mirrored ? { ...sink.counts, missing: missingCounts(mirrored, opts.dryRun) } : sink.counts,
     failuresByCode: [...sink.failureCodes.entries()]
       .map(([code, v]) => ({ code, ...v }))
       .sort((a, b) => b.count - a.count),

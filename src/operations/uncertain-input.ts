@@ -5,6 +5,8 @@ import { plural } from '../core/plural.js';
 import { SfsyncError } from '../errors.js';
 
 const ERROR_CODE = FAILURE_COLUMNS.indexOf('error_code');
+/** Rows whose records were sent without an answer: they may exist. */
+const UNSURE = new Set(['UNCERTAIN', 'UNKNOWN_OUTCOME', 'BULK_RESULTS_UNREAD']);
 
 function startsWith(file: string, text: string): boolean {
   let fd: number | undefined;
@@ -48,7 +50,7 @@ export async function refuseUncertainCreates(file: string, shown: string, delimi
         continue;
       }
       row++;
-      if (cells[ERROR_CODE] !== 'UNCERTAIN') continue;
+      if (!UNSURE.has(cells[ERROR_CODE] ?? '')) continue;
       count++;
       if (rows.length < 5) rows.push(row);
     }
@@ -61,7 +63,7 @@ export async function refuseUncertainCreates(file: string, shown: string, delimi
   if (count === 0) return;
   throw new SfsyncError(
     'UNCERTAIN_ROWS',
-    `${shown} is an sfsync failures file with ${plural(count, 'row')} whose error_code is UNCERTAIN (row${count === 1 ? '' : 's'} ${rows.join(', ')}${count > rows.length ? ', …' : ''}): an interrupted run sent those creates without learning their outcome, so the records may already exist, and creating them again would duplicate them.`,
+    `${shown} is an sfsync failures file with ${plural(count, 'row')} whose error_code is UNCERTAIN or UNKNOWN_OUTCOME (row${count === 1 ? '' : 's'} ${rows.join(', ')}${count > rows.length ? ', …' : ''}): a run sent those creates without learning their outcome, so the records may already exist, and creating them again would duplicate them.`,
     {
       hint: `Continue the original run with the --resume command it printed (it settles what it can), or check those records in the org and remove their rows from ${shown} before creating the rest.`,
     },

@@ -37,6 +37,20 @@ export interface UndoerOptions {
   uncertain?: Set<number>;
   /** Called after each batch, with the outcomes so far on disk. */
   onBatch?: () => void;
+  /**
+   * A plan's steps, undone one after the other: the Ids its updates touched (a record a later step updated is not
+   * a conflict when its creation is taken back), shared by every step's undo.
+   */
+  touched?: Set<string>;
+  /** A record that must not be deleted, and why (a record the undo left refers to it): reported, not sent. */
+  keep?: (id: string) => UndoProblem | undefined;
+  /**
+   * Records the run created that this undo's next part deletes (a plan's second pass is taken back just before its
+   * step): an update of theirs is not set back, as they are about to go.
+   */
+  deletedNext?: Set<string>;
+  /** Told of every record the undo leaves as it is (conflict, failure, skip), by its Id. */
+  left?: (id: string) => void;
 }
 
 function stampOf(value: unknown): number {
@@ -52,7 +66,7 @@ function stampOf(value: unknown): number {
 export class Undoer {
   private stop: SfsyncError | null = null;
   /** Records an update of the run touched: their later SystemModstamp is the run's own doing. */
-  private readonly touchedByRun = new Set<string>();
+  private readonly touchedByRun: Set<string>;
   private readonly byName = new Map<string, FieldInfo>();
   private readonly select: string[];
 
@@ -65,6 +79,7 @@ export class Undoer {
     private readonly journal: UndoJournal | null,
     private readonly opts: UndoerOptions,
   ) {
+    this.touchedByRun = opts.touched ?? new Set();
     for (const f of object.fields) this.byName.set(f.name.toLowerCase(), f);
     const names = new Set(['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp', ...imageFields(object)]);
     this.select = [...names].filter((n) => this.byName.has(n.toLowerCase()) || n === 'Id');
@@ -84,8 +99,13 @@ export class Undoer {
     try {
       for (const item of this.source.newestFirst()) {
         if (this.stop) break;
-        if (this.opts.done?.has(item.line)) continue;
+        if (this.opts.done?.has(item.line)) {
+          // Taken back before the undo stopped: still the run's own change to a record it created.
+          if (item.entry.op === 'update') this.touchedByRun.add(item.entry.id.slice(0, 15));
+          continue;
+        }
         if (this.opts.uncertain?.has(item.line)) {
+          this.opts.left?.(item.entry.id);
           this.sink.fail(item.line, 'skipped', item.entry.id, UNDID[item.entry.op], {
             code: 'UNCERTAIN',
             message:
@@ -185,8 +205,10 @@ export class Undoer {
     return null;
   }
 
-  private problem(item: Item, outcome: 'conflict' | 'failed', problem: UndoProblem): null {
-    this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], problem);
+  private problem(item: Item, outcome: 'conflict' | 'failed' | 'skipped', problem: UndoProblem): null {
+    this.opts.left?.(item.entry.id);
+    const runLine = item.entry.line;
+    this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], { ...problem, runLine });
     return null;
   }
 
@@ -199,6 +221,7 @@ export class Undoer {
         return row && live ? this.decideCreate(item, row) : this.unchanged(item);
       case 'update':
         this.touchedByRun.add(entry.id.slice(0, 15));
+        if (this.opts.deletedNext?.has(entry.id.slice(0, 15))) return this.unchanged(item);
         if (!row || !live)
           return this.problem(item, 'failed', {
             code: 'ENTITY_IS_DELETED',
@@ -207,7 +230,10 @@ export class Undoer {
         return this.decideUpdate(item, entry, row);
       case 'delete':
         if (live) return this.unchanged(item);
-        return row ? { kind: 'undelete', item } : this.recreate(item, entry);
+        // A record of an object Salesforce cannot undelete (CampaignMember) is created again, as a purged one is.
+        return row && this.object.undeletable !== false
+          ? { kind: 'undelete', item }
+          : this.recreate(item, entry);
       case 'undelete':
         return row && live ? { kind: 'delete', item, current: row } : this.unchanged(item);
     }
@@ -215,6 +241,8 @@ export class Undoer {
 
   /** A record the run created: deleted, unless someone changed it since (its own later updates aside). */
   private decideCreate(item: Item, row: Row): Action | null {
+    const kept = this.opts.keep?.(item.entry.id);
+    if (kept) return this.problem(item, 'skipped', kept);
     const changed =
       !this.touchedByRun.has(item.entry.id.slice(0, 15)) &&
       stampOf(row.SystemModstamp) > stampOf(row.CreatedDate);
@@ -357,10 +385,12 @@ export class Undoer {
         } else this.sink.succeed(line, outcome, entry.id, UNDID[entry.op]);
       } else {
         const e = r?.errors[0];
+        this.opts.left?.(entry.id);
         this.sink.fail(line, 'failed', entry.id, UNDID[entry.op], {
           code: e?.statusCode ?? 'UNKNOWN',
           message: e?.message ?? 'Salesforce returned no result for this record.',
           fields: e?.fields,
+          runLine: entry.line,
         });
       }
     });

@@ -1,5 +1,6 @@
 import { editDistance } from '../core/edit-distance.js';
 import { SfsyncError } from '../errors.js';
+import { answerLost } from './retry.js';
 import type { HttpError } from './transport.js';
 import type { ObjectSummary } from './types.js';
 
@@ -82,7 +83,10 @@ export function translateError(err: unknown, instanceUrl: string, relogin = 'sfs
   }
   const network = /ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|fetch failed|socket hang up/i;
   if (network.test(`${e.code ?? ''} ${e.message}`)) {
-    return new SfsyncError('NETWORK', `Cannot reach ${instanceUrl}: ${e.message}`, {
+    const message = answerLost(err)
+      ? `The connection to ${instanceUrl} broke before it answered: ${e.message}`
+      : `Cannot reach ${instanceUrl}: ${e.message}`;
+    return new SfsyncError('NETWORK', message, {
       hint: 'Check the instance URL and your network',
       thenRunAgain: true,
       cause: err,
@@ -108,6 +112,24 @@ export function budgetError(budget: number): SfsyncError {
     `The run reached its budget of ${budget} API calls (--max-api-calls).`,
     {
       hint: 'Raise --max-api-calls; a REST load spends far fewer calls per record with --api bulk.',
+    },
+  );
+}
+
+/**
+ * A write whose request left and whose connection broke before the answer came (after the retries the call
+ * allows): Salesforce may or may not have applied it. Distinct from NETWORK (nothing sent): the records of the call
+ * are reported UNKNOWN_OUTCOME, not "not sent".
+ */
+export function lostAnswerError(err: unknown, instanceUrl: string, method: string): SfsyncError {
+  const detail = (err as Error).message;
+  return new SfsyncError(
+    'CONNECTION_LOST',
+    `The connection to ${instanceUrl} broke after a ${method} call was sent, before it answered (${detail}): whether it was applied is unknown.`,
+    {
+      hint: 'Check your network (a proxy or VPN cutting long calls)',
+      thenRunAgain: true,
+      cause: err,
     },
   );
 }

@@ -28,9 +28,15 @@ const TRANSIENT_ANSWERS = new Set([
   'ERROR_HTTP_504',
   'ERROR_HTTP_429',
 ]);
-/** Failures after which the request may or may not have been applied. */
+/** Failures after which the request may or may not have been applied (CONNECTION_LOST: sfsync's own name). */
 const CONNECTION_ERRORS =
-  /ECONNRESET|socket hang up|fetch failed|ETIMEDOUT|EPIPE|other side closed|terminated/i;
+  /ECONNRESET|socket hang up|fetch failed|ETIMEDOUT|EPIPE|other side closed|terminated|CONNECTION_LOST/i;
+/**
+ * Failures before the request left: no connection was made (refused, no such host, no route, a connect timeout).
+ * Salesforce never saw it, so it is safe to send again, even a create.
+ */
+const NEVER_CONNECTED =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT)$/;
 
 export function isTransientAnswer(err: unknown): boolean {
   const e = err as { errorCode?: string; name?: string };
@@ -42,6 +48,17 @@ export function isConnectionError(err: unknown): boolean {
   return CONNECTION_ERRORS.test(
     `${e.code ?? ''} ${e.message ?? ''} ${e.cause?.code ?? ''} ${e.cause?.message ?? ''}`,
   );
+}
+
+/** A request that never reached the org: the connection was not made. */
+export function neverSent(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return NEVER_CONNECTED.test(e?.code ?? '') || NEVER_CONNECTED.test(e?.cause?.code ?? '');
+}
+
+/** A request written to a connection that broke before the answer came: it may or may not have been applied. */
+export function answerLost(err: unknown): boolean {
+  return isConnectionError(err) && !neverSent(err);
 }
 
 /**
@@ -70,8 +87,8 @@ export function backoff(policy: RetryPolicy, attempt: number): number {
 }
 
 /**
- * Runs `call` until it succeeds, fails for good, or runs out of attempts. A dropped connection is retried only
- * for idempotent calls: a create that might have been applied must not be sent twice. When the answer carried
+ * Runs `call` until it succeeds, fails for good, or runs out of attempts. A connection dropped after the request
+ * was written is retried only for idempotent calls: a create that might have been applied must not be sent twice. When the answer carried
  * `Retry-After`, the next attempt waits at least that long; a wait longer than `maxRetryAfterMs` is not sat out.
  */
 export async function withRetry<T>(
@@ -83,7 +100,9 @@ export async function withRetry<T>(
     try {
       return await call();
     } catch (err) {
-      const retryable = isTransientAnswer(err) || (idempotent && isConnectionError(err));
+      // A connect timeout is safe to retry for any call; a refused connection or an unknown host is not retried
+      // (the org is not there to retry against), nor a lost answer of a call that is not idempotent.
+      const retryable = isTransientAnswer(err) || (isConnectionError(err) && (idempotent || neverSent(err)));
       if (!retryable || attempt + 1 >= policy.attempts) throw err;
       const asked = askedWait(err);
       if (asked !== undefined && asked > policy.maxRetryAfterMs) throw err;

@@ -36,6 +36,8 @@ export interface ObjectInfo {
   updateable: boolean;
   deletable: boolean;
   queryable: boolean;
+  /** False for objects whose deleted records cannot come back from the Recycle Bin (CampaignMember). */
+  undeletable?: boolean;
   fields: FieldInfo[];
 }
 
@@ -174,7 +176,7 @@ export interface SalesforceClient {
    */
   bulkIngest(
     spec: BulkJobSpec,
-    csv: string,
+    csv: string | { file: string; bytes: number; records: number },
     onOpen: (jobId: string) => void,
     onRow: (set: BulkResultSet, header: string[], row: string[]) => void,
   ): Promise<BulkJobOutcome>;

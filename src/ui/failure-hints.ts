@@ -47,6 +47,8 @@ export const FAILURE_HINTS: Record<string, string> = {
   UNCERTAIN:
     'the record was being created when the run stopped: check whether it exists before creating it again',
   NOT_PROCESSED: 'the run stopped before sending it: run the same command with --resume',
+  UNKNOWN_OUTCOME:
+    'sent, but the connection broke before Salesforce answered: run the same command with --resume (it sends updates and upserts again; creates and deletes become UNCERTAIN, to check in the org); never reload these rows as a failure',
   BULK_NA_TEXT:
     'Bulk API reads the text #N/A as "clear the field": load these records with --api rest, which stores the text; to clear the field, leave the value empty with nulls: clear in the mapping',
   BULK_CSV_UNWRITABLE: 'the record holds a value that is not text, a number or a boolean: check its mapping',

@@ -48,6 +48,21 @@ describe('schemas/plan.schema.json and the plan loader', () => {
       'plan.yaml:7: step "a": ParentId needs key',
     ],
     [
+      'a polymorphic reference without a key',
+      'steps:\n  - name: t\n    file: t.csv\n    object: Task\n    operation: create\n    references:\n      WhoId: {steps: [t2], column: who}\n',
+      'plan.yaml:7: step "t": WhoId needs key',
+    ],
+    [
+      'a key with users only',
+      'steps:\n  - name: t\n    file: t.csv\n    object: Task\n    operation: create\n    references:\n      OwnerId: {users: Username, key: Email, column: o}\n',
+      'plan.yaml:7: step "t": OwnerId: key goes with steps or objects',
+    ],
+    [
+      'a polymorphic reference with a misspelt key',
+      'steps:\n  - name: t\n    file: t.csv\n    object: Task\n    operation: create\n    references:\n      WhoId: {objects: [Lead], key: Email, colum: who}\n',
+      'plan.yaml:7: step "t": WhoId: unknown key "colum"',
+    ],
+    [
       'two steps of one name',
       'steps:\n  - {name: a, file: a.csv, object: Account, operation: upsert}\n  - {name: a, file: b.csv, object: Account, operation: upsert}\n',
       'plan.yaml:3: two steps are named "a"',

@@ -168,6 +168,8 @@ describe('mirror: upsert --delete-missing --scope', () => {
       failed: 0,
       stopped: false,
     });
+    // In the counts too, beside the file's records (and not in their total).
+    expect(r.doc.result.counts).toMatchObject({ total: 9, deleted: 0, missing: { deleted: 1, failed: 0 } });
     const deleted = r.read('deleted.csv');
     expect(deleted).toHaveLength(1);
     expect(deleted[0]).toMatchObject({ key: `Email=${tag}-3@Mirror.test`, outcome: 'deleted' });
@@ -209,7 +211,11 @@ describe('mirror: upsert --delete-missing --scope', () => {
         .sort(),
     ).toEqual([5, 6, 7, 8, 9].map((i) => `Email=${tag}-${i}@Mirror.test`));
     // Without --json the dry run says the real run would stop at the brake.
+    expect(dry.doc.result.counts.missing).toEqual({ deleted: 5, failed: 0 });
     const dryText = await sfsync([...args, '--dry-run']);
+    expect(dryText.stdout).toContain(
+      '0 would be deleted, 0 rejected, 0 skipped; 5 would be deleted (missing from the file)',
+    );
     expect(dryText.stdout).toContain(
       'the real run would stop here (MAX_DELETE_EXCEEDED): 5 is over the limit of 1; raise --max-delete if they should go',
     );
@@ -245,6 +251,7 @@ describe('mirror: upsert --delete-missing --scope', () => {
       `WHERE Department = '${tag}'`,
     ]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('0 skipped; 1 deactivated (missing from the file)');
     expect(r.read('deactivated.csv')).toMatchObject([
       { key: `Email=${tag}-9@Mirror.test`, outcome: 'deactivated' },
     ]);

@@ -82,7 +82,7 @@ function lookup(results: Map<string, SubResponse>, ref: string, path: string): u
   let value: unknown = done.body;
   for (const m of path.matchAll(/\.([A-Za-z0-9_]+)|\[(\d+)\]/g)) {
     if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[m[1] ?? (m[2] as string)];
+    value = (value as Record<string, unknown>)[m[1] ?? m[2] ?? ''];
   }
   return value;
 }

@@ -1,0 +1,163 @@
+import { expect } from 'vitest';
+import type { SyncEnv } from '../helpers/sync-env.js';
+
+/**
+ * A six-step plan for the undo and kill tests: accounts (self-referencing parents), contacts (with managers),
+ * opportunities, campaigns, campaign members, tasks (to a contact and an opportunity, owned by a user found by a
+ * lookup in the org). Every step but the members is an upsert, so a resumed step finds what it wrote.
+ */
+export interface UndoPlanSizes {
+  accounts: number;
+  contacts: number;
+  opportunities: number;
+  campaigns: number;
+  members: number;
+  tasks: number;
+}
+
+export function undoPlanFiles(p: string, n: UndoPlanSizes, owner: string): Record<string, string> {
+  const acc = (i: number): string => `${p}A${i}`;
+  const con = (i: number): string => `${p}C${i}`;
+  const opp = (i: number): string => `${p} Deal ${i}`;
+  const rows = (count: number, row: (i: number) => string): string =>
+    Array.from({ length: count }, (_v, i) => `${row(i)}\n`).join('');
+  return {
+    'accounts.csv': `id,name,parent\n${rows(n.accounts, (i) => `${acc(i)},Account ${i},${i >= 10 ? acc(i % 10) : ''}`)}`,
+    'contacts.csv': `id,last,email,account,manager\n${rows(n.contacts, (i) => `${con(i)},Person ${i},${p.toLowerCase()}${i}@undo.test,${acc(i % n.accounts)},${i >= 5 ? con(i % 5) : ''}`)}`,
+    'opportunities.csv': `name,stage,close,account\n${rows(n.opportunities, (i) => `${opp(i)},Prospecting,2026-06-30,${acc(i % n.accounts)}`)}`,
+    'campaigns.csv': `name\n${rows(n.campaigns, (i) => `${p} Campaign ${i}`)}`,
+    'members.csv': `campaign,contact\n${rows(n.members, (i) => `${p} Campaign ${i % n.campaigns},${con(i)}`)}`,
+    'tasks.csv': `subject,who,what,owner\n${rows(n.tasks, (i) => `${p} Call ${i},${con(i % n.contacts)},${opp(i % n.opportunities)},${owner}`)}`,
+    'plan.yaml': `
+steps:
+  - name: tasks
+    file: tasks.csv
+    object: Task
+    operation: upsert
+    mapping:
+      match: {fields: [Subject], allowSharedKeys: true}
+      fields:
+        Subject: subject
+        OwnerId: {column: owner, lookup: {object: User, field: Username}}
+        WhoId: {step: contacts, key: External_Id__c, column: who}
+        WhatId: {step: opportunities, key: Name, column: what}
+  - name: accounts
+    file: accounts.csv
+    object: Account
+    operation: upsert
+    match: External_Id__c
+    mapping:
+      fields:
+        Name: name
+        External_Id__c: id
+        ParentId: {step: accounts, key: External_Id__c, column: parent}
+  - name: contacts
+    file: contacts.csv
+    object: Contact
+    operation: upsert
+    match: External_Id__c
+    mapping:
+      fields:
+        LastName: last
+        Email: email
+        External_Id__c: id
+        AccountId: {step: accounts, key: External_Id__c, column: account}
+        ReportsToId: {step: contacts, key: External_Id__c, column: manager}
+  - name: opportunities
+    file: opportunities.csv
+    object: Opportunity
+    operation: upsert
+    mapping:
+      match: {fields: [Name], allowSharedKeys: true}
+      fields:
+        Name: name
+        StageName: stage
+        CloseDate: close
+        AccountId: {step: accounts, key: External_Id__c, column: account}
+  - name: campaigns
+    file: campaigns.csv
+    object: Campaign
+    operation: upsert
+    mapping:
+      match: {fields: [Name], allowSharedKeys: true}
+      fields: {Name: name}
+  - name: members
+    file: members.csv
+    object: CampaignMember
+    operation: create
+    mapping:
+      fields:
+        CampaignId: {step: campaigns, key: Name, column: campaign}
+        ContactId: {step: contacts, key: External_Id__c, column: contact}
+`,
+  };
+}
+
+const FIELDS: Record<string, string> = {
+  Account: 'Id, Name, External_Id__c, ParentId',
+  Contact: 'Id, LastName, Email, External_Id__c, AccountId, ReportsToId',
+  Opportunity: 'Id, Name, StageName, AccountId',
+  Campaign: 'Id, Name',
+  CampaignMember: 'Id, CampaignId, ContactId',
+  Task: 'Id, Subject, WhoId, WhatId, OwnerId',
+};
+
+/** Every record of the plan's objects in the org, with the fields the plan writes, in Id order. */
+export async function snapshot(env: SyncEnv): Promise<Record<string, Array<Record<string, unknown>>>> {
+  const out: Record<string, Array<Record<string, unknown>>> = {};
+  for (const [object, fields] of Object.entries(FIELDS)) {
+    const rows = await env.query(`SELECT ${fields} FROM ${object}`);
+    out[object] = rows
+      .map(({ attributes: _a, ...rest }) => rest)
+      .sort((a, b) => String(a.Id).localeCompare(String(b.Id)));
+  }
+  return out;
+}
+
+/** Every record of the plan (prefix p) is in the org exactly once, with every reference right. */
+export async function expectLoadedOnce(env: SyncEnv, p: string, n: UndoPlanSizes): Promise<void> {
+  const accounts = await env.query(
+    `SELECT External_Id__c, Parent.External_Id__c FROM Account WHERE External_Id__c LIKE '${p}A%'`,
+  );
+  expect(accounts.length).toBe(n.accounts);
+  expect(new Set(accounts.map((a) => a.External_Id__c)).size).toBe(n.accounts);
+  for (const a of accounts) {
+    const i = Number(a.External_Id__c.slice(p.length + 1));
+    expect(a.Parent?.External_Id__c ?? null).toBe(i >= 10 ? `${p}A${i % 10}` : null);
+  }
+  const contacts = await env.query(
+    `SELECT Id, External_Id__c, Account.External_Id__c, ReportsTo.External_Id__c FROM Contact WHERE External_Id__c LIKE '${p}C%'`,
+  );
+  expect(contacts.length).toBe(n.contacts);
+  expect(new Set(contacts.map((c) => c.External_Id__c)).size).toBe(n.contacts);
+  for (const c of contacts) {
+    const i = Number(c.External_Id__c.slice(p.length + 1));
+    expect([c.Account?.External_Id__c, c.ReportsTo?.External_Id__c ?? null]).toEqual([
+      `${p}A${i % n.accounts}`,
+      i >= 5 ? `${p}C${i % 5}` : null,
+    ]);
+  }
+  const opps = await env.query(
+    `SELECT Name, Account.External_Id__c FROM Opportunity WHERE Name LIKE '${p} Deal %'`,
+  );
+  expect(opps.length).toBe(n.opportunities);
+  for (const o of opps)
+    expect(o.Account?.External_Id__c).toBe(`${p}A${Number(o.Name.split(' ').pop()) % n.accounts}`);
+  const members = await env.query(
+    `SELECT Campaign.Name, Contact.External_Id__c FROM CampaignMember WHERE Campaign.Name LIKE '${p} Campaign %'`,
+  );
+  expect(members.length).toBe(n.members);
+  expect(new Set(members.map((m) => `${m.Campaign.Name}|${m.Contact.External_Id__c}`)).size).toBe(n.members);
+  const tasks = await env.query(
+    `SELECT Subject, WhoId, What.Name FROM Task WHERE Subject LIKE '${p} Call %'`,
+  );
+  expect(tasks.length).toBe(n.tasks);
+  const ids = new Map(contacts.map((c) => [c.Id, c.External_Id__c]));
+  for (const t of tasks) {
+    const i = Number(t.Subject.split(' ').pop());
+    expect([ids.get(t.WhoId), t.What?.Name]).toEqual([
+      `${p}C${i % n.contacts}`,
+      `${p} Deal ${i % n.opportunities}`,
+    ]);
+  }
+}

@@ -1,0 +1,285 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { InterruptHandlers } from '../../src/deps.js';
+import { BIN } from '../helpers/run-bin.js';
+import { createTestDeps } from '../helpers/test-deps.js';
+import { useSyncEnv } from '../helpers/sync-env.js';
+import { expectLoadedOnce, snapshot, undoPlanFiles, type UndoPlanSizes } from './plan-undo-data.js';
+
+const env = useSyncEnv();
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const SCHEMAS = path.resolve(import.meta.dirname, '../../schemas/output');
+for (const file of ['common.schema.json', 'undo.schema.json'])
+  ajv.addSchema(JSON.parse(fs.readFileSync(path.join(SCHEMAS, file), 'utf8')));
+
+/** The --json document, checked against schemas/output/undo.schema.json. */
+function undoDocument(stdout: string): any {
+  const validate = ajv.getSchema('https://github.com/sfsync/sfsync/schemas/output/undo.schema.json');
+  const doc = JSON.parse(stdout);
+  expect(validate?.(doc) ? [] : validate?.errors).toEqual([]);
+  return doc;
+}
+
+const SIZES: UndoPlanSizes = {
+  accounts: 100,
+  contacts: 250,
+  opportunities: 100,
+  campaigns: 3,
+  members: 120,
+  tasks: 120,
+};
+
+function writePlan(folder: string, prefix: string, sizes: UndoPlanSizes): void {
+  const files = undoPlanFiles(prefix, sizes, env.org().username);
+  for (const [name, text] of Object.entries(files)) env.write(`${folder}/${name}`, text);
+}
+
+/** Records the plan updates rather than creates: five of its accounts and a contact, there before it runs. */
+function seedExisting(p: string): void {
+  const store = env.org().store;
+  const other = store.create('Account', { Name: `${p} Other`, External_Id__c: `${p}X` });
+  for (let i = 0; i < 5; i++) store.create('Account', { Name: `Before ${i}`, External_Id__c: `${p}A${i}` });
+  store.create('Contact', {
+    LastName: 'Before',
+    Email: 'before@undo.test',
+    External_Id__c: `${p}C7`,
+    AccountId: other.ok ? other.id : null,
+  });
+}
+
+type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+
+function withoutMemberIds(s: Snapshot): Snapshot {
+  const members = s.CampaignMember ?? [];
+  return {
+    ...s,
+    CampaignMember: members
+      .map(({ Id: _id, ...rest }) => rest)
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
+}
+
+describe('undo of a plan', () => {
+  it('takes every step back, children first: the org is as before; the undo is undone in turn', async () => {
+    seedExisting('U');
+    writePlan('u', 'U', SIZES);
+    const before = await snapshot(env);
+    const run = await env.sfsync(['run', 'u/plan.yaml', '--results', 'out/u', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().result.counts).toMatchObject({ updated: expect.any(Number), failed: 0 });
+    const after = await snapshot(env);
+
+    const dry = await env.sfsync(['undo', 'out/u', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const undo = await env.sfsync(['undo', 'out/u', '--results', 'out/u-undo', '--json']);
+    expect(undo.code, undo.stderr).toBe(0);
+    const result = undoDocument(undo.stdout).result;
+    // The last step run first, each second pass before its step: children before parents.
+    expect(result.steps.map((s: { step: string }) => s.step)).toEqual([
+      'members',
+      'campaigns',
+      'tasks',
+      'opportunities',
+      'contacts.self',
+      'contacts',
+      'accounts.self',
+      'accounts',
+    ]);
+    expect(result.counts).toMatchObject({ conflict: 0, failed: 0, skipped: 0 });
+    expect(result.counts.deleted).toBe(100 - 5 + 250 - 1 + 100 + 3 + 120 + 120);
+    expect(undoDocument(dry.stdout).result.counts).toEqual(result.counts);
+    expect(await snapshot(env)).toEqual(before);
+    expect(fs.existsSync(path.join(env.dir(), 'out/u-undo/summary.json'))).toBe(true);
+
+    const redo = await env.sfsync(['undo', 'out/u-undo', '--results', 'out/u-redo', '--json']);
+    expect(redo.code, redo.stderr).toBe(0);
+    // Parents first again; campaign members cannot be undeleted (Salesforce says so): created again, new Ids.
+    expect(redo.json().result.steps[0].step).toBe('accounts');
+    expect(redo.json().result.counts).toMatchObject({
+      undeleted: 100 - 5 + 250 - 1 + 100 + 3 + 120,
+      created: 120,
+    });
+    expect(withoutMemberIds(await snapshot(env))).toEqual(withoutMemberIds(after));
+  }, 60_000);
+});
+
+const SMALL: UndoPlanSizes = {
+  accounts: 20,
+  contacts: 40,
+  opportunities: 10,
+  campaigns: 1,
+  members: 10,
+  tasks: 10,
+};
+
+const count = async (p: string): Promise<number[]> =>
+  Promise.all(
+    [
+      `SELECT Id FROM Account WHERE External_Id__c LIKE '${p}A%'`,
+      `SELECT Id FROM Contact WHERE External_Id__c LIKE '${p}C%'`,
+      `SELECT Id FROM Opportunity WHERE Name LIKE '${p} Deal %'`,
+      `SELECT Id FROM Task WHERE Subject LIKE '${p} Call %'`,
+    ].map(async (q) => (await env.query(q)).length),
+  );
+
+describe('undo of a plan: what it cannot take back', () => {
+  it('a contact changed since the run is left, and so is its account (deleting it would delete the contact)', async () => {
+    writePlan('c', 'Q', SMALL);
+    expect((await env.sfsync(['run', 'c/plan.yaml', '--results', 'out/c', '--json'])).code).toBe(0);
+    const [changed] = await env.query(`SELECT Id FROM Contact WHERE External_Id__c = 'QC3'`);
+    expect(env.org().store.update(changed?.Id, { Title: 'Changed by someone' }).ok).toBe(true);
+
+    const undo = await env.sfsync(['undo', 'out/c', '--results', 'out/c-undo']);
+    expect(undo.code, undo.stderr).toBe(2);
+    expect(undo.stdout).toContain('Left as they are:');
+    expect(undo.stdout).toMatch(/contacts: 1 record \(CONFLICT\)/);
+    expect(undo.stdout).toMatch(/accounts: 1 record \(CHILD_NOT_REMOVED\)/);
+    expect(undo.stdout).toContain(`Contact ${changed?.Id}`);
+    expect(await count('Q')).toEqual([1, 1, 0, 0]);
+    const [kept] = await env.query(`SELECT External_Id__c FROM Account WHERE External_Id__c LIKE 'Q%'`);
+    expect(kept?.External_Id__c).toBe('QA3');
+
+    // The remedy the message gives: take the contact back anyway, then undo the plan again.
+    const again = await env.sfsync(['undo', 'out/c', '--force', '--results', 'out/c-undo2', '--json']);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.json().result.counts.deleted).toBe(2);
+    expect(await count('Q')).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('undo of a plan, stopped and resumed', () => {
+  it('SIGTERM in the middle of a step: the resumed undo finishes it and the rest; the org is as before', async () => {
+    const sizes: UndoPlanSizes = {
+      accounts: 40,
+      contacts: 120,
+      opportunities: 20,
+      campaigns: 2,
+      members: 20,
+      tasks: 20,
+    };
+    writePlan('r', 'R', sizes);
+    const before = await snapshot(env);
+    expect((await env.sfsync(['run', 'r/plan.yaml', '--results', 'out/r', '--json'])).code).toBe(0);
+    const deps = createTestDeps({
+      env: { SFSYNC_INSTANCE_URL: env.org().instanceUrl, SFSYNC_ACCESS_TOKEN: env.org().accessToken },
+      cwd: env.dir(),
+    });
+    const handlers = new Set<InterruptHandlers>();
+    // Stopped once the contacts step has sent its first call (a journal line after the header).
+    const journal = path.join(env.dir(), 'out/r-undo/contacts/undo-journal.ndjson');
+    const poll = setInterval(() => {
+      if (!fs.existsSync(journal) || fs.readFileSync(journal, 'utf8').split('\n').length < 3) return;
+      clearInterval(poll);
+      for (const h of handlers) h.stop('SIGTERM');
+    }, 1);
+    const code = await main(['undo', 'out/r', '--results', 'out/r-undo', '--batch-size', '20', '--json'], {
+      ...deps,
+      now: () => new Date(),
+      onInterrupt: (h) => {
+        handlers.add(h);
+        return () => handlers.delete(h);
+      },
+    });
+    clearInterval(poll);
+    expect(code).toBe(143);
+    const stopped = undoDocument(deps.io.stdoutText);
+    expect(stopped.error.code).toBe('INTERRUPTED');
+    expect(stopped.error.message).toMatch(
+      /left to take back: contacts \(\d+ of 120 writes\), accounts.self, accounts/,
+    );
+    const ended = Object.fromEntries(
+      stopped.result.steps.map((s: { step: string; ended: string }) => [s.step, s.ended]),
+    );
+    expect(ended).toMatchObject({ members: 'completed', contacts: 'interrupted', accounts: 'not run' });
+
+    // Found beside the plan's folder without --results.
+    const resumed = await env.sfsync(['undo', 'out/r', '--resume', '--json']);
+    expect(resumed.code, resumed.stdout).toBe(0);
+    expect(resumed.json().result.steps[0]).toMatchObject({ step: 'members', ended: 'done before' });
+    expect(resumed.json().result.counts).toMatchObject({ conflict: 0, failed: 0, skipped: 0 });
+    expect(await snapshot(env)).toEqual(before);
+  });
+});
+
+/** Lines in a results file so far (0 when it does not exist yet). */
+function lines(file: string): number {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0;
+}
+
+/**
+ * Runs the plan as a process of its own and kills it (SIGKILL: no chance to write anything) as soon as `when` sees
+ * the point wanted in its results folder; says whether the kill landed before the plan ended.
+ */
+function runKilledWhen(args: string[], when: () => boolean): Promise<NodeJS.Signals | null> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: env.dir(),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SFSYNC_INSTANCE_URL: env.org().instanceUrl,
+      SFSYNC_ACCESS_TOKEN: env.org().accessToken,
+    },
+    stdio: 'ignore',
+  });
+  const poll = setInterval(() => {
+    if (!when()) return;
+    clearInterval(poll);
+    child.kill('SIGKILL');
+  }, 2);
+  return new Promise((resolve) =>
+    child.on('exit', (_code, signal) => {
+      clearInterval(poll);
+      resolve(signal);
+    }),
+  );
+}
+
+describe('a plan run killed and resumed', () => {
+  it('killed in step 1, between a step and its second pass, and in the second pass: every record once', async () => {
+    const sizes: UndoPlanSizes = {
+      accounts: 100,
+      contacts: 200,
+      opportunities: 30,
+      campaigns: 2,
+      members: 30,
+      tasks: 30,
+    };
+    writePlan('k', 'K', sizes);
+    const out = (f: string): string => path.join(env.dir(), 'out/k', f);
+    const args = (resume: boolean): string[] => [
+      'run',
+      'k/plan.yaml',
+      '--results',
+      'out/k',
+      '--batch-size',
+      '20',
+      ...(resume ? ['--resume'] : []),
+    ];
+    // In step 1, once two of its calls are in the journal.
+    expect(await runKilledWhen(args(false), () => lines(out('accounts/journal.ndjson')) >= 3)).toBe(
+      'SIGKILL',
+    );
+    expect(fs.existsSync(out('accounts/summary.json'))).toBe(false);
+    // As the contacts step ends, before its second pass has sent anything.
+    expect(await runKilledWhen(args(true), () => fs.existsSync(out('contacts/summary.json')))).toBe(
+      'SIGKILL',
+    );
+    // In the second pass, two calls after wherever it was.
+    const at = lines(out('contacts.self/journal.ndjson'));
+    expect(
+      await runKilledWhen(
+        args(true),
+        () => lines(out('contacts.self/journal.ndjson')) >= Math.max(3, at + 2),
+      ),
+    ).toBe('SIGKILL');
+    expect(fs.existsSync(out('contacts.self/summary.json'))).toBe(false);
+    const resumed = await env.sfsync([...args(true), '--json']);
+    expect(resumed.code, resumed.stdout).toBe(0);
+    await expectLoadedOnce(env, 'K', sizes);
+  });
+});
