@@ -79,9 +79,13 @@ describe('a dropped connection on a write', () => {
       const args = ['create', 'drop.csv', '--object', 'Contact', '--results', 'out/drop'];
       expect(await main(args, deps)).toBe(1);
       const err = deps.io.stderrText;
-      expect(err).toContain('Error: Cannot reach');
+      // The call was sent and its answer lost: not "cannot reach", and the records are not "not sent".
+      expect(err).toMatch(
+        /Error: The connection to \S+ broke after a POST call was sent, before it answered/,
+      );
+      expect(err).toContain('50 sent without an answer (UNKNOWN_OUTCOME)');
       expect(err).toContain(
-        'Hint: Check the instance URL and your network, then continue with the command below.',
+        'Hint: Check your network (a proxy or VPN cutting long calls), then continue with the command below.',
       );
       expect(err).toContain('--resume --results out/drop');
       // The plain re-run is refused; the resume settles the create that had no answer.
