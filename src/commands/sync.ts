@@ -77,7 +77,7 @@ export function renderSyncEvent(event: Exclude<SyncEvent, { type: 'progress' | '
     case 'match-export-started':
       return `Matching on ${event.field}: exporting the existing ${event.object} records (Bulk query job ${event.jobId})`;
     case 'match-export-done':
-      return `Matching on ${event.field}: ${event.records.toLocaleString('en-US')} existing records exported`;
+      return `Matching on ${event.field}: ${plural(event.records, 'existing record')} exported`;
     case 'match-export-failed':
       return `Matching on ${event.field}: ${event.message}; matching with batched queries instead`;
     case 'bulk-job-opened':

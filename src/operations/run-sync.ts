@@ -80,7 +80,8 @@ async function sync(
     stopped: () => Boolean(state.signal),
   });
   [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
-  const writes = await planWrites(opts, ports.env, target, input.file, emit);
+  // A signal already in: nothing more is asked of the org (the match export can be a long Bulk job).
+  const writes = await planWrites(opts, ports.env, target, input.file, emit, () => Boolean(state.signal));
   writes.mirror = await mirrorCheck(
     opts,
     target.matching.spec,
