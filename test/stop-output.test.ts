@@ -79,9 +79,10 @@ describe('a dropped connection on a write', () => {
       const args = ['create', 'drop.csv', '--object', 'Contact', '--results', 'out/drop'];
       expect(await main(args, deps)).toBe(1);
       const err = deps.io.stderrText;
-      expect(err).toContain('Error: Cannot reach');
+      // The request was sent: its answer was lost, so it is not "cannot reach" (CONNECTION_LOST, not NETWORK).
+      expect(err).toContain('broke after a POST call was sent, before it answered');
       expect(err).toContain(
-        'Hint: Check the instance URL and your network, then continue with the command below.',
+        'Hint: Check your network (a proxy or VPN cutting long calls), then continue with the command below.',
       );
       expect(err).toContain('--resume --results out/drop');
       // The plain re-run is refused; the resume settles the create that had no answer.

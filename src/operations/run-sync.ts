@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { plural } from '../core/plural.js';
 import { resumeCommand } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
+import { mappingHash } from './journal.js';
 import { checkKeys } from './key-check.js';
+import { claimRun } from './run-claim.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
 import { planWrites } from './sync-plan.js';
@@ -24,6 +27,7 @@ export type { SyncResult } from '../core/sync-types.js';
 export async function runSync(opts: SyncOptions, ports: SyncPorts, emit: SyncEvents): Promise<SyncOutcome> {
   const state: StopState = {};
   let lock: ResultsLock | undefined;
+  let unclaim = (): void => {};
   const stopListening = ports.onInterrupt({
     stop: (signal) => {
       state.signal = signal;
@@ -32,14 +36,23 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts, emit: SyncEve
     },
     quit: (signal) => {
       lock?.release();
+      unclaim();
       return quitError(opts, ports.cwd, state, signal);
     },
   });
   try {
-    return await sync(opts, ports, emit, state, (l) => (lock = l));
+    return await sync(
+      opts,
+      ports,
+      emit,
+      state,
+      (l) => (lock = l),
+      (u) => (unclaim = u),
+    );
   } finally {
     stopListening();
     lock?.release();
+    unclaim();
   }
 }
 
@@ -63,11 +76,14 @@ async function sync(
   emit: SyncEvents,
   state: StopState,
   hold: (lock: ResultsLock) => void,
+  claimed: (release: () => void) => void,
 ): Promise<SyncOutcome> {
   const started = ports.now().getTime();
   // --serial: one batch (one Bulk job) in flight at a time.
   if (opts.serial) opts = { ...opts, concurrency: 1 };
   const input = await openInput(opts, ports);
+  const mapping = opts.mapping ? mappingHash(path.resolve(ports.cwd, opts.mapping)) : null;
+  claimed(claimRun(opts, ports.cwd, input.file, mapping));
   const target = await prepareTarget(opts, ports, input, emit);
   const keys = await checkKeys(opts, {
     mapping: input.mapping,
