@@ -1,14 +1,15 @@
 // npm run bench [-- scenario...]: runs the benchmark scenarios and prints a table for each.
 // Scenarios: sync (sfsync's own runs), emulator (the local org's own throughput), data (what --data costs), export
 // (sfsync export), locks (row lock retries with and without grouping by parent), undo (an update run and its
-// undo), peers (sfsync against the Salesforce CLI and jsforce; see peers.js). Sizes can be lowered with
+// undo), peers (sfsync against the Salesforce CLI and jsforce; see peers.js), dryrun (the offline dry run against
+// raw csv-parse alone). Sizes can be lowered with
 // BENCH_SIZES=10000,50000.
 import { benchData } from './data.js';
 import { benchEmulator } from './emulator.js';
 import { benchExport } from './export.js';
 import { benchLocks } from './locks.js';
 import { benchPeers } from './peers.js';
-import { benchSync } from './sync.js';
+import { benchDryRun, benchSync } from './sync.js';
 import { benchUndo } from './undo.js';
 
 const scenarios = {
@@ -19,6 +20,7 @@ const scenarios = {
   locks: benchLocks,
   undo: benchUndo,
   peers: benchPeers,
+  dryrun: benchDryRun,
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const sizes = process.env.BENCH_SIZES?.split(',').map(Number);

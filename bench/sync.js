@@ -5,9 +5,9 @@
 // and the raw csv-parse rate the offline dry run is compared with.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(root, 'bin/sfsync.js');
@@ -152,11 +152,78 @@ async function twoCallsPerRecord(file, sample) {
   }
 }
 
-async function csvParseRate(file) {
+/**
+ * One process, timed whole (start-up included): wall seconds, and CPU seconds (user + sys) with peak RSS from
+ * /usr/bin/time where it exists. The dry run and raw csv-parse are both measured this way.
+ */
+function timedProcess(args, env = {}) {
+  const stats = path.join(work, `time-${process.pid}-${Date.now()}`);
+  const timed = fs.existsSync('/usr/bin/time');
+  const [cmd, rest] = timed
+    ? ['/usr/bin/time', ['-f', '%U %S %M', '-o', stats, process.execPath, ...args]]
+    : [process.execPath, args];
   const started = performance.now();
-  let n = 0;
-  for await (const _r of fs.createReadStream(file).pipe(parse({ columns: true }))) n++;
-  return { records: n, seconds: (performance.now() - started) / 1000 };
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, rest, {
+      cwd: work,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code !== 0) return reject(new Error(`node ${args.join(' ')} exited ${code}: ${out.slice(0, 500)}`));
+      if (!timed) return resolve({ seconds, cpu: null, rss: null, out });
+      const [user, sys, kb] = fs.readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
+      fs.rmSync(stats, { force: true });
+      resolve({ seconds, cpu: user + sys, rss: kb * 1024, out });
+    });
+  });
+}
+
+/**
+ * The offline dry run against raw csv-parse of the same file (bench/peers/csv-parse-raw.js), whole process
+ * against whole process, measured the same way; they take turns BENCH_REPEAT times (5) and the fastest wall time
+ * and the least CPU of each are kept: on a shared machine a slow moment then falls on both alike.
+ */
+export async function dryRunAgainstCsvParse(file, records) {
+  const repeat = Number(process.env.BENCH_REPEAT ?? 5);
+  const best = (a, b) =>
+    !a
+      ? b
+      : {
+          ...a,
+          seconds: Math.min(a.seconds, b.seconds),
+          cpu: Math.min(a.cpu ?? Infinity, b.cpu ?? Infinity),
+        };
+  let dry;
+  let raw;
+  for (let i = 0; i < repeat; i++) {
+    const folder = path.join(work, `dry-${process.pid}-${i}`);
+    fs.rmSync(folder, { recursive: true, force: true });
+    const d = await timedProcess([
+      BIN,
+      'create',
+      file,
+      '--object',
+      'Contact',
+      '--dry-run',
+      '--offline',
+      '--results',
+      folder,
+      '--json',
+    ]);
+    const counts = JSON.parse(d.out).result.counts;
+    if (counts.total !== records) throw new Error(`dry run: ${JSON.stringify(counts)}`);
+    fs.rmSync(folder, { recursive: true, force: true });
+    dry = best(dry, d);
+    const c = await timedProcess([path.join(root, 'bench/peers/csv-parse-raw.js'), file]);
+    if (JSON.parse(c.out).records !== records) throw new Error(`csv-parse: ${c.out}`);
+    raw = best(raw, c);
+  }
+  return { dry, raw, repeat };
 }
 
 export async function benchSync() {
@@ -203,20 +270,8 @@ export async function benchSync() {
       'r3',
     ]),
   );
-  // The dry run is compared with raw csv-parse: on a shared machine their speeds drift, so each is run three
-  // times, one after the other, and the fastest of each is kept.
-  let dry;
-  let raw;
-  for (let i = 0; i < 3; i++) {
-    const d = await sfsync(
-      ['create', big, '--object', 'Contact', '--dry-run', '--offline', '--results', `r4-${i}`],
-      {},
-    );
-    if (!dry || d.seconds < dry.seconds) dry = d;
-    const c = await csvParseRate(big);
-    if (!raw || c.seconds < raw.seconds) raw = c;
-  }
-  rows.push(row('dry run --offline (fastest of 3)', 1_000_000, dry.seconds, 0, dry.rss));
+  const { dry, raw, repeat } = await dryRunAgainstCsvParse(big, 1_000_000);
+  rows.push(row(`dry run --offline (fastest of ${repeat})`, 1_000_000, dry.seconds, 0, dry.rss));
   const base = await twoCallsPerRecord(small, 2_000);
   const perRecord = base.seconds / 2_000;
   rows.push({
@@ -229,7 +284,9 @@ export async function benchSync() {
     ),
     'wall s': `${Math.round(perRecord * 100_000)} (extrapolated)`,
   });
-  rows.push({ ...row('raw csv-parse, no sfsync (fastest of 3)', raw.records, raw.seconds, null, null) });
+  rows.push({
+    ...row(`raw csv-parse, no sfsync (fastest of ${repeat})`, 1_000_000, raw.seconds, null, raw.rss),
+  });
   console.log('\nsfsync against the local org (separate processes)');
   console.table(rows);
   const rest = rows[0];
@@ -237,7 +294,27 @@ export async function benchSync() {
     `REST upsert is ${(((base.seconds / 2_000) * 100_000) / rest['wall s']).toFixed(0)}x faster than two calls per record, with ${(((base.calls / 2_000) * 1000) / rest['API calls / 1,000']).toFixed(0)}x fewer API calls.`,
   );
   console.log(
-    `Offline dry run: ${((rows[3]['records/s'] / rows[5]['records/s']) * 100).toFixed(0)}% of the raw csv-parse rate.`,
+    `Offline dry run, whole process against whole process: ${(raw.seconds / dry.seconds).toFixed(2)}× raw csv-parse's speed by wall time, ${raw.cpu && dry.cpu ? (raw.cpu / dry.cpu).toFixed(2) : '—'}× by CPU time (goal ≥ 0.6×; load ${os.loadavg()[0].toFixed(1)}).`,
   );
+  return rows;
+}
+
+/** `npm run bench -- dryrun`: only the offline dry run against raw csv-parse (sizes from BENCH_SIZES, 1M). */
+export async function benchDryRun(sizes = [1_000_000]) {
+  const rows = [];
+  for (const n of sizes) {
+    const file = await contactsFile(n === 1_000_000 ? 'contacts-1m.csv' : `contacts-${n}.csv`, n);
+    const { dry, raw, repeat } = await dryRunAgainstCsvParse(file, n);
+    const cpu = (r) => (r.cpu === null ? '—' : Number(r.cpu.toFixed(2)));
+    rows.push(
+      { ...row(`dry run --offline (fastest of ${repeat})`, n, dry.seconds, 0, dry.rss), 'CPU s': cpu(dry) },
+      { ...row(`raw csv-parse (fastest of ${repeat})`, n, raw.seconds, null, raw.rss), 'CPU s': cpu(raw) },
+    );
+    console.log(
+      `${n.toLocaleString('en')} rows: dry run at ${(raw.seconds / dry.seconds).toFixed(2)}× raw csv-parse's speed by wall time, ${dry.cpu && raw.cpu ? (raw.cpu / dry.cpu).toFixed(2) : '—'}× by CPU (goal ≥ 0.6×; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
+    );
+  }
+  console.log('\nOffline dry run against raw csv-parse (each a whole process, taking turns)');
+  console.table(rows);
   return rows;
 }

@@ -240,6 +240,24 @@ function cases() {
       },
     },
     {
+      name: 'sf data query (aggregate on a parent field, csv)',
+      args: () => [
+        'data',
+        'query',
+        '-o',
+        'local',
+        '--result-format',
+        'csv',
+        '-q',
+        'SELECT Account.Name, COUNT(Id) FROM Contact GROUP BY Account.Name',
+      ],
+      check: (r) => {
+        const lines = r.stdout.trim().split(/\r?\n/);
+        assert(lines[0]?.startsWith('Name,'), `header ${lines[0]}`);
+        assert(lines.includes('Acme Renamed,1'), `rows ${lines.slice(1).join(' | ')}`);
+      },
+    },
+    {
       name: 'sf data import bulk',
       files: {
         'accounts.csv':

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { forEachCsvRow } from '../src/salesforce/csv-rows.js';
+import { CsvRowReader, forEachCsvRow } from '../src/salesforce/csv-rows.js';
 
 function rowsOf(text: string): string[][] {
   const rows: string[][] = [];
@@ -26,5 +26,21 @@ describe('forEachCsvRow reads Bulk result pages as csv-parse does, one row at a 
 
   it('refuses a quoted value that is never closed', () => {
     expect(() => rowsOf('a\n"open\n')).toThrow(/not closed/);
+  });
+});
+
+describe('CsvRowReader reads a result set as it downloads, cut anywhere, as forEachCsvRow reads it whole', () => {
+  const text =
+    '\ufeff"sf__Id","sf__Error",Name,Title\r\n"","E:x --",,"a,b"\n"001B","E:y --","say ""hi""","multi\r\nline"\nlast,"",Zoë 🚀,x';
+  it('every cut into two pieces, and one piece a character', () => {
+    const whole = rowsOf(text);
+    const cuts = [...Array(text.length + 1).keys()].map((at) => [text.slice(0, at), text.slice(at)]);
+    for (const pieces of [...cuts, [...text]]) {
+      const rows: string[][] = [];
+      const reader = new CsvRowReader((row) => rows.push(row));
+      for (const piece of pieces) reader.push(piece);
+      expect(reader.end()).toBe(whole.length);
+      expect(rows).toEqual(whole);
+    }
   });
 });

@@ -79,8 +79,11 @@ describe('a dropped connection on a write', () => {
       const args = ['create', 'drop.csv', '--object', 'Contact', '--results', 'out/drop'];
       expect(await main(args, deps)).toBe(1);
       const err = deps.io.stderrText;
-      // The request was sent: its answer was lost, so it is not "cannot reach" (CONNECTION_LOST, not NETWORK).
-      expect(err).toContain('broke after a POST call was sent, before it answered');
+      // The call was sent and its answer lost: not "cannot reach", and the records are not "not sent".
+      expect(err).toMatch(
+        /Error: The connection to \S+ broke after a POST call was sent, before it answered/,
+      );
+      expect(err).toContain('50 sent without an answer (UNKNOWN_OUTCOME)');
       expect(err).toContain(
         'Hint: Check your network (a proxy or VPN cutting long calls), then continue with the command below.',
       );

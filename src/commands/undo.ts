@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Deps } from '../deps.js';
-import { ExitCode, SfsyncError, toSfsyncError, type StopSignal } from '../errors.js';
+import { ExitCode, SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
 import { plural } from '../core/plural.js';
 import { shellWord } from '../core/resume-command.js';
 import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
@@ -95,39 +95,68 @@ function openFiles(folder: UndoFolder | null, source: string, client: Salesforce
   };
 }
 
-/** Ctrl-C or SIGTERM: the batch in flight ends, with its outcomes; a second one quits at once. */
-function listen(
-  opts: UndoOptions,
-  deps: UndoDeps,
-  folder: UndoFolder | null,
-  state: { signal: StopSignal | null; undoer?: Undoer },
-): () => void {
-  return deps.onInterrupt({
-    stop: (s) => {
-      state.signal = s;
-      if (!opts.json)
-        deps.io.err(
-          `${s === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: finishing the batch in flight.`,
-        );
-      state.undoer?.interrupt(s);
-    },
-    quit: (s) => {
-      folder?.lock.release();
-      return new SfsyncError('INTERRUPTED', `Quit at once by a second ${s}.`, {
-        exitCode: s === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted,
-        resume: folder ? undoResumeCommand(opts, folder.dir, deps.cwd) : undefined,
-      });
-    },
-  });
+interface UndoState {
+  signal: StopSignal | null;
+  undoer?: Undoer;
+  folder?: UndoFolder | null;
 }
 
 /** What a plan's undo shares between the undos of its steps (see src/commands/undo-plan.ts). */
 export type UndoStepHooks = Pick<UndoerOptions, 'touched' | 'keep' | 'left' | 'deletedNext'>;
 
-/** `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. */
+/**
+ * `sfsync undo RESULTS_DIR`: takes a run back from its before-images, as a run of its own. It owns SIGINT and
+ * SIGTERM from its start, as a sync does: a signal while it connects stops it before anything is written (said so,
+ * exit 130/143); once its folder is open the batch in flight ends, and it prints what it did and how to continue.
+ */
 export async function runUndo(
   opts: UndoOptions,
   deps: UndoDeps,
+  onBatch?: (counts: UndoCounts, apiCalls: number) => void,
+  hooks?: UndoStepHooks,
+): Promise<{ result: UndoResult; exitCode: ExitCode }> {
+  const state: UndoState = { signal: null };
+  const stopListening = deps.onInterrupt({
+    stop: (s) => {
+      state.signal = s;
+      if (!opts.json)
+        deps.io.err(
+          `${s === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: ${state.undoer ? 'finishing the batch in flight' : 'stopping before anything is written'}.`,
+        );
+      state.undoer?.interrupt(s);
+    },
+    quit: (s) => {
+      state.folder?.lock.release();
+      return new SfsyncError('INTERRUPTED', `Quit at once by a second ${s}.`, {
+        exitCode: signalExitCode(s),
+        resume: state.folder ? undoResumeCommand(opts, state.folder.dir, deps.cwd) : undefined,
+      });
+    },
+  });
+  try {
+    return await undo(opts, deps, state, onBatch, hooks);
+  } finally {
+    stopListening();
+    state.folder?.lock.release();
+  }
+}
+
+/** A signal that came before the undo opened its folder: nothing was written, and it starts anew. */
+function stoppedBeforeStart(opts: UndoOptions, signal: StopSignal): SfsyncError {
+  return new SfsyncError(
+    'INTERRUPTED',
+    `Interrupted by ${signal} before the undo started: nothing was taken back, and no results folder was made.`,
+    {
+      exitCode: signalExitCode(signal),
+      hint: `To undo the run, start again: sfsync undo ${shellWord(opts.dir)}${opts.resume ? ' --resume' : ''}`,
+    },
+  );
+}
+
+async function undo(
+  opts: UndoOptions,
+  deps: UndoDeps,
+  state: UndoState,
   onBatch?: (counts: UndoCounts, apiCalls: number) => void,
   hooks?: UndoStepHooks,
 ): Promise<{ result: UndoResult; exitCode: ExitCode }> {
@@ -139,57 +168,52 @@ export async function runUndo(
     trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
   });
   const object = await client.describe(source.file.header.object);
+  if (state.signal) throw stoppedBeforeStart(opts, state.signal);
   const folder = opts.dryRun
     ? null
     : await openUndoFolder(opts, deps.cwd, source.dir, object.name, deps.now());
-  const state: { signal: StopSignal | null; undoer?: Undoer } = { signal: null };
-  const stopListening = listen(opts, deps, folder, state);
+  state.folder = folder;
+  const files = openFiles(folder, source.dir, client, object);
+  const undoer = new Undoer(client, object, source.file, files.sink, files.images, files.journal, {
+    force: opts.force,
+    dryRun: opts.dryRun,
+    batchSize: opts.batchSize ?? 200,
+    concurrency: UNDO_CONCURRENCY,
+    done: folder?.prior?.done,
+    uncertain: folder?.uncertain,
+    onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
+    ...hooks,
+  });
+  state.undoer = undoer;
+  if (state.signal) undoer.interrupt(state.signal);
+  let stop = await undoer.run();
   try {
-    const files = openFiles(folder, source.dir, client, object);
-    const undoer = new Undoer(client, object, source.file, files.sink, files.images, files.journal, {
-      force: opts.force,
-      dryRun: opts.dryRun,
-      batchSize: opts.batchSize ?? 200,
-      concurrency: UNDO_CONCURRENCY,
-      done: folder?.prior?.done,
-      uncertain: folder?.uncertain,
-      onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
-      ...hooks,
-    });
-    state.undoer = undoer;
-    if (state.signal) undoer.interrupt(state.signal);
-    let stop = await undoer.run();
-    try {
-      files.close();
-    } catch (err) {
-      stop ??= toSfsyncError(err);
-    }
-    const result: UndoResult = {
-      operation: 'undo',
-      source: {
-        dir: source.dir,
-        operation: source.file.header.operation,
-        object: object.name,
-        entries: source.file.entries,
-      },
-      dryRun: opts.dryRun,
-      force: opts.force,
-      counts: files.sink.counts,
-      conflicts: files.sink.conflicts,
-      failuresByCode: files.sink.failureGroups(),
-      apiCalls: client.apiCalls(),
-      results: files.dir
-        ? { dir: files.dir, ...undoFiles(files.dir), before: path.join(files.dir, BEFORE_FILE) }
-        : null,
-      ended: !stop ? 'completed' : stop.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
-      signal: stop?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
-      durationMs: deps.now().getTime() - started,
-    };
-    return conclude(opts, deps.cwd, result, stop);
-  } finally {
-    stopListening();
-    folder?.lock.release();
+    files.close();
+  } catch (err) {
+    stop ??= toSfsyncError(err);
   }
+  const result: UndoResult = {
+    operation: 'undo',
+    source: {
+      dir: source.dir,
+      operation: source.file.header.operation,
+      object: object.name,
+      entries: source.file.entries,
+    },
+    dryRun: opts.dryRun,
+    force: opts.force,
+    counts: files.sink.counts,
+    conflicts: files.sink.conflicts,
+    failuresByCode: files.sink.failureGroups(),
+    apiCalls: client.apiCalls(),
+    results: files.dir
+      ? { dir: files.dir, ...undoFiles(files.dir), before: path.join(files.dir, BEFORE_FILE) }
+      : null,
+    ended: !stop ? 'completed' : stop.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
+    signal: stop?.code === 'INTERRUPTED' ? (state.signal ?? 'SIGINT') : null,
+    durationMs: deps.now().getTime() - started,
+  };
+  return conclude(opts, deps.cwd, result, stop);
 }
 
 /** summary.json, then the exit code, or the error of an undo that stopped (with the command that continues it). */
@@ -252,7 +276,8 @@ export function renderUndo(r: UndoResult): string[] {
       const fields = (k.fields ?? [])
         .map((f) => `${f}: run wrote ${shown(k.runValues?.[f])}, now ${shown(k.currentValues?.[f])}`)
         .join('; ');
-      lines.push(`    before.ndjson line ${k.line} ${k.id}: ${fields}`);
+      const input = k.runLine ? ` (the run's input line ${k.runLine})` : '';
+      lines.push(`    before.ndjson line ${k.line}${input} ${k.id}: ${fields}`);
     }
     if (r.counts.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
   }

@@ -126,7 +126,7 @@ export class FaultInjector {
         return res;
       };
       res.write = drop as unknown as ServerResponse['write'];
-      res.end = drop as unknown as ServerResponse['end'];
+      res.end = drop;
       return false;
     }
     if (f.transientRate > 0 && this.injectable(path) && this.random() < f.transientRate) {

@@ -14,6 +14,7 @@ import {
 } from './rest/call.js';
 import { collections } from './rest/collections.js';
 import { composite, compositeBatch, runInProcess, type SubRequestRunner } from './rest/composite.js';
+import { compositeGraph } from './rest/composite-graph.js';
 import { describeObject, globalEntry } from './rest/describe.js';
 import { QueryCursors } from './rest/query.js';
 import { byExternalId, recordById, relationship } from './rest/records.js';
@@ -27,7 +28,6 @@ export class RestApi {
 
   constructor(
     private readonly store: OrgStore,
-    private readonly describeGlobalExtra: () => Record<string, unknown>,
     private readonly resources: (version: string) => Record<string, string>,
     private readonly limits: () => Record<string, unknown>,
     private readonly clock: () => number = Date.now,
@@ -78,14 +78,16 @@ export class RestApi {
       return sendJson(call.res, tree.status, tree.body);
     }
     if (tail[0] === 'batch' && tail.length === 1) return compositeBatch(call, this.subrequests(call));
+    if (tail[0] === 'graph' && tail.length === 1) return compositeGraph(call, this.subrequests(call));
     if (tail.length === 0 && call.method === 'POST') return composite(call, this.subrequests(call));
-    // The composite resources this org serves [unverified: Salesforce also lists graph].
+    // The composite resources this org serves [unverified: the list's keys and order].
     if (tail.length === 0)
       return only(call, 'GET', () =>
         sendJson(call.res, 200, {
           tree: `${call.base}/composite/tree`,
           batch: `${call.base}/composite/batch`,
           sobjects: `${call.base}/composite/sobjects`,
+          ...(Number(call.version) >= 50 ? { graph: `${call.base}/composite/graph` } : {}),
         }),
       );
     throw notFound();
@@ -110,7 +112,6 @@ export class RestApi {
           encoding: 'UTF-8',
           maxBatchSize: 200,
           sobjects: this.store.schema.all().map((m) => globalEntry(m, base)),
-          ...this.describeGlobalExtra(),
         }),
       );
     }

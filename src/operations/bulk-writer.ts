@@ -6,7 +6,9 @@ import {
 } from '../salesforce/client.js';
 import { toSfsyncError } from '../errors.js';
 import { columnsOf, lineWriter, parseBulkError, quote } from './bulk-csv.js';
-import { cellsHash, LineIndex, lineHash } from './line-index.js';
+import { BulkJobFile } from './bulk-job-file.js';
+import { cellsHash, LineIndex } from './line-index.js';
+import { addLine, missing, newPart, NO_ERRORS, type Job } from './bulk-job.js';
 import type { RecordWriter, Sent } from './writer.js';
 
 export { csvLineOf, parseBulkError, resultLine } from './bulk-csv.js';
@@ -19,48 +21,6 @@ export interface BulkJobReport {
   state: string;
   errorMessage?: string;
 }
-
-/** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
-interface Part {
-  results: Array<SaveResult | undefined>;
-  /** Pieces of the part whose job has not answered yet. */
-  waiting: number;
-  settled: boolean;
-  /** Told as each job holding some of the part's records is opened (before its upload), with those records. */
-  sent: Sent | undefined;
-  resolve: (results: SaveResult[]) => void;
-}
-
-/** A run of a part's records that sit next to each other in one job. */
-interface Piece {
-  part: Part;
-  /** Index of the first record in the part, and in the job. */
-  from: number;
-  at: number;
-  count: number;
-}
-
-/** A job being filled, waiting for a free slot, or running. */
-interface Job {
-  spec: BulkJobSpec;
-  columns: string[];
-  columnSet: Set<string>;
-  write: (record: Record<string, unknown>) => string | SaveResult;
-  /** The CSV while the job fills: pieces of many lines each, and the last lines not joined into one yet. */
-  text: string[];
-  lines: string[];
-  count: number;
-  bytes: number;
-  /** The lines by hash, to join the results back (the text is not kept once uploaded). */
-  index: LineIndex;
-  pieces: Piece[];
-  closed?: boolean;
-  csv?: string;
-  timer?: NodeJS.Timeout;
-}
-
-/** Lines joined into one string at a time while a job fills: one string instead of thousands of small ones. */
-const JOIN_LINES = 4096;
 
 export interface BulkWriterOptions {
   /** Records per job at most (--batch-size). */
@@ -78,54 +38,6 @@ export interface BulkWriterOptions {
   assignmentRuleId?: string;
 }
 
-/** Shared by every successful result (nothing adds to it). */
-const NO_ERRORS: SaveResult['errors'] = [];
-
-const missing: SaveResult = {
-  success: false,
-  errors: [
-    {
-      statusCode: 'BULK_RESULT_MISSING',
-      message: 'The Bulk API job returned no result for this record.',
-      fields: [],
-    },
-  ],
-};
-
-/** A part for `size` records of one write call, and the promise its results settle. */
-function newPart(size: number, sent: Sent | undefined): { part: Part; promise: Promise<SaveResult[]> } {
-  let resolve: Part['resolve'] = () => {};
-  const promise = new Promise<SaveResult[]>((res) => {
-    resolve = res;
-  });
-  const part: Part = {
-    results: new Array<SaveResult | undefined>(size),
-    waiting: 0,
-    settled: false,
-    resolve,
-    sent,
-  };
-  return { part, promise };
-}
-
-/** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
-function addLine(job: Job, part: Part, i: number, line: string, bytes: number): void {
-  const at = job.count++;
-  job.lines.push(line);
-  if (job.lines.length >= JOIN_LINES) {
-    job.text.push(`${job.lines.join('\n')}\n`);
-    job.lines = [];
-  }
-  job.bytes += bytes;
-  job.index.add(lineHash(line));
-  const last = job.pieces[job.pieces.length - 1];
-  if (last?.part === part && last.from + last.count === i) last.count++;
-  else {
-    job.pieces.push({ part, from: i, at, count: 1 });
-    part.waiting++;
-  }
-}
-
 /**
  * Writes through Bulk API 2.0. The engine's write calls are small; their records are gathered into jobs of up to
  * `jobRecords` records (a new job when the upload limit or a new column would be passed), each job run step by
@@ -137,6 +49,8 @@ export class BulkWriter implements RecordWriter {
   private readonly filling = new Map<string, Job>();
   private readonly ready: Job[] = [];
   private running = 0;
+  /** Where the jobs' CSV files wait (the results folder); a private temporary folder until one is given. */
+  private folder: string | undefined;
 
   constructor(
     private readonly client: SalesforceClient,
@@ -167,6 +81,11 @@ export class BulkWriter implements RecordWriter {
       ids.map((Id) => ({ Id })),
       sent,
     );
+  }
+
+  /** The folder for the jobs' CSV files: the run's results folder, the owner's only. */
+  useFolder(dir: string): void {
+    this.folder = dir;
   }
 
   /** Sends the jobs being filled now, without waiting for them to fill up (the engine is about to wait). */
@@ -246,12 +165,14 @@ export class BulkWriter implements RecordWriter {
 
   private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {
     const header = `${columns.map(quote).join(',')}\n`;
+    const file = new BulkJobFile(this.folder);
+    file.append(header);
     return {
       spec,
       columns,
       columnSet: new Set(columns),
       write,
-      text: [header],
+      file,
       lines: [],
       count: 0,
       bytes: Buffer.byteLength(header),
@@ -265,10 +186,14 @@ export class BulkWriter implements RecordWriter {
     for (const [key, open] of this.filling) if (open === job) this.filling.delete(key);
     if (job.closed) return;
     job.closed = true;
-    if (job.lines.length > 0) job.text.push(`${job.lines.join('\n')}\n`);
-    job.csv = job.text.join('');
-    job.text = [];
+    if (job.lines.length > 0) job.file.append(`${job.lines.join('\n')}\n`);
     job.lines = [];
+    try {
+      job.upload = { file: job.file.file, bytes: job.file.finish(), records: job.count };
+    } catch (err) {
+      // Not written (a full disk): the job fails as one whose upload was refused, before anything is sent.
+      job.failure = err instanceof Error ? err : new Error(String(err));
+    }
     job.index.seal();
     this.ready.push(job);
     this.pump();
@@ -279,6 +204,11 @@ export class BulkWriter implements RecordWriter {
       const job = this.ready.shift() as Job;
       this.running++;
       void this.runJob(job).finally(() => {
+        try {
+          job.file.remove();
+        } catch {
+          // A job file left behind costs disk only: the run goes on.
+        }
         this.running--;
         this.pump();
       });
@@ -289,6 +219,7 @@ export class BulkWriter implements RecordWriter {
     const count = job.pieces.reduce((n, p) => n + p.count, 0);
     const results = new Array<SaveResult | undefined>(count);
     try {
+      if (job.failure !== undefined) throw job.failure;
       await this.send(job, results);
     } catch (err) {
       // Every record of the job gets this answer; the records of its parts in other jobs get theirs, so no record
@@ -323,7 +254,7 @@ export class BulkWriter implements RecordWriter {
 
   private async send(job: Job, results: Array<SaveResult | undefined>): Promise<void> {
     const { spec, columns, index } = job;
-    const csv = job.csv as string;
+    const upload = job.upload as NonNullable<Job['upload']>;
     const report: BulkJobReport = {
       id: '',
       operation: spec.operation,
@@ -332,10 +263,9 @@ export class BulkWriter implements RecordWriter {
       state: 'Open',
     };
     let layout: { header: string[]; id: number; flag: number; columns: number[] } | undefined;
-    job.csv = undefined;
     const outcome = await this.client.bulkIngest(
       spec,
-      csv,
+      upload,
       (id) => {
         for (const { part, from, count } of job.pieces) part.sent?.(id, from, count);
         // A second job for the same records: the first one's upload was cut off, and it was aborted.

@@ -43,6 +43,17 @@ export interface KeyCheckInput {
   stopped: () => boolean;
 }
 
+/** Whether checkKeys may refuse the run (match fields that can merge strangers, not allowed): then nothing may precede it. */
+export function mayRefuse(
+  opts: SyncOptions,
+  spec: MatchSpec | null,
+  offline: boolean,
+  mapping: Mapping,
+): boolean {
+  if (!spec || offline) return false;
+  return sharedKeyFields(spec).length > 0 && !(opts.allowSharedKeys ?? mapping.allowSharedKeys ?? false);
+}
+
 /**
  * Before writing: match fields that cannot merge strangers (or --allow-shared-keys), and a count of the file's
  * keys (one more pass over it, in a compact table) to say which repeat and which are blank.

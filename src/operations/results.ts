@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { csvField } from '../core/csv-quote.js';
+import { flatJson } from '../core/flat-json.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { emptyCounts, type Counts, type FailureDetail, type ResultFiles } from '../core/sync-types.js';
 import { SfsyncError } from '../errors.js';
@@ -93,8 +94,7 @@ export function ensureResultsDir(dir: string): void {
  */
 class BufferedFile {
   private readonly fd: number;
-  private buffer: string[] = [];
-  private size = 0;
+  private buffer = '';
   constructor(
     readonly file: string,
     append = false,
@@ -102,15 +102,13 @@ class BufferedFile {
     this.fd = openResultFile(file, append);
   }
   write(text: string): void {
-    this.buffer.push(text);
-    this.size += text.length;
-    if (this.size >= 65_536) this.flush();
+    this.buffer += text;
+    if (this.buffer.length >= 65_536) this.flush();
   }
   flush(): void {
     if (this.buffer.length === 0) return;
-    fs.writeSync(this.fd, this.buffer.join(''));
-    this.buffer = [];
-    this.size = 0;
+    fs.writeSync(this.fd, this.buffer);
+    this.buffer = '';
   }
   /** Closes the file even when its last piece cannot be written (that error is thrown after). */
   close(): void {
@@ -318,7 +316,7 @@ export class ResultSink {
     const cell = id === undefined ? '' : csvCell(id);
     this.success.write(`${line},would ${action},${cell}\n`);
     this.plan?.write(
-      `{"line":${line},"action":"${action}","id":${id === undefined ? 'null' : JSON.stringify(id)},"payload":${JSON.stringify(payload)}}\n`,
+      `{"line":${line},"action":"${action}","id":${id === undefined ? 'null' : JSON.stringify(id)},"payload":${flatJson(payload)}}\n`,
     );
   }
 

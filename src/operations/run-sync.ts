@@ -4,7 +4,7 @@ import { resumeCommand } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
 import { mappingHash } from './journal.js';
-import { checkKeys } from './key-check.js';
+import { checkKeys, mayRefuse } from './key-check.js';
 import { claimRun } from './run-claim.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
@@ -56,6 +56,19 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts, emit: SyncEve
   }
 }
 
+/**
+ * The first promise's result; when it fails, the error is thrown once the other (already started) has settled too,
+ * so nothing of the failed run goes on behind it.
+ */
+async function afterOther<T>(first: Promise<T>, other: Promise<unknown> | null): Promise<T> {
+  try {
+    return await first;
+  } catch (err) {
+    await other?.catch(() => undefined);
+    throw err;
+  }
+}
+
 function quitError(opts: SyncOptions, cwd: string, state: StopState, signal: StopSignal): SfsyncError {
   const c = state.counts;
   const resumable = state.dir !== undefined && opts.file !== '-' && !opts.dryRun;
@@ -85,7 +98,9 @@ async function sync(
   const mapping = opts.mapping ? mappingHash(path.resolve(ports.cwd, opts.mapping)) : null;
   claimed(claimRun(opts, ports.cwd, input.file, mapping));
   const target = await prepareTarget(opts, ports, input, emit);
-  const keys = await checkKeys(opts, {
+  // A signal already in: nothing more is asked of the org (the match export can be a long Bulk job).
+  const stopped = (): boolean => Boolean(state.signal);
+  const checking = checkKeys(opts, {
     mapping: input.mapping,
     spec: target.matching.spec,
     compiled: target.compiled,
@@ -93,11 +108,19 @@ async function sync(
     offline: target.offline,
     file: input.file,
     format: input.format,
-    stopped: () => Boolean(state.signal),
+    stopped,
   });
+  // The pass that counts the file's keys and the org's reads before writing (limits, the match export) do not
+  // depend on each other: the org runs the export job while sfsync counts. Unless the count may refuse the run
+  // (shared keys), which must come before any call.
+  const early = mayRefuse(opts, target.matching.spec, target.offline, input.mapping)
+    ? null
+    : planWrites(opts, ports.env, target, input.file, emit, stopped);
+  // Handled where it is awaited, after the count: not an unhandled rejection meanwhile.
+  early?.catch(() => undefined);
+  const keys = await afterOther(checking, early);
   [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
-  // A signal already in: nothing more is asked of the org (the match export can be a long Bulk job).
-  const writes = await planWrites(opts, ports.env, target, input.file, emit, () => Boolean(state.signal));
+  const writes = await (early ?? planWrites(opts, ports.env, target, input.file, emit, stopped));
   writes.mirror = await mirrorCheck(
     opts,
     target.matching.spec,

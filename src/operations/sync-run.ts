@@ -43,6 +43,7 @@ export async function runEngine(
   const { bulk } = writes;
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
+  bulk?.useFolder(dir);
   const engine = new SyncEngine(client, sink, {
     operation: opts.operation,
     compiled: target.compiled,

@@ -50,6 +50,7 @@ export const UNDO_FAILURE_COLUMNS = [
   'fields',
   'run_values',
   'current_values',
+  'run_line',
 ] as const;
 
 /** A record the undo did not take back, and why. */
@@ -60,6 +61,8 @@ export interface UndoProblem {
   /** Conflicts: what the run wrote, and what the record holds now, by field. */
   runValues?: Record<string, unknown>;
   currentValues?: Record<string, unknown>;
+  /** The line of the run's own input that made the write taken back (0: not from an input line, e.g. mirror). */
+  runLine?: number;
 }
 
 /** The outcome files of an undo (success.csv, failures.csv), each row joined to its before.ndjson line. */
@@ -133,6 +136,7 @@ export class UndoSink {
         (problem.fields ?? []).join(';'),
         json(problem.runValues),
         json(problem.currentValues),
+        problem.runLine ?? '',
       ]
         .map(csvCell)
         .join(',')}\n`,

@@ -207,7 +207,8 @@ export class Undoer {
 
   private problem(item: Item, outcome: 'conflict' | 'failed' | 'skipped', problem: UndoProblem): null {
     this.opts.left?.(item.entry.id);
-    this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], problem);
+    const runLine = item.entry.line;
+    this.sink.fail(item.line, outcome, item.entry.id, UNDID[item.entry.op], { ...problem, runLine });
     return null;
   }
 
@@ -389,6 +390,7 @@ export class Undoer {
           code: e?.statusCode ?? 'UNKNOWN',
           message: e?.message ?? 'Salesforce returned no result for this record.',
           fields: e?.fields,
+          runLine: entry.line,
         });
       }
     });

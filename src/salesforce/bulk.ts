@@ -1,22 +1,27 @@
 import { SfsyncError } from '../errors.js';
 import { translateError } from './client-errors.js';
-import { forEachCsvRow } from './csv-rows.js';
+import { CsvRowReader, forEachCsvRow } from './csv-rows.js';
 import { csvRecords, waitForJob } from './job-wait.js';
+import type { FileBody } from './transport.js';
 import { isConnectionError, type RetryPolicy } from './retry.js';
 import { type BulkJobOutcome, type BulkJobSpec, type BulkResultSet } from './types.js';
 
 /** What one call of the client's request function may say beside its method and URL. */
 export interface RequestOptions {
   json?: unknown;
-  /** A CSV body (a Bulk upload). */
-  csv?: string;
-  /** A SOAP envelope (the one SOAP call, undelete). */
-  xml?: string;
+  /** A CSV body (a Bulk upload): a text, or a file streamed as it is sent. */
+  csv?: string | FileBody;
+  /** A SOAP envelope (the one SOAP call, undelete), built with the session it carries (renewed if it expired). */
+  xmlFor?: (accessToken: string) => string;
   /** False for a call that must not be sent twice once it may have reached Salesforce (default true). */
   idempotent?: boolean;
   as?: 'text';
   headers?: Record<string, string>;
   onHeaders?: (headers: Headers) => void;
+  /** The answer's text piece by piece as it arrives, instead of whole (see HttpCall.onText). */
+  onText?: (piece: string) => void;
+  /** Told before each attempt of the call (a retry starts reading an answer again from its start). */
+  onAttempt?: () => void;
 }
 
 /** The client's one way to call the org: budget, retry policy, trace and error translation included. */
@@ -27,6 +32,13 @@ export interface BulkContext {
   retry: RetryPolicy;
   instanceUrl: string;
   relogin?: string;
+}
+
+/** A job's CSV in a file, streamed as it is uploaded: its size, and its records (for the polling's pace). */
+export interface BulkUpload {
+  file: string;
+  bytes: number;
+  records: number;
 }
 
 type OnResultRow = (set: BulkResultSet, header: string[], row: string[]) => void;
@@ -63,10 +75,39 @@ async function finishIngest(
   // leaving it out saves a call per job.
   for (const set of ['successfulResults', 'failedResults'] as const) {
     if (counted && (set === 'failedResults' ? failed : processed - failed) === 0) continue;
-    const text = await ctx.request<string>('GET', `${base}/${set}`, { as: 'text' });
-    await eachCsvRow(text, (header, row) => onRow(set, header, row));
+    await readResultSet(ctx, `${base}/${set}`, (header, row) => onRow(set, header, row));
   }
   return { jobId, state: info.state, errorMessage: info.errorMessage };
+}
+
+/**
+ * One result set, its rows handed over as it downloads (a set of a 100 MB job is never held whole). A retried read
+ * starts again from the first row: the rows an earlier attempt handed over are not handed over twice.
+ */
+async function readResultSet(
+  ctx: BulkContext,
+  url: string,
+  onRow: (header: string[], row: string[]) => void,
+): Promise<void> {
+  let handed = 0;
+  let reader: CsvRowReader | undefined;
+  const start = (): void => {
+    let header: string[] | undefined;
+    let seen = 0;
+    reader = new CsvRowReader((row) => {
+      if (!header) header = row;
+      else if (++seen > handed) {
+        handed = seen;
+        onRow(header, row);
+      }
+    });
+  };
+  await ctx.request('GET', url, {
+    as: 'text',
+    onAttempt: start,
+    onText: (piece) => reader?.push(piece),
+  });
+  reader?.end();
 }
 
 /** A Bulk API 2.0 query job: created, polled, its CSV pages read one by one following Sforce-Locator. */
@@ -115,7 +156,7 @@ export async function bulkQuery(
 async function openAndUpload(
   ctx: BulkContext,
   spec: BulkJobSpec,
-  csv: string,
+  csv: string | BulkUpload,
   onOpen: (jobId: string) => void,
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
@@ -126,7 +167,8 @@ async function openAndUpload(
     onOpen(job.id);
     const base = `/jobs/ingest/${job.id}`;
     try {
-      await ctx.request('PUT', `${base}/batches`, { csv, idempotent: false });
+      const body = typeof csv === 'string' ? csv : { file: csv.file, bytes: csv.bytes };
+      await ctx.request('PUT', `${base}/batches`, { csv: body, idempotent: false });
       return job.id;
     } catch (err) {
       // Whether a cut-off upload reached the job is unknown: it is aborted, and the records go to a new job.
@@ -140,14 +182,14 @@ async function openAndUpload(
 export async function bulkIngest(
   ctx: BulkContext,
   spec: BulkJobSpec,
-  csv: string,
+  csv: string | BulkUpload,
   onOpen: (jobId: string) => void,
   onRow: OnResultRow,
 ): Promise<BulkJobOutcome> {
   const jobId = await openAndUpload(ctx, spec, csv, onOpen);
   try {
     await ctx.request('PATCH', `/jobs/ingest/${jobId}`, { json: { state: 'UploadComplete' } });
-    return await finishIngest(ctx, jobId, onRow, csvRecords(csv));
+    return await finishIngest(ctx, jobId, onRow, typeof csv === 'string' ? csvRecords(csv) : csv.records);
   } catch (err) {
     // From here Salesforce may run the job: whatever stopped the reading, its records are not known to have failed.
     const e = err instanceof SfsyncError ? err : translateError(err, ctx.instanceUrl, ctx.relogin);

@@ -58,7 +58,13 @@ function duplicateHeader(write: WriteOptions | undefined): Record<string, string
 async function traced(send: Send, call: HttpCall, trace: ((line: string) => void) | undefined) {
   if (!trace) return send(call);
   const started = Date.now();
-  const size = call.body === undefined ? '' : ` (${Buffer.byteLength(call.body)} bytes)`;
+  const bytes =
+    call.body === undefined
+      ? undefined
+      : typeof call.body === 'string'
+        ? Buffer.byteLength(call.body)
+        : call.body.bytes;
+  const size = bytes === undefined ? '' : ` (${bytes} bytes)`;
   trace(redact(`→ ${call.method} ${call.url}${size}`));
   try {
     const answer = await send(call);
@@ -76,16 +82,24 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
   const send = createTransport(options.instanceUrl, options.apiVersion, options.tokens);
   const retry = options.retry ?? DEFAULT_RETRY;
   return async <T>(method: string, url: string, o: Parameters<Request>[2] = {}): Promise<T> => {
-    const body = o.csv ?? o.xml ?? (o.json === undefined ? undefined : JSON.stringify(o.json));
+    const body = o.csv ?? (o.json === undefined ? undefined : JSON.stringify(o.json));
     const type =
       o.csv !== undefined
         ? 'text/csv'
-        : o.xml !== undefined
+        : o.xmlFor !== undefined
           ? 'text/xml; charset=UTF-8'
           : o.json !== undefined
             ? 'application/json'
             : undefined;
-    const call: HttpCall = { method, url, body, as: o.as, headers: { ...o.headers } };
+    const call: HttpCall = {
+      method,
+      url,
+      body,
+      bodyFor: o.xmlFor,
+      as: o.as,
+      headers: { ...o.headers },
+      onText: o.onText,
+    };
     if (type) call.headers!['Content-Type'] = type;
     try {
       return await withRetry(retry, o.idempotent ?? true, async () => {
@@ -94,6 +108,7 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
         if (counter.budget !== undefined && counter.calls >= counter.budget)
           throw budgetError(counter.budget);
         counter.calls++;
+        o.onAttempt?.();
         const answer = await traced(send, call, options.trace);
         o.onHeaders?.(answer.headers);
         return answer.body as T;
@@ -240,7 +255,7 @@ export function createSalesforceClient(options: ClientOptions): SalesforceClient
     query: (soql, o) => queryRows(request, soql, o),
     bulkQuery: (soql, onRow, onOpen, o) => bulkQuery(bulk, soql, onRow, onOpen, o),
     ...collectionWrites(request),
-    undelete: (ids) => undelete(request, options.apiVersion, options.tokens.accessToken(), ids),
+    undelete: (ids) => undelete(request, options.apiVersion, ids),
     bulkIngest: (spec, csv, onOpen, onRow) => bulkIngest(bulk, spec, csv, onOpen, onRow),
     bulkIngestResults: (jobId, onRow) => bulkIngestResults(bulk, jobId, onRow),
   };

@@ -3,7 +3,6 @@ import type { StoredOrg, TokenStore } from '../core/org-store.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../config/settings.js';
 import { SfsyncError } from '../errors.js';
 import { createSalesforceClient, type SalesforceClient } from './client.js';
-import { refreshAccessToken } from './oauth.js';
 import type { RetryPolicy } from './retry.js';
 import { fixedToken, type TokenProvider } from './transport.js';
 
@@ -139,6 +138,8 @@ function storedTokens(org: StoredOrg, store: () => TokenStore): TokenProvider {
   return {
     accessToken: () => accessToken,
     async refresh() {
+      // jsforce (OAuth) costs about half a CPU second to load: only a refresh needs it.
+      const { refreshAccessToken } = await import('./oauth.js');
       accessToken = await refreshAccessToken(
         { clientId: org.clientId, loginUrl: org.loginUrl },
         refreshToken,

@@ -67,15 +67,11 @@ function faultError(err: unknown): unknown {
   });
 }
 
-export async function undelete(
-  request: Request,
-  apiVersion: string,
-  sessionId: string,
-  ids: string[],
-): Promise<SaveResult[]> {
+export async function undelete(request: Request, apiVersion: string, ids: string[]): Promise<SaveResult[]> {
   try {
     const xml = await request<string>('POST', `/services/Soap/u/${apiVersion}`, {
-      xml: undeleteEnvelope(sessionId, ids),
+      // The session goes in the envelope: built per attempt, so an expired one is renewed and sent again.
+      xmlFor: (sessionId) => undeleteEnvelope(sessionId, ids),
       headers: { SOAPAction: '""' },
       // A second undelete of a record the first brought back fails (UNDELETE_FAILED): the caller reads the
       // records again to learn which came back, rather than this call being sent twice.

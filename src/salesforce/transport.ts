@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import { parseRetryAfter } from './retry.js';
 
 /**
@@ -20,10 +22,27 @@ export interface HttpCall {
   method: string;
   /** `/services/…` from the host, any other `/path` under `/services/data/vXX.X`, or an absolute URL. */
   url: string;
-  body?: string;
+  /** A text, or a file's bytes read as they are sent (a Bulk upload of up to 100 MB is never held in memory). */
+  body?: string | FileBody;
+  /**
+   * A body that carries the session itself (a SOAP envelope's SessionHeader): built for each attempt, so that a
+   * renewed session is sent in it, and a fault saying the session is invalid renews it as a 401 does.
+   */
+  bodyFor?: (accessToken: string) => string;
   headers?: Record<string, string>;
   /** 'text': the answer as text, whatever its type (CSV pages); otherwise JSON is parsed. */
   as?: 'json' | 'text';
+  /**
+   * A successful answer's text handed over piece by piece as it arrives (a Bulk result set of tens of MB is never
+   * held whole); the answer's body is then undefined. Error answers are read whole as always.
+   */
+  onText?: (piece: string) => void;
+}
+
+/** A request body streamed from a file. */
+export interface FileBody {
+  file: string;
+  bytes: number;
 }
 
 export interface HttpAnswer {
@@ -70,15 +89,15 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
     for (let renewed = false; ; renewed = true) {
       if (refreshing) await refreshing;
       const token = tokens.accessToken();
-      const res = await fetchOnce(absolute(call.url), {
-        method: call.method,
-        headers: { ...call.headers, Authorization: `Bearer ${token}` },
-        body: call.body,
-      });
+      const res = await fetchOnce(absolute(call.url), requestInit(call, token));
+      if (call.onText && res.status < 400) {
+        await readPieces(res, call.onText);
+        return { body: undefined, headers: res.headers };
+      }
       const text = await res.text().catch((err: unknown) => {
         throw connectionError(err);
       });
-      if (res.status === 401 && tokens.refresh && !renewed && !NOT_EXPIRED.test(text)) {
+      if (tokens.refresh && !renewed && sessionExpired(call, res.status, text)) {
         await renew(token);
         continue;
       }
@@ -86,6 +105,47 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
       return { body: parseBody(res, text, call.as), headers: res.headers };
     }
   };
+}
+
+/**
+ * An answer saying the session expired: a 401 (REST, Bulk), or a SOAP fault INVALID_SESSION_ID (HTTP 500: SOAP
+ * carries the session in the envelope, and answers every failed call with a fault).
+ */
+function sessionExpired(call: HttpCall, status: number, text: string): boolean {
+  if (status === 401) return !NOT_EXPIRED.test(text);
+  return call.bodyFor !== undefined && status === 500 && /<faultcode>[\w.-]*:?INVALID_SESSION_ID</.test(text);
+}
+
+function requestInit(call: HttpCall, token: string): RequestInit {
+  const headers = { ...call.headers, Authorization: `Bearer ${token}` };
+  const body = call.bodyFor ? call.bodyFor(token) : call.body;
+  if (body === undefined || typeof body === 'string') return { method: call.method, headers, body };
+  // A new stream for every attempt: a retry sends the file again from its start.
+  const stream = fs.createReadStream(body.file, { highWaterMark: 1 << 20 });
+  // Node's fetch sends a stream only when told the request is half-duplex (not in the DOM's RequestInit type).
+  const init: RequestInit & { duplex: 'half' } = {
+    method: call.method,
+    headers: { ...headers, 'Content-Length': String(body.bytes) },
+    body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  };
+  return init;
+}
+
+/** A successful answer's body, decoded as UTF-8 piece by piece (a character cut between pieces is kept whole). */
+async function readPieces(res: Response, onText: (piece: string) => void): Promise<void> {
+  const decoder = new TextDecoder('utf-8');
+  try {
+    if (res.body)
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const piece = decoder.decode(chunk, { stream: true });
+        if (piece.length > 0) onText(piece);
+      }
+  } catch (err) {
+    throw connectionError(err);
+  }
+  const last = decoder.decode();
+  if (last.length > 0) onText(last);
 }
 
 async function fetchOnce(url: string, init: RequestInit): Promise<Response> {

@@ -176,7 +176,7 @@ export interface SalesforceClient {
    */
   bulkIngest(
     spec: BulkJobSpec,
-    csv: string,
+    csv: string | { file: string; bytes: number; records: number },
     onOpen: (jobId: string) => void,
     onRow: (set: BulkResultSet, header: string[], row: string[]) => void,
   ): Promise<BulkJobOutcome>;

@@ -181,3 +181,80 @@ describe('/composite/batch', () => {
     expect(accountsNamed('Batch Two')).toBe(0);
   });
 });
+
+describe('/composite/graph', () => {
+  interface GraphResult {
+    graphId: string;
+    graphResponse: { compositeResponse: SubResult[] };
+    isSuccessful: boolean;
+  }
+  const graph = async (graphs: object[]): Promise<GraphResult[]> =>
+    (await conn().requestPost<{ graphs: GraphResult[] }>('/services/data/v62.0/composite/graph', { graphs }))
+      .graphs;
+  const node = (referenceId: string, type: string, body: object): object => ({
+    method: 'POST',
+    url: `/services/data/v62.0/sobjects/${type}/`,
+    referenceId,
+    body,
+  });
+
+  it('saves each graph whole or not at all, independently of the other graphs', async () => {
+    const [good, bad] = await graph([
+      {
+        graphId: 'g1',
+        compositeRequest: [
+          node('acct', 'Account', { Name: 'Graph Kept' }),
+          node('person', 'Contact', { LastName: 'Graph Smith', AccountId: '@{acct.id}' }),
+          {
+            method: 'PATCH',
+            url: '/services/data/v62.0/sobjects/Account/@{acct.id}',
+            referenceId: 'edit',
+            body: { Phone: '555' },
+          },
+        ],
+      },
+      {
+        graphId: 'g2',
+        compositeRequest: [
+          node('acct2', 'Account', { Name: 'Graph Rolled' }),
+          node('nobody', 'Contact', { FirstName: 'NoLast', AccountId: '@{acct2.id}' }),
+          node('later', 'Account', { Name: 'Graph Rolled' }),
+        ],
+      },
+    ]);
+    expect(good?.isSuccessful).toBe(true);
+    const sub = good?.graphResponse.compositeResponse ?? [];
+    expect(sub.map((s) => [s.referenceId, s.httpStatusCode])).toEqual([
+      ['acct', 201],
+      ['person', 201],
+      ['edit', 204],
+    ]);
+    const id = (sub[0]?.body as { id: string }).id;
+    expect(org().store.object('Account')?.live.get(id)).toMatchObject({ Name: 'Graph Kept', Phone: '555' });
+    expect(bad).toMatchObject({ graphId: 'g2', isSuccessful: false });
+    expect(
+      bad?.graphResponse.compositeResponse.map((s) => (s.body as [{ errorCode: string }])[0].errorCode),
+    ).toEqual(['PROCESSING_HALTED', 'REQUIRED_FIELD_MISSING', 'PROCESSING_HALTED']);
+    expect(accountsNamed('Graph Rolled')).toBe(0);
+  });
+
+  it('fails a graph with a node on a resource graphs do not serve, and refuses a repeated graphId', async () => {
+    const [g] = await graph([
+      {
+        graphId: 'q',
+        compositeRequest: [
+          node('acct', 'Account', { Name: 'Graph Query' }),
+          { method: 'GET', url: '/services/data/v62.0/query?q=SELECT+Id+FROM+Account', referenceId: 'list' },
+        ],
+      },
+    ]);
+    expect(g?.isSuccessful).toBe(false);
+    expect(
+      g?.graphResponse.compositeResponse.map((s) => (s.body as [{ errorCode: string }])[0].errorCode),
+    ).toEqual(['PROCESSING_HALTED', 'INVALID_INPUT']);
+    expect(accountsNamed('Graph Query')).toBe(0);
+    const twice = { graphId: 'same', compositeRequest: [node('a', 'Account', { Name: 'Graph Twice' })] };
+    await expect(graph([twice, twice])).rejects.toMatchObject({ errorCode: 'INVALID_INPUT' });
+    expect(accountsNamed('Graph Twice')).toBe(0);
+  });
+});

@@ -76,6 +76,18 @@ describe('aggregate queries', () => {
     ]);
   });
 
+  it('sorts nulls first unless NULLS LAST, whichever the direction', async () => {
+    const names = async (order: string): Promise<string[]> =>
+      (
+        await conn().query<{ Name: string }>(
+          `SELECT Name FROM Opportunity WHERE Name LIKE 'Agg %' ORDER BY ${order}, Name`,
+        )
+      ).records.map((r) => r.Name.slice(4));
+    expect(await names('Amount DESC')).toEqual(['4', '3', '2', '1', '5', '6']);
+    expect(await names('Amount DESC NULLS LAST')).toEqual(['3', '2', '1', '5', '6', '4']);
+    expect(await names('Amount NULLS LAST')).toEqual(['5', '6', '1', '2', '3', '4']);
+  });
+
   it('filters groups with HAVING and orders them by an aggregate', async () => {
     const res = await conn().query(
       "SELECT StageName s, COUNT(Id) n FROM Opportunity WHERE Name LIKE 'Agg %' GROUP BY StageName HAVING COUNT(Id) > 1 ORDER BY COUNT(Id) DESC",
@@ -115,6 +127,45 @@ describe('aggregate queries', () => {
     expect(res.records).toEqual([{ attributes: AGGREGATE, Name: 'Agg Parent', expr0: 2 }]);
   });
 
+  it('adds ROLLUP subtotals after the rows they sum up and a grand total last, marked by GROUPING()', async () => {
+    const lead = (LeadSource: string, Rating: string | null) => ({
+      LastName: 'Roll',
+      Company: 'Rollup Co',
+      LeadSource,
+      Rating,
+    });
+    await conn()
+      .sobject('Lead')
+      .create([lead('Web', 'Hot'), lead('Phone Inquiry', 'Warm'), lead('Web', null), lead('Web', 'Hot')]);
+    const res = await conn().query(
+      "SELECT LeadSource, Rating, GROUPING(LeadSource) grpLS, GROUPING(Rating) grpRating, COUNT(Id) cnt FROM Lead WHERE Company = 'Rollup Co' GROUP BY ROLLUP(LeadSource, Rating)",
+    );
+    const row = (
+      LeadSource: string | null,
+      Rating: string | null,
+      grpLS: number,
+      grpRating: number,
+      cnt: number,
+    ) => ({ attributes: AGGREGATE, LeadSource, Rating, grpLS, grpRating, cnt });
+    expect(res.records).toEqual([
+      row('Web', null, 0, 0, 1),
+      row('Web', 'Hot', 0, 0, 2),
+      row('Web', null, 0, 1, 3),
+      row('Phone Inquiry', 'Warm', 0, 0, 1),
+      row('Phone Inquiry', null, 0, 1, 1),
+      row(null, null, 1, 1, 4),
+    ]);
+    const cube = await conn().query(
+      "SELECT LeadSource, Rating, GROUPING(LeadSource), GROUPING(Rating), COUNT(Id) FROM Lead WHERE Company = 'Rollup Co' GROUP BY CUBE(LeadSource, Rating) HAVING GROUPING(LeadSource) = 1 ORDER BY GROUPING(Rating), Rating DESC NULLS LAST",
+    );
+    expect(cube.records.map((r) => Object.values(r).slice(1))).toEqual([
+      [null, 'Warm', 1, 0, 1],
+      [null, 'Hot', 1, 0, 2],
+      [null, null, 1, 0, 1],
+      [null, null, 1, 1, 4],
+    ]);
+  });
+
   it.each([
     [
       'SELECT Name, COUNT(Id) FROM Opportunity GROUP BY StageName',
@@ -125,6 +176,16 @@ describe('aggregate queries', () => {
       'SELECT SUM(Name) FROM Opportunity',
       'MALFORMED_QUERY',
       'field Name does not support aggregate operator SUM',
+    ],
+    [
+      'SELECT StageName, GROUPING(StageName) FROM Opportunity GROUP BY StageName',
+      'MALFORMED_QUERY',
+      'GROUPING() is only allowed with GROUP BY ROLLUP or CUBE',
+    ],
+    [
+      'SELECT COUNT(Id) FROM Opportunity GROUP BY ROLLUP(StageName), Name',
+      'MALFORMED_QUERY',
+      "unexpected token: ','",
     ],
     [
       'SELECT Amount FROM Opportunity GROUP BY Amount',
@@ -138,11 +199,9 @@ describe('aggregate queries', () => {
   });
 
   it('refuses more groups than one batch holds, as aggregates cannot queryMore()', async () => {
-    const contacts = Array.from({ length: 2001 }, (_, i) => ({ LastName: `Many ${i}`, Department: 'Many' }));
-    for (let i = 0; i < contacts.length; i += 200)
-      await conn()
-        .sobject('Contact')
-        .create(contacts.slice(i, i + 200));
+    // Seeded straight into the org: what is tested is the query, not 2,001 writes over HTTP.
+    for (let i = 0; i < 2001; i++)
+      org().store.create('Contact', { LastName: `Many ${i}`, Department: 'Many' });
     const soql = "SELECT LastName, COUNT(Id) FROM Contact WHERE Department = 'Many' GROUP BY LastName";
     const err = await errorOf(conn().query(soql));
     expect(err.name).toBe('EXCEEDED_ID_LIMIT');

@@ -52,6 +52,17 @@ describe('query columns (columns=true)', () => {
     ]);
   });
 
+  it('keeps a grouped parent field flat, as its AggregateResult value is (Name, not Owner.Name)', async () => {
+    const r = await columns(
+      'SELECT LeadSource, Owner.Name, COUNT(Id) FROM Lead GROUP BY LeadSource, Owner.Name',
+    );
+    expect(r.columnMetadata).toEqual([
+      expect.objectContaining({ columnName: 'LeadSource', joinColumns: [] }),
+      expect.objectContaining({ columnName: 'Name', displayName: 'Name', aggregate: false, joinColumns: [] }),
+      expect.objectContaining({ columnName: 'expr0', aggregate: true }),
+    ]);
+  });
+
   it('answers a bad query with the same MALFORMED_QUERY / INVALID_FIELD as the query itself', async () => {
     const e = await errorOf(columns('SELECT Nope__c FROM Account'));
     expect(e.errorCode).toBe('INVALID_FIELD');

@@ -177,12 +177,13 @@ describe('sfsync undo', () => {
         fields: ['Title'],
         runValues: { Title: 'Changed 2' },
         currentValues: { Title: 'Edited by hand' },
+        runLine: 4,
       }),
     ]);
     const text = await env.sfsync(['undo', 'runs/cf', '--dry-run']);
     expect(text.stdout).toContain('Title: run wrote "Changed 2", now "Edited by hand"');
     // The line is the before-image's (the undo's own input), and says so: it is not a line of the run's CSV.
-    expect(text.stdout).toMatch(/ {4}before\.ndjson line \d+ 003\w+: Title:/);
+    expect(text.stdout).toMatch(/ {4}before\.ndjson line \d+ \(the run's input line 4\) 003\w+: Title:/);
     const after = await rows('cf');
     expect(after[2]?.Title).toBe('Edited by hand');
     expect(after.filter((_, i) => i !== 2)).toEqual(original.filter((_, i) => i !== 2));

@@ -27,7 +27,7 @@ const HALTED = {
   message: 'The transaction was rolled back since another operation in the same transaction failed.',
 };
 
-interface SubRequest {
+export interface SubRequest {
   method: string;
   url: string;
   referenceId: string;
@@ -108,15 +108,10 @@ function resolve(value: unknown, results: Map<string, SubResponse>, missing: str
   return value;
 }
 
-function checkSubrequests(body: Record<string, unknown>): SubRequest[] {
-  const list = body.compositeRequest;
-  if (!Array.isArray(list))
-    throw apiError(400, 'JSON_PARSER_ERROR', "'compositeRequest' is a required field.");
-  // Salesforce's limit; the error's code and text are [unverified].
-  if (list.length > MAX_SUBREQUESTS)
-    throw apiError(400, 'INVALID_INPUT', `A composite request can have up to ${MAX_SUBREQUESTS} subrequests`);
+/** Each subrequest has a method, a url and a unique referenceId of letters, digits and underscores. */
+export function checkSubrequests(list: unknown[]): SubRequest[] {
   const seen = new Set<string>();
-  return list.map((item: Partial<SubRequest>) => {
+  return (list as Array<Partial<SubRequest>>).map((item) => {
     for (const key of ['method', 'url', 'referenceId'] as const)
       if (typeof item?.[key] !== 'string')
         throw apiError(400, 'JSON_PARSER_ERROR', `'${key}' is a required field.`);
@@ -134,16 +129,24 @@ function checkSubrequests(body: Record<string, unknown>): SubRequest[] {
   });
 }
 
+/** One subrequest's entry in a `compositeResponse`. */
+export interface CompositeResult {
+  body: unknown;
+  httpHeaders: Record<string, string>;
+  httpStatusCode: number | undefined;
+  referenceId: string;
+}
+
 /**
- * `POST /composite`: up to 25 subrequests in order, later ones using earlier results through `@{ref.path}`.
- * With `allOrNone`, the first failure rolls everything back and every other subrequest answers PROCESSING_HALTED
- * [doc REST "Composite", "Composite Subrequest Result"].
+ * Runs checked subrequests in order, later ones using earlier results through `@{ref.path}`. With `allOrNone`, the
+ * first failure rolls everything back and every other subrequest answers PROCESSING_HALTED.
  */
-export async function composite(call: RestCall, run: SubRequestRunner): Promise<void> {
-  if (call.method !== 'POST') throw methodNotAllowed(call.method, 'POST');
-  const body = await jsonObject(call.req);
-  const subrequests = checkSubrequests(body);
-  const allOrNone = body.allOrNone === true;
+export async function runSubrequests(
+  call: RestCall,
+  subrequests: SubRequest[],
+  allOrNone: boolean,
+  run: SubRequestRunner,
+): Promise<CompositeResult[]> {
   const results = new Map<string, SubResponse>();
   const answers: Array<SubResponse & { referenceId: string }> = [];
   if (allOrNone) call.store.beginJournal();
@@ -151,36 +154,7 @@ export async function composite(call: RestCall, run: SubRequestRunner): Promise<
   try {
     for (const sub of subrequests) {
       if (failed && allOrNone) break;
-      const missing: string[] = [];
-      const url = resolve(sub.url, results, missing) as string;
-      const input = resolve(sub.body, results, missing);
-      const prefix = /^\/services\/data\/(v\d+\.\d\/.*)$/.exec(url);
-      const answer: SubResponse =
-        missing.length > 0
-          ? {
-              status: 400,
-              headers: {},
-              // [unverified] wording; the code is Salesforce's for a subrequest that cannot run.
-              body: [
-                {
-                  errorCode: 'PROCESSING_HALTED',
-                  message: `Invalid reference specified. No value for ${missing[0]} found in the earlier subrequests.`,
-                },
-              ],
-            }
-          : prefix
-            ? await run(sub.method.toUpperCase(), prefix[1] as string, input, sub.httpHeaders ?? {})
-            : {
-                status: 404,
-                headers: {},
-                body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
-              };
-      if (
-        answer.status === 201 &&
-        /\/sobjects\/\w+$/.test(url) &&
-        typeof (answer.body as { id?: unknown })?.id === 'string'
-      )
-        answer.headers.Location = `${url}/${(answer.body as { id: string }).id}`;
+      const answer = await runOne(sub, results, run);
       if (answer.status >= 400) failed = true;
       results.set(sub.referenceId, answer);
       answers.push({ ...answer, referenceId: sub.referenceId });
@@ -189,7 +163,7 @@ export async function composite(call: RestCall, run: SubRequestRunner): Promise<
     const journal = allOrNone ? call.store.endJournal() : null;
     if (journal && failed) call.store.rollback(journal);
   }
-  const compositeResponse = subrequests.map((sub) => {
+  return subrequests.map((sub) => {
     const answer = answers.find((a) => a.referenceId === sub.referenceId);
     if (allOrNone && failed && (!answer || answer.status < 400))
       return { body: [HALTED], httpHeaders: {}, httpStatusCode: 400, referenceId: sub.referenceId };
@@ -200,6 +174,62 @@ export async function composite(call: RestCall, run: SubRequestRunner): Promise<
       referenceId: sub.referenceId,
     };
   });
+}
+
+async function runOne(
+  sub: SubRequest,
+  results: Map<string, SubResponse>,
+  run: SubRequestRunner,
+): Promise<SubResponse> {
+  const missing: string[] = [];
+  const url = resolve(sub.url, results, missing) as string;
+  const input = resolve(sub.body, results, missing);
+  const prefix = /^\/services\/data\/(v\d+\.\d\/.*)$/.exec(url);
+  const answer: SubResponse =
+    missing.length > 0
+      ? {
+          status: 400,
+          headers: {},
+          // [unverified] wording; the code is Salesforce's for a subrequest that cannot run.
+          body: [
+            {
+              errorCode: 'PROCESSING_HALTED',
+              message: `Invalid reference specified. No value for ${missing[0]} found in the earlier subrequests.`,
+            },
+          ],
+        }
+      : prefix
+        ? await run(sub.method.toUpperCase(), prefix[1] as string, input, sub.httpHeaders ?? {})
+        : {
+            status: 404,
+            headers: {},
+            body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
+          };
+  if (
+    answer.status === 201 &&
+    /\/sobjects\/\w+\/?$/.test(url) &&
+    typeof (answer.body as { id?: unknown })?.id === 'string'
+  )
+    answer.headers.Location = `${url.replace(/\/$/, '')}/${(answer.body as { id: string }).id}`;
+  return answer;
+}
+
+/**
+ * `POST /composite`: up to 25 subrequests in order, later ones using earlier results through `@{ref.path}`.
+ * With `allOrNone`, the first failure rolls everything back and every other subrequest answers PROCESSING_HALTED
+ * [doc REST "Composite", "Composite Subrequest Result"].
+ */
+export async function composite(call: RestCall, run: SubRequestRunner): Promise<void> {
+  if (call.method !== 'POST') throw methodNotAllowed(call.method, 'POST');
+  const body = await jsonObject(call.req);
+  const list = body.compositeRequest;
+  if (!Array.isArray(list))
+    throw apiError(400, 'JSON_PARSER_ERROR', "'compositeRequest' is a required field.");
+  // Salesforce's limit; the error's code and text are [unverified].
+  if (list.length > MAX_SUBREQUESTS)
+    throw apiError(400, 'INVALID_INPUT', `A composite request can have up to ${MAX_SUBREQUESTS} subrequests`);
+  const subrequests = checkSubrequests(list);
+  const compositeResponse = await runSubrequests(call, subrequests, body.allOrNone === true, run);
   sendJson(call.res, 200, { compositeResponse });
 }
 

@@ -1,9 +1,18 @@
 import type { ObjectMeta } from '../metadata.js';
 import type { ObjectData, OrgStore } from '../store.js';
-import { isNumberType, type Row, type Value } from '../values.js';
-import { compile, literalValue, sortComparable, toComparable } from './filter.js';
-import { compareRows, type Comparable } from './order.js';
-import type { AggregateExpr, Condition, FieldRef, Query } from './parse.js';
+import type { Row, Value } from '../values.js';
+import { sortComparable } from './filter.js';
+import { compareOrdered, compareRows } from './order.js';
+import type { FieldRef, Query } from './parse.js';
+import {
+  aggregateValue,
+  countsOf,
+  groupRows,
+  resolveAggregate,
+  type Group,
+  type ResolvedAggregate,
+} from './aggregate-values.js';
+import { havingPredicate } from './having.js';
 import {
   fail,
   pathKey,
@@ -15,71 +24,15 @@ import {
   type ResolvedPath,
 } from './plan.js';
 
-/* Aggregate queries: GROUP BY, aggregate functions and HAVING. */
+/* Aggregate queries: GROUP BY (ROLLUP and CUBE too), aggregate functions and HAVING. */
 
 type AggColumn =
-  | { key: string; kind: 'group'; path: ResolvedPath }
+  | { key: string; kind: 'group'; path: ResolvedPath; index: number }
   | { key: string; kind: 'aggregate'; expr: ResolvedAggregate };
 
-interface ResolvedAggregate {
-  fn: AggregateExpr['fn'];
-  /** null for COUNT(): every row counts. */
-  path: ResolvedPath | null;
-}
-
-const NUMERIC_AGGREGATES = new Set(['SUM', 'AVG']);
-
-function resolveAggregate(
-  store: OrgStore,
-  soql: string,
-  meta: ObjectMeta,
-  expr: AggregateExpr,
-): ResolvedAggregate {
-  if (!expr.field) return { fn: expr.fn, path: null };
-  const path = resolvePath(store, soql, meta, expr.field);
-  const field = path.field;
-  if (field.aggregatable === false || (NUMERIC_AGGREGATES.has(expr.fn) && !isNumberType(field))) {
-    throw fail(
-      soql,
-      expr.field.pos,
-      'MALFORMED_QUERY',
-      `field ${field.name} does not support aggregate operator ${expr.fn}`,
-    );
-  }
-  return { fn: expr.fn, path };
-}
-
-function aggregateValue(store: OrgStore, expr: ResolvedAggregate, rows: Row[]): Value {
-  const path = expr.path;
-  if (!path) return rows.length;
-  const values: Value[] = [];
-  for (const row of rows) {
-    const v = valueAt(store, row, path);
-    if (v !== null) values.push(v);
-  }
-  switch (expr.fn) {
-    case 'COUNT':
-      return values.length;
-    case 'COUNT_DISTINCT':
-      return new Set(values.map((v) => toComparable(path.field, v))).size;
-    case 'SUM':
-    case 'AVG': {
-      if (values.length === 0) return null;
-      const sum = values.reduce<number>((a, v) => a + Number(v), 0);
-      return expr.fn === 'SUM' ? sum : sum / values.length;
-    }
-    default: {
-      let best: Value = null;
-      for (const v of values) {
-        if (best === null) best = v;
-        else {
-          const c = compareRows(toComparable(path.field, v), toComparable(path.field, best), false);
-          if (expr.fn === 'MIN' ? c < 0 : c > 0) best = v;
-        }
-      }
-      return best;
-    }
-  }
+/** A grouped field's value in a group: null on a subtotal row that rolls the field up. */
+function groupValue(store: OrgStore, group: Group, path: ResolvedPath, index: number): Value {
+  return group.rows[0] && !group.rolled[index] ? valueAt(store, group.rows[0], path) : null;
 }
 
 export function runAggregate(
@@ -92,30 +45,17 @@ export function runAggregate(
 ): QueryResult {
   const meta = object.meta;
   const { groups, mustBeGrouped, columns } = aggregateColumns(store, soql, meta, query);
-  const buckets = new Map<string, Row[]>();
-  if (groups.length === 0) buckets.set('', matched);
-  for (const row of groups.length === 0 ? [] : matched) {
-    const key = JSON.stringify(groups.map((p) => toComparable(p.field, valueAt(store, row, p))));
-    const bucket = buckets.get(key);
-    if (bucket) bucket.push(row);
-    else buckets.set(key, [row]);
-  }
-  let sets = [...buckets.values()];
+  let sets = groupRows(store, groups, query.groupByMode, matched);
   if (query.having) {
-    const having = havingPredicate(store, soql, meta, query.having, mustBeGrouped, now);
+    const having = havingPredicate(store, soql, meta, query, query.having, mustBeGrouped, now);
     sets = sets.filter(having);
   }
-  sortGroups(store, soql, meta, query, sets, mustBeGrouped);
+  sortGroups(store, soql, meta, query, sets, groups, mustBeGrouped);
   const rows = windowGroups(query, sets).map((set) => {
     const out: Row = {};
-    for (const c of columns) {
+    for (const c of columns)
       out[c.key] =
-        c.kind === 'aggregate'
-          ? aggregateValue(store, c.expr, set)
-          : set[0]
-            ? valueAt(store, set[0], c.path)
-            : null;
-    }
+        c.kind === 'aggregate' ? aggregateValue(store, c.expr, set) : groupValue(store, set, c.path, c.index);
     return out;
   });
   const plan: QueryPlan = {
@@ -140,13 +80,27 @@ export function runAggregate(
   };
 }
 
+const MAX_ROLLUP_FIELDS = 3;
+
 /** The GROUP BY paths and the SELECT list's columns; a plain field must be one of the groups. */
 function aggregateColumns(
   store: OrgStore,
   soql: string,
   meta: ObjectMeta,
   query: Query,
-): { groups: ResolvedPath[]; mustBeGrouped: (ref: FieldRef) => ResolvedPath; columns: AggColumn[] } {
+): {
+  groups: ResolvedPath[];
+  mustBeGrouped: (ref: FieldRef) => { path: ResolvedPath; index: number };
+  columns: AggColumn[];
+} {
+  if (query.groupByMode && query.groupBy.length > MAX_ROLLUP_FIELDS)
+    // [unverified] wording; the limit is the documented one.
+    throw fail(
+      soql,
+      query.groupBy[MAX_ROLLUP_FIELDS]?.pos ?? 0,
+      'MALFORMED_QUERY',
+      `GROUP BY ${query.groupByMode} can have up to ${MAX_ROLLUP_FIELDS} fields`,
+    );
   const groups = query.groupBy.map((ref) => {
     const path = resolvePath(store, soql, meta, ref);
     if (!path.field.groupable) {
@@ -159,22 +113,24 @@ function aggregateColumns(
     }
     return path;
   });
-  const grouped = new Set(groups.map(pathKey));
-  const mustBeGrouped = (ref: FieldRef): ResolvedPath => {
+  const grouped = new Map(groups.map((p, i) => [pathKey(p), i]));
+  const mustBeGrouped = (ref: FieldRef): { path: ResolvedPath; index: number } => {
     const path = resolvePath(store, soql, meta, ref);
-    if (!grouped.has(pathKey(path)))
+    const index = grouped.get(pathKey(path));
+    if (index === undefined)
       throw fail(soql, ref.pos, 'MALFORMED_QUERY', `Field must be grouped or aggregated: ${path.field.name}`);
-    return path;
+    return { path, index };
   };
   let exprCount = 0;
   const columns: AggColumn[] = query.select.map((s) => {
     if (s.type === 'field') {
-      const path = mustBeGrouped(s.field);
+      const { path, index } = mustBeGrouped(s.field);
       // A date function is an expression: unaliased, it is named exprN like the aggregates.
-      return { key: s.alias ?? (path.fn ? `expr${exprCount++}` : path.field.name), kind: 'group', path };
+      const key = s.alias ?? (path.fn ? `expr${exprCount++}` : path.field.name);
+      return { key, kind: 'group', path, index };
     }
     if (s.type === 'aggregate') {
-      const expr = resolveAggregate(store, soql, meta, s.aggregate);
+      const expr = resolveAggregate(store, soql, meta, query, s.aggregate);
       return { key: s.alias ?? `expr${exprCount++}`, kind: 'aggregate', expr };
     }
     throw fail(
@@ -191,33 +147,47 @@ function aggregateColumns(
   return { groups, mustBeGrouped, columns };
 }
 
-/** ORDER BY on groups: by a grouped field or an aggregate. */
+interface GroupOrder {
+  value: (g: Group) => Value;
+  field: ResolvedPath['field'] | null;
+  counts: boolean;
+  descending: boolean;
+  nullsLast: boolean;
+}
+
+/**
+ * ORDER BY on groups: by a grouped field or an aggregate. Without it, ROLLUP and CUBE rows come sorted by their
+ * groups, each subtotal after the rows it sums up, the grand total last, as Salesforce's examples show.
+ */
 function sortGroups(
   store: OrgStore,
   soql: string,
   meta: ObjectMeta,
   query: Query,
-  sets: Row[][],
-  mustBeGrouped: (ref: FieldRef) => ResolvedPath,
+  sets: Group[],
+  groups: ResolvedPath[],
+  mustBeGrouped: (ref: FieldRef) => { path: ResolvedPath; index: number },
 ): void {
-  const order = query.orderBy.map((o) => ({
-    value: o.aggregate
-      ? (
-          (expr: ResolvedAggregate) => (rows: Row[]) =>
-            aggregateValue(store, expr, rows)
-        )(resolveAggregate(store, soql, meta, o.aggregate))
-      : ((path: ResolvedPath) => (rows: Row[]) => (rows[0] ? valueAt(store, rows[0], path) : null))(
-          mustBeGrouped(o.field),
-        ),
-    field: o.aggregate
-      ? o.aggregate.field
-        ? resolvePath(store, soql, meta, o.aggregate.field).field
-        : null
-      : mustBeGrouped(o.field).field,
-    counts: o.aggregate?.fn === 'COUNT' || o.aggregate?.fn === 'COUNT_DISTINCT',
-    descending: o.descending,
-    nullsLast: o.nullsLast,
-  }));
+  const order: GroupOrder[] = query.orderBy.map((o) => {
+    if (o.aggregate) {
+      const expr = resolveAggregate(store, soql, meta, query, o.aggregate);
+      return {
+        value: (g: Group) => aggregateValue(store, expr, g),
+        field: expr.path?.field ?? null,
+        counts: countsOf(expr.fn),
+        descending: o.descending,
+        nullsLast: o.nullsLast,
+      };
+    }
+    const { path, index } = mustBeGrouped(o.field);
+    return {
+      value: (g: Group) => groupValue(store, g, path, index),
+      field: path.field,
+      counts: false,
+      descending: o.descending,
+      nullsLast: o.nullsLast,
+    };
+  });
   if (order.length > 0)
     sets.sort((a, b) => {
       for (const o of order) {
@@ -225,16 +195,35 @@ function sortGroups(
         const vb = o.value(b);
         const c =
           o.field && !o.counts
-            ? compareRows(sortComparable(o.field, va), sortComparable(o.field, vb), o.nullsLast)
-            : compareRows(va, vb, o.nullsLast);
-        if (c !== 0) return o.descending ? -c : c;
+            ? compareOrdered(
+                sortComparable(o.field, va),
+                sortComparable(o.field, vb),
+                o.descending,
+                o.nullsLast,
+              )
+            : compareOrdered(va, vb, o.descending, o.nullsLast);
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+  else if (query.groupByMode)
+    sets.sort((a, b) => {
+      for (const [i, path] of groups.entries()) {
+        if (a.rolled[i] !== b.rolled[i]) return a.rolled[i] ? 1 : -1;
+        if (a.rolled[i]) continue;
+        const c = compareRows(
+          sortComparable(path.field, groupValue(store, a, path, i)),
+          sortComparable(path.field, groupValue(store, b, path, i)),
+          false,
+        );
+        if (c !== 0) return c;
       }
       return 0;
     });
 }
 
 /** OFFSET and LIMIT on groups; an aggregate result has no queryMore, so at most 2,000 groups. */
-function windowGroups(query: Query, sets: Row[][]): Row[][] {
+function windowGroups(query: Query, sets: Group[]): Group[] {
   let windowed = sets;
   if (query.offset !== null) {
     if (query.offset > 2000)
@@ -249,72 +238,4 @@ function windowGroups(query: Query, sets: Row[][]): Row[][] {
     );
   }
   return windowed;
-}
-
-function havingPredicate(
-  store: OrgStore,
-  soql: string,
-  meta: ObjectMeta,
-  cond: Condition,
-  mustBeGrouped: (ref: FieldRef) => ResolvedPath,
-  now: number,
-): (rows: Row[]) => boolean {
-  const inner = (c: Condition): ((rows: Row[]) => boolean) =>
-    havingPredicate(store, soql, meta, c, mustBeGrouped, now);
-  switch (cond.type) {
-    case 'and': {
-      const parts = cond.items.map(inner);
-      return (rows) => parts.every((p) => p(rows));
-    }
-    case 'or': {
-      const parts = cond.items.map(inner);
-      return (rows) => parts.some((p) => p(rows));
-    }
-    case 'not': {
-      const part = inner(cond.item);
-      return (rows) => !part(rows);
-    }
-    default:
-      break;
-  }
-  if (cond.type === 'compare' && cond.aggregate) {
-    const expr = resolveAggregate(store, soql, meta, cond.aggregate);
-    const counts = expr.fn === 'COUNT' || expr.fn === 'COUNT_DISTINCT' || expr.path === null;
-    const lit = cond.value;
-    let want: Comparable;
-    if (counts || expr.fn === 'SUM' || expr.fn === 'AVG') {
-      if (lit.kind !== 'number' && lit.kind !== 'null')
-        throw fail(
-          soql,
-          lit.pos,
-          'MALFORMED_QUERY',
-          `value of filter criterion for aggregate must be a number`,
-        );
-      want = lit.kind === 'number' ? lit.value : null;
-    } else {
-      const field = (expr.path as ResolvedPath).field;
-      const v = literalValue(soql, lit, field, now);
-      if (Array.isArray(v))
-        throw fail(soql, lit.pos, 'MALFORMED_QUERY', 'date literals are not supported in HAVING');
-      want = toComparable(field, v);
-    }
-    const op = cond.op;
-    return (rows) => {
-      const raw = aggregateValue(store, expr, rows);
-      const v = counts || !expr.path ? raw : toComparable(expr.path.field, raw);
-      if (op === '=') return v === want;
-      if (op === '!=') return v !== want;
-      if (v === null || want === null) return false;
-      if (op === '<') return v < want;
-      if (op === '>') return v > want;
-      if (op === '<=') return v <= want;
-      if (op === '>=') return v >= want;
-      throw fail(soql, lit.pos, 'MALFORMED_QUERY', 'LIKE is not supported on aggregate functions');
-    };
-  }
-  if (cond.type === 'semijoin')
-    throw fail(soql, cond.pos, 'MALFORMED_QUERY', 'semi join sub-selects are not allowed in HAVING');
-  mustBeGrouped(cond.field);
-  const predicate = compile(store, soql, meta, cond, now);
-  return (rows) => (rows[0] ? predicate(rows[0]) : false);
 }

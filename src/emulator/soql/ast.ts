@@ -38,8 +38,17 @@ export const DATE_FUNCTIONS = new Set([
   'WEEK_IN_YEAR',
 ]);
 
-export const AGGREGATE_FUNCTIONS = new Set(['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX']);
-export type AggregateFn = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
+/** GROUPING(field) is 1 on a subtotal row of GROUP BY ROLLUP or CUBE for that field, else 0. */
+export const AGGREGATE_FUNCTIONS = new Set([
+  'COUNT',
+  'COUNT_DISTINCT',
+  'SUM',
+  'AVG',
+  'MIN',
+  'MAX',
+  'GROUPING',
+]);
+export type AggregateFn = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'GROUPING';
 
 /** `COUNT(Id)`, `MAX(Amount)`...; `field` is null only for a bare `COUNT()`. */
 export interface AggregateExpr {
@@ -90,6 +99,8 @@ export interface Query {
   /** WITH SECURITY_ENFORCED / USER_MODE / SYSTEM_MODE. */
   with: string | null;
   groupBy: FieldRef[];
+  /** GROUP BY ROLLUP(…) or CUBE(…): subtotal rows too. */
+  groupByMode: 'ROLLUP' | 'CUBE' | null;
   having: Condition | null;
   orderBy: OrderBy[];
   limit: number | null;

@@ -92,9 +92,18 @@ function recordColumn(column: Column): ColumnMetadata[] {
 }
 
 function aggregateColumn(column: AggregateColumn): ColumnMetadata {
-  if (!column.fn && column.path) return { ...pathColumn(column.path), columnName: column.key };
+  if (!column.fn && column.path) {
+    // An AggregateResult is flat: a grouped parent field comes back under its own name (`Name` for `Owner.Name`),
+    // so its column joins nothing either; a nested column made `sf data query` print an empty `Name.Name`
+    // [unverified: inferred from the records' shape, which is Salesforce's].
+    const path = column.path;
+    return {
+      ...fieldColumn(path.field, path.fn ? `${path.fn.name}(${path.fn.source.name})` : path.field.name),
+      columnName: column.key,
+    };
+  }
   const argument = column.path ? column.path.names.join('.') : '';
-  const counts = column.fn === 'COUNT' || column.fn === 'COUNT_DISTINCT';
+  const counts = column.fn === 'COUNT' || column.fn === 'COUNT_DISTINCT' || column.fn === 'GROUPING';
   return {
     aggregate: true,
     apexType: null,

@@ -16,6 +16,20 @@ export function compareRows(a: Comparable, b: Comparable, nullsLast: boolean): n
   return a < b ? -1 : 1;
 }
 
+/**
+ * One ORDER BY item: DESC reverses the values, never where the nulls go, which is first unless NULLS LAST
+ * [doc SOQL "ORDER BY": "By default, null values are sorted first"; `DESC NULLS LAST` puts them last].
+ */
+export function compareOrdered(
+  a: Comparable,
+  b: Comparable,
+  descending: boolean,
+  nullsLast: boolean,
+): number {
+  const c = compareRows(a, b, nullsLast);
+  return descending && a !== null && b !== null ? -c : c;
+}
+
 export function sortKeys(store: OrgStore, soql: string, meta: ObjectMeta, orderBy: OrderBy[]): SortKey[] {
   return orderBy.map((o) => {
     if (o.aggregate)
@@ -37,12 +51,13 @@ export function sortRows(store: OrgStore, rows: Row[], order: SortKey[]): void {
   if (order.length === 0) return;
   rows.sort((a, b) => {
     for (const o of order) {
-      const c = compareRows(
+      const c = compareOrdered(
         sortComparable(o.path.field, valueAt(store, a, o.path)),
         sortComparable(o.path.field, valueAt(store, b, o.path)),
+        o.descending,
         o.nullsLast,
       );
-      if (c !== 0) return o.descending ? -c : c;
+      if (c !== 0) return c;
     }
     return 0;
   });

@@ -51,12 +51,17 @@ class Parser extends TokenReader {
     }
     const withClause = this.trailingClause('WITH', ['SECURITY_ENFORCED', 'USER_MODE', 'SYSTEM_MODE']);
     const groupBy: FieldRef[] = [];
+    let groupByMode: Query['groupByMode'] = null;
     if (this.isKeyword('GROUP')) {
       this.next();
       this.expectKeyword('BY');
-      if (this.isKeyword('ROLLUP') || this.isKeyword('CUBE')) this.fail(this.peek());
+      if ((this.isKeyword('ROLLUP') || this.isKeyword('CUBE')) && this.peek(1).text === '(') {
+        groupByMode = this.next().text.toUpperCase() as 'ROLLUP' | 'CUBE';
+        this.next();
+      }
       do groupBy.push(this.fieldRef());
       while (this.punct(','));
+      if (groupByMode) this.expectPunct(')');
     }
     let having: Condition | null = null;
     if (this.isKeyword('HAVING')) {
@@ -75,6 +80,7 @@ class Parser extends TokenReader {
       where,
       with: withClause,
       groupBy,
+      groupByMode,
       having,
       orderBy,
       limit,
@@ -98,7 +104,7 @@ class Parser extends TokenReader {
         this.next();
         descending = true;
       }
-      let nullsLast = descending;
+      let nullsLast = false;
       if (this.isKeyword('NULLS')) {
         this.next();
         if (this.isKeyword('FIRST')) nullsLast = false;

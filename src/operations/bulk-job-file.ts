@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Text gathered before one write to the file: one write call per megabyte, not per line. */
+const WRITE_CHARS = 1 << 20;
+
+let serial = 0;
+
+/**
+ * The CSV of one Bulk job as it fills, on disk: a job of up to 100 MB costs its memory only while a megabyte of it
+ * is gathered, and its upload streams from the file (sent again from it when a cut-off upload goes to a new job).
+ * The file is the owner's only, in the results folder (or a private temporary folder), and removed once the job
+ * has ended.
+ */
+export class BulkJobFile {
+  readonly file: string;
+  private fd: number | undefined;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private written = 0;
+
+  constructor(folder: string | undefined) {
+    const dir = folder ?? privateTemp();
+    this.file = path.join(dir, `bulk-job-${process.pid}-${++serial}.csv.tmp`);
+    const c = fs.constants;
+    // Never through a link planted in the folder.
+    this.fd = fs.openSync(this.file, c.O_WRONLY | c.O_CREAT | c.O_TRUNC | (c.O_NOFOLLOW ?? 0), 0o600);
+  }
+
+  append(text: string): void {
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    if (this.pendingChars >= WRITE_CHARS) this.flush();
+  }
+
+  /** Puts the rest on disk and closes the file for writing; returns its size in bytes. */
+  finish(): number {
+    this.flush();
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    return this.written;
+  }
+
+  remove(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.rmSync(this.file, { force: true });
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0 || this.fd === undefined) return;
+    const chunk = Buffer.from(this.pending.join(''), 'utf8');
+    fs.writeSync(this.fd, chunk, 0, chunk.length, this.written);
+    this.written += chunk.length;
+    this.pending = [];
+    this.pendingChars = 0;
+  }
+}
+
+let temp: string | undefined;
+
+/** A folder only this user can read, for job files of a writer that was given no results folder. */
+function privateTemp(): string {
+  if (temp) return temp;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-bulk-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  temp = dir;
+  return dir;
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { flatJson } from '../src/core/flat-json.js';
+
+// payloads.ndjson holds each payload as JSON.stringify would write it: flatJson must write the same text.
+describe('flatJson', () => {
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['empty', {}],
+    ['plain text', { FirstName: 'Ada', LastName: 'Lovelace' }],
+    ['quotes and backslashes', { Title: 'say "hi"', Path: 'C:\\x' }],
+    ['control characters', { Description: 'a\nb\tc\r\u0000\u001f' }],
+    ['a lone surrogate and a pair', { A: 'x\ud800y', B: 'ok \ud83d\ude00' }],
+    ['line separators', { A: '\u2028\u2029' }],
+    ['numbers', { A: 1, B: -0, C: 1.5e300, D: NaN, E: Infinity, F: 0.1 }],
+    ['booleans and null', { A: true, B: false, C: null }],
+    ['undefined, a function and a symbol are left out', { A: undefined, B: () => 1, C: Symbol('s'), D: 'x' }],
+    ['a nested parent reference', { Account: { External_Id__c: 'A-1' }, Name: 'x' }],
+    ['a date', { When: new Date(0) }],
+    ['keys that need escaping and integer-like keys', { 'a"b': 1, '2': 'two', '1': 'one', ü: 'é' }],
+  ];
+  it.each(cases)('%s', (_name, value) => {
+    expect(flatJson(value)).toBe(JSON.stringify(value));
+  });
+});
