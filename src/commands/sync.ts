@@ -85,7 +85,10 @@ export function renderSyncEvent(event: Exclude<SyncEvent, { type: 'progress' | '
     case 'resumed-bulk-jobs':
       return `Resuming: read the results of ${plural(event.jobs, 'Bulk job')} the interrupted run had opened`;
     case 'stopping':
-      return `${event.signal === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).`;
+      // A second signal of either kind quits at once; a job that sent SIGTERM has no Ctrl-C to press.
+      return event.signal === 'SIGINT'
+        ? 'Interrupted: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).'
+        : 'Terminated (SIGTERM): finishing the calls in flight and writing the results (a second SIGTERM or Ctrl-C quits at once).';
   }
 }
 
