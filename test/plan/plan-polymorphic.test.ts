@@ -165,8 +165,9 @@ describe('polymorphic references in a plan (WhoId, WhatId, OwnerId)', () => {
       '1',
     ]);
     expect(r.code, r.stderr).toBe(0);
-    // 3 batches × (Contact, Lead, User) queries, 3 writes, and the describes: far below one call per record.
-    expect(env.org().apiCalls() - before).toBeLessThan(25);
+    // Far below one call per record: 3 batches × (Contact, Lead), User once (every task has the same owner: later
+    // batches reuse the answer), 3 writes and 7 describes and checks. Without the reuse, 19.
+    expect(env.org().apiCalls() - before).toBeLessThanOrEqual(17);
     const linked = await env.query("SELECT WhoId FROM Task WHERE Subject LIKE 'Many call %'");
     expect(linked.filter((t) => t.WhoId).length).toBe(150);
   });
