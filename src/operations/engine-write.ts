@@ -184,24 +184,29 @@ export function replaces(batch: SortedBatch): boolean {
   return batch.updates.length + batch.deletes.length + (batch.changed?.length ?? 0) > 0;
 }
 
-/** What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). */
+/**
+ * What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). Returns the
+ * names of its calls, for `written` once they are answered.
+ */
 export async function imageBefore(
   opts: Pick<EngineOptions, 'beforeImages' | 'backup'>,
   batch: SortedBatch,
   sends: Map<MappedRecord, Record<string, unknown>>,
-): Promise<void> {
+): Promise<Array<string | undefined>> {
   const updates = batch.changed ?? batch.updates;
   await opts.backup?.save([...updates, ...batch.deletes].map(({ id }) => id));
   const images = opts.beforeImages;
-  if (!images) return;
+  if (!images) return [];
   const index = batch.index;
-  await images.updates(
-    updates.map(({ r, id }) => ({
-      line: r.line,
-      id,
-      payload: sends.get(r) ?? r.payload,
-    })),
-    index && ((id) => index.valuesOf(id)),
-  );
-  await images.deletes(batch.deletes.map(({ r, id }) => ({ line: r.line, id })));
+  return [
+    await images.updates(
+      updates.map(({ r, id }) => ({
+        line: r.line,
+        id,
+        payload: sends.get(r) ?? r.payload,
+      })),
+      index && ((id) => index.valuesOf(id)),
+    ),
+    await images.deletes(batch.deletes.map(({ r, id }) => ({ line: r.line, id }))),
+  ];
 }

@@ -271,8 +271,9 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
-    if (replaces(batch)) await imageBefore(this.opts, batch, sends);
+    const calls = replaces(batch) ? await imageBefore(this.opts, batch, sends) : [];
     await sendSorted(this.opts, this.outcomes, batch);
+    if (calls.length > 0) this.opts.beforeImages?.written(...calls);
   }
 
   /** Finds the existing records of a batch and sorts it into creates, updates, deletes and upserts. */

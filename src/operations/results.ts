@@ -181,6 +181,8 @@ export interface PriorResults {
 export class ResultSink {
   readonly counts: Counts;
   readonly failureCodes: Map<string, FailureGroup>;
+  /** Told of each success before its row is written (a resumed run's before-images, see resent-creates.ts). */
+  onSucceed?: (line: number, outcome: string, id: string | undefined) => void;
   private readonly success: CsvFile;
   private readonly failures: CsvFile;
   private readonly plan: BufferedFile | null;
@@ -240,6 +242,7 @@ export class ResultSink {
     id: string | undefined,
     input?: Record<string, unknown>,
   ): void {
+    this.onSucceed?.(line, outcome, id);
     this.counts.total++;
     this.counts[outcome]++;
     // Line numbers, outcome words and Salesforce Ids need no quoting (checked for the Id).

@@ -110,6 +110,11 @@ export interface SalesforceClient {
   readonly retry: RetryPolicy;
   /** REST calls this client sent, retries included. */
   apiCalls(): number;
+  /**
+   * The org's clock as last seen: the latest HTTP Date header of its answers (whole seconds, in ms since the epoch),
+   * or null before the first answer. A write answered before this was read happened at or before it.
+   */
+  serverTime(): number | null;
   /** Refuse calls past this many (--max-api-calls). */
   setBudget(maxCalls: number | undefined): void;
   /** The org's remaining daily API requests, from /limits. */
