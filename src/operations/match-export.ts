@@ -51,7 +51,7 @@ export async function exportMatches(
   try {
     const { jobId, rows } = await client.bulkQuery(
       `SELECT ${matchSelect(spec, changes).join(', ')} FROM ${spec.object} ${where}`,
-      (header, row) => index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? '']))),
+      (header, row) => index.addCsvRow(header, row),
       (id) => emit({ type: 'match-export-started', object: spec.object, field: field.name, jobId: id }),
     );
     emit({ type: 'match-export-done', field: field.name, records: rows });

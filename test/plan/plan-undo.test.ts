@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { InterruptHandlers } from '../../src/deps.js';
+import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { createTestDeps } from '../helpers/test-deps.js';
 import { useSyncEnv } from '../helpers/sync-env.js';
@@ -222,7 +222,7 @@ function lines(file: string): number {
  * the point wanted in its results folder; says whether the kill landed before the plan ended.
  */
 function runKilledWhen(args: string[], when: () => boolean): Promise<NodeJS.Signals | null> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawnChild(process.execPath, [BIN, ...args], {
     cwd: env.dir(),
     env: {
       PATH: process.env.PATH,
