@@ -2,6 +2,8 @@ import { applyTransforms, coerceValue, NumberUnreadable, type ValueError } from 
 import { combineErrors, missingRequired } from './required.js';
 import type { CompiledField, CompiledMapping } from './compile.js';
 import type { FieldSource } from './types.js';
+import { isOriginColumn } from '../input/results-columns.js';
+import { shortName } from './did-you-mean.js';
 
 export type Scalar = string | number | boolean;
 
@@ -23,6 +25,8 @@ export interface MappedRecord {
   /** Where input and payload wait in the engine's spool while the record is in flight (offset, length). */
   spoolAt?: number;
   spoolBytes?: number;
+  /** The `original_line` of a results file fed back in, kept when the input is spooled (for the failure summary). */
+  originalLine?: number;
 }
 
 /**
@@ -131,6 +135,8 @@ export function applyMapping(
       (refused ??= new Set()).add(filled);
     }
   }
+  const unmapped = compiled.onlyKeys && unmappedKeys(compiled.onlyKeys, input);
+  if (unmapped) (errors ??= []).push(unmapped);
   if (errors) {
     if (compiled.operation === 'create') {
       const lookedUp = new Set([...(refused ?? []), ...out.lookups.map((l) => l.target)]);
@@ -140,4 +146,24 @@ export function applyMapping(
     out.error = combineErrors(errors);
   }
   return out;
+}
+
+/**
+ * Without a mapping, NDJSON keys are fields, taken from the first record: a later record with a value under a key
+ * the first lacks would lose it silently. It is refused, naming the keys.
+ */
+function unmappedKeys(known: ReadonlySet<string>, input: Record<string, unknown>): ValueError | undefined {
+  let extra: string[] | undefined;
+  for (const k in input)
+    if (!known.has(k) && !isOriginColumn(k) && !isEmpty(input[k])) (extra ??= []).push(k);
+  if (!extra) return undefined;
+  const names = extra
+    .slice(0, 5)
+    .map((k) => shortName(k))
+    .join(', ');
+  return {
+    code: 'KEY_NOT_MAPPED',
+    message: `${names}${extra.length > 5 ? ', …' : ''}: not ${extra.length === 1 ? 'a key' : 'keys'} of the first record, whose keys are the fields written without a mapping file; not sent, so no value is lost. Give the first record every key (null where it has no value), or use --mapping.`,
+    fields: extra,
+  };
 }

@@ -3,7 +3,7 @@ import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
 import { FATAL, saveFailure } from './engine-failures.js';
 import type { FailureDetail } from '../core/sync-types.js';
-import type { ResultSink } from './results.js';
+import { originalLine, type ResultSink } from './results.js';
 import type { Spool } from './spool.js';
 
 /** What a spooled record's input and payload read as until it is taken back. */
@@ -36,6 +36,7 @@ export class EngineOutcomes {
   spool(r: MappedRecord): void {
     const spool = this.spoolFile;
     if (!spool || r.input === SPOOLED) return;
+    r.originalLine = originalLine(r.input);
     const { at, bytes } = spool.put(this.sink.rowCells(r.input));
     r.spoolAt = at;
     r.spoolBytes = bytes;
@@ -62,7 +63,8 @@ export class EngineOutcomes {
 
   /** Writes a failure (or a record not sent) now, not with its batch. */
   failNow(r: MappedRecord, detail: FailureDetail, outcome: 'failed' | 'skipped'): void {
-    this.sink.failCells(r.line, this.cellsOf(r), detail, outcome);
+    const origin = r.input === SPOOLED ? r.originalLine : originalLine(r.input);
+    this.sink.failCells(r.line, this.cellsOf(r), detail, outcome, origin);
   }
 
   /**

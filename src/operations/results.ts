@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { csvField } from '../core/csv-quote.js';
-import { forEachCsvRow } from '../salesforce/csv-rows.js';
 import { flatJson } from '../core/flat-json.js';
 import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { emptyCounts, type Counts, type FailureDetail, type ResultFiles } from '../core/sync-types.js';
@@ -159,7 +158,7 @@ export function failureKey(outcome: string, code: string): string {
 }
 
 /** The `original_line` a record of a results file fed back carries, if it does. */
-function originalLine(input: Record<string, unknown> | string | undefined): number | undefined {
+export function originalLine(input: Record<string, unknown> | string | undefined): number | undefined {
   const cell = typeof input === 'object' ? input.original_line : undefined;
   const n = typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : undefined;
   return n;
@@ -254,15 +253,6 @@ export class ResultSink {
     return this.inputCells(input, true);
   }
 
-  /** The `original_line` among a row's input cells (`rowCells`), when the input has that column. */
-  private originalLineOfCells(cells: string): number | undefined {
-    const at = this.inputColumns?.indexOf('original_line') ?? -1;
-    if (at < 0) return undefined;
-    let row: string[] | undefined;
-    forEachCsvRow(cells.slice(1), (r) => (row ??= r));
-    return originalLine({ original_line: row?.[at] });
-  }
-
   succeedCells(
     line: number,
     outcome: 'created' | 'updated' | 'unchanged' | 'deleted',
@@ -284,16 +274,15 @@ export class ResultSink {
     detail: FailureDetail,
     outcome: 'failed' | 'skipped' = 'failed',
   ): void {
-    this.failCells(line, this.inputCells(input, true), detail, outcome, () => originalLine(input));
+    this.failCells(line, this.inputCells(input, true), detail, outcome, originalLine(input));
   }
 
-  /** `origin`: the `original_line` of a results file fed back (asked only for the first lines of a cause). */
   failCells(
     line: number,
     cells: string,
     detail: FailureDetail,
     outcome: 'failed' | 'skipped' = 'failed',
-    origin: () => number | undefined = () => this.originalLineOfCells(cells),
+    origin?: number,
   ): void {
     this.counts.total++;
     this.counts[outcome]++;
@@ -309,8 +298,7 @@ export class ResultSink {
       entry.count++;
       if (entry.lines.length < 10) {
         entry.lines.push(line);
-        const original = origin();
-        if (original !== undefined) (entry.originalLines ??= []).push(original);
+        if (origin !== undefined) (entry.originalLines ??= []).push(origin);
       }
       if (cause.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
         const ids = new Set(entry.matchedIds);
