@@ -136,12 +136,29 @@ export class Undoer {
     this.active.set(done, ids);
   }
 
+  /**
+   * The fields a batch needs read: every field when it deletes records (their before-images are whole records),
+   * else only those its updates wrote (a small read, and little held while the batch waits for a Bulk job).
+   */
+  private selectFor(items: Item[]): string[] {
+    if (items.some((i) => i.entry.op === 'create' || i.entry.op === 'undelete')) return this.select;
+    const names = new Set(['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp']);
+    for (const { entry } of items)
+      if (entry.op === 'update')
+        for (const k of [...Object.keys(entry.before), ...Object.keys(entry.after)]) {
+          const f = this.decider.field(k);
+          if (f) names.add(f.name);
+        }
+    return [...names].filter((n) => this.decider.field(n) !== undefined || n === 'Id');
+  }
+
   private async read(items: Item[]): Promise<Map<string, Row>> {
     const rows = new Map<string, Row>();
-    const soql = `SELECT ${this.select.join(', ')} FROM ${this.object.name} WHERE Id IN (${items.map((i) => `'${i.entry.id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',')})`;
+    const select = this.selectFor(items);
+    const soql = `SELECT ${select.join(', ')} FROM ${this.object.name} WHERE Id IN (${items.map((i) => `'${i.entry.id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',')})`;
     for await (const row of this.client.query(soql, { all: true })) {
       const out: Row = {};
-      for (const name of this.select) out[name] = typedValue(this.decider.field(name), row[name]);
+      for (const name of select) out[name] = typedValue(this.decider.field(name), row[name]);
       rows.set(String(row.Id).slice(0, 15), out);
     }
     return rows;
