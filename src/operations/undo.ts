@@ -50,6 +50,13 @@ export class Undoer {
   private readonly writer: RecordWriter;
   /** Every batch has been started: nothing more will fill a Bulk job. */
   private drained = false;
+  /** Batches reading their records (their writes are still to come). */
+  private reading = 0;
+
+  /** No batch will write after this one: a Bulk job being filled goes now, not after waiting for more. */
+  private last(): boolean {
+    return this.drained && this.reading === 0;
+  }
   private readonly select: string[];
 
   constructor(
@@ -165,12 +172,19 @@ export class Undoer {
   }
 
   private async batch(items: Item[]): Promise<void> {
-    const rows = await this.read(items);
+    this.reading++;
+    let rows: Map<string, Row>;
+    try {
+      rows = await this.read(items);
+    } finally {
+      this.reading--;
+    }
     const actions: Action[] = [];
     for (const item of items) {
       const action = this.decider.decide(item, rows.get(item.entry.id.slice(0, 15)));
       if (action) actions.push(action);
     }
+    if (actions.length === 0 && this.last()) this.writer.flush?.();
     if (this.opts.dryRun) {
       for (const a of actions) this.predict(a);
     } else await this.apply(actions);
@@ -278,8 +292,7 @@ export class Undoer {
       call,
     );
     const pending = write();
-    // Past the last batch nothing more comes: a Bulk job being filled goes now, not after waiting for more.
-    if (this.drained) this.writer.flush?.();
+    if (this.last()) this.writer.flush?.();
     const results = await pending;
     actions.forEach((a, i) => {
       const { line, entry } = a.item;
