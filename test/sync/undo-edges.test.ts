@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createSalesforceClient } from '../../src/salesforce/client.js';
+import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { useSyncEnv } from '../helpers/sync-env.js';
 
@@ -59,17 +61,21 @@ async function updatedRun(prefix: string, n: number, results: string): Promise<v
 describe('undo: stopped', () => {
   it('SIGTERM while the undo connects: exit 143, says nothing was taken back and how to start again; stderr ends its lines', async () => {
     await updatedRun('term', 40, 'runs/term');
-    const child = spawn(process.execPath, [BIN, 'undo', 'runs/term', '--batch-size', '10', '--verbose'], {
-      cwd: env.dir(),
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        SFSYNC_INSTANCE_URL: env.org().instanceUrl,
-        SFSYNC_ACCESS_TOKEN: env.org().accessToken,
-        SFSYNC_CONFIG_DIR: path.join(env.dir(), '.config'),
+    const child = spawnChild<ChildProcessByStdio<null, Readable, Readable>>(
+      process.execPath,
+      [BIN, 'undo', 'runs/term', '--batch-size', '10', '--verbose'],
+      {
+        cwd: env.dir(),
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          SFSYNC_INSTANCE_URL: env.org().instanceUrl,
+          SFSYNC_ACCESS_TOKEN: env.org().accessToken,
+          SFSYNC_CONFIG_DIR: path.join(env.dir(), '.config'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stderr = '';
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
