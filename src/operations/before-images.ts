@@ -223,7 +223,14 @@ export class BeforeImages {
 
   created(line: number, id: string): void {
     const at = this.clock();
-    this.add(at === null ? { op: 'create', line, id } : { op: 'create', line, id, at });
+    // One per record created: written as JSON.stringify writes it, without the object (an Id needs no escaping).
+    if (/^[A-Za-z0-9]+$/.test(id))
+      this.buffer.push(
+        at === null
+          ? `{"op":"create","line":${line},"id":"${id}"}\n`
+          : `{"op":"create","line":${line},"id":"${id}","at":${JSON.stringify(at)}}\n`,
+      );
+    else this.add(at === null ? { op: 'create', line, id } : { op: 'create', line, id, at });
   }
 
   /** Rows by their 15-character Id, values typed by their fields. */

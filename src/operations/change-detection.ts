@@ -50,6 +50,7 @@ export async function planReads(
   plan: MatchPlan,
   file: string,
   emit: SyncEvents,
+  stopped: () => boolean = () => false,
 ): Promise<{ changes: ChangeDetection; exported: MatchExport | null }> {
   const { strategy, spec } = plan;
   const changes = changeDetection(opts, compiled, strategy, spec?.fields ?? []);
@@ -57,7 +58,7 @@ export async function planReads(
     client &&
     spec &&
     (strategy === 'query' || (changes.fields && (strategy === 'native-upsert' || strategy === 'id')))
-      ? await exportMatches(client, spec, estimateRecords(file), emit, changes.fields)
+      ? await exportMatches(client, spec, estimateRecords(file), emit, changes.fields, stopped)
       : null;
   // Through Bulk, reading by query would cost more calls than the jobs it could save (about 33 queries against 8
   // job calls per 10,000 records): without the export, Salesforce's upsert sends everything. By Id the records are

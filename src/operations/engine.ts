@@ -201,8 +201,7 @@ export class SyncEngine {
 
   private async process(records: MappedRecord[], prepared: () => void): Promise<void> {
     if (this.stopped()) {
-      for (const r of records)
-        this.sink.fail(r.line, this.outcomes.unspool(r).input, this.stopReason(), 'skipped');
+      for (const r of records) this.outcomes.failNow(r, this.stopReason(), 'skipped');
       return;
     }
     try {

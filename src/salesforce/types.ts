@@ -92,6 +92,11 @@ export interface SaveResult {
    * (nothing of it applied), or its results could not be read (`BULK_RESULTS_UNREAD`: left for --resume to settle).
    */
   stop?: SfsyncError;
+  /**
+   * A record that only hit a row lock in a Bulk job: the values it was sent with, read back from the job's failed
+   * results, to send it again (the record itself waits on disk as its result-file cells only).
+   */
+  resend?: Record<string, unknown>;
 }
 
 /** Who a session belongs to. */
