@@ -66,7 +66,16 @@ function layer(folder, banned) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'sfsync-results/**', '.scratch/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'sfsync-results/**',
+      '.scratch/**',
+      '.vitest-cache/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Type-aware rules (floating promises, unsafe any, awaiting non-promises) for the shipped code; tests and scripts
@@ -117,5 +126,24 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['test/**/*.ts'],
+    ignores: ['test/helpers/children.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:child_process',
+              importNames: ['spawn', 'fork', 'exec', 'execFile'],
+              message:
+                'Use spawnChild (test/helpers/children.ts): it kills the child when its test ends or times out.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

@@ -1,7 +1,7 @@
 // npm run soak: the fault soak of test/soak.test.ts, longer. SFSYNC_SOAK_TRIALS (default 40), SFSYNC_SOAK_RECORDS
 // (default 2,000) and SFSYNC_SOAK_SEED (default: new each run, printed in the report; trial i runs with seed + i, and
 // SFSYNC_SOAK_SEED=<that seed> SFSYNC_SOAK_TRIALS=1 runs one trial again). SFSYNC_SOAK_BUDGET_S: no trial starts
-// after that many seconds (default none; the suite uses 10).
+// after that many seconds (default none; the suite uses 10). SFSYNC_SOAK_PARALLEL: trials run at once (default 2).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { spawnChild } from './helpers/children.js';
 import { BIN } from './helpers/run-bin.js';
 
 // Start-up is part of every run's time: a package a command does not need must not load. jsforce alone costs
@@ -34,17 +36,21 @@ function packagesLoaded(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Se
   const loaded = path.join(dir, `loaded-${Math.random().toString(36).slice(2)}`);
   fs.writeFileSync(loaded, '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', register, BIN, ...args], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        SFSYNC_CONFIG_DIR: path.join(dir, '.config'),
-        LOADED_FILE: loaded,
-        ...env,
+    const child = spawnChild<ChildProcessByStdio<null, Readable, Readable>>(
+      process.execPath,
+      ['--import', register, BIN, ...args],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          SFSYNC_CONFIG_DIR: path.join(dir, '.config'),
+          LOADED_FILE: loaded,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.on('error', reject);
@@ -65,11 +71,16 @@ afterAll(async () => {
 });
 
 describe('start-up loads only what the command needs', () => {
-  it('--help loads neither jsforce nor csv-parse', async () => {
+  it('--help loads neither jsforce, csv-parse nor conf (with ajv and semver)', async () => {
     const loaded = await packagesLoaded(['--help']);
     expect(loaded.has('commander')).toBe(true);
-    expect(loaded.has('jsforce')).toBe(false);
-    expect(loaded.has('csv-parse')).toBe(false);
+    for (const heavy of ['jsforce', 'csv-parse', 'conf', 'ajv', 'semver'])
+      expect(loaded.has(heavy), heavy).toBe(false);
+  });
+
+  it('a command that uses the token store still finds it (orgs)', async () => {
+    const loaded = await packagesLoaded(['orgs', '--json']);
+    expect(loaded.has('conf')).toBe(true);
   });
 
   it('an upsert handed a token (SFSYNC_ACCESS_TOKEN) never loads jsforce', async () => {

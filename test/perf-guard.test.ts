@@ -53,5 +53,7 @@ describe('performance guard (counts and memory, not time)', () => {
     const calls = org.apiCalls() - before;
     expect((calls / RECORDS) * 1000).toBeLessThanOrEqual(MAX_CALLS_PER_1000);
     expect(Number(fs.readFileSync(rssFile, 'utf8')) / 1e6).toBeLessThan(MAX_PEAK_RSS_MB);
-  }, 60_000);
+    // A bound for a hung run, not a timing: it takes seconds alone, and over 60 s under a busy loop per core while
+    // the other worker runs (npm run test:stress); the child is killed if it is reached (test/helpers/children.ts).
+  }, 180_000);
 });

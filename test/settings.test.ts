@@ -1,12 +1,15 @@
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createFileTokenStore, createMemoryTokenStore, defaultConfigDir } from '../src/auth/token-store.js';
 import { loginHost } from '../src/commands/login.js';
 import { runLogout } from '../src/commands/logout.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv, syncTuning } from '../src/config/settings.js';
 import type { SfsyncError } from '../src/errors.js';
+import { spawnChild } from './helpers/children.js';
 
 describe('settings precedence: flags > environment > mapping > stored > defaults', () => {
   const layers = {
@@ -199,7 +202,6 @@ describe('file token store between processes', () => {
   });
 
   it('readers in other processes always find a stored org while a writer keeps saving others', async () => {
-    const { spawn } = await import('node:child_process');
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sfsync-store-')), 'config');
     // The built module (the global setup builds dist/), as the CLI's processes load it.
     const moduleUrl = new URL('../dist/auth/token-store.js', import.meta.url).href;
@@ -220,9 +222,13 @@ describe('file token store between processes', () => {
       `const { createFileTokenStore } = await import(${JSON.stringify(moduleUrl)}); const dir = ${JSON.stringify(dir)}; ${body}`;
     const run = (body: string): Promise<{ code: number | null; out: string }> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script(body)], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawnChild<ChildProcessByStdio<null, Readable, Readable>>(
+          process.execPath,
+          ['--input-type=module', '-e', script(body)],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stderr.on('data', (d: Buffer) => (out += d.toString()));

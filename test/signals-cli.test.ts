@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { spawnChild } from './helpers/children.js';
 import { BIN } from './helpers/run-bin.js';
 import { readResultCsv } from './helpers/sync-env.js';
 import { createTestDeps } from './helpers/test-deps.js';
@@ -34,7 +35,7 @@ const orgEnv = (): NodeJS.ProcessEnv => ({
 
 /** The built CLI as a child process, using the local org. */
 function sfsync(args: string[]): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, [BIN, ...args], {
+  return spawnChild(process.execPath, [BIN, ...args], {
     cwd: dir,
     env: { PATH: process.env.PATH, ...orgEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,7 +136,8 @@ function expectStoppedMidRun(results: string, signal: string, count: number): vo
 
 describe('signals on the built CLI', () => {
   it('SIGINT and SIGTERM at random points: 130/143, summary, --json document, the command to continue; resuming ends with each key once', async () => {
-    const count = 2_500;
+    // 50 batches of 25 (a query and a write each): about a hundred calls, as many as the stops need.
+    const count = 1_250;
     writeContacts('signals.csv', 'signals.test', count);
     // Small batches, each call slowed down: the run lasts about a hundred calls, and each stop lands mid-run.
     org.setFaults({ latencyMs: 30 });
@@ -143,7 +145,7 @@ describe('signals on the built CLI', () => {
     let seed = 20261202;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const at = (): number => 8 + Math.floor(random() * 15);
-    const flags = ['--object', 'Contact', '--match', 'Email', '--batch-size', '50', '--concurrency', '2'];
+    const flags = ['--object', 'Contact', '--match', 'Email', '--batch-size', '25', '--concurrency', '2'];
     const first = await runWithSignals(
       ['upsert', 'signals.csv', ...flags, '--results', 'out/signals'],
       [{ signal: 'SIGINT', afterCalls: at() }],
@@ -193,7 +195,7 @@ describe('signals on the built CLI', () => {
   }, 180_000);
 
   it('a second Ctrl-C quits at once, still with 130 and the command to continue, which then completes the run', async () => {
-    const count = 1_500;
+    const count = 750;
     writeContacts('twice.csv', 'twice.test', count);
     org.setFaults({ latencyMs: 30 });
     const slow = 800;
@@ -206,7 +208,7 @@ describe('signals on the built CLI', () => {
         '--match',
         'Email',
         '--batch-size',
-        '50',
+        '25',
         '--results',
         'out/twice',
       ],

@@ -7,6 +7,7 @@ const trials = Number(process.env.SFSYNC_SOAK_TRIALS ?? 4);
 const seed = Number(process.env.SFSYNC_SOAK_SEED ?? 20261203);
 const records = Number(process.env.SFSYNC_SOAK_RECORDS ?? 200);
 const budgetS = process.env.SFSYNC_SOAK_BUDGET_S ? Number(process.env.SFSYNC_SOAK_BUDGET_S) : 10;
+const parallel = Number(process.env.SFSYNC_SOAK_PARALLEL ?? 2);
 
 describe('fault soak on the built CLI', () => {
   it(
@@ -17,6 +18,7 @@ describe('fault soak on the built CLI', () => {
         seed,
         records,
         budgetMs: budgetS > 0 ? budgetS * 1000 : undefined,
+        parallel,
         log: (line) => console.log(line),
       });
       console.log(report.text);

@@ -56,7 +56,7 @@ export async function exportMatches(
       (header, row) => {
         // Interrupted: the rest of the pages are not read (the run stops before its first record).
         if (stopped()) throw STOPPED;
-        index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? ''])));
+        index.addCsvRow(header, row);
       },
       (id) => emit({ type: 'match-export-started', object: spec.object, field: field.name, jobId: id }),
     );

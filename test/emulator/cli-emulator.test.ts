@@ -1,9 +1,11 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { createTestDeps } from '../helpers/test-deps.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -16,9 +18,13 @@ interface Started {
 /** Starts `sfsync emulator --json` as a user would and reads its one JSON line. */
 function startBin(args: string[]): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'emulator', '--json', '--port', '0', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnChild<ChildProcessByStdio<null, Readable, Readable>>(
+      process.execPath,
+      [BIN, 'emulator', '--json', '--port', '0', ...args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;

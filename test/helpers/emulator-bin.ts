@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { spawnChild } from './children.js';
 import { BIN } from './run-bin.js';
 
 export interface OrgInfo {
@@ -18,9 +20,11 @@ export interface RunningOrg {
 /** Starts the built `sfsync emulator --json` as its own process and reads its one JSON line. */
 export function startOrgProcess(args: string[]): Promise<RunningOrg> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'emulator', '--json', '--port', '0', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnChild<ChildProcessByStdio<null, Readable, Readable>>(
+      process.execPath,
+      [BIN, 'emulator', '--json', '--port', '0', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     const exited = new Promise<void>((done) => child.once('exit', () => done()));

@@ -261,23 +261,19 @@ describe('only what changed', () => {
   });
 
   it('Bulk: a rerun opens no job; an edited rerun sends only the edited records, other cells left empty', async () => {
+    // Enough records for the match export (3,000), seeded into the org as the file holds them.
     const n = 3000;
     env.write(
       'bulk.csv',
       contacts(n, () => 'Bulk', 'bk'),
     );
-    const first = await env.sfsync([
-      'upsert',
-      'bulk.csv',
-      '--object',
-      'Contact',
-      '--match',
-      'Email',
-      '--api',
-      'bulk',
-      '--json',
-    ]);
-    expect(first.json().result.counts).toMatchObject({ created: n });
+    for (let i = 0; i < n; i++)
+      env.org().store.create('Contact', {
+        External_Id__c: `bk-${i}`,
+        LastName: `Person ${i}`,
+        Email: `bk${i}@changes.test`,
+        Title: 'Bulk',
+      });
 
     const again = await env.sfsync([
       'upsert',
@@ -393,7 +389,16 @@ describe('only what changed', () => {
     for (let i = 0; i < 3000; i++) rows.push(`Kin ${i},kin${i}@changes.test,EXT-P`);
     env.write('kin.csv', `${rows.join('\n')}\n`);
     const bulk = ['upsert', 'kin.csv', '--object', 'Contact', '--match', 'Email', '--api', 'bulk', '--json'];
-    expect((await env.sfsync(bulk)).json().result.counts).toMatchObject({ created: 3000 });
+    // Seeded into the org as the file holds them (3,000: enough for the export), under Parent P.
+    const [parent] = await env.query("SELECT Id FROM Account WHERE External_Id__c = 'EXT-P'");
+    for (let i = 0; i < 3000; i++)
+      env
+        .org()
+        .store.create('Contact', {
+          LastName: `Kin ${i}`,
+          Email: `kin${i}@changes.test`,
+          AccountId: parent?.Id,
+        });
     const again = (await env.sfsync(bulk)).json().result;
     expect(again).toMatchObject({
       matchExport: { records: expect.any(Number) },

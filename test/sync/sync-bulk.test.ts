@@ -143,23 +143,37 @@ describe('Bulk API 2.0', () => {
 
   it('sizes jobs by upload bytes unless --batch-size is given: 12,000 records in one job, or split by the byte limit', async () => {
     await withOrg({}, async (org) => {
-      const rows = ['LastName,Email'];
-      for (let i = 0; i < 12_000; i++) rows.push(`Sized ${i},sized${i}@jobs.test`);
-      fs.writeFileSync(path.join(dir, 'sized.csv'), `${rows.join('\n')}\n`);
-      const args = ['create', 'sized.csv', '--object', 'Contact', '--api', 'bulk', '--json'];
-      const one = await sync(org, [...args, '--results', path.join(dir, 'out-sized-1')]);
+      // More records than a job of the old fixed size (10,000) held.
+      const write = (file: string, n: number): void => {
+        const rows = ['LastName,Email'];
+        for (let i = 0; i < n; i++) rows.push(`Sized ${i},sized${i}@${file}.test`);
+        fs.writeFileSync(path.join(dir, `${file}.csv`), `${rows.join('\n')}\n`);
+      };
+      write('sized', 12_000);
+      const args = ['--object', 'Contact', '--api', 'bulk', '--json'];
+      const one = await sync(org, [
+        'create',
+        'sized.csv',
+        ...args,
+        '--results',
+        path.join(dir, 'out-sized-1'),
+      ]);
       expect(one.code).toBe(0);
       expect(one.doc.result.bulkJobs.map((j: { records: number }) => j.records)).toEqual([12_000]);
-      const split = await sync(org, [...args, '--results', path.join(dir, 'out-sized-2')], {
-        SFSYNC_BULK_UPLOAD_BYTES: '150000',
-      });
+      // The split needs no such size: 3,000 records of about 34 bytes under a limit of 40,000 bytes a job.
+      write('split', 3_000);
+      const split = await sync(
+        org,
+        ['create', 'split.csv', ...args, '--results', path.join(dir, 'out-sized-2')],
+        { SFSYNC_BULK_UPLOAD_BYTES: '40000' },
+      );
       expect(split.code).toBe(0);
       const sizes = split.doc.result.bulkJobs.map((j: { records: number }) => j.records);
       expect(sizes.length).toBeGreaterThanOrEqual(3);
       // Each job as full as the limit allows (the last one takes the rest).
-      for (const n of sizes.slice(0, -1)) expect(n).toBeGreaterThan(4_000);
-      expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(12_000);
-      expect(org.store.count('Contact')).toBe(24_000);
+      for (const n of sizes.slice(0, -1)) expect(n).toBeGreaterThan(1_000);
+      expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(3_000);
+      expect(org.store.count('Contact')).toBe(15_000);
     });
   });
 
@@ -197,8 +211,8 @@ describe('Bulk API 2.0', () => {
       expect(failures.map((f) => [f.line, f.error_code, f.Email])).toEqual([
         ['2457', 'REQUIRED_FIELD_MISSING', 'broken@jobs.test'],
       ]);
-      // The scratch file of records in flight is gone at the end of the run.
-      expect(fs.existsSync(path.join(out, 'spool.tmp'))).toBe(false);
+      // The scratch files (records in flight, each job's CSV) are gone at the end of the run.
+      expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     });
   });
 

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { readResultCsv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
@@ -43,7 +43,7 @@ function runAndKillAfter(
 ): Promise<number | null> {
   const from = fs.existsSync(journal) ? fs.statSync(journal).size : 0;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
+    const child = spawnChild(process.execPath, [BIN, ...args], { cwd: dir, env: env(), stdio: 'ignore' });
     const timer = setInterval(() => {
       if (journalEntries(journal, needle, from) >= entries) child.kill('SIGKILL');
     }, 10);
@@ -63,11 +63,15 @@ function emailsIn(domain: string): string[] {
   return out;
 }
 
-/** Enough write calls (200 records each) that five runs killed after at most five calls each leave work to do. */
-const RECORDS = 10_000;
+/**
+ * Write calls of 50 records: 60 of them, so five runs killed after at most five calls each (and the calls they had
+ * in flight) leave work to do. The number of calls is what matters here, not the size of each.
+ */
+const RECORDS = 3_000;
+const BATCH = '50';
 
-/** Five Bulk jobs of 2,000 records: the run is killed while the first ones are open. */
-const BULK_RECORDS = 10_000;
+/** Five Bulk jobs of 500 records: the run is killed while the first ones are open. */
+const BULK_RECORDS = 2_500;
 
 describe('--resume', () => {
   it('after SIGKILL at 5 random points, the org holds every record exactly once and the results add up', async () => {
@@ -76,7 +80,18 @@ describe('--resume', () => {
     fs.writeFileSync(path.join(dir, 'kill.csv'), `${rows.join('\n')}\n`);
     // Slow calls leave room between the write call the test sees and the kill, so the run is killed mid-way.
     org.setFaults({ latencyMs: 20 });
-    const args = ['upsert', 'kill.csv', '--object', 'Contact', '--match', 'Email', '--results', 'out/kill'];
+    const args = [
+      'upsert',
+      'kill.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--batch-size',
+      BATCH,
+      '--results',
+      'out/kill',
+    ];
     // Kill points are random but reproducible from the seed printed on failure.
     let seed = 20261128;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -116,7 +131,7 @@ describe('--resume', () => {
     for (let i = 0; i < BULK_RECORDS; i++) rows.push(`B${i},b${i}@bulkkill.test`);
     fs.writeFileSync(path.join(dir, 'bulkkill.csv'), `${rows.join('\n')}\n`);
     org.setFaults({ latencyMs: 30 });
-    const args = ['create', 'bulkkill.csv', '--object', 'Contact', '--api', 'bulk', '--batch-size', '2000'];
+    const args = ['create', 'bulkkill.csv', '--object', 'Contact', '--api', 'bulk', '--batch-size', '500'];
     // Killed once a job is open (the journal names it): timing-free, so a loaded machine does not change the test.
     const journalFile = path.join(dir, 'out/bulkkill/journal.ndjson');
     const killed = await runAndKillAfter([...args, '--results', 'out/bulkkill'], journalFile, '"job"', 1);

@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
 
@@ -215,7 +217,7 @@ describe('sfsync undo', () => {
     await updateRun('kill', 120, 'runs/kill');
     // Killed (SIGKILL: no chance to write anything more) once a write call has been answered: the trace's first
     // answer is the describe's, and at most 4 batches (one read each) are in flight before a write is answered.
-    const child = spawn(
+    const child = spawnChild<ChildProcessByStdio<null, null, Readable>>(
       process.execPath,
       [BIN, 'undo', 'runs/kill', '--results', 'runs/kill-undo', '--batch-size', '10', '--verbose'],
       {
