@@ -102,6 +102,14 @@ function showEvent(
     if (!opts.json) io.err(`  ${event.step}: ${event.message}`);
     return progress;
   }
+  if (event.type === 'stopping') {
+    // A step in flight says so itself (its sync's own notice): this is the plan's, between steps.
+    if (!opts.json && !event.stepRunning)
+      io.err(
+        `${event.signal === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: stopping before the next step.`,
+      );
+    return progress;
+  }
   if (event.type === 'step-started') {
     progress?.done();
     if (!opts.json)

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommonOptions, SyncOperation, SyncOptions } from '../core/sync-options.js';
 import { shellWord } from '../core/resume-command.js';
-import { ExitCode, SfsyncError } from '../errors.js';
+import { ExitCode, SfsyncError, signalExitCode, type StopSignal } from '../errors.js';
 import { loadPlan } from '../mapping/plan-load.js';
 import { mappingDocument, selfMapping, stepMapping } from '../mapping/plan-mapping.js';
 import { planOrder, splitSelf } from '../mapping/plan-order.js';
@@ -24,6 +24,7 @@ import {
 import { scanStep, selfInput } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
+import { PlanSignals } from './plan-stop.js';
 import { emptyCounts, type Counts } from './results.js';
 import { runSync, type SyncEvent, type SyncPorts } from './run-sync.js';
 
@@ -51,9 +52,9 @@ export interface PlanStepResult {
   /**
    * `done before`: finished by the run this one resumes; `created before`: a create step the plan's last finished
    * run ran on the same file, not sent again (its created records count as unchanged); `predicted`: a dry run's
-   * second pass, counted.
+   * second pass, counted; `stopped`: the step in flight when the plan stopped, its counts so far.
    */
-  ended: 'completed' | 'done before' | 'created before' | 'predicted';
+  ended: 'completed' | 'done before' | 'created before' | 'predicted' | 'stopped';
 }
 
 export interface PlanResult {
@@ -71,6 +72,7 @@ export interface PlanResult {
 export type PlanEvent =
   | { type: 'step-started'; step: string; pass: PlanStepResult['pass']; resumed: boolean }
   | { type: 'notice'; step: string; message: string }
+  | { type: 'stopping'; signal: StopSignal; stepRunning: boolean }
   | { type: 'sync'; step: string; event: SyncEvent };
 
 interface PlanRun {
@@ -84,6 +86,7 @@ interface PlanRun {
   files: Map<string, string>;
   steps: PlanStepResult[];
   created: Map<string, CreatedBefore>;
+  signals: PlanSignals;
 }
 
 /**
@@ -95,6 +98,30 @@ export async function runPlan(
   opts: PlanRunOptions,
   ports: SyncPorts,
   emit: (event: PlanEvent) => void,
+): Promise<{ result: PlanResult; exitCode: ExitCode }> {
+  const signals = new PlanSignals((signal, stepRunning) => emit({ type: 'stopping', signal, stepRunning }));
+  let dir: string | undefined;
+  const stopListening = signals.listen(
+    ports.onInterrupt,
+    (s) =>
+      new SfsyncError('INTERRUPTED', `Quit at once by a second ${s}.`, {
+        exitCode: signalExitCode(s),
+        resume: dir && !opts.dryRun ? planResume(opts, ports.cwd, dir) : undefined,
+      }),
+  );
+  try {
+    return await plan(opts, ports, emit, signals, (d) => (dir = d));
+  } finally {
+    stopListening();
+  }
+}
+
+async function plan(
+  opts: PlanRunOptions,
+  ports: SyncPorts,
+  emit: (event: PlanEvent) => void,
+  signals: PlanSignals,
+  opened: (dir: string) => void,
 ): Promise<{ result: PlanResult; exitCode: ExitCode }> {
   if (opts.resume && opts.dryRun)
     throw new SfsyncError(
@@ -111,7 +138,9 @@ export async function runPlan(
   if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
+  signals.check({ folder: false });
   const dir = planFolder(opts, ports.cwd, planFile, ports.now());
+  opened(dir);
   // Decided once, when the run starts: a resumed run keeps what it decided (the create step it did not send).
   const created = opts.resume
     ? readCreated(dir)
@@ -130,8 +159,10 @@ export async function runPlan(
     files: new Map(plan.steps.map((s) => [s.name, s.fileAsWritten])),
     steps: [],
     created,
+    signals,
   };
   try {
+    signals.check({ folder: true });
     for (const step of checked.order) await runStep(run, step);
   } catch (err) {
     throw stopped(run, err);
@@ -269,6 +300,7 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
   };
   const ports: SyncPorts = {
     ...run.ports,
+    onInterrupt: run.signals.forStep,
     resolveReferences: referenceResolver(
       p.refs,
       run.memory,
@@ -276,10 +308,20 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
       pass === 'records' ? run.checked.poly.get(step.name) : [],
     ),
   };
-  const outcome = await runSync(syncOpts, ports, (event) =>
-    run.emit({ type: 'sync', step: step.name, event }),
-  );
-  run.steps.push({ ...base, counts: outcome.result.counts, ended: 'completed' });
+  // Checked with nothing awaited before runSync takes the signals over: none falls between.
+  run.signals.check({ folder: true, step: step.name });
+  try {
+    const outcome = await runSync(syncOpts, ports, (event) =>
+      run.emit({ type: 'sync', step: step.name, event }),
+    );
+    run.steps.push({ ...base, counts: outcome.result.counts, ended: 'completed' });
+  } catch (err) {
+    // The step in flight counts in the plan's totals with what it did before it stopped.
+    const counts =
+      err instanceof SfsyncError ? (err.result as { counts?: Counts } | undefined)?.counts : undefined;
+    if (counts) run.steps.push({ ...base, counts, ended: 'stopped' });
+    throw err;
+  }
 }
 
 function summary(run: PlanRun, ended: PlanResult['ended']): PlanResult {
@@ -307,25 +349,28 @@ function summary(run: PlanRun, ended: PlanResult['ended']): PlanResult {
 function stopped(run: PlanRun, err: unknown): unknown {
   if (!(err instanceof SfsyncError)) return err;
   const result = summary(run, 'stopped');
-  const rel = path.relative(run.ports.cwd, run.dir);
-  const shown = rel && !rel.startsWith('..') ? rel : run.dir;
-  const resume = run.opts.dryRun
-    ? undefined
-    : [
-        'sfsync',
-        'run',
-        run.opts.plan,
-        ...(run.opts.org ? ['--org', run.opts.org] : []),
-        '--resume',
-        '--results',
-        shown,
-      ]
-        .map(shellWord)
-        .join(' ');
+  const resume = run.opts.dryRun ? undefined : planResume(run.opts, run.ports.cwd, run.dir);
   return new SfsyncError(err.code, err.message, {
     hint: err.hint,
     exitCode: err.exitCode,
     result,
     resume: err.resume ? resume : undefined,
   });
+}
+
+/** The command that continues a plan from its results folder. */
+function planResume(opts: PlanRunOptions, cwd: string, dir: string): string {
+  const rel = path.relative(cwd, dir);
+  const shown = rel && !rel.startsWith('..') ? rel : dir;
+  return [
+    'sfsync',
+    'run',
+    opts.plan,
+    ...(opts.org ? ['--org', opts.org] : []),
+    '--resume',
+    '--results',
+    shown,
+  ]
+    .map(shellWord)
+    .join(' ');
 }
