@@ -53,7 +53,10 @@ export class UndoDecider {
   constructor(
     private readonly sink: UndoSink,
     private readonly object: ObjectInfo,
-    private readonly opts: Pick<UndoerOptions, 'force' | 'touched' | 'keep' | 'deletedNext' | 'left'>,
+    private readonly opts: Pick<
+      UndoerOptions,
+      'force' | 'touched' | 'keep' | 'deletedNext' | 'left' | 'undone'
+    >,
   ) {
     this.force = opts.force;
     this.touchedByRun = opts.touched ?? new Set();
@@ -135,6 +138,8 @@ export class UndoDecider {
       case 'update':
         this.touchedByRun.add(entry.id.slice(0, 15));
         if (this.opts.deletedNext?.has(entry.id.slice(0, 15))) return this.unchanged(item);
+        // Taken back by an earlier undo of the same folder, and deleted since (by that undo, or after): done.
+        if ((!row || !live) && this.opts.undone?.has(item.line)) return this.unchanged(item);
         if (!row || !live)
           return this.problem(item, 'failed', {
             code: 'ENTITY_IS_DELETED',
