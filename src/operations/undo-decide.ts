@@ -230,9 +230,15 @@ export class UndoDecider {
         : `SystemModstamp ${String(row.SystemModstamp)}`,
     ];
     const fields = after ? [...differ, 'SystemModstamp'] : differ;
+    // Only the stamp says so: the record was written since (by someone, or by another sfsync run or undo of it),
+    // and the fields this run wrote still hold its values.
+    const message =
+      differ.length === 0 && after
+        ? `Changed since the run, by someone or by another sfsync run or undo (${why.join('; ')}); the fields this run wrote still hold its values: left as it is. Add --force to set them back.`
+        : `Changed since the run (${why.join('; ')}): left as it is. Add --force to set it back anyway.`;
     return this.problem(item, 'conflict', {
       code: 'CONFLICT',
-      message: `Changed since the run (${why.join('; ')}): left as it is. Add --force to set it back anyway.`,
+      message,
       fields,
       runValues: {
         ...Object.fromEntries(differ.map((n) => [n, entry.after[n] ?? null])),
