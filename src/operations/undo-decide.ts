@@ -71,9 +71,38 @@ export class UndoDecider {
   /** The record being decided has such a write (see decide). */
   private unknownLater = false;
 
+  /**
+   * Updates whose record is deleted, by record, until the run's own create of it is reached (older, so decided
+   * later): a record the run created and that is gone needs its updates no more (as after an undo that deleted it).
+   */
+  private readonly gone = new Map<string, Item[]>();
+
+  private waitForCreate(item: Item): null {
+    const key = item.entry.id.slice(0, 15);
+    this.gone.set(key, [...(this.gone.get(key) ?? []), item]);
+    return null;
+  }
+
+  private createdByRun(key: string): void {
+    for (const item of this.gone.get(key) ?? []) this.unchanged(item);
+    this.gone.delete(key);
+  }
+
+  /** The end of the before-images: an update whose deleted record the run did not create failed. */
+  finish(): void {
+    for (const items of this.gone.values())
+      for (const item of items)
+        this.problem(item, 'failed', {
+          code: 'ENTITY_IS_DELETED',
+          message: 'The record was deleted since the run: its fields cannot be set back.',
+        });
+    this.gone.clear();
+  }
+
   /** A write taken back before the interrupted undo this one resumes stopped. */
   settled(entry: BeforeEntry): void {
     const key = entry.id.slice(0, 15);
+    if (entry.op === 'create') this.createdByRun(key);
     this.blind.add(key);
     if (entry.op === 'update') this.touchedByRun.add(key);
   }
@@ -134,17 +163,14 @@ export class UndoDecider {
     const live = row !== undefined && row.IsDeleted !== true;
     switch (entry.op) {
       case 'create':
+        this.createdByRun(key);
         return row && live ? this.decideCreate(item, row) : this.unchanged(item);
       case 'update':
         this.touchedByRun.add(entry.id.slice(0, 15));
         if (this.opts.deletedNext?.has(entry.id.slice(0, 15))) return this.unchanged(item);
         // Taken back by an earlier undo of the same folder, and deleted since (by that undo, or after): done.
         if ((!row || !live) && this.opts.undone?.has(item.line)) return this.unchanged(item);
-        if (!row || !live)
-          return this.problem(item, 'failed', {
-            code: 'ENTITY_IS_DELETED',
-            message: 'The record was deleted since the run: its fields cannot be set back.',
-          });
+        if (!row || !live) return this.waitForCreate(item);
         return this.decideUpdate(item, entry, row);
       case 'delete':
         if (live) return this.unchanged(item);

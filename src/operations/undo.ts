@@ -125,6 +125,10 @@ export class Undoer {
     this.drained = true;
     this.writer.flush?.();
     await Promise.all(this.active.keys());
+    if (!this.stop) {
+      this.decider.finish();
+      this.sink.checkpoint();
+    }
     return this.stop;
   }
 
