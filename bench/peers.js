@@ -3,7 +3,8 @@
 // (seeded with half the records for the upserts), the tools take turns, and each is run BENCH_REPEAT times (3):
 // the table keeps the best of each measure. Time is the whole process, start-up included; CPU is user + sys of the
 // tool's process tree and peak RSS its largest process (both from /usr/bin/time); API calls are those the org
-// counted. Sizes come from BENCH_SIZES (100000 by default; 1000000 when asked).
+// counted. Sizes come from BENCH_SIZES (100000 by default; 1000000 when asked), works from BENCH_WORKS (all by
+// default; `bulk` for the two Bulk works).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -154,6 +155,12 @@ function withBefore(tools) {
   return [own, ['sfsync (before)', (f, dir) => own[1](f, dir, before)], ...tools.slice(1)];
 }
 
+/** BENCH_WORKS=insert,upsert runs only the works whose name holds one of these words (case aside). */
+function wanted(work) {
+  const words = process.env.BENCH_WORKS?.toLowerCase().split(',').filter(Boolean);
+  return !words || words.some((w) => work.toLowerCase().includes(w));
+}
+
 /** The works, each with its tools and how to run them on a file. */
 function worksOf(files, sf) {
   const script = (name) => path.join(root, 'bench/peers', name);
@@ -224,7 +231,9 @@ function worksOf(files, sf) {
         ['batched REST jsforce', (f) => [process.execPath, script('jsforce-rest-upsert.js'), f]],
       ],
     },
-  ].map((w) => ({ ...w, tools: withBefore(w.tools.filter(Boolean)) }));
+  ]
+    .filter((w) => wanted(w.work))
+    .map((w) => ({ ...w, tools: withBefore(w.tools.filter(Boolean)) }));
 }
 
 /** One run of one tool on a fresh org: seeded, logged in (for the CLI), then measured. */

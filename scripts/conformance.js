@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { apiCases } from './conformance-api.js';
 
 export const SF_VERSION = '2.127.2';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -422,6 +423,7 @@ function cases() {
         assert(deleted.length === ctx.deleted.length, `${deleted.length} deleted rows listed`);
       },
     },
+    ...apiCases(),
   ];
 }
 

@@ -103,6 +103,7 @@ export async function main(
     state.command = command;
     state.json = opts.json;
     const handler = handlers[name] as (o: typeof opts, d: Deps) => Promise<CommandOutput>;
+    await deps.ready?.();
     const output = await handler(opts, runDeps);
     state.exitCode = output.exitCode ?? ExitCode.Ok;
     printOutput(deps, state, output);
@@ -128,7 +129,7 @@ export async function main(
 }
 
 export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
-  // Before deps.js loads conf (see early-signals.ts).
+  // Before conf loads (deps.ready(); see early-signals.ts).
   installEarlySignals();
   const { createDefaultDeps } = await import('./deps.js');
   process.exitCode = await main(argv, createDefaultDeps());

@@ -1,4 +1,5 @@
-import { createFileTokenStore, defaultConfigDir, type TokenStore } from './auth/token-store.js';
+import type * as TokenStores from './auth/token-store.js';
+import type { TokenStore } from './auth/token-store.js';
 import { installEarlySignals, ownSignals } from './early-signals.js';
 import type { OnInterrupt } from './core/interrupt.js';
 import { signalExitCode, type StopSignal } from './errors.js';
@@ -29,6 +30,8 @@ export interface Deps {
    * exits at once with 130 or 143. Returns a function that stops listening.
    */
   onInterrupt: OnInterrupt;
+  /** Called before a command runs (not for `--help`): loads what `store` needs. */
+  ready?: () => Promise<void>;
 }
 
 export type { InterruptHandlers } from './core/interrupt.js';
@@ -36,13 +39,21 @@ export type { InterruptHandlers } from './core/interrupt.js';
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
   const io = createProcessIO(env);
   let store: TokenStore | undefined;
-  const getStore = (): TokenStore => (store ??= createFileTokenStore(defaultConfigDir(env)));
+  // conf (with ajv and semver) is a quarter of `--help`'s start-up: loaded by `ready`, before a command runs.
+  let stores: typeof TokenStores | undefined;
+  const getStore = (): TokenStore => {
+    if (!stores) throw new Error('The token store was asked for before deps.ready() loaded it.');
+    return (store ??= stores.createFileTokenStore(stores.defaultConfigDir(env)));
+  };
   installEarlySignals();
   return {
     io,
     env,
     cwd: process.cwd(),
     store: getStore,
+    ready: async () => {
+      stores ??= await import('./auth/token-store.js');
+    },
     // jsforce loads only when a command connects.
     connect: async (options) =>
       (await import('./salesforce/connect.js')).createConnector(env, getStore)(options),

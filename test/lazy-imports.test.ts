@@ -71,11 +71,16 @@ afterAll(async () => {
 });
 
 describe('start-up loads only what the command needs', () => {
-  it('--help loads neither jsforce nor csv-parse', async () => {
+  it('--help loads neither jsforce, csv-parse nor conf (with ajv and semver)', async () => {
     const loaded = await packagesLoaded(['--help']);
     expect(loaded.has('commander')).toBe(true);
-    expect(loaded.has('jsforce')).toBe(false);
-    expect(loaded.has('csv-parse')).toBe(false);
+    for (const heavy of ['jsforce', 'csv-parse', 'conf', 'ajv', 'semver'])
+      expect(loaded.has(heavy), heavy).toBe(false);
+  });
+
+  it('a command that uses the token store still finds it (orgs)', async () => {
+    const loaded = await packagesLoaded(['orgs', '--json']);
+    expect(loaded.has('conf')).toBe(true);
   });
 
   it('an upsert handed a token (SFSYNC_ACCESS_TOKEN) never loads jsforce', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderDescribe } from '../src/commands/describe.js';
-import { renderSync, type SyncResult } from '../src/commands/sync.js';
+import { renderSync, renderSyncEvent, type SyncResult } from '../src/commands/sync.js';
 
 const result: SyncResult = {
   operation: 'upsert',
@@ -156,5 +156,17 @@ describe('rendering', () => {
       'Notes__c    Notes         textarea(32768)             create+update  no',
       'Account__c  Account       lookup(Account)  required   create only    yes',
     ]);
+  });
+
+  it('a stop names the signal that quits at once: Ctrl-C for SIGINT, a second SIGTERM for a job that sent one', () => {
+    expect(renderSyncEvent({ type: 'stopping', signal: 'SIGINT' })).toContain(
+      '(Ctrl-C again to quit at once)',
+    );
+    expect(renderSyncEvent({ type: 'stopping', signal: 'SIGTERM' })).toContain(
+      '(a second SIGTERM or Ctrl-C quits at once)',
+    );
+    expect(renderSyncEvent({ type: 'match-export-done', field: 'Email', records: 1 })).toBe(
+      'Matching on Email: 1 existing record exported',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { DEFAULT_API_VERSION } from '../core/api-version.js';
+import { thousands } from '../core/plural.js';
 import { Option, type Command } from 'commander';
 import type { CompletionSpec } from '../commands/completion.js';
 import type { DescribeOptions } from '../commands/options.js';
@@ -56,7 +57,7 @@ export function addExportCommand(program: Command, run: RunCommand): void {
       .addOption(
         new Option(
           '--api <api>',
-          `REST pages, a Bulk API 2.0 query job, or auto (Bulk from ${AUTO_BULK_EXPORT_ROWS.toLocaleString('en-US')} rows)`,
+          `REST pages, a Bulk API 2.0 query job, or auto (Bulk from ${thousands(AUTO_BULK_EXPORT_ROWS)} rows)`,
         )
           .choices(['rest', 'bulk', 'auto'])
           .default('auto'),

@@ -15,6 +15,10 @@ export function addPlanCommands(program: Command, run: RunCommand): void {
       )
       .option('--resume', 'continue a stopped plan: finished steps are skipped, a half-done step continues')
       .option(
+        '--restart',
+        'start although an earlier run of the plan is unfinished, and create again the records of create steps whose file is unchanged since the last run',
+      )
+      .option(
         '--results <dir>',
         'folder for the plan (a subfolder per step; default ./sfsync-results/<timestamp>-plan-<name>)',
       )
@@ -35,6 +39,7 @@ export function addPlanCommands(program: Command, run: RunCommand): void {
         plan,
         dryRun: raw.dryRun === true,
         resume: raw.resume === true,
+        restart: raw.restart === true,
         results: str(raw.results),
         api: raw.api as PlanRunOptions['api'],
         batchSize: raw.batchSize as number | undefined,

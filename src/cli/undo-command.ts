@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { UndoOptions } from '../commands/undo.js';
 import { usageError } from '../errors.js';
 import { EXIT_CODES_HELP } from '../help-text.js';
@@ -42,6 +42,12 @@ export function addUndoCommand(program: Command, run: RunCommand): void {
         'records per call (default 200, the most one call carries)',
         intParser(1, 200),
       )
+      .addOption(
+        new Option(
+          '--api <api>',
+          'REST, Bulk API 2.0 for the deletes and updates (undeletes stay SOAP calls), or auto: Bulk from 100,000 writes',
+        ).choices(['rest', 'bulk', 'auto']),
+      )
       .option('--org <alias>', 'stored org to use (the org the run wrote to)')
       .option('--api-version <v>', 'Salesforce API version, e.g. 62.0', apiVersionParser),
   )
@@ -55,6 +61,7 @@ export function addUndoCommand(program: Command, run: RunCommand): void {
         resume: raw.resume === true,
         results: str(raw.results),
         batchSize: raw.batchSize as number | undefined,
+        api: raw.api as UndoOptions['api'],
         org: str(raw.org),
         apiVersion: str(raw.apiVersion),
       };

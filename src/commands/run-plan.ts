@@ -98,6 +98,10 @@ function showEvent(
   io: IO,
   progress: Progress | undefined,
 ): Progress | undefined {
+  if (event.type === 'notice') {
+    if (!opts.json) io.err(`  ${event.step}: ${event.message}`);
+    return progress;
+  }
   if (event.type === 'step-started') {
     progress?.done();
     if (!opts.json)
@@ -118,7 +122,7 @@ export function renderPlan(r: PlanResult): string[] {
   const would = r.dryRun ? 'would be ' : '';
   const head = ['step', 'object', 'operation', 'created', 'updated', 'unchanged', 'failed', 'skipped'];
   const rows = r.steps.map((s) => [
-    `${s.step}${s.pass === 'self-references' ? ' (self-references)' : ''}${s.ended === 'done before' ? ' (done before)' : s.ended === 'predicted' ? ' (predicted)' : ''}`,
+    `${s.step}${s.pass === 'self-references' ? ' (self-references)' : ''}${s.ended === 'completed' ? '' : ` (${s.ended})`}`,
     s.object,
     s.operation,
     ...[s.counts.created, s.counts.updated, s.counts.unchanged, s.counts.failed, s.counts.skipped].map((n) =>

@@ -77,7 +77,7 @@ export function renderSyncEvent(event: Exclude<SyncEvent, { type: 'progress' | '
     case 'match-export-started':
       return `Matching on ${event.field}: exporting the existing ${event.object} records (Bulk query job ${event.jobId})`;
     case 'match-export-done':
-      return `Matching on ${event.field}: ${event.records.toLocaleString('en-US')} existing records exported`;
+      return `Matching on ${event.field}: ${plural(event.records, 'existing record')} exported`;
     case 'match-export-failed':
       return `Matching on ${event.field}: ${event.message}; matching with batched queries instead`;
     case 'bulk-job-opened':
@@ -85,7 +85,10 @@ export function renderSyncEvent(event: Exclude<SyncEvent, { type: 'progress' | '
     case 'resumed-bulk-jobs':
       return `Resuming: read the results of ${plural(event.jobs, 'Bulk job')} the interrupted run had opened`;
     case 'stopping':
-      return `${event.signal === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'}: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).`;
+      // A second signal of either kind quits at once; a job that sent SIGTERM has no Ctrl-C to press.
+      return event.signal === 'SIGINT'
+        ? 'Interrupted: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).'
+        : 'Terminated (SIGTERM): finishing the calls in flight and writing the results (a second SIGTERM or Ctrl-C quits at once).';
   }
 }
 

@@ -9,6 +9,7 @@ import { closeAll, writeResultFile } from '../operations/results.js';
 import { Undoer, type UndoerOptions } from '../operations/undo.js';
 import { openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
+import { chooseUndoApi, undoWriting } from '../operations/undo-writer.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
 import { BeforeImagesFile } from '../operations/undo-source.js';
 import type { SalesforceClient } from '../salesforce/client.js';
@@ -23,6 +24,8 @@ export interface UndoOptions extends CommonOptions {
   resume: boolean;
   results?: string;
   batchSize?: number;
+  /** REST, Bulk API 2.0 for the deletes and updates, or auto by the number of writes (default). */
+  api?: 'auto' | 'rest' | 'bulk';
   org?: string;
   apiVersion?: string;
 }
@@ -38,15 +41,15 @@ export interface UndoResult {
   conflicts: Array<{ line: number; id: string } & UndoProblem>;
   failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string }>;
   apiCalls: number;
+  /** How the deletes, updates and creates were sent (undeletes are SOAP calls either way), and the Bulk jobs. */
+  api: 'rest' | 'bulk';
+  bulkJobs: number;
   /** The undo's own results (null for a dry run): its before.ndjson makes it undoable in turn. */
   results: { dir: string; success: string; failures: string; before: string } | null;
   ended: 'completed' | 'interrupted' | 'fatal';
   signal: StopSignal | null;
   durationMs: number;
 }
-
-/** Batches an undo has in flight: as many as a sync's REST calls (--concurrency's default). */
-const UNDO_CONCURRENCY = 4;
 
 type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'>;
 
@@ -56,6 +59,7 @@ export function undoResumeCommand(opts: UndoOptions, dir: string, cwd: string): 
   const flags: Array<[string, string | number | boolean | undefined]> = [
     ['--force', opts.force],
     ['--batch-size', opts.batchSize],
+    ['--api', opts.api],
     ['--org', opts.org],
     ['--api-version', opts.apiVersion],
   ];
@@ -174,11 +178,14 @@ async function undo(
     : await openUndoFolder(opts, deps.cwd, source.dir, object.name, deps.now());
   state.folder = folder;
   const files = openFiles(folder, source.dir, client, object);
+  const batchSize = opts.batchSize ?? 200;
+  const writing = undoWriting(client, chooseUndoApi(opts.api, source.file.entries, opts.dryRun), batchSize);
   const undoer = new Undoer(client, object, source.file, files.sink, files.images, files.journal, {
     force: opts.force,
     dryRun: opts.dryRun,
-    batchSize: opts.batchSize ?? 200,
-    concurrency: UNDO_CONCURRENCY,
+    batchSize,
+    concurrency: writing.concurrency,
+    writer: writing.writer,
     done: folder?.prior?.done,
     uncertain: folder?.uncertain,
     onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
@@ -206,6 +213,8 @@ async function undo(
     conflicts: files.sink.conflicts,
     failuresByCode: files.sink.failureGroups(),
     apiCalls: client.apiCalls(),
+    api: writing.api,
+    bulkJobs: writing.jobs.length,
     results: files.dir
       ? { dir: files.dir, ...undoFiles(files.dir), before: path.join(files.dir, BEFORE_FILE) }
       : null,
@@ -268,7 +277,7 @@ export function renderUndo(r: UndoResult): string[] {
   const lines = [
     `${verb}: undo of ${article} ${r.source.operation} of ${r.source.object} (${r.source.dir})`,
     `  ${plural(r.counts.total, 'write')} of ${r.source.entries.toLocaleString('en-US')} taken back or checked: ${c.deleted} ${would}deleted, ${c.updated} ${would}set back, ${c.undeleted} ${would}undeleted, ${c.created} ${would}created again, ${c.unchanged} unchanged, ${c.conflict} conflict${r.counts.conflict === 1 ? '' : 's'}, ${c.failed} failed, ${c.skipped} skipped`,
-    `  ${plural(r.apiCalls, 'API call')}`,
+    `  ${plural(r.apiCalls, 'API call')}${r.api === 'bulk' ? ` (deletes and updates through Bulk API 2.0: ${plural(r.bulkJobs, 'job')})` : ''}`,
   ];
   if (r.conflicts.length > 0) {
     lines.push(`  Conflicts: changed since the run, left as they are (--force takes them back anyway):`);

@@ -1,4 +1,5 @@
 import type { BulkApi } from './bulk.js';
+import type { OrgStore } from './store.js';
 
 /** The org's API request count against DailyApiRequests. */
 export class ApiUsage {
@@ -44,4 +45,24 @@ export function orgLimits(usage: ApiUsage, bulk: BulkApi): Record<string, unknow
     SingleEmail: { Max: 5000, Remaining: 5000 },
     StreamingApiConcurrentClients: { Max: 2000, Remaining: 2000 },
   };
+}
+
+/**
+ * `/limits/recordCount?sObjects=Account,Contact` (v40.0+): the records of each named object, or of every object
+ * that has any; names the org does not know are left out [doc REST "Record Count"]. Salesforce's counts are
+ * refreshed now and then; these are exact.
+ */
+export function recordCounts(
+  store: OrgStore,
+  url: URL,
+): { sObjects: Array<{ count: number; name: string }> } {
+  const wanted = url.searchParams.get('sObjects');
+  const names = wanted === null ? store.schema.all().map((m) => m.name) : wanted.split(',').filter(Boolean);
+  const sObjects = [];
+  for (const name of names) {
+    const object = store.object(name.trim());
+    if (!object || (wanted === null && object.live.size === 0)) continue;
+    sObjects.push({ count: object.live.size, name: object.meta.name });
+  }
+  return { sObjects };
 }

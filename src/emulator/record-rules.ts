@@ -1,9 +1,41 @@
-import { MASTER_RECORD_TYPE_ID, PERSON_ACCOUNT_RECORD_TYPE_ID, type FieldDescribe } from './metadata.js';
+import {
+  MASTER_RECORD_TYPE_ID,
+  PERSON_ACCOUNT_RECORD_TYPE_ID,
+  type FieldDescribe,
+  type ObjectMeta,
+} from './metadata.js';
 import type { ObjectData, OrgStore } from './store.js';
-import { recordError, type RecordError, type Row } from './values.js';
+import { recordError, type RecordError, type Row, type Value } from './values.js';
 
 export function labelList(fields: FieldDescribe[]): string {
   return fields.map((f) => f.name).join(', ');
+}
+
+/** What every new record of an object gets checked against, worked out once per object rather than per record. */
+interface CreateRules {
+  defaults: Array<{ name: string; value: Value }>;
+  required: FieldDescribe[];
+  /** A schema that gains fields later gets its rules worked out again. */
+  fieldCount: number;
+}
+
+const createRules = new WeakMap<ObjectMeta, CreateRules>();
+
+function createRulesOf(meta: ObjectMeta): CreateRules {
+  const known = createRules.get(meta);
+  if (known && known.fieldCount === meta.fields.length) return known;
+  const defaults: CreateRules['defaults'] = [];
+  for (const field of meta.fields) {
+    if (!field.defaultedOnCreate) continue;
+    const picklistDefault = field.picklistValues.find((p) => p.defaultValue && p.active);
+    if (picklistDefault) defaults.push({ name: field.name, value: picklistDefault.value });
+    else if (field.type === 'boolean')
+      defaults.push({ name: field.name, value: field.defaultValue === true });
+  }
+  const required = meta.fields.filter((f) => f.createable && !f.nillable && !f.defaultedOnCreate);
+  const rules = { defaults, required, fieldCount: meta.fields.length };
+  createRules.set(meta, rules);
+  return rules;
 }
 
 /** Defaults, required fields and the object-specific rules of a new record; returns the first problem. */
@@ -42,16 +74,10 @@ export function completeNewRow(
       row.IsPersonAccount = false;
     }
   }
-  for (const field of meta.fields) {
-    if (row[field.name] != null) continue;
-    if (field.type === 'boolean' && field.defaultedOnCreate) row[field.name] = field.defaultValue === true;
-    const picklistDefault = field.picklistValues.find((p) => p.defaultValue && p.active);
-    if (picklistDefault && field.defaultedOnCreate) row[field.name] = picklistDefault.value;
-  }
+  const rules = createRulesOf(meta);
+  for (const d of rules.defaults) if (row[d.name] == null) row[d.name] = d.value;
   if (meta.name === 'Case' && row.CaseNumber == null) row.CaseNumber = nextCaseNumber();
-  const missing = meta.fields.filter(
-    (f) => f.createable && !f.nillable && !f.defaultedOnCreate && row[f.name] == null,
-  );
+  const missing = rules.required.filter((f) => row[f.name] == null);
   if (missing.length > 0) {
     return recordError(
       'REQUIRED_FIELD_MISSING',

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createTree } from './composite-tree.js';
 import { notFound, sendJson } from './http.js';
 import { normalizeId } from './ids.js';
+import { recordCounts } from './org-limits.js';
 import { getDeleted, getUpdated } from './replication.js';
 import {
   asApiErrors,
@@ -56,6 +57,9 @@ export class RestApi {
     if (head === undefined) return only(call, 'GET', () => sendJson(res, 200, this.resources(version)));
     switch (head) {
       case 'limits':
+        if (tail[0] === 'recordCount' && tail.length === 1 && Number(version) >= 40)
+          return only(call, 'GET', () => sendJson(res, 200, recordCounts(this.store, url)));
+        if (tail.length > 0) throw notFound();
         return only(call, 'GET', () => sendJson(res, 200, this.limits()));
       case 'sobjects':
         return this.sobjects(call, tail);

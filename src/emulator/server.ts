@@ -161,7 +161,10 @@ function answer(org: Org, req: IncomingMessage, res: ServerResponse): Promise<vo
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const org = createOrg(options);
   let inFlight = 0;
+  const clock = options.clock ?? Date.now;
   const server = http.createServer((req, res) => {
+    // Salesforce's Date header and its record stamps come from one clock: so do the local org's (--clock in tests).
+    res.setHeader('Date', new Date(clock()).toUTCString());
     inFlight++;
     void answer(org, req, res).finally(() => inFlight--);
   });

@@ -85,8 +85,14 @@ export function checkInputFile(file: string): void {
       hint: 'Check the path, or use - to read standard input.',
     });
   }
-  if (stat.isDirectory())
+  if (stat.isDirectory()) {
+    // An earlier run's results folder: what can be fed back from it is its failures (or success) file.
+    const failures = path.join(file, 'failures.csv');
+    const results = fs.existsSync(path.join(file, 'journal.ndjson')) && fs.existsSync(failures);
     throw new SfsyncError('FILE_NOT_FOUND', `${file} is a folder, not a file.`, {
-      hint: 'Name a CSV or NDJSON file in it, or use - to read standard input.',
+      hint: results
+        ? `It is the results folder of an sfsync run: to send its failed records again (after fixing them), name ${failures}; "sfsync results ${file}" shows what that run did.`
+        : 'Name a CSV or NDJSON file in it, or use - to read standard input.',
     });
+  }
 }

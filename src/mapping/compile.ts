@@ -32,6 +32,11 @@ export interface CompiledMapping {
   fields: CompiledField[];
   problems: MappingProblem[];
   warnings: MappingProblem[];
+  /**
+   * NDJSON without a mapping: the keys the fields were compiled from (the first record's). A record with a value
+   * under any other key is refused (KEY_NOT_MAPPED) rather than written without it.
+   */
+  onlyKeys?: ReadonlySet<string>;
 }
 
 export type DescribeFn = (object: string) => Promise<ObjectInfo>;

@@ -12,6 +12,7 @@ export function stepMapping(
   objectOf: (step: string) => string,
   columns: string[],
   recordTypes: Record<string, string> = {},
+  polyAs: Record<string, { object: string; field: string } | undefined> = {},
 ): Mapping {
   const used = new Set([...step.references, ...step.polymorphic].map((r) => r.column.toLowerCase()));
   const own: Record<string, FieldSource> =
@@ -27,14 +28,15 @@ export function stepMapping(
       transform: r.transform,
       lookup: { object: objectOf(r.step), field: r.key },
     };
-  // Compiled as a lookup of its first target (which types the value); the plan's resolver searches them all.
+  // Compiled as a lookup of one of its targets (which types the value: see compileAs), else of its first; the
+  // plan's resolver searches them all.
   for (const p of step.polymorphic) {
     const first = p.targets[0];
     if (!first) continue;
     fields[p.field] = {
       column: p.column,
       transform: p.transform,
-      lookup: {
+      lookup: polyAs[p.field] ?? {
         object: first.kind === 'step' ? objectOf(first.name) : first.name,
         field: first.keys[0] ?? '',
       },

@@ -19,8 +19,13 @@ export interface BeforeHeader {
  *   SystemModstamp the run saw (`seen`);
  * - delete: the whole record, to undelete it or, once purged, to create it again;
  * - create: the new record's Id; undelete (an undo's): the record it brought back.
+ *
+ * When the write was answered, by the org's clock (`at`, whole seconds: its Date header): an undo tells a record
+ * changed since the run by a SystemModstamp after it. A create has it on its own line (written once answered); an
+ * update or delete names its call (`w`), and a `written` line after the call's answer gives the time. A run killed
+ * before the answer leaves none: its writes are judged by their values alone.
  */
-export type BeforeEntry =
+export type BeforeEntry = (
   | {
       op: 'update';
       line: number;
@@ -31,7 +36,15 @@ export type BeforeEntry =
     }
   | { op: 'delete'; line: number; id: string; record: Record<string, unknown>; seen: string | null }
   | { op: 'create'; line: number; id: string }
-  | { op: 'undelete'; line: number; id: string };
+  | { op: 'undelete'; line: number; id: string }
+) & { w?: string; at?: string };
+
+/** The line saying when the call `w` was answered. */
+export interface WrittenMark {
+  op: 'written';
+  w: string;
+  at: string;
+}
 
 export const BEFORE_FILE = 'before.ndjson';
 
@@ -69,6 +82,9 @@ export class BeforeImages {
   private buffer: string[] = [];
   private readonly byName = new Map<string, FieldInfo>();
   private readonly byRelationship = new Map<string, FieldInfo>();
+  /** Names the calls of this process uniquely in the file, a resumed run's included. */
+  private readonly session = Date.now().toString(36);
+  private calls = 0;
 
   /** `header` null continues the file of a resumed run. */
   constructor(
@@ -85,8 +101,27 @@ export class BeforeImages {
     if (header) fs.writeSync(this.fd, `${JSON.stringify(header)}\n`);
   }
 
-  add(entry: BeforeEntry): void {
+  add(entry: BeforeEntry | WrittenMark): void {
     this.buffer.push(`${JSON.stringify(entry)}\n`);
+  }
+
+  /** A new name for a call's entries, for `written` to say when it was answered. */
+  nextCall(): string {
+    return `${this.session}.${++this.calls}`;
+  }
+
+  /** The org's clock now, as the time a write just answered was applied by (null before any answer). */
+  private clock(): string | null {
+    const t = this.client.serverTime();
+    return t === null ? null : new Date(t).toISOString();
+  }
+
+  /** The calls `keys` are answered: their writes happened by the org's clock now. */
+  written(...keys: Array<string | undefined>): void {
+    const at = this.clock();
+    if (at === null) return;
+    for (const w of keys) if (w !== undefined) this.add({ op: 'written', w, at });
+    this.flush();
   }
 
   /** Puts what was added on disk (one write). */
@@ -116,7 +151,9 @@ export class BeforeImages {
   async updates(
     items: Array<{ line: number; id: string; payload: Record<string, unknown> }>,
     known?: (id: string) => Record<string, unknown> | undefined,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
+    if (items.length === 0) return undefined;
+    const w = this.nextCall();
     const unread: typeof items = [];
     const fieldsOf = (payload: Record<string, unknown>): FieldInfo[] =>
       Object.entries(payload)
@@ -139,6 +176,7 @@ export class BeforeImages {
         before,
         after,
         seen: typeof seen === 'string' && seen !== '' ? seen : null,
+        w,
       };
     };
     for (const item of items) {
@@ -156,11 +194,13 @@ export class BeforeImages {
       for (const item of unread) this.add(entry(item, rows.get(item.id.slice(0, 15)) ?? {}));
     }
     this.flush();
+    return w;
   }
 
   /** Deletes about to be sent: each whole record, read first (one query per 200 Ids). */
-  async deletes(items: Array<{ line: number; id: string }>): Promise<void> {
-    if (items.length === 0) return;
+  async deletes(items: Array<{ line: number; id: string }>): Promise<string | undefined> {
+    if (items.length === 0) return undefined;
+    const w = this.nextCall();
     const rows = await this.read(
       items.map((i) => i.id),
       ['Id', ...imageFields(this.object).filter((n) => n !== 'Id')],
@@ -174,13 +214,23 @@ export class BeforeImages {
         id: item.id,
         record,
         seen: typeof seen === 'string' ? seen : null,
+        w,
       });
     }
     this.flush();
+    return w;
   }
 
   created(line: number, id: string): void {
-    this.add({ op: 'create', line, id });
+    const at = this.clock();
+    // One per record created: written as JSON.stringify writes it, without the object (an Id needs no escaping).
+    if (/^[A-Za-z0-9]+$/.test(id))
+      this.buffer.push(
+        at === null
+          ? `{"op":"create","line":${line},"id":"${id}"}\n`
+          : `{"op":"create","line":${line},"id":"${id}","at":${JSON.stringify(at)}}\n`,
+      );
+    else this.add(at === null ? { op: 'create', line, id } : { op: 'create', line, id, at });
   }
 
   /** Rows by their 15-character Id, values typed by their fields. */

@@ -43,6 +43,34 @@ export function resultLine(values: string[]): string {
   return values.map(quote).join(',');
 }
 
+/**
+ * The record a row of a job's results repeats, as it was sent: the uploaded columns' values, `#N/A` as null, an
+ * empty cell left out (Bulk ignores it), `Account.External_Id__c` as a parent reference. `at`: where each of the
+ * job's columns is in the row.
+ */
+export function recordOfRow(
+  columns: readonly string[],
+  row: readonly string[],
+  at: readonly number[],
+): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let k = 0; k < columns.length; k++) {
+    const column = columns[k] as string;
+    const i = at[k] as number;
+    const text = i < 0 ? '' : (row[i] ?? '');
+    if (text === '') continue;
+    const value = text === '#N/A' ? null : text;
+    const dot = column.indexOf('.');
+    if (dot < 0) record[column] = value;
+    else {
+      const key = column.slice(0, dot);
+      const parent = (record[key] ??= {}) as Record<string, unknown>;
+      parent[column.slice(dot + 1)] = value;
+    }
+  }
+  return record;
+}
+
 /** `REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --` → its code, message and fields. */
 export function parseBulkError(text: string): SaveResult['errors'][number] {
   const body = text.replace(/\s*--\s*$/, '');

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CsvRowReader } from '../salesforce/csv-rows.js';
+import { recordOfRow } from './bulk-csv.js';
 
 /** Text gathered before one write to the file: one write call per megabyte, not per line. */
 const WRITE_CHARS = 1 << 20;
@@ -40,6 +42,32 @@ export class BulkJobFile {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
     return this.written;
+  }
+
+  /**
+   * The records of the job as they were written (after its header), read back from the file: for a job whose upload
+   * was refused (nothing of it applied), to send its records again.
+   */
+  records(columns: readonly string[]): Array<Record<string, unknown>> {
+    const at = columns.map((_, i) => i);
+    const records: Array<Record<string, unknown>> = [];
+    let header = true;
+    const reader = new CsvRowReader((row) => {
+      if (header) header = false;
+      else records.push(recordOfRow(columns, row, at));
+    });
+    const fd = fs.openSync(this.file, 'r');
+    try {
+      const block = Buffer.allocUnsafe(1 << 20);
+      const decoder = new TextDecoder('utf-8');
+      for (let pos = 0, n; (n = fs.readSync(fd, block, 0, block.length, pos)) > 0; pos += n)
+        reader.push(decoder.decode(block.subarray(0, n), { stream: true }));
+      reader.push(decoder.decode());
+    } finally {
+      fs.closeSync(fd);
+    }
+    reader.end();
+    return records;
   }
 
   remove(): void {

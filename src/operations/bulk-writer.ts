@@ -1,14 +1,9 @@
-import {
-  unreadJobOf,
-  type BulkJobSpec,
-  type SalesforceClient,
-  type SaveResult,
-} from '../salesforce/client.js';
-import { toSfsyncError } from '../errors.js';
-import { columnsOf, lineWriter, parseBulkError, quote } from './bulk-csv.js';
+import type { BulkJobSpec, SalesforceClient, SaveResult } from '../salesforce/client.js';
+import { rowLocks } from '../salesforce/retry.js';
+import { columnsOf, lineWriter, quote } from './bulk-csv.js';
+import { JobResults, notProcessed, resultJoiner, unanswered } from './bulk-results.js';
 import { BulkJobFile } from './bulk-job-file.js';
-import { cellsHash, LineIndex } from './line-index.js';
-import { addLine, missing, newPart, NO_ERRORS, type Job } from './bulk-job.js';
+import { LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
 
 export { csvLineOf, parseBulkError, resultLine } from './bulk-csv.js';
@@ -21,6 +16,50 @@ export interface BulkJobReport {
   state: string;
   errorMessage?: string;
 }
+
+/** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
+interface Part {
+  results: Array<SaveResult | undefined>;
+  /** Pieces of the part whose job has not answered yet. */
+  waiting: number;
+  settled: boolean;
+  /** Told as each job holding some of the part's records is opened (before its upload), with those records. */
+  sent: Sent | undefined;
+  resolve: (results: SaveResult[]) => void;
+}
+
+/** A run of a part's records that sit next to each other in one job. */
+interface Piece {
+  part: Part;
+  /** Index of the first record in the part, and in the job. */
+  from: number;
+  at: number;
+  count: number;
+}
+
+/** A job being filled, waiting for a free slot, or running. */
+interface Job {
+  spec: BulkJobSpec;
+  columns: string[];
+  columnSet: Set<string>;
+  write: (record: Record<string, unknown>) => string | SaveResult;
+  /** The CSV as the job fills: on disk, but for the last lines not joined into one piece yet. */
+  file: BulkJobFile;
+  lines: string[];
+  count: number;
+  bytes: number;
+  /** The lines by hash, to join the results back (the text is not kept once uploaded). */
+  index: LineIndex;
+  pieces: Piece[];
+  closed?: boolean;
+  /** Why the job's CSV could not be written to its file. */
+  failure?: Error;
+  upload?: { file: string; bytes: number; records: number };
+  timer?: NodeJS.Timeout;
+}
+
+/** Lines joined into one string at a time while a job fills: one string instead of thousands of small ones. */
+const JOIN_LINES = 4096;
 
 export interface BulkWriterOptions {
   /** Records per job at most (--batch-size). */
@@ -36,6 +75,51 @@ export interface BulkWriterOptions {
   hardDelete?: boolean;
   /** The assignment rule jobs that save records run (--assignment-rule). */
   assignmentRuleId?: string;
+}
+
+const missing: SaveResult = {
+  success: false,
+  errors: [
+    {
+      statusCode: 'BULK_RESULT_MISSING',
+      message: 'The Bulk API job returned no result for this record.',
+      fields: [],
+    },
+  ],
+};
+
+/** A part for `size` records of one write call, and the promise its results settle. */
+function newPart(size: number, sent: Sent | undefined): { part: Part; promise: Promise<SaveResult[]> } {
+  let resolve: Part['resolve'] = () => {};
+  const promise = new Promise<SaveResult[]>((res) => {
+    resolve = res;
+  });
+  const part: Part = {
+    results: new Array<SaveResult | undefined>(size),
+    waiting: 0,
+    settled: false,
+    resolve,
+    sent,
+  };
+  return { part, promise };
+}
+
+/** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
+function addLine(job: Job, part: Part, i: number, line: string, bytes: number): void {
+  const at = job.count++;
+  job.lines.push(line);
+  if (job.lines.length >= JOIN_LINES) {
+    job.file.append(`${job.lines.join('\n')}\n`);
+    job.lines = [];
+  }
+  job.bytes += bytes;
+  job.index.add(lineHash(line));
+  const last = job.pieces[job.pieces.length - 1];
+  if (last?.part === part && last.from + last.count === i) last.count++;
+  else {
+    job.pieces.push({ part, from: i, at, count: 1 });
+    part.waiting++;
+  }
 }
 
 /**
@@ -216,53 +300,55 @@ export class BulkWriter implements RecordWriter {
   }
 
   private async runJob(job: Job): Promise<void> {
-    const count = job.pieces.reduce((n, p) => n + p.count, 0);
-    const results = new Array<SaveResult | undefined>(count);
+    const results = new JobResults(job.pieces.reduce((n, p) => n + p.count, 0));
     try {
       if (job.failure !== undefined) throw job.failure;
       await this.send(job, results);
     } catch (err) {
       // Every record of the job gets this answer; the records of its parts in other jobs get theirs, so no record
       // is reported for a job that did not carry it.
-      const stop = toSfsyncError(err);
-      const jobId = unreadJobOf(err);
-      const answer: SaveResult = {
-        success: false,
-        errors: [
-          jobId
-            ? {
-                // The job was closed, so Salesforce may have run it: its records are left for --resume, never failed.
-                statusCode: 'BULK_RESULTS_UNREAD',
-                message: `Sent in Bulk job ${jobId}, whose results could not be read (${stop.code}: ${stop.message}): Salesforce may have applied it. Run the same command with --resume: it reads the job's results and settles this record.`,
-                fields: [],
-              }
-            : // Not closed: nothing of the job is applied.
-              { statusCode: stop.code, message: stop.message, fields: [] },
-        ],
-        stop,
-      };
-      // Records a result set already read has settled keep that outcome.
-      for (let i = 0; i < results.length; i++) results[i] ??= answer;
+      const { answer, stop, jobId } = unanswered(err);
+      // Records a result set already read has settled keep that outcome. Those of a job refused at its upload for
+      // a row lock (nothing of it applied) are sent again, with the values read back from its file.
+      const resends = !jobId && rowLocks.is(stop.code) ? this.readBack(job) : undefined;
+      results.fallback = answer;
+      if (resends)
+        for (let i = 0; i < results.size; i++) {
+          const resend = resends[i];
+          if (resend && !results.has(i)) results.set(i, { ...answer, resend });
+        }
     }
-    for (const { part, from, at, count: n } of job.pieces) {
-      for (let k = 0; k < n; k++) part.results[from + k] = results[at + k];
+    for (let p = 0; p < job.pieces.length; p++) {
+      const { part, from, at, count: n } = job.pieces[p] as Piece;
+      for (let k = 0; k < n; k++) part.results[from + k] = results.get(at + k);
       if (--part.waiting > 0 || part.settled) continue;
       part.settled = true;
       part.resolve(part.results.map((r) => r ?? missing));
+      // The engine writes a few write calls' outcomes before the next ones' answers are built: a job's answers
+      // never all exist as objects at once.
+      if (p % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
-  private async send(job: Job, results: Array<SaveResult | undefined>): Promise<void> {
+  private readBack(job: Job): Array<Record<string, unknown>> | undefined {
+    try {
+      return job.file.records(job.columns);
+    } catch {
+      // Not readable: the records fail with the job's error instead of being resent.
+      return undefined;
+    }
+  }
+
+  private async send(job: Job, results: JobResults): Promise<void> {
     const { spec, columns, index } = job;
     const upload = job.upload as NonNullable<Job['upload']>;
     const report: BulkJobReport = {
       id: '',
       operation: spec.operation,
       object: spec.object,
-      records: results.length,
+      records: results.size,
       state: 'Open',
     };
-    let layout: { header: string[]; id: number; flag: number; columns: number[] } | undefined;
     const outcome = await this.client.bulkIngest(
       spec,
       upload,
@@ -279,42 +365,10 @@ export class BulkWriter implements RecordWriter {
         report.id = id;
         this.options.onJob?.(report);
       },
-      (set, header, row) => {
-        // Where sf__Id, sf__Created or sf__Error and the uploaded columns are, once per result set.
-        if (layout?.header !== header) {
-          const flag = set === 'successfulResults' ? 'sf__Created' : 'sf__Error';
-          layout = {
-            header,
-            id: header.indexOf('sf__Id'),
-            flag: header.indexOf(flag),
-            columns: columns.map((c) => header.indexOf(c)),
-          };
-        }
-        const { id, flag, columns: at } = layout;
-        // The first record not yet given a result among those uploaded with exactly these values.
-        const i = index.take(cellsHash(row, at));
-        if (i === undefined) return;
-        results[i] =
-          set === 'successfulResults'
-            ? { id: row[id], success: true, created: row[flag] === 'true', errors: NO_ERRORS }
-            : { id: row[id] || undefined, success: false, errors: [parseBulkError(row[flag] ?? '')] };
-      },
+      resultJoiner(columns, index, results),
     );
     report.state = outcome.state;
     report.errorMessage = outcome.errorMessage;
-    const notDone =
-      outcome.state === 'Failed'
-        ? {
-            statusCode: 'BULK_JOB_FAILED',
-            message: `Bulk job ${outcome.jobId} failed: ${outcome.errorMessage ?? 'no reason given'}`,
-            fields: [],
-          }
-        : {
-            statusCode: 'NOT_PROCESSED',
-            message: `Bulk job ${outcome.jobId} ended ${outcome.state} before processing this record.`,
-            fields: [],
-          };
-    for (let i = 0; i < results.length; i++)
-      if (!results[i]) results[i] = { success: false, errors: [notDone] };
+    results.fallback = { success: false, errors: [notProcessed(outcome)] };
   }
 }

@@ -50,6 +50,7 @@ export async function planReads(
   plan: MatchPlan,
   file: string,
   emit: SyncEvents,
+  stopped: () => boolean = () => false,
 ): Promise<{ changes: ChangeDetection; exported: MatchExport | null }> {
   const { strategy, spec } = plan;
   const changes = changeDetection(opts, compiled, strategy, spec?.fields ?? []);
@@ -57,20 +58,22 @@ export async function planReads(
     client &&
     spec &&
     (strategy === 'query' || (changes.fields && (strategy === 'native-upsert' || strategy === 'id')))
-      ? await exportMatches(client, spec, estimateRecords(file), emit, changes.fields)
+      ? await exportMatches(client, spec, estimateRecords(file), emit, changes.fields, stopped)
       : null;
   // Through Bulk, reading by query would cost more calls than the jobs it could save (about 33 queries against 8
-  // job calls per 10,000 records): without the export, those runs send everything. The dry run decides the same.
+  // job calls per 10,000 records): without the export, Salesforce's upsert sends everything. By Id the records are
+  // read all the same (their before-images, one query per 200), so they are compared too: a rerun writes nothing.
+  // The dry run decides the same.
   if (
     changes.fields &&
-    strategy !== 'query' &&
+    strategy === 'native-upsert' &&
     !exported &&
     client &&
     chooseApi({ ...opts, dryRun: false }, file) === 'bulk'
   )
     return {
       changes: {
-        warning: `change detection is off: ${strategy === 'id' ? 'matching by Id' : "Salesforce's upsert on an external ID"} does not read the records, and reading them by query would cost more API calls than the Bulk jobs it could save; every record is sent (as with --write-all).`,
+        warning: `change detection is off: Salesforce's upsert on an external ID does not read the records, and reading them by query would cost more API calls than the Bulk jobs it could save; every record is sent (as with --write-all).`,
       },
       exported,
     };

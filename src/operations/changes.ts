@@ -112,24 +112,35 @@ export class ChangeFields {
     ];
   }
 
-  /** A queried row's values of the compared fields and its SystemModstamp, as the before-image keeps them. */
-  rowValues(row: Record<string, unknown>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const f of this.fields) out[f.name] = row[f.name] ?? null;
-    out.SystemModstamp = row.SystemModstamp ?? null;
+  /** A queried row's values of the compared fields, then its SystemModstamp: what the before-image keeps. */
+  rowValues(row: Record<string, unknown>): unknown[] {
+    const out = this.fields.map((f) => row[f.name] ?? null);
+    out.push(row.SystemModstamp ?? null);
     return out;
   }
 
-  /** The hashes of a queried row's values, one per field, in `fields` order. */
-  rowHashes(row: Record<string, unknown>): number[] {
-    const out = this.fields.map((f) => this.hash(f, row[f.name]));
+  /** The before-image's object of values kept by rowValues (or read in that order from an export). */
+  valuesObject(values: unknown[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.fields.forEach((f, i) => (out[f.name] = values[i] ?? null));
+    out.SystemModstamp = values[this.fields.length] ?? null;
+    return out;
+  }
+
+  /**
+   * The hashes of a queried row's values, one per field, in `fields` order: the row as REST returns it, or a
+   * function that reads an export's row by column name.
+   */
+  rowHashes(row: Record<string, unknown> | ((name: string) => unknown)): number[] {
+    const get = typeof row === 'function' ? row : (name: string) => row[name];
+    const out = this.fields.map((f) => this.hash(f, get(f.name)));
     for (const { target, field } of this.parents) {
       // REST nests the parent ({Account: {External_Id__c}}); a Bulk export flattens it (Account.External_Id__c).
-      const nested = row[target];
+      const nested = get(target);
       const value =
         nested !== null && typeof nested === 'object'
           ? (nested as Record<string, unknown>)[field.name]
-          : row[`${target}.${field.name}`];
+          : get(`${target}.${field.name}`);
       out.push(this.parentHash(field, value));
     }
     return out;

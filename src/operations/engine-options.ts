@@ -33,6 +33,8 @@ export interface EngineOptions {
   resume?: {
     done: Set<number>;
     uncertain: Map<number, string | undefined>;
+    /** Lines sent without an answer (uncertain ones too). */
+    unanswered?: number[];
     /** What the Bulk jobs of the interrupted create did, by job id (see reconcile.ts). */
     bulk?: Map<string, BulkJobCreations>;
   };

@@ -3,7 +3,7 @@ import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
 import { FATAL, saveFailure } from './engine-failures.js';
 import type { FailureDetail } from '../core/sync-types.js';
-import type { ResultSink } from './results.js';
+import { originalLine, type ResultSink } from './results.js';
 import type { Spool } from './spool.js';
 
 /** What a spooled record's input and payload read as until it is taken back. */
@@ -28,35 +28,43 @@ export class EngineOutcomes {
     return this.settled.has(r);
   }
 
-  /** Moves a record's input and payload to the spool, if there is one, until they are needed again. */
+  /**
+   * Moves a record to the spool, if there is one, until its outcome is written: its input as the cells of its result
+   * row, rendered once; its payload is not kept (a record resent after a row lock is sent with the values its job's
+   * failed results give back).
+   */
   spool(r: MappedRecord): void {
     const spool = this.spoolFile;
     if (!spool || r.input === SPOOLED) return;
-    const { at, bytes } = spool.put([r.input, r.payload]);
+    r.originalLine = originalLine(r.input);
+    const { at, bytes } = spool.put(this.sink.rowCells(r.input));
     r.spoolAt = at;
     r.spoolBytes = bytes;
     r.input = SPOOLED;
     r.payload = SPOOLED;
   }
 
-  /** The record with its input and payload back from the spool. */
-  unspool(r: MappedRecord): MappedRecord {
-    if (r.input !== SPOOLED || !this.spoolFile) return r;
-    const [input, payload] = this.spoolFile.get({ at: r.spoolAt ?? 0, bytes: r.spoolBytes ?? 0 }) as [
-      Record<string, unknown>,
-      Record<string, unknown>,
-    ];
-    r.input = input;
-    r.payload = payload;
-    return r;
+  /**
+   * A record to send again after a row lock: with the values its Bulk job's failed results gave back when it waits
+   * in the spool. False when they are not known: it cannot be resent.
+   */
+  resendable(r: MappedRecord, res: SaveResult | undefined): boolean {
+    if (r.payload !== SPOOLED) return true;
+    if (!res?.resend) return false;
+    r.payload = res.resend;
+    return true;
   }
 
-  /** A record's input, read back from the spool without keeping it there: the success file needs it once. */
-  private inputOf(r: MappedRecord): Record<string, unknown> {
-    if (r.input !== SPOOLED || !this.spoolFile) return r.input;
-    return (
-      this.spoolFile.get({ at: r.spoolAt ?? 0, bytes: r.spoolBytes ?? 0 }) as [Record<string, unknown>]
-    )[0];
+  /** A record's input as the cells of its result row. */
+  private cellsOf(r: MappedRecord): string {
+    if (r.input !== SPOOLED || !this.spoolFile) return this.sink.rowCells(r.input);
+    return this.spoolFile.get({ at: r.spoolAt ?? 0, bytes: r.spoolBytes ?? 0 });
+  }
+
+  /** Writes a failure (or a record not sent) now, not with its batch. */
+  failNow(r: MappedRecord, detail: FailureDetail, outcome: 'failed' | 'skipped'): void {
+    const origin = r.input === SPOOLED ? r.originalLine : originalLine(r.input);
+    this.sink.failCells(r.line, this.cellsOf(r), detail, outcome, origin);
   }
 
   /**
@@ -70,24 +78,24 @@ export class EngineOutcomes {
     const detail = unread
       ? saveFailure(res)
       : { code: 'NOT_PROCESSED', message: `Not sent: ${stop.message}` };
-    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
+    this.settled.set(r, () => this.failNow(r, detail, 'skipped'));
   }
 
   fail(r: MappedRecord, detail: FailureDetail): void {
-    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail));
+    this.settled.set(r, () => this.failNow(r, detail, 'failed'));
   }
 
   /** Not sent (the run stopped): left for --resume. */
   skip(r: MappedRecord, detail: FailureDetail): void {
-    this.settled.set(r, () => this.sink.fail(r.line, this.unspool(r).input, detail, 'skipped'));
+    this.settled.set(r, () => this.failNow(r, detail, 'skipped'));
   }
 
   succeed(r: MappedRecord, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
-    this.settled.set(r, () => this.sink.succeed(r.line, outcome, id, this.inputOf(r)));
+    this.settled.set(r, () => this.sink.succeedCells(r.line, outcome, id, this.cellsOf(r)));
   }
 
   unchanged(r: MappedRecord, id: string): void {
-    this.settled.set(r, () => this.sink.succeed(r.line, 'unchanged', id, this.inputOf(r)));
+    this.settled.set(r, () => this.sink.succeedCells(r.line, 'unchanged', id, this.cellsOf(r)));
   }
 
   plan(

@@ -36,6 +36,8 @@ export function settleFromJob(
   const id = job.created.get(csvLineOf(job.columns, withoutId(mapped.payload)))?.shift();
   if (!id) return 'send';
   sink.succeed(input.line, 'created', id, input.values);
+  // Created by the job of the stopped run: its before-image, so that undo deletes it.
+  opts.beforeImages?.created(input.line, id);
   return 'settled';
 }
 

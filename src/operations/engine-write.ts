@@ -116,24 +116,29 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
   for (let attempt = 0; queue.length > 0; attempt++) {
     const locked: T[] = [];
     for (let i = 0; i < queue.length; i += opts.batchSize) {
-      const chunk = queue.slice(i, i + opts.batchSize);
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
-      const records = chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)));
-      if (attempt > 0) for (const r of records) outcomes.unspool(r);
+      // The batch itself when it fits one call, and its records without a copy when they are the items: a Bulk job
+      // holds hundreds of thousands of records waiting for their results, and each copy of them costs 8 bytes each.
+      const chunk = i === 0 && queue.length <= opts.batchSize ? queue : queue.slice(i, i + opts.batchSize);
+      const records = chunk.some((item) => 'r' in item)
+        ? // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
+          chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)))
+        : (chunk as MappedRecord[]);
       // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
       // first): a record never sent is then not taken for one that may have been applied.
-      const lines = records.map((r) => r.line);
       const index = opts.matchIndex;
       const keys = index ? records.map((r) => index.recordKeys(r)) : undefined;
       // The writer has taken what it sends before its first await; from here the records only wait.
-      const sending = send(chunk, (job, from = 0, count = lines.length) =>
-        opts.onSend?.(lines.slice(from, from + count), job),
+      const sending = send(chunk, (job, from = 0, count = records.length) =>
+        opts.onSend?.(
+          records.slice(from, from + count).map((r) => r.line),
+          job,
+        ),
       );
       for (const r of records) {
         try {
           outcomes.spool(r);
         } catch {
-          // A record the spool cannot take (not writable as JSON) waits in memory: it never fails the others.
+          // A record the spool cannot take (a full disk) waits in memory: it never fails the others.
         }
       }
       let results: SaveResult[];
@@ -156,7 +161,11 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
           if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
           outcomes.succeed(r, kind, id);
           if (kind === 'created' && id) opts.beforeImages?.created(r.line, id);
-        } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt)) {
+        } else if (
+          rowLocks.is(res?.errors[0]?.statusCode) &&
+          rowLocks.mayResend(retry, attempt) &&
+          outcomes.resendable(r, res)
+        ) {
           locked.push(item);
         } else if (res?.stop) {
           outcomes.unanswered(r, res, res.stop);
@@ -184,24 +193,29 @@ export function replaces(batch: SortedBatch): boolean {
   return batch.updates.length + batch.deletes.length + (batch.changed?.length ?? 0) > 0;
 }
 
-/** What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). */
+/**
+ * What a batch's updates and deletes replace, on disk before they are sent (see before-images.ts). Returns the
+ * names of its calls, for `written` once they are answered.
+ */
 export async function imageBefore(
   opts: Pick<EngineOptions, 'beforeImages' | 'backup'>,
   batch: SortedBatch,
   sends: Map<MappedRecord, Record<string, unknown>>,
-): Promise<void> {
+): Promise<Array<string | undefined>> {
   const updates = batch.changed ?? batch.updates;
   await opts.backup?.save([...updates, ...batch.deletes].map(({ id }) => id));
   const images = opts.beforeImages;
-  if (!images) return;
+  if (!images) return [];
   const index = batch.index;
-  await images.updates(
-    updates.map(({ r, id }) => ({
-      line: r.line,
-      id,
-      payload: sends.get(r) ?? r.payload,
-    })),
-    index && ((id) => index.valuesOf(id)),
-  );
-  await images.deletes(batch.deletes.map(({ r, id }) => ({ line: r.line, id })));
+  return [
+    await images.updates(
+      updates.map(({ r, id }) => ({
+        line: r.line,
+        id,
+        payload: sends.get(r) ?? r.payload,
+      })),
+      index && ((id) => index.valuesOf(id)),
+    ),
+    await images.deletes(batch.deletes.map(({ r, id }) => ({ line: r.line, id }))),
+  ];
 }

@@ -201,8 +201,7 @@ export class SyncEngine {
 
   private async process(records: MappedRecord[], prepared: () => void): Promise<void> {
     if (this.stopped()) {
-      for (const r of records)
-        this.sink.fail(r.line, this.outcomes.unspool(r).input, this.stopReason(), 'skipped');
+      for (const r of records) this.outcomes.failNow(r, this.stopReason(), 'skipped');
       return;
     }
     try {
@@ -271,8 +270,9 @@ export class SyncEngine {
       if (diff) r.payload = diff;
     }
     prepared();
-    if (replaces(batch)) await imageBefore(this.opts, batch, sends);
+    const calls = replaces(batch) ? await imageBefore(this.opts, batch, sends) : [];
     await sendSorted(this.opts, this.outcomes, batch);
+    if (calls.length > 0) this.opts.beforeImages?.written(...calls);
   }
 
   /** Finds the existing records of a batch and sorts it into creates, updates, deletes and upserts. */

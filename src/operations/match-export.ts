@@ -8,6 +8,7 @@ import type { SyncEvents } from './sync-events.js';
 const EXPORT_MAX_RECORDS = 100_000;
 /** Below this many input records, batched queries are always cheap enough. */
 const EXPORT_MIN_INPUT = 3_000;
+const STOPPED = new Error('the run was interrupted during the match export');
 /**
  * Above this many input records, batched queries again: the records a run creates join the index (later rows
  * with their keys must find them), so the index grows with the file, about 110 bytes a record.
@@ -32,10 +33,11 @@ export async function exportMatches(
   inputRecords: number,
   emit: SyncEvents,
   changes?: ChangeFields,
+  stopped: () => boolean = () => false,
 ): Promise<MatchExport | null> {
   const field = spec.fields[0];
   if (spec.fields.length !== 1 || !field) return null;
-  if (inputRecords < EXPORT_MIN_INPUT || inputRecords > EXPORT_MAX_INPUT) return null;
+  if (inputRecords < EXPORT_MIN_INPUT || inputRecords > EXPORT_MAX_INPUT || stopped()) return null;
   const where = `WHERE ${field.name} != null`;
   let existing: number;
   try {
@@ -46,19 +48,23 @@ export async function exportMatches(
   }
   const queryCalls = Math.ceil(inputRecords / 300);
   const exportCalls = 4 + Math.ceil(existing / 100_000);
-  if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls) return null;
+  if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls || stopped()) return null;
   const index = new MatchIndex(spec, changes);
   try {
     const { jobId, rows } = await client.bulkQuery(
       `SELECT ${matchSelect(spec, changes).join(', ')} FROM ${spec.object} ${where}`,
-      (header, row) => index.addRow(Object.fromEntries(header.map((h, i) => [h, row[i] ?? '']))),
+      (header, row) => {
+        // Interrupted: the rest of the pages are not read (the run stops before its first record).
+        if (stopped()) throw STOPPED;
+        index.addCsvRow(header, row);
+      },
       (id) => emit({ type: 'match-export-started', object: spec.object, field: field.name, jobId: id }),
     );
     emit({ type: 'match-export-done', field: field.name, records: rows });
     return { index, jobId, records: rows };
   } catch (err) {
     // --max-api-calls ran out: the run's first call stops it on the budget, with its summary and results.
-    if (outOfBudget(err)) return null;
+    if (outOfBudget(err) || err === STOPPED) return null;
     // The export only saves calls: when Salesforce fails its job, the batched queries do the same work.
     if (!(err instanceof SfsyncError) || err.code !== 'BULK_QUERY_FAILED') throw err;
     emit({ type: 'match-export-failed', field: field.name, message: err.message });

@@ -62,10 +62,13 @@ export class MatchIndex {
   private readonly slots = new Map<string, number>();
   private hashes = new Float64Array(0);
   /**
-   * The compared fields' values as read, for the before-images of the records the run updates: as JSON text, the
-   * smallest form of a few values in V8.
+   * The compared fields' values as read (then SystemModstamp), for the before-images of the records the run
+   * updates: kept as they came, since most records are not updated (a rerun updates none), and turned into the
+   * image's object only for those that are.
    */
-  private readonly values = new Map<string, string>();
+  private readonly values = new Map<string, unknown[]>();
+  /** Where an export's columns are, from its header (read once, not per row). */
+  private columns: { header: string[]; index: Map<string, number>; id: number; values: number[] } | undefined;
 
   constructor(
     private readonly spec: MatchSpec,
@@ -77,7 +80,47 @@ export class MatchIndex {
     const id = row.Id as string;
     this.addKeys(this.rowKeys(row), id);
     if (!this.changes || typeof id !== 'string') return;
-    const width = this.changes.width;
+    this.keep(id, this.changes.rowHashes(row), this.changes.rowValues(row));
+  }
+
+  /**
+   * Adds a row of a Bulk export (CSV: a header, then rows of text in its order) without making an object of it:
+   * an export brings every record of the object, most of which the run will not change.
+   */
+  addCsvRow(header: string[], row: string[]): void {
+    const at = this.columnsOf(header);
+    const id = row[at.id];
+    if (id === undefined) return;
+    const cell = (name: string): string => {
+      const i = at.index.get(name);
+      return i === undefined ? '' : (row[i] ?? '');
+    };
+    this.addKeys(
+      this.keysOf((f) => cell(f.name)),
+      id,
+    );
+    if (!this.changes) return;
+    this.keep(
+      id,
+      this.changes.rowHashes(cell),
+      at.values.map((i) => (i < 0 ? null : (row[i] ?? ''))),
+    );
+  }
+
+  private columnsOf(header: string[]): NonNullable<MatchIndex['columns']> {
+    if (this.columns?.header === header) return this.columns;
+    const names = [...(this.changes?.fields.map((f) => f.name) ?? []), 'SystemModstamp'];
+    this.columns = {
+      header,
+      index: new Map(header.map((h, i) => [h, i])),
+      id: header.indexOf('Id'),
+      values: this.changes ? names.map((n) => header.indexOf(n)) : [],
+    };
+    return this.columns;
+  }
+
+  private keep(id: string, hashes: number[], values: unknown[]): void {
+    const width = (this.changes as ChangeFields).width;
     const key = id.slice(0, 15);
     let slot = this.slots.get(key);
     if (slot === undefined) {
@@ -89,14 +132,15 @@ export class MatchIndex {
       grown.set(this.hashes);
       this.hashes = grown;
     }
-    this.hashes.set(this.changes.rowHashes(row), slot * width);
-    this.values.set(key, JSON.stringify(this.changes.rowValues(row)));
+    this.hashes.set(hashes, slot * width);
+    this.values.set(key, values);
   }
 
   /** The values read of a record's compared fields, with its SystemModstamp; undefined for one not read. */
   valuesOf(id: string): Record<string, unknown> | undefined {
-    const text = this.values.get(id.slice(0, 15));
-    return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+    const values = this.values.get(id.slice(0, 15));
+    if (values === undefined || !this.changes) return undefined;
+    return this.changes.valuesObject(values);
   }
 
   /** The current values (hashed) of a record read by this index; undefined for one it did not read. */
@@ -109,7 +153,7 @@ export class MatchIndex {
 
   /** The keys a record is found by, to add it with `addKeys` once it has an Id. */
   recordKeys(record: MappedRecord): Array<[string, string]> {
-    return this.rowKeys(Object.fromEntries(this.spec.fields.map((f) => [f.name, valueOf(record, f)])));
+    return this.keysOf((f) => valueOf(record, f));
   }
 
   addKeys(keys: Array<[string, string]>, id: string): void {
@@ -140,7 +184,12 @@ export class MatchIndex {
   }
 
   private rowKeys(row: Record<string, unknown>): Array<[string, string]> {
-    const keys = this.spec.fields.map((f) => matchKey(f, row[f.name]));
+    return this.keysOf((f) => row[f.name]);
+  }
+
+  /** A record's keys, from its value of each match field. */
+  private keysOf(valueOfField: (f: FieldInfo) => unknown): Array<[string, string]> {
+    const keys = this.spec.fields.map((f) => matchKey(f, valueOfField(f)));
     if (this.spec.operator === 'AND') return keys.every((k) => k !== null) ? [['', keys.join('\u0000')]] : [];
     const out: Array<[string, string]> = [];
     this.spec.fields.forEach((f, i) => {

@@ -232,12 +232,15 @@ async function apply(
         ? chunk.map((g) => ({ Id: g.id, [field.name]: typed(field, action.value) }))
         : [];
       // On disk before the write (line 0: a mirror's records come from the org, not from a line of the file).
-      if (verb === 'delete') await images?.deletes(chunk.map((g) => ({ line: 0, id: g.id })));
-      else await images?.updates(payloads.map((payload) => ({ line: 0, id: payload.Id, payload })));
+      const call =
+        verb === 'delete'
+          ? await images?.deletes(chunk.map((g) => ({ line: 0, id: g.id })))
+          : await images?.updates(payloads.map((payload) => ({ line: 0, id: payload.Id, payload })));
       const results: SaveResult[] =
         verb === 'delete'
           ? await client.delete(chunk.map((g) => g.id))
           : await client.update(object.name, payloads);
+      images?.written(call);
       chunk.forEach((g, j) => {
         const r = results[j];
         const e = r?.errors[0];

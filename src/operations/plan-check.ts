@@ -10,7 +10,7 @@ import type { Plan, PlanStep } from '../mapping/plan-types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { keySource } from './plan-keys.js';
-import { checkPolymorphic, type CheckedPoly } from './plan-poly-check.js';
+import { checkPolymorphic, compileAs, type CheckedPoly } from './plan-poly-check.js';
 import { planMatching } from './prepare.js';
 
 export interface PlanProblem {
@@ -109,7 +109,18 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
         keys.set(parent.name, list);
       }
     }
-    await checkStepMapping(step, object, cols, byName, client, problems, objects, recordTypes.get(step.name));
+    const as = Object.fromEntries((poly.get(step.name) ?? []).map((p) => [p.ref.field, compileAs(p)]));
+    await checkStepMapping(
+      step,
+      object,
+      cols,
+      byName,
+      client,
+      problems,
+      objects,
+      recordTypes.get(step.name),
+      as,
+    );
   }
   if (problems.length > 0) throw planProblems(plan, problems);
   return { plan, order, objects, keys, columns, recordTypes, poly };
@@ -124,10 +135,11 @@ async function checkStepMapping(
   problems: PlanProblem[],
   objects: Map<string, ObjectInfo>,
   recordTypes: Record<string, string> | undefined,
+  polyAs: Parameters<typeof stepMapping>[5],
 ): Promise<void> {
   // A reference to a step whose object is unknown is already reported there: not looked up again.
   const refs = step.references.filter((r) => objects.has(r.step));
-  const mapping = stepMapping(step, refs, (s) => byName.get(s)?.object ?? s, cols, recordTypes);
+  const mapping = stepMapping(step, refs, (s) => byName.get(s)?.object ?? s, cols, recordTypes, polyAs);
   const compiled = await compileMapping(mapping, object, step.operation, cols, (n) => client.describe(n));
   const matching = planMatching({ operation: step.operation }, mapping, compiled, false);
   const header = Object.fromEntries(cols.map((c) => [c, '']));

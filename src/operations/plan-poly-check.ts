@@ -18,6 +18,17 @@ export interface CheckedPoly {
   targets: CheckedTarget[];
 }
 
+/**
+ * The target key a polymorphic field is compiled as a lookup of, which types its values before they are searched:
+ * the widest text key, so a queue name is not refused as an invalid email, nor a username as too long for a name.
+ */
+export function compileAs(poly: CheckedPoly): { object: string; field: string } | undefined {
+  const keys = poly.targets.flatMap((t) => t.keys.map((k) => ({ object: t.object, k })));
+  const text = keys.filter(({ k }) => k.type === 'string' || k.type === 'textarea');
+  const best = (text.length > 0 ? text : keys).sort((a, b) => b.k.length - a.k.length)[0];
+  return best && { object: best.object, field: best.k.name };
+}
+
 const LABEL: Record<PolyTarget['kind'], (t: PolyTarget) => string> = {
   step: (t) => `step "${t.name}"`,
   object: (t) => t.name,

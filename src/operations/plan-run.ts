@@ -8,8 +8,12 @@ import { mappingDocument, selfMapping, stepMapping } from '../mapping/plan-mappi
 import { planOrder, splitSelf } from '../mapping/plan-order.js';
 import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
 import type { Mapping } from '../mapping/types.js';
+import type { SalesforceClient } from '../salesforce/client.js';
+import type { ObjectInfo } from '../salesforce/types.js';
 import { checkPlan, type CheckedPlan } from './plan-check.js';
 import { planFolder, stepStatus } from './plan-folder.js';
+import { compileAs } from './plan-poly-check.js';
+import { createdBefore, earlierRuns, refuseUnfinished, type CreatedBefore } from './plan-guard.js';
 import { scanStep, selfInput } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
@@ -20,6 +24,8 @@ export interface PlanRunOptions extends CommonOptions {
   plan: string;
   dryRun: boolean;
   resume: boolean;
+  /** Start although an earlier run of the plan is unfinished, and run create steps again on unchanged files. */
+  restart?: boolean;
   results?: string;
   org?: string;
   api?: 'rest' | 'bulk' | 'auto';
@@ -35,8 +41,12 @@ export interface PlanStepResult {
   operation: SyncOperation;
   results: string;
   counts: Counts;
-  /** `done before`: finished by the run this one resumes; `predicted`: a dry run's second pass, counted. */
-  ended: 'completed' | 'done before' | 'predicted';
+  /**
+   * `done before`: finished by the run this one resumes; `created before`: a create step the plan's last finished
+   * run ran on the same file, not sent again (its created records count as unchanged); `predicted`: a dry run's
+   * second pass, counted.
+   */
+  ended: 'completed' | 'done before' | 'created before' | 'predicted';
 }
 
 export interface PlanResult {
@@ -53,6 +63,7 @@ export interface PlanResult {
 
 export type PlanEvent =
   | { type: 'step-started'; step: string; pass: PlanStepResult['pass']; resumed: boolean }
+  | { type: 'notice'; step: string; message: string }
   | { type: 'sync'; step: string; event: SyncEvent };
 
 interface PlanRun {
@@ -60,10 +71,12 @@ interface PlanRun {
   ports: SyncPorts;
   emit: (event: PlanEvent) => void;
   checked: CheckedPlan;
+  client: SalesforceClient;
   dir: string;
   memory: PlanMemory;
   files: Map<string, string>;
   steps: PlanStepResult[];
+  created: Map<string, CreatedBefore>;
 }
 
 /**
@@ -87,18 +100,25 @@ export async function runPlan(
   const planFile = path.resolve(ports.cwd, opts.plan);
   const plan = loadPlan(planFile);
   planOrder(plan);
+  const runs = opts.resume ? [] : earlierRuns(ports.cwd, planFile, opts.results);
+  if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
+  const created = opts.restart
+    ? new Map<string, CreatedBefore>()
+    : await createdBefore(plan.steps, runs, { client, objects: checked.objects });
   const dir = planFolder(opts, ports.cwd, planFile, ports.now());
   const run: PlanRun = {
     opts,
     ports,
     emit,
     checked,
+    client,
     dir,
     memory: new PlanMemory(),
     files: new Map(plan.steps.map((s) => [s.name, s.fileAsWritten])),
     steps: [],
+    created,
   };
   try {
     for (const step of checked.order) await runStep(run, step);
@@ -111,6 +131,8 @@ export async function runPlan(
 }
 
 async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
+  const before = run.created.get(step.name);
+  if (before) return createdEarlier(run, step, before);
   const { first, self } = splitSelf(step);
   const objectOf = (name: string): string =>
     run.checked.plan.steps.find((s) => s.name === name)?.object ?? name;
@@ -121,7 +143,14 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
     file: step.file,
     format: step.format,
     operation: step.operation,
-    mapping: stepMapping(step, first, objectOf, columns, run.checked.recordTypes.get(step.name)),
+    mapping: stepMapping(
+      step,
+      first,
+      objectOf,
+      columns,
+      run.checked.recordTypes.get(step.name),
+      Object.fromEntries((run.checked.poly.get(step.name) ?? []).map((p) => [p.ref.field, compileAs(p)])),
+    ),
     refs: first,
   });
   const keys = run.checked.keys.get(step.name) ?? [];
@@ -140,7 +169,8 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
   }
   if (self.length === 0) return;
   if (run.opts.dryRun) {
-    run.steps.push(await predictSelf(step, self, selfFile, selfDir, run.memory, keys));
+    const org = { client: run.client, object: run.checked.objects.get(step.name) as ObjectInfo };
+    run.steps.push(await predictSelf(step, self, selfFile, selfDir, run.memory, keys, org));
     return;
   }
   await syncPass(run, step, 'self-references', {
@@ -151,6 +181,36 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
     mapping: selfMapping(step, self),
     refs: self,
   });
+}
+
+/** A create step run before on the same file: reported, its key maps read from that run, nothing sent. */
+async function createdEarlier(run: PlanRun, step: PlanStep, before: CreatedBefore): Promise<void> {
+  const c = before.counts;
+  const rel = path.relative(run.ports.cwd, path.dirname(before.dir));
+  const gone = c.created - before.existing;
+  run.emit({
+    type: 'notice',
+    step: step.name,
+    message: `${step.fileAsWritten} is unchanged since the run in ${rel && !rel.startsWith('..') ? rel : path.dirname(before.dir)}, which created ${c.created} of its ${c.total} records${gone > 0 ? ` (${gone} of them are no longer in the org)` : ''}: not sent again (add --restart to create them again)`,
+  });
+  run.steps.push({
+    step: step.name,
+    pass: 'records',
+    object: step.object,
+    operation: step.operation,
+    results: before.dir,
+    counts: {
+      ...emptyCounts(),
+      total: c.total,
+      unchanged: before.existing,
+      skipped: c.total - before.existing,
+    },
+    ended: 'created before',
+  });
+  const keys = run.checked.keys.get(step.name) ?? [];
+  if (keys.length === 0) return;
+  const scan = await scanStep(step, before.dir, false, keys);
+  for (const [key, map] of scan.maps) run.memory.set(step.name, key, map);
 }
 
 interface Pass {

@@ -19,7 +19,8 @@ export async function peek(
     if (firstChunk.length > 0) yield firstChunk;
     yield* chunks;
   }
-  return { first: firstChunk[0], all: all() };
+  // The first record that reads: an unreadable first line must not leave the run with no columns.
+  return { first: firstChunk.find((r) => r.values !== undefined) ?? firstChunk[0], all: all() };
 }
 
 export async function resolveObject(

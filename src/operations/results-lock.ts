@@ -28,13 +28,16 @@ export class ResultsLock {
     for (let attempt = 0; ; attempt++) {
       if (createLockFile(file, mine)) return new ResultsLock(file, mine);
       const who = ResultsLock.heldBy(dir);
-      if (who !== null || attempt > 0) {
-        throw new SfsyncError('RESULTS_LOCKED', `${dir} is in use by ${who ?? 'another run'}.`, {
-          hint: `Wait for that run to end, or pass another folder with --results DIR. If no run is using it (it ran on another machine), remove ${file}.`,
-        });
-      }
+      if (who !== null || attempt > 0) throw ResultsLock.inUse(dir, who ?? 'another run');
       fs.rmSync(file, { force: true });
     }
+  }
+
+  /** The refusal of a run into a folder another run holds. */
+  static inUse(dir: string, who: string): SfsyncError {
+    return new SfsyncError('RESULTS_LOCKED', `${dir} is in use by ${who}.`, {
+      hint: `Wait for that run to end, or pass another folder with --results DIR. If no run is using it (it ran on another machine), remove ${path.join(dir, LOCK)}.`,
+    });
   }
 
   /** Who holds the folder's lock, or null when no live process does (no lock, or one left by a killed run). */

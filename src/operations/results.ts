@@ -158,7 +158,7 @@ export function failureKey(outcome: string, code: string): string {
 }
 
 /** The `original_line` a record of a results file fed back carries, if it does. */
-function originalLine(input: Record<string, unknown> | string | undefined): number | undefined {
+export function originalLine(input: Record<string, unknown> | string | undefined): number | undefined {
   const cell = typeof input === 'object' ? input.original_line : undefined;
   const n = typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : undefined;
   return n;
@@ -181,6 +181,8 @@ export interface PriorResults {
 export class ResultSink {
   readonly counts: Counts;
   readonly failureCodes: Map<string, FailureGroup>;
+  /** Told of each success before its row is written (a resumed run's before-images, see resent-creates.ts). */
+  onSucceed?: (line: number, outcome: string, id: string | undefined) => void;
   private readonly success: CsvFile;
   private readonly failures: CsvFile;
   private readonly plan: BufferedFile | null;
@@ -240,11 +242,30 @@ export class ResultSink {
     id: string | undefined,
     input?: Record<string, unknown>,
   ): void {
+    this.succeedCells(line, outcome, id, this.inputColumns ? this.inputCells(input, false) : '');
+  }
+
+  /**
+   * A record's input as the cells its result rows end with (`rowCells`), rendered once: the Bulk path keeps them on
+   * disk while the record waits for its job, and writes them with `succeedCells` or `failCells`.
+   */
+  rowCells(input: Record<string, unknown> | string | undefined): string {
+    return this.inputCells(input, true);
+  }
+
+  succeedCells(
+    line: number,
+    outcome: 'created' | 'updated' | 'unchanged' | 'deleted',
+    id: string | undefined,
+    cells: string,
+  ): void {
+    this.onSucceed?.(line, outcome, id);
     this.counts.total++;
     this.counts[outcome]++;
     // Line numbers, outcome words and Salesforce Ids need no quoting (checked for the Id).
     const cell = id === undefined ? '' : /^[A-Za-z0-9]*$/.test(id) ? id : csvCell(id);
-    this.success.write(`${line},${outcome},${cell}${this.inputCells(input, false)}\n`);
+    // Records that are not columns (NDJSON) have their input in the failures file only.
+    this.success.write(`${line},${outcome},${cell}${this.inputColumns ? cells : ''}\n`);
   }
 
   fail(
@@ -252,6 +273,16 @@ export class ResultSink {
     input: Record<string, unknown> | string | undefined,
     detail: FailureDetail,
     outcome: 'failed' | 'skipped' = 'failed',
+  ): void {
+    this.failCells(line, this.inputCells(input, true), detail, outcome, originalLine(input));
+  }
+
+  failCells(
+    line: number,
+    cells: string,
+    detail: FailureDetail,
+    outcome: 'failed' | 'skipped' = 'failed',
+    origin?: number,
   ): void {
     this.counts.total++;
     this.counts[outcome]++;
@@ -267,7 +298,6 @@ export class ResultSink {
       entry.count++;
       if (entry.lines.length < 10) {
         entry.lines.push(line);
-        const origin = originalLine(input);
         if (origin !== undefined) (entry.originalLines ??= []).push(origin);
       }
       if (cause.code === 'DUPLICATES_DETECTED' && detail.matchedIds) {
@@ -286,7 +316,7 @@ export class ResultSink {
       (detail.fields ?? []).join(';'),
       (detail.matchedIds ?? []).join(';'),
     ];
-    this.failures.write(`${own.map(csvCell).join(',')}${this.inputCells(input, true)}\n`);
+    this.failures.write(`${own.map(csvCell).join(',')}${cells}\n`);
   }
 
   /** A dry run's planned call for one record: what would be sent, to which Id. */

@@ -244,7 +244,7 @@ export async function openRunFolder(
     dir,
     journal: new Journal(path.join(dir, 'journal.ndjson'), null),
     prior,
-    resume: { done, uncertain },
+    resume: { done, uncertain, unanswered: [...sent].filter((line) => !done.has(line)) },
     // Once the resume has what it needs: the files lose their torn and "not sent" rows, and the old summary.
     commit: () => {
       commit();

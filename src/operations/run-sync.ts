@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { plural } from '../core/plural.js';
 import { resumeCommand } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
+import { mappingHash } from './journal.js';
 import { checkKeys, mayRefuse } from './key-check.js';
+import { claimRun } from './run-claim.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
 import { planWrites } from './sync-plan.js';
@@ -24,6 +27,7 @@ export type { SyncResult } from '../core/sync-types.js';
 export async function runSync(opts: SyncOptions, ports: SyncPorts, emit: SyncEvents): Promise<SyncOutcome> {
   const state: StopState = {};
   let lock: ResultsLock | undefined;
+  let unclaim = (): void => {};
   const stopListening = ports.onInterrupt({
     stop: (signal) => {
       state.signal = signal;
@@ -32,14 +36,23 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts, emit: SyncEve
     },
     quit: (signal) => {
       lock?.release();
+      unclaim();
       return quitError(opts, ports.cwd, state, signal);
     },
   });
   try {
-    return await sync(opts, ports, emit, state, (l) => (lock = l));
+    return await sync(
+      opts,
+      ports,
+      emit,
+      state,
+      (l) => (lock = l),
+      (u) => (unclaim = u),
+    );
   } finally {
     stopListening();
     lock?.release();
+    unclaim();
   }
 }
 
@@ -76,12 +89,17 @@ async function sync(
   emit: SyncEvents,
   state: StopState,
   hold: (lock: ResultsLock) => void,
+  claimed: (release: () => void) => void,
 ): Promise<SyncOutcome> {
   const started = ports.now().getTime();
   // --serial: one batch (one Bulk job) in flight at a time.
   if (opts.serial) opts = { ...opts, concurrency: 1 };
   const input = await openInput(opts, ports);
+  const mapping = opts.mapping ? mappingHash(path.resolve(ports.cwd, opts.mapping)) : null;
+  claimed(claimRun(opts, ports.cwd, input.file, mapping));
   const target = await prepareTarget(opts, ports, input, emit);
+  // A signal already in: nothing more is asked of the org (the match export can be a long Bulk job).
+  const stopped = (): boolean => Boolean(state.signal);
   const checking = checkKeys(opts, {
     mapping: input.mapping,
     spec: target.matching.spec,
@@ -90,19 +108,19 @@ async function sync(
     offline: target.offline,
     file: input.file,
     format: input.format,
-    stopped: () => Boolean(state.signal),
+    stopped,
   });
   // The pass that counts the file's keys and the org's reads before writing (limits, the match export) do not
   // depend on each other: the org runs the export job while sfsync counts. Unless the count may refuse the run
   // (shared keys), which must come before any call.
   const early = mayRefuse(opts, target.matching.spec, target.offline, input.mapping)
     ? null
-    : planWrites(opts, ports.env, target, input.file, emit);
+    : planWrites(opts, ports.env, target, input.file, emit, stopped);
   // Handled where it is awaited, after the count: not an unhandled rejection meanwhile.
   early?.catch(() => undefined);
   const keys = await afterOther(checking, early);
   [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
-  const writes = await (early ?? planWrites(opts, ports.env, target, input.file, emit));
+  const writes = await (early ?? planWrites(opts, ports.env, target, input.file, emit, stopped));
   writes.mirror = await mirrorCheck(
     opts,
     target.matching.spec,

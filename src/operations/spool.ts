@@ -3,9 +3,10 @@ import fs from 'node:fs';
 const BLOCK_BYTES = 256 * 1024;
 
 /**
- * A scratch file for records waiting on a Bulk API job: each is written once as a line of JSON and read back
- * only if it is needed again (its failure, or a resend). The records in flight then cost a file offset each
- * instead of their objects. The file is the owner's only, and removed when the run ends.
+ * A scratch file for records waiting on a Bulk API job: each is written once as the text its result row needs (the
+ * input's cells, rendered once and never parsed back) and read back when its outcome is written. The records in
+ * flight then cost a file offset each instead of their objects. The file is the owner's only, and removed when
+ * the run ends.
  */
 export class Spool {
   private readonly fd: number;
@@ -25,9 +26,8 @@ export class Spool {
     this.fd = fs.openSync(file, c.O_RDWR | c.O_CREAT | c.O_TRUNC | (c.O_NOFOLLOW ?? 0), 0o600);
   }
 
-  /** Keeps `value`; returns where it is, to read it back with `get`. */
-  put(value: unknown): { at: number; bytes: number } {
-    const text = `${JSON.stringify(value)}\n`;
+  /** Keeps `text`; returns where it is, to read it back with `get`. */
+  put(text: string): { at: number; bytes: number } {
     const bytes = Buffer.byteLength(text);
     const at = this.end;
     this.pending.push(text);
@@ -37,7 +37,7 @@ export class Spool {
     return { at, bytes };
   }
 
-  get(where: { at: number; bytes: number }): unknown {
+  get(where: { at: number; bytes: number }): string {
     if (where.at + where.bytes > this.written) this.flush();
     // Records are taken back in about the order they were put (a batch at a time): one read of a block serves the
     // records after it too, instead of a read call each.
@@ -49,7 +49,7 @@ export class Spool {
       this.blockAt = where.at;
       start = 0;
     }
-    return JSON.parse(this.block.toString('utf8', start, start + where.bytes));
+    return this.block.toString('utf8', start, start + where.bytes);
   }
 
   private flush(): void {

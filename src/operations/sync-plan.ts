@@ -45,6 +45,7 @@ export async function planWrites(
   target: SyncTarget,
   file: string,
   emit: SyncEvents,
+  stopped: () => boolean = () => false,
 ): Promise<WritePlan> {
   const { client, offline, compiled, matching } = target;
   const api = chooseApi(opts, file);
@@ -71,7 +72,7 @@ export async function planWrites(
     autoAssign: assignment?.header,
   });
   if (client && !opts.dryRun) await preflight(client, opts.batchSize, file, api, matching.strategy);
-  const { changes, exported } = await planReads(opts, client, compiled, matching, file, emit);
+  const { changes, exported } = await planReads(opts, client, compiled, matching, file, emit, stopped);
   return {
     bulk,
     writer: bulk && opts.allowDuplicates ? retryDuplicatesThroughRest(bulk, rest, retries) : (bulk ?? rest),

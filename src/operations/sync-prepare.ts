@@ -124,6 +124,8 @@ export async function prepareTarget(
   const compiled = await compileMapping(mapping, object, opts.operation, columns, (name) =>
     client ? client.describe(name) : Promise.resolve(offlineObject(name, mapping, columns)),
   );
+  // NDJSON without a mapping: the first record's keys are the fields; a later record's other keys are refused.
+  if (!opts.mapping && (format === 'ndjson' || input.seen.jsonRecords)) compiled.onlyKeys = new Set(columns);
   const matching = planMatching(opts, mapping, compiled, offline);
   // A mapping's column missing from the CSV header would leave its field unwritten in every record, silently.
   const absent: MappingProblem[] =

@@ -6,6 +6,7 @@ import { diskFullError, toSfsyncError } from '../errors.js';
 import type { BulkWriter } from './bulk-writer.js';
 import { Backup } from './backup.js';
 import { openBeforeImages, type BeforeImages } from './before-images.js';
+import { ResentCreates } from './resent-creates.js';
 import { SyncEngine, type EngineResult } from './engine.js';
 import { HeapGovernor } from './heap.js';
 import type { KeyCheck } from './key-check.js';
@@ -39,6 +40,12 @@ export async function runEngine(
   files.commit();
   const sink = openSink(opts, input, target, dir, files.prior);
   const { beforeImages, backup } = takeBack(opts, dir, client, target, files.resume !== undefined);
+  // Only an upsert that reads before it writes images every record it finds (see resent-creates.ts).
+  const readsFirst = target.matching.strategy !== 'native-upsert' || writes.changes.fields !== undefined;
+  if (beforeImages && files.resume?.unanswered && opts.operation === 'upsert' && readsFirst) {
+    const resent = new ResentCreates(dir, files.resume.unanswered);
+    sink.onSucceed = (line, outcome, id) => resent.settled(beforeImages, line, outcome, id);
+  }
   const heap = new HeapGovernor(writes.heapBytes);
   const { bulk } = writes;
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.

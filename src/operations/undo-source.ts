@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SfsyncError } from '../errors.js';
-import { BEFORE_FILE, type BeforeEntry, type BeforeHeader } from './before-images.js';
+import { BEFORE_FILE, type BeforeEntry, type BeforeHeader, type WrittenMark } from './before-images.js';
 
 const OPS = new Set(['update', 'delete', 'create', 'undelete']);
+/** How a `written` line starts, as JSON.stringify writes it. */
+const MARK = Buffer.from('{"op":"written"');
 
 function unreadable(file: string, problem: string): SfsyncError {
   return new SfsyncError('UNDO_NOT_POSSIBLE', `${file}: ${problem}, so the run cannot be undone from it.`, {
@@ -21,6 +23,7 @@ export class BeforeImagesFile {
   readonly header: BeforeHeader;
   private starts = new Float64Array(1024);
   private lines = 0;
+  private marks = 0;
   private size = 0;
 
   constructor(dir: string) {
@@ -53,9 +56,18 @@ export class BeforeImagesFile {
     this.header = header as BeforeHeader;
   }
 
-  /** Entries in the file (its lines after the header). */
+  /** Entries in the file (its lines after the header, but for the `written` lines). */
   get entries(): number {
-    return Math.max(0, this.lines - 1);
+    return Math.max(0, this.lines - 1 - this.marks);
+  }
+
+  /** Whether the line starting at `start` is a `written` line (`buf` holds the file from `at`). */
+  private isMark(fd: number, buf: Buffer, at: number, n: number, start: number): boolean {
+    const from = start - at;
+    if (from + MARK.length <= n) return buf.compare(MARK, 0, MARK.length, from, from + MARK.length) === 0;
+    const head = Buffer.alloc(MARK.length);
+    fs.readSync(fd, head, 0, MARK.length, start);
+    return head.equals(MARK);
   }
 
   /** Where each line starts, in one pass over the file. */
@@ -72,6 +84,7 @@ export class BeforeImagesFile {
           if (buf[i] === 10) {
             this.push(lineStart);
             lineStart = at + i + 1;
+            if (this.isMark(fd, buf, at, n, lineStart)) this.marks++;
           }
         at += n;
       }
@@ -106,22 +119,34 @@ export class BeforeImagesFile {
     }
   }
 
-  /** Every entry with its line number, newest first. */
+  /**
+   * Every entry with its line number, newest first, with the time its write was answered (`at`) when the file says:
+   * a `written` line comes after the entries of its call, so it is read before them (one time kept per call).
+   */
   *newestFirst(): Generator<{ line: number; entry: BeforeEntry }> {
     const fd = fs.openSync(this.file, 'r');
+    const answered = new Map<string, string>();
     try {
       for (let n = this.lines; n >= 2; n--) {
         const text = this.readLine(n, fd);
         if (text.trim() === '') continue;
-        let entry: BeforeEntry;
+        let entry: BeforeEntry | WrittenMark;
         try {
-          entry = JSON.parse(text) as BeforeEntry;
+          entry = JSON.parse(text) as BeforeEntry | WrittenMark;
         } catch {
           if (n === this.lines) continue;
           throw unreadable(this.file, `line ${n} is not a before-image`);
         }
+        if (entry.op === 'written') {
+          if (typeof entry.w === 'string' && typeof entry.at === 'string') answered.set(entry.w, entry.at);
+          continue;
+        }
         if (!OPS.has(entry.op) || typeof entry.id !== 'string')
           throw unreadable(this.file, `line ${n} is not a before-image`);
+        if (entry.w !== undefined && entry.at === undefined) {
+          const at = answered.get(entry.w);
+          if (at !== undefined) entry.at = at;
+        }
         yield { line: n, entry };
       }
     } finally {

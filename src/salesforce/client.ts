@@ -77,8 +77,15 @@ async function traced(send: Send, call: HttpCall, trace: ((line: string) => void
   }
 }
 
+interface Counter {
+  calls: number;
+  budget?: number;
+  /** The latest Date header the org answered with (ms). */
+  serverTime?: number;
+}
+
 /** Call counting, the --max-api-calls budget, the retry policy and error translation around each request. */
-function createRequest(options: ClientOptions, counter: { calls: number; budget?: number }): Request {
+function createRequest(options: ClientOptions, counter: Counter): Request {
   const send = createTransport(options.instanceUrl, options.apiVersion, options.tokens);
   const retry = options.retry ?? DEFAULT_RETRY;
   return async <T>(method: string, url: string, o: Parameters<Request>[2] = {}): Promise<T> => {
@@ -110,6 +117,8 @@ function createRequest(options: ClientOptions, counter: { calls: number; budget?
         counter.calls++;
         o.onAttempt?.();
         const answer = await traced(send, call, options.trace);
+        const date = Date.parse(answer.headers.get('date') ?? '');
+        if (date > (counter.serverTime ?? 0)) counter.serverTime = date;
         o.onHeaders?.(answer.headers);
         return answer.body as T;
       });
@@ -228,7 +237,7 @@ function collectionWrites(request: Request) {
  * private API); jsforce stays for OAuth (token refresh, PKCE) behind the token provider.
  */
 export function createSalesforceClient(options: ClientOptions): SalesforceClient {
-  const counter: { calls: number; budget?: number } = { calls: 0 };
+  const counter: Counter = { calls: 0 };
   const request = createRequest(options, counter);
   const { instanceUrl } = options;
   const bulk: BulkContext = {
@@ -242,6 +251,7 @@ export function createSalesforceClient(options: ClientOptions): SalesforceClient
     apiVersion: options.apiVersion,
     retry: bulk.retry,
     apiCalls: () => counter.calls,
+    serverTime: () => counter.serverTime ?? null,
     setBudget: (max) => void (counter.budget = max),
     async remainingDailyRequests() {
       const limits = await request<{ DailyApiRequests?: { Remaining?: number } }>('GET', '/limits');

@@ -107,15 +107,6 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
   };
 }
 
-/**
- * An answer saying the session expired: a 401 (REST, Bulk), or a SOAP fault INVALID_SESSION_ID (HTTP 500: SOAP
- * carries the session in the envelope, and answers every failed call with a fault).
- */
-function sessionExpired(call: HttpCall, status: number, text: string): boolean {
-  if (status === 401) return !NOT_EXPIRED.test(text);
-  return call.bodyFor !== undefined && status === 500 && /<faultcode>[\w.-]*:?INVALID_SESSION_ID</.test(text);
-}
-
 function requestInit(call: HttpCall, token: string): RequestInit {
   const headers = { ...call.headers, Authorization: `Bearer ${token}` };
   const body = call.bodyFor ? call.bodyFor(token) : call.body;
@@ -146,6 +137,15 @@ async function readPieces(res: Response, onText: (piece: string) => void): Promi
   }
   const last = decoder.decode();
   if (last.length > 0) onText(last);
+}
+
+/**
+ * An answer saying the session expired: a 401 (REST, Bulk), or a SOAP fault INVALID_SESSION_ID (HTTP 500: SOAP
+ * carries the session in the envelope, and answers every failed call with a fault).
+ */
+function sessionExpired(call: HttpCall, status: number, text: string): boolean {
+  if (status === 401) return !NOT_EXPIRED.test(text);
+  return call.bodyFor !== undefined && status === 500 && /<faultcode>[\w.-]*:?INVALID_SESSION_ID</.test(text);
 }
 
 async function fetchOnce(url: string, init: RequestInit): Promise<Response> {

@@ -92,6 +92,11 @@ export interface SaveResult {
    * (nothing of it applied), or its results could not be read (`BULK_RESULTS_UNREAD`: left for --resume to settle).
    */
   stop?: SfsyncError;
+  /**
+   * A record that only hit a row lock in a Bulk job: the values it was sent with, read back from the job's failed
+   * results, to send it again (the record itself waits on disk as its result-file cells only).
+   */
+  resend?: Record<string, unknown>;
 }
 
 /** Who a session belongs to. */
@@ -110,6 +115,11 @@ export interface SalesforceClient {
   readonly retry: RetryPolicy;
   /** REST calls this client sent, retries included. */
   apiCalls(): number;
+  /**
+   * The org's clock as last seen: the latest HTTP Date header of its answers (whole seconds, in ms since the epoch),
+   * or null before the first answer. A write answered before this was read happened at or before it.
+   */
+  serverTime(): number | null;
   /** Refuse calls past this many (--max-api-calls). */
   setBudget(maxCalls: number | undefined): void;
   /** The org's remaining daily API requests, from /limits. */

@@ -40,6 +40,8 @@ export const FAILURE_HINTS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quote opens and never closes: everything after it was read as one value',
   NDJSON_INVALID: 'the line is not valid JSON',
   NDJSON_NOT_OBJECT: 'each line must be one JSON object',
+  KEY_NOT_MAPPED:
+    'without a mapping the first record names the fields: give it every key (null where it has no value), or write a mapping file',
   NDJSON_TOO_DEEP:
     'flatten the line: a field takes a value (or a parent by external ID), at most 64 levels of nesting are read',
   BULK_JOB_FAILED:

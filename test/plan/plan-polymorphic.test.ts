@@ -16,7 +16,7 @@ steps:
         Subject: subject
         WhoId: {steps: [contacts, leads], key: Email, column: who}
         WhatId: {steps: [accounts], objects: [Opportunity], key: Name, column: what}
-        OwnerId: {users: [Username, Email], queues: [DeveloperName, Name], column: owner}
+        OwnerId: {users: [Email, Username], queues: [Name, DeveloperName], column: owner}
   - name: accounts
     file: accounts.csv
     object: Account
@@ -132,7 +132,7 @@ describe('polymorphic references in a plan (WhoId, WhatId, OwnerId)', () => {
       'WhoId: the contacts record with Email = broken@poly.test (contacts.csv line 4) failed, so this record was not sent',
     );
     expect(failures[4]?.error_message).toBe(
-      'OwnerId: no record has nobody@poly.test (searched User.Username, User.Email, queue DeveloperName, queue Name)',
+      'OwnerId: no record has nobody@poly.test (searched User.Email, User.Username, queue Name, queue DeveloperName)',
     );
   });
 

@@ -26,6 +26,8 @@ describe('schemas/plan.schema.json and the plan loader', () => {
       'opportunities',
       'campaigns',
       'campaign-members',
+      'leads',
+      'queues',
       'tasks',
     ]);
   });

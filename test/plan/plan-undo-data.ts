@@ -2,9 +2,9 @@ import { expect } from 'vitest';
 import type { SyncEnv } from '../helpers/sync-env.js';
 
 /**
- * A six-step plan for the undo and kill tests: accounts (self-referencing parents), contacts (with managers),
+ * A seven-step plan for the undo and kill tests: accounts (self-referencing parents), contacts (with managers),
  * opportunities, campaigns, campaign members, tasks (to a contact and an opportunity, owned by a user found by a
- * lookup in the org). Every step but the members is an upsert, so a resumed step finds what it wrote.
+ * lookup in the org), and Person Accounts (their record type by DeveloperName). Every step but the members is an upsert, so a resumed step finds what it wrote.
  */
 export interface UndoPlanSizes {
   accounts: number;
@@ -13,6 +13,8 @@ export interface UndoPlanSizes {
   campaigns: number;
   members: number;
   tasks: number;
+  /** Person Accounts, by their record type's DeveloperName. */
+  people: number;
 }
 
 export function undoPlanFiles(p: string, n: UndoPlanSizes, owner: string): Record<string, string> {
@@ -28,6 +30,7 @@ export function undoPlanFiles(p: string, n: UndoPlanSizes, owner: string): Recor
     'campaigns.csv': `name\n${rows(n.campaigns, (i) => `${p} Campaign ${i}`)}`,
     'members.csv': `campaign,contact\n${rows(n.members, (i) => `${p} Campaign ${i % n.campaigns},${con(i)}`)}`,
     'tasks.csv': `subject,who,what,owner\n${rows(n.tasks, (i) => `${p} Call ${i},${con(i % n.contacts)},${opp(i % n.opportunities)},${owner}`)}`,
+    'people.csv': `id,last,email\n${rows(n.people, (i) => `${p}P${i},Person ${i},${p.toLowerCase()}.person${i}@undo.test`)}`,
     'plan.yaml': `
 steps:
   - name: tasks
@@ -81,6 +84,17 @@ steps:
     mapping:
       match: {fields: [Name], allowSharedKeys: true}
       fields: {Name: name}
+  - name: people
+    file: people.csv
+    object: Account
+    operation: upsert
+    match: External_Id__c
+    mapping:
+      fields:
+        External_Id__c: id
+        LastName: last
+        PersonEmail: email
+        RecordTypeId: {recordType: PersonAccount}
   - name: members
     file: members.csv
     object: CampaignMember
@@ -94,7 +108,7 @@ steps:
 }
 
 const FIELDS: Record<string, string> = {
-  Account: 'Id, Name, External_Id__c, ParentId',
+  Account: 'Id, Name, External_Id__c, ParentId, RecordTypeId',
   Contact: 'Id, LastName, Email, External_Id__c, AccountId, ReportsToId',
   Opportunity: 'Id, Name, StageName, AccountId',
   Campaign: 'Id, Name',
@@ -116,6 +130,11 @@ export async function snapshot(env: SyncEnv): Promise<Record<string, Array<Recor
 
 /** Every record of the plan (prefix p) is in the org exactly once, with every reference right. */
 export async function expectLoadedOnce(env: SyncEnv, p: string, n: UndoPlanSizes): Promise<void> {
+  const people = await env.query(
+    `SELECT External_Id__c, RecordType.DeveloperName FROM Account WHERE External_Id__c LIKE '${p}P%'`,
+  );
+  expect(people.length).toBe(n.people);
+  for (const a of people) expect(a.RecordType?.DeveloperName).toBe('PersonAccount');
   const accounts = await env.query(
     `SELECT External_Id__c, Parent.External_Id__c FROM Account WHERE External_Id__c LIKE '${p}A%'`,
   );

@@ -55,6 +55,16 @@ describe('matching against an export of the existing records', () => {
     expect(new Set(emails.filter((e) => e.startsWith('new'))).size).toBe(3400);
     // 26 writes of 200, plus a count and the export (a few calls), instead of a query per ~300 keys as well.
     expect(calls).toBeLessThan(40);
+    // The before-images of the updated records hold the values the export read (for sfsync undo).
+    const images = fs
+      .readFileSync(path.join(r.doc.result.results.dir, 'before.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as { before: Record<string, unknown>; seen: string });
+    const old3 = images.find((i) => i.before.LastName === 'Old 3');
+    expect(old3?.before).toEqual({ LastName: 'Old 3' });
+    expect(old3?.seen).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it('--max-api-calls reached during the export stops like any budget stop: summary, results, command to continue', async () => {

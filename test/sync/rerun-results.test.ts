@@ -33,6 +33,11 @@ describe('a results file fed back names the lines of the first input', () => {
     // (in the order their outcomes were known: refused by the mapping first, then by the org)
     expect(readResultCsv(failures).map((r) => r.line)).toEqual(['5', '6', '3']);
 
+    // The folder itself given as input: the error names the file to give.
+    const folder = await env.sfsync(['upsert', 'out/first', '--object', 'Contact', '--match', 'Email']);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toContain(`to send its failed records again (after fixing them), name ${failures}`);
+
     // Fix two of the three in the failures file itself, as a user would in a spreadsheet.
     const fixed = fs
       .readFileSync(failures, 'utf8')

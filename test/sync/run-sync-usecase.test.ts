@@ -167,6 +167,19 @@ describe('runSync, the sync use case without the CLI', () => {
     expect(run.signals()).toBeUndefined();
   });
 
+  it('a signal before the match export: no export job is opened (nothing more is asked of the org)', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `Exp ${i},exp${i}@usecase.test`);
+    const file = write('export-stop.csv', `LastName,Email\n${rows.join('\n')}\n`);
+    const run: ReturnType<typeof ports> = ports({ connected: () => run.signals()?.stop('SIGINT') });
+    const error = await runSync(
+      options('upsert', file, { object: 'Contact', match: ['Email'], results: 'out/export-stop' }),
+      run.ports,
+      run.emit,
+    ).catch((e: unknown) => e);
+    expect((error as SfsyncError).code).toBe('INTERRUPTED');
+    expect(ofType(run.events, 'match-export-started')).toEqual([]);
+  });
+
   it('refuses --hard with no one to confirm before it connects', async () => {
     const file = write('hard.csv', 'Id\n003000000000001AAA\n');
     const run = ports();

@@ -211,8 +211,8 @@ describe('Bulk API 2.0', () => {
       expect(failures.map((f) => [f.line, f.error_code, f.Email])).toEqual([
         ['2457', 'REQUIRED_FIELD_MISSING', 'broken@jobs.test'],
       ]);
-      // The scratch file of records in flight is gone at the end of the run.
-      expect(fs.existsSync(path.join(out, 'spool.tmp'))).toBe(false);
+      // The scratch files (records in flight, each job's CSV) are gone at the end of the run.
+      expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     });
   });
 

@@ -2,6 +2,7 @@ import { apiError, notFound, sendJson } from '../http.js';
 import { jsonObject, methodNotAllowed, type RestCall } from './call.js';
 import {
   checkSubrequests,
+  HALTED,
   runSubrequests,
   type CompositeResult,
   type SubRequest,
@@ -39,11 +40,6 @@ interface Graph {
   graphId: string;
   nodes: SubRequest[];
 }
-
-const HALTED = {
-  errorCode: 'PROCESSING_HALTED',
-  message: 'The transaction was rolled back since another operation in the same transaction failed.',
-};
 
 function checkGraphs(body: Record<string, unknown>): Graph[] {
   const list = body.graphs;

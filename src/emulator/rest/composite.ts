@@ -22,7 +22,7 @@ const MAX_SUBREQUESTS = 25;
 const REFERENCE_ID = /^[A-Za-z0-9_]+$/;
 const REFERENCE = /@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}/g;
 
-const HALTED = {
+export const HALTED = {
   errorCode: 'PROCESSING_HALTED',
   message: 'The transaction was rolled back since another operation in the same transaction failed.',
 };

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flatJson } from '../src/core/flat-json.js';
+import { thousands } from '../src/core/plural.js';
 
+// Text sfsync writes faster than the built-ins would, with the same result.
 // payloads.ndjson holds each payload as JSON.stringify would write it: flatJson must write the same text.
 describe('flatJson', () => {
   const cases: Array<[string, Record<string, unknown>]> = [
@@ -19,5 +21,12 @@ describe('flatJson', () => {
   ];
   it.each(cases)('%s', (_name, value) => {
     expect(flatJson(value)).toBe(JSON.stringify(value));
+  });
+});
+
+// Counts in messages are written as toLocaleString('en-US') writes them, without loading ICU at start-up.
+describe('thousands', () => {
+  it.each([0, 1, 12, 999, 1000, 12345, 123456, 1234567, -1234, 9007199254740991, 1.5, NaN])('%s', (n) => {
+    expect(thousands(n)).toBe(n.toLocaleString('en-US'));
   });
 });

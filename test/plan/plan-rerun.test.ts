@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useSyncEnv } from '../helpers/sync-env.js';
+
+const env = useSyncEnv();
+const example = path.resolve(import.meta.dirname, '../../examples/plan/plan.yaml');
+const counts = (r: { json: () => any }): unknown =>
+  r.json().result.steps.map((s: any) => [s.step, s.pass, s.counts]);
+
+describe('running a plan again', () => {
+  it('examples/plan a second time changes nothing, and its dry run predicts each run', async () => {
+    let second: any;
+    for (const n of [1, 2]) {
+      const dry = await env.sfsync(['run', example, '--dry-run', '--results', `out/dry${n}`, '--json']);
+      const real = await env.sfsync(['run', example, '--results', `out/run${n}`, '--json']);
+      expect(real.code, real.stdout).toBe(0);
+      expect(counts(dry)).toEqual(counts(real));
+      second = real.json().result;
+    }
+    expect(second.counts).toMatchObject({ created: 0, updated: 0, unchanged: 26, failed: 0, skipped: 0 });
+    // Its tasks: WhoId a Contact (003) or a Lead (00Q), OwnerId a user (005) or the plan's queue (00G).
+    const tasks = await env.query('SELECT Subject, WhoId, WhatId, OwnerId FROM Task ORDER BY ActivityDate');
+    expect(
+      tasks.map((t) => [t.WhoId.slice(0, 3), t.WhatId?.slice(0, 3) ?? null, t.OwnerId.slice(0, 3)]),
+    ).toEqual([
+      ['003', '006', '005'],
+      ['003', '006', '00G'],
+      ['00Q', '001', '00G'],
+      ['00Q', null, '005'],
+    ]);
+    expect(second.steps.find((s: any) => s.step === 'campaign-members')).toMatchObject({
+      ended: 'created before',
+      results: path.join(env.dir(), 'out/run1/campaign-members'),
+    });
+  });
+
+  it('refuses a new run while the last one is unfinished; --restart starts over, and creates again', async () => {
+    env.write('again/people.csv', 'last\nAgain One\nAgain Two\n');
+    env.write(
+      'again/plan.yaml',
+      'steps:\n  - {name: people, file: people.csv, object: Contact, operation: create, mapping: {fields: {LastName: last}}}\n',
+    );
+    const people = async (): Promise<number> =>
+      (await env.query("SELECT Id FROM Contact WHERE LastName LIKE 'Again %'")).length;
+    expect((await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a1'])).code).toBe(0);
+    // As if it was killed: no plan summary.
+    fs.rmSync(path.join(env.dir(), 'out/a1/plan-summary.json'));
+    const refused = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a2', '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.json().error).toMatchObject({
+      code: 'RUN_UNFINISHED',
+      hint: 'To continue it: sfsync run again/plan.yaml --resume --results out/a1. To start over on purpose, add --restart.',
+    });
+    expect(fs.existsSync(path.join(env.dir(), 'out/a2'))).toBe(false);
+    // Still running (a live process holds a step's folder): said so, rather than offering to resume it.
+    const lock = path.join(env.dir(), 'out/a1/people/sfsync.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), started: 'now' }));
+    const running = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a2', '--json']);
+    expect(running.json().error.code).toBe('RESULTS_LOCKED');
+    fs.rmSync(lock);
+    expect((await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a3', '--restart'])).code).toBe(0);
+    expect(await people()).toBe(4);
+    // Finished now: the unchanged create step is not sent again, unless on purpose.
+    const same = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a4']);
+    expect(same.stderr).toContain(
+      'people: people.csv is unchanged since the run in out/a3, which created 2 of its 2 records: not sent again (add --restart to create them again)',
+    );
+    expect(same.stdout).toMatch(/people \(created before\)\s+Contact\s+create\s+0\s+0\s+2\s+0\s+0/);
+    expect(await people()).toBe(4);
+    // Undone since: the org no longer has them, so they are created again.
+    expect((await env.sfsync(['undo', 'out/a3'])).code).toBe(0);
+    const undone = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a6', '--json']);
+    expect(undone.json().result.steps).toMatchObject([{ ended: 'completed', counts: { created: 2 } }]);
+    expect(await people()).toBe(4);
+    env.write('again/people.csv', 'last\nAgain One\nAgain Two\nAgain Three\n');
+    const changed = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a5', '--json']);
+    expect(changed.json().result.counts).toMatchObject({ created: 3 });
+    expect(await people()).toBe(7);
+  });
+});

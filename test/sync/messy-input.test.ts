@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
+
+const env = useSyncEnv();
+
+describe('NDJSON without a mapping', () => {
+  it('a value under a key the first record lacks is refused (KEY_NOT_MAPPED), never dropped; null and empty ones are not', async () => {
+    env.write(
+      'later.ndjson',
+      [
+        '{"LastName":"K1","Email":"k1@keys.test"}',
+        '{"LastName":"K2","Email":"k2@keys.test","Title":"Boss"}',
+        '{"LastName":"K3","Email":"k3@keys.test","Title":null,"Department":""}',
+      ].join('\n') + '\n',
+    );
+    const run = await env.sfsync([
+      'create',
+      'later.ndjson',
+      '--object',
+      'Contact',
+      '--results',
+      'out/later',
+      '--json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.json().result.counts).toMatchObject({ created: 2, failed: 1 });
+    const [failed] = readResultCsv(path.join(env.dir(), 'out/later/failures.csv'));
+    expect(failed).toMatchObject({ line: '2', error_code: 'KEY_NOT_MAPPED', error_fields: 'Title' });
+    expect(failed?.error_message).toContain('Title: not a key of the first record');
+    const titles = await env.query("SELECT LastName, Title FROM Contact WHERE Email LIKE '%@keys.test'");
+    expect(titles.map((r) => r.LastName).sort()).toEqual(['K1', 'K3']);
+  });
+
+  it('an unreadable first line: the fields come from the first record that reads', async () => {
+    env.write(
+      'broken-first.ndjson',
+      ['{"LastName":', '{"LastName":"B1","Email":"b1@keys.test","Title":"Kept"}'].join('\n') + '\n',
+    );
+    const run = await env.sfsync(['create', 'broken-first.ndjson', '--object', 'Contact', '--json']);
+    expect(run.json().result.counts).toMatchObject({ created: 1, failed: 1 });
+    const rows = await env.query("SELECT Title FROM Contact WHERE Email = 'b1@keys.test'");
+    expect(rows.map((r) => r.Title)).toEqual(['Kept']);
+  });
+});

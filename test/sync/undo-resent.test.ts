@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { useSyncEnv } from '../helpers/sync-env.js';
+
+const env = useSyncEnv();
+
+const ids = async (p: string): Promise<number> =>
+  (await env.query(`SELECT Id FROM Contact WHERE External_Id__c LIKE '${p}%'`)).length;
+
+function file(p: string): string {
+  const rows = Array.from({ length: 5 }, (_v, i) => `${p}${i},Person ${i}`);
+  return env.write(`${p}.csv`, `External_Id__c,LastName\n${rows.join('\n')}\n`);
+}
+
+/**
+ * A run stopped after Salesforce created its records but before it heard so: resumed, it finds them (unchanged,
+ * or settled from the Bulk job's results), and its before-images must still say it created them, or undo leaves them.
+ */
+describe('undo of a run resumed after its creates went unanswered', () => {
+  it('REST: the upsert sent again finds the records unchanged; undo deletes them', async () => {
+    file('RS');
+    // Every write call is carried out, and its answer lost (the retries' too): the run stops.
+    env
+      .org()
+      .setFaults({ dropRate: 1, dropAfterApply: true, pathPattern: '/composite/sobjects', maxInjected: 0 });
+    const args = ['upsert', 'RS.csv', '--object', 'Contact', '--match', 'External_Id__c', '--api', 'rest'];
+    const stopped = await env.sfsync([...args, '--results', 'out/rs', '--json']);
+    env.org().setFaults({ dropRate: 0, dropAfterApply: false, pathPattern: '' });
+    expect(stopped.code, stopped.stdout).toBe(1);
+    expect(await ids('RS')).toBe(5);
+    const resumed = await env.sfsync([...args, '--resume', '--results', 'out/rs', '--json']);
+    expect(resumed.code, resumed.stdout).toBe(0);
+    expect(resumed.json().result.counts).toMatchObject({ unchanged: 5 });
+    // The lost answers' retries wrote them again (changed since created: conflicts without --force).
+    const undo = await env.sfsync(['undo', 'out/rs', '--force', '--json']);
+    expect(undo.json().result.counts).toMatchObject({ deleted: 5, failed: 0 });
+    expect(await ids('RS')).toBe(0);
+  });
+
+  it('Bulk: the job results read on resume say created; undo deletes them', async () => {
+    file('BS');
+    env.org().setFaults({ dropRate: 1, pathPattern: '/jobs/ingest/.+/successfulResults', maxInjected: 0 });
+    const args = ['upsert', 'BS.csv', '--object', 'Contact', '--match', 'External_Id__c', '--api', 'bulk'];
+    const stopped = await env.sfsync([...args, '--results', 'out/bs', '--json']);
+    env.org().setFaults({ dropRate: 0, maxInjected: 0, pathPattern: '' });
+    expect(stopped.code, stopped.stdout).toBe(1);
+    const resumed = await env.sfsync([...args, '--resume', '--results', 'out/bs', '--json']);
+    expect(resumed.code, resumed.stdout).toBe(0);
+    expect(resumed.json().result.counts).toMatchObject({ created: 5 });
+    const undo = await env.sfsync(['undo', 'out/bs', '--json']);
+    expect(undo.json().result.counts).toMatchObject({ deleted: 5, failed: 0 });
+    expect(await ids('BS')).toBe(0);
+  });
+});
