@@ -116,7 +116,10 @@ function createRequest(options: ClientOptions, counter: Counter): Request {
           throw budgetError(counter.budget);
         counter.calls++;
         o.onAttempt?.();
-        const answer = await traced(send, call, options.trace);
+        const answer = await traced(send, call, options.trace).catch((err: unknown) => {
+          if (answerLost(err)) o.onLostAnswer?.();
+          throw err;
+        });
         const date = Date.parse(answer.headers.get('date') ?? '');
         if (date > (counter.serverTime ?? 0)) counter.serverTime = date;
         o.onHeaders?.(answer.headers);
@@ -214,16 +217,26 @@ function collectionWrites(request: Request) {
         json: body(object, records),
         headers: duplicateHeader(write),
       }),
-    upsert: (object: string, field: string, records: Array<Record<string, unknown>>, write?: WriteOptions) =>
-      request<SaveResult[]>(
+    // Resent after a lost answer, its results say so (`resent`): what the lost call created reads as updated.
+    upsert: async (
+      object: string,
+      field: string,
+      records: Array<Record<string, unknown>>,
+      write?: WriteOptions,
+    ) => {
+      let lost = false;
+      const results = await request<SaveResult[]>(
         'PATCH',
         `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(field)}`,
         {
           json: body(object, records),
           idempotent: upsertIdempotent(field, records),
           headers: duplicateHeader(write),
+          onLostAnswer: () => void (lost = true),
         },
-      ),
+      );
+      return lost && Array.isArray(results) ? results.map((r) => ({ ...r, resent: true })) : results;
+    },
     delete: (ids: string[]) =>
       request<SaveResult[]>(
         'DELETE',
