@@ -112,6 +112,18 @@ function unmatched(batch: SortedBatch): ((r: MappedRecord) => boolean) | undefin
   return (r) => !matched.has(r);
 }
 
+/** The records matched to exactly one existing record, with its Id. */
+export function matchedOnce(
+  index: MatchIndex,
+  records: MappedRecord[],
+): Array<{ r: MappedRecord; id: string }> {
+  const matches = index.find(records);
+  return records.flatMap((r) => {
+    const ids = matches.get(r) ?? [];
+    return ids.length === 1 ? [{ r, id: ids[0] as string }] : [];
+  });
+}
+
 /** What a successful save did: an upsert's resend saying updated of a record that matched nothing created it. */
 function savedAs(
   res: SaveResult,

@@ -94,3 +94,34 @@ describe('undo of a run whose upsert answer was lost and resent', () => {
     expect(left).toMatchObject([{ External_Id__c: 'LA0', Title: 'Old' }]);
   });
 });
+
+describe('undo of an upsert on an external ID that does not compare (--write-all)', () => {
+  for (const api of ['rest', 'bulk'])
+    it(`${api}: its updates have before-images, and undo sets them back`, async () => {
+      const p = `WA${api}`;
+      env.write(`${p}-seed.csv`, `External_Id__c,LastName,Title\n${p}0,Person 0,Old\n`);
+      const seed = await env.sfsync([
+        'create',
+        `${p}-seed.csv`,
+        '--object',
+        'Contact',
+        '--results',
+        `out/${p}s`,
+      ]);
+      expect(seed.code, seed.stderr).toBe(0);
+      env.write(`${p}.csv`, `External_Id__c,LastName,Title\n${p}0,Person 0,New\n${p}1,Person 1,New\n`);
+      const run = await env.sfsync([
+        ...['upsert', `${p}.csv`, '--object', 'Contact', '--match', 'External_Id__c', '--api', api],
+        ...['--write-all', '--results', `out/${p}`, '--json'],
+      ]);
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.json().result.counts).toMatchObject({ created: 1, updated: 1 });
+      const undo = await env.sfsync(['undo', `out/${p}`, '--json']);
+      expect(undo.code, undo.stdout).toBe(0);
+      expect(undo.json().result.counts).toMatchObject({ deleted: 1, updated: 1, failed: 0 });
+      const left = await env.query(
+        `SELECT External_Id__c, Title FROM Contact WHERE External_Id__c LIKE '${p}%'`,
+      );
+      expect(left).toMatchObject([{ External_Id__c: `${p}0`, Title: 'Old' }]);
+    });
+});
