@@ -22,7 +22,7 @@ export interface RequestOptions {
   onText?: (piece: string) => void;
   /** Told before each attempt of the call (a retry starts reading an answer again from its start). */
   onAttempt?: () => void;
-  /** Told when an attempt's answer was lost after the request was sent (it may have been applied). */
+  /** Told when an attempt was sent and its answer lost (the next attempt may find what it did). */
   onLostAnswer?: () => void;
 }
 

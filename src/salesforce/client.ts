@@ -198,6 +198,12 @@ function upsertIdempotent(field: string, records: Array<Record<string, unknown>>
   );
 }
 
+/** A record a resent delete finds in the Recycle Bin: deleted (by the send whose answer was lost, or already). */
+function deletedBefore(r: SaveResult, id: string | undefined): SaveResult {
+  if (r.success || r.errors[0]?.statusCode !== 'ENTITY_IS_DELETED') return r;
+  return { id: r.id ?? id, success: true, errors: [] };
+}
+
 /** The composite sObject collections writes (up to 200 records a call), never all-or-none. */
 function collectionWrites(request: Request) {
   const body = (object: string, records: Array<Record<string, unknown>>) => ({
@@ -237,11 +243,16 @@ function collectionWrites(request: Request) {
       );
       return lost && Array.isArray(results) ? results.map((r) => ({ ...r, resent: true })) : results;
     },
-    delete: (ids: string[]) =>
-      request<SaveResult[]>(
+    delete: async (ids: string[]) => {
+      let lost = false;
+      const results = await request<SaveResult[]>(
         'DELETE',
         `/composite/sobjects?ids=${ids.map(encodeURIComponent).join(',')}&allOrNone=false`,
-      ),
+        { onLostAnswer: () => (lost = true) },
+      );
+      // Sent again after an answer was lost: what the lost send deleted now answers ENTITY_IS_DELETED.
+      return lost ? results.map((r, i) => deletedBefore(r, ids[i])) : results;
+    },
   };
 }
 
