@@ -333,12 +333,6 @@ function verdicts(size, results) {
   return lines;
 }
 
-/** BENCH_WORKS=rest,upsert keeps the works whose name contains one of the words (case ignored). */
-function wanted(work) {
-  const words = process.env.BENCH_WORKS?.toLowerCase().split(',').filter(Boolean) ?? [];
-  return words.length === 0 || words.some((w) => work.work.toLowerCase().includes(w));
-}
-
 export async function benchPeers(sizes = [100_000]) {
   const repeat = Number(process.env.BENCH_REPEAT ?? 3);
   // The REST work has no CLI row: it cannot match on Email.
@@ -349,7 +343,7 @@ export async function benchPeers(sizes = [100_000]) {
   const results = [];
   for (const rows of sizes) {
     const files = { plain: await contactsFile(`contacts-${rows}.csv`, rows), ext: await extFile(rows) };
-    for (const work of worksOf(files, sf).filter(wanted)) {
+    for (const work of worksOf(files, sf)) {
       const runs = new Map(work.tools.map(([tool]) => [tool, []]));
       // Tools take turns, so that a slow moment of the machine falls on all of them alike.
       for (let i = 0; i < repeat; i++)

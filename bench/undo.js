@@ -56,11 +56,20 @@ export async function benchUndo(sizes) {
         },
       );
       await measure(
-        `undo of that update`,
+        `undo of that update (--api auto: Bulk from 100,000 writes)`,
         ['undo', `undo-run-${n}-${stamp}`, '--results', `undo-undo-${n}-${stamp}`],
         (result) => {
           if (result.counts.updated !== n)
             throw new Error(`undo: ${result.counts.updated} set back, expected ${n}`);
+        },
+      );
+      // The same amount of work through REST: the undo of that undo sets the run's values again.
+      await measure(
+        `undo of the undo, --api rest`,
+        ['undo', `undo-undo-${n}-${stamp}`, '--api', 'rest', '--results', `undo-redo-${n}-${stamp}`],
+        (result) => {
+          if (result.counts.updated !== n)
+            throw new Error(`undo of the undo: ${result.counts.updated} set, expected ${n}`);
         },
       );
     } finally {

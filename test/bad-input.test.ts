@@ -96,7 +96,11 @@ describe('hostile and broken input', () => {
   });
 
   it.each([
-    ['duplicate-headers.csv', 'CSV_HEADER_INVALID', 'line 1: the header names "email" twice'],
+    [
+      'duplicate-headers.csv',
+      'CSV_HEADER_INVALID',
+      'line 1: the header names "Email" (column 2) and "email" (column 3), one name to Salesforce, which ignores case',
+    ],
     ['empty-header.csv', 'CSV_HEADER_INVALID', 'line 1: column 2 of the header has no name'],
     ['empty.csv', 'INPUT_EMPTY', 'is empty: there is no header row'],
     ['invalid-utf8.csv', 'ENCODING_INVALID', 'is not valid UTF-8 (near line 3)'],

@@ -9,9 +9,11 @@ import { runBin } from './helpers/run-bin.js';
 // The regression guard of issue 19: counts and memory of a 100,000-record Bulk insert, never its time. The bounds
 // are the goals with room for noise: API calls (the org's own count) and sfsync's peak resident memory.
 const RECORDS = 100_000;
-const MAX_CALLS_PER_1000 = 0.3;
-// The goal is under 200 MB; runs measure 180-200 MB today, so the bound leaves room for noise, not for growth.
-const MAX_PEAK_RSS_MB = 220;
+// Three jobs (open, upload, close, a poll or two, results) and the describe and limits calls: 17 to 19 calls measured,
+// the bound leaves room for a few more polls on a loaded machine.
+const MAX_CALLS_PER_1000 = 0.25;
+// The goal is under 200 MB; runs measure 185-191 MB today, so the bound leaves room for noise, not for growth.
+const MAX_PEAK_RSS_MB = 210;
 const PROBE = fileURLToPath(new URL('../bench/rss-probe.js', import.meta.url));
 
 let org: Emulator;

@@ -313,6 +313,8 @@ function stepEntries(dir: string): { object: string; operation: string; count: n
 /** A step that stopped stops the plan's undo: its summary so far, what is left, and the command that continues. */
 async function stopped(run: PlanUndo, err: unknown): Promise<unknown> {
   if (!(err instanceof SfsyncError)) return err;
+  // The step's own handler may have been the one told (a single listener), so its result names the signal.
+  run.signal ??= (err.result as Partial<UndoResult> | undefined)?.signal ?? null;
   const result = await conclude(run, err.code === 'INTERRUPTED' ? 'interrupted' : 'fatal');
   const left = result.steps
     .filter((s) => s.ended !== 'completed' && s.ended !== 'done before')

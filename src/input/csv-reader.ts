@@ -316,18 +316,21 @@ function checkHeader(names: string[], file: string): SfsyncError | null {
       },
     );
   }
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n.toLowerCase())) {
-      return new SfsyncError(
-        'CSV_HEADER_INVALID',
-        `${file}, line 1: the header names "${shortName(n)}" twice.`,
-        {
-          hint: 'Rename or remove one of the columns.',
-        },
-      );
+  const seen = new Map<string, number>();
+  for (const [i, n] of names.entries()) {
+    const before = seen.get(n.toLowerCase());
+    if (before !== undefined) {
+      const first = names[before] as string;
+      // Field names ignore case, as Salesforce's do: "Email" and "email" would fill one field.
+      const what =
+        first === n
+          ? `"${shortName(n)}" twice (columns ${before + 1} and ${i + 1})`
+          : `"${shortName(first)}" (column ${before + 1}) and "${shortName(n)}" (column ${i + 1}), one name to Salesforce, which ignores case`;
+      return new SfsyncError('CSV_HEADER_INVALID', `${file}, line 1: the header names ${what}.`, {
+        hint: 'Rename or remove one of the columns.',
+      });
     }
-    seen.add(n.toLowerCase());
+    seen.set(n.toLowerCase(), i);
   }
   return null;
 }

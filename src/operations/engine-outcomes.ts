@@ -6,6 +6,13 @@ import type { FailureDetail } from '../core/sync-types.js';
 import { originalLine, type ResultSink } from './results.js';
 import type { Spool } from './spool.js';
 
+/** A dry run's planned call for a record, written when its batch ends. */
+interface Planned {
+  action: 'create' | 'update' | 'delete' | 'upsert' | 'unchanged';
+  id: string | undefined;
+  payload: Record<string, unknown>;
+}
+
 /** What a spooled record's input and payload read as until it is taken back. */
 const SPOOLED: Record<string, unknown> = Object.freeze({});
 
@@ -14,8 +21,11 @@ const SPOOLED: Record<string, unknown> = Object.freeze({});
  * when a batch ends; and the spool where their input and payload wait meanwhile.
  */
 export class EngineOutcomes {
-  /** Outcomes decided for records of the batches in flight. */
-  private readonly settled = new Map<MappedRecord, () => void>();
+  /**
+   * Outcomes decided for records of the batches in flight: a function that writes it, or a dry run's plan as data
+   * (one object per record rather than a closure: a dry run plans every record).
+   */
+  private readonly settled = new Map<MappedRecord, (() => void) | Planned>();
 
   constructor(
     private readonly sink: ResultSink,
@@ -104,7 +114,7 @@ export class EngineOutcomes {
     id: string | undefined,
     payload: Record<string, unknown>,
   ): void {
-    this.settled.set(r, () => this.sink.planned(r.line, action, id, payload));
+    this.settled.set(r, { action, id, payload });
   }
 
   /** Writes the outcomes of a batch that has ended, in line order. */
@@ -115,8 +125,10 @@ export class EngineOutcomes {
       : [...records].sort((a, b) => a.line - b.line);
     for (const r of ordered) {
       const write = this.settled.get(r);
+      if (write === undefined) continue;
       this.settled.delete(r);
-      write?.();
+      if (typeof write === 'function') write();
+      else this.sink.planned(r.line, write.action, write.id, write.payload);
     }
   }
 }

@@ -156,3 +156,21 @@ export async function createdBefore(
   }
   return found;
 }
+
+const CREATED_FILE = path.join('plan-inputs', 'created-before.json');
+
+/** The run's create steps taken as created before, kept in its folder for --resume. */
+export function saveCreated(dir: string, created: Map<string, CreatedBefore>): void {
+  fs.writeFileSync(
+    path.join(dir, CREATED_FILE),
+    `${JSON.stringify(Object.fromEntries(created), null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+}
+
+export function readCreated(dir: string): Map<string, CreatedBefore> {
+  const saved = readJson(path.join(dir, CREATED_FILE)) as Record<string, CreatedBefore> | null;
+  return new Map(Object.entries(saved ?? {}));
+}

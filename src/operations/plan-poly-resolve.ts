@@ -37,40 +37,57 @@ function fromMemory(poly: CheckedPoly, value: Scalar, memory: PlanMemory): Found
   return found;
 }
 
+/**
+ * What the org answered for each (target, key field, value) this pass asked about: a value asked in an earlier batch
+ * (the same owner on every task) is not asked again. Bounded: past OrgCache.MAX entries it starts afresh.
+ */
+export class OrgCache {
+  static readonly MAX = 20_000;
+  private readonly answers = new Map<string, string[]>();
+
+  get(id: string): string[] | undefined {
+    return this.answers.get(id);
+  }
+
+  set(id: string, ids: string[]): void {
+    if (this.answers.size >= OrgCache.MAX) this.answers.clear();
+    this.answers.set(id, ids);
+  }
+}
+
+const groupOf = (t: CheckedTarget, key: FieldInfo): string =>
+  `${t.kind === 'queue' ? 'queue' : t.object}.${key.name}`;
+
 /** One query (or a few, for long lists) per object and key field for the whole batch, never one per record. */
-async function fromOrg(pending: Pending[], client: SalesforceClient): Promise<void> {
+async function fromOrg(pending: Pending[], client: SalesforceClient, cache: OrgCache): Promise<void> {
   const groups = new Map<string, { target: CheckedTarget; key: FieldInfo; values: Map<string, Scalar> }>();
   for (const p of pending)
     for (const target of p.poly.targets)
       for (const key of target.keys) {
         const k = matchKey(key, p.lookup.value);
-        if (k === null || !fits(key, p.lookup.value)) continue;
-        const id = `${target.kind === 'queue' ? 'queue' : target.object}.${key.name}`;
+        const id = groupOf(target, key);
+        if (k === null || !fits(key, p.lookup.value) || cache.get(`${id}\u0000${k}`)) continue;
         const g = groups.get(id) ?? { target, key, values: new Map() };
         g.values.set(k, p.lookup.value);
         groups.set(id, g);
       }
-  const index = new Map<string, Map<string, Set<string>>>();
   for (const [id, g] of groups) {
-    const byValue = new Map<string, Set<string>>();
+    const byValue = new Map<string, string[]>([...g.values.keys()].map((k) => [k, []]));
     const queue = g.target.kind === 'queue';
     const select = ['Id', g.key.name, ...(queue && g.key.name !== 'Type' ? ['Type'] : [])];
     for (const q of inQueries(g.target.object, select, g.key, [...g.values.values()]))
       for await (const row of client.query(q)) {
         if (queue && row.Type !== 'Queue') continue;
         const k = matchKey(g.key, row[g.key.name]);
-        if (k === null) continue;
-        const set = byValue.get(k) ?? new Set<string>();
-        set.add(String(row.Id));
-        byValue.set(k, set);
+        if (k !== null) byValue.get(k)?.push(String(row.Id));
       }
-    index.set(id, byValue);
+    for (const [k, ids] of byValue) cache.set(`${id}\u0000${k}`, ids);
   }
   for (const p of pending)
     for (const target of p.poly.targets)
       for (const key of target.keys) {
-        const id = `${target.kind === 'queue' ? 'queue' : target.object}.${key.name}`;
-        for (const found of index.get(id)?.get(matchKey(key, p.lookup.value) ?? '') ?? [])
+        const k = matchKey(key, p.lookup.value);
+        for (const found of (k !== null && cache.get(`${groupOf(target, key)}\u0000${k}`)) || [])
           p.found.ids.set(found, targetName(target));
       }
 }
@@ -128,6 +145,7 @@ export async function resolvePoly(
   memory: PlanMemory,
   files: Map<string, string>,
   client: SalesforceClient | null,
+  cache: OrgCache,
 ): Promise<Map<MappedRecord, FailureDetail>> {
   const byField = new Map(polys.map((p) => [p.ref.field.toLowerCase(), p]));
   const pending: Pending[] = [];
@@ -146,7 +164,7 @@ export async function resolvePoly(
     }
     record.lookups = left;
   }
-  if (toOrg.length > 0 && client) await fromOrg(toOrg, client);
+  if (toOrg.length > 0 && client) await fromOrg(toOrg, client, cache);
   const failures = new Map<MappedRecord, FailureDetail>();
   for (const p of pending) {
     if (failures.has(p.record)) continue;

@@ -3,7 +3,7 @@ import type { PlanReference } from '../mapping/plan-types.js';
 import type { ReferenceResolver } from './engine-options.js';
 import type { FailureDetail } from './results.js';
 import type { CheckedPoly } from './plan-poly-check.js';
-import { resolvePoly } from './plan-poly-resolve.js';
+import { OrgCache, resolvePoly } from './plan-poly-resolve.js';
 import { matchKey } from './soql.js';
 
 /**
@@ -48,6 +48,7 @@ export function referenceResolver(
   poly: CheckedPoly[] = [],
 ): ReferenceResolver {
   const byField = new Map(refs.map((r) => [r.field.toLowerCase(), r]));
+  const cache = new OrgCache();
   return (records, client) => {
     const failures = new Map<MappedRecord, FailureDetail>();
     for (const record of records) {
@@ -72,7 +73,7 @@ export function referenceResolver(
     }
     if (poly.length === 0) return failures;
     const rest = records.filter((r) => !failures.has(r));
-    return resolvePoly(rest, poly, memory, files, client).then((more) => {
+    return resolvePoly(rest, poly, memory, files, client, cache).then((more) => {
       for (const [r, detail] of more) failures.set(r, detail);
       return failures;
     });

@@ -13,7 +13,14 @@ import type { ObjectInfo } from '../salesforce/types.js';
 import { checkPlan, type CheckedPlan } from './plan-check.js';
 import { planFolder, stepStatus } from './plan-folder.js';
 import { compileAs } from './plan-poly-check.js';
-import { createdBefore, earlierRuns, refuseUnfinished, type CreatedBefore } from './plan-guard.js';
+import {
+  createdBefore,
+  earlierRuns,
+  readCreated,
+  refuseUnfinished,
+  saveCreated,
+  type CreatedBefore,
+} from './plan-guard.js';
 import { scanStep, selfInput } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
@@ -104,10 +111,14 @@ export async function runPlan(
   if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
-  const created = opts.restart
-    ? new Map<string, CreatedBefore>()
-    : await createdBefore(plan.steps, runs, { client, objects: checked.objects });
   const dir = planFolder(opts, ports.cwd, planFile, ports.now());
+  // Decided once, when the run starts: a resumed run keeps what it decided (the create step it did not send).
+  const created = opts.resume
+    ? readCreated(dir)
+    : opts.restart
+      ? new Map<string, CreatedBefore>()
+      : await createdBefore(plan.steps, runs, { client, objects: checked.objects });
+  if (!opts.resume) saveCreated(dir, created);
   const run: PlanRun = {
     opts,
     ports,

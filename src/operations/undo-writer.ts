@@ -42,5 +42,6 @@ export function undoWriting(client: SalesforceClient, api: 'rest' | 'bulk', batc
     maxUploadBytes: BULK_JOB_BYTES,
     onJob: (job) => jobs.push(job),
   });
-  return { api, writer, concurrency: 2 * Math.ceil(UNDO_JOB_RECORDS / batchSize), jobs };
+  // One job running, the next one full and waiting, a third one filling: a job never waits for reads to fill it.
+  return { api, writer, concurrency: 3 * Math.ceil(UNDO_JOB_RECORDS / batchSize), jobs };
 }

@@ -50,6 +50,13 @@ export class Undoer {
   private readonly writer: RecordWriter;
   /** Every batch has been started: nothing more will fill a Bulk job. */
   private drained = false;
+  /** Batches reading their records (their writes are still to come). */
+  private reading = 0;
+
+  /** No batch will write after this one: a Bulk job being filled goes now, not after waiting for more. */
+  private last(): boolean {
+    return this.drained && this.reading === 0;
+  }
   private readonly select: string[];
 
   constructor(
@@ -136,24 +143,48 @@ export class Undoer {
     this.active.set(done, ids);
   }
 
+  /**
+   * The fields a batch needs read: every field when it deletes records (their before-images are whole records),
+   * else only those its updates wrote (a small read, and little held while the batch waits for a Bulk job).
+   */
+  private selectFor(items: Item[]): string[] {
+    if (items.some((i) => i.entry.op === 'create' || i.entry.op === 'undelete')) return this.select;
+    const names = new Set(['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp']);
+    for (const { entry } of items)
+      if (entry.op === 'update')
+        for (const k of [...Object.keys(entry.before), ...Object.keys(entry.after)]) {
+          const f = this.decider.field(k);
+          if (f) names.add(f.name);
+        }
+    return [...names].filter((n) => this.decider.field(n) !== undefined || n === 'Id');
+  }
+
   private async read(items: Item[]): Promise<Map<string, Row>> {
     const rows = new Map<string, Row>();
-    const soql = `SELECT ${this.select.join(', ')} FROM ${this.object.name} WHERE Id IN (${items.map((i) => `'${i.entry.id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',')})`;
+    const select = this.selectFor(items);
+    const soql = `SELECT ${select.join(', ')} FROM ${this.object.name} WHERE Id IN (${items.map((i) => `'${i.entry.id.replace(/[^A-Za-z0-9]/g, '')}'`).join(',')})`;
     for await (const row of this.client.query(soql, { all: true })) {
       const out: Row = {};
-      for (const name of this.select) out[name] = typedValue(this.decider.field(name), row[name]);
+      for (const name of select) out[name] = typedValue(this.decider.field(name), row[name]);
       rows.set(String(row.Id).slice(0, 15), out);
     }
     return rows;
   }
 
   private async batch(items: Item[]): Promise<void> {
-    const rows = await this.read(items);
+    this.reading++;
+    let rows: Map<string, Row>;
+    try {
+      rows = await this.read(items);
+    } finally {
+      this.reading--;
+    }
     const actions: Action[] = [];
     for (const item of items) {
       const action = this.decider.decide(item, rows.get(item.entry.id.slice(0, 15)));
       if (action) actions.push(action);
     }
+    if (actions.length === 0 && this.last()) this.writer.flush?.();
     if (this.opts.dryRun) {
       for (const a of actions) this.predict(a);
     } else await this.apply(actions);
@@ -261,8 +292,7 @@ export class Undoer {
       call,
     );
     const pending = write();
-    // Past the last batch nothing more comes: a Bulk job being filled goes now, not after waiting for more.
-    if (this.drained) this.writer.flush?.();
+    if (this.last()) this.writer.flush?.();
     const results = await pending;
     actions.forEach((a, i) => {
       const { line, entry } = a.item;

@@ -22,6 +22,8 @@ export interface RequestOptions {
   onText?: (piece: string) => void;
   /** Told before each attempt of the call (a retry starts reading an answer again from its start). */
   onAttempt?: () => void;
+  /** Told when an attempt was sent and its answer lost (the next attempt may find what it did). */
+  onLostAnswer?: () => void;
 }
 
 /** The client's one way to call the org: budget, retry policy, trace and error translation included. */

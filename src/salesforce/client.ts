@@ -116,7 +116,10 @@ function createRequest(options: ClientOptions, counter: Counter): Request {
           throw budgetError(counter.budget);
         counter.calls++;
         o.onAttempt?.();
-        const answer = await traced(send, call, options.trace);
+        const answer = await traced(send, call, options.trace).catch((err: unknown) => {
+          if (answerLost(err)) o.onLostAnswer?.();
+          throw err;
+        });
         const date = Date.parse(answer.headers.get('date') ?? '');
         if (date > (counter.serverTime ?? 0)) counter.serverTime = date;
         o.onHeaders?.(answer.headers);
@@ -195,6 +198,12 @@ function upsertIdempotent(field: string, records: Array<Record<string, unknown>>
   );
 }
 
+/** A record a resent delete finds in the Recycle Bin: deleted (by the send whose answer was lost, or already). */
+function deletedBefore(r: SaveResult, id: string | undefined): SaveResult {
+  if (r.success || r.errors[0]?.statusCode !== 'ENTITY_IS_DELETED') return r;
+  return { id: r.id ?? id, success: true, errors: [] };
+}
+
 /** The composite sObject collections writes (up to 200 records a call), never all-or-none. */
 function collectionWrites(request: Request) {
   const body = (object: string, records: Array<Record<string, unknown>>) => ({
@@ -214,21 +223,36 @@ function collectionWrites(request: Request) {
         json: body(object, records),
         headers: duplicateHeader(write),
       }),
-    upsert: (object: string, field: string, records: Array<Record<string, unknown>>, write?: WriteOptions) =>
-      request<SaveResult[]>(
+    // Resent after a lost answer, its results say so (`resent`): what the lost call created reads as updated.
+    upsert: async (
+      object: string,
+      field: string,
+      records: Array<Record<string, unknown>>,
+      write?: WriteOptions,
+    ) => {
+      let lost = false;
+      const results = await request<SaveResult[]>(
         'PATCH',
         `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(field)}`,
         {
           json: body(object, records),
           idempotent: upsertIdempotent(field, records),
           headers: duplicateHeader(write),
+          onLostAnswer: () => void (lost = true),
         },
-      ),
-    delete: (ids: string[]) =>
-      request<SaveResult[]>(
+      );
+      return lost && Array.isArray(results) ? results.map((r) => ({ ...r, resent: true })) : results;
+    },
+    delete: async (ids: string[]) => {
+      let lost = false;
+      const results = await request<SaveResult[]>(
         'DELETE',
         `/composite/sobjects?ids=${ids.map(encodeURIComponent).join(',')}&allOrNone=false`,
-      ),
+        { onLostAnswer: () => (lost = true) },
+      );
+      // Sent again after an answer was lost: what the lost send deleted now answers ENTITY_IS_DELETED.
+      return lost ? results.map((r, i) => deletedBefore(r, ids[i])) : results;
+    },
   };
 }
 

@@ -125,6 +125,12 @@ describe('aggregate queries', () => {
       "SELECT Account.Name, COUNT(Id) FROM Contact WHERE LastName LIKE 'Agg C%' GROUP BY Account.Name",
     );
     expect(res.records).toEqual([{ attributes: AGGREGATE, Name: 'Agg Parent', expr0: 2 }]);
+    const aliased = await conn().query(
+      "SELECT Account.Name acct, Owner.Name owner, COUNT(Id) FROM Contact WHERE LastName LIKE 'Agg C%' GROUP BY Account.Name, Owner.Name",
+    );
+    expect(aliased.records).toEqual([
+      { attributes: AGGREGATE, acct: 'Agg Parent', owner: expect.any(String), expr0: 2 },
+    ]);
   });
 
   it('adds ROLLUP subtotals after the rows they sum up and a grand total last, marked by GROUPING()', async () => {
@@ -176,6 +182,11 @@ describe('aggregate queries', () => {
       'SELECT SUM(Name) FROM Opportunity',
       'MALFORMED_QUERY',
       'field Name does not support aggregate operator SUM',
+    ],
+    [
+      'SELECT Account.Name, Owner.Name, COUNT(Id) FROM Contact GROUP BY Account.Name, Owner.Name',
+      'MALFORMED_QUERY',
+      'duplicate alias: Name',
     ],
     [
       'SELECT StageName, GROUPING(StageName) FROM Opportunity GROUP BY StageName',

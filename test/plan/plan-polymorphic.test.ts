@@ -154,10 +154,20 @@ describe('polymorphic references in a plan (WhoId, WhatId, OwnerId)', () => {
       'steps:\n  - name: tasks\n    file: tasks.csv\n    object: Task\n    operation: create\n    mapping:\n      fields:\n        Subject: subject\n        WhoId: {objects: [Contact, Lead], key: Email, column: who}\n        OwnerId: {users: Username, column: owner}\n',
     );
     const before = env.org().apiCalls();
-    const r = await env.sfsync(['run', 'batch/plan.yaml', '--results', 'out/batch', '--batch-size', '50']);
+    const r = await env.sfsync([
+      'run',
+      'batch/plan.yaml',
+      '--results',
+      'out/batch',
+      '--batch-size',
+      '50',
+      '--concurrency',
+      '1',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    // 3 batches × (Contact, Lead, User) queries, 3 writes, and the describes: far below one call per record.
-    expect(env.org().apiCalls() - before).toBeLessThan(25);
+    // Far below one call per record: 3 batches × (Contact, Lead), User once (every task has the same owner: later
+    // batches reuse the answer), 3 writes and 7 describes and checks. Without the reuse, 19.
+    expect(env.org().apiCalls() - before).toBeLessThanOrEqual(17);
     const linked = await env.query("SELECT WhoId FROM Task WHERE Subject LIKE 'Many call %'");
     expect(linked.filter((t) => t.WhoId).length).toBe(150);
   });

@@ -69,6 +69,11 @@ describe('running a plan again', () => {
     );
     expect(same.stdout).toMatch(/people \(created before\)\s+Contact\s+create\s+0\s+0\s+2\s+0\s+0/);
     expect(await people()).toBe(4);
+    // That run killed before its end, and resumed: it keeps its decision, and still sends nothing.
+    fs.rmSync(path.join(env.dir(), 'out/a4/plan-summary.json'));
+    const resumed = await env.sfsync(['run', 'again/plan.yaml', '--resume', '--results', 'out/a4', '--json']);
+    expect(resumed.json().result.steps).toMatchObject([{ ended: 'created before' }]);
+    expect(await people()).toBe(4);
     // Undone since: the org no longer has them, so they are created again.
     expect((await env.sfsync(['undo', 'out/a3'])).code).toBe(0);
     const undone = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a6', '--json']);

@@ -194,6 +194,7 @@ describe('undo of a plan, stopped and resumed', () => {
     expect(code).toBe(143);
     const stopped = undoDocument(deps.io.stdoutText);
     expect(stopped.error.code).toBe('INTERRUPTED');
+    expect(stopped.result).toMatchObject({ ended: 'interrupted', signal: 'SIGTERM' });
     expect(stopped.error.message).toMatch(
       /left to take back: contacts \(\d+ of 120 writes\), accounts.self, accounts/,
     );

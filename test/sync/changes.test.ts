@@ -392,13 +392,11 @@ describe('only what changed', () => {
     // Seeded into the org as the file holds them (3,000: enough for the export), under Parent P.
     const [parent] = await env.query("SELECT Id FROM Account WHERE External_Id__c = 'EXT-P'");
     for (let i = 0; i < 3000; i++)
-      env
-        .org()
-        .store.create('Contact', {
-          LastName: `Kin ${i}`,
-          Email: `kin${i}@changes.test`,
-          AccountId: parent?.Id,
-        });
+      env.org().store.create('Contact', {
+        LastName: `Kin ${i}`,
+        Email: `kin${i}@changes.test`,
+        AccountId: parent?.Id,
+      });
     const again = (await env.sfsync(bulk)).json().result;
     expect(again).toMatchObject({
       matchExport: { records: expect.any(Number) },

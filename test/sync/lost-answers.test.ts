@@ -131,6 +131,27 @@ describe('a write whose answer is lost', () => {
   });
 });
 
+describe('a delete whose answer is lost', () => {
+  it('is sent again, and the records the lost send deleted are reported deleted (not ENTITY_IS_DELETED failures)', async () => {
+    const org = env.org();
+    const ids = ['A', 'B'].map((n) => {
+      const made = org.store.create('Contact', { LastName: `Gone ${n}` });
+      if (!made.ok) throw new Error('not created');
+      return made.id;
+    });
+    env.write('gone.csv', `Id\n${ids.join('\n')}\n`);
+    answerLost('^/composite/sobjects$', 1);
+    let run;
+    try {
+      run = await env.sfsync(['delete', 'gone.csv', '--object', 'Contact', '--json']);
+    } finally {
+      noFaults();
+    }
+    expect(run.code).toBe(0);
+    expect(run.json().result.counts).toMatchObject({ total: 2, deleted: 2, failed: 0 });
+  });
+});
+
 describe('the retry policy tells a request never sent from an answer lost', () => {
   const failing = (code: string) => {
     let calls = 0;

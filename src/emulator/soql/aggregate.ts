@@ -144,7 +144,27 @@ function aggregateColumns(
           : 'COUNT() must be the only element in the SELECT list.',
     );
   });
+  checkAliases(soql, query, columns);
   return { groups, mustBeGrouped, columns };
+}
+
+/**
+ * A column is named by its alias or by its field's own name, so `Account.Name` and `Owner.Name` both come out as
+ * `Name` and collide: Salesforce refuses that ("duplicate alias: Name") rather than lose one [obs: the error as
+ * clients quote it; its position is unverified].
+ */
+function checkAliases(soql: string, query: Query, columns: AggColumn[]): void {
+  const seen = new Set<string>();
+  for (const [i, c] of columns.entries()) {
+    const key = c.key.toLowerCase();
+    if (seen.has(key)) {
+      const item = query.select[i];
+      const pos =
+        item?.type === 'field' ? item.field.pos : item?.type === 'aggregate' ? item.aggregate.pos : 0;
+      throw fail(soql, pos, 'MALFORMED_QUERY', `duplicate alias: ${c.key}`);
+    }
+    seen.add(key);
+  }
 }
 
 interface GroupOrder {
