@@ -186,7 +186,7 @@ export class UndoDecider {
   /**
    * A record the run created: deleted, unless someone changed it since: its SystemModstamp is after the run's last
    * write to it, or (to the millisecond, where the org keeps them) after its CreatedDate while no later write of
-   * the run touched it.
+   * the run touched it (a create it resent did).
    */
   private decideCreate(item: Item, row: Row): Action | null {
     const kept = this.opts.keep?.(item.entry.id);
@@ -195,7 +195,9 @@ export class UndoDecider {
     const after = this.changedAfter(item, row);
     const changed =
       after !== null ||
-      (!this.touchedByRun.has(key) && stampOf(row.SystemModstamp) > stampOf(row.CreatedDate));
+      (!this.touchedByRun.has(key) &&
+        !(item.entry.op === 'create' && item.entry.resent) &&
+        stampOf(row.SystemModstamp) > stampOf(row.CreatedDate));
     if (changed && !this.force)
       return this.problem(item, 'conflict', {
         code: 'CONFLICT',
