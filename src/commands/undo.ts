@@ -7,7 +7,7 @@ import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
 import { ResultsLock } from '../operations/results-lock.js';
 import { closeAll, writeResultFile } from '../operations/results.js';
 import { Undoer, type UndoerOptions } from '../operations/undo.js';
-import { openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
+import { earlierUndone, openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
 import { chooseUndoApi, undoWriting } from '../operations/undo-writer.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
@@ -188,6 +188,7 @@ async function undo(
     writer: writing.writer,
     done: folder?.prior?.done,
     uncertain: folder?.uncertain,
+    undone: await earlierUndone(deps.cwd, source.dir, folder?.dir),
     onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
     ...hooks,
   });

@@ -35,7 +35,11 @@ export type BeforeEntry = (
       seen: string | null;
     }
   | { op: 'delete'; line: number; id: string; record: Record<string, unknown>; seen: string | null }
-  | { op: 'create'; line: number; id: string }
+  /**
+   * `resent`: the run wrote the record again after creating it (a call resent after its answer was lost): a
+   * SystemModstamp after its CreatedDate, up to `at`, is the run's own.
+   */
+  | { op: 'create'; line: number; id: string; resent?: true }
   | { op: 'undelete'; line: number; id: string }
 ) & { w?: string; at?: string };
 
@@ -221,8 +225,12 @@ export class BeforeImages {
     return w;
   }
 
-  created(line: number, id: string): void {
+  created(line: number, id: string, resent = false): void {
     const at = this.clock();
+    if (resent) {
+      this.add(at === null ? { op: 'create', line, id, resent } : { op: 'create', line, id, resent, at });
+      return;
+    }
     // One per record created: written as JSON.stringify writes it, without the object (an Id needs no escaping).
     if (/^[A-Za-z0-9]+$/.test(id))
       this.buffer.push(

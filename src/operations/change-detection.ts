@@ -34,7 +34,7 @@ export function changeDetection(
   return {
     fields,
     warning: read
-      ? `change detection: ${read} the matched records first (a query per batch, as many calls as the writes it may save, or one Bulk export for a large file) and sends only what changed; --write-all sends everything without reading.`
+      ? `change detection: ${read} the matched records first (a query per batch, as many calls as the writes it may save, or one Bulk export for a large file) and sends only what changed; --write-all sends everything without comparing (an upsert still reads what it updates, for its before-images).`
       : undefined,
   };
 }

@@ -98,7 +98,41 @@ export async function sendSorted(
         sent,
       ),
     'upserted',
+    unmatched(batch),
   );
+}
+
+/**
+ * The records of a batch's upserts that matched nothing when it was read (undefined when it was not read): one
+ * reported updated by a resend after a lost answer was created by the lost call.
+ */
+function unmatched(batch: SortedBatch): ((r: MappedRecord) => boolean) | undefined {
+  if (!batch.index) return undefined;
+  const matched = new Set((batch.changed ?? []).map((u) => u.r));
+  return (r) => !matched.has(r);
+}
+
+/** The records matched to exactly one existing record, with its Id. */
+export function matchedOnce(
+  index: MatchIndex,
+  records: MappedRecord[],
+): Array<{ r: MappedRecord; id: string }> {
+  const matches = index.find(records);
+  return records.flatMap((r) => {
+    const ids = matches.get(r) ?? [];
+    return ids.length === 1 ? [{ r, id: ids[0] as string }] : [];
+  });
+}
+
+/** What a successful save did: an upsert's resend saying updated of a record that matched nothing created it. */
+function savedAs(
+  res: SaveResult,
+  outcome: 'created' | 'updated' | 'deleted' | 'upserted',
+  r: MappedRecord,
+  fresh: ((r: MappedRecord) => boolean) | undefined,
+): 'created' | 'updated' | 'deleted' {
+  if (outcome !== 'upserted') return outcome;
+  return res.created || (res.resent === true && fresh?.(r) === true) ? 'created' : 'updated';
 }
 
 const object = (opts: EngineOptions): string => opts.compiled.object.name;
@@ -110,6 +144,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
   items: T[],
   send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>,
   outcome: 'created' | 'updated' | 'deleted' | 'upserted',
+  fresh?: (r: MappedRecord) => boolean,
 ): Promise<void> {
   let queue = items;
   const retry = opts.retry ?? DEFAULT_RETRY;
@@ -134,13 +169,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
           job,
         ),
       );
-      for (const r of records) {
-        try {
-          outcomes.spool(r);
-        } catch {
-          // A record the spool cannot take (a full disk) waits in memory: it never fails the others.
-        }
-      }
+      spoolAll(outcomes, records);
       let results: SaveResult[];
       try {
         results = await sending;
@@ -156,11 +185,11 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
         const r = 'r' in item ? item.r : (item as MappedRecord);
         const res = results[j];
         if (res?.success) {
-          const kind = outcome === 'upserted' ? (res.created ? 'created' : 'updated') : outcome;
+          const kind = savedAs(res, outcome, r, fresh);
           const id = res.id ?? ('id' in item ? item.id : undefined);
           if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
           outcomes.succeed(r, kind, id);
-          if (kind === 'created' && id) opts.beforeImages?.created(r.line, id);
+          if (kind === 'created' && id) opts.beforeImages?.created(r.line, id, res.resent === true);
         } else if (
           rowLocks.is(res?.errors[0]?.statusCode) &&
           rowLocks.mayResend(retry, attempt) &&
@@ -182,6 +211,17 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
     queue = locked;
     if (queue.length > 0) opts.onLockRetry?.(queue.length);
     if (queue.length > 0) await rowLocks.pause(retry, attempt);
+  }
+}
+
+/** The records sent, on disk while they wait for their answer. */
+function spoolAll(outcomes: EngineOutcomes, records: MappedRecord[]): void {
+  for (const r of records) {
+    try {
+      outcomes.spool(r);
+    } catch {
+      // A record the spool cannot take (a full disk) waits in memory: it never fails the others.
+    }
   }
 }
 

@@ -18,7 +18,7 @@ import { missingRequired } from '../mapping/required.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
-import { imageBefore, replaces, sendSorted, type SortedBatch } from './engine-write.js';
+import { imageBefore, matchedOnce, replaces, sendSorted, type SortedBatch } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
 import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, recordKeysAndTexts, type MatchIndex, type MatchSpec } from './match.js';
@@ -292,6 +292,9 @@ export class SyncEngine {
     if (strategy === 'none') creates.push(...pending);
     else if (strategy === 'native-upsert') {
       if (!this.opts.dryRun && !changes) {
+        // Nothing compared (--write-all): read all the same when before-images are kept, for those of the records
+        // it updates (one match query, then one query per 200 Ids), or undo could not set them back.
+        if (this.opts.beforeImages) batch.changed = matchedOnce((batch.index = await find()), pending);
         upserts.push(...pending);
         return batch;
       }

@@ -53,7 +53,10 @@ export class UndoDecider {
   constructor(
     private readonly sink: UndoSink,
     private readonly object: ObjectInfo,
-    private readonly opts: Pick<UndoerOptions, 'force' | 'touched' | 'keep' | 'deletedNext' | 'left'>,
+    private readonly opts: Pick<
+      UndoerOptions,
+      'force' | 'touched' | 'keep' | 'deletedNext' | 'left' | 'undone'
+    >,
   ) {
     this.force = opts.force;
     this.touchedByRun = opts.touched ?? new Set();
@@ -68,9 +71,38 @@ export class UndoDecider {
   /** The record being decided has such a write (see decide). */
   private unknownLater = false;
 
+  /**
+   * Updates whose record is deleted, by record, until the run's own create of it is reached (older, so decided
+   * later): a record the run created and that is gone needs its updates no more (as after an undo that deleted it).
+   */
+  private readonly gone = new Map<string, Item[]>();
+
+  private waitForCreate(item: Item): null {
+    const key = item.entry.id.slice(0, 15);
+    this.gone.set(key, [...(this.gone.get(key) ?? []), item]);
+    return null;
+  }
+
+  private createdByRun(key: string): void {
+    for (const item of this.gone.get(key) ?? []) this.unchanged(item);
+    this.gone.delete(key);
+  }
+
+  /** The end of the before-images: an update whose deleted record the run did not create failed. */
+  finish(): void {
+    for (const items of this.gone.values())
+      for (const item of items)
+        this.problem(item, 'failed', {
+          code: 'ENTITY_IS_DELETED',
+          message: 'The record was deleted since the run: its fields cannot be set back.',
+        });
+    this.gone.clear();
+  }
+
   /** A write taken back before the interrupted undo this one resumes stopped. */
   settled(entry: BeforeEntry): void {
     const key = entry.id.slice(0, 15);
+    if (entry.op === 'create') this.createdByRun(key);
     this.blind.add(key);
     if (entry.op === 'update') this.touchedByRun.add(key);
   }
@@ -131,15 +163,14 @@ export class UndoDecider {
     const live = row !== undefined && row.IsDeleted !== true;
     switch (entry.op) {
       case 'create':
+        this.createdByRun(key);
         return row && live ? this.decideCreate(item, row) : this.unchanged(item);
       case 'update':
         this.touchedByRun.add(entry.id.slice(0, 15));
         if (this.opts.deletedNext?.has(entry.id.slice(0, 15))) return this.unchanged(item);
-        if (!row || !live)
-          return this.problem(item, 'failed', {
-            code: 'ENTITY_IS_DELETED',
-            message: 'The record was deleted since the run: its fields cannot be set back.',
-          });
+        // Taken back by an earlier undo of the same folder, and deleted since (by that undo, or after): done.
+        if ((!row || !live) && this.opts.undone?.has(item.line)) return this.unchanged(item);
+        if (!row || !live) return this.waitForCreate(item);
         return this.decideUpdate(item, entry, row);
       case 'delete':
         if (live) return this.unchanged(item);
@@ -155,7 +186,7 @@ export class UndoDecider {
   /**
    * A record the run created: deleted, unless someone changed it since: its SystemModstamp is after the run's last
    * write to it, or (to the millisecond, where the org keeps them) after its CreatedDate while no later write of
-   * the run touched it.
+   * the run touched it (a create it resent did).
    */
   private decideCreate(item: Item, row: Row): Action | null {
     const kept = this.opts.keep?.(item.entry.id);
@@ -164,7 +195,9 @@ export class UndoDecider {
     const after = this.changedAfter(item, row);
     const changed =
       after !== null ||
-      (!this.touchedByRun.has(key) && stampOf(row.SystemModstamp) > stampOf(row.CreatedDate));
+      (!this.touchedByRun.has(key) &&
+        !(item.entry.op === 'create' && item.entry.resent) &&
+        stampOf(row.SystemModstamp) > stampOf(row.CreatedDate));
     if (changed && !this.force)
       return this.problem(item, 'conflict', {
         code: 'CONFLICT',
@@ -225,9 +258,15 @@ export class UndoDecider {
         : `SystemModstamp ${String(row.SystemModstamp)}`,
     ];
     const fields = after ? [...differ, 'SystemModstamp'] : differ;
+    // Only the stamp says so: the record was written since (by someone, or by another sfsync run or undo of it),
+    // and the fields this run wrote still hold its values.
+    const message =
+      differ.length === 0 && after
+        ? `Changed since the run, by someone or by another sfsync run or undo (${why.join('; ')}); the fields this run wrote still hold its values: left as it is. Add --force to set them back.`
+        : `Changed since the run (${why.join('; ')}): left as it is. Add --force to set it back anyway.`;
     return this.problem(item, 'conflict', {
       code: 'CONFLICT',
-      message: `Changed since the run (${why.join('; ')}): left as it is. Add --force to set it back anyway.`,
+      message,
       fields,
       runValues: {
         ...Object.fromEntries(differ.map((n) => [n, entry.after[n] ?? null])),

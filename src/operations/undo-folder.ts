@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { SfsyncError } from '../errors.js';
 import { runFinished } from './journal.js';
 import { ResultsLock } from './results-lock.js';
@@ -30,6 +31,32 @@ async function unfinishedUndos(root: string, source: string): Promise<string[]> 
     }
   }
   return found;
+}
+
+/**
+ * The lines of the run's updates an earlier undo of the same folder took back (set back, or found as they were):
+ * from the success.csv of every undo folder under ./sfsync-results and beside the run's (a plan's undo keeps a step's
+ * in a subfolder named as the step). A record deleted since then needs nothing more: that update is done.
+ */
+export async function earlierUndone(cwd: string, source: string, own?: string): Promise<Set<number>> {
+  const lines = new Set<number>();
+  const step = path.basename(source);
+  for (const parent of new Set([path.join(cwd, 'sfsync-results'), path.dirname(source)])) {
+    if (!fs.existsSync(parent)) continue;
+    for (const name of fs.readdirSync(parent)) {
+      for (const dir of [path.join(parent, name), path.join(parent, name, step)]) {
+        if (dir === source || dir === own) continue;
+        const file = path.join(dir, 'success.csv');
+        if (!fs.existsSync(file) || (await readUndoJournal(dir))?.header.source !== source) continue;
+        const rows = parse<Record<string, string>>(fs.readFileSync(file, 'utf8'), {
+          columns: true,
+          relax_column_count: true,
+        });
+        for (const row of rows) if (row.undid === 'update') lines.add(Number(row.line));
+      }
+    }
+  }
+  return lines;
 }
 
 export interface UndoFolder {

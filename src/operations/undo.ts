@@ -32,6 +32,11 @@ export interface UndoerOptions {
    * step): an update of theirs is not set back, as they are about to go.
    */
   deletedNext?: Set<string>;
+  /**
+   * Lines of the run's updates an earlier undo of the same folder took back: one whose record is deleted since is
+   * unchanged (done), not a failure.
+   */
+  undone?: Set<number>;
   /** Told of every record the undo leaves as it is (conflict, failure, skip), by its Id. */
   left?: (id: string) => void;
   /** Where deletes, updates and creates go (REST or Bulk API 2.0 jobs; default REST). */
@@ -120,6 +125,10 @@ export class Undoer {
     this.drained = true;
     this.writer.flush?.();
     await Promise.all(this.active.keys());
+    if (!this.stop) {
+      this.decider.finish();
+      this.sink.checkpoint();
+    }
     return this.stop;
   }
 

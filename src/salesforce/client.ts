@@ -223,16 +223,26 @@ function collectionWrites(request: Request) {
         json: body(object, records),
         headers: duplicateHeader(write),
       }),
-    upsert: (object: string, field: string, records: Array<Record<string, unknown>>, write?: WriteOptions) =>
-      request<SaveResult[]>(
+    // Resent after a lost answer, its results say so (`resent`): what the lost call created reads as updated.
+    upsert: async (
+      object: string,
+      field: string,
+      records: Array<Record<string, unknown>>,
+      write?: WriteOptions,
+    ) => {
+      let lost = false;
+      const results = await request<SaveResult[]>(
         'PATCH',
         `/composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(field)}`,
         {
           json: body(object, records),
           idempotent: upsertIdempotent(field, records),
           headers: duplicateHeader(write),
+          onLostAnswer: () => void (lost = true),
         },
-      ),
+      );
+      return lost && Array.isArray(results) ? results.map((r) => ({ ...r, resent: true })) : results;
+    },
     delete: async (ids: string[]) => {
       let lost = false;
       const results = await request<SaveResult[]>(

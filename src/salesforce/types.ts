@@ -97,6 +97,11 @@ export interface SaveResult {
    * results, to send it again (the record itself waits on disk as its result-file cells only).
    */
   resend?: Record<string, unknown>;
+  /**
+   * The answer of a call resent after the first one's answer was lost (an upsert on an external ID): a record the
+   * lost call created reads here as updated (`created` false).
+   */
+  resent?: boolean;
 }
 
 /** Who a session belongs to. */

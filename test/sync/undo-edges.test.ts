@@ -163,8 +163,12 @@ describe('undo: the SystemModstamp rule', () => {
         runValues: { SystemModstamp: '2026-06-01T10:00:00.000Z' },
         currentValues: { SystemModstamp: stampNow },
         runLine: 3,
+        message: expect.stringContaining('by someone or by another sfsync run or undo (SystemModstamp'),
       }),
     ]);
+    expect(result.conflicts[0].message).toContain(
+      'the fields this run wrote still hold its values: left as it is. Add --force to set them back.',
+    );
     const title = (id: string | undefined) => store.find(id as string)?.row.Title;
     expect([title(ids[0]), title(ids[1]), title(ids[2])]).toEqual(['Was 0', 'Now 1', 'Was 2']);
     expect(store.find(ids[1] as string)?.row.Phone).toBe('555-0101');

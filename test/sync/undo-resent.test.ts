@@ -51,3 +51,77 @@ describe('undo of a run resumed after its creates went unanswered', () => {
     expect(await ids('BS')).toBe(0);
   });
 });
+
+describe('undo of a run whose upsert answer was lost and resent', () => {
+  it('REST: the resend says "updated" for what the lost call created; the run says created, and undo deletes them', async () => {
+    env.write('LA-seed.csv', 'External_Id__c,LastName,Title\nLA0,Person 0,Old\n');
+    const seed = await env.sfsync([
+      'create',
+      'LA-seed.csv',
+      '--object',
+      'Contact',
+      '--results',
+      'out/la-seed',
+    ]);
+    expect(seed.code, seed.stderr).toBe(0);
+    env.write(
+      'LA.csv',
+      'External_Id__c,LastName,Title\nLA0,Person 0,New\nLA1,Person 1,New\nLA2,Person 2,New\n',
+    );
+    // The first upsert call is carried out and its answer lost; the client resends it (idempotent on the key).
+    env.org().setFaults({
+      dropRate: 1,
+      dropAfterApply: true,
+      pathPattern: '^/composite/sobjects/Contact/External_Id__c$',
+      maxInjected: 1,
+    });
+    let run;
+    try {
+      run = await env.sfsync([
+        ...['upsert', 'LA.csv', '--object', 'Contact', '--match', 'External_Id__c', '--api', 'rest'],
+        ...['--results', 'out/la', '--json'],
+      ]);
+    } finally {
+      env.org().setFaults({ dropRate: 0, dropAfterApply: false, pathPattern: undefined, maxInjected: 0 });
+    }
+    expect(env.org().injectedFaults()).toBeGreaterThan(0);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.json().result.counts).toMatchObject({ created: 2, updated: 1 });
+    const undo = await env.sfsync(['undo', 'out/la', '--json']);
+    expect(undo.code, undo.stdout).toBe(0);
+    expect(undo.json().result.counts).toMatchObject({ deleted: 2, failed: 0 });
+    const left = await env.query(`SELECT External_Id__c, Title FROM Contact WHERE External_Id__c LIKE 'LA%'`);
+    expect(left).toMatchObject([{ External_Id__c: 'LA0', Title: 'Old' }]);
+  });
+});
+
+describe('undo of an upsert on an external ID that does not compare (--write-all)', () => {
+  for (const api of ['rest', 'bulk'])
+    it(`${api}: its updates have before-images, and undo sets them back`, async () => {
+      const p = `WA${api}`;
+      env.write(`${p}-seed.csv`, `External_Id__c,LastName,Title\n${p}0,Person 0,Old\n`);
+      const seed = await env.sfsync([
+        'create',
+        `${p}-seed.csv`,
+        '--object',
+        'Contact',
+        '--results',
+        `out/${p}s`,
+      ]);
+      expect(seed.code, seed.stderr).toBe(0);
+      env.write(`${p}.csv`, `External_Id__c,LastName,Title\n${p}0,Person 0,New\n${p}1,Person 1,New\n`);
+      const run = await env.sfsync([
+        ...['upsert', `${p}.csv`, '--object', 'Contact', '--match', 'External_Id__c', '--api', api],
+        ...['--write-all', '--results', `out/${p}`, '--json'],
+      ]);
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.json().result.counts).toMatchObject({ created: 1, updated: 1 });
+      const undo = await env.sfsync(['undo', `out/${p}`, '--json']);
+      expect(undo.code, undo.stdout).toBe(0);
+      expect(undo.json().result.counts).toMatchObject({ deleted: 1, updated: 1, failed: 0 });
+      const left = await env.query(
+        `SELECT External_Id__c, Title FROM Contact WHERE External_Id__c LIKE '${p}%'`,
+      );
+      expect(left).toMatchObject([{ External_Id__c: `${p}0`, Title: 'Old' }]);
+    });
+});
