@@ -135,7 +135,7 @@ export const defaultHandlers: Handlers = {
         progress.update(
           { ...c, created: c.created + c.undeleted, failed: c.failed + c.conflict },
           calls,
-          `undo${opts.dryRun ? ' (dry run)' : ''}: ${c.undeleted} undeleted, ${c.conflict} conflicts`,
+          `undo${opts.dryRun ? ' (dry run)' : ''}: ${c.undeleted} undeleted, ${plural(c.conflict, 'conflict')}`,
         ),
       );
       return { result, exitCode, lines: renderUndo(result) };

@@ -62,7 +62,7 @@ export function renderPlanUndo(r: PlanUndoResult): string[] {
     for (const s of r.steps)
       for (const g of s.failuresByCode.filter((f) => f.code !== 'CONFLICT'))
         lines.push(
-          `    ${s.step} ${g.code}: ${plural(g.count, 'record')} (lines ${g.lines.join(', ')}): ${g.message}`,
+          `    ${s.step} ${g.code}: ${plural(g.count, 'record')} (${g.lines.length === 1 ? 'line' : 'lines'} ${g.lines.join(', ')}): ${g.message}`,
         );
     const conflicts = r.steps.filter((s) => s.counts.conflict > 0).map((s) => s.step);
     if (conflicts.length > 0)

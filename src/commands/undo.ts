@@ -292,7 +292,9 @@ export function renderUndo(r: UndoResult): string[] {
     if (r.counts.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
   }
   for (const f of r.failuresByCode.filter((g) => g.code !== 'CONFLICT'))
-    lines.push(`  ${f.code}: ${plural(f.count, 'record')} (lines ${f.lines.join(', ')}): ${f.message}`);
+    lines.push(
+      `  ${f.code}: ${plural(f.count, 'record')} (${f.lines.length === 1 ? 'line' : 'lines'} ${f.lines.join(', ')}): ${f.message}`,
+    );
   if (r.counts.created > 0)
     lines.push(
       '  Records purged since the run were created again with new Ids: see id and original_id in success.csv',

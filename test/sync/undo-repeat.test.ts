@@ -89,6 +89,9 @@ describe('sfsync undo, again', () => {
     };
     fs.appendFileSync(file, `${JSON.stringify(later)}\n`);
     for (const id of ids.values()) await remove(id);
+    // One line: "(line N)", not "(lines N)".
+    const dry = await env.sfsync(['undo', 'runs/mix', '--dry-run']);
+    expect(dry.stdout).toMatch(/ENTITY_IS_DELETED: 1 record \(line \d+\):/);
     const undo = await env.sfsync(['undo', 'runs/mix', '--json']);
     const result = undo.json().result;
     expect(result.counts).toMatchObject({ total: 3, unchanged: 2, failed: 1 });
