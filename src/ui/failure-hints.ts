@@ -36,7 +36,7 @@ export const FAILURE_HINTS: Record<string, string> = {
     'another save held the parent record (parallel batches on children of one parent, or org automation): re-run the failures file with --serial (one batch at a time); keep records grouped by parent (the default; not --no-group-by-parent)',
   ENTITY_IS_DELETED: 'the record is in the recycle bin: restore it, or remove its Id from the file',
   CSV_RECORD_INCONSISTENT_COLUMNS:
-    'the row has a different number of columns than the header: check commas and quotes',
+    'the row has a different number of columns than the header: check its delimiters (the one the file uses, or --delimiter) and quotes',
   CSV_QUOTE_NOT_CLOSED: 'a quote opens and never closes: everything after it was read as one value',
   NDJSON_INVALID: 'the line is not valid JSON',
   NDJSON_NOT_OBJECT: 'each line must be one JSON object',

@@ -43,3 +43,14 @@ describe('NDJSON without a mapping', () => {
     expect(rows.map((r) => r.Title)).toEqual(['Kept']);
   });
 });
+
+describe('a ragged row in a file delimited by ;', () => {
+  it('fails alone, and the hint speaks of delimiters, not of commas', async () => {
+    env.write('semi.csv', 'LastName;Email\nS1;s1@semi.test\nS2;s2@semi.test;extra\n');
+    const run = await env.sfsync(['create', 'semi.csv', '--object', 'Contact', '--results', 'out/semi']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('CSV_RECORD_INCONSISTENT_COLUMNS');
+    expect(run.stdout).toContain('check its delimiters (the one the file uses, or --delimiter) and quotes');
+    expect(run.stdout).not.toContain('check commas');
+  });
+});
