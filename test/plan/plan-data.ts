@@ -8,7 +8,29 @@ export interface PlanSizes {
   tasks: number;
 }
 
-export function planFiles(p: string, n: PlanSizes): Record<string, string> {
+/** Variants: the contacts' email domain, an owner for every task (a User by Username), and Person Accounts. */
+export interface PlanVariant {
+  domain?: string;
+  owner?: string;
+  people?: number;
+}
+
+const PEOPLE_STEP = `  - name: people
+    file: people.csv
+    object: Account
+    operation: upsert
+    match: External_Id__c
+    mapping:
+      fields:
+        External_Id__c: id
+        LastName: last
+        PersonEmail: email
+        RecordTypeId: {recordType: PersonAccount}
+`;
+
+export function planFiles(p: string, n: PlanSizes, v: PlanVariant = {}): Record<string, string> {
+  const domain = v.domain ?? 'plan.test';
+  const owned = v.owner === undefined ? '' : `,${v.owner}`;
   const acc = (i: number): string => `${p}A${i}`;
   const con = (i: number): string => `${p}C${i}`;
   const opp = (i: number): string => `${p} Deal ${i}`;
@@ -16,11 +38,16 @@ export function planFiles(p: string, n: PlanSizes): Record<string, string> {
     Array.from({ length: count }, (_v, i) => `${row(i)}\n`).join('');
   return {
     'accounts.csv': `id,name,parent\n${rows(n.accounts, (i) => `${acc(i)},Account ${i},${i >= 10 ? acc(i % 10) : ''}`)}`,
-    'contacts.csv': `id,last,email,account,manager\n${rows(n.contacts, (i) => `${con(i)},Person ${i},${p.toLowerCase()}${i}@plan.test,${acc(i % n.accounts)},${i >= 5 ? con(i % 5) : ''}`)}`,
+    'contacts.csv': `id,last,email,account,manager\n${rows(n.contacts, (i) => `${con(i)},Person ${i},${p.toLowerCase()}${i}@${domain},${acc(i % n.accounts)},${i >= 5 ? con(i % 5) : ''}`)}`,
     'opportunities.csv': `name,stage,close,account\n${rows(n.opportunities, (i) => `${opp(i)},Prospecting,2026-06-30,${acc(i % n.accounts)}`)}`,
     'campaigns.csv': `name\n${rows(n.campaigns, (i) => `${p} Campaign ${i}`)}`,
     'members.csv': `campaign,contact\n${rows(n.members, (i) => `${p} Campaign ${i % n.campaigns},${con(i)}`)}`,
-    'tasks.csv': `subject,who,what\n${rows(n.tasks, (i) => `${p} Call ${i},${con(i % n.contacts)},${opp(i % n.opportunities)}`)}`,
+    'tasks.csv': `subject,who,what${v.owner === undefined ? '' : ',owner'}\n${rows(n.tasks, (i) => `${p} Call ${i},${con(i % n.contacts)},${opp(i % n.opportunities)}${owned}`)}`,
+    ...(v.people === undefined
+      ? {}
+      : {
+          'people.csv': `id,last,email\n${rows(v.people, (i) => `${p}P${i},Person ${i},${p.toLowerCase()}.person${i}@${domain}`)}`,
+        }),
     'plan.yaml': `
 steps:
   - name: tasks
@@ -31,7 +58,7 @@ steps:
       match: {fields: [Subject], allowSharedKeys: true}
       fields:
         Subject: subject
-        WhoId: {step: contacts, key: External_Id__c, column: who}
+${v.owner === undefined ? '' : '        OwnerId: {column: owner, lookup: {object: User, field: Username}}\n'}        WhoId: {step: contacts, key: External_Id__c, column: who}
         WhatId: {step: opportunities, key: Name, column: what}
   - name: accounts
     file: accounts.csv
@@ -73,7 +100,7 @@ steps:
     mapping:
       match: {fields: [Name], allowSharedKeys: true}
       fields: {Name: name}
-  - name: members
+${v.people === undefined ? '' : PEOPLE_STEP}  - name: members
     file: members.csv
     object: CampaignMember
     operation: create

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { SyncEnv } from '../helpers/sync-env.js';
+import { planFiles } from './plan-data.js';
 
 /**
  * A seven-step plan for the undo and kill tests: accounts (self-referencing parents), contacts (with managers),
@@ -18,93 +19,7 @@ export interface UndoPlanSizes {
 }
 
 export function undoPlanFiles(p: string, n: UndoPlanSizes, owner: string): Record<string, string> {
-  const acc = (i: number): string => `${p}A${i}`;
-  const con = (i: number): string => `${p}C${i}`;
-  const opp = (i: number): string => `${p} Deal ${i}`;
-  const rows = (count: number, row: (i: number) => string): string =>
-    Array.from({ length: count }, (_v, i) => `${row(i)}\n`).join('');
-  return {
-    'accounts.csv': `id,name,parent\n${rows(n.accounts, (i) => `${acc(i)},Account ${i},${i >= 10 ? acc(i % 10) : ''}`)}`,
-    'contacts.csv': `id,last,email,account,manager\n${rows(n.contacts, (i) => `${con(i)},Person ${i},${p.toLowerCase()}${i}@undo.test,${acc(i % n.accounts)},${i >= 5 ? con(i % 5) : ''}`)}`,
-    'opportunities.csv': `name,stage,close,account\n${rows(n.opportunities, (i) => `${opp(i)},Prospecting,2026-06-30,${acc(i % n.accounts)}`)}`,
-    'campaigns.csv': `name\n${rows(n.campaigns, (i) => `${p} Campaign ${i}`)}`,
-    'members.csv': `campaign,contact\n${rows(n.members, (i) => `${p} Campaign ${i % n.campaigns},${con(i)}`)}`,
-    'tasks.csv': `subject,who,what,owner\n${rows(n.tasks, (i) => `${p} Call ${i},${con(i % n.contacts)},${opp(i % n.opportunities)},${owner}`)}`,
-    'people.csv': `id,last,email\n${rows(n.people, (i) => `${p}P${i},Person ${i},${p.toLowerCase()}.person${i}@undo.test`)}`,
-    'plan.yaml': `
-steps:
-  - name: tasks
-    file: tasks.csv
-    object: Task
-    operation: upsert
-    mapping:
-      match: {fields: [Subject], allowSharedKeys: true}
-      fields:
-        Subject: subject
-        OwnerId: {column: owner, lookup: {object: User, field: Username}}
-        WhoId: {step: contacts, key: External_Id__c, column: who}
-        WhatId: {step: opportunities, key: Name, column: what}
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        Name: name
-        External_Id__c: id
-        ParentId: {step: accounts, key: External_Id__c, column: parent}
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        LastName: last
-        Email: email
-        External_Id__c: id
-        AccountId: {step: accounts, key: External_Id__c, column: account}
-        ReportsToId: {step: contacts, key: External_Id__c, column: manager}
-  - name: opportunities
-    file: opportunities.csv
-    object: Opportunity
-    operation: upsert
-    mapping:
-      match: {fields: [Name], allowSharedKeys: true}
-      fields:
-        Name: name
-        StageName: stage
-        CloseDate: close
-        AccountId: {step: accounts, key: External_Id__c, column: account}
-  - name: campaigns
-    file: campaigns.csv
-    object: Campaign
-    operation: upsert
-    mapping:
-      match: {fields: [Name], allowSharedKeys: true}
-      fields: {Name: name}
-  - name: people
-    file: people.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        External_Id__c: id
-        LastName: last
-        PersonEmail: email
-        RecordTypeId: {recordType: PersonAccount}
-  - name: members
-    file: members.csv
-    object: CampaignMember
-    operation: create
-    mapping:
-      fields:
-        CampaignId: {step: campaigns, key: Name, column: campaign}
-        ContactId: {step: contacts, key: External_Id__c, column: contact}
-`,
-  };
+  return planFiles(p, n, { domain: 'undo.test', owner, people: n.people });
 }
 
 const FIELDS: Record<string, string> = {
