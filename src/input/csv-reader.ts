@@ -4,6 +4,7 @@ import { shortName } from '../mapping/did-you-mean.js';
 import { parseLine } from './ndjson-reader.js';
 import { fieldColumns, ORIGIN_COLUMNS, originalFile, resultsFileColumns } from './results-columns.js';
 import type { InputRecord } from './types.js';
+import { thousands } from '../core/plural.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
 
@@ -18,7 +19,7 @@ export const MAX_HEADER = 1_000_000;
 function headerTooLong(file: string): SfsyncError {
   return new SfsyncError(
     'CSV_HEADER_INVALID',
-    `${file}, line 1: the header row is longer than ${MAX_HEADER.toLocaleString('en-US')} characters.`,
+    `${file}, line 1: the header row is longer than ${thousands(MAX_HEADER)} characters.`,
     {
       hint: 'Check that the file is a CSV file with a header row of column names, and that no quote in the header is left open.',
     },
@@ -291,7 +292,7 @@ function checkHeader(names: string[], file: string): SfsyncError | null {
   if (long >= 0) {
     return new SfsyncError(
       'CSV_HEADER_INVALID',
-      `${file}, line 1: the name of column ${long + 1} ("${shortName(names[long] as string, 40)}") is longer than ${MAX_COLUMN_NAME.toLocaleString('en-US')} characters.`,
+      `${file}, line 1: the name of column ${long + 1} ("${shortName(names[long] as string, 40)}") is longer than ${thousands(MAX_COLUMN_NAME)} characters.`,
       {
         hint: 'A line break or quote in the header is probably missing: fix the header row, or check that this is the CSV file you meant.',
       },

@@ -3,7 +3,7 @@ import type { InputRecord } from '../input/types.js';
 import { applyMapping } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import type { KeyGroup, RepeatedKeys } from '../core/sync-types.js';
 import { KeyCensus } from './key-census.js';
 
@@ -105,7 +105,7 @@ export function sharedKeysMessage(
       top.length === 0
         ? ` In ${source}, no two records share a value yet.`
         : ` In ${source}, ${plural(scan.census.repeatedRecords, 'record')} share a key with another; the most shared: ${top
-            .map((t) => `${t.key} ×${t.count.toLocaleString('en-US')} (first on line ${t.firstLine})`)
+            .map((t) => `${t.key} ×${thousands(t.count)} (first on line ${t.firstLine})`)
             .join('; ')}.`;
   }
   const better = object.fields
