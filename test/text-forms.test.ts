@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flatJson } from '../src/core/flat-json.js';
 import { thousands } from '../src/core/plural.js';
+import { repeatedKeysWarning } from '../src/operations/key-scan.js';
 
 // Text sfsync writes faster than the built-ins would, with the same result.
 // payloads.ndjson holds each payload as JSON.stringify would write it: flatJson must write the same text.
@@ -48,4 +49,15 @@ it('src/ counts with thousands(), never toLocaleString (but in thousands itself)
   };
   walk(path.join(import.meta.dirname, '..', 'src'));
   expect(found).toEqual([]);
+});
+
+it('a warning that elides groups says how many, without an ellipsis before its full stop', () => {
+  const groups = [1, 2, 3, 4, 5].map((i) => ({
+    key: `Email=k${i}@x.test`,
+    count: 2,
+    lines: [2 * i, 2 * i + 1],
+  }));
+  const text = repeatedKeysWarning({ keys: 7, records: 14, groups }) ?? '';
+  expect(text).toContain('Email=k5@x.test ×2 (lines 10, 11); and 2 more. They are written in file order');
+  expect(text).not.toMatch(/…\./);
 });

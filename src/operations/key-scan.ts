@@ -131,7 +131,7 @@ export function sharedKeysError(
 /** The warning before writing about keys several records of the file carry. */
 export function repeatedKeysWarning(repeated: RepeatedKeys): string | null {
   if (repeated.keys === 0) return null;
-  return `${plural(repeated.keys, 'match key')} ${repeated.keys === 1 ? 'is' : 'are'} carried by more than one record (${plural(repeated.records, 'record')}): ${describeGroups(repeated.groups)}${repeated.keys > repeated.groups.length ? '; …' : ''}. They are written in file order: the first creates (or updates) the record, the later ones update that same record.`;
+  return `${plural(repeated.keys, 'match key')} ${repeated.keys === 1 ? 'is' : 'are'} carried by more than one record (${plural(repeated.records, 'record')}): ${describeGroups(repeated.groups)}${repeated.keys > repeated.groups.length ? `; and ${thousands(repeated.keys - repeated.groups.length)} more` : ''}. They are written in file order: the first creates (or updates) the record, the later ones update that same record.`;
 }
 
 export function blankKeysWarning(scan: KeyScan, createWhenEmpty: boolean): string | null {
