@@ -6,7 +6,7 @@ import { columnsForDelete, fieldColumns } from '../input/results-columns.js';
 import { checkInputFile, formatFromFile } from '../input/source.js';
 import type { InputRecord } from '../input/types.js';
 import type { CompiledMapping, MappingProblem } from '../mapping/compile.js';
-import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
+import { implicitMapping } from '../mapping/implicit-mapping.js';
 import { missingColumns } from '../mapping/missing-columns.js';
 import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
@@ -43,7 +43,10 @@ export interface SyncInput {
 export async function openInput(opts: SyncOptions, ports: SyncPorts): Promise<SyncInput> {
   if (opts.file !== '-') checkInputFile(path.resolve(ports.cwd, opts.file));
   const confirmHard = hardDeleteConfirmation(opts, ports.confirm);
-  const mapping = opts.mapping ? loadMapping(path.resolve(ports.cwd, opts.mapping)) : implicitMapping();
+  // Reading a mapping file loads its schema validator (ajv) and YAML parser: a run without one never does.
+  const mapping = opts.mapping
+    ? (await import('../mapping/load-mapping.js')).loadMapping(path.resolve(ports.cwd, opts.mapping))
+    : implicitMapping();
   if (mapping.operation && mapping.operation !== opts.operation) {
     throw new SfsyncError(
       'USAGE',
