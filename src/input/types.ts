@@ -1,7 +1,19 @@
 /** One record read from the input, with the line it starts on (1-based; the CSV header is line 1). */
 export type InputRecord =
-  | { line: number; values: Record<string, unknown>; error?: undefined }
-  | { line: number; values?: undefined; error: { code: string; message: string }; raw?: string };
+  | {
+      line: number;
+      values: Record<string, unknown>;
+      error?: undefined;
+      /** A CSV row of delimiters only (`;;`): every cell empty. Not sent; skipped with `BLANK_ROW`. */
+      blank?: true;
+    }
+  | {
+      line: number;
+      values?: undefined;
+      error: { code: string; message: string };
+      raw?: string;
+      blank?: undefined;
+    };
 
 export type InputFormat = 'csv' | 'ndjson';
 

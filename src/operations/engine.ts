@@ -13,6 +13,7 @@ import {
   notFound,
   notSent,
   withoutId,
+  refuseInput,
 } from './engine-failures.js';
 import { missingRequired } from '../mapping/required.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
@@ -154,11 +155,8 @@ export class SyncEngine {
       this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
       return null;
     }
-    if (input.error) {
-      this.sink.fail(input.line, input.raw, {
-        code: input.error.code,
-        message: input.error.message,
-      });
+    if (input.error || input.blank) {
+      refuseInput(this.sink, input);
       return null;
     }
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);

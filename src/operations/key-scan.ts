@@ -58,7 +58,7 @@ export async function scanKeys(
       if (stopped()) break;
       for (const input of chunk) {
         scan.records++;
-        if (!input.values) continue;
+        if (!input.values || input.blank) continue;
         const mapped = applyMapping(keyFields, input.line, input.values, zone);
         if (mapped.error) continue;
         const keys = recordKeysAndTexts(spec, mapped);
