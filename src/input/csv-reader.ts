@@ -9,7 +9,7 @@ import {
   originalFile,
   resultsFileColumns,
 } from './results-columns.js';
-import type { InputRecord } from './types.js';
+import type { InputRecord, ReadOptions } from './types.js';
 import { thousands } from '../core/plural.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
@@ -113,6 +113,8 @@ interface ParseState {
   blankRow: Record<string, string>;
   /** The input line the next record starts on (0 until the header is read). */
   line: number;
+  /** A first run's results file without its results folder's journal: the input it came from is unknown. */
+  originLost: boolean;
   /** A results file's first input (from its journal), set on each record as `original_file`. */
   originFile?: string;
 }
@@ -126,6 +128,7 @@ const EMPTY_STATE: ParseState = {
   originColumns: false,
   blankRow: {},
   line: 0,
+  originLost: false,
 };
 
 type CsvParser = ReturnType<typeof parse>;
@@ -146,7 +149,7 @@ function csvParser(
   delimiter: string,
   file: string,
   st: ParseState,
-  onHeader?: (columns: string[], jsonRecords: boolean) => void,
+  onHeader?: ReadOptions['onHeader'],
 ): CsvParser {
   const parser: CsvParser = parse({
     delimiter,
@@ -161,14 +164,19 @@ function csvParser(
       const inputs = fieldColumns(kept);
       st.originColumns = inputs.length < kept.length;
       st.jsonRecords = own !== null && inputs.length === 1 && inputs[0] === 'input';
-      // A results file of a first run: where its records came from is the input its journal names.
-      if (own !== null && !names.includes('original_file')) st.originFile = originalFile(file);
+      // A results file of a first run (its `line` is the original line): its records came from the input its
+      // journal names. A later run's results carry their origin in their own columns, or do not know it.
+      if (own !== null && !names.some(isOriginColumn)) {
+        const origin = originalFile(file);
+        st.originFile = origin === '-' ? undefined : origin;
+        st.originLost = origin === undefined;
+      }
       if (st.originFile !== undefined) kept.splice(kept.indexOf('original_line') + 1, 0, 'original_file');
       st.blankRow = Object.fromEntries(
         kept.map((c) => [c, c === 'original_file' ? (st.originFile ?? '') : '']),
       );
       st.headerError = checkHeader(kept, file);
-      onHeader?.(kept, st.jsonRecords);
+      onHeader?.(kept, st.jsonRecords, st.originLost);
       return read;
     },
     // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
@@ -273,7 +281,7 @@ export async function* readCsv(
   text: AsyncIterable<string>,
   file: string,
   delimiter?: string,
-  onHeader?: (columns: string[], jsonRecords: boolean) => void,
+  onHeader?: ReadOptions['onHeader'],
 ): AsyncGenerator<InputRecord[]> {
   const iterator = text[Symbol.asyncIterator]();
   const firstChunk = await firstText(iterator, file);

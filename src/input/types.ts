@@ -27,6 +27,8 @@ export interface ReadOptions {
   /**
    * Called with the CSV header's column names, before the first record. `jsonRecords`: the file is a failures file
    * of an NDJSON run, whose records are the JSON in its `input` column (so it has no header of its own).
+   * `originLost`: a first run's results file read without the journal of its results folder, so the file its
+   * records came from (`original_file`) is unknown.
    */
-  onHeader?: (columns: string[], jsonRecords: boolean) => void;
+  onHeader?: (columns: string[], jsonRecords: boolean, originLost: boolean) => void;
 }

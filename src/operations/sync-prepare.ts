@@ -36,7 +36,7 @@ export interface SyncInput {
   first: InputRecord | undefined;
   all: AsyncIterable<InputRecord[]>;
   /** The CSV header, once read; `jsonRecords` when a failures file of an NDJSON run carries JSON records. */
-  seen: { header?: string[]; jsonRecords: boolean };
+  seen: { header?: string[]; jsonRecords: boolean; originLost?: boolean };
   confirmHard: ((object: string, org: string) => Promise<void>) | null;
 }
 
@@ -71,10 +71,11 @@ export async function openInput(opts: SyncOptions, ports: SyncPorts): Promise<Sy
       delimiter: opts.delimiter,
       encoding: opts.encoding,
       stdin: ports.stdin,
-      onHeader: (h, json) => {
+      onHeader: (h, json, originLost) => {
         // A failures file of an NDJSON run: read as CSV, its records are JSON, with no header of their own.
         if (json) seen.jsonRecords = true;
         else seen.header = h;
+        seen.originLost = originLost;
       },
     }),
   );
@@ -130,6 +131,7 @@ export async function prepareTarget(
   // NDJSON without a mapping: the first record's keys are the fields; a later record's other keys are refused.
   if (!opts.mapping && (format === 'ndjson' || input.seen.jsonRecords)) compiled.onlyKeys = new Set(columns);
   const matching = planMatching(opts, mapping, compiled, offline);
+  if (input.seen.originLost) compiled.warnings.push(originLost(opts.file));
   // A mapping's column missing from the CSV header would leave its field unwritten in every record, silently.
   const absent: MappingProblem[] =
     opts.mapping && header ? missingColumns(mapping, Object.fromEntries(header.map((h) => [h, '']))) : [];
@@ -144,5 +146,14 @@ export async function prepareTarget(
     compiled,
     matching: matching.plan,
     columns: read,
+  };
+}
+
+/** A results file fed back away from its folder: its records' lines are known, not the file they came from. */
+function originLost(file: string): MappingProblem {
+  return {
+    where: file === '-' ? 'standard input' : file,
+    message:
+      "an sfsync results file read without its results folder's journal.ndjson, so the file its records came from is unknown: the results name each record's original_line but no original_file. Read the failures.csv inside its results folder to have both.",
   };
 }

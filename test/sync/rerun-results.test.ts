@@ -82,4 +82,24 @@ describe('a results file fed back names the lines of the first input', () => {
     expect(last.map((r) => [r.line, r.original_line, r.original_file])).toEqual([['2', '6', input]]);
     expect(Object.keys(last[0] ?? {}).slice(7, 10)).toEqual(['original_line', 'original_file', 'LastName']);
   });
+
+  it('a failures.csv copied out of its folder: the results keep original_line and say original_file is unknown', async () => {
+    env.write('copied.csv', 'LastName,Email\nOk,ok@copied.test\nBad,not-an-email\n');
+    const args = ['--object', 'Contact', '--match', 'Email', '--json'];
+    await env.sfsync(['upsert', 'copied.csv', ...args, '--results', 'out/c1']);
+    fs.copyFileSync(path.join(env.dir(), 'out/c1/failures.csv'), path.join(env.dir(), 'fails.csv'));
+    const copy = await env.sfsync(['upsert', 'fails.csv', ...args, '--results', 'out/c2']);
+    expect(copy.json().result.warnings).toEqual([
+      expect.stringMatching(
+        /^fails\.csv: .*the results name each record's original_line but no original_file/,
+      ),
+    ]);
+    const rows = readResultCsv(path.join(env.dir(), 'out/c2/failures.csv'));
+    expect(rows.map((r) => [r.line, r.original_line, r.original_file])).toEqual([['2', '3', undefined]]);
+    // Its own results fed back never name the copy as the file the records came from.
+    const again = await env.sfsync(['upsert', 'out/c2/failures.csv', ...args, '--results', 'out/c3']);
+    expect(again.json().result.warnings).toEqual([]);
+    const last = readResultCsv(path.join(env.dir(), 'out/c3/failures.csv'));
+    expect(last.map((r) => [r.line, r.original_line, r.original_file])).toEqual([['2', '3', undefined]]);
+  });
 });
