@@ -102,4 +102,25 @@ describe('a results file fed back names the lines of the first input', () => {
     const last = readResultCsv(path.join(env.dir(), 'out/c3/failures.csv'));
     expect(last.map((r) => [r.line, r.original_line, r.original_file])).toEqual([['2', '3', undefined]]);
   });
+
+  it('a rerun stopped and resumed: the failures read back keep their original lines', async () => {
+    env.write(
+      'fed.csv',
+      [
+        'line,outcome,status,error_code,error_message,error_fields,matched_ids,LastName,Email',
+        '12,failed,,X,x,,,F1,bad1',
+        '13,failed,,X,x,,,F2,bad2',
+        '14,failed,,X,x,,,F3,f3@resumed.test',
+        '15,failed,,X,x,,,F4,f4@resumed.test',
+      ].join('\n') + '\n',
+    );
+    const args = ['upsert', 'fed.csv', '--object', 'Contact', '--match', 'Email', '--batch-size', '1'];
+    const stopped = await env.sfsync([...args, '--max-api-calls', '3', '--results', 'out/fed', '--json']);
+    expect(stopped.code).toBe(1);
+    const resumed = await env.sfsync([...args, '--resume', '--results', 'out/fed', '--json']);
+    expect(resumed.json().result.counts).toMatchObject({ total: 4, failed: 2 });
+    expect(resumed.json().result.failuresByCode).toEqual([
+      expect.objectContaining({ code: 'INVALID_EMAIL_ADDRESS', lines: [2, 3], originalLines: [12, 13] }),
+    ]);
+  });
 });
