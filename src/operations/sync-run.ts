@@ -20,6 +20,7 @@ import type { SyncInput, SyncTarget } from './sync-prepare.js';
 import { settle } from './sync-settle.js';
 import { groupedInput, runMirror } from './sync-admin.js';
 import type { InputRecord } from '../input/types.js';
+import { sortByLine } from './line-order.js';
 
 /** Opens the results folder, runs the engine over the input, closes every file and settles the outcome. */
 export async function runEngine(
@@ -197,6 +198,7 @@ async function runToEnd(
   }
   try {
     await sink.close();
+    sortByLine(sink.files.failures);
   } catch (err) {
     outcome.fatal ??= toSfsyncError(err);
   }
