@@ -196,6 +196,7 @@ async function runToEnd(
   } catch (err) {
     outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
   }
+  outcome.recordsRead = engine.recordsRead;
   try {
     await sink.close();
     sortByLine(sink.files.failures);
