@@ -22,10 +22,11 @@ const SPOOLED: Record<string, unknown> = Object.freeze({});
  */
 export class EngineOutcomes {
   /**
-   * Outcomes decided for records of the batches in flight: a function that writes it, or a dry run's plan as data
-   * (one object per record rather than a closure: a dry run plans every record).
+   * Outcomes decided for records of the batches in flight: a function that writes it, a dry run's plan as data
+   * (one object per record rather than a closure: a dry run plans every record), or the Id of a record left
+   * unchanged (a rerun's every record).
    */
-  private readonly settled = new Map<MappedRecord, (() => void) | Planned>();
+  private readonly settled = new Map<MappedRecord, (() => void) | Planned | string>();
 
   constructor(
     private readonly sink: ResultSink,
@@ -105,7 +106,7 @@ export class EngineOutcomes {
   }
 
   unchanged(r: MappedRecord, id: string): void {
-    this.settled.set(r, () => this.sink.succeedCells(r.line, 'unchanged', id, this.cellsOf(r)));
+    this.settled.set(r, id);
   }
 
   plan(
@@ -128,6 +129,7 @@ export class EngineOutcomes {
       if (write === undefined) continue;
       this.settled.delete(r);
       if (typeof write === 'function') write();
+      else if (typeof write === 'string') this.sink.succeedCells(r.line, 'unchanged', write, this.cellsOf(r));
       else this.sink.planned(r.line, write.action, write.id, write.payload);
     }
   }
