@@ -19,7 +19,11 @@ export interface BulkJobReport {
 
 /** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
 interface Part {
-  results: Array<SaveResult | undefined>;
+  size: number;
+  /** Built as its first job answers: until then a waiting record costs nothing here. */
+  results?: Array<SaveResult | undefined>;
+  /** Records refused before they were sent (BULK_NA_TEXT), by their place in the part. */
+  refused?: Map<number, SaveResult>;
   /** Pieces of the part whose job has not answered yet. */
   waiting: number;
   settled: boolean;
@@ -104,13 +108,22 @@ function newPart(size: number, sent: Sent | undefined): { part: Part; promise: P
     resolve = res;
   });
   const part: Part = {
-    results: new Array<SaveResult | undefined>(size),
+    size,
     waiting: 0,
     settled: false,
     resolve,
     sent,
   };
   return { part, promise };
+}
+
+/** The answers of a part so far (its refusals, then its jobs' answers as they come). */
+function answers(part: Part): Array<SaveResult | undefined> {
+  if (part.results) return part.results;
+  const results = new Array<SaveResult | undefined>(part.size).fill(undefined);
+  for (const [i, refusal] of part.refused ?? []) results[i] = refusal;
+  part.refused = undefined;
+  return (part.results = results);
 }
 
 /** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
@@ -216,7 +229,7 @@ export class BulkWriter implements RecordWriter {
       const line = write(records[i] as Record<string, unknown>);
       if (typeof line !== 'string') {
         // Refused alone, never sent: the records around it go on.
-        part.results[i] = line;
+        (part.refused ??= new Map()).set(i, line);
         continue;
       }
       const bytes = Buffer.byteLength(line) + 1;
@@ -236,7 +249,7 @@ export class BulkWriter implements RecordWriter {
     }
     if (part.waiting === 0) {
       part.settled = true;
-      part.resolve(part.results as SaveResult[]);
+      part.resolve(answers(part) as SaveResult[]);
     } else if (job) {
       if (job.count >= this.options.jobRecords) this.close(job);
       else this.linger(job);
@@ -330,10 +343,12 @@ export class BulkWriter implements RecordWriter {
     }
     for (let p = 0; p < job.pieces.length; p++) {
       const { part, from, at, count: n } = job.pieces[p] as Piece;
-      for (let k = 0; k < n; k++) part.results[from + k] = results.get(at + k);
+      const answered = answers(part);
+      for (let k = 0; k < n; k++) answered[from + k] = results.get(at + k);
       if (--part.waiting > 0 || part.settled) continue;
       part.settled = true;
-      part.resolve(part.results.map((r) => r ?? missing));
+      part.results = undefined;
+      part.resolve(answered.map((r) => r ?? missing));
       // The engine writes a few write calls' outcomes before the next ones' answers are built: a job's answers
       // never all exist as objects at once.
       if (p % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
