@@ -13,12 +13,14 @@ import {
   notFound,
   notSent,
   withoutId,
+  refuseInput,
 } from './engine-failures.js';
 import { missingRequired } from '../mapping/required.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
 import {
+  afterAnswers,
   imageBefore,
   keepChanged,
   matchedOnce,
@@ -27,6 +29,7 @@ import {
   type SortedBatch,
 } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
+import { Slots } from './slots.js';
 import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, recordKeysAndTexts, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
@@ -50,6 +53,8 @@ export class SyncEngine {
   private readonly deleted = new KeyCensus();
 
   private readonly outcomes: EngineOutcomes;
+  /** Batches being matched at once: on the Bulk path many more wait for their jobs, parked. */
+  private readonly preparing: Slots;
 
   constructor(
     private readonly client: SalesforceClient | null,
@@ -57,6 +62,7 @@ export class SyncEngine {
     private readonly opts: EngineOptions,
   ) {
     this.outcomes = new EngineOutcomes(sink, opts.spool, (stop) => (this.fatal ??= stop));
+    this.preparing = new Slots(opts.prepareConcurrency ?? opts.concurrency);
   }
 
   async run(chunks: AsyncIterable<InputRecord[]>): Promise<EngineResult> {
@@ -113,13 +119,18 @@ export class SyncEngine {
     while (this.active.size > 0 && (this.active.size >= this.opts.concurrency || this.opts.writer.busy?.()))
       await Promise.race(this.active);
     // Waiting batches hold whole records.
-    const prepared = await this.enterPreparing();
-    const done: Promise<void> = this.process(current, prepared).finally(() => {
-      prepared();
-      this.active.delete(done);
-      for (const k of keys) if (this.inFlight.get(k) === done) this.inFlight.delete(k);
-      this.opts.onBatch?.();
-    });
+    const prepared = await this.preparing.enter();
+    // A batch ends once its Bulk calls have answered, but holds none of its records meanwhile (Writes.later).
+    const done: Promise<void> = this.process(current, prepared)
+      .then(async (later) => void (await Promise.all(later)))
+      // Outcomes of parked calls that could not be written (a full disk): stop, as for a batch.
+      .then(undefined, (err: unknown) => void (this.fatal ??= toSfsyncError(err)))
+      .finally(() => {
+        prepared();
+        this.active.delete(done);
+        for (const k of keys) if (this.inFlight.get(k) === done) this.inFlight.delete(k);
+        this.opts.onBatch?.();
+      });
     this.active.add(done);
     for (const k of keys) this.inFlight.set(k, done);
   }
@@ -170,11 +181,8 @@ export class SyncEngine {
       this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
       return null;
     }
-    if (input.error) {
-      this.sink.fail(input.line, input.raw, {
-        code: input.error.code,
-        message: input.error.message,
-      });
+    if (input.error || input.blank) {
+      refuseInput(this.sink, input);
       return null;
     }
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
@@ -215,13 +223,15 @@ export class SyncEngine {
     return { code: 'NOT_PROCESSED', message };
   }
 
-  private async process(records: MappedRecord[], prepared: () => void): Promise<void> {
+  /** Maps, matches and writes a batch; returns the answers still to come of its parked calls. */
+  private async process(records: MappedRecord[], prepared: () => void): Promise<Array<Promise<void>>> {
+    const later: Array<Promise<void>> = [];
     if (this.stopped()) {
       for (const r of records) this.outcomes.failNow(r, this.stopReason(), 'skipped');
-      return;
+      return later;
     }
     try {
-      await this.prepareAndWrite(records, prepared);
+      await this.prepareAndWrite(records, prepared, later);
     } catch (err) {
       const error =
         err instanceof SfsyncError ? err : new SfsyncError('SALESFORCE_ERROR', (err as Error).message);
@@ -241,30 +251,14 @@ export class SyncEngine {
       // The outcomes could not be written (a full disk): stop, so no more records are sent without a record of it.
       this.fatal ??= toSfsyncError(err);
     }
+    return later;
   }
 
-  /**
-   * Batches being looked up and matched at once (their records are whole objects until they are written). On the
-   * Bulk path many more batches wait for their jobs, spooled, than are matched at a time.
-   */
-  private preparing = 0;
-  private readonly preparingWaiters: Array<() => void> = [];
-
-  /** Waits for a matching slot; returns the function that frees it (once) when the batch is matched. */
-  private async enterPreparing(): Promise<() => void> {
-    const limit = this.opts.prepareConcurrency ?? this.opts.concurrency;
-    while (this.preparing >= limit) await new Promise<void>((resolve) => this.preparingWaiters.push(resolve));
-    this.preparing++;
-    let freed = false;
-    return () => {
-      if (freed) return;
-      freed = true;
-      this.preparing--;
-      this.preparingWaiters.shift()?.();
-    };
-  }
-
-  private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
+  private async prepareAndWrite(
+    records: MappedRecord[],
+    prepared: () => void,
+    later: Array<Promise<void>>,
+  ): Promise<void> {
     const { operation } = this.opts;
     const pending = await resolveParents(this.client, records, this.opts.resolveReferences, (r, d) =>
       this.outcomes.fail(r, d),
@@ -287,8 +281,8 @@ export class SyncEngine {
     }
     prepared();
     const calls = replaces(batch) ? await imageBefore(this.opts, batch, sends) : [];
-    await sendSorted(this.opts, this.outcomes, batch);
-    if (calls.length > 0) this.opts.beforeImages?.written(...calls);
+    await sendSorted(this.opts, this.outcomes, batch, later);
+    if (calls.length > 0) afterAnswers(later, () => this.opts.beforeImages?.written(...calls));
   }
 
   /** Finds the existing records of a batch and sorts it into creates, updates, deletes and upserts. */

@@ -3,7 +3,7 @@ import type { InputRecord } from '../input/types.js';
 import { applyMapping } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import type { KeyGroup, RepeatedKeys } from '../core/sync-types.js';
 import { KeyCensus } from './key-census.js';
 
@@ -75,7 +75,7 @@ export async function scanKeys(
       if (stopped()) return summed(census, scan);
       for (const input of chunk) {
         scan.records++;
-        if (!input.values) continue;
+        if (!input.values || input.blank) continue;
         const mapped = applyMapping(keyFields, input.line, input.values, zone);
         if (mapped.error) continue;
         const keys = recordKeysAndTexts(spec, mapped);
@@ -127,7 +127,7 @@ export function sharedKeysMessage(
       top.length === 0
         ? ` In ${source}, no two records share a value yet.`
         : ` In ${source}, ${plural(scan.repeated.records, 'record')} share a key with another; the most shared: ${top
-            .map((t) => `${t.key} ×${t.count.toLocaleString('en-US')} (first on line ${t.firstLine})`)
+            .map((t) => `${t.key} ×${thousands(t.count)} (first on line ${t.firstLine})`)
             .join('; ')}.`;
   }
   const better = object.fields
@@ -153,7 +153,7 @@ export function sharedKeysError(
 /** The warning before writing about keys several records of the file carry. */
 export function repeatedKeysWarning(repeated: RepeatedKeys): string | null {
   if (repeated.keys === 0) return null;
-  return `${plural(repeated.keys, 'match key')} ${repeated.keys === 1 ? 'is' : 'are'} carried by more than one record (${plural(repeated.records, 'record')}): ${describeGroups(repeated.groups)}${repeated.keys > repeated.groups.length ? '; …' : ''}. They are written in file order: the first creates (or updates) the record, the later ones update that same record.`;
+  return `${plural(repeated.keys, 'match key')} ${repeated.keys === 1 ? 'is' : 'are'} carried by more than one record (${plural(repeated.records, 'record')}): ${describeGroups(repeated.groups)}${repeated.keys > repeated.groups.length ? `; and ${thousands(repeated.keys - repeated.groups.length)} more` : ''}. They are written in file order: the first creates (or updates) the record, the later ones update that same record.`;
 }
 
 export function blankKeysWarning(scan: KeyScan, createWhenEmpty: boolean): string | null {
