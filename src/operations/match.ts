@@ -48,25 +48,38 @@ async function collect(client: SalesforceClient, queries: string[]): Promise<Arr
   return rows;
 }
 
+/** Joins an export row's compared values (a character Salesforce text does not hold). */
+const SEP = '\u0000';
+
+/** A string of its own: a cell cut from a large text (V8 keeps such a slice's whole parent alive) is copied. */
+function own(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 /**
  * Existing records by match key, and the records each input record matches. Built from the rows of the batched
  * `IN` queries, or once from a Bulk API export of the whole object; one join for both, so they agree.
  */
 export class MatchIndex {
-  /** OR: field → key → Ids. AND: '' → tuple of keys → Ids. */
-  private readonly keys = new Map<string, Map<string, string | string[]>>();
+  /**
+   * OR: field → key → the slots of the records with it. AND: '' → tuple of keys → slots. Records are kept by slot
+   * (a small integer), so an export of a whole object costs a map entry and its Id per record, not objects.
+   */
+  private readonly keys = new Map<string, Map<string, number | number[]>>();
+  /** A record's slot by its 15-character Id, and its Id (as read) by slot. */
+  private readonly slots = new Map<string, number>();
+  private readonly ids: string[] = [];
   /**
    * With change detection: each record's current values, as one 52-bit hash per compared field in a flat array
-   * (8 bytes a field), so an export of a whole object stays small; `slots` gives a record's place by its Id.
+   * (8 bytes a field), so an export of a whole object stays small.
    */
-  private readonly slots = new Map<string, number>();
   private hashes = new Float64Array(0);
   /**
-   * The compared fields' values as read (then SystemModstamp), for the before-images of the records the run
-   * updates: kept as they came, since most records are not updated (a rerun updates none), and turned into the
-   * image's object only for those that are.
+   * The compared fields' values as read (then SystemModstamp), by slot, for the before-images of the records the
+   * run updates: kept as they came, since most records are not updated (a rerun updates none), and turned into
+   * the image's object only for those that are. An export's row is kept as one string (its cells joined).
    */
-  private readonly values = new Map<string, unknown[]>();
+  private readonly values: Array<unknown[] | string | undefined> = [];
   /** Where an export's columns are, from its header (read once, not per row). */
   private columns: { header: string[]; index: Map<string, number>; id: number; values: number[] } | undefined;
 
@@ -100,10 +113,11 @@ export class MatchIndex {
       id,
     );
     if (!this.changes) return;
+    // Joined into a string of its own: cells cut from the export's page would keep the whole page in memory.
     this.keep(
       id,
       this.changes.rowHashes(cell),
-      at.values.map((i) => (i < 0 ? null : (row[i] ?? ''))),
+      at.values.map((i) => (i < 0 ? '' : (row[i] ?? ''))).join(SEP),
     );
   }
 
@@ -119,34 +133,45 @@ export class MatchIndex {
     return this.columns;
   }
 
-  private keep(id: string, hashes: number[], values: unknown[]): void {
-    const width = (this.changes as ChangeFields).width;
-    const key = id.slice(0, 15);
-    let slot = this.slots.get(key);
+  /** The record's slot, given one when new; its Id is copied (an export's cell would keep its page alive). */
+  private slotOf(id: string): number {
+    const short = own(id.slice(0, 15));
+    let slot = this.slots.get(short);
     if (slot === undefined) {
-      slot = this.slots.size;
-      this.slots.set(key, slot);
+      slot = this.ids.length;
+      this.slots.set(short, slot);
+      this.ids.push(id.length === 15 ? short : own(id));
     }
+    return slot;
+  }
+
+  private keep(id: string, hashes: number[], values: unknown[] | string): void {
+    const width = (this.changes as ChangeFields).width;
+    const slot = this.slotOf(id);
     if ((slot + 1) * width > this.hashes.length) {
       const grown = new Float64Array(Math.max(1024, this.hashes.length * 2, (slot + 1) * width));
       grown.set(this.hashes);
       this.hashes = grown;
     }
     this.hashes.set(hashes, slot * width);
-    this.values.set(key, values);
+    this.values[slot] = values;
   }
 
   /** The values read of a record's compared fields, with its SystemModstamp; undefined for one not read. */
   valuesOf(id: string): Record<string, unknown> | undefined {
-    const values = this.values.get(id.slice(0, 15));
+    const slot = this.slots.get(id.slice(0, 15));
+    const values = slot === undefined ? undefined : this.values[slot];
     if (values === undefined || !this.changes) return undefined;
-    return this.changes.valuesObject(values);
+    if (typeof values !== 'string') return this.changes.valuesObject(values);
+    // An export's cells, in the header's order: a column the export lacked reads as null.
+    const at = this.columns?.values ?? [];
+    return this.changes.valuesObject(values.split(SEP).map((v, i) => ((at[i] ?? -1) < 0 ? null : v)));
   }
 
   /** The current values (hashed) of a record read by this index; undefined for one it did not read. */
   current(id: string): Float64Array | undefined {
     const slot = this.slots.get(id.slice(0, 15));
-    if (slot === undefined || !this.changes) return undefined;
+    if (slot === undefined || !this.changes || this.values[slot] === undefined) return undefined;
     const width = this.changes.width;
     return this.hashes.subarray(slot * width, (slot + 1) * width);
   }
@@ -157,14 +182,16 @@ export class MatchIndex {
   }
 
   addKeys(keys: Array<[string, string]>, id: string): void {
+    if (keys.length === 0) return;
+    const slot = this.slotOf(id);
     for (const [field, key] of keys) {
-      const byKey = this.keys.get(field) ?? new Map<string, string | string[]>();
-      this.keys.set(field, byKey);
+      let byKey = this.keys.get(field);
+      if (!byKey) this.keys.set(field, (byKey = new Map<string, number | number[]>()));
       const seen = byKey.get(key);
-      if (seen === undefined) byKey.set(key, id);
-      else if (typeof seen === 'string') {
-        if (seen.slice(0, 15) !== id.slice(0, 15)) byKey.set(key, [seen, id]);
-      } else if (!seen.some((s) => s.slice(0, 15) === id.slice(0, 15))) seen.push(id);
+      if (seen === undefined) byKey.set(own(key), slot);
+      else if (typeof seen === 'number') {
+        if (seen !== slot) byKey.set(key, [seen, slot]);
+      } else if (!seen.includes(slot)) seen.push(slot);
     }
   }
 
@@ -175,8 +202,8 @@ export class MatchIndex {
       const ids = new Set<string>();
       for (const [field, key] of this.recordKeys(r)) {
         const found = this.keys.get(field)?.get(key);
-        if (typeof found === 'string') ids.add(found);
-        else for (const id of found ?? []) ids.add(id);
+        for (const slot of typeof found === 'number' ? [found] : (found ?? []))
+          ids.add(this.ids[slot] as string);
       }
       result.set(r, [...ids]);
     }
