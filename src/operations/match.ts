@@ -3,6 +3,7 @@ import type { MappedRecord, Scalar } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo } from '../salesforce/types.js';
 import type { ChangeFields } from './changes.js';
+import { ownString } from '../core/own-string.js';
 import { inQueries, matchKey } from './soql.js';
 
 /**
@@ -51,11 +52,6 @@ async function collect(client: SalesforceClient, queries: string[]): Promise<Arr
 /** Joins an export row's compared values (a character Salesforce text does not hold). */
 const SEP = '\u0000';
 
-/** A string of its own: a cell cut from a large text (V8 keeps such a slice's whole parent alive) is copied. */
-function own(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
-}
-
 /**
  * Existing records by match key, and the records each input record matches. Built from the rows of the batched
  * `IN` queries, or once from a Bulk API export of the whole object; one join for both, so they agree.
@@ -80,13 +76,21 @@ export class MatchIndex {
    * the image's object only for those that are. An export's row is kept as one string (its cells joined).
    */
   private readonly values: Array<unknown[] | string | undefined> = [];
-  /** Where an export's columns are, from its header (read once, not per row). */
-  private columns: { header: string[]; index: Map<string, number>; id: number; values: number[] } | undefined;
+  /**
+   * Where an export's columns are, from its header (read once per page, not per row; the header itself is not
+   * kept: its names are cut from the page's text).
+   */
+  private columns:
+    { header: WeakRef<string[]>; index: Map<string, number>; id: number; values: number[] } | undefined;
+  /** Matched by Id alone: a record's key is its slot's (the slots map serves as the key map). */
+  private readonly byId: boolean;
 
   constructor(
     private readonly spec: MatchSpec,
     readonly changes?: ChangeFields,
-  ) {}
+  ) {
+    this.byId = spec.fields.length === 1 && spec.fields[0]?.name === 'Id';
+  }
 
   /** Adds a row of Salesforce's (Id, the match fields, and the compared fields). */
   addRow(row: Record<string, unknown>): void {
@@ -122,11 +126,11 @@ export class MatchIndex {
   }
 
   private columnsOf(header: string[]): NonNullable<MatchIndex['columns']> {
-    if (this.columns?.header === header) return this.columns;
+    if (this.columns?.header.deref() === header) return this.columns;
     const names = [...(this.changes?.fields.map((f) => f.name) ?? []), 'SystemModstamp'];
     this.columns = {
-      header,
-      index: new Map(header.map((h, i) => [h, i])),
+      header: new WeakRef(header),
+      index: new Map(header.map((h, i) => [ownString(h), i])),
       id: header.indexOf('Id'),
       values: this.changes ? names.map((n) => header.indexOf(n)) : [],
     };
@@ -135,12 +139,12 @@ export class MatchIndex {
 
   /** The record's slot, given one when new; its Id is copied (an export's cell would keep its page alive). */
   private slotOf(id: string): number {
-    const short = own(id.slice(0, 15));
+    const short = ownString(id.slice(0, 15));
     let slot = this.slots.get(short);
     if (slot === undefined) {
       slot = this.ids.length;
       this.slots.set(short, slot);
-      this.ids.push(id.length === 15 ? short : own(id));
+      this.ids.push(id.length === 15 ? short : ownString(id));
     }
     return slot;
   }
@@ -184,11 +188,12 @@ export class MatchIndex {
   addKeys(keys: Array<[string, string]>, id: string): void {
     if (keys.length === 0) return;
     const slot = this.slotOf(id);
+    if (this.byId) return;
     for (const [field, key] of keys) {
       let byKey = this.keys.get(field);
       if (!byKey) this.keys.set(field, (byKey = new Map<string, number | number[]>()));
       const seen = byKey.get(key);
-      if (seen === undefined) byKey.set(own(key), slot);
+      if (seen === undefined) byKey.set(ownString(key), slot);
       else if (typeof seen === 'number') {
         if (seen !== slot) byKey.set(key, [seen, slot]);
       } else if (!seen.includes(slot)) seen.push(slot);
@@ -201,7 +206,7 @@ export class MatchIndex {
     for (const r of records) {
       const ids = new Set<string>();
       for (const [field, key] of this.recordKeys(r)) {
-        const found = this.keys.get(field)?.get(key);
+        const found = this.byId ? this.slots.get(key) : this.keys.get(field)?.get(key);
         for (const slot of typeof found === 'number' ? [found] : (found ?? []))
           ids.add(this.ids[slot] as string);
       }

@@ -8,7 +8,7 @@ import { applyTransforms, coerceValue } from '../mapping/coerce.js';
 import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
 import type { FieldSource } from '../mapping/types.js';
 import type { FieldInfo } from '../salesforce/types.js';
-import type { KeyMap } from './plan-references.js';
+import { KeyMap } from './plan-key-map.js';
 import { csvField } from '../core/csv-quote.js';
 import { rowPrint } from './plan-created.js';
 import { resultFiles } from './results.js';
@@ -97,7 +97,7 @@ export async function scanStep(
   more: ScanMore = {},
 ): Promise<StepScan> {
   const outcomes = await outcomesOf(step.name, dir, dryRun, more.seed);
-  const maps = new Map<string, KeyMap>(keys.map((k) => [k.name.toLowerCase(), new Map()]));
+  const maps = new Map<string, KeyMap>(keys.map((k) => [k.name.toLowerCase(), new KeyMap()]));
   const sources = keys.map((k) => ({
     field: k,
     source: keySource(step, k.name),
@@ -122,7 +122,7 @@ export async function scanStep(
         for (const { field, source, map } of sources) {
           const k = source ? keyOf(r.values, source, field, step.mapping.timezone) : null;
           if (k === null) continue;
-          if (typeof outcome === 'string' || typeof map.get(k) !== 'string') map.set(k, outcome);
+          if (typeof outcome === 'string' || !map.found(k)) map.set(k, outcome);
         }
         if (!self || typeof outcome !== 'string') continue;
         const cells = self.refs.map((ref) => readPath(r.values, ref.column));
