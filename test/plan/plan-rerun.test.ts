@@ -133,5 +133,8 @@ describe('running a plan again', () => {
     expect(third.json().result.counts).toMatchObject({ created: 0, unchanged: 6, failed: 0 });
     expect(await kids()).toEqual(linked);
     expect((await env.query("SELECT Id FROM Account WHERE Name LIKE 'Fix %'")).length).toBe(3);
+    // Without --results, its folder is named as a single run's is (20261203T161500Z-create-Contact).
+    const dry = await env.sfsync(['run', 'fix/plan.yaml', '--dry-run', '--json']);
+    expect(path.basename(dry.json().result.results)).toMatch(/^\d{8}T\d{6}Z-plan-plan$/);
   });
 });
