@@ -1,0 +1,21 @@
+/** The six-step plan of the plan tests and of the plan benchmark (see plan-data.js). */
+export interface PlanSizes {
+  accounts: number;
+  contacts: number;
+  opportunities: number;
+  campaigns: number;
+  members: number;
+  tasks: number;
+}
+
+/** Variants: the contacts' email domain, an owner for every task (a User by Username), and Person Accounts. */
+export interface PlanVariant {
+  domain?: string;
+  owner?: string;
+  people?: number;
+}
+
+export function planSizes(n: number): PlanSizes;
+
+/** The plan's files (plan.yaml and its CSV files) by name; `p` prefixes every key and name. */
+export function planFiles(p: string, n: PlanSizes, v?: PlanVariant): Record<string, string>;
