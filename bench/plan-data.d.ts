@@ -6,6 +6,8 @@ export interface PlanSizes {
   campaigns: number;
   members: number;
   tasks: number;
+  /** Person Accounts (a step of its own with the `people` variant). */
+  people?: number;
 }
 
 /** Variants: the contacts' email domain, an owner for every task (a User by Username), and Person Accounts. */
@@ -13,6 +15,8 @@ export interface PlanVariant {
   domain?: string;
   owner?: string;
   people?: number;
+  /** WhoId and WhatId as polymorphic references ({steps: [...]}), not plain ones. */
+  poly?: boolean;
 }
 
 export function planSizes(n: number): PlanSizes;

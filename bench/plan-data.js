@@ -11,9 +11,16 @@ export function planSizes(n) {
     opportunities: 2000 * k,
     campaigns: 10 * k,
     members: 1500 * k,
-    tasks: 1500 * k - 10 * k,
+    tasks: 1500 * k - 20 * k,
+    people: 10 * k,
   };
 }
+
+// WhoId and WhatId as plain references to one step each, or as polymorphic ones (which may name several).
+const REFS = `        WhoId: {step: contacts, key: External_Id__c, column: who}
+        WhatId: {step: opportunities, key: Name, column: what}`;
+const POLY = `        WhoId: {steps: [contacts], key: External_Id__c, column: who}
+        WhatId: {steps: [opportunities], key: Name, column: what}`;
 
 const PEOPLE_STEP = `  - name: people
     file: people.csv
@@ -57,8 +64,7 @@ steps:
       match: {fields: [Subject], allowSharedKeys: true}
       fields:
         Subject: subject
-${v.owner === undefined ? '' : '        OwnerId: {column: owner, lookup: {object: User, field: Username}}\n'}        WhoId: {step: contacts, key: External_Id__c, column: who}
-        WhatId: {step: opportunities, key: Name, column: what}
+${v.owner === undefined ? '' : '        OwnerId: {column: owner, lookup: {object: User, field: Username}}\n'}${v.poly ? POLY : REFS}
   - name: accounts
     file: accounts.csv
     object: Account

@@ -16,7 +16,9 @@ async function planFolder(n) {
   const plan = path.join(dir, 'plan.yaml');
   if (fs.existsSync(plan)) return plan;
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, text] of Object.entries(planFiles('B', planSizes(n), { domain: 'plan.bench' })))
+  for (const [name, text] of Object.entries(
+    planFiles('B', planSizes(n), { domain: 'plan.bench', people: planSizes(n).people, poly: true }),
+  ))
     fs.writeFileSync(path.join(dir, name), text);
   return plan;
 }
