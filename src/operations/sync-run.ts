@@ -51,7 +51,7 @@ export async function runEngine(
   const { bulk } = writes;
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
-  bulk?.useFolder(dir);
+  bulk?.useFolder(dir, () => heap.check());
   const engine = new SyncEngine(client, sink, {
     operation: opts.operation,
     compiled: target.compiled,
