@@ -1,21 +1,17 @@
 import { parse, type CsvError } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
-import {
-  inputRecord,
-  isBlank,
-  newHeaderState,
-  newlines,
-  readHeader,
-  type HeaderState,
-} from './csv-header.js';
-import { readCsvFast } from './csv-fast.js';
-import { CsvScanner } from './csv-scanner.js';
+import { shortName } from '../mapping/did-you-mean.js';
+import { parseLine } from './ndjson-reader.js';
+import { fieldColumns, ORIGIN_COLUMNS, originalFile, resultsFileColumns } from './results-columns.js';
 import type { InputRecord } from './types.js';
-
-export { MAX_COLUMN_NAME } from './csv-header.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
 
+/**
+ * Longest column name read. Salesforce field and relationship paths are far shorter; a longer name is a lost
+ * line break or quote, and every message and guess about it would cost its length (squared, for guesses).
+ */
+export const MAX_COLUMN_NAME = 1_000;
 /** Longest header row read (Bulk API 2.0 allows 32,000 characters; 5,000 columns of 200 fit). */
 export const MAX_HEADER = 1_000_000;
 
@@ -44,6 +40,20 @@ export function detectDelimiter(headerLine: string): string {
   return best;
 }
 
+function newlines(values: Iterable<unknown>): number {
+  let n = 0;
+  for (const v of values) {
+    if (typeof v !== 'string') continue;
+    for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) n++;
+  }
+  return n;
+}
+
+function isBlank(values: Iterable<unknown>): boolean {
+  for (const v of values) if (v !== '' && v !== undefined) return false;
+  return true;
+}
+
 interface Skip {
   /** How many records the parser had produced when it skipped this one: its place in the stream. */
   after: number;
@@ -52,10 +62,50 @@ interface Skip {
   values: string[];
 }
 
-/** What the parser's callbacks learn, read by the loop that takes its records. */
-interface ParseState extends HeaderState {
-  skipped: Skip[];
+/** A failures file's `input` cell read back as the JSON record it holds; a cell that is not one fails alone. */
+function jsonRecord(line: number, cell: string): InputRecord {
+  const parsed = parseLine(line, cell);
+  if (parsed === null)
+    return {
+      line,
+      error: { code: 'NDJSON_INVALID', message: 'The input column is empty: it holds no JSON record.' },
+    };
+  if (!parsed.error) return parsed;
+  return {
+    ...parsed,
+    error: {
+      code: parsed.error.code,
+      message: `The input column does not hold a JSON record (a failures file of an NDJSON run): ${parsed.error.message}`,
+    },
+  };
 }
+
+/** A JSON record of a failures file keeps the origin its row carries (one it carries itself comes first). */
+function withOrigin(r: InputRecord, row: Record<string, string>): InputRecord {
+  if (!r.values) return r;
+  for (const c of ORIGIN_COLUMNS) if (row[c] !== undefined && r.values[c] === undefined) r.values[c] = row[c];
+  return r;
+}
+
+/** What the parser's callbacks learn, read by the loop that takes its records. */
+interface ParseState {
+  skipped: Skip[];
+  headerError: SfsyncError | null;
+  headerLines: number;
+  headerRead: boolean;
+  /** The failures file of an NDJSON run holds each record as JSON in one `input` column. */
+  jsonRecords: boolean;
+  /** A results file's first input (from its journal), set on each record as `original_file`. */
+  originFile?: string;
+}
+
+const EMPTY_STATE: ParseState = {
+  skipped: [],
+  headerError: null,
+  headerLines: 1,
+  headerRead: false,
+  jsonRecords: false,
+};
 
 type CsvParser = ReturnType<typeof parse>;
 
@@ -79,7 +129,23 @@ function csvParser(
 ): CsvParser {
   const parser: CsvParser = parse({
     delimiter,
-    columns: (header: string[]) => readHeader(header, file, st, onHeader),
+    columns: (header: string[]) => {
+      st.headerRead = true;
+      const names = header.map((h) => h.trim());
+      st.headerLines = 1 + newlines(header);
+      // A results file fed back is read as its input: sfsync's own columns are skipped (false).
+      const own = resultsFileColumns(names);
+      const read = own ?? names;
+      const kept = read.filter((c): c is string => c !== false);
+      const inputs = fieldColumns(kept);
+      st.jsonRecords = own !== null && inputs.length === 1 && inputs[0] === 'input';
+      // A results file of a first run: where its records came from is the input its journal names.
+      if (own !== null && !names.includes('original_file')) st.originFile = originalFile(file);
+      if (st.originFile !== undefined) kept.splice(kept.indexOf('original_line') + 1, 0, 'original_file');
+      st.headerError = checkHeader(kept, file);
+      onHeader?.(kept, st.jsonRecords);
+      return read;
+    },
     // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
     skip_empty_lines: false,
     skip_records_with_error: true,
@@ -140,14 +206,16 @@ function readableOrEnded(parser: CsvParser): Promise<void> {
  * Line numbers are counted here, from the line breaks inside each record's values: csv-parse's own `info`
  * and `raw` options would copy state for every record and cost a third of the parse.
  */
-async function* parseCsv(
-  iterator: AsyncIterator<string>,
-  firstChunk: string,
+export async function* readCsv(
+  text: AsyncIterable<string>,
   file: string,
-  chosen: string,
+  delimiter?: string,
   onHeader?: (columns: string[], jsonRecords: boolean) => void,
 ): AsyncGenerator<InputRecord[]> {
-  const st: ParseState = { ...newHeaderState(), skipped: [] };
+  const iterator = text[Symbol.asyncIterator]();
+  const firstChunk = await firstText(iterator, file);
+  const chosen = delimiter ?? detectDelimiter(firstChunk.split(/\r?\n/)[0] ?? '');
+  const st: ParseState = { ...EMPTY_STATE, skipped: [] };
   const parser = csvParser(chosen, file, st, onHeader);
   // The parser holds the header row until it ends: past MAX_HEADER without one, the file is not read further.
   let unread = 0;
@@ -198,7 +266,13 @@ async function* parseCsv(
         for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) breaks++;
       }
       line += 1 + breaks;
-      if (!blank) out.push(inputRecord(st, start, record));
+      if (blank) continue;
+      if (st.originFile !== undefined) record.original_file = st.originFile;
+      out.push(
+        st.jsonRecords
+          ? withOrigin(jsonRecord(start, record.input ?? ''), record)
+          : { line: start, values: record },
+      );
     }
     if (failure) throw failure.error;
     if (out.length > 0) yield out;
@@ -212,44 +286,51 @@ async function* parseCsv(
   if (rest.length > 0) yield rest;
 }
 
-/** The records of chunks after the first `count`: what a second reading of a file gives that the first did not. */
-async function* after(count: number, chunks: AsyncIterable<InputRecord[]>): AsyncGenerator<InputRecord[]> {
-  let left = count;
-  for await (const chunk of chunks) {
-    if (left >= chunk.length) {
-      left -= chunk.length;
-      continue;
+function checkHeader(names: string[], file: string): SfsyncError | null {
+  const long = names.findIndex((h) => h.length > MAX_COLUMN_NAME);
+  if (long >= 0) {
+    return new SfsyncError(
+      'CSV_HEADER_INVALID',
+      `${file}, line 1: the name of column ${long + 1} ("${shortName(names[long] as string, 40)}") is longer than ${MAX_COLUMN_NAME.toLocaleString('en-US')} characters.`,
+      {
+        hint: 'A line break or quote in the header is probably missing: fix the header row, or check that this is the CSV file you meant.',
+      },
+    );
+  }
+  // csv-parse sets a column named __proto__ as the record's prototype: its values would vanish.
+  const proto = names.findIndex((h) => h === '__proto__');
+  if (proto >= 0) {
+    return new SfsyncError(
+      'CSV_HEADER_INVALID',
+      `${file}, line 1: column ${proto + 1} is named "__proto__", which cannot be read as a column.`,
+      { hint: 'Rename the column, and map it by its new name.' },
+    );
+  }
+  const empty = names.findIndex((h) => h === '');
+  if (empty >= 0) {
+    return new SfsyncError(
+      'CSV_HEADER_INVALID',
+      `${file}, line 1: column ${empty + 1} of the header has no name.`,
+      {
+        hint: 'Give every column a name (a Salesforce field API name, or map it in a mapping file).',
+      },
+    );
+  }
+  const seen = new Map<string, number>();
+  for (const [i, n] of names.entries()) {
+    const before = seen.get(n.toLowerCase());
+    if (before !== undefined) {
+      const first = names[before] as string;
+      // Field names ignore case, as Salesforce's do: "Email" and "email" would fill one field.
+      const what =
+        first === n
+          ? `"${shortName(n)}" twice (columns ${before + 1} and ${i + 1})`
+          : `"${shortName(first)}" (column ${before + 1}) and "${shortName(n)}" (column ${i + 1}), one name to Salesforce, which ignores case`;
+      return new SfsyncError('CSV_HEADER_INVALID', `${file}, line 1: the header names ${what}.`, {
+        hint: 'Rename or remove one of the columns.',
+      });
     }
-    yield left > 0 ? chunk.slice(left) : chunk;
-    left = 0;
+    seen.set(n.toLowerCase(), i);
   }
-}
-
-/**
- * The records of a CSV file (or stdin), each with the line it starts on. A file is read by CsvScanner, several
- * times faster than csv-parse; at the first record the scanner does not read as csv-parse does (a stray quote, a
- * bare CR, mixed line ends), the file is read again (`reopen`) by csv-parse from the start, and its records are
- * given from the first one not given yet, so records and messages are csv-parse's whichever reads them.
- */
-export async function* readCsv(
-  text: AsyncIterable<string>,
-  file: string,
-  delimiter?: string,
-  onHeader?: (columns: string[], jsonRecords: boolean) => void,
-  reopen?: () => AsyncIterable<string>,
-): AsyncGenerator<InputRecord[]> {
-  const iterator = text[Symbol.asyncIterator]();
-  const first = await firstText(iterator, file);
-  const chosen = delimiter ?? detectDelimiter(first.split(/\r?\n/)[0] ?? '');
-  if (!reopen || !CsvScanner.reads(chosen)) {
-    yield* parseCsv(iterator, first, file, chosen, onHeader);
-    return;
-  }
-  const st = newHeaderState();
-  const given = yield* readCsvFast({ iterator, first, file, delimiter: chosen, st, onHeader });
-  if (given === null) return;
-  await iterator.return?.();
-  const again = reopen()[Symbol.asyncIterator]();
-  const header = st.headerRead ? undefined : onHeader;
-  yield* after(given, parseCsv(again, await firstText(again, file), file, chosen, header));
+  return null;
 }

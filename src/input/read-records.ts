@@ -7,9 +7,7 @@ import type { InputRecord, ReadOptions } from './types.js';
 export function readRecords(options: ReadOptions): AsyncGenerator<InputRecord[]> {
   const text = openText(options);
   const name = options.file === '-' ? 'standard input' : options.file;
-  // A file can be read again from the start (stdin cannot): the fast CSV reader may hand it to csv-parse.
-  const reopen = options.file === '-' ? undefined : () => openText(options);
   return options.format === 'csv'
-    ? readCsv(text, name, options.delimiter, options.onHeader, reopen)
+    ? readCsv(text, name, options.delimiter, options.onHeader)
     : readNdjson(text);
 }
