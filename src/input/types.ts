@@ -17,4 +17,6 @@ export interface ReadOptions {
    * of an NDJSON run, whose records are the JSON in its `input` column (so it has no header of its own).
    */
   onHeader?: (columns: string[], jsonRecords: boolean) => void;
+  /** Parse a CSV file on a worker thread (csv-thread.ts); by default, for big files. */
+  thread?: boolean;
 }
