@@ -34,6 +34,7 @@ const many = Array.from({ length: 3_000 }, (_, i) =>
 const FILES: Array<[string, string | Buffer, string?]> = [
   ['bom-crlf.csv', '\uFEFFName,Title\r\n"Acme, Inc.","say ""hi"""\r\n\r\n"multi\r\nline",x\r\nlast,y\r\n'],
   ['semicolon.csv', 'A;B\n1;2\n\n3;4\n5\n'],
+  ['delimiters-only.csv', 'A;B;C\n1;2;3\n;;\n;;;\n4;5;6\n'],
   ['delimiter.csv', 'A|B\n1|2\n', '|'],
   ['ragged-open.csv', 'A,B\n1,2\n3,4,5\n6,7\n8,"open\n9,10\n'],
   ['twice.csv', 'Email,email\n1,2\n'],

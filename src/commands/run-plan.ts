@@ -9,6 +9,7 @@ import type { ExitCode } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { createProgress, type Progress } from '../ui/progress.js';
 import { renderSyncEvent } from './sync.js';
+import { thousands } from '../core/plural.js';
 
 export type { PlanRunOptions, PlanResult };
 
@@ -134,7 +135,7 @@ export function renderPlan(r: PlanResult): string[] {
     s.object,
     s.operation,
     ...[s.counts.created, s.counts.updated, s.counts.unchanged, s.counts.failed, s.counts.skipped].map((n) =>
-      (n ?? 0).toLocaleString('en-US'),
+      thousands(n ?? 0),
     ),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));

@@ -18,7 +18,7 @@ export interface RecordsMessage {
 }
 
 export type ThreadMessage =
-  | { t: 'header'; columns: string[]; jsonRecords: boolean }
+  | { t: 'header'; columns: string[]; jsonRecords: boolean; originLost: boolean }
   | RecordsMessage
   | { t: 'error'; error: SentError }
   | { t: 'end' };
@@ -44,7 +44,7 @@ function common(values: Record<string, unknown>, keys: string[]): string[] | nul
 }
 
 export function encodeRecords(chunk: InputRecord[], known: string[] | null): RecordsMessage {
-  const keys = known ?? Object.keys(chunk.find((r) => r.values)?.values ?? {});
+  const keys = known ?? Object.keys(chunk.find((r) => r.values && !r.blank)?.values ?? {});
   const lines = new Int32Array(chunk.length);
   const ends: number[] = [];
   const others: Array<[number, InputRecord]> = [];
@@ -54,7 +54,8 @@ export function encodeRecords(chunk: InputRecord[], known: string[] | null): Rec
   for (let i = 0; i < chunk.length; i++) {
     const r = chunk[i] as InputRecord;
     lines[i] = r.line;
-    const values = r.values ? common(r.values, keys) : null;
+    // A record with more than its line and values (an error, a blank row) goes as it is.
+    const values = r.values && r.blank === undefined ? common(r.values, keys) : null;
     if (values === null) {
       others.push([i, r]);
       continue;

@@ -69,7 +69,7 @@ export async function* readCsvOnThread(options: ReadOptions): AsyncGenerator<Inp
       if (m.t === 'end') return;
       if (m.t === 'error') throw receivedError(m.error);
       if (m.t === 'header') {
-        options.onHeader?.(m.columns, m.jsonRecords);
+        options.onHeader?.(m.columns, m.jsonRecords, m.originLost);
         continue;
       }
       const records = decodeRecords(m);

@@ -36,8 +36,11 @@ if (port) {
     pending = [];
   };
   try {
-    const records = readCsv(openText(options), options.file, options.delimiter, (columns, jsonRecords) =>
-      send({ t: 'header', columns, jsonRecords }),
+    const records = readCsv(
+      openText(options),
+      options.file,
+      options.delimiter,
+      (columns, jsonRecords, originLost) => send({ t: 'header', columns, jsonRecords, originLost }),
     );
     for await (const chunk of records) {
       for (const r of chunk) pending.push(r);

@@ -19,7 +19,11 @@ export interface BulkJobReport {
 
 /** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
 interface Part {
-  results: Array<SaveResult | undefined>;
+  size: number;
+  /** Built as its first job answers: until then a waiting record costs nothing here. */
+  results?: Array<SaveResult | undefined>;
+  /** Records refused before they were sent (BULK_NA_TEXT), by their place in the part. */
+  refused?: Map<number, SaveResult>;
   /** Pieces of the part whose job has not answered yet. */
   waiting: number;
   settled: boolean;
@@ -58,6 +62,12 @@ interface Job {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * The shortest wait for more records: longer than the local org takes to answer a query, so a job is not closed
+ * while the engine is still matching the records that would fill it (tests run with a fast retry policy).
+ */
+const LINGER_MIN_MS = 100;
+
 /** Lines joined into one string at a time while a job fills: one string instead of thousands of small ones. */
 const JOIN_LINES = 4096;
 
@@ -68,7 +78,10 @@ export interface BulkWriterOptions {
   jobsAtOnce: number;
   /** Salesforce's upload limit for one job's CSV. */
   maxUploadBytes: number;
-  /** How long a job that is not full waits for more records before it is closed and sent. */
+  /**
+   * How long a job that is not full waits for more records before it is closed and sent (default: twice the
+   * client's retry base delay, 1 s; at least LINGER_MIN_MS).
+   */
   lingerMs?: number;
   onJob?: (job: BulkJobReport) => void;
   /** Deletes are hardDelete jobs (--hard): the records skip the Recycle Bin. */
@@ -95,13 +108,22 @@ function newPart(size: number, sent: Sent | undefined): { part: Part; promise: P
     resolve = res;
   });
   const part: Part = {
-    results: new Array<SaveResult | undefined>(size),
+    size,
     waiting: 0,
     settled: false,
     resolve,
     sent,
   };
   return { part, promise };
+}
+
+/** The answers of a part so far (its refusals, then its jobs' answers as they come). */
+function answers(part: Part): Array<SaveResult | undefined> {
+  if (part.results) return part.results;
+  const results = new Array<SaveResult | undefined>(part.size).fill(undefined);
+  for (const [i, refusal] of part.refused ?? []) results[i] = refusal;
+  part.refused = undefined;
+  return (part.results = results);
 }
 
 /** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
@@ -207,7 +229,7 @@ export class BulkWriter implements RecordWriter {
       const line = write(records[i] as Record<string, unknown>);
       if (typeof line !== 'string') {
         // Refused alone, never sent: the records around it go on.
-        part.results[i] = line;
+        (part.refused ??= new Map()).set(i, line);
         continue;
       }
       const bytes = Buffer.byteLength(line) + 1;
@@ -227,7 +249,7 @@ export class BulkWriter implements RecordWriter {
     }
     if (part.waiting === 0) {
       part.settled = true;
-      part.resolve(part.results as SaveResult[]);
+      part.resolve(answers(part) as SaveResult[]);
     } else if (job) {
       if (job.count >= this.options.jobRecords) this.close(job);
       else this.linger(job);
@@ -238,13 +260,14 @@ export class BulkWriter implements RecordWriter {
   /** Closes the job when no more records come for a moment, so it never waits for ever for its last records. */
   private linger(job: Job): void {
     clearTimeout(job.timer);
+    const ms = this.options.lingerMs ?? Math.max(LINGER_MIN_MS, 2 * this.client.retry.baseDelayMs);
     const wait = (): void => {
       // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
       // job would cost calls. Once none runs, nothing else can fill it.
-      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, ms);
       else this.close(job);
     };
-    job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+    job.timer = setTimeout(wait, ms);
   }
 
   private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {
@@ -320,10 +343,12 @@ export class BulkWriter implements RecordWriter {
     }
     for (let p = 0; p < job.pieces.length; p++) {
       const { part, from, at, count: n } = job.pieces[p] as Piece;
-      for (let k = 0; k < n; k++) part.results[from + k] = results.get(at + k);
+      const answered = answers(part);
+      for (let k = 0; k < n; k++) answered[from + k] = results.get(at + k);
       if (--part.waiting > 0 || part.settled) continue;
       part.settled = true;
-      part.resolve(part.results.map((r) => r ?? missing));
+      part.results = undefined;
+      part.resolve(answered.map((r) => r ?? missing));
       // The engine writes a few write calls' outcomes before the next ones' answers are built: a job's answers
       // never all exist as objects at once.
       if (p % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -6,6 +6,7 @@ import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
 import { mappingHash } from './journal.js';
 import { checkKeys, mayRefuse } from './key-check.js';
 import { claimRun } from './run-claim.js';
+import { resultsRoots } from './run-folder.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
 import { planWrites } from './sync-plan.js';
@@ -109,6 +110,11 @@ async function sync(
     file: input.file,
     format: input.format,
     stopped,
+    identity: input.identity ?? undefined,
+    roots: resultsRoots(
+      ports.cwd,
+      opts.results === undefined ? undefined : path.resolve(ports.cwd, opts.results),
+    ),
   });
   // The pass that counts the file's keys and the org's reads before writing (limits, the match export) do not
   // depend on each other: the org runs the export job while sfsync counts. Unless the count may refuse the run

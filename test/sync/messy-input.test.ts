@@ -54,3 +54,37 @@ describe('a ragged row in a file delimited by ;', () => {
     expect(run.stdout).not.toContain('check commas');
   });
 });
+
+describe('rows of delimiters only', () => {
+  it('are records: skipped with BLANK_ROW in failures.csv and counted; empty lines are no records', async () => {
+    env.write(
+      'blank-rows.csv',
+      'LastName;Email\nB1;b1@blank.test\n;\nB2;b2@blank.test\n\n;;\nB3;b3@blank.test\n',
+    );
+    const args = ['upsert', 'blank-rows.csv', '--object', 'Contact', '--match', 'Email', '--json'];
+    const run = await env.sfsync([...args, '--results', 'out/blank']);
+    expect(run.code).toBe(2);
+    const { counts, failuresByCode } = run.json().result;
+    expect(counts).toMatchObject({ total: 5, created: 3, failed: 0, skipped: 2 });
+    expect(failuresByCode).toEqual([expect.objectContaining({ code: 'BLANK_ROW', count: 2, lines: [3, 6] })]);
+    const failures = readResultCsv(path.join(env.dir(), 'out/blank/failures.csv'));
+    expect(failures.map((f) => [f.line, f.outcome, f.error_code, f.LastName, f.Email])).toEqual([
+      ['3', 'skipped', 'BLANK_ROW', '', ''],
+      ['6', 'skipped', 'BLANK_ROW', '', ''],
+    ]);
+    // Fed back, they are blank rows again, still naming their first lines.
+    const again = await env.sfsync([
+      'upsert',
+      'out/blank/failures.csv',
+      ...args.slice(2),
+      '--results',
+      'out/b2',
+    ]);
+    expect(again.json().result.counts).toMatchObject({ total: 2, skipped: 2 });
+    const rows = readResultCsv(path.join(env.dir(), 'out/b2/failures.csv'));
+    expect(rows.map((f) => [f.error_code, f.original_line])).toEqual([
+      ['BLANK_ROW', '3'],
+      ['BLANK_ROW', '6'],
+    ]);
+  });
+});
