@@ -123,8 +123,12 @@ export class BeforeImages {
   /** The org's clock now, as the time a write just answered was applied by (null before any answer). */
   private clock(): string | null {
     const t = this.client.serverTime();
-    return t === null ? null : new Date(t).toISOString();
+    if (t === null) return null;
+    // Asked once per record created: the text is made once per answer, not per record.
+    if (t !== this.clockAt?.t) this.clockAt = { t, text: new Date(t).toISOString() };
+    return this.clockAt.text;
   }
+  private clockAt: { t: number; text: string } | undefined;
 
   /** The calls `keys` are answered: their writes happened by the org's clock now. */
   written(...keys: Array<string | undefined>): void {

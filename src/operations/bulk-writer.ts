@@ -3,6 +3,7 @@ import { rowLocks } from '../salesforce/retry.js';
 import { columnsOf, lineWriter, quote } from './bulk-csv.js';
 import { JobResults, notProcessed, resultJoiner, unanswered } from './bulk-results.js';
 import { BulkJobFile } from './bulk-job-file.js';
+import { answers, missing, newPart, type Part, type Piece } from './bulk-parts.js';
 import { LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
 
@@ -15,26 +16,6 @@ export interface BulkJobReport {
   records: number;
   state: string;
   errorMessage?: string;
-}
-
-/** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
-interface Part {
-  results: Array<SaveResult | undefined>;
-  /** Pieces of the part whose job has not answered yet. */
-  waiting: number;
-  settled: boolean;
-  /** Told as each job holding some of the part's records is opened (before its upload), with those records. */
-  sent: Sent | undefined;
-  resolve: (results: SaveResult[]) => void;
-}
-
-/** A run of a part's records that sit next to each other in one job. */
-interface Piece {
-  part: Part;
-  /** Index of the first record in the part, and in the job. */
-  from: number;
-  at: number;
-  count: number;
 }
 
 /** A job being filled, waiting for a free slot, or running. */
@@ -58,6 +39,12 @@ interface Job {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * The shortest wait for more records: longer than the local org takes to answer a query, so a job is not closed
+ * while the engine is still matching the records that would fill it (tests run with a fast retry policy).
+ */
+const LINGER_MIN_MS = 100;
+
 /** Lines joined into one string at a time while a job fills: one string instead of thousands of small ones. */
 const JOIN_LINES = 4096;
 
@@ -68,40 +55,16 @@ export interface BulkWriterOptions {
   jobsAtOnce: number;
   /** Salesforce's upload limit for one job's CSV. */
   maxUploadBytes: number;
-  /** How long a job that is not full waits for more records before it is closed and sent. */
+  /**
+   * How long a job that is not full waits for more records before it is closed and sent (default: twice the
+   * client's retry base delay, 1 s; at least LINGER_MIN_MS).
+   */
   lingerMs?: number;
   onJob?: (job: BulkJobReport) => void;
   /** Deletes are hardDelete jobs (--hard): the records skip the Recycle Bin. */
   hardDelete?: boolean;
   /** The assignment rule jobs that save records run (--assignment-rule). */
   assignmentRuleId?: string;
-}
-
-const missing: SaveResult = {
-  success: false,
-  errors: [
-    {
-      statusCode: 'BULK_RESULT_MISSING',
-      message: 'The Bulk API job returned no result for this record.',
-      fields: [],
-    },
-  ],
-};
-
-/** A part for `size` records of one write call, and the promise its results settle. */
-function newPart(size: number, sent: Sent | undefined): { part: Part; promise: Promise<SaveResult[]> } {
-  let resolve: Part['resolve'] = () => {};
-  const promise = new Promise<SaveResult[]>((res) => {
-    resolve = res;
-  });
-  const part: Part = {
-    results: new Array<SaveResult | undefined>(size),
-    waiting: 0,
-    settled: false,
-    resolve,
-    sent,
-  };
-  return { part, promise };
 }
 
 /** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
@@ -167,10 +130,16 @@ export class BulkWriter implements RecordWriter {
     );
   }
 
-  /** The folder for the jobs' CSV files: the run's results folder, the owner's only. */
-  useFolder(dir: string): void {
+  /**
+   * The folder for the jobs' CSV files (the run's results folder, the owner's only), and what to tell every few
+   * thousand result rows read: a job's results are hundreds of thousands of rows read in one go, with no batch
+   * ending meanwhile (the run's heap governor checks then, see heap.ts).
+   */
+  useFolder(dir: string, tick?: () => void): void {
     this.folder = dir;
+    this.tick = tick;
   }
+  private tick: (() => void) | undefined;
 
   /** Sends the jobs being filled now, without waiting for them to fill up (the engine is about to wait). */
   flush(): void {
@@ -207,7 +176,7 @@ export class BulkWriter implements RecordWriter {
       const line = write(records[i] as Record<string, unknown>);
       if (typeof line !== 'string') {
         // Refused alone, never sent: the records around it go on.
-        part.results[i] = line;
+        (part.refused ??= new Map()).set(i, line);
         continue;
       }
       const bytes = Buffer.byteLength(line) + 1;
@@ -227,7 +196,7 @@ export class BulkWriter implements RecordWriter {
     }
     if (part.waiting === 0) {
       part.settled = true;
-      part.resolve(part.results as SaveResult[]);
+      part.resolve(answers(part) as SaveResult[]);
     } else if (job) {
       if (job.count >= this.options.jobRecords) this.close(job);
       else this.linger(job);
@@ -238,13 +207,14 @@ export class BulkWriter implements RecordWriter {
   /** Closes the job when no more records come for a moment, so it never waits for ever for its last records. */
   private linger(job: Job): void {
     clearTimeout(job.timer);
+    const ms = this.options.lingerMs ?? Math.max(LINGER_MIN_MS, 2 * this.client.retry.baseDelayMs);
     const wait = (): void => {
       // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
       // job would cost calls. Once none runs, nothing else can fill it.
-      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, ms);
       else this.close(job);
     };
-    job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+    job.timer = setTimeout(wait, ms);
   }
 
   private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {
@@ -320,14 +290,26 @@ export class BulkWriter implements RecordWriter {
     }
     for (let p = 0; p < job.pieces.length; p++) {
       const { part, from, at, count: n } = job.pieces[p] as Piece;
-      for (let k = 0; k < n; k++) part.results[from + k] = results.get(at + k);
+      const answered = answers(part);
+      for (let k = 0; k < n; k++) answered[from + k] = results.get(at + k);
       if (--part.waiting > 0 || part.settled) continue;
       part.settled = true;
-      part.resolve(part.results.map((r) => r ?? missing));
+      part.results = undefined;
+      part.resolve(answered.map((r) => r ?? missing));
       // The engine writes a few write calls' outcomes before the next ones' answers are built: a job's answers
       // never all exist as objects at once.
       if (p % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  private withTicks<A extends unknown[]>(onRow: (...row: A) => void): (...row: A) => void {
+    const tick = this.tick;
+    if (!tick) return onRow;
+    let rows = 0;
+    return (...row) => {
+      onRow(...row);
+      if (++rows % 5000 === 0) tick();
+    };
   }
 
   private readBack(job: Job): Array<Record<string, unknown>> | undefined {
@@ -365,7 +347,7 @@ export class BulkWriter implements RecordWriter {
         report.id = id;
         this.options.onJob?.(report);
       },
-      resultJoiner(columns, index, results),
+      this.withTicks(resultJoiner(columns, index, results)),
     );
     report.state = outcome.state;
     report.errorMessage = outcome.errorMessage;

@@ -15,6 +15,23 @@ interface Planned {
 
 /** What a spooled record's input and payload read as until it is taken back. */
 const SPOOLED: Record<string, unknown> = Object.freeze({});
+/** The payload of a record handed to a writer that answers late: its outcome is written from its `Parked` call. */
+const HANDED: Record<string, unknown> = Object.freeze({});
+
+/**
+ * The records of one write call whose answer comes late (a Bulk job), once their input waits in the spool: their
+ * lines and where their input is, 12 bytes a record, so that the records themselves (about 150 bytes each, with
+ * the arrays holding them) are let go while a job of hundreds of thousands runs.
+ */
+export interface Parked {
+  readonly lines: Int32Array;
+  /** Where each record's input is in the spool, from `base`, and its length. */
+  readonly base: number;
+  readonly at: Uint32Array;
+  readonly bytes: Uint32Array;
+  /** The `original_line` of the few records that have one, by their place in the call. */
+  readonly origins: Map<number, number>;
+}
 
 /**
  * The outcomes of the records of the batches in flight, decided as their answers come and written in line order
@@ -22,10 +39,11 @@ const SPOOLED: Record<string, unknown> = Object.freeze({});
  */
 export class EngineOutcomes {
   /**
-   * Outcomes decided for records of the batches in flight: a function that writes it, or a dry run's plan as data
-   * (one object per record rather than a closure: a dry run plans every record).
+   * Outcomes decided for records of the batches in flight: a function that writes it, a dry run's plan as data
+   * (one object per record rather than a closure: a dry run plans every record), or the Id of a record left
+   * unchanged (a rerun's every record).
    */
-  private readonly settled = new Map<MappedRecord, (() => void) | Planned>();
+  private readonly settled = new Map<MappedRecord, (() => void) | Planned | string>();
 
   constructor(
     private readonly sink: ResultSink,
@@ -35,7 +53,91 @@ export class EngineOutcomes {
   ) {}
 
   has(r: MappedRecord): boolean {
-    return this.settled.has(r);
+    return this.settled.has(r) || r.payload === HANDED;
+  }
+
+  /**
+   * Hands the records of a call over to their `Parked` form, once each waits in the spool (undefined, and nothing
+   * changed, when one does not): their outcomes are then written from it, as their answers come.
+   */
+  park(records: readonly MappedRecord[], lines: Int32Array): Parked | undefined {
+    if (!this.spoolFile || records.some((r) => r.input !== SPOOLED)) return undefined;
+    let base = Infinity;
+    let end = 0;
+    for (const r of records) {
+      base = Math.min(base, r.spoolAt ?? 0);
+      end = Math.max(end, (r.spoolAt ?? 0) + (r.spoolBytes ?? 0));
+    }
+    if (end - base >= 2 ** 32) return undefined;
+    const n = records.length;
+    const parked: Parked = {
+      lines,
+      base,
+      at: new Uint32Array(n),
+      bytes: new Uint32Array(n),
+      origins: new Map(),
+    };
+    for (let j = 0; j < n; j++) {
+      const r = records[j] as MappedRecord;
+      parked.at[j] = (r.spoolAt ?? 0) - base;
+      parked.bytes[j] = r.spoolBytes ?? 0;
+      if (r.originalLine !== undefined) parked.origins.set(j, r.originalLine);
+      r.payload = HANDED;
+    }
+    return parked;
+  }
+
+  /** Record `j` of a parked call as a record again, to send it with `payload` (its row lock's resend). */
+  unpark(p: Parked, j: number, payload: Record<string, unknown>): MappedRecord {
+    return {
+      line: p.lines[j] as number,
+      input: SPOOLED,
+      payload,
+      lookups: [],
+      spoolAt: p.base + (p.at[j] as number),
+      spoolBytes: p.bytes[j],
+      originalLine: p.origins.get(j),
+    };
+  }
+
+  private parkedCells(p: Parked, j: number): string {
+    return (this.spoolFile as Spool).get({ at: p.base + (p.at[j] as number), bytes: p.bytes[j] as number });
+  }
+
+  /** Writes the success of record `j` of a parked call now. */
+  succeedParked(
+    p: Parked,
+    j: number,
+    outcome: 'created' | 'updated' | 'deleted',
+    id: string | undefined,
+  ): void {
+    this.sink.succeedCells(p.lines[j] as number, outcome, id, this.parkedCells(p, j));
+  }
+
+  /** Writes the failure (or the record not sent) of record `j` of a parked call now. */
+  failParked(p: Parked, j: number, detail: FailureDetail, outcome: 'failed' | 'skipped'): void {
+    this.sink.failCells(p.lines[j] as number, this.parkedCells(p, j), detail, outcome, p.origins.get(j));
+  }
+
+  /** As `unanswered`, for record `j` of a parked call: written now. */
+  unansweredParked(p: Parked, j: number, res: SaveResult, stop: SfsyncError): void {
+    const unread = res.errors[0]?.statusCode === 'BULK_RESULTS_UNREAD';
+    if (!unread && !FATAL.has(stop.code)) return this.failParked(p, j, saveFailure(res), 'failed');
+    this.stopRun(stop);
+    const detail = unread
+      ? saveFailure(res)
+      : { code: 'NOT_PROCESSED', message: `Not sent: ${stop.message}` };
+    this.failParked(p, j, detail, 'skipped');
+  }
+
+  /** The run stops (a parked call met a fatal error). */
+  stop(error: SfsyncError): void {
+    this.stopRun(error);
+  }
+
+  /** Puts the outcomes written so far on disk (after a parked call's answers, as after a batch). */
+  checkpoint(): void {
+    this.sink.checkpoint();
   }
 
   /**
@@ -105,7 +207,7 @@ export class EngineOutcomes {
   }
 
   unchanged(r: MappedRecord, id: string): void {
-    this.settled.set(r, () => this.sink.succeedCells(r.line, 'unchanged', id, this.cellsOf(r)));
+    this.settled.set(r, id);
   }
 
   plan(
@@ -128,6 +230,7 @@ export class EngineOutcomes {
       if (write === undefined) continue;
       this.settled.delete(r);
       if (typeof write === 'function') write();
+      else if (typeof write === 'string') this.sink.succeedCells(r.line, 'unchanged', write, this.cellsOf(r));
       else this.sink.planned(r.line, write.action, write.id, write.payload);
     }
   }

@@ -1,10 +1,12 @@
 import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
 import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
-import { SfsyncError } from '../errors.js';
-import { saveFailure, unknownOutcome, withoutId } from './engine-failures.js';
+import { SfsyncError, toSfsyncError } from '../errors.js';
+import type { FailureDetail } from '../core/sync-types.js';
+import { FATAL, notSent, saveFailure, unknownOutcome, withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
-import type { EngineOutcomes } from './engine-outcomes.js';
+import type { EngineOutcomes, Parked } from './engine-outcomes.js';
+import type { ChangeFields } from './changes.js';
 import type { MatchIndex } from './match.js';
 import type { Sent } from './writer.js';
 
@@ -20,13 +22,53 @@ export interface SortedBatch {
   changed?: Array<{ r: MappedRecord; id: string }>;
 }
 
-/** Writes a sorted batch: each kind in calls of at most batchSize, outcomes decided as the answers come. */
+/**
+ * Only what changed: a matched record whose values are all stored already is not sent; the others send only
+ * the fields that differ (a native upsert also its external ID, which finds the record). Returns what to send.
+ */
+export function keepChanged(
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
+  batch: SortedBatch,
+  changes: ChangeFields,
+): Map<MappedRecord, Record<string, unknown>> {
+  const sends = new Map<MappedRecord, Record<string, unknown>>();
+  const kept: SortedBatch['updates'] = [];
+  const index = batch.index;
+  for (const u of batch.updates) {
+    const at = index ? index.currentAt(u.id) : -1;
+    const diff = changes.diff(u.r.payload, at < 0 ? undefined : index?.current, at);
+    if (diff) {
+      kept.push(u);
+      sends.set(u.r, diff);
+    } else if (opts.dryRun) outcomes.plan(u.r, 'unchanged', u.id, {});
+    else outcomes.unchanged(u.r, u.id);
+  }
+  batch.updates = kept;
+  batch.changed = kept;
+  if (!opts.dryRun && opts.strategy === 'native-upsert') {
+    const field = opts.match?.fields[0]?.name as string;
+    for (const u of batch.updates) {
+      u.r.payload = { ...(sends.get(u.r) as Record<string, unknown>), [field]: u.r.payload[field] };
+      batch.upserts.push(u.r);
+    }
+    batch.upserts.sort((a, b) => a.line - b.line);
+    batch.updates = [];
+  }
+  return sends;
+}
+
+/**
+ * Writes a sorted batch: each kind in calls of at most batchSize, outcomes decided as the answers come. With `later`,
+ * a writer that answers late (Bulk) is not waited for: its calls' answers are awaited there (see Writes.later).
+ */
 export async function sendSorted(
   opts: EngineOptions,
   outcomes: EngineOutcomes,
   batch: SortedBatch,
+  later?: Array<Promise<void>>,
 ): Promise<void> {
-  const { operation } = opts;
+  const { operation, writer } = opts;
   const { creates, updates, deletes, upserts } = batch;
   const object = opts.compiled.object.name;
   if (operation === 'upsert' && creates.length > 0 && updates.length > 0) {
@@ -34,72 +76,68 @@ export async function sendSorted(
     const mixed = [...creates.map((r) => ({ r, id: undefined })), ...updates].sort(
       (a, b) => a.r.line - b.r.line,
     );
-    await writeInCalls(
-      opts,
-      outcomes,
-      mixed,
-      (chunk, sent) =>
-        opts.writer.upsert(
+    await writeInCalls(opts, outcomes, mixed, {
+      send: (chunk, sent) =>
+        writer.upsert(
           object,
           'Id',
           chunk.map(({ r, id }) => (id ? { ...withoutId(r.payload), Id: id } : withoutId(r.payload))),
           sent,
         ),
-      'upserted',
-    );
+      outcome: 'upserted',
+      later,
+    });
   } else {
-    await writeInCalls(
-      opts,
-      outcomes,
-      creates,
-      (chunk, sent) =>
-        opts.writer.create(
+    await writeInCalls(opts, outcomes, creates, {
+      send: (chunk, sent) =>
+        writer.create(
           object,
           chunk.map((r) => withoutId(r.payload)),
           sent,
         ),
-      'created',
-    );
-    await writeInCalls(
-      opts,
-      outcomes,
-      updates,
-      (chunk, sent) =>
-        opts.writer.update(
+      outcome: 'created',
+      later,
+    });
+    await writeInCalls(opts, outcomes, updates, {
+      send: (chunk, sent) =>
+        writer.update(
           object,
           chunk.map(({ r, id }) => ({ ...withoutId(r.payload), Id: id })),
           sent,
         ),
-      'updated',
-    );
+      outcome: 'updated',
+      later,
+    });
   }
-  await writeInCalls(
-    opts,
-    outcomes,
-    deletes,
-    (chunk, sent) =>
-      opts.writer.delete(
+  await writeInCalls(opts, outcomes, deletes, {
+    send: (chunk, sent) =>
+      writer.delete(
         object,
         chunk.map(({ id }) => id),
         sent,
       ),
-    'deleted',
-  );
+    outcome: 'deleted',
+    later,
+  });
   const field = opts.match?.fields[0]?.name as string;
-  await writeInCalls(
-    opts,
-    outcomes,
-    upserts,
-    (chunk, sent) =>
-      opts.writer.upsert(
+  await writeInCalls(opts, outcomes, upserts, {
+    send: (chunk, sent) =>
+      writer.upsert(
         object,
         field,
         chunk.map((r) => r.payload),
         sent,
       ),
-    'upserted',
-    unmatched(batch),
-  );
+    outcome: 'upserted',
+    fresh: unmatched(batch),
+    later,
+  });
+}
+
+/** Runs `then` once every call of a batch has answered: now, or after its parked calls (`later`). */
+export function afterAnswers(later: Array<Promise<void>>, then: () => void): void {
+  if (later.length === 0) then();
+  else later.push(Promise.all(later).then(then));
 }
 
 /**
@@ -128,48 +166,74 @@ export function matchedOnce(
 function savedAs(
   res: SaveResult,
   outcome: 'created' | 'updated' | 'deleted' | 'upserted',
-  r: MappedRecord,
-  fresh: ((r: MappedRecord) => boolean) | undefined,
+  fresh: boolean,
 ): 'created' | 'updated' | 'deleted' {
   if (outcome !== 'upserted') return outcome;
-  return res.created || (res.resent === true && fresh?.(r) === true) ? 'created' : 'updated';
+  return res.created || (res.resent === true && fresh) ? 'created' : 'updated';
 }
 
 const object = (opts: EngineOptions): string => opts.compiled.object.name;
 
+type Item = MappedRecord | { r: MappedRecord; id: string | undefined };
+
+/** One kind of write of a batch: how its calls are sent, and what a success of theirs did. */
+interface Writes<T extends Item> {
+  send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>;
+  outcome: 'created' | 'updated' | 'deleted' | 'upserted';
+  /** Upserts: whether a record matched nothing when its batch was read. */
+  fresh?: (r: MappedRecord) => boolean;
+  /**
+   * Where the answers of calls to a writer that answers late (Bulk) are awaited, when the batch need not wait for
+   * them: their records are parked (see EngineOutcomes.park) and their outcomes written as the answers come.
+   */
+  later?: Array<Promise<void>>;
+}
+
+const recordOf = (item: Item): MappedRecord => ('r' in item ? item.r : item);
+
 /** Sends items in calls of at most batchSize, resending records that only hit a row lock. */
-async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: string | undefined }>(
+async function writeInCalls<T extends Item>(
   opts: EngineOptions,
   outcomes: EngineOutcomes,
   items: T[],
-  send: (chunk: T[], sent: Sent) => Promise<SaveResult[]>,
-  outcome: 'created' | 'updated' | 'deleted' | 'upserted',
-  fresh?: (r: MappedRecord) => boolean,
+  writes: Writes<T>,
+  firstAttempt = 0,
 ): Promise<void> {
+  const { send, outcome, fresh } = writes;
   let queue = items;
   const retry = opts.retry ?? DEFAULT_RETRY;
-  for (let attempt = 0; queue.length > 0; attempt++) {
+  for (let attempt = firstAttempt; queue.length > 0; attempt++) {
     const locked: T[] = [];
     for (let i = 0; i < queue.length; i += opts.batchSize) {
       // The batch itself when it fits one call, and its records without a copy when they are the items: a Bulk job
       // holds hundreds of thousands of records waiting for their results, and each copy of them costs 8 bytes each.
       const chunk = i === 0 && queue.length <= opts.batchSize ? queue : queue.slice(i, i + opts.batchSize);
-      const records = chunk.some((item) => 'r' in item)
-        ? // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
-          chunk.map((item) => ('r' in item ? item.r : (item as MappedRecord)))
-        : (chunk as MappedRecord[]);
+      const records = chunk.some((item) => 'r' in item) ? chunk.map(recordOf) : (chunk as MappedRecord[]);
       // The journal learns of the records when the writer is about to send them (a Bulk job may gather them
-      // first): a record never sent is then not taken for one that may have been applied.
+      // first): a record never sent is then not taken for one that may have been applied. Only their lines are
+      // kept for it, not the records.
       const index = opts.matchIndex;
       const keys = index ? records.map((r) => index.recordKeys(r)) : undefined;
-      // The writer has taken what it sends before its first await; from here the records only wait.
-      const sending = send(chunk, (job, from = 0, count = records.length) =>
-        opts.onSend?.(
-          records.slice(from, from + count).map((r) => r.line),
-          job,
-        ),
+      const lines = Int32Array.from(records, (r) => r.line);
+      const sending = send(chunk, (job, from = 0, count = lines.length) =>
+        opts.onSend?.(Array.from(lines.subarray(from, from + count)), job),
       );
       spoolAll(outcomes, records);
+      // The writer has taken what it sends before its first await; from here the records only wait.
+      const parked = writes.later ? outcomes.park(records, lines) : undefined;
+      if (parked) {
+        const ids = chunk.some((item) => 'r' in item)
+          ? chunk.map((item) => ('r' in item ? item.id : undefined))
+          : undefined;
+        const waiting: ParkedCall = {
+          p: parked,
+          ids,
+          keys,
+          fresh: fresh && Uint8Array.from(records, (r) => (fresh(r) ? 1 : 0)),
+        };
+        writes.later?.push(settleParked(opts, outcomes, waiting, sending, writes, attempt));
+        continue;
+      }
       let results: SaveResult[];
       try {
         results = await sending;
@@ -181,11 +245,10 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
       }
       for (let j = 0; j < chunk.length; j++) {
         const item = chunk[j] as T;
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- T is generic: needed to narrow it
-        const r = 'r' in item ? item.r : (item as MappedRecord);
+        const r = recordOf(item);
         const res = results[j];
         if (res?.success) {
-          const kind = savedAs(res, outcome, r, fresh);
+          const kind = savedAs(res, outcome, fresh?.(r) === true);
           const id = res.id ?? ('id' in item ? item.id : undefined);
           if (kind === 'created' && id && keys) index?.addKeys(keys[j] ?? [], id);
           outcomes.succeed(r, kind, id);
@@ -199,11 +262,7 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
         } else if (res?.stop) {
           outcomes.unanswered(r, res, res.stop);
         } else {
-          const detail = saveFailure(res);
-          outcomes.fail(
-            r,
-            res?.errors[0]?.statusCode === 'DUPLICATE_EXTERNAL_ID' ? { ...detail, status: 300 } : detail,
-          );
+          outcomes.fail(r, failureOf(res));
         }
       }
     }
@@ -212,6 +271,81 @@ async function writeInCalls<T extends MappedRecord | { r: MappedRecord; id: stri
     if (queue.length > 0) opts.onLockRetry?.(queue.length);
     if (queue.length > 0) await rowLocks.pause(retry, attempt);
   }
+}
+
+/** A failed save's detail: a duplicate external ID is a 300 (several records matched), as on REST. */
+function failureOf(res: SaveResult | undefined): FailureDetail {
+  const detail = saveFailure(res);
+  return res?.errors[0]?.statusCode === 'DUPLICATE_EXTERNAL_ID' ? { ...detail, status: 300 } : detail;
+}
+
+/** A parked call: its records, and what settling them needs of what they were (their Ids, keys, freshness). */
+interface ParkedCall {
+  p: Parked;
+  /** The Ids the items carried (updates, deletes), when they carried any. */
+  ids: Array<string | undefined> | undefined;
+  keys: Array<ReturnType<MatchIndex['recordKeys']>> | undefined;
+  fresh: Uint8Array | undefined;
+}
+
+/**
+ * The answers of a parked call, written as they come (in the call's order, which is its records' line order):
+ * the same outcomes as an awaited call's. Records that only met a row lock are sent again, parked again.
+ */
+async function settleParked<T extends Item>(
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
+  call: ParkedCall,
+  sending: Promise<SaveResult[]>,
+  writes: Writes<T>,
+  attempt: number,
+): Promise<void> {
+  const { p, ids, keys } = call;
+  const n = p.lines.length;
+  let results: SaveResult[];
+  try {
+    results = await sending;
+  } catch (err) {
+    const error = toSfsyncError(err);
+    // As for a batch whose call failed (SyncEngine.process): a lost answer is unknown, a fatal error stops the run.
+    if (FATAL.has(error.code)) outcomes.stop(error);
+    for (let j = 0; j < n; j++)
+      if (error.code === 'CONNECTION_LOST')
+        outcomes.failParked(p, j, unknownOutcome(opts.operation, object(opts)), 'skipped');
+      else if (FATAL.has(error.code)) outcomes.failParked(p, j, notSent(error), 'skipped');
+      else outcomes.failParked(p, j, { code: error.code, message: error.message }, 'failed');
+    outcomes.checkpoint();
+    return;
+  }
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const locked: T[] = [];
+  const lockedFresh = new Map<MappedRecord, boolean>();
+  for (let j = 0; j < n; j++) {
+    const res = results[j];
+    const line = p.lines[j] as number;
+    if (res?.success) {
+      const kind = savedAs(res, writes.outcome, call.fresh?.[j] === 1);
+      const id = res.id ?? ids?.[j];
+      if (kind === 'created' && id && keys) opts.matchIndex?.addKeys(keys[j] ?? [], id);
+      outcomes.succeedParked(p, j, kind, id);
+      if (kind === 'created' && id) opts.beforeImages?.created(line, id, res.resent === true);
+    } else if (rowLocks.is(res?.errors[0]?.statusCode) && rowLocks.mayResend(retry, attempt) && res?.resend) {
+      const r = outcomes.unpark(p, j, res.resend);
+      lockedFresh.set(r, call.fresh?.[j] === 1);
+      locked.push((ids ? { r, id: ids[j] } : r) as T);
+    } else if (res?.stop) outcomes.unansweredParked(p, j, res, res.stop);
+    else outcomes.failParked(p, j, failureOf(res), 'failed');
+  }
+  opts.beforeImages?.flush();
+  outcomes.checkpoint();
+  if (locked.length === 0) return;
+  opts.onLockRetry?.(locked.length);
+  await rowLocks.pause(retry, attempt);
+  const later: Array<Promise<void>> = [];
+  // A resent record keeps what its first send knew of it.
+  const fresh = call.fresh && ((r: MappedRecord): boolean => lockedFresh.get(r) === true);
+  await writeInCalls(opts, outcomes, locked, { ...writes, later, fresh }, attempt + 1);
+  await Promise.all(later);
 }
 
 /** The records sent, on disk while they wait for their answer. */

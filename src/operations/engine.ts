@@ -19,8 +19,17 @@ import { missingRequired } from '../mapping/required.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
 import { EngineOutcomes } from './engine-outcomes.js';
 import { settleFromJob, uncertainDetail } from './engine-resume.js';
-import { imageBefore, matchedOnce, replaces, sendSorted, type SortedBatch } from './engine-write.js';
+import {
+  afterAnswers,
+  imageBefore,
+  keepChanged,
+  matchedOnce,
+  replaces,
+  sendSorted,
+  type SortedBatch,
+} from './engine-write.js';
 import { KeyCensus } from './key-census.js';
+import { Slots } from './slots.js';
 import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, recordKeysAndTexts, type MatchIndex, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
@@ -46,6 +55,8 @@ export class SyncEngine {
   private readonly deleted = new KeyCensus();
 
   private readonly outcomes: EngineOutcomes;
+  /** Batches being matched at once: on the Bulk path many more wait for their jobs, parked. */
+  private readonly preparing: Slots;
 
   constructor(
     private readonly client: SalesforceClient | null,
@@ -53,6 +64,7 @@ export class SyncEngine {
     private readonly opts: EngineOptions,
   ) {
     this.outcomes = new EngineOutcomes(sink, opts.spool, (stop) => (this.fatal ??= stop));
+    this.preparing = new Slots(opts.prepareConcurrency ?? opts.concurrency);
   }
 
   async run(chunks: AsyncIterable<InputRecord[]>): Promise<EngineResult> {
@@ -76,8 +88,7 @@ export class SyncEngine {
         if (!mapped) continue;
         // Records sharing a match key run in input order: the first creates, the later ones find it.
         if (this.opts.match) {
-          const keyed = recordKeysAndTexts(this.opts.match, mapped);
-          const keys = keyed.map(([k]) => k);
+          const keys = recordKeys(this.opts.match, mapped);
           if (keys.length === 0) {
             // A blank key matches nothing: an upsert would create the record again on every run.
             if (this.opts.operation !== 'upsert' || !this.opts.createWhenKeyEmpty) {
@@ -86,10 +97,7 @@ export class SyncEngine {
             }
             this.keyless.add(mapped);
           }
-          for (const [k, text] of keyed) this.opts.countKeys?.add(k, input.line, text);
-          const again =
-            this.opts.operation === 'delete' &&
-            deletedBefore(this.deleted, this.opts.match, keyed, input.line);
+          const again = this.counted(this.opts.match, mapped);
           if (again) {
             this.sink.fail(input.line, input.values, again);
             continue;
@@ -114,19 +122,37 @@ export class SyncEngine {
     while (this.active.size > 0 && (this.active.size >= this.opts.concurrency || this.opts.writer.busy?.()))
       await Promise.race(this.active);
     // Waiting batches hold whole records.
-    const prepared = await this.enterPreparing();
-    const done: Promise<void> = this.process(current, prepared).finally(() => {
-      prepared();
-      this.active.delete(done);
-      for (const k of keys) if (this.inFlight.get(k) === done) this.inFlight.delete(k);
-      this.opts.onBatch?.();
-    });
+    const prepared = await this.preparing.enter();
+    // A batch ends once its Bulk calls have answered, but holds none of its records meanwhile (Writes.later).
+    const done: Promise<void> = this.process(current, prepared)
+      .then(async (later) => void (await Promise.all(later)))
+      // Outcomes of parked calls that could not be written (a full disk): stop, as for a batch.
+      .then(undefined, (err: unknown) => void (this.fatal ??= toSfsyncError(err)))
+      .finally(() => {
+        prepared();
+        this.active.delete(done);
+        for (const k of keys) if (this.inFlight.get(k) === done) this.inFlight.delete(k);
+        this.opts.onBatch?.();
+      });
     this.active.add(done);
     for (const k of keys) this.inFlight.set(k, done);
   }
 
+  /**
+   * A record's keys with their text as given, only where they are needed: counted as read (standard input), and
+   * for a delete, a key an earlier line deleted (deletedBefore).
+   */
+  private counted(match: MatchSpec, r: MappedRecord): FailureDetail | null {
+    const { countKeys, operation } = this.opts;
+    if (!countKeys && operation !== 'delete') return null;
+    const keyed = recordKeysAndTexts(match, r);
+    for (const [k, text] of keyed) countKeys?.add(k, r.line, text);
+    return operation === 'delete' ? deletedBefore(this.deleted, match, keyed, r.line) : null;
+  }
+
   /** Waits for the batches in flight that carry one of these keys: a later record must find what they create. */
   private async afterKeys(keys: string[]): Promise<void> {
+    if (this.inFlight.size === 0) return;
     const waits = keys.map((k) => this.inFlight.get(k)).filter((p): p is Promise<void> => p !== undefined);
     if (waits.length === 0) return;
     this.opts.writer.flush?.();
@@ -197,13 +223,15 @@ export class SyncEngine {
     return { code: 'NOT_PROCESSED', message };
   }
 
-  private async process(records: MappedRecord[], prepared: () => void): Promise<void> {
+  /** Maps, matches and writes a batch; returns the answers still to come of its parked calls. */
+  private async process(records: MappedRecord[], prepared: () => void): Promise<Array<Promise<void>>> {
+    const later: Array<Promise<void>> = [];
     if (this.stopped()) {
       for (const r of records) this.outcomes.failNow(r, this.stopReason(), 'skipped');
-      return;
+      return later;
     }
     try {
-      await this.prepareAndWrite(records, prepared);
+      await this.prepareAndWrite(records, prepared, later);
     } catch (err) {
       const error =
         err instanceof SfsyncError ? err : new SfsyncError('SALESFORCE_ERROR', (err as Error).message);
@@ -223,30 +251,14 @@ export class SyncEngine {
       // The outcomes could not be written (a full disk): stop, so no more records are sent without a record of it.
       this.fatal ??= toSfsyncError(err);
     }
+    return later;
   }
 
-  /**
-   * Batches being looked up and matched at once (their records are whole objects until they are written). On the
-   * Bulk path many more batches wait for their jobs, spooled, than are matched at a time.
-   */
-  private preparing = 0;
-  private readonly preparingWaiters: Array<() => void> = [];
-
-  /** Waits for a matching slot; returns the function that frees it (once) when the batch is matched. */
-  private async enterPreparing(): Promise<() => void> {
-    const limit = this.opts.prepareConcurrency ?? this.opts.concurrency;
-    while (this.preparing >= limit) await new Promise<void>((resolve) => this.preparingWaiters.push(resolve));
-    this.preparing++;
-    let freed = false;
-    return () => {
-      if (freed) return;
-      freed = true;
-      this.preparing--;
-      this.preparingWaiters.shift()?.();
-    };
-  }
-
-  private async prepareAndWrite(records: MappedRecord[], prepared: () => void): Promise<void> {
+  private async prepareAndWrite(
+    records: MappedRecord[],
+    prepared: () => void,
+    later: Array<Promise<void>>,
+  ): Promise<void> {
     const { operation } = this.opts;
     const pending = await resolveParents(this.client, records, this.opts.resolveReferences, (r, d) =>
       this.outcomes.fail(r, d),
@@ -260,7 +272,7 @@ export class SyncEngine {
     const changes = operation === 'update' || operation === 'upsert' ? this.opts.changes : undefined;
     const batch = await this.sortByMatch(client, pending, changes);
     const sends = changes
-      ? this.keepChanged(batch, changes)
+      ? keepChanged(this.opts, this.outcomes, batch, changes)
       : new Map<MappedRecord, Record<string, unknown>>();
     if (this.opts.dryRun) return this.planBatch(batch, sends);
     for (const { r } of batch.updates) {
@@ -269,8 +281,8 @@ export class SyncEngine {
     }
     prepared();
     const calls = replaces(batch) ? await imageBefore(this.opts, batch, sends) : [];
-    await sendSorted(this.opts, this.outcomes, batch);
-    if (calls.length > 0) this.opts.beforeImages?.written(...calls);
+    await sendSorted(this.opts, this.outcomes, batch, later);
+    if (calls.length > 0) afterAnswers(later, () => this.opts.beforeImages?.written(...calls));
   }
 
   /** Finds the existing records of a batch and sorts it into creates, updates, deletes and upserts. */
@@ -325,35 +337,6 @@ export class SyncEngine {
       }
     }
     return batch;
-  }
-
-  /**
-   * Only what changed: a matched record whose values are all stored already is not sent; the others send only
-   * the fields that differ (a native upsert also its external ID, which finds the record). Returns what to send.
-   */
-  private keepChanged(batch: SortedBatch, changes: ChangeFields): Map<MappedRecord, Record<string, unknown>> {
-    const sends = new Map<MappedRecord, Record<string, unknown>>();
-    const kept: SortedBatch['updates'] = [];
-    for (const u of batch.updates) {
-      const diff = changes.diff(u.r.payload, batch.index?.current(u.id));
-      if (diff) {
-        kept.push(u);
-        sends.set(u.r, diff);
-      } else if (this.opts.dryRun) this.outcomes.plan(u.r, 'unchanged', u.id, {});
-      else this.outcomes.unchanged(u.r, u.id);
-    }
-    batch.updates = kept;
-    batch.changed = kept;
-    if (!this.opts.dryRun && this.opts.strategy === 'native-upsert') {
-      const field = this.opts.match?.fields[0]?.name as string;
-      for (const u of batch.updates) {
-        u.r.payload = { ...(sends.get(u.r) as Record<string, unknown>), [field]: u.r.payload[field] };
-        batch.upserts.push(u.r);
-      }
-      batch.upserts.sort((a, b) => a.line - b.line);
-      batch.updates = [];
-    }
-    return sends;
   }
 
   /**

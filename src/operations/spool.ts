@@ -54,9 +54,8 @@ export class Spool {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const chunk = Buffer.from(this.pending.join(''), 'utf8');
-    fs.writeSync(this.fd, chunk, 0, chunk.length, this.written);
-    this.written += chunk.length;
+    // Written from the text: no buffer of a megabyte left for the collector each time.
+    this.written += fs.writeSync(this.fd, this.pending.join(''), this.written, 'utf8');
     this.pending = [];
     this.pendingBytes = 0;
   }

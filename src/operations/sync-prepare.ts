@@ -13,6 +13,7 @@ import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { hardDeleteConfirmation } from './hard-delete.js';
 import type { ObjectSource } from './infer-object.js';
+import { fileIdentity, type FileIdentity } from './journal.js';
 import {
   compileMapping,
   offlineObject,
@@ -38,6 +39,8 @@ export interface SyncInput {
   /** The CSV header, once read; `jsonRecords` when a failures file of an NDJSON run carries JSON records. */
   seen: { header?: string[]; jsonRecords: boolean; originLost?: boolean };
   confirmHard: ((object: string, org: string) => Promise<void>) | null;
+  /** The file's size, time and SHA-256, read once for the run (its journal, a saved key count); null for `-`. */
+  identity: (() => Promise<FileIdentity>) | null;
 }
 
 export async function openInput(opts: SyncOptions, ports: SyncPorts): Promise<SyncInput> {
@@ -79,7 +82,9 @@ export async function openInput(opts: SyncOptions, ports: SyncPorts): Promise<Sy
       },
     }),
   );
-  return { mapping, format, file, first, all, seen, confirmHard };
+  let identity: Promise<FileIdentity> | undefined;
+  const identify = file === '-' ? null : () => (identity ??= fileIdentity(file));
+  return { mapping, format, file, first, all, seen, confirmHard, identity: identify };
 }
 
 /** The org, the object and the compiled mapping the run writes with; null client when offline. */

@@ -32,7 +32,7 @@ export async function runEngine(
   writes: WritePlan,
 ): Promise<SyncOutcome> {
   const { client } = target;
-  const files = await openRunFolder(opts, ctx.cwd, input.file, target.object.name, ctx.now(), ctx.hold);
+  const files = await openFolder(opts, ctx, input, target, keys);
   const { dir } = files;
   // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
   const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
@@ -51,7 +51,7 @@ export async function runEngine(
   const { bulk } = writes;
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
-  bulk?.useFolder(dir);
+  bulk?.useFolder(dir, () => heap.check());
   const engine = new SyncEngine(client, sink, {
     operation: opts.operation,
     compiled: target.compiled,
@@ -102,6 +102,28 @@ export async function runEngine(
   ]);
   const mirrored = await mirrorAfter(outcome, writes, client, target, dir, opts.dryRun, beforeImages);
   return settle(opts, ctx, { target, keys, writes, sink, dir, outcome, mirrored });
+}
+
+/** The run's results folder, locked, with the file's key count saved in it for a later run of the same file. */
+async function openFolder(
+  opts: SyncOptions,
+  ctx: RunContext,
+  input: SyncInput,
+  target: SyncTarget,
+  keys: KeyCheck,
+): ReturnType<typeof openRunFolder> {
+  const { file, identity } = input;
+  const files = await openRunFolder(
+    opts,
+    ctx.cwd,
+    file,
+    target.object.name,
+    ctx.now(),
+    ctx.hold,
+    identity ?? undefined,
+  );
+  keys.keep?.(files.dir);
+  return files;
 }
 
 /**

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import { Readable } from 'node:stream';
 import { parseRetryAfter } from './retry.js';
+import { sendFile } from './upload.js';
 
 /**
  * Where the client gets its access token, and how it renews an expired one. Whoever connects (a stored org with
@@ -89,7 +88,10 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
     for (let renewed = false; ; renewed = true) {
       if (refreshing) await refreshing;
       const token = tokens.accessToken();
-      const res = await fetchOnce(absolute(call.url), requestInit(call, token));
+      const res =
+        typeof call.body === 'object'
+          ? await sendFile(absolute(call.url), call.method, headersOf(call, token), call.body)
+          : await fetchOnce(absolute(call.url), requestInit(call, token));
       if (call.onText && res.status < 400) {
         await readPieces(res, call.onText);
         return { body: undefined, headers: res.headers };
@@ -107,20 +109,18 @@ export function createTransport(instanceUrl: string, apiVersion: string, tokens:
   };
 }
 
+function headersOf(call: HttpCall, token: string): Record<string, string> {
+  return { ...call.headers, Authorization: `Bearer ${token}` };
+}
+
 function requestInit(call: HttpCall, token: string): RequestInit {
-  const headers = { ...call.headers, Authorization: `Bearer ${token}` };
   const body = call.bodyFor ? call.bodyFor(token) : call.body;
-  if (body === undefined || typeof body === 'string') return { method: call.method, headers, body };
-  // A new stream for every attempt: a retry sends the file again from its start.
-  const stream = fs.createReadStream(body.file, { highWaterMark: 1 << 20 });
-  // Node's fetch sends a stream only when told the request is half-duplex (not in the DOM's RequestInit type).
-  const init: RequestInit & { duplex: 'half' } = {
+  // A file is sent by sendFile.
+  return {
     method: call.method,
-    headers: { ...headers, 'Content-Length': String(body.bytes) },
-    body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
-    duplex: 'half',
+    headers: headersOf(call, token),
+    body: typeof body === 'string' ? body : undefined,
   };
-  return init;
 }
 
 /** A successful answer's body, decoded as UTF-8 piece by piece (a character cut between pieces is kept whole). */
