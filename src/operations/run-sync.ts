@@ -14,7 +14,7 @@ import { planWrites } from './sync-plan.js';
 import type { StopState, SyncOutcome, SyncPorts } from './sync-ports.js';
 import { openInput, prepareTarget } from './sync-prepare.js';
 import { runEngine } from './sync-run.js';
-import { mirrorCheck } from './sync-admin.js';
+import { mirrorCheck, withoutLines } from './sync-admin.js';
 
 export type { SyncPorts, SyncOutcome } from './sync-ports.js';
 export type { SyncEvent, SyncEvents } from './sync-events.js';
@@ -146,5 +146,7 @@ async function sync(
         'mirror mode: an offline dry run cannot list the records of --scope the file lacks (that needs the org); run the dry run without --offline to see them',
     });
   await input.confirmHard?.(target.object.name, target.client?.instanceUrl ?? '');
-  return runEngine(opts, { ...ports, started, state, hold, emit }, input, target, keys, writes);
+  // A plan's create step sent again leaves out the lines an earlier run of the plan created.
+  const read = { ...input, all: withoutLines(input.all, ports.skipLines) };
+  return runEngine(opts, { ...ports, started, state, hold, emit }, read, target, keys, writes);
 }
