@@ -31,4 +31,6 @@ export interface ReadOptions {
    * records came from (`original_file`) is unknown.
    */
   onHeader?: (columns: string[], jsonRecords: boolean, originLost: boolean) => void;
+  /** Parse a CSV file on a worker thread (csv-thread.ts); by default, for big files. */
+  thread?: boolean;
 }

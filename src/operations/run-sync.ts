@@ -6,6 +6,7 @@ import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
 import { mappingHash } from './journal.js';
 import { checkKeys, mayRefuse } from './key-check.js';
 import { claimRun } from './run-claim.js';
+import { READ_AHEAD_RECORDS, readAhead } from './read-ahead.js';
 import { resultsRoots } from './run-folder.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
@@ -126,6 +127,9 @@ async function sync(
   early?.catch(() => undefined);
   const keys = await afterOther(checking, early);
   [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
+  // The org may still be exporting (a count read back from an earlier run of the file ends at once): the first
+  // records are read meanwhile.
+  if (early) input.all = readAhead(input.all, early, READ_AHEAD_RECORDS);
   const writes = await (early ?? planWrites(opts, ports.env, target, input.file, emit, stopped));
   writes.mirror = await mirrorCheck(
     opts,
