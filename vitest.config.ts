@@ -1,44 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
-
-/**
- * The longest files, longest first (as measured in a full run, 2026-12-03). Two workers take files from one queue:
- * started last, one of these would run on alone while the other worker idles, so they start first and the short
- * files fill in around them. The soak, which mostly waits, starts beside the CPU-heavy 100k guard. The rest follow
- * in vitest's own order.
- */
-const LONG_FIRST = [
-  'test/perf-guard.test.ts',
-  'test/soak.test.ts',
-  'test/sync/sync-resume.test.ts',
-  'test/plan/plan-load.test.ts',
-  'test/signals-cli.test.ts',
-  'test/sync/bulk-faults.test.ts',
-  'test/plan/plan-undo.test.ts',
-  'test/emulator/data-file.test.ts',
-  'test/sync/changes.test.ts',
-  'test/examples.test.ts',
-  'test/sync/sync-bulk.test.ts',
-  'test/sync/sync-faults.test.ts',
-  'test/sync/sync-rest.test.ts',
-  'test/bad-input.test.ts',
-  'test/sync/results-folder.test.ts',
-  'test/emulator/cli-emulator.test.ts',
-  'test/mapping-names.test.ts',
-  'test/e2e-cli.test.ts',
-  'test/sync/match-keys.test.ts',
-  'test/sync/match-export.test.ts',
-];
-
-class LongFirstSequencer extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (spec: TestSpecification): number => {
-      const i = LONG_FIRST.findIndex((f) => spec.moduleId.endsWith(`/${f}`));
-      return i < 0 ? LONG_FIRST.length : i;
-    };
-    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
-  }
-}
+import { DurationsReporter, LongFirstSequencer } from './test/helpers/long-first.js';
 
 export default defineConfig({
   test: {
@@ -56,7 +17,9 @@ export default defineConfig({
     // Each worker imports src/ once for all its files instead of once per file (importing was a third of the
     // suite's CPU time). The tests share no module state: each starts its own local org and passes its own deps.
     isolate: false,
+    // Longest files first, from vitest's results cache or test/durations.json (test/helpers/long-first.ts).
     sequence: { sequencer: LongFirstSequencer },
+    reporters: ['default', new DurationsReporter()],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Transformed test and source modules are kept between runs (keyed by path and content): a second run spends

@@ -36,6 +36,20 @@ describe('CSV reading', () => {
     ]);
   });
 
+  it('a row of delimiters only is a blank record; an empty line is none', async () => {
+    const rows = await read('blank.csv', 'A,B\n1,2\n,\n\n,,\n3,4\n');
+    expect(rows).toEqual([
+      { line: 2, values: { A: '1', B: '2' } },
+      { line: 3, values: { A: '', B: '' }, blank: true },
+      { line: 5, values: { A: '', B: '' }, blank: true },
+      { line: 6, values: { A: '3', B: '4' } },
+    ]);
+    expect(await read('one.csv', 'A\n1\n\n,\n')).toEqual([
+      { line: 2, values: { A: '1' } },
+      { line: 4, values: { A: '' }, blank: true },
+    ]);
+  });
+
   it('reports a ragged row and an unclosed quote as error records in line order, and goes on', async () => {
     const rows = await read('b.csv', 'A,B\n1,2\n3,4,5\n6,7\n8,"open\n9,10\n');
     expect(rows.map((r) => [r.line, r.error?.code ?? r.values])).toEqual([

@@ -22,6 +22,9 @@ export async function resolve(spec, ctx, next) {
   const r = await next(spec, ctx);
   const m = r.url.match(/node_modules\\/((@[^/]+\\/)?[^/]+)/);
   if (m) fs.appendFileSync(process.env.LOADED_FILE, m[1] + '\\n');
+  // conf loads ajv too: "by:sfsync ajv" tells sfsync's own import apart.
+  if (m && ctx.parentURL && !ctx.parentURL.includes('/node_modules/'))
+    fs.appendFileSync(process.env.LOADED_FILE, 'by:sfsync ' + m[1] + '\\n');
   return r;
 }
 `,
@@ -92,5 +95,15 @@ describe('start-up loads only what the command needs', () => {
     );
     expect(loaded.has('csv-parse')).toBe(true);
     expect(loaded.has('jsforce')).toBe(false);
+    expect(loaded.has('by:sfsync ajv'), 'the mapping schema without a mapping file').toBe(false);
+  });
+
+  it('a sync given a mapping file loads ajv for its schema', async () => {
+    const file = path.join(dir, 'contacts.csv');
+    fs.writeFileSync(file, 'LastName,Email\nLazy,lazy@x.test\n');
+    fs.writeFileSync(path.join(dir, 'contacts.yaml'), 'object: Contact\nfields:\n  LastName: LastName\n');
+    const args = ['create', file, '--mapping', path.join(dir, 'contacts.yaml'), '--dry-run', '--offline'];
+    const loaded = await packagesLoaded([...args, '--results', path.join(dir, 'r2')]);
+    expect(loaded.has('by:sfsync ajv')).toBe(true);
   });
 });

@@ -9,6 +9,8 @@ import { loginHost } from '../src/commands/login.js';
 import { runLogout } from '../src/commands/logout.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv, syncTuning } from '../src/config/settings.js';
 import type { SfsyncError } from '../src/errors.js';
+import { createConnector } from '../src/salesforce/connect.js';
+import { DEFAULT_RETRY, FAST_RETRY } from '../src/salesforce/retry.js';
 import { spawnChild } from './helpers/children.js';
 
 describe('settings precedence: flags > environment > mapping > stored > defaults', () => {
@@ -72,6 +74,7 @@ describe('environment values are read in one place and checked', () => {
     ['SFSYNC_BULK_UPLOAD_BYTES', '1e6', 'is not a whole number of bytes'],
     ['SFSYNC_HEAP_LIMIT_MB', '-1', 'is not a whole number of megabytes'],
     ['SFSYNC_HEAP_LIMIT_MB', '64MB', 'is not a whole number of megabytes'],
+    ['SFSYNC_TEST_TIMINGS', 'slow', 'is not "fast"'],
   ])('%s=%s is refused, naming the variable', (name, value, says) => {
     const err = refusal({ [name]: value });
     expect(err.code).toBe('CONFIG_INVALID');
@@ -97,6 +100,16 @@ describe('environment values are read in one place and checked', () => {
       bulkUploadBytesSet: true,
     });
     expect(syncTuning({ SFSYNC_HEAP_LIMIT_MB: '0' }).heapLimitBytes).toBe(Infinity);
+  });
+
+  it("SFSYNC_TEST_TIMINGS=fast (the suite's spawned CLIs) gives the client the fast retry policy, else the default", async () => {
+    const connect = (env: NodeJS.ProcessEnv) =>
+      createConnector(
+        { SFSYNC_INSTANCE_URL: 'http://127.0.0.1:1', SFSYNC_ACCESS_TOKEN: 'token', ...env },
+        () => createMemoryTokenStore(),
+      )({});
+    expect((await connect({ SFSYNC_TEST_TIMINGS: 'fast' })).retry).toBe(FAST_RETRY);
+    expect((await connect({})).retry).toBe(DEFAULT_RETRY);
   });
 
   it('no module outside src/config/ reads an SFSYNC_ variable itself', () => {

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flatJson } from '../src/core/flat-json.js';
 import { thousands } from '../src/core/plural.js';
+import { repeatedKeysWarning } from '../src/operations/key-scan.js';
 
 // Text sfsync writes faster than the built-ins would, with the same result.
 // payloads.ndjson holds each payload as JSON.stringify would write it: flatJson must write the same text.
@@ -29,4 +32,32 @@ describe('thousands', () => {
   it.each([0, 1, 12, 999, 1000, 12345, 123456, 1234567, -1234, 9007199254740991, 1.5, NaN])('%s', (n) => {
     expect(thousands(n)).toBe(n.toLocaleString('en-US'));
   });
+});
+
+// The first toLocaleString of a process loads ICU's locale data; thousands() writes the same text without it.
+it('src/ counts with thousands(), never toLocaleString (but in thousands itself)', () => {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts') && !p.endsWith(path.join('core', 'plural.ts')))
+        fs.readFileSync(p, 'utf8')
+          .split('\n')
+          .forEach((l, i) => l.includes('.toLocaleString(') && found.push(`${p}:${i + 1}`));
+    }
+  };
+  walk(path.join(import.meta.dirname, '..', 'src'));
+  expect(found).toEqual([]);
+});
+
+it('a warning that elides groups says how many, without an ellipsis before its full stop', () => {
+  const groups = [1, 2, 3, 4, 5].map((i) => ({
+    key: `Email=k${i}@x.test`,
+    count: 2,
+    lines: [2 * i, 2 * i + 1],
+  }));
+  const text = repeatedKeysWarning({ keys: 7, records: 14, groups }) ?? '';
+  expect(text).toContain('Email=k5@x.test ×2 (lines 10, 11); and 2 more. They are written in file order');
+  expect(text).not.toMatch(/…\./);
 });

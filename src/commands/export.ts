@@ -4,7 +4,7 @@ import { SfsyncError, signalExitCode, usageError, type StopSignal } from '../err
 import { ExportFile, ExportWriter } from '../operations/export-file.js';
 import { objectQuery, runExport, type ExportFormat } from '../operations/export.js';
 import { HeapGovernor } from '../operations/heap.js';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import type { CommonOptions } from './options.js';
 
 export interface ExportOptions extends CommonOptions {
@@ -124,9 +124,7 @@ export async function runExportCommand(
         writer.flush();
         heap.check();
         if (live)
-          deps.io.live(
-            `Exporting · ${n.toLocaleString('en-US')}${total ? ` of ${total.toLocaleString('en-US')}` : ''} records`,
-          );
+          deps.io.live(`Exporting · ${thousands(n)}${total ? ` of ${thousands(total)}` : ''} records`);
       },
     );
     writer.flush();

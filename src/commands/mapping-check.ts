@@ -9,7 +9,6 @@ import type { Mapping } from '../mapping/types.js';
 import { missingColumns, sourcesOf } from '../mapping/missing-columns.js';
 import {
   blankKeysWarning,
-  repeatedKeysOf,
   repeatedKeysWarning,
   scanKeys,
   sharedKeyFields,
@@ -131,7 +130,7 @@ async function checkAgainstOrg(
         message: `${message} ${mapping.allowSharedKeys ? 'Allowed by match.allowSharedKeys.' : `A sync refuses it (MATCH_KEY_NOT_UNIQUE): ${hint}`}`,
       });
     }
-    const repeated = scan && shared.length === 0 ? repeatedKeysWarning(repeatedKeysOf(scan.census)) : null;
+    const repeated = scan && shared.length === 0 ? repeatedKeysWarning(scan.repeated) : null;
     if (repeated) warnings.push({ where: opts.file as string, message: repeated });
     const blank = scan
       ? blankKeysWarning(scan, operation === 'upsert' && mapping.createWhenKeyEmpty === true)

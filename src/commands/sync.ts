@@ -1,6 +1,6 @@
 import { renderAdmin } from '../operations/sync-admin.js';
 import path from 'node:path';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { estimateRecords } from '../operations/api-choice.js';
@@ -95,7 +95,7 @@ export function renderSyncEvent(event: Exclude<SyncEvent, { type: 'progress' | '
 /** Mirror mode's records, beside the file's: `3 deleted (missing from the file)`. */
 function missingText(m: MissingCounts, would: string): string {
   const [verb, done] = Object.entries(m).find(([k]) => k !== 'failed') ?? ['deleted', 0];
-  return `${done.toLocaleString('en-US')} ${would}${verb}${m.failed ? `, ${m.failed.toLocaleString('en-US')} failed` : ''} (missing from the file)`;
+  return `${thousands(done)} ${would}${verb}${m.failed ? `, ${thousands(m.failed)} failed` : ''} (missing from the file)`;
 }
 
 export function renderSync(r: SyncResult): string[] {
@@ -109,7 +109,7 @@ export function renderSync(r: SyncResult): string[] {
           ? 'Dry run'
           : 'Done';
   const c = r.counts;
-  const n = (v: number): string => v.toLocaleString('en-US');
+  const n = thousands;
   const would = r.dryRun ? 'would be ' : '';
   const lines = [
     `${verb}: ${r.operation} ${r.object} (object from ${r.objectSource}${r.matchFields.length ? `; matched on ${r.matchFields.join(', ')}${r.matchFields.length > 1 ? ` (${r.matchOperator})` : ''}` : ''})`,

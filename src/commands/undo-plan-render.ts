@@ -1,4 +1,4 @@
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import type { PlanUndoResult } from './undo-plan.js';
 
 const COLUMNS = [
@@ -12,7 +12,7 @@ const COLUMNS = [
   ['skipped', 'skipped'],
 ] as const;
 
-const n = (v: number): string => v.toLocaleString('en-US');
+const n = thousands;
 
 /** The plan's undo as a table (a row per step, in the order taken back), what is left, and where the results are. */
 export function renderPlanUndo(r: PlanUndoResult): string[] {

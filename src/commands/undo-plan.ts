@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { openPlanUndoFolder, type PlanUndoFolder } from '../operations/plan-undo-folder.js';
 import { createdBy, KeptParents, leftIds, touchedBy } from '../operations/plan-undo-keep.js';
@@ -321,7 +321,7 @@ async function stopped(run: PlanUndo, err: unknown): Promise<unknown> {
     .map((s) =>
       s.ended === 'not run'
         ? s.step
-        : `${s.step} (${(s.entries - s.counts.total).toLocaleString('en-US')} of ${plural(s.entries, 'write')})`,
+        : `${s.step} (${thousands(s.entries - s.counts.total)} of ${plural(s.entries, 'write')})`,
     );
   const first = err.message.split('\n')[0] ?? err.message;
   return new SfsyncError(

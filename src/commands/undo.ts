@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import { shellWord } from '../core/resume-command.js';
 import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
 import { ResultsLock } from '../operations/results-lock.js';
@@ -271,13 +271,13 @@ export function renderUndo(r: UndoResult): string[] {
           ? 'Dry run'
           : 'Done';
   const c = Object.fromEntries(
-    Object.entries(r.counts).map(([k, v]: [string, number]) => [k, v.toLocaleString('en-US')]),
+    Object.entries(r.counts).map(([k, v]: [string, number]) => [k, thousands(v)]),
   ) as Record<keyof UndoResult['counts'], string>;
   const would = r.dryRun ? 'would be ' : '';
   const article = /^[aeiou]/i.test(r.source.operation) ? 'an' : 'a';
   const lines = [
     `${verb}: undo of ${article} ${r.source.operation} of ${r.source.object} (${r.source.dir})`,
-    `  ${plural(r.counts.total, 'write')} of ${r.source.entries.toLocaleString('en-US')} taken back or checked: ${c.deleted} ${would}deleted, ${c.updated} ${would}set back, ${c.undeleted} ${would}undeleted, ${c.created} ${would}created again, ${c.unchanged} unchanged, ${c.conflict} conflict${r.counts.conflict === 1 ? '' : 's'}, ${c.failed} failed, ${c.skipped} skipped`,
+    `  ${plural(r.counts.total, 'write')} of ${thousands(r.source.entries)} taken back or checked: ${c.deleted} ${would}deleted, ${c.updated} ${would}set back, ${c.undeleted} ${would}undeleted, ${c.created} ${would}created again, ${c.unchanged} unchanged, ${c.conflict} conflict${r.counts.conflict === 1 ? '' : 's'}, ${c.failed} failed, ${c.skipped} skipped`,
     `  ${plural(r.apiCalls, 'API call')}${r.api === 'bulk' ? ` (deletes and updates through Bulk API 2.0: ${plural(r.bulkJobs, 'job')})` : ''}`,
   ];
   if (r.conflicts.length > 0) {

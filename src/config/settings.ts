@@ -30,6 +30,11 @@ export interface Settings {
   bulkUploadBytes: number;
   /** The heap size past which a sync collects garbage between batches; 0 leaves the heap to V8. */
   heapLimitMb: number;
+  /**
+   * Internal, for sfsync's own tests against the local org (SFSYNC_TEST_TIMINGS=fast): retries, Bulk polls and Bulk
+   * jobs waiting for more records pause for milliseconds instead of seconds. Not for a real org.
+   */
+  testTimings: 'fast';
 }
 
 export type SettingsLayer = Partial<Settings>;
@@ -54,6 +59,20 @@ function wholeNumber(unit: string, min: number, example: string): Parse {
     if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min)
       throw invalid(name, raw, `a whole number of ${unit}`, `Set it to ${example}, or unset it.`);
     return n;
+  };
+}
+
+/** One of a few words. */
+function oneOf(words: readonly string[]): Parse {
+  return (raw, name) => {
+    if (!words.includes(raw.trim()))
+      throw invalid(
+        name,
+        raw,
+        words.map((w) => `"${w}"`).join(' or '),
+        "It is for sfsync's own tests: unset it.",
+      );
+    return raw.trim();
   };
 }
 
@@ -87,6 +106,8 @@ export const ENV_SETTINGS: Readonly<Record<string, { key: keyof Settings; parse?
     key: 'heapLimitMb',
     parse: wholeNumber('megabytes', 0, '0 (no limit) or to a size such as 64'),
   },
+  // Internal (not in the README's table): the suite's spawned CLIs use it, see Settings.testTimings.
+  SFSYNC_TEST_TIMINGS: { key: 'testTimings', parse: oneOf(['fast']) },
 };
 
 export const DEFAULT_SETTINGS: SettingsLayer = {

@@ -2,8 +2,15 @@ import { parse, type CsvError } from 'csv-parse';
 import { SfsyncError } from '../errors.js';
 import { shortName } from '../mapping/did-you-mean.js';
 import { parseLine } from './ndjson-reader.js';
-import { fieldColumns, ORIGIN_COLUMNS, originalFile, resultsFileColumns } from './results-columns.js';
-import type { InputRecord } from './types.js';
+import {
+  fieldColumns,
+  isOriginColumn,
+  ORIGIN_COLUMNS,
+  originalFile,
+  resultsFileColumns,
+} from './results-columns.js';
+import type { InputRecord, ReadOptions } from './types.js';
+import { thousands } from '../core/plural.js';
 
 const CANDIDATES = [',', ';', '\t', '|'];
 
@@ -18,7 +25,7 @@ export const MAX_HEADER = 1_000_000;
 function headerTooLong(file: string): SfsyncError {
   return new SfsyncError(
     'CSV_HEADER_INVALID',
-    `${file}, line 1: the header row is longer than ${MAX_HEADER.toLocaleString('en-US')} characters.`,
+    `${file}, line 1: the header row is longer than ${thousands(MAX_HEADER)} characters.`,
     {
       hint: 'Check that the file is a CSV file with a header row of column names, and that no quote in the header is left open.',
     },
@@ -52,6 +59,11 @@ function newlines(values: Iterable<unknown>): number {
 function isBlank(values: Iterable<unknown>): boolean {
   for (const v of values) if (v !== '' && v !== undefined) return false;
   return true;
+}
+
+/** A results file's row without the origin it carries (`original_line`): the cells that name fields. */
+function* fieldValues(record: Record<string, string>): Generator<string> {
+  for (const key in record) if (!isOriginColumn(key)) yield record[key] as string;
 }
 
 interface Skip {
@@ -95,6 +107,14 @@ interface ParseState {
   headerRead: boolean;
   /** The failures file of an NDJSON run holds each record as JSON in one `input` column. */
   jsonRecords: boolean;
+  /** A results file fed back: its rows carry `original_line`, which is no field. */
+  originColumns: boolean;
+  /** Every column empty: the values of a row of delimiters only that has more cells than the header. */
+  blankRow: Record<string, string>;
+  /** The input line the next record starts on (0 until the header is read). */
+  line: number;
+  /** A first run's results file without its results folder's journal: the input it came from is unknown. */
+  originLost: boolean;
   /** A results file's first input (from its journal), set on each record as `original_file`. */
   originFile?: string;
 }
@@ -105,6 +125,10 @@ const EMPTY_STATE: ParseState = {
   headerLines: 1,
   headerRead: false,
   jsonRecords: false,
+  originColumns: false,
+  blankRow: {},
+  line: 0,
+  originLost: false,
 };
 
 type CsvParser = ReturnType<typeof parse>;
@@ -125,7 +149,7 @@ function csvParser(
   delimiter: string,
   file: string,
   st: ParseState,
-  onHeader?: (columns: string[], jsonRecords: boolean) => void,
+  onHeader?: ReadOptions['onHeader'],
 ): CsvParser {
   const parser: CsvParser = parse({
     delimiter,
@@ -138,12 +162,21 @@ function csvParser(
       const read = own ?? names;
       const kept = read.filter((c): c is string => c !== false);
       const inputs = fieldColumns(kept);
+      st.originColumns = inputs.length < kept.length;
       st.jsonRecords = own !== null && inputs.length === 1 && inputs[0] === 'input';
-      // A results file of a first run: where its records came from is the input its journal names.
-      if (own !== null && !names.includes('original_file')) st.originFile = originalFile(file);
+      // A results file of a first run (its `line` is the original line): its records came from the input its
+      // journal names. A later run's results carry their origin in their own columns, or do not know it.
+      if (own !== null && !names.some(isOriginColumn)) {
+        const origin = originalFile(file);
+        st.originFile = origin === '-' ? undefined : origin;
+        st.originLost = origin === undefined;
+      }
       if (st.originFile !== undefined) kept.splice(kept.indexOf('original_line') + 1, 0, 'original_file');
+      st.blankRow = Object.fromEntries(
+        kept.map((c) => [c, c === 'original_file' ? (st.originFile ?? '') : '']),
+      );
       st.headerError = checkHeader(kept, file);
-      onHeader?.(kept, st.jsonRecords);
+      onHeader?.(kept, st.jsonRecords, st.originLost);
       return read;
     },
     // Blank lines reach on_skip (wrong column count) or come as empty records, so they can be counted.
@@ -200,6 +233,44 @@ function readableOrEnded(parser: CsvParser): Promise<void> {
   });
 }
 
+/** A row the parser set aside, as its record: an error, a blank row, or null for an empty line. */
+function skippedRecord(skip: Skip, st: ParseState, delimiter: string): InputRecord | null {
+  const start = st.line;
+  st.line += 1 + newlines(skip.values);
+  // An empty line is no record; a row of delimiters only (`;;`) is one, with nothing in it.
+  if (skip.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' && isBlank(skip.values))
+    return skip.values.length > 1 ? { line: start, values: { ...st.blankRow }, blank: true } : null;
+  return {
+    line: start,
+    error: { code: skip.code, message: skip.message },
+    raw: skip.values.join(delimiter).slice(0, 200),
+  };
+}
+
+/** A parsed row as its record, or null for an empty line; moves `st.line` past the row's line breaks. */
+function rowRecord(record: Record<string, string>, st: ParseState): InputRecord | null {
+  const start = st.line;
+  let breaks = 0;
+  let blank = true;
+  let cells = 0;
+  for (const key in record) {
+    cells++;
+    const v = record[key] as string;
+    if (v === '') continue;
+    blank = false;
+    for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) breaks++;
+  }
+  st.line += 1 + breaks;
+  if (!blank && st.originColumns && !st.jsonRecords) blank = isBlank(fieldValues(record));
+  if (blank && cells === 1 && !st.originColumns) return null;
+  if (st.originFile !== undefined) record.original_file = st.originFile;
+  // Several empty cells (`;;`, or a results file's row with no input) are a record with nothing in it.
+  if (blank) return { line: start, values: record, blank: true };
+  return st.jsonRecords
+    ? withOrigin(jsonRecord(start, record.input ?? ''), record)
+    : { line: start, values: record };
+}
+
 /**
  * CSV records through csv-parse: header row, quotes, CRLF or LF, BOM. A record with the wrong number of
  * columns or an unclosed quote becomes an error record with its line; the rest of the file goes on.
@@ -210,7 +281,7 @@ export async function* readCsv(
   text: AsyncIterable<string>,
   file: string,
   delimiter?: string,
-  onHeader?: (columns: string[], jsonRecords: boolean) => void,
+  onHeader?: ReadOptions['onHeader'],
 ): AsyncGenerator<InputRecord[]> {
   const iterator = text[Symbol.asyncIterator]();
   const firstChunk = await firstText(iterator, file);
@@ -228,19 +299,11 @@ export async function* readCsv(
     return false;
   };
   const feed = feedParser(parser, iterator, firstChunk, headerFits);
-  let line = 0;
   let produced = 0;
   function* skipsBefore(count: number): Generator<InputRecord> {
     while (st.skipped.length > 0 && (st.skipped[0] as Skip).after <= count) {
-      const skip = st.skipped.shift() as Skip;
-      const start = line;
-      line += 1 + newlines(skip.values);
-      if (skip.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' && isBlank(skip.values)) continue;
-      yield {
-        line: start,
-        error: { code: skip.code, message: skip.message },
-        raw: skip.values.join(chosen).slice(0, 200),
-      };
+      const r = skippedRecord(st.skipped.shift() as Skip, st, chosen);
+      if (r) yield r;
     }
   }
   // Records are taken from the parser as many at a time as it holds: one await per chunk, not per record.
@@ -253,26 +316,11 @@ export async function* readCsv(
     let record: Record<string, string> | null;
     while ((record = parser.read() as Record<string, string> | null) !== null) {
       if (st.headerError) throw st.headerError;
-      if (line === 0) line = 1 + st.headerLines;
+      if (st.line === 0) st.line = 1 + st.headerLines;
       out.push(...skipsBefore(produced));
       produced++;
-      const start = line;
-      let breaks = 0;
-      let blank = true;
-      for (const key in record) {
-        const v = record[key] as string;
-        if (v === '') continue;
-        blank = false;
-        for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) breaks++;
-      }
-      line += 1 + breaks;
-      if (blank) continue;
-      if (st.originFile !== undefined) record.original_file = st.originFile;
-      out.push(
-        st.jsonRecords
-          ? withOrigin(jsonRecord(start, record.input ?? ''), record)
-          : { line: start, values: record },
-      );
+      const r = rowRecord(record, st);
+      if (r) out.push(r);
     }
     if (failure) throw failure.error;
     if (out.length > 0) yield out;
@@ -281,7 +329,7 @@ export async function* readCsv(
   }
   await feed;
   if (st.headerError) throw st.headerError;
-  if (line === 0) line = 1 + st.headerLines;
+  if (st.line === 0) st.line = 1 + st.headerLines;
   const rest = [...skipsBefore(Infinity)];
   if (rest.length > 0) yield rest;
 }
@@ -291,7 +339,7 @@ function checkHeader(names: string[], file: string): SfsyncError | null {
   if (long >= 0) {
     return new SfsyncError(
       'CSV_HEADER_INVALID',
-      `${file}, line 1: the name of column ${long + 1} ("${shortName(names[long] as string, 40)}") is longer than ${MAX_COLUMN_NAME.toLocaleString('en-US')} characters.`,
+      `${file}, line 1: the name of column ${long + 1} ("${shortName(names[long] as string, 40)}") is longer than ${thousands(MAX_COLUMN_NAME)} characters.`,
       {
         hint: 'A line break or quote in the header is probably missing: fix the header row, or check that this is the CSV file you meant.',
       },

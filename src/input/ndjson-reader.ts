@@ -1,6 +1,7 @@
 import { shortName } from '../mapping/did-you-mean.js';
 import { MAX_COLUMN_NAME } from './csv-reader.js';
 import type { InputRecord } from './types.js';
+import { thousands } from '../core/plural.js';
 
 /** Levels of nesting a record may have, itself included: a field holds a value or a small object, never a tree. */
 export const MAX_NDJSON_DEPTH = 64;
@@ -58,7 +59,7 @@ function withShortKeys(line: number, values: Record<string, unknown>, raw: strin
       line,
       error: {
         code: 'NDJSON_INVALID',
-        message: `The key "${shortName(key, 40)}" is longer than ${MAX_COLUMN_NAME.toLocaleString('en-US')} characters.`,
+        message: `The key "${shortName(key, 40)}" is longer than ${thousands(MAX_COLUMN_NAME)} characters.`,
       },
       raw: raw.slice(0, 200),
     };

@@ -40,8 +40,8 @@ export function resultsFileColumns(names: string[]): Array<string | false> | nul
 }
 
 /**
- * The input file of the run whose results folder holds `resultsFile` (the `file` its journal names), or undefined
- * when there is no readable journal beside it.
+ * The input file of the run whose results folder holds `resultsFile` (the `file` its journal names: `-` for
+ * standard input), or undefined when there is no readable journal beside it (the file was copied elsewhere).
  */
 export function originalFile(resultsFile: string): string | undefined {
   let fd: number | undefined;
@@ -51,7 +51,7 @@ export function originalFile(resultsFile: string): string | undefined {
     const n = fs.readSync(fd, head, 0, head.length, 0);
     const first = head.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
     const file = (JSON.parse(first) as { file?: unknown }).file;
-    return typeof file === 'string' && file !== '-' ? file : undefined;
+    return typeof file === 'string' ? file : undefined;
   } catch {
     return undefined;
   } finally {

@@ -1,5 +1,6 @@
 import type { FieldInfo } from '../salesforce/types.js';
 import { editDistance } from '../core/edit-distance.js';
+import { thousands } from '../core/plural.js';
 
 export { editDistance } from '../core/edit-distance.js';
 
@@ -12,9 +13,7 @@ function normalize(s: string): string {
 
 /** A name as messages show it: at most `max` characters, the rest elided with its length. */
 export function shortName(name: string, max = 60): string {
-  return name.length <= max
-    ? name
-    : `${name.slice(0, max - 1)}… (${name.length.toLocaleString('en-US')} characters)`;
+  return name.length <= max ? name : `${name.slice(0, max - 1)}… (${thousands(name.length)} characters)`;
 }
 
 /** Names longer than this are nobody's misspelling of a field: no guess (an edit distance costs length²). */

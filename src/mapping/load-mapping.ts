@@ -357,7 +357,4 @@ export function loadMapping(file: string): Mapping {
   return parseMapping(file, text);
 }
 
-/** Without a mapping file: columns (or top-level NDJSON keys) are field API names as they are. */
-export function implicitMapping(): Mapping {
-  return { file: null, nulls: 'keep', fields: null };
-}
+export { implicitMapping } from './implicit-mapping.js';

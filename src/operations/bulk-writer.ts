@@ -39,6 +39,12 @@ interface Job {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * The shortest wait for more records: longer than the local org takes to answer a query, so a job is not closed
+ * while the engine is still matching the records that would fill it (tests run with a fast retry policy).
+ */
+const LINGER_MIN_MS = 100;
+
 /** Lines joined into one string at a time while a job fills: one string instead of thousands of small ones. */
 const JOIN_LINES = 4096;
 
@@ -49,7 +55,10 @@ export interface BulkWriterOptions {
   jobsAtOnce: number;
   /** Salesforce's upload limit for one job's CSV. */
   maxUploadBytes: number;
-  /** How long a job that is not full waits for more records before it is closed and sent. */
+  /**
+   * How long a job that is not full waits for more records before it is closed and sent (default: twice the
+   * client's retry base delay, 1 s; at least LINGER_MIN_MS).
+   */
   lingerMs?: number;
   onJob?: (job: BulkJobReport) => void;
   /** Deletes are hardDelete jobs (--hard): the records skip the Recycle Bin. */
@@ -198,13 +207,14 @@ export class BulkWriter implements RecordWriter {
   /** Closes the job when no more records come for a moment, so it never waits for ever for its last records. */
   private linger(job: Job): void {
     clearTimeout(job.timer);
+    const ms = this.options.lingerMs ?? Math.max(LINGER_MIN_MS, 2 * this.client.retry.baseDelayMs);
     const wait = (): void => {
       // Held back while other jobs run: their end brings more records (the engine waits for it), and a small
       // job would cost calls. Once none runs, nothing else can fill it.
-      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+      if (this.running > 0 || this.busy()) job.timer = setTimeout(wait, ms);
       else this.close(job);
     };
-    job.timer = setTimeout(wait, this.options.lingerMs ?? 1000);
+    job.timer = setTimeout(wait, ms);
   }
 
   private newJob(spec: BulkJobSpec, columns: string[], write: Job['write']): Job {

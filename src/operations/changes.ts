@@ -63,6 +63,9 @@ export class ChangeFields {
   private readonly byName = new Map<string, FieldInfo>();
   /** Match fields whose text Salesforce compares without case: a record found by one differs in its case only. */
   private readonly caseless = new Set<string>();
+  /** `caseless` by the place of each field in `fields`. */
+  private readonly caselessAt: boolean[];
+  private readonly keys = new Map<string, { slot: number; parent: boolean; updateable: boolean }>();
 
   constructor(compiled: CompiledMapping, matchFields: FieldInfo[] = []) {
     for (const f of matchFields)
@@ -85,6 +88,7 @@ export class ChangeFields {
           f !== undefined && f.name !== 'Id' && f.updateable && !f.calculated && !NOT_COMPARED.has(f.type),
       );
     this.fields.forEach((f, i) => this.slots.set(f.name.toLowerCase(), i));
+    this.caselessAt = this.fields.map((f) => this.caseless.has(f.name.toLowerCase()));
     for (const f of compiled.fields)
       // A polymorphic parent (WhoId) cannot be read by its external ID in SOQL: it is always sent.
       if (
@@ -133,7 +137,7 @@ export class ChangeFields {
    */
   rowHashes(row: Record<string, unknown> | ((name: string) => unknown)): number[] {
     const get = typeof row === 'function' ? row : (name: string) => row[name];
-    const out = this.fields.map((f) => this.hash(f, get(f.name)));
+    const out = this.fields.map((f, i) => this.hashAt(i, get(f.name)));
     for (const { target, field } of this.parents) {
       // REST nests the parent ({Account: {External_Id__c}}); a Bulk export flattens it (Account.External_Id__c).
       const nested = get(target);
@@ -146,6 +150,31 @@ export class ChangeFields {
     return out;
   }
 
+  /** The columns of an export (by its header's index) that hashCells reads: the fields', then the parents' keys'. */
+  cellColumns(index: Map<string, number>): number[] {
+    return [
+      ...this.fields.map((f) => index.get(f.name) ?? -1),
+      // A Bulk export flattens the parent: Account.External_Id__c.
+      ...this.parents.map(({ target, field }) => index.get(`${target}.${field.name}`) ?? -1),
+    ];
+  }
+
+  /**
+   * rowHashes of an export's row (cells in `columns`, from cellColumns; a missing column reads as empty), written
+   * into `into` from `at`: no object, closure or array per row.
+   */
+  hashCells(row: string[], columns: number[], into: Float64Array, at: number): void {
+    const n = this.fields.length;
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i] as number;
+      const cell = c < 0 ? '' : (row[c] ?? '');
+      into[at + i] =
+        i < n
+          ? this.hashAt(i, cell)
+          : this.parentHash((this.parents[i - n] as { field: FieldInfo }).field, cell);
+    }
+  }
+
   /** Salesforce finds a parent by its external ID without case unless the field is case sensitive. */
   private parentHash(field: FieldInfo, value: unknown): number {
     const form = storedForm(field, value);
@@ -153,12 +182,44 @@ export class ChangeFields {
   }
 
   /**
-   * A match field's value without case when Salesforce matches it so: the upsert that found the record by it
-   * does not rewrite it, so a change of case alone is not one an update makes.
+   * The hash of the value of `fields[i]`; a match field's value without case when Salesforce matches it so: the
+   * upsert that found the record by it does not rewrite it, so a change of case alone is not one an update makes.
    */
-  private hash(field: FieldInfo, value: unknown): number {
-    const form = storedForm(field, value);
-    return formHash(form !== null && this.caseless.has(field.name.toLowerCase()) ? form.toLowerCase() : form);
+  private hashAt(i: number, value: unknown): number {
+    const form = storedForm(this.fields[i] as FieldInfo, value);
+    return formHash(form !== null && this.caselessAt[i] ? form.toLowerCase() : form);
+  }
+
+  /** A payload key's place among the compared values (-1: none), and whether it can be updated, found once a key. */
+  private keyOf(key: string): { slot: number; parent: boolean; updateable: boolean } {
+    let known = this.keys.get(key);
+    if (!known) {
+      const lower = key.toLowerCase();
+      const parent = this.parentSlots.get(lower);
+      known = {
+        slot: parent ?? this.slots.get(lower) ?? -1,
+        parent: parent !== undefined,
+        updateable: this.byName.get(lower)?.updateable !== false,
+      };
+      this.keys.set(key, known);
+    }
+    return known;
+  }
+
+  /** Whether an update must send this payload value (see diff). */
+  private sends(key: string, value: unknown, current: ArrayLike<number> | undefined, at: number): boolean {
+    if (value === undefined) return false;
+    if (!current) return true;
+    const { slot, parent, updateable } = this.keyOf(key);
+    if (value !== null && typeof value === 'object') {
+      const p = parent ? this.parents[slot - this.fields.length] : undefined;
+      return p
+        ? this.parentHash(p.field, (value as Record<string, unknown>)[p.field.name]) !== current[at + slot]
+        : true;
+    }
+    if (parent) return true;
+    if (slot >= 0) return this.hashAt(slot, value) !== current[at + slot];
+    return updateable;
   }
 
   /**
@@ -166,33 +227,28 @@ export class ChangeFields {
    * already stored (left out of REST's JSON; an empty cell, "not changed", in a Bulk job's CSV); null when nothing
    * would change. A parent by external ID is sent when the record's parent has another key (or none); fields
    * that cannot be updated never count.
-   * Without the record's current values (`current` undefined) the whole payload is sent.
+   * Without the record's current values (`current` undefined) the whole payload is sent. `current` holds them
+   * from `at` (a slot of an index's flat array). A record with nothing to send (a rerun's every record) costs no
+   * object: the answer is built only for those that change.
    */
   diff(
     payload: Record<string, unknown>,
     current: ArrayLike<number> | undefined,
+    at = 0,
   ): Record<string, unknown> | null {
-    const out: Record<string, unknown> = {};
     let changed = false;
-    for (const [key, value] of Object.entries(payload)) {
-      if (key === 'Id') continue;
-      let send = true;
-      if (value === undefined) send = false;
-      else if (current && value !== null && typeof value === 'object') {
-        const slot = this.parentSlots.get(key.toLowerCase());
-        const parent = slot === undefined ? undefined : this.parents[slot - this.fields.length];
-        if (slot !== undefined && parent)
-          send =
-            this.parentHash(parent.field, (value as Record<string, unknown>)[parent.field.name]) !==
-            current[slot];
-      } else if (current && (value === null || typeof value !== 'object')) {
-        const slot = this.slots.get(key.toLowerCase());
-        if (slot !== undefined) send = this.hash(this.fields[slot] as FieldInfo, value) !== current[slot];
-        else if (this.byName.get(key.toLowerCase())?.updateable === false) send = false;
+    for (const key in payload)
+      if (key !== 'Id' && this.sends(key, payload[key], current, at)) {
+        changed = true;
+        break;
       }
-      out[key] = send ? value : undefined;
-      if (send) changed = true;
+    if (!changed) return null;
+    const out: Record<string, unknown> = {};
+    for (const key in payload) {
+      if (key === 'Id') continue;
+      const value = payload[key];
+      out[key] = this.sends(key, value, current, at) ? value : undefined;
     }
-    return changed ? out : null;
+    return out;
   }
 }

@@ -10,6 +10,7 @@ import type { EngineOptions } from './engine-options.js';
 import type { KeyCensus } from './key-census.js';
 import { recordKeys, type MatchSpec } from './match.js';
 import type { FailureDetail } from '../core/sync-types.js';
+import type { ResultSink } from './results.js';
 
 /** Errors after which no later call can succeed: the run stops, every record read so far gets an outcome. */
 export const FATAL = new Set([
@@ -140,4 +141,18 @@ export function countSettledDelete(opts: EngineOptions, deleted: KeyCensus, inpu
   const mapped = applyMapping(opts.compiled, input.line, input.values, opts.mappingZone);
   if (mapped.error) return;
   for (const k of recordKeys(opts.match, mapped)) deleted.add(k, input.line);
+}
+
+/** A CSV row of delimiters only: nothing to send, and nothing to tell which record it meant. */
+export const BLANK_ROW: FailureDetail = {
+  code: 'BLANK_ROW',
+  message:
+    'Every cell of this row is empty (only delimiters): nothing to send. Remove the row, or fill it in.',
+};
+
+/** The outcome of a record the reader could not read (failed) or found blank (skipped): nothing to send. */
+export function refuseInput(sink: ResultSink, input: InputRecord): null {
+  if (input.error) sink.fail(input.line, input.raw, { code: input.error.code, message: input.error.message });
+  else sink.fail(input.line, input.values, BLANK_ROW, 'skipped');
+  return null;
 }

@@ -39,10 +39,11 @@ export interface Parked {
  */
 export class EngineOutcomes {
   /**
-   * Outcomes decided for records of the batches in flight: a function that writes it, or a dry run's plan as data
-   * (one object per record rather than a closure: a dry run plans every record).
+   * Outcomes decided for records of the batches in flight: a function that writes it, a dry run's plan as data
+   * (one object per record rather than a closure: a dry run plans every record), or the Id of a record left
+   * unchanged (a rerun's every record).
    */
-  private readonly settled = new Map<MappedRecord, (() => void) | Planned>();
+  private readonly settled = new Map<MappedRecord, (() => void) | Planned | string>();
 
   constructor(
     private readonly sink: ResultSink,
@@ -206,7 +207,7 @@ export class EngineOutcomes {
   }
 
   unchanged(r: MappedRecord, id: string): void {
-    this.settled.set(r, () => this.sink.succeedCells(r.line, 'unchanged', id, this.cellsOf(r)));
+    this.settled.set(r, id);
   }
 
   plan(
@@ -229,6 +230,7 @@ export class EngineOutcomes {
       if (write === undefined) continue;
       this.settled.delete(r);
       if (typeof write === 'function') write();
+      else if (typeof write === 'string') this.sink.succeedCells(r.line, 'unchanged', write, this.cellsOf(r));
       else this.sink.planned(r.line, write.action, write.id, write.payload);
     }
   }

@@ -6,6 +6,7 @@ import type { FailureDetail } from '../core/sync-types.js';
 import { FATAL, notSent, saveFailure, unknownOutcome, withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
 import type { EngineOutcomes, Parked } from './engine-outcomes.js';
+import type { ChangeFields } from './changes.js';
 import type { MatchIndex } from './match.js';
 import type { Sent } from './writer.js';
 
@@ -19,6 +20,42 @@ export interface SortedBatch {
   index?: MatchIndex;
   /** The updates that change something, before a native upsert moves them into `upserts` (their before-images). */
   changed?: Array<{ r: MappedRecord; id: string }>;
+}
+
+/**
+ * Only what changed: a matched record whose values are all stored already is not sent; the others send only
+ * the fields that differ (a native upsert also its external ID, which finds the record). Returns what to send.
+ */
+export function keepChanged(
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
+  batch: SortedBatch,
+  changes: ChangeFields,
+): Map<MappedRecord, Record<string, unknown>> {
+  const sends = new Map<MappedRecord, Record<string, unknown>>();
+  const kept: SortedBatch['updates'] = [];
+  const index = batch.index;
+  for (const u of batch.updates) {
+    const at = index ? index.currentAt(u.id) : -1;
+    const diff = changes.diff(u.r.payload, at < 0 ? undefined : index?.current, at);
+    if (diff) {
+      kept.push(u);
+      sends.set(u.r, diff);
+    } else if (opts.dryRun) outcomes.plan(u.r, 'unchanged', u.id, {});
+    else outcomes.unchanged(u.r, u.id);
+  }
+  batch.updates = kept;
+  batch.changed = kept;
+  if (!opts.dryRun && opts.strategy === 'native-upsert') {
+    const field = opts.match?.fields[0]?.name as string;
+    for (const u of batch.updates) {
+      u.r.payload = { ...(sends.get(u.r) as Record<string, unknown>), [field]: u.r.payload[field] };
+      batch.upserts.push(u.r);
+    }
+    batch.upserts.sort((a, b) => a.line - b.line);
+    batch.updates = [];
+  }
+  return sends;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   notFound,
   notSent,
   withoutId,
+  refuseInput,
 } from './engine-failures.js';
 import { missingRequired } from '../mapping/required.js';
 import type { EngineOptions, EngineResult } from './engine-options.js';
@@ -21,6 +22,7 @@ import { settleFromJob, uncertainDetail } from './engine-resume.js';
 import {
   afterAnswers,
   imageBefore,
+  keepChanged,
   matchedOnce,
   replaces,
   sendSorted,
@@ -41,6 +43,8 @@ export class SyncEngine {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly active = new Set<Promise<void>>();
   private lastLine = 0;
+  /** Records read so far (the header, blank lines and line breaks inside values make lines outnumber them). */
+  recordsRead = 0;
   /** Upsert records with a blank key, created without matching (--create-when-key-empty). */
   private readonly keyless = new WeakSet<MappedRecord>();
   /**
@@ -79,12 +83,12 @@ export class SyncEngine {
         // After a fatal error or an interrupt nothing more is read: the summary says where the run stopped.
         if (this.fatal) break reading;
         this.lastLine = input.line;
+        this.recordsRead++;
         const mapped = this.admit(input);
         if (!mapped) continue;
         // Records sharing a match key run in input order: the first creates, the later ones find it.
         if (this.opts.match) {
-          const keyed = recordKeysAndTexts(this.opts.match, mapped);
-          const keys = keyed.map(([k]) => k);
+          const keys = recordKeys(this.opts.match, mapped);
           if (keys.length === 0) {
             // A blank key matches nothing: an upsert would create the record again on every run.
             if (this.opts.operation !== 'upsert' || !this.opts.createWhenKeyEmpty) {
@@ -93,10 +97,7 @@ export class SyncEngine {
             }
             this.keyless.add(mapped);
           }
-          for (const [k, text] of keyed) this.opts.countKeys?.add(k, input.line, text);
-          const again =
-            this.opts.operation === 'delete' &&
-            deletedBefore(this.deleted, this.opts.match, keyed, input.line);
+          const again = this.counted(this.opts.match, mapped);
           if (again) {
             this.sink.fail(input.line, input.values, again);
             continue;
@@ -137,8 +138,21 @@ export class SyncEngine {
     for (const k of keys) this.inFlight.set(k, done);
   }
 
+  /**
+   * A record's keys with their text as given, only where they are needed: counted as read (standard input), and
+   * for a delete, a key an earlier line deleted (deletedBefore).
+   */
+  private counted(match: MatchSpec, r: MappedRecord): FailureDetail | null {
+    const { countKeys, operation } = this.opts;
+    if (!countKeys && operation !== 'delete') return null;
+    const keyed = recordKeysAndTexts(match, r);
+    for (const [k, text] of keyed) countKeys?.add(k, r.line, text);
+    return operation === 'delete' ? deletedBefore(this.deleted, match, keyed, r.line) : null;
+  }
+
   /** Waits for the batches in flight that carry one of these keys: a later record must find what they create. */
   private async afterKeys(keys: string[]): Promise<void> {
+    if (this.inFlight.size === 0) return;
     const waits = keys.map((k) => this.inFlight.get(k)).filter((p): p is Promise<void> => p !== undefined);
     if (waits.length === 0) return;
     this.opts.writer.flush?.();
@@ -170,13 +184,7 @@ export class SyncEngine {
       this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
       return null;
     }
-    if (input.error) {
-      this.sink.fail(input.line, input.raw, {
-        code: input.error.code,
-        message: input.error.message,
-      });
-      return null;
-    }
+    if (input.error || input.blank) return refuseInput(this.sink, input);
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
     if (!mapped.error) return mapped;
     this.sink.fail(input.line, input.values, everyProblem(this.opts, mapped));
@@ -264,7 +272,7 @@ export class SyncEngine {
     const changes = operation === 'update' || operation === 'upsert' ? this.opts.changes : undefined;
     const batch = await this.sortByMatch(client, pending, changes);
     const sends = changes
-      ? this.keepChanged(batch, changes)
+      ? keepChanged(this.opts, this.outcomes, batch, changes)
       : new Map<MappedRecord, Record<string, unknown>>();
     if (this.opts.dryRun) return this.planBatch(batch, sends);
     for (const { r } of batch.updates) {
@@ -329,35 +337,6 @@ export class SyncEngine {
       }
     }
     return batch;
-  }
-
-  /**
-   * Only what changed: a matched record whose values are all stored already is not sent; the others send only
-   * the fields that differ (a native upsert also its external ID, which finds the record). Returns what to send.
-   */
-  private keepChanged(batch: SortedBatch, changes: ChangeFields): Map<MappedRecord, Record<string, unknown>> {
-    const sends = new Map<MappedRecord, Record<string, unknown>>();
-    const kept: SortedBatch['updates'] = [];
-    for (const u of batch.updates) {
-      const diff = changes.diff(u.r.payload, batch.index?.current(u.id));
-      if (diff) {
-        kept.push(u);
-        sends.set(u.r, diff);
-      } else if (this.opts.dryRun) this.outcomes.plan(u.r, 'unchanged', u.id, {});
-      else this.outcomes.unchanged(u.r, u.id);
-    }
-    batch.updates = kept;
-    batch.changed = kept;
-    if (!this.opts.dryRun && this.opts.strategy === 'native-upsert') {
-      const field = this.opts.match?.fields[0]?.name as string;
-      for (const u of batch.updates) {
-        u.r.payload = { ...(sends.get(u.r) as Record<string, unknown>), [field]: u.r.payload[field] };
-        batch.upserts.push(u.r);
-      }
-      batch.upserts.sort((a, b) => a.line - b.line);
-      batch.updates = [];
-    }
-    return sends;
   }
 
   /**

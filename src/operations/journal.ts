@@ -23,10 +23,10 @@ export interface JournalHeader {
 
 const JOURNAL = 'journal.ndjson';
 
+export type FileIdentity = Pick<JournalHeader, 'file' | 'size' | 'mtimeMs' | 'sha256'>;
+
 /** The input file's identity; its hash is streamed, one read of the file, whatever its size. */
-export async function fileIdentity(
-  file: string,
-): Promise<Pick<JournalHeader, 'file' | 'size' | 'mtimeMs' | 'sha256'>> {
+export async function fileIdentity(file: string): Promise<FileIdentity> {
   const stat = fs.statSync(file);
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1_048_576 }))

@@ -4,9 +4,10 @@ import type { CompiledMapping } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { KeyCensus } from './key-census.js';
+import type { FileIdentity } from './journal.js';
 import {
   blankKeysWarning,
-  repeatedKeysOf,
+  keyMapping,
   repeatedKeysWarning,
   scanKeys,
   sharedKeyFields,
@@ -15,6 +16,7 @@ import {
   type KeyScan,
   type RepeatedKeys,
 } from './key-scan.js';
+import { findTally, saveTally, tallyParams, type TallyKey } from './key-tally.js';
 import type { MatchSpec } from './match.js';
 
 export interface KeyCheck {
@@ -29,6 +31,8 @@ export interface KeyCheck {
   warnings: string[];
   /** Said before writing only: the summary reports them by other means (repeatedKeys, MATCH_KEY_EMPTY). */
   notices: string[];
+  /** Saves the count in the run's folder, for a later run of the same file to read back (key-tally.ts). */
+  keep?: (dir: string) => void;
 }
 
 export interface KeyCheckInput {
@@ -41,6 +45,10 @@ export interface KeyCheckInput {
   file: string;
   format: 'csv' | 'ndjson';
   stopped: () => boolean;
+  /** The file's size and hash (read once for the run); absent for standard input. */
+  identity?: () => Promise<FileIdentity>;
+  /** The folders where earlier runs may have left their count (run-folder.ts, resultsRoots). */
+  roots: string[];
 }
 
 /** Whether checkKeys may refuse the run (match fields that can merge strangers, not allowed): then nothing may precede it. */
@@ -59,7 +67,7 @@ export function mayRefuse(
  * keys (one more pass over it, in a compact table) to say which repeat and which are blank.
  */
 export async function checkKeys(opts: SyncOptions, input: KeyCheckInput): Promise<KeyCheck> {
-  const { mapping, spec, compiled, object, offline, file } = input;
+  const { mapping, spec, object, offline, file } = input;
   const createWhenKeyEmpty = opts.createWhenKeyEmpty ?? mapping.createWhenKeyEmpty ?? false;
   const check: KeyCheck = {
     repeated: null,
@@ -73,14 +81,7 @@ export async function checkKeys(opts: SyncOptions, input: KeyCheckInput): Promis
   const source = file === '-' ? 'standard input' : opts.file;
   let scan: KeyScan | null = null;
   if (file === '-') check.counting = new KeyCensus();
-  else
-    scan = await scanKeys(
-      readRecords({ file, format: input.format, delimiter: opts.delimiter, encoding: opts.encoding }),
-      compiled,
-      spec,
-      mapping.timezone,
-      input.stopped,
-    );
+  else scan = await countKeys(opts, input, spec, check);
   const shared = sharedKeyFields(spec);
   if (shared.length > 0 && offline)
     check.warnings.push(
@@ -94,7 +95,7 @@ export async function checkKeys(opts: SyncOptions, input: KeyCheckInput): Promis
     );
   }
   if (scan) {
-    check.repeated = repeatedKeysOf(scan.census);
+    check.repeated = scan.repeated;
     if (opts.dryRun) check.keyCounts = scan.census;
     const repeated = repeatedKeysWarning(check.repeated);
     if (repeated && shared.length === 0) check.notices.push(repeated);
@@ -102,4 +103,48 @@ export async function checkKeys(opts: SyncOptions, input: KeyCheckInput): Promis
     if (blank) check.notices.push(blank);
   }
   return check;
+}
+
+/**
+ * The pass over the file that counts its keys, or the count an earlier run saved for the same bytes and match. A dry
+ * run keeps every key's count (it predicts the creates a repeated key makes), which is never saved: it always reads.
+ */
+async function countKeys(
+  opts: SyncOptions,
+  input: KeyCheckInput,
+  spec: MatchSpec,
+  check: KeyCheck,
+): Promise<KeyScan> {
+  const { compiled, file, format } = input;
+  const key = opts.dryRun ? null : await tallyKey(opts, input, spec);
+  const saved = key && findTally(input.roots, key);
+  if (saved) return saved;
+  const scan = await scanKeys(
+    readRecords({ file, format, delimiter: opts.delimiter, encoding: opts.encoding }),
+    compiled,
+    spec,
+    input.mapping.timezone,
+    input.stopped,
+  );
+  if (key && scan.complete) check.keep = (dir) => saveTally(dir, key, scan);
+  return scan;
+}
+
+/** What a saved count must match: these bytes, read the same way, with the same match. */
+async function tallyKey(opts: SyncOptions, input: KeyCheckInput, spec: MatchSpec): Promise<TallyKey | null> {
+  if (!input.identity) return null;
+  const { sha256, size } = await input.identity();
+  const keys = keyMapping(input.compiled, spec);
+  const params = tallyParams({
+    format: input.format,
+    delimiter: opts.delimiter ?? null,
+    encoding: opts.encoding ?? null,
+    zone: input.mapping.timezone ?? null,
+    spec,
+    fields: keys.fields,
+    operation: keys.operation ?? null,
+    onlyKeys: keys.onlyKeys ? [...keys.onlyKeys] : null,
+    object: keys.object,
+  });
+  return { sha256, size, params };
 }

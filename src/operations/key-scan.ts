@@ -3,7 +3,7 @@ import type { InputRecord } from '../input/types.js';
 import { applyMapping } from '../mapping/apply.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import type { KeyGroup, RepeatedKeys } from '../core/sync-types.js';
 import { KeyCensus } from './key-census.js';
 
@@ -12,11 +12,23 @@ import { recordKeysAndTexts, type MatchSpec } from './match.js';
 
 /** What a pass over the input found about its match keys, before anything is written. */
 export interface KeyScan {
-  census: KeyCensus;
+  /** The count of every key; absent when the scan was read back from an earlier run of the same file (key-tally.ts). */
+  census?: KeyCensus;
   records: number;
   /** Records whose match key is blank after the mapping's transforms. */
   blank: number;
   blankLines: number[];
+  repeated: RepeatedKeys;
+  /** The most shared keys, for the message about match fields that do not identify a record. */
+  top: TopKey[];
+  /** False when the pass ended before the end of the file (stopped, or the file could not be read further). */
+  complete: boolean;
+}
+
+export interface TopKey {
+  key: string;
+  count: number;
+  firstLine: number;
 }
 
 /** The repeated keys of a run, as its summary and `--json` report them. */
@@ -36,6 +48,12 @@ export function sharedKeyFields(spec: MatchSpec): FieldInfo[] {
   return spec.fields.filter((f) => !identifies(f));
 }
 
+/** Only the match fields of a mapping: the others cost time in a count of keys and are checked by the run. */
+export function keyMapping(compiled: CompiledMapping, spec: MatchSpec): CompiledMapping {
+  const names = new Set(spec.fields.map((f) => f.name.toLowerCase()));
+  return { ...compiled, fields: compiled.fields.filter((f) => names.has(f.target.toLowerCase())) };
+}
+
 /**
  * Counts every record's match keys (after the mapping's transforms, compared as Salesforce compares them).
  * Records that cannot be read or mapped are left to the run, which reports them; a file that stops being
@@ -49,16 +67,15 @@ export async function scanKeys(
   /** Ctrl-C during the pass: it ends there, and the run stops before writing. */
   stopped: () => boolean = () => false,
 ): Promise<KeyScan> {
-  const scan: KeyScan = { census: new KeyCensus(), records: 0, blank: 0, blankLines: [] };
-  // Only the match fields are mapped: the others cost time here and are checked by the run.
-  const names = new Set(spec.fields.map((f) => f.name.toLowerCase()));
-  const keyFields = { ...compiled, fields: compiled.fields.filter((f) => names.has(f.target.toLowerCase())) };
+  const census = new KeyCensus();
+  const scan = { records: 0, blank: 0, blankLines: [] as number[], complete: false };
+  const keyFields = keyMapping(compiled, spec);
   try {
     for await (const chunk of chunks) {
-      if (stopped()) break;
+      if (stopped()) return summed(census, scan);
       for (const input of chunk) {
         scan.records++;
-        if (!input.values) continue;
+        if (!input.values || input.blank) continue;
         const mapped = applyMapping(keyFields, input.line, input.values, zone);
         if (mapped.error) continue;
         const keys = recordKeysAndTexts(spec, mapped);
@@ -66,13 +83,18 @@ export async function scanKeys(
           scan.blank++;
           if (scan.blankLines.length < 5) scan.blankLines.push(input.line);
         }
-        for (const [k, text] of keys) scan.census.add(k, input.line, text);
+        for (const [k, text] of keys) census.add(k, input.line, text);
       }
     }
+    scan.complete = !stopped();
   } catch {
     // The run reads the same file and reports where it could not.
   }
-  return scan;
+  return summed(census, scan);
+}
+
+function summed(census: KeyCensus, scan: Omit<KeyScan, 'repeated' | 'top' | 'census'>): KeyScan {
+  return { ...scan, census, repeated: repeatedKeysOf(census), top: census.top(5) };
 }
 
 function lines(ls: number[], total: number): string {
@@ -100,12 +122,12 @@ export function sharedKeysMessage(
   const one = fields.length === 1;
   let counts = '';
   if (scan) {
-    const top = scan.census.top(5);
+    const top = scan.top;
     counts =
       top.length === 0
         ? ` In ${source}, no two records share a value yet.`
-        : ` In ${source}, ${plural(scan.census.repeatedRecords, 'record')} share a key with another; the most shared: ${top
-            .map((t) => `${t.key} ×${t.count.toLocaleString('en-US')} (first on line ${t.firstLine})`)
+        : ` In ${source}, ${plural(scan.repeated.records, 'record')} share a key with another; the most shared: ${top
+            .map((t) => `${t.key} ×${thousands(t.count)} (first on line ${t.firstLine})`)
             .join('; ')}.`;
   }
   const better = object.fields
@@ -131,7 +153,7 @@ export function sharedKeysError(
 /** The warning before writing about keys several records of the file carry. */
 export function repeatedKeysWarning(repeated: RepeatedKeys): string | null {
   if (repeated.keys === 0) return null;
-  return `${plural(repeated.keys, 'match key')} ${repeated.keys === 1 ? 'is' : 'are'} carried by more than one record (${plural(repeated.records, 'record')}): ${describeGroups(repeated.groups)}${repeated.keys > repeated.groups.length ? '; …' : ''}. They are written in file order: the first creates (or updates) the record, the later ones update that same record.`;
+  return `${plural(repeated.keys, 'match key')} ${repeated.keys === 1 ? 'is' : 'are'} carried by more than one record (${plural(repeated.records, 'record')}): ${describeGroups(repeated.groups)}${repeated.keys > repeated.groups.length ? `; and ${thousands(repeated.keys - repeated.groups.length)} more` : ''}. They are written in file order: the first creates (or updates) the record, the later ones update that same record.`;
 }
 
 export function blankKeysWarning(scan: KeyScan, createWhenEmpty: boolean): string | null {

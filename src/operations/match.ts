@@ -62,13 +62,16 @@ export class MatchIndex {
   private readonly slots = new Map<string, number>();
   private hashes = new Float64Array(0);
   /**
-   * The compared fields' values as read (then SystemModstamp), for the before-images of the records the run
-   * updates: kept as they came, since most records are not updated (a rerun updates none), and turned into the
-   * image's object only for those that are.
+   * The compared fields' values as read (then SystemModstamp), by slot, for the before-images of the records the
+   * run updates: kept as they came, since most records are not updated (a rerun updates none), and turned into the
+   * image's object only for those that are. An export's row is kept itself (`whole`), read by the columns of the
+   * export's first header (`rowColumns`); a row of Salesforce's REST as the array of those values.
    */
-  private readonly values = new Map<string, unknown[]>();
+  private readonly values: unknown[][] = [];
+  private readonly whole: boolean[] = [];
+  private rowColumns: { header: string[]; values: number[] } | undefined;
   /** Where an export's columns are, from its header (read once, not per row). */
-  private columns: { header: string[]; index: Map<string, number>; id: number; values: number[] } | undefined;
+  private columns: ExportColumns | undefined;
 
   constructor(
     private readonly spec: MatchSpec,
@@ -80,75 +83,102 @@ export class MatchIndex {
     const id = row.Id as string;
     this.addKeys(this.rowKeys(row), id);
     if (!this.changes || typeof id !== 'string') return;
-    this.keep(id, this.changes.rowHashes(row), this.changes.rowValues(row));
+    const slot = this.slotOf(id);
+    this.changes.rowHashes(row).forEach((h, i) => ((this.hashes[slot * this.width + i] as number) = h));
+    this.values[slot] = this.changes.rowValues(row);
+    this.whole[slot] = false;
   }
 
   /**
-   * Adds a row of a Bulk export (CSV: a header, then rows of text in its order) without making an object of it:
-   * an export brings every record of the object, most of which the run will not change.
+   * Adds a row of a Bulk export (CSV: a header, then rows of text in its order) without making an object of it, nor
+   * any array but the row: an export brings every record of the object, most of which the run will not change.
    */
   addCsvRow(header: string[], row: string[]): void {
     const at = this.columnsOf(header);
     const id = row[at.id];
     if (id === undefined) return;
-    const cell = (name: string): string => {
-      const i = at.index.get(name);
-      return i === undefined ? '' : (row[i] ?? '');
-    };
-    this.addKeys(
-      this.keysOf((f) => cell(f.name)),
-      id,
-    );
+    const key = at.key;
+    if (key) {
+      const k = matchKey(key.field, key.column < 0 ? '' : (row[key.column] ?? ''));
+      if (k !== null) this.addKey(key.map, k, id);
+    } else
+      this.addKeys(
+        this.keysOf((f) => cellOf(at, row, f.name)),
+        id,
+      );
     if (!this.changes) return;
-    this.keep(
-      id,
-      this.changes.rowHashes(cell),
-      at.values.map((i) => (i < 0 ? null : (row[i] ?? ''))),
-    );
+    const slot = this.slotOf(id);
+    this.changes.hashCells(row, at.hashed, this.hashes, slot * this.width);
+    this.whole[slot] = at.whole;
+    this.values[slot] = at.whole ? row : at.values.map((i) => (i < 0 ? null : (row[i] ?? '')));
   }
 
-  private columnsOf(header: string[]): NonNullable<MatchIndex['columns']> {
+  private get width(): number {
+    return (this.changes as ChangeFields).width;
+  }
+
+  private columnsOf(header: string[]): ExportColumns {
     if (this.columns?.header === header) return this.columns;
     const names = [...(this.changes?.fields.map((f) => f.name) ?? []), 'SystemModstamp'];
-    this.columns = {
+    const index = new Map(header.map((h, i) => [h, i]));
+    const field = this.spec.fields.length === 1 ? this.spec.fields[0] : undefined;
+    const columns: ExportColumns = {
       header,
-      index: new Map(header.map((h, i) => [h, i])),
+      index,
       id: header.indexOf('Id'),
       values: this.changes ? names.map((n) => header.indexOf(n)) : [],
+      key: field && {
+        field,
+        column: index.get(field.name) ?? -1,
+        map: this.keyMap(this.spec.operator === 'AND' ? '' : field.name),
+      },
+      hashed: this.changes?.cellColumns(index) ?? [],
+      whole: false,
     };
-    return this.columns;
+    // Rows are kept whole and read by the first header's columns; a page with a header of other columns (never seen
+    // from Salesforce) keeps copies of the values instead.
+    this.rowColumns ??= { header, values: columns.values };
+    const first = this.rowColumns.header;
+    columns.whole = first.length === header.length && first.every((h, i) => h === header[i]);
+    this.columns = columns;
+    return columns;
   }
 
-  private keep(id: string, hashes: number[], values: unknown[]): void {
-    const width = (this.changes as ChangeFields).width;
+  private slotOf(id: string): number {
     const key = id.slice(0, 15);
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = this.slots.size;
       this.slots.set(key, slot);
     }
+    const width = this.width;
     if ((slot + 1) * width > this.hashes.length) {
       const grown = new Float64Array(Math.max(1024, this.hashes.length * 2, (slot + 1) * width));
       grown.set(this.hashes);
       this.hashes = grown;
     }
-    this.hashes.set(hashes, slot * width);
-    this.values.set(key, values);
+    return slot;
   }
 
   /** The values read of a record's compared fields, with its SystemModstamp; undefined for one not read. */
   valuesOf(id: string): Record<string, unknown> | undefined {
-    const values = this.values.get(id.slice(0, 15));
-    if (values === undefined || !this.changes) return undefined;
+    const slot = this.slots.get(id.slice(0, 15));
+    if (slot === undefined || !this.changes) return undefined;
+    const kept = this.values[slot] as unknown[];
+    const columns = this.rowColumns?.values;
+    const values = this.whole[slot] && columns ? columns.map((i) => (i < 0 ? null : (kept[i] ?? ''))) : kept;
     return this.changes.valuesObject(values);
   }
 
-  /** The current values (hashed) of a record read by this index; undefined for one it did not read. */
-  current(id: string): Float64Array | undefined {
+  /** The current values (hashed) of the records this index read, by `currentAt`. */
+  get current(): Float64Array {
+    return this.hashes;
+  }
+
+  /** Where a record's current values start in `current`; -1 for a record this index did not read. */
+  currentAt(id: string): number {
     const slot = this.slots.get(id.slice(0, 15));
-    if (slot === undefined || !this.changes) return undefined;
-    const width = this.changes.width;
-    return this.hashes.subarray(slot * width, (slot + 1) * width);
+    return slot === undefined || !this.changes ? -1 : slot * this.changes.width;
   }
 
   /** The keys a record is found by, to add it with `addKeys` once it has an Id. */
@@ -157,20 +187,37 @@ export class MatchIndex {
   }
 
   addKeys(keys: Array<[string, string]>, id: string): void {
-    for (const [field, key] of keys) {
-      const byKey = this.keys.get(field) ?? new Map<string, string | string[]>();
-      this.keys.set(field, byKey);
-      const seen = byKey.get(key);
-      if (seen === undefined) byKey.set(key, id);
-      else if (typeof seen === 'string') {
-        if (seen.slice(0, 15) !== id.slice(0, 15)) byKey.set(key, [seen, id]);
-      } else if (!seen.some((s) => s.slice(0, 15) === id.slice(0, 15))) seen.push(id);
-    }
+    for (const [field, key] of keys) this.addKey(this.keyMap(field), key, id);
+  }
+
+  private keyMap(field: string): Map<string, string | string[]> {
+    let byKey = this.keys.get(field);
+    if (!byKey) this.keys.set(field, (byKey = new Map<string, string | string[]>()));
+    return byKey;
+  }
+
+  private addKey(byKey: Map<string, string | string[]>, key: string, id: string): void {
+    const seen = byKey.get(key);
+    if (seen === undefined) byKey.set(key, id);
+    else if (typeof seen === 'string') {
+      if (seen.slice(0, 15) !== id.slice(0, 15)) byKey.set(key, [seen, id]);
+    } else if (!seen.some((s) => s.slice(0, 15) === id.slice(0, 15))) seen.push(id);
   }
 
   /** The Ids each record matches: none, one, or several (ambiguous). */
   find(records: MappedRecord[]): Map<MappedRecord, string[]> {
     const result = new Map<MappedRecord, string[]>();
+    const field = this.spec.fields.length === 1 ? this.spec.fields[0] : undefined;
+    if (field) {
+      // One match field (most runs): its key alone, with no array of keys or set of Ids per record.
+      const byKey = this.keys.get(this.spec.operator === 'AND' ? '' : field.name);
+      for (const r of records) {
+        const k = matchKey(field, valueOf(r, field));
+        const found = k === null ? undefined : byKey?.get(k);
+        result.set(r, found === undefined ? [] : typeof found === 'string' ? [found] : [...found]);
+      }
+      return result;
+    }
     for (const r of records) {
       const ids = new Set<string>();
       for (const [field, key] of this.recordKeys(r)) {
@@ -198,6 +245,27 @@ export class MatchIndex {
     });
     return out;
   }
+}
+
+/** Where an export's columns are, from its header. */
+interface ExportColumns {
+  header: string[];
+  index: Map<string, number>;
+  id: number;
+  /** The compared fields' columns, then SystemModstamp's (-1 when absent). */
+  values: number[];
+  /** A single match field: its column and its map of keys, read without a closure or an array per row. */
+  key: { field: FieldInfo; column: number; map: Map<string, string | string[]> } | undefined;
+  /** The columns ChangeFields.hashCells reads. */
+  hashed: number[];
+  /** The header has the first header's columns: its rows are kept whole. */
+  whole: boolean;
+}
+
+/** An export row's value of a column by name ('' when the export has no such column). */
+function cellOf(at: ExportColumns, row: string[], name: string): string {
+  const i = at.index.get(name);
+  return i === undefined ? '' : (row[i] ?? '');
 }
 
 /**

@@ -110,6 +110,7 @@ export async function fileKeys(
   const keyFields = { ...compiled, fields: compiled.fields.filter((f) => names.has(f.target.toLowerCase())) };
   for await (const chunk of chunks)
     for (const input of chunk) {
+      if (input.blank) continue; // skipped, naming no record
       const mapped = input.values ? applyMapping(keyFields, input.line, input.values, zone) : null;
       if (!mapped || mapped.error) {
         unreadableCount++;

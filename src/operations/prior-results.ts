@@ -79,12 +79,16 @@ export interface Prior {
   commit: () => void;
 }
 
-/** A failures.csv row joins its group (outcome and code): counted, its line among the first ten. */
+/**
+ * A failures.csv row joins its group (outcome and code): counted, its line among the first ten, with the line it
+ * came from in the first run's input when the run read a results file (`origin`: where its original_line is).
+ */
 function countFailure(
   failureCodes: PriorResults['failureCodes'],
   key: string,
   cells: string[],
   line: number,
+  origin: number,
 ): void {
   const fields = (cells[FAILURE.fields] ?? '').split(';').filter((f) => f !== '');
   const entry = failureCodes.get(key) ?? {
@@ -94,7 +98,11 @@ function countFailure(
     ...(fields.length > 0 ? { fields } : {}),
   };
   entry.count++;
-  if (entry.lines.length < 10) entry.lines.push(line);
+  if (entry.lines.length < 10) {
+    entry.lines.push(line);
+    const from = origin > 0 ? Number(cells[origin]) : NaN;
+    if (Number.isInteger(from) && from > 0) (entry.originalLines ??= []).push(from);
+  }
   failureCodes.set(key, entry);
 }
 
@@ -121,6 +129,7 @@ export async function readPrior(success: string, failures: string): Promise<Prio
     let at = 0;
     let header = true;
     let row = 0;
+    let origin = -1;
     if (end > 0) {
       const parser = fs
         .createReadStream(file, { start: 0, end: end - 1 })
@@ -134,6 +143,8 @@ export async function readPrior(success: string, failures: string): Promise<Prio
           header = false;
           if (own.some((c, i) => cells[i] !== c))
             throw corrupt(file, `its header does not start with sfsync's columns (${own.join(',')})`);
+          // A run that read a results file writes where each record came from after sfsync's columns.
+          if (cells[own.length] === 'original_line') origin = own.length;
           continue;
         }
         const line = Number(cells[0]);
@@ -158,7 +169,8 @@ export async function readPrior(success: string, failures: string): Promise<Prio
         done.add(line);
         counts.total++;
         counts[outcome as keyof typeof counts]++;
-        if (isFailures) countFailure(failureCodes, failureKey(outcome, code || 'UNKNOWN'), cells, line);
+        if (isFailures)
+          countFailure(failureCodes, failureKey(outcome, code || 'UNKNOWN'), cells, line, origin);
       }
     }
     if (at !== end) throw corrupt(file, 'it could not be read back row by row');

@@ -154,7 +154,7 @@ export interface FailureGroup {
  * records sent whose outcome is not known (UNCERTAIN, BULK_RESULTS_UNREAD, UNKNOWN_OUTCOME) are a cause of their own.
  */
 export function failureKey(outcome: string, code: string): string {
-  return outcome === 'skipped' && !SENT_UNANSWERED.has(code) ? 'SKIPPED' : code;
+  return outcome === 'skipped' && !SENT_UNANSWERED.has(code) && code !== 'BLANK_ROW' ? 'SKIPPED' : code;
 }
 
 /** The `original_line` a record of a results file fed back carries, if it does. */

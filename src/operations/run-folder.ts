@@ -5,6 +5,7 @@ import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import {
   fileIdentity,
+  type FileIdentity,
   Journal,
   latestRunFor,
   mappingHash,
@@ -40,7 +41,7 @@ function newRunFolder(root: string, name: string): string {
 }
 
 /** Where runs of a file may have left their folders: ./sfsync-results, and beside the --results folder. */
-function resultsRoots(cwd: string, named: string | undefined): string[] {
+export function resultsRoots(cwd: string, named: string | undefined): string[] {
   const roots = [path.join(cwd, 'sfsync-results')];
   if (named && !roots.includes(path.dirname(named))) roots.push(path.dirname(named));
   return roots;
@@ -166,7 +167,7 @@ function mappingFile(opts: SyncOptions, cwd: string): string | undefined {
 function resumeMismatch(
   header: Awaited<ReturnType<typeof readJournal>>['header'],
   opts: SyncOptions,
-  input: Awaited<ReturnType<typeof fileIdentity>>,
+  input: FileIdentity,
   mapping: ReturnType<typeof mappingHash>,
 ): string | null {
   if (header.operation !== opts.operation) return `it was a ${header.operation}, this is a ${opts.operation}`;
@@ -188,6 +189,7 @@ export async function openRunFolder(
   object: string,
   now: Date,
   hold: (lock: ResultsLock) => void,
+  identify: () => Promise<FileIdentity> = () => fileIdentity(file),
 ) {
   await checkRunFolder(opts, cwd, file);
   const root = path.join(cwd, 'sfsync-results');
@@ -206,7 +208,7 @@ export async function openRunFolder(
           v: 2,
           operation: opts.operation,
           object,
-          ...(await fileIdentity(file)),
+          ...(await identify()),
           mapping: run.mapping,
         })
       : null;
@@ -225,7 +227,7 @@ export async function openRunFolder(
   ensureResultsDir(dir);
   hold(ResultsLock.take(dir, now));
   const { header, sent, jobs } = await readJournal(dir);
-  const changed = resumeMismatch(header, opts, await fileIdentity(file), mappingHash(mapping));
+  const changed = resumeMismatch(header, opts, await identify(), mappingHash(mapping));
   if (changed) {
     throw new SfsyncError('RESUME_MISMATCH', `Cannot resume the run in ${dir}: ${changed}.`, {
       hint: 'Resume with the same file and mapping, or start over with --restart (without --resume).',

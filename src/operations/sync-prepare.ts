@@ -6,13 +6,14 @@ import { columnsForDelete, fieldColumns } from '../input/results-columns.js';
 import { checkInputFile, formatFromFile } from '../input/source.js';
 import type { InputRecord } from '../input/types.js';
 import type { CompiledMapping, MappingProblem } from '../mapping/compile.js';
-import { implicitMapping, loadMapping } from '../mapping/load-mapping.js';
+import { implicitMapping } from '../mapping/implicit-mapping.js';
 import { missingColumns } from '../mapping/missing-columns.js';
 import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { hardDeleteConfirmation } from './hard-delete.js';
 import type { ObjectSource } from './infer-object.js';
+import { fileIdentity, type FileIdentity } from './journal.js';
 import {
   compileMapping,
   offlineObject,
@@ -36,14 +37,19 @@ export interface SyncInput {
   first: InputRecord | undefined;
   all: AsyncIterable<InputRecord[]>;
   /** The CSV header, once read; `jsonRecords` when a failures file of an NDJSON run carries JSON records. */
-  seen: { header?: string[]; jsonRecords: boolean };
+  seen: { header?: string[]; jsonRecords: boolean; originLost?: boolean };
   confirmHard: ((object: string, org: string) => Promise<void>) | null;
+  /** The file's size, time and SHA-256, read once for the run (its journal, a saved key count); null for `-`. */
+  identity: (() => Promise<FileIdentity>) | null;
 }
 
 export async function openInput(opts: SyncOptions, ports: SyncPorts): Promise<SyncInput> {
   if (opts.file !== '-') checkInputFile(path.resolve(ports.cwd, opts.file));
   const confirmHard = hardDeleteConfirmation(opts, ports.confirm);
-  const mapping = opts.mapping ? loadMapping(path.resolve(ports.cwd, opts.mapping)) : implicitMapping();
+  // Reading a mapping file loads its schema validator (ajv) and YAML parser: a run without one never does.
+  const mapping = opts.mapping
+    ? (await import('../mapping/load-mapping.js')).loadMapping(path.resolve(ports.cwd, opts.mapping))
+    : implicitMapping();
   if (mapping.operation && mapping.operation !== opts.operation) {
     throw new SfsyncError(
       'USAGE',
@@ -68,14 +74,17 @@ export async function openInput(opts: SyncOptions, ports: SyncPorts): Promise<Sy
       delimiter: opts.delimiter,
       encoding: opts.encoding,
       stdin: ports.stdin,
-      onHeader: (h, json) => {
+      onHeader: (h, json, originLost) => {
         // A failures file of an NDJSON run: read as CSV, its records are JSON, with no header of their own.
         if (json) seen.jsonRecords = true;
         else seen.header = h;
+        seen.originLost = originLost;
       },
     }),
   );
-  return { mapping, format, file, first, all, seen, confirmHard };
+  let identity: Promise<FileIdentity> | undefined;
+  const identify = file === '-' ? null : () => (identity ??= fileIdentity(file));
+  return { mapping, format, file, first, all, seen, confirmHard, identity: identify };
 }
 
 /** The org, the object and the compiled mapping the run writes with; null client when offline. */
@@ -127,6 +136,7 @@ export async function prepareTarget(
   // NDJSON without a mapping: the first record's keys are the fields; a later record's other keys are refused.
   if (!opts.mapping && (format === 'ndjson' || input.seen.jsonRecords)) compiled.onlyKeys = new Set(columns);
   const matching = planMatching(opts, mapping, compiled, offline);
+  if (input.seen.originLost) compiled.warnings.push(originLost(opts.file));
   // A mapping's column missing from the CSV header would leave its field unwritten in every record, silently.
   const absent: MappingProblem[] =
     opts.mapping && header ? missingColumns(mapping, Object.fromEntries(header.map((h) => [h, '']))) : [];
@@ -141,5 +151,14 @@ export async function prepareTarget(
     compiled,
     matching: matching.plan,
     columns: read,
+  };
+}
+
+/** A results file fed back away from its folder: its records' lines are known, not the file they came from. */
+function originLost(file: string): MappingProblem {
+  return {
+    where: file === '-' ? 'standard input' : file,
+    message:
+      "an sfsync results file read without its results folder's journal.ndjson, so the file its records came from is unknown: the results name each record's original_line but no original_file. Read the failures.csv inside its results folder to have both.",
   };
 }

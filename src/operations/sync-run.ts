@@ -20,6 +20,7 @@ import type { SyncInput, SyncTarget } from './sync-prepare.js';
 import { settle } from './sync-settle.js';
 import { groupedInput, runMirror } from './sync-admin.js';
 import type { InputRecord } from '../input/types.js';
+import { sortByLine } from './line-order.js';
 
 /** Opens the results folder, runs the engine over the input, closes every file and settles the outcome. */
 export async function runEngine(
@@ -31,7 +32,7 @@ export async function runEngine(
   writes: WritePlan,
 ): Promise<SyncOutcome> {
   const { client } = target;
-  const files = await openRunFolder(opts, ctx.cwd, input.file, target.object.name, ctx.now(), ctx.hold);
+  const files = await openFolder(opts, ctx, input, target, keys);
   const { dir } = files;
   // Resuming a run stopped with Bulk jobs unread: their results say which records they created.
   const jobIds = [...(files.resume?.uncertain.values() ?? [])].filter((j): j is string => j !== undefined);
@@ -101,6 +102,28 @@ export async function runEngine(
   ]);
   const mirrored = await mirrorAfter(outcome, writes, client, target, dir, opts.dryRun, beforeImages);
   return settle(opts, ctx, { target, keys, writes, sink, dir, outcome, mirrored });
+}
+
+/** The run's results folder, locked, with the file's key count saved in it for a later run of the same file. */
+async function openFolder(
+  opts: SyncOptions,
+  ctx: RunContext,
+  input: SyncInput,
+  target: SyncTarget,
+  keys: KeyCheck,
+): ReturnType<typeof openRunFolder> {
+  const { file, identity } = input;
+  const files = await openRunFolder(
+    opts,
+    ctx.cwd,
+    file,
+    target.object.name,
+    ctx.now(),
+    ctx.hold,
+    identity ?? undefined,
+  );
+  keys.keep?.(files.dir);
+  return files;
 }
 
 /**
@@ -195,8 +218,10 @@ async function runToEnd(
   } catch (err) {
     outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
   }
+  outcome.recordsRead = engine.recordsRead;
   try {
     await sink.close();
+    sortByLine(sink.files.failures);
   } catch (err) {
     outcome.fatal ??= toSfsyncError(err);
   }

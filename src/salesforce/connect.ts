@@ -3,7 +3,7 @@ import type { StoredOrg, TokenStore } from '../core/org-store.js';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromEnv } from '../config/settings.js';
 import { SfsyncError } from '../errors.js';
 import { createSalesforceClient, type SalesforceClient } from './client.js';
-import type { RetryPolicy } from './retry.js';
+import { FAST_RETRY, type RetryPolicy } from './retry.js';
 import { fixedToken, type TokenProvider } from './transport.js';
 
 export interface ConnectOptions {
@@ -49,6 +49,7 @@ export function createConnector(
 ): Connect {
   return async (options) => {
     const envLayer = settingsFromEnv(env);
+    const pace = retry ?? (envLayer.testTimings === 'fast' ? FAST_RETRY : undefined);
     const stored = store().getSettings();
     const settings = resolveSettings({
       flag: { org: options.org, apiVersion: options.apiVersion },
@@ -82,7 +83,7 @@ export function createConnector(
       }
       const instanceUrl = checkEndpoint(envLayer.instanceUrl, 'SFSYNC_INSTANCE_URL');
       const tokens = fixedToken(envLayer.accessToken);
-      return createSalesforceClient({ instanceUrl, tokens, apiVersion, retry, trace: options.trace });
+      return createSalesforceClient({ instanceUrl, tokens, apiVersion, retry: pace, trace: options.trace });
     }
     const alias = settings.values.org;
     if (!alias) {
@@ -104,7 +105,7 @@ export function createConnector(
       instanceUrl: checkEndpoint(org.instanceUrl, 'The stored instance URL'),
       tokens: storedTokens(org, store),
       apiVersion,
-      retry,
+      retry: pace,
       relogin: reloginCommand(org),
       trace: options.trace,
     });

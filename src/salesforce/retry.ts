@@ -19,6 +19,13 @@ export const DEFAULT_RETRY: RetryPolicy = {
   random: Math.random,
 };
 
+/**
+ * The pace of sfsync's own tests against the local org, which answers in milliseconds (SFSYNC_TEST_TIMINGS=fast,
+ * src/config/settings.ts): the same retries, each after a millisecond or a few. Bulk polls and a Bulk job's wait
+ * for more records follow the policy's base delay, so they shorten with it.
+ */
+export const FAST_RETRY: RetryPolicy = { ...DEFAULT_RETRY, baseDelayMs: 1, maxDelayMs: 5 };
+
 /** Answers that say Salesforce did not apply the request: safe to send again, even a create. */
 const TRANSIENT_ANSWERS = new Set([
   'SERVER_UNAVAILABLE',

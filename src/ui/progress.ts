@@ -1,6 +1,6 @@
 import type { Counts } from '../core/sync-types.js';
 import type { IO } from './io.js';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 
 export interface ProgressState {
   counts: Counts;
@@ -12,7 +12,7 @@ export interface ProgressState {
   phase?: string;
 }
 
-const n = (v: number): string => v.toLocaleString('en-US');
+const n = thousands;
 
 /** One line of progress: done and rate, the ETA when the size is known, the outcomes and the API calls. */
 export function formatProgress(s: ProgressState, width: number | null): string {

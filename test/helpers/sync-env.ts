@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll } from 'vitest';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/server.js';
+import type { RetryPolicy } from '../../src/salesforce/retry.js';
 import type { BinResult } from './run-bin.js';
 import { createTestDeps } from './test-deps.js';
 
@@ -17,7 +18,12 @@ export interface SyncEnv {
    * Runs sfsync in the test folder against the local org, as a CI job would, but in this process through `main()`
    * (a child process per run cost ~0.5 s each; test/e2e-cli.test.ts keeps runs of bin/sfsync.js itself).
    */
-  sfsync: (args: string[], input?: string) => Promise<BinResult & { json: () => any }>;
+  sfsync: (
+    args: string[],
+    input?: string,
+    /** The client's retry policy, which paces Bulk jobs too (default FAST_RETRY; see PRODUCTION_PACE). */
+    retry?: RetryPolicy,
+  ) => Promise<BinResult & { json: () => any }>;
   /** Rows of a query, straight from the org. */
   query: (soql: string) => Promise<Array<Record<string, any>>>;
 }
@@ -46,8 +52,8 @@ export function useSyncEnv(options: EmulatorOptions = {}): SyncEnv {
       fs.writeFileSync(file, content);
       return file;
     },
-    sfsync: async (args, input) => {
-      const deps = createTestDeps({ env: env(), cwd: dir, stdin: input });
+    sfsync: async (args, input, retry) => {
+      const deps = createTestDeps({ env: env(), cwd: dir, stdin: input, retry });
       const code = await main(args, { ...deps, now: () => new Date() });
       const r: BinResult = { code, stdout: deps.io.stdoutText, stderr: deps.io.stderrText };
       return { ...r, json: () => JSON.parse(r.stdout) };

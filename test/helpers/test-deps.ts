@@ -2,7 +2,7 @@ import { createMemoryTokenStore, type TokenStore } from '../../src/auth/token-st
 import type { Deps, InterruptHandlers } from '../../src/deps.js';
 import type { StopSignal } from '../../src/errors.js';
 import { createConnector } from '../../src/salesforce/connect.js';
-import { DEFAULT_RETRY, type RetryPolicy } from '../../src/salesforce/retry.js';
+import { DEFAULT_RETRY, FAST_RETRY, type RetryPolicy } from '../../src/salesforce/retry.js';
 import { createTestIO, type TestIO } from '../../src/ui/test-io.js';
 import type { Prompter } from '../../src/ui/prompt.js';
 import { noTTYError } from '../../src/ui/prompt.js';
@@ -32,8 +32,8 @@ const refusingPrompter: Prompter = {
   },
 };
 
-/** Retries without waiting, so fault tests stay fast. */
-export const FAST_RETRY: RetryPolicy = { ...DEFAULT_RETRY, baseDelayMs: 1, maxDelayMs: 5 };
+/** Retries without waiting, so fault tests stay fast (the policy SFSYNC_TEST_TIMINGS=fast gives a spawned CLI). */
+export { FAST_RETRY };
 
 /** A policy (jitter fixed at its middle) that records the waits it is asked for instead of sleeping them. */
 export function recordingPolicy(): RetryPolicy & { waits: number[] } {
@@ -48,9 +48,23 @@ export function recordingPolicy(): RetryPolicy & { waits: number[] } {
   };
 }
 
+/**
+ * The pace of a real org's client (DEFAULT_RETRY): a Bulk job not yet full waits a second for more records, where
+ * FAST_RETRY's client waits a tenth of one. For tests of how records are gathered into jobs while the input is read.
+ */
+export const PRODUCTION_PACE: RetryPolicy = DEFAULT_RETRY;
+
 export function createTestDeps(
-  options: { tty?: boolean; env?: NodeJS.ProcessEnv; stdin?: string; cwd?: string } = {},
+  options: {
+    tty?: boolean;
+    env?: NodeJS.ProcessEnv;
+    stdin?: string;
+    cwd?: string;
+    /** The client's retry policy (default FAST_RETRY), which also paces Bulk polls and job gathering. */
+    retry?: RetryPolicy;
+  } = {},
 ): TestDeps {
+  const env = options.env ?? {};
   const io = createTestIO(options);
   const tokenStore = createMemoryTokenStore();
   const openedUrls: string[] = [];
@@ -59,11 +73,11 @@ export function createTestDeps(
   const stopped = new Promise<string>((resolve) => (stopResolve = resolve));
   return {
     io,
-    env: options.env ?? {},
+    env,
     cwd: options.cwd ?? process.cwd(),
     tokenStore,
     store: () => tokenStore,
-    connect: createConnector(options.env ?? {}, () => tokenStore, FAST_RETRY),
+    connect: createConnector(env, () => tokenStore, options.retry ?? FAST_RETRY),
     prompt: refusingPrompter,
     openUrl: async (url) => void openedUrls.push(url),
     openedUrls,

@@ -271,7 +271,12 @@ export async function runTrial(trial: number, seed: number, options: SoakOptions
         result.preexisting++;
       }
 
-    const env: NodeJS.ProcessEnv = { SFSYNC_CONFIG_DIR: path.join(dir, 'config') };
+    // Retries, Bulk polls and job gathering at the local org's pace (milliseconds, not seconds): a trial tests what
+    // ends where, not how long sfsync waits, and spent most of its time in production backoff.
+    const env: NodeJS.ProcessEnv = {
+      SFSYNC_CONFIG_DIR: path.join(dir, 'config'),
+      SFSYNC_TEST_TIMINGS: 'fast',
+    };
     if (auth === 'stored-org') {
       // Expiring sessions need a refresh token: a stored org, as `sfsync login` leaves it.
       await storeLocalOrg(createFileTokenStore(path.join(dir, 'config')), org, 'soak');

@@ -54,3 +54,58 @@ describe('a ragged row in a file delimited by ;', () => {
     expect(run.stdout).not.toContain('check commas');
   });
 });
+
+describe('rows of delimiters only', () => {
+  it('are records: skipped with BLANK_ROW in failures.csv and counted; empty lines are no records', async () => {
+    env.write(
+      'blank-rows.csv',
+      'LastName;Email\nB1;b1@blank.test\n;\nB2;b2@blank.test\n\n;;\nB3;b3@blank.test\n',
+    );
+    const args = ['upsert', 'blank-rows.csv', '--object', 'Contact', '--match', 'Email', '--json'];
+    const run = await env.sfsync([...args, '--results', 'out/blank']);
+    expect(run.code).toBe(2);
+    const { counts, failuresByCode } = run.json().result;
+    expect(counts).toMatchObject({ total: 5, created: 3, failed: 0, skipped: 2 });
+    expect(failuresByCode).toEqual([expect.objectContaining({ code: 'BLANK_ROW', count: 2, lines: [3, 6] })]);
+    const failures = readResultCsv(path.join(env.dir(), 'out/blank/failures.csv'));
+    expect(failures.map((f) => [f.line, f.outcome, f.error_code, f.LastName, f.Email])).toEqual([
+      ['3', 'skipped', 'BLANK_ROW', '', ''],
+      ['6', 'skipped', 'BLANK_ROW', '', ''],
+    ]);
+    // Fed back, they are blank rows again, still naming their first lines.
+    const again = await env.sfsync([
+      'upsert',
+      'out/blank/failures.csv',
+      ...args.slice(2),
+      '--results',
+      'out/b2',
+    ]);
+    expect(again.json().result.counts).toMatchObject({ total: 2, skipped: 2 });
+    const rows = readResultCsv(path.join(env.dir(), 'out/b2/failures.csv'));
+    expect(rows.map((f) => [f.error_code, f.original_line])).toEqual([
+      ['BLANK_ROW', '3'],
+      ['BLANK_ROW', '6'],
+    ]);
+  });
+});
+
+describe('a stop message after blank lines and values with line breaks', () => {
+  it('says how many records came before the line it names', async () => {
+    env.write(
+      'gap.csv',
+      'LastName,Email,Description\nA,a@gap.test,"two\nlines"\n\nB,b@gap.test,x\n\nC,c@gap.test,"x\ny\nz"\nD,d@gap.test,x\nE,e@gap.test,x\nF,f@gap.test,x\n',
+    );
+    const args = ['create', 'gap.csv', '--object', 'Contact', '--batch-size', '2', '--concurrency', '1'];
+    const run = await env.sfsync([...args, '--max-api-calls', '2', '--results', 'out/gap']);
+    expect(run.code).toBe(1);
+    // Where it stops depends on when the refused call is noticed; the records up to there always add up.
+    const m =
+      /The run stopped after input line (\d+) \((\d+) records up to there: the header, blank lines and line breaks inside values are no records\): (\d+) records written, (\d+) failed, (\d+) not sent\./.exec(
+        run.stderr,
+      );
+    expect(m, run.stderr).not.toBeNull();
+    const [line, records, written, failed, unsent] = (m ?? []).slice(1).map(Number);
+    expect(records).toBe((written ?? 0) + (failed ?? 0) + (unsent ?? 0));
+    expect(records).toBe({ 5: 2, 7: 3, 10: 4, 11: 5, 12: 6 }[line ?? 0]);
+  });
+});

@@ -5,8 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { AUTO_BULK_RECORDS, bulkJobBytes, chooseApi } from '../../src/operations/api-choice.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import type { RetryPolicy } from '../../src/salesforce/retry.js';
 import { readResultCsv } from '../helpers/sync-env.js';
-import { createTestDeps } from '../helpers/test-deps.js';
+import { createTestDeps, PRODUCTION_PACE } from '../helpers/test-deps.js';
 
 let dir: string;
 beforeAll(() => {
@@ -25,10 +26,16 @@ async function withOrg<T>(
   }
 }
 
-async function sync(org: Emulator, argv: string[], env: NodeJS.ProcessEnv = {}) {
+async function sync(
+  org: Emulator,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+  retry: RetryPolicy | undefined = undefined,
+) {
   const deps = createTestDeps({
     cwd: dir,
     env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken, ...env },
+    retry,
   });
   const code = await main(argv, deps);
   return {
@@ -165,13 +172,13 @@ describe('Bulk API 2.0', () => {
       };
       write('sized', 12_000);
       const args = ['--object', 'Contact', '--api', 'bulk', '--json'];
-      const one = await sync(org, [
-        'create',
-        'sized.csv',
-        ...args,
-        '--results',
-        path.join(dir, 'out-sized-1'),
-      ]);
+      // One job however long the reading pauses: a job waits as long for more records as against a real org.
+      const one = await sync(
+        org,
+        ['create', 'sized.csv', ...args, '--results', path.join(dir, 'out-sized-1')],
+        {},
+        PRODUCTION_PACE,
+      );
       expect(one.code).toBe(0);
       expect(one.doc.result.bulkJobs.map((j: { records: number }) => j.records)).toEqual([12_000]);
       // The split needs no such size: 3,000 records of about 34 bytes under a limit of 40,000 bytes a job.

@@ -1,0 +1,109 @@
+import { SfsyncError, type ExitCode } from '../errors.js';
+import type { InputRecord } from './types.js';
+
+/**
+ * Records sent from the reading thread: every value of the common records as one text with the end of each value,
+ * and the rest (error records, records whose values are not all text or not the usual columns) as they are.
+ * Sending one string and two arrays costs a copy of each; a million small objects would cost a million clones.
+ */
+export interface RecordsMessage {
+  t: 'records';
+  /** The columns of every common record, in their order (the first common record's keys). */
+  keys: string[];
+  lines: Int32Array;
+  text: string;
+  ends: Uint32Array;
+  /** Records sent as they are, by their place in the chunk. */
+  others: Array<[number, InputRecord]>;
+}
+
+export type ThreadMessage =
+  | { t: 'header'; columns: string[]; jsonRecords: boolean; originLost: boolean }
+  | RecordsMessage
+  | { t: 'error'; error: SentError }
+  | { t: 'end' };
+
+/** An error of the reading thread, with what the run reports of it. */
+export interface SentError {
+  sfsync: boolean;
+  code?: string;
+  message: string;
+  hint?: string;
+  exitCode?: ExitCode;
+}
+
+/** The values of a record when they are all text under exactly these keys, in order; otherwise null. */
+function common(values: Record<string, unknown>, keys: string[]): string[] | null {
+  const out: string[] = [];
+  for (const k in values) {
+    const v = values[k];
+    if (typeof v !== 'string' || keys[out.length] !== k) return null;
+    out.push(v);
+  }
+  return out.length === keys.length ? out : null;
+}
+
+export function encodeRecords(chunk: InputRecord[], known: string[] | null): RecordsMessage {
+  const keys = known ?? Object.keys(chunk.find((r) => r.values && !r.blank)?.values ?? {});
+  const lines = new Int32Array(chunk.length);
+  const ends: number[] = [];
+  const others: Array<[number, InputRecord]> = [];
+  // Joined once at the end: a string grown by += is a chain of pieces that sending would have to walk.
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; i < chunk.length; i++) {
+    const r = chunk[i] as InputRecord;
+    lines[i] = r.line;
+    // A record with more than its line and values (an error, a blank row) goes as it is.
+    const values = r.values && r.blank === undefined ? common(r.values, keys) : null;
+    if (values === null) {
+      others.push([i, r]);
+      continue;
+    }
+    for (const v of values) {
+      parts.push(v);
+      length += v.length;
+      ends.push(length);
+    }
+  }
+  return { t: 'records', keys, lines, text: parts.join(''), ends: Uint32Array.from(ends), others };
+}
+
+export function decodeRecords(m: RecordsMessage): InputRecord[] {
+  const out: InputRecord[] = new Array<InputRecord>(m.lines.length);
+  const { keys, text, ends } = m;
+  let next = 0;
+  let other = 0;
+  let at = 0;
+  for (let i = 0; i < m.lines.length; i++) {
+    const sent = m.others[other];
+    if (sent !== undefined && sent[0] === i) {
+      out[i] = sent[1];
+      other++;
+      continue;
+    }
+    const values: Record<string, string> = {};
+    for (const k of keys) {
+      const end = ends[next++] as number;
+      values[k] = text.slice(at, end);
+      at = end;
+    }
+    out[i] = { line: m.lines[i] as number, values };
+  }
+  return out;
+}
+
+export function sendError(err: unknown): SentError {
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (err instanceof SfsyncError)
+    return { sfsync: true, code: err.code, message, hint: err.hint, exitCode: err.exitCode };
+  return { sfsync: false, code: typeof e?.code === 'string' ? e.code : undefined, message };
+}
+
+export function receivedError(e: SentError): Error {
+  if (e.sfsync) return new SfsyncError(e.code ?? 'FATAL', e.message, { hint: e.hint, exitCode: e.exitCode });
+  const error = new Error(e.message) as Error & { code?: string };
+  if (e.code !== undefined) error.code = e.code;
+  return error;
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { decodeRecords, receivedError, type ThreadMessage } from './csv-thread-codec.js';
+import type { InputRecord, ReadOptions } from './types.js';
+
+/** Files from this size are parsed on a thread of their own (the thread costs tens of milliseconds to start). */
+export const THREAD_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Whether a CSV file is read on a second thread: a file (not stdin) of THREAD_MIN_BYTES or more; any file with
+ * SFSYNC_READ_THREAD=on, none with SFSYNC_READ_THREAD=off (or as `thread` says).
+ */
+export function readsOnThread(options: ReadOptions): boolean {
+  if (options.file === '-' || options.format !== 'csv') return false;
+  const env = process.env.SFSYNC_READ_THREAD;
+  const chosen = options.thread ?? (env === 'on' ? true : env === 'off' ? false : undefined);
+  return chosen ?? fs.statSync(options.file).size >= THREAD_MIN_BYTES;
+}
+
+/** The worker's script: beside this module once built; the built one when this runs from the sources (tests). */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts')
+    ? new URL('../../dist/input/csv-worker.js', here)
+    : new URL('./csv-worker.js', here);
+}
+
+/**
+ * The records of a CSV file as readRecords gives them, parsed (by the same code, csv-parse) on a worker thread
+ * while this thread maps and writes: a run uses both cores. The worker reads at most a few chunks ahead, so memory
+ * stays flat; it keeps the process alive only while a record is awaited, and ends when the reading ends or stops.
+ */
+export async function* readCsvOnThread(options: ReadOptions): AsyncGenerator<InputRecord[]> {
+  const { file, format, delimiter, encoding } = options;
+  const worker = new Worker(workerUrl(), { workerData: { file, format, delimiter, encoding } });
+  const queue: ThreadMessage[] = [];
+  let waiting: (() => void) | null = null;
+  // Set by the worker's events: an object, so that the loop reads them as they are now.
+  const state = { failed: null as Error | null, exited: false };
+  const arrived = (): void => {
+    waiting?.();
+    waiting = null;
+  };
+  worker.on('message', (m: ThreadMessage) => {
+    queue.push(m);
+    arrived();
+  });
+  worker.on('error', (err) => {
+    state.failed = err;
+    arrived();
+  });
+  // Node hands over the messages a worker sent before telling of its exit.
+  worker.on('exit', () => {
+    state.exited = true;
+    arrived();
+  });
+  worker.unref();
+  try {
+    for (;;) {
+      let m = queue.shift();
+      while (m === undefined) {
+        if (state.failed) throw state.failed;
+        if (state.exited) throw new Error('The reading thread ended early.');
+        worker.ref();
+        await new Promise<void>((resolve) => (waiting = resolve));
+        worker.unref();
+        m = queue.shift();
+      }
+      if (m.t === 'end') return;
+      if (m.t === 'error') throw receivedError(m.error);
+      if (m.t === 'header') {
+        options.onHeader?.(m.columns, m.jsonRecords, m.originLost);
+        continue;
+      }
+      const records = decodeRecords(m);
+      worker.postMessage('next');
+      yield records;
+    }
+  } finally {
+    void worker.terminate();
+  }
+}
