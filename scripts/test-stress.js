@@ -23,6 +23,8 @@ const busy = [];
 for (let i = 0; i < load; i++) {
   busy.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 }
+/** The vitest run going on, ended with the script: its workers then end their tests' children (test/helpers/children.ts). */
+let current = null;
 const stopLoad = () => {
   for (const child of busy) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 };
@@ -30,6 +32,7 @@ process.on('exit', stopLoad);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     stopLoad();
+    if (current && current.exitCode === null && current.signalCode === null) current.kill('SIGTERM');
     process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }
@@ -46,6 +49,7 @@ for (let i = 1; i <= runs; i++) {
     const child = spawn(process.execPath, [vitest, 'run', ...vitestArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    current = child;
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

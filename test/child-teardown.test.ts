@@ -1,6 +1,12 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessByStdio } from 'node:child_process';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { spawnChild } from './helpers/children.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 
 // A child process that runs until it is killed, as a hung `sfsync` run would.
 const forever = (): ChildProcess =>
@@ -26,4 +32,42 @@ describe('child processes a test starts (test/helpers/children.ts, test/setup-ch
   it('are killed when their test passed', () => {
     expect(started[1]?.signalCode).toBe('SIGKILL');
   });
+});
+
+/** Whether a process runs (a zombie, already ended, counts as gone once its parent reaps it). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('a vitest run stopped by a signal', () => {
+  // SIGTERM (a CI timeout, `kill`); SIGINT takes the same way (the worker's IPC channel closes) and Ctrl-C reaches
+  // the whole process group anyway. A run of vitest costs seconds: one signal is enough.
+  it('leaves no child of a test running after SIGTERM (vitest exits without ending its workers)', async () => {
+    const signal = 'SIGTERM';
+    const vitest = spawnChild<ChildProcessByStdio<null, Readable, Readable>>(
+      process.execPath,
+      [VITEST, 'run', '--config', 'test/fixtures/killed-run/vitest.config.ts'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } },
+    );
+    let out = '';
+    vitest.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    vitest.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await waitFor(() => /CHILD (\d+)/.test(out), 'the fixture test to start its child', {
+      limitMs: 60_000,
+    });
+    const pid = Number(/CHILD (\d+)/.exec(out)?.[1]);
+    try {
+      expect(running(pid)).toBe(true);
+      vitest.kill(signal);
+      await new Promise((resolve) => vitest.once('close', resolve));
+      await waitFor(() => !running(pid), `the test's child (pid ${pid}) to be gone`, { limitMs: 10_000 });
+    } finally {
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 90_000);
 });

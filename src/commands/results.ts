@@ -7,6 +7,9 @@ import { ExitCode, SfsyncError } from '../errors.js';
 import { readJournalHeader, type JournalHeader } from '../operations/journal.js';
 import type { CommonOptions } from './options.js';
 import type { SyncResult } from '../core/sync-types.js';
+import type { PlanResult } from '../operations/plan-run.js';
+import { planResume } from '../operations/plan-stop.js';
+import { renderPlan } from './plan-render.js';
 import { renderSync } from './sync.js';
 import { renderUndo, type UndoResult } from './undo.js';
 
@@ -59,9 +62,44 @@ function resumeOf(
   };
 }
 
-/** The summary of an earlier run, from the summary.json it left in its results folder. */
-export async function runResults(opts: ResultsOptions, deps: Pick<Deps, 'cwd'>): Promise<ResultsSummary> {
+/** A plan run's summary, with the command that continues it when it stopped. */
+export type PlanResultsSummary = PlanResult & { resume?: string | null };
+
+function isPlan(r: ResultsSummary | PlanResultsSummary): r is PlanResultsSummary {
+  return 'order' in r && Array.isArray(r.order);
+}
+
+/** A plan's results folder (plan.json): its plan-summary.json, a row per step; null for any other folder. */
+function planResults(dir: string, cwd: string, shown: string): PlanResultsSummary | null {
+  let info: { plan?: string; dryRun?: boolean };
+  try {
+    info = JSON.parse(fs.readFileSync(path.join(dir, 'plan.json'), 'utf8')) as typeof info;
+  } catch {
+    return null;
+  }
+  const rel = path.relative(cwd, info.plan ?? '');
+  const plan = { plan: rel && !rel.startsWith('..') ? rel : (info.plan ?? '') };
+  const resume = info.dryRun ? null : planResume(plan, cwd, dir);
+  try {
+    const r = JSON.parse(fs.readFileSync(path.join(dir, 'plan-summary.json'), 'utf8')) as PlanResult;
+    return r.ended === 'completed' ? r : { ...r, resume };
+  } catch {
+    throw new SfsyncError(
+      'RUN_UNFINISHED',
+      `${shown} holds a run of the plan ${plan.plan} that did not finish: it stopped without writing plan-summary.json (killed, or still running).`,
+      { resume: resume ?? undefined },
+    );
+  }
+}
+
+/** The summary of an earlier run, from the summary.json it left in its results folder (a plan's: its steps'). */
+export async function runResults(
+  opts: ResultsOptions,
+  deps: Pick<Deps, 'cwd'>,
+): Promise<ResultsSummary | PlanResultsSummary> {
   const dir = path.resolve(deps.cwd, opts.dir);
+  const plan = planResults(dir, deps.cwd, opts.dir);
+  if (plan) return plan;
   let summary: ResultsSummary;
   try {
     summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as ResultsSummary;
@@ -91,11 +129,17 @@ export async function runResults(opts: ResultsOptions, deps: Pick<Deps, 'cwd'>):
 }
 
 /** Exit 1 for a run that did not complete, as the run itself did. */
-export function resultsExitCode(r: ResultsSummary): ExitCode | undefined {
+export function resultsExitCode(r: ResultsSummary | PlanResultsSummary): ExitCode | undefined {
+  if (isPlan(r)) return r.ended === 'completed' ? undefined : ExitCode.Fatal;
   return completed(r) ? undefined : ExitCode.Fatal;
 }
 
-export function renderResults(r: ResultsSummary): string[] {
+export function renderResults(r: ResultsSummary | PlanResultsSummary): string[] {
+  if (isPlan(r)) {
+    const lines = renderPlan(r);
+    if (r.resume) lines.push('This plan did not finish. To continue it, run:', `  ${r.resume}`);
+    return lines;
+  }
   // An undo's folder: its summary is an undo's (see commands/undo.ts).
   if ((r.operation as string) === 'undo') {
     const undo = r as unknown as UndoResult;

@@ -8,10 +8,11 @@ import { runPlan, type PlanEvent, type PlanResult, type PlanRunOptions } from '.
 import type { ExitCode } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { createProgress, type Progress } from '../ui/progress.js';
+import { renderPlan } from './plan-render.js';
 import { renderSyncEvent } from './sync.js';
-import { thousands } from '../core/plural.js';
 
 export type { PlanRunOptions, PlanResult };
+export { renderPlan };
 
 export interface PlanCheckOptions {
   plan: string;
@@ -124,29 +125,4 @@ function showEvent(
   else if (e.type === 'trace') io.err(e.line);
   else if (!opts.json) io.err(`  ${event.step}: ${renderSyncEvent(e)}`);
   return progress;
-}
-
-/** The plan's table: one row per step and pass, then the totals and the results folder. */
-export function renderPlan(r: PlanResult): string[] {
-  const would = r.dryRun ? 'would be ' : '';
-  const head = ['step', 'object', 'operation', 'created', 'updated', 'unchanged', 'failed', 'skipped'];
-  const rows = r.steps.map((s) => [
-    `${s.step}${s.pass === 'self-references' ? ' (self-references)' : ''}${s.ended === 'completed' ? '' : ` (${s.ended})`}`,
-    s.object,
-    s.operation,
-    ...[s.counts.created, s.counts.updated, s.counts.unchanged, s.counts.failed, s.counts.skipped].map((n) =>
-      thousands(n ?? 0),
-    ),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    `  ${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
-  const c = r.counts;
-  return [
-    `${r.ended === 'stopped' ? 'Stopped' : r.dryRun ? 'Dry run' : 'Done'}: plan ${r.plan} (${r.order.join(' → ')})`,
-    line(head),
-    ...rows.map(line),
-    `  total: ${c.created} ${would}created, ${c.updated} ${would}updated, ${c.unchanged} unchanged, ${c.failed} ${r.dryRun ? 'rejected' : 'failed'}, ${c.skipped} skipped`,
-    `  results: ${r.results} (plan-summary.json; a folder per step)`,
-  ];
 }

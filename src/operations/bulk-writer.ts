@@ -3,6 +3,7 @@ import { rowLocks } from '../salesforce/retry.js';
 import { columnsOf, lineWriter, quote } from './bulk-csv.js';
 import { JobResults, notProcessed, resultJoiner, unanswered } from './bulk-results.js';
 import { BulkJobFile } from './bulk-job-file.js';
+import { answers, missing, newPart, type Part, type Piece } from './bulk-parts.js';
 import { LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
 
@@ -15,30 +16,6 @@ export interface BulkJobReport {
   records: number;
   state: string;
   errorMessage?: string;
-}
-
-/** One write call of the engine: its records may land in one job or, at a job's limits, in several. */
-interface Part {
-  size: number;
-  /** Built as its first job answers: until then a waiting record costs nothing here. */
-  results?: Array<SaveResult | undefined>;
-  /** Records refused before they were sent (BULK_NA_TEXT), by their place in the part. */
-  refused?: Map<number, SaveResult>;
-  /** Pieces of the part whose job has not answered yet. */
-  waiting: number;
-  settled: boolean;
-  /** Told as each job holding some of the part's records is opened (before its upload), with those records. */
-  sent: Sent | undefined;
-  resolve: (results: SaveResult[]) => void;
-}
-
-/** A run of a part's records that sit next to each other in one job. */
-interface Piece {
-  part: Part;
-  /** Index of the first record in the part, and in the job. */
-  from: number;
-  at: number;
-  count: number;
 }
 
 /** A job being filled, waiting for a free slot, or running. */
@@ -88,42 +65,6 @@ export interface BulkWriterOptions {
   hardDelete?: boolean;
   /** The assignment rule jobs that save records run (--assignment-rule). */
   assignmentRuleId?: string;
-}
-
-const missing: SaveResult = {
-  success: false,
-  errors: [
-    {
-      statusCode: 'BULK_RESULT_MISSING',
-      message: 'The Bulk API job returned no result for this record.',
-      fields: [],
-    },
-  ],
-};
-
-/** A part for `size` records of one write call, and the promise its results settle. */
-function newPart(size: number, sent: Sent | undefined): { part: Part; promise: Promise<SaveResult[]> } {
-  let resolve: Part['resolve'] = () => {};
-  const promise = new Promise<SaveResult[]>((res) => {
-    resolve = res;
-  });
-  const part: Part = {
-    size,
-    waiting: 0,
-    settled: false,
-    resolve,
-    sent,
-  };
-  return { part, promise };
-}
-
-/** The answers of a part so far (its refusals, then its jobs' answers as they come). */
-function answers(part: Part): Array<SaveResult | undefined> {
-  if (part.results) return part.results;
-  const results = new Array<SaveResult | undefined>(part.size).fill(undefined);
-  for (const [i, refusal] of part.refused ?? []) results[i] = refusal;
-  part.refused = undefined;
-  return (part.results = results);
 }
 
 /** Appends record `i` of `part` to the job as one CSV line, extending the part's last piece when it is adjacent. */
@@ -189,10 +130,16 @@ export class BulkWriter implements RecordWriter {
     );
   }
 
-  /** The folder for the jobs' CSV files: the run's results folder, the owner's only. */
-  useFolder(dir: string): void {
+  /**
+   * The folder for the jobs' CSV files (the run's results folder, the owner's only), and what to tell every few
+   * thousand result rows read: a job's results are hundreds of thousands of rows read in one go, with no batch
+   * ending meanwhile (the run's heap governor checks then, see heap.ts).
+   */
+  useFolder(dir: string, tick?: () => void): void {
     this.folder = dir;
+    this.tick = tick;
   }
+  private tick: (() => void) | undefined;
 
   /** Sends the jobs being filled now, without waiting for them to fill up (the engine is about to wait). */
   flush(): void {
@@ -355,6 +302,16 @@ export class BulkWriter implements RecordWriter {
     }
   }
 
+  private withTicks<A extends unknown[]>(onRow: (...row: A) => void): (...row: A) => void {
+    const tick = this.tick;
+    if (!tick) return onRow;
+    let rows = 0;
+    return (...row) => {
+      onRow(...row);
+      if (++rows % 5000 === 0) tick();
+    };
+  }
+
   private readBack(job: Job): Array<Record<string, unknown>> | undefined {
     try {
       return job.file.records(job.columns);
@@ -390,7 +347,7 @@ export class BulkWriter implements RecordWriter {
         report.id = id;
         this.options.onJob?.(report);
       },
-      resultJoiner(columns, index, results),
+      this.withTicks(resultJoiner(columns, index, results)),
     );
     report.state = outcome.state;
     report.errorMessage = outcome.errorMessage;

@@ -150,8 +150,9 @@ export const BLANK_ROW: FailureDetail = {
     'Every cell of this row is empty (only delimiters): nothing to send. Remove the row, or fill it in.',
 };
 
-/** The outcome of a record the reader could not read (failed) or found blank (skipped). */
-export function refuseInput(sink: ResultSink, input: InputRecord): void {
+/** The outcome of a record the reader could not read (failed) or found blank (skipped): nothing to send. */
+export function refuseInput(sink: ResultSink, input: InputRecord): null {
   if (input.error) sink.fail(input.line, input.raw, { code: input.error.code, message: input.error.message });
   else sink.fail(input.line, input.values, BLANK_ROW, 'skipped');
+  return null;
 }

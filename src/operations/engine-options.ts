@@ -91,4 +91,6 @@ export interface EngineResult {
   fatal: SfsyncError | null;
   stoppedEarly: boolean;
   lastLine: number;
+  /** How many records were read up to `lastLine` (set by the run that ends the engine). */
+  recordsRead?: number;
 }

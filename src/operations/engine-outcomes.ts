@@ -20,12 +20,14 @@ const HANDED: Record<string, unknown> = Object.freeze({});
 
 /**
  * The records of one write call whose answer comes late (a Bulk job), once their input waits in the spool: their
- * lines and where their input is, 16 bytes a record, so that the records themselves (about 150 bytes each, with
+ * lines and where their input is, 12 bytes a record, so that the records themselves (about 150 bytes each, with
  * the arrays holding them) are let go while a job of hundreds of thousands runs.
  */
 export interface Parked {
   readonly lines: Int32Array;
-  readonly at: Float64Array;
+  /** Where each record's input is in the spool, from `base`, and its length. */
+  readonly base: number;
+  readonly at: Uint32Array;
   readonly bytes: Uint32Array;
   /** The `original_line` of the few records that have one, by their place in the call. */
   readonly origins: Map<number, number>;
@@ -58,19 +60,26 @@ export class EngineOutcomes {
    * Hands the records of a call over to their `Parked` form, once each waits in the spool (undefined, and nothing
    * changed, when one does not): their outcomes are then written from it, as their answers come.
    */
-  park(records: readonly MappedRecord[]): Parked | undefined {
+  park(records: readonly MappedRecord[], lines: Int32Array): Parked | undefined {
     if (!this.spoolFile || records.some((r) => r.input !== SPOOLED)) return undefined;
+    let base = Infinity;
+    let end = 0;
+    for (const r of records) {
+      base = Math.min(base, r.spoolAt ?? 0);
+      end = Math.max(end, (r.spoolAt ?? 0) + (r.spoolBytes ?? 0));
+    }
+    if (end - base >= 2 ** 32) return undefined;
     const n = records.length;
     const parked: Parked = {
-      lines: new Int32Array(n),
-      at: new Float64Array(n),
+      lines,
+      base,
+      at: new Uint32Array(n),
       bytes: new Uint32Array(n),
       origins: new Map(),
     };
     for (let j = 0; j < n; j++) {
       const r = records[j] as MappedRecord;
-      parked.lines[j] = r.line;
-      parked.at[j] = r.spoolAt ?? 0;
+      parked.at[j] = (r.spoolAt ?? 0) - base;
       parked.bytes[j] = r.spoolBytes ?? 0;
       if (r.originalLine !== undefined) parked.origins.set(j, r.originalLine);
       r.payload = HANDED;
@@ -85,14 +94,14 @@ export class EngineOutcomes {
       input: SPOOLED,
       payload,
       lookups: [],
-      spoolAt: p.at[j],
+      spoolAt: p.base + (p.at[j] as number),
       spoolBytes: p.bytes[j],
       originalLine: p.origins.get(j),
     };
   }
 
   private parkedCells(p: Parked, j: number): string {
-    return (this.spoolFile as Spool).get({ at: p.at[j] as number, bytes: p.bytes[j] as number });
+    return (this.spoolFile as Spool).get({ at: p.base + (p.at[j] as number), bytes: p.bytes[j] as number });
   }
 
   /** Writes the success of record `j` of a parked call now. */

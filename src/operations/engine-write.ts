@@ -220,7 +220,7 @@ async function writeInCalls<T extends Item>(
       );
       spoolAll(outcomes, records);
       // The writer has taken what it sends before its first await; from here the records only wait.
-      const parked = writes.later ? outcomes.park(records) : undefined;
+      const parked = writes.later ? outcomes.park(records, lines) : undefined;
       if (parked) {
         const ids = chunk.some((item) => 'r' in item)
           ? chunk.map((item) => ('r' in item ? item.id : undefined))

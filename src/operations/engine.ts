@@ -43,6 +43,8 @@ export class SyncEngine {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly active = new Set<Promise<void>>();
   private lastLine = 0;
+  /** Records read so far (the header, blank lines and line breaks inside values make lines outnumber them). */
+  recordsRead = 0;
   /** Upsert records with a blank key, created without matching (--create-when-key-empty). */
   private readonly keyless = new WeakSet<MappedRecord>();
   /**
@@ -81,6 +83,7 @@ export class SyncEngine {
         // After a fatal error or an interrupt nothing more is read: the summary says where the run stopped.
         if (this.fatal) break reading;
         this.lastLine = input.line;
+        this.recordsRead++;
         const mapped = this.admit(input);
         if (!mapped) continue;
         // Records sharing a match key run in input order: the first creates, the later ones find it.
@@ -181,10 +184,7 @@ export class SyncEngine {
       this.sink.fail(input.line, input.values ?? input.raw, this.stopReason(), 'skipped');
       return null;
     }
-    if (input.error || input.blank) {
-      refuseInput(this.sink, input);
-      return null;
-    }
+    if (input.error || input.blank) return refuseInput(this.sink, input);
     const mapped = applyMapping(this.opts.compiled, input.line, input.values, this.opts.mappingZone);
     if (!mapped.error) return mapped;
     this.sink.fail(input.line, input.values, everyProblem(this.opts, mapped));

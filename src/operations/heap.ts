@@ -12,10 +12,14 @@ import vm from 'node:vm';
 export class HeapGovernor {
   private readonly gc: ((options?: object) => unknown) | undefined;
   private limit: number;
+  private externalLimit: number;
+  private readonly base: number;
   private collecting = false;
 
   constructor(limitBytes: number) {
     this.limit = limitBytes;
+    this.base = limitBytes;
+    this.externalLimit = limitBytes;
     if (limitBytes === Infinity) return;
     try {
       // The documented way for a running process to reach V8's collector (jest's leak detector does the same).
@@ -34,25 +38,22 @@ export class HeapGovernor {
     return this.limit;
   }
 
-  /** Call between batches: starts a collection if the heap has grown past the limit. */
+  /**
+   * Call between batches: starts a collection if the heap has grown past the limit, or the memory its objects hold
+   * outside it (buffers read, written, uploaded and downloaded: V8 frees those only with their objects) has grown
+   * by half the limit since the last collection.
+   */
   check(): void {
     if (!this.gc || this.collecting) return;
-    if (used() < this.limit) return;
+    const stats = v8.getHeapStatistics();
+    if (stats.used_heap_size < this.limit && stats.external_memory < this.externalLimit) return;
     // Asynchronous: V8 runs it from its own task, off the stack of the batch that asked.
     this.collecting = true;
     void Promise.resolve(this.gc({ type: 'major', execution: 'async' })).then(() => {
       this.collecting = false;
-      const live = used();
-      if (live * 1.5 > this.limit) this.limit = live * 2;
+      const live = v8.getHeapStatistics();
+      if (live.used_heap_size * 1.5 > this.limit) this.limit = live.used_heap_size * 2;
+      this.externalLimit = Math.max(this.base, live.external_memory + this.base / 2);
     });
   }
-}
-
-/**
- * The heap and the memory outside it that its objects hold (buffers read, written and uploaded): V8 frees those
- * only with the objects, so a run streaming a 50 MB job would otherwise hold 50 MB of spent buffers as well.
- */
-function used(): number {
-  const stats = v8.getHeapStatistics();
-  return stats.used_heap_size + stats.external_memory;
 }

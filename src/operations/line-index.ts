@@ -45,7 +45,7 @@ export function cellsHash(row: readonly string[], at: readonly number[]): number
 }
 
 /**
- * The lines of one Bulk job by hash, to join Salesforce's unordered results back to the records: about 20 bytes
+ * The lines of one Bulk job by hash, to join Salesforce's unordered results back to the records: about 15 bytes
  * a line (a line's text is not kept). Lines with the same text are told apart by order: the first result takes the
  * first of them. With 53 bits of hash, two different lines of a job share one about once in 10^9 jobs of 10^5
  * lines.
@@ -70,10 +70,13 @@ export class LineIndex {
     this.hashes[this.count++] = hash;
   }
 
-  /** Builds the lookup table once every line is added: open addressing, at most half full. */
+  /**
+   * Builds the lookup table once every line is added: open addressing, at most three quarters full (a job of
+   * 500,000 lines waits with its table for minutes: 4 bytes a slot).
+   */
   seal(): void {
     let size = 16;
-    while (size < this.count * 2) size *= 2;
+    while (size * 3 < this.count * 4) size *= 2;
     const table = new Uint32Array(size);
     const mask = size - 1;
     for (let i = 0; i < this.count; i++) {
@@ -81,7 +84,8 @@ export class LineIndex {
       while (table[at] !== 0) at = (at + 1) & mask;
       table[at] = i + 1;
     }
-    this.hashes = this.hashes.subarray(0, this.count);
+    // Without the room it grew into.
+    this.hashes = this.hashes.slice(0, this.count);
     this.table = table;
     this.taken = new Uint8Array(this.count);
   }

@@ -76,7 +76,14 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
       at('object', hint ? `${(err as Error).message} ${hint}` : (err as Error).message);
       continue;
     }
-    columns.set(step.name, await fileColumns(step));
+    try {
+      columns.set(step.name, await fileColumns(step));
+    } catch (err) {
+      // A header that cannot be read (a column named twice, one with no name): said with the rest.
+      if (!(err instanceof SfsyncError)) throw err;
+      at('file', err.message.replace(step.file, step.fileAsWritten));
+      continue;
+    }
     if (step.recordTypes.length > 0)
       recordTypes.set(step.name, await findRecordTypes(step, client, problems));
   }

@@ -10,8 +10,12 @@ interface PlanFolderInfo {
   started: string;
 }
 
+/** As a single run's folder is named (20261203T161500Z-create-Contact): 20261203T161500Z-plan-NAME. */
 function stamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**

@@ -1,25 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse';
 import { shellWord } from '../core/resume-command.js';
 import { SfsyncError } from '../errors.js';
-import type { PlanStep } from '../mapping/plan-types.js';
-import type { SalesforceClient } from '../salesforce/client.js';
-import type { ObjectInfo } from '../salesforce/types.js';
-import { fileIdentity, readJournalHeader } from './journal.js';
-import { stepStatus } from './plan-folder.js';
+import type { EarlierRun } from './plan-created.js';
 import { ResultsLock } from './results-lock.js';
-import { resultFiles, type Counts } from './results.js';
-import { inQueries } from './soql.js';
-
-/** An earlier (not dry) run of the same plan file, and whether it ran to the end. */
-interface EarlierRun {
-  dir: string;
-  started: string;
-  finished: boolean;
-  /** Each step's results folder and how it ended, from plan-summary.json. */
-  steps: Array<{ step: string; pass: string; results: string; ended: string }>;
-}
 
 function readJson(file: string): Record<string, unknown> | null {
   try {
@@ -96,81 +80,4 @@ function runningStep(dir: string): string | null {
     if (held) return held;
   }
   return null;
-}
-
-/** A create step the plan's last finished run already ran on the same file: its folder there and its counts. */
-export interface CreatedBefore {
-  dir: string;
-  counts: Counts;
-  /** Of the records it created, those the org still has (the others were deleted since, or undone). */
-  existing: number;
-}
-
-/** How many of the records a step's run created the org still has: their Ids looked up, a query per few hundred. */
-async function stillThere(dir: string, object: ObjectInfo, client: SalesforceClient): Promise<number> {
-  const idField = object.fields.find((f) => f.name === 'Id');
-  const file = resultFiles(dir, false).success;
-  if (!idField || !fs.existsSync(file)) return 0;
-  let found = 0;
-  let ids: string[] = [];
-  const count = async (): Promise<void> => {
-    for (const q of inQueries(object.name, ['Id'], idField, ids))
-      for await (const _row of client.query(q)) found++;
-    ids = [];
-  };
-  const rows = fs.createReadStream(file).pipe(parse({ relax_column_count: true, from_line: 2 }));
-  for await (const cells of rows as AsyncIterable<string[]>) {
-    if (cells[1] === 'created' && cells[2]) ids.push(cells[2]);
-    if (ids.length >= 2000) await count();
-  }
-  if (ids.length > 0) await count();
-  return found;
-}
-
-/**
- * The create steps of the plan's last finished run whose input has not changed since (same content): a second
- * run would create their records again, so they are not run again (their key maps are read from that run) while
- * the org still has any of them; when it has none (none was created, they were deleted, or the run was undone),
- * the step runs again.
- */
-export async function createdBefore(
-  steps: PlanStep[],
-  runs: EarlierRun[],
-  org: { client: SalesforceClient; objects: Map<string, ObjectInfo> },
-): Promise<Map<string, CreatedBefore>> {
-  const found = new Map<string, CreatedBefore>();
-  const last = runs.find((r) => r.finished);
-  if (!last) return found;
-  for (const step of steps) {
-    if (step.operation !== 'create') continue;
-    // Its folder: that run's, or the one before it when that run found the step created before too.
-    const entry = last.steps.find((s) => s.step === step.name && s.pass === 'records');
-    const dir = entry?.results ?? path.join(last.dir, step.name);
-    const status = stepStatus(dir);
-    const header = status.state === 'done' ? await readJournalHeader(dir) : null;
-    if (!header || header.file !== step.file) continue;
-    const object = org.objects.get(step.name);
-    if ((await fileIdentity(step.file)).sha256 !== header.sha256 || !status.counts || !object) continue;
-    const existing = status.counts.created > 0 ? await stillThere(dir, object, org.client) : 0;
-    if (existing > 0) found.set(step.name, { dir, counts: status.counts, existing });
-  }
-  return found;
-}
-
-const CREATED_FILE = path.join('plan-inputs', 'created-before.json');
-
-/** The run's create steps taken as created before, kept in its folder for --resume. */
-export function saveCreated(dir: string, created: Map<string, CreatedBefore>): void {
-  fs.writeFileSync(
-    path.join(dir, CREATED_FILE),
-    `${JSON.stringify(Object.fromEntries(created), null, 2)}\n`,
-    {
-      mode: 0o600,
-    },
-  );
-}
-
-export function readCreated(dir: string): Map<string, CreatedBefore> {
-  const saved = readJson(path.join(dir, CREATED_FILE)) as Record<string, CreatedBefore> | null;
-  return new Map(Object.entries(saved ?? {}));
 }

@@ -8,8 +8,9 @@ import { applyTransforms, coerceValue } from '../mapping/coerce.js';
 import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
 import type { FieldSource } from '../mapping/types.js';
 import type { FieldInfo } from '../salesforce/types.js';
-import type { KeyMap } from './plan-references.js';
+import { KeyMap } from './plan-key-map.js';
 import { csvField } from '../core/csv-quote.js';
+import { rowPrint } from './plan-created.js';
 import { resultFiles } from './results.js';
 import { matchKey } from './soql.js';
 
@@ -18,10 +19,19 @@ export function placeholder(step: string, line: number): string {
   return `(created by ${step} line ${line})`;
 }
 
-/** Line → Id (or a dry run's placeholder) for the records the step wrote or found; failed lines → the line. */
-async function outcomesOf(step: string, dir: string, dryRun: boolean): Promise<Map<number, string | number>> {
+/**
+ * Line → Id (or a dry run's placeholder) for the records the step wrote or found, starting from those an earlier run
+ * created (`seed`); failed lines → the line.
+ */
+async function outcomesOf(
+  step: string,
+  dir: string | undefined,
+  dryRun: boolean,
+  seed?: ReadonlyMap<number, string>,
+): Promise<Map<number, string | number>> {
+  const out = new Map<number, string | number>(seed ?? []);
+  if (dir === undefined) return out;
   const files = resultFiles(dir, dryRun);
-  const out = new Map<number, string | number>();
   for (const [file, failed] of [
     [files.success, false],
     [files.failures, true],
@@ -60,6 +70,12 @@ export function keyOf(
   return 'error' in coerced ? null : matchKey(field, coerced.value);
 }
 
+/** A create step's records created by an earlier run (line → Id), and the ledger this run writes (plan-created.ts). */
+export interface ScanMore {
+  seed?: ReadonlyMap<number, string>;
+  ledger?: string;
+}
+
 export interface StepScan {
   /** Key maps by key field (lower case). */
   maps: Map<string, KeyMap>;
@@ -74,13 +90,14 @@ export interface StepScan {
  */
 export async function scanStep(
   step: PlanStep,
-  dir: string,
+  dir: string | undefined,
   dryRun: boolean,
   keys: FieldInfo[],
   self?: { refs: PlanReference[]; file: string },
+  more: ScanMore = {},
 ): Promise<StepScan> {
-  const outcomes = await outcomesOf(step.name, dir, dryRun);
-  const maps = new Map<string, KeyMap>(keys.map((k) => [k.name.toLowerCase(), new Map()]));
+  const outcomes = await outcomesOf(step.name, dir, dryRun, more.seed);
+  const maps = new Map<string, KeyMap>(keys.map((k) => [k.name.toLowerCase(), new KeyMap()]));
   const sources = keys.map((k) => ({
     field: k,
     source: keySource(step, k.name),
@@ -89,18 +106,23 @@ export async function scanStep(
   const fd = self ? fs.openSync(self.file, 'w', 0o600) : undefined;
   if (fd !== undefined && self)
     fs.writeSync(fd, `${['source_line', 'Id', ...self.refs.map((_r, i) => `ref_${i}`)].join(',')}\n`);
+  const ledger = more.ledger ? fs.openSync(more.ledger, 'w', 0o600) : undefined;
+  if (ledger !== undefined) fs.writeSync(ledger, 'print,Id\n');
   let selfRows = 0;
   try {
     const format = formatFromFile(step.file, step.format);
     for await (const chunk of readRecords({ file: step.file, format })) {
       let text = '';
+      let created = '';
       for (const r of chunk) {
         const outcome = outcomes.get(r.line);
         if (!r.values || outcome === undefined) continue;
+        if (ledger !== undefined && typeof outcome === 'string')
+          created += `${rowPrint(r.values)},${outcome}\n`;
         for (const { field, source, map } of sources) {
           const k = source ? keyOf(r.values, source, field, step.mapping.timezone) : null;
           if (k === null) continue;
-          if (typeof outcome === 'string' || typeof map.get(k) !== 'string') map.set(k, outcome);
+          if (typeof outcome === 'string' || !map.found(k)) map.set(k, outcome);
         }
         if (!self || typeof outcome !== 'string') continue;
         const cells = self.refs.map((ref) => readPath(r.values, ref.column));
@@ -109,9 +131,11 @@ export async function scanStep(
         selfRows++;
       }
       if (fd !== undefined && text) fs.writeSync(fd, text);
+      if (ledger !== undefined && created) fs.writeSync(ledger, created);
     }
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+    if (ledger !== undefined) fs.closeSync(ledger);
   }
   return { maps, selfRows };
 }

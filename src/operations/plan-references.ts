@@ -4,13 +4,8 @@ import type { ReferenceResolver } from './engine-options.js';
 import type { FailureDetail } from './results.js';
 import type { CheckedPoly } from './plan-poly-check.js';
 import { OrgCache, resolvePoly } from './plan-poly-resolve.js';
+import type { KeyMap } from './plan-key-map.js';
 import { matchKey } from './soql.js';
-
-/**
- * The records of one step by one of its keys: key (as matched, see matchKey) → the record's Id, or the input line
- * of the record that failed. A dry run's records to be created get a placeholder naming their line.
- */
-export type KeyMap = Map<string, string | number>;
 
 /** The key maps of the steps run so far, by step and key field. */
 export class PlanMemory {
@@ -28,7 +23,7 @@ export class PlanMemory {
     return this.maps.get(PlanMemory.id(step, key));
   }
 
-  /** Entries held, for the plan summary (memory stays this many short strings). */
+  /** Entries held, for the plan summary. */
   get size(): number {
     let n = 0;
     for (const m of this.maps.values()) n += m.size;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommonOptions, SyncOperation, SyncOptions } from '../core/sync-options.js';
-import { shellWord } from '../core/resume-command.js';
+import { thousands } from '../core/plural.js';
 import { ExitCode, SfsyncError, signalExitCode, type StopSignal } from '../errors.js';
 import { loadPlan } from '../mapping/plan-load.js';
 import { mappingDocument, selfMapping, stepMapping } from '../mapping/plan-mapping.js';
@@ -15,16 +15,17 @@ import { planFolder, stepStatus } from './plan-folder.js';
 import { compileAs } from './plan-poly-check.js';
 import {
   createdBefore,
-  earlierRuns,
+  ledgerFile,
+  readBefore,
   readCreated,
-  refuseUnfinished,
   saveCreated,
   type CreatedBefore,
-} from './plan-guard.js';
-import { scanStep, selfInput } from './plan-keys.js';
+} from './plan-created.js';
+import { earlierRuns, refuseUnfinished } from './plan-guard.js';
+import { scanStep, selfInput, type ScanMore } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
-import { PlanSignals } from './plan-stop.js';
+import { planResume, PlanSignals } from './plan-stop.js';
 import { emptyCounts, type Counts } from './results.js';
 import { runSync, type SyncEvent, type SyncPorts } from './run-sync.js';
 
@@ -146,7 +147,7 @@ async function plan(
     ? readCreated(dir)
     : opts.restart
       ? new Map<string, CreatedBefore>()
-      : await createdBefore(plan.steps, runs, { client, objects: checked.objects });
+      : await createdBefore(plan.steps, runs, dir, { client, objects: checked.objects });
   if (!opts.resume) saveCreated(dir, created);
   const run: PlanRun = {
     opts,
@@ -174,7 +175,13 @@ async function plan(
 
 async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
   const before = run.created.get(step.name);
-  if (before) return createdEarlier(run, step, before);
+  const seed = before ? await readBefore(run.dir, step.name) : undefined;
+  if (before) run.emit({ type: 'notice', step: step.name, message: createdNotice(run, step, before) });
+  const more: ScanMore = {
+    seed,
+    ledger: step.operation === 'create' && !run.opts.dryRun ? ledgerFile(run.dir, step.name) : undefined,
+  };
+  if (before && before.lines === before.total) return createdEarlier(run, step, before, more);
   const { first, self } = splitSelf(step);
   const objectOf = (name: string): string =>
     run.checked.plan.steps.find((s) => s.name === name)?.object ?? name;
@@ -194,18 +201,20 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
       Object.fromEntries((run.checked.poly.get(step.name) ?? []).map((p) => [p.ref.field, compileAs(p)])),
     ),
     refs: first,
+    skip: seed,
   });
   const keys = run.checked.keys.get(step.name) ?? [];
   const selfDir = path.join(run.dir, `${step.name}.self`);
   const writeSelf = self.length > 0 && stepStatus(selfDir).state === 'new';
   const selfFile = selfInput(run.dir, step.name);
-  if (keys.length > 0 || writeSelf) {
+  if (keys.length > 0 || writeSelf || more.ledger) {
     const scan = await scanStep(
       step,
       stepDir,
       run.opts.dryRun,
       keys,
       writeSelf ? { refs: self, file: selfFile } : undefined,
+      more,
     );
     for (const [key, map] of scan.maps) run.memory.set(step.name, key, map);
   }
@@ -225,33 +234,41 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
   });
 }
 
-/** A create step run before on the same file: reported, its key maps read from that run, nothing sent. */
-async function createdEarlier(run: PlanRun, step: PlanStep, before: CreatedBefore): Promise<void> {
-  const c = before.counts;
+/** What a create step's records created by an earlier run of the plan come to: not sent, and the others. */
+function createdNotice(run: PlanRun, step: PlanStep, before: CreatedBefore): string {
   const rel = path.relative(run.ports.cwd, path.dirname(before.dir));
-  const gone = c.created - before.existing;
-  run.emit({
-    type: 'notice',
-    step: step.name,
-    message: `${step.fileAsWritten} is unchanged since the run in ${rel && !rel.startsWith('..') ? rel : path.dirname(before.dir)}, which created ${c.created} of its ${c.total} records${gone > 0 ? ` (${gone} of them are no longer in the org)` : ''}: not sent again (add --restart to create them again)`,
-  });
+  const where = rel && !rel.startsWith('..') ? rel : path.dirname(before.dir);
+  const rest = before.total - before.lines;
+  const gone =
+    before.gone > 0
+      ? ` (${thousands(before.gone)} it created ${before.gone === 1 ? 'is' : 'are'} no longer in the org)`
+      : '';
+  const which =
+    rest === 0
+      ? `all ${thousands(before.total)} records of ${step.fileAsWritten}`
+      : `${thousands(before.lines)} of the ${thousands(before.total)} records of ${step.fileAsWritten}`;
+  return `${which} were created by the run in ${where}${gone}: not sent again (add --restart to create them again)${rest > 0 ? `; the other ${thousands(rest)} ${rest === 1 ? 'is' : 'are'} sent` : ''}`;
+}
+
+/** A create step whose every record an earlier run created: reported, its key maps read from there, nothing sent. */
+async function createdEarlier(
+  run: PlanRun,
+  step: PlanStep,
+  before: CreatedBefore,
+  more: ScanMore,
+): Promise<void> {
   run.steps.push({
     step: step.name,
     pass: 'records',
     object: step.object,
     operation: step.operation,
     results: before.dir,
-    counts: {
-      ...emptyCounts(),
-      total: c.total,
-      unchanged: before.existing,
-      skipped: c.total - before.existing,
-    },
+    counts: { ...emptyCounts(), total: before.total, unchanged: before.lines },
     ended: 'created before',
   });
   const keys = run.checked.keys.get(step.name) ?? [];
-  if (keys.length === 0) return;
-  const scan = await scanStep(step, before.dir, false, keys);
+  if (keys.length === 0 && !more.ledger) return;
+  const scan = await scanStep(step, undefined, false, keys, undefined, more);
   for (const [key, map] of scan.maps) run.memory.set(step.name, key, map);
 }
 
@@ -262,13 +279,18 @@ interface Pass {
   operation: SyncOperation;
   mapping: Mapping;
   refs: PlanReference[];
+  /** Lines not sent: created by an earlier run of the plan (counted unchanged). */
+  skip?: ReadonlyMap<number, string>;
 }
 
 async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass'], p: Pass): Promise<void> {
   const base = { step: step.name, pass, object: step.object, operation: p.operation, results: p.dir };
   const status = stepStatus(p.dir);
+  const skipped = p.skip?.size ?? 0;
+  const withSkipped = (c: Counts): Counts =>
+    skipped > 0 ? { ...c, total: c.total + skipped, unchanged: c.unchanged + skipped } : c;
   if (status.state === 'done') {
-    run.steps.push({ ...base, counts: status.counts ?? emptyCounts(), ended: 'done before' });
+    run.steps.push({ ...base, counts: withSkipped(status.counts ?? emptyCounts()), ended: 'done before' });
     return;
   }
   const mappingFile = path.join(run.dir, 'plan-inputs', `${path.basename(p.dir)}.mapping.json`);
@@ -301,6 +323,7 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
   const ports: SyncPorts = {
     ...run.ports,
     onInterrupt: run.signals.forStep,
+    skipLines: p.skip && new Set(p.skip.keys()),
     resolveReferences: referenceResolver(
       p.refs,
       run.memory,
@@ -314,12 +337,12 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
     const outcome = await runSync(syncOpts, ports, (event) =>
       run.emit({ type: 'sync', step: step.name, event }),
     );
-    run.steps.push({ ...base, counts: outcome.result.counts, ended: 'completed' });
+    run.steps.push({ ...base, counts: withSkipped(outcome.result.counts), ended: 'completed' });
   } catch (err) {
     // The step in flight counts in the plan's totals with what it did before it stopped.
     const counts =
       err instanceof SfsyncError ? (err.result as { counts?: Counts } | undefined)?.counts : undefined;
-    if (counts) run.steps.push({ ...base, counts, ended: 'stopped' });
+    if (counts) run.steps.push({ ...base, counts: withSkipped(counts), ended: 'stopped' });
     throw err;
   }
 }
@@ -356,21 +379,4 @@ function stopped(run: PlanRun, err: unknown): unknown {
     result,
     resume: err.resume ? resume : undefined,
   });
-}
-
-/** The command that continues a plan from its results folder. */
-function planResume(opts: PlanRunOptions, cwd: string, dir: string): string {
-  const rel = path.relative(cwd, dir);
-  const shown = rel && !rel.startsWith('..') ? rel : dir;
-  return [
-    'sfsync',
-    'run',
-    opts.plan,
-    ...(opts.org ? ['--org', opts.org] : []),
-    '--resume',
-    '--results',
-    shown,
-  ]
-    .map(shellWord)
-    .join(' ');
 }

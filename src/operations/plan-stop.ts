@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { shellWord } from '../core/resume-command.js';
 import { SfsyncError, signalExitCode, type StopSignal } from '../errors.js';
 import type { InterruptHandlers, OnInterrupt } from '../core/interrupt.js';
 
@@ -51,4 +53,21 @@ export class PlanSignals {
       { exitCode: signalExitCode(s), resume: 'plan' },
     );
   }
+}
+
+/** The command that continues a plan from its results folder. */
+export function planResume(opts: { plan: string; org?: string }, cwd: string, dir: string): string {
+  const rel = path.relative(cwd, dir);
+  const shown = rel && !rel.startsWith('..') ? rel : dir;
+  return [
+    'sfsync',
+    'run',
+    opts.plan,
+    ...(opts.org ? ['--org', opts.org] : []),
+    '--resume',
+    '--results',
+    shown,
+  ]
+    .map(shellWord)
+    .join(' ');
 }

@@ -6,6 +6,7 @@ import { ExitCode, SfsyncError, type StopSignal } from '../errors.js';
 import { mappingHash } from './journal.js';
 import { checkKeys, mayRefuse } from './key-check.js';
 import { claimRun } from './run-claim.js';
+import { READ_AHEAD_RECORDS, readAhead } from './read-ahead.js';
 import { resultsRoots } from './run-folder.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
@@ -13,7 +14,7 @@ import { planWrites } from './sync-plan.js';
 import type { StopState, SyncOutcome, SyncPorts } from './sync-ports.js';
 import { openInput, prepareTarget } from './sync-prepare.js';
 import { runEngine } from './sync-run.js';
-import { mirrorCheck } from './sync-admin.js';
+import { mirrorCheck, withoutLines } from './sync-admin.js';
 
 export type { SyncPorts, SyncOutcome } from './sync-ports.js';
 export type { SyncEvent, SyncEvents } from './sync-events.js';
@@ -126,6 +127,9 @@ async function sync(
   early?.catch(() => undefined);
   const keys = await afterOther(checking, early);
   [...keys.warnings, ...keys.notices].forEach((message) => emit({ type: 'warning', message }));
+  // The org may still be exporting (a count read back from an earlier run of the file ends at once): the first
+  // records are read meanwhile.
+  if (early) input.all = readAhead(input.all, early, READ_AHEAD_RECORDS);
   const writes = await (early ?? planWrites(opts, ports.env, target, input.file, emit, stopped));
   writes.mirror = await mirrorCheck(
     opts,
@@ -142,5 +146,7 @@ async function sync(
         'mirror mode: an offline dry run cannot list the records of --scope the file lacks (that needs the org); run the dry run without --offline to see them',
     });
   await input.confirmHard?.(target.object.name, target.client?.instanceUrl ?? '');
-  return runEngine(opts, { ...ports, started, state, hold, emit }, input, target, keys, writes);
+  // A plan's create step sent again leaves out the lines an earlier run of the plan created.
+  const read = { ...input, all: withoutLines(input.all, ports.skipLines) };
+  return runEngine(opts, { ...ports, started, state, hold, emit }, read, target, keys, writes);
 }

@@ -55,6 +55,18 @@ export function planGrouping(
     : { compiled, field, lanes: sizing.concurrency * 2, unit: sizing.batchSize };
 }
 
+/** The input without the given lines (none: the input itself). */
+export async function* withoutLines(
+  all: AsyncIterable<InputRecord[]>,
+  skip: ReadonlySet<number> | undefined,
+): AsyncIterable<InputRecord[]> {
+  if (!skip || skip.size === 0) {
+    yield* all;
+    return;
+  }
+  for await (const chunk of all) yield chunk.filter((r) => !skip.has(r.line));
+}
+
 export function groupedInput(
   all: AsyncIterable<InputRecord[]>,
   plan: GroupingPlan | null,

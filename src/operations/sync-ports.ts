@@ -22,6 +22,8 @@ export interface SyncPorts {
   onInterrupt: OnInterrupt;
   /** A plan's step: references to records of earlier steps, resolved from memory. */
   resolveReferences?: ReferenceResolver;
+  /** A plan's create step sent again: the lines whose records an earlier run of the plan created (not read). */
+  skipLines?: ReadonlySet<number>;
 }
 
 export interface SyncOutcome {

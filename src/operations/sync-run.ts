@@ -20,6 +20,7 @@ import type { SyncInput, SyncTarget } from './sync-prepare.js';
 import { settle } from './sync-settle.js';
 import { groupedInput, runMirror } from './sync-admin.js';
 import type { InputRecord } from '../input/types.js';
+import { sortByLine } from './line-order.js';
 
 /** Opens the results folder, runs the engine over the input, closes every file and settles the outcome. */
 export async function runEngine(
@@ -50,7 +51,7 @@ export async function runEngine(
   const { bulk } = writes;
   // Records waiting on Bulk API jobs wait on disk, in the (owner-only) results folder, until the run ends.
   const spool = bulk && !opts.dryRun ? new Spool(path.join(dir, 'spool.tmp')) : undefined;
-  bulk?.useFolder(dir);
+  bulk?.useFolder(dir, () => heap.check());
   const engine = new SyncEngine(client, sink, {
     operation: opts.operation,
     compiled: target.compiled,
@@ -217,8 +218,10 @@ async function runToEnd(
   } catch (err) {
     outcome = { fatal: toSfsyncError(err), stoppedEarly: true, lastLine: engine.linesRead };
   }
+  outcome.recordsRead = engine.recordsRead;
   try {
     await sink.close();
+    sortByLine(sink.files.failures);
   } catch (err) {
     outcome.fatal ??= toSfsyncError(err);
   }

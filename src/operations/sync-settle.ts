@@ -51,7 +51,7 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
     const resume = opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, ctx.cwd) : undefined;
     throw new SfsyncError(
       fatal.code,
-      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread - lost} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}${lost > 0 ? `, ${lost} sent without an answer (UNKNOWN_OUTCOME)` : ''}. Results: ${dir}${unwritten}`,
+      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}${linesNotRecords(outcome.recordsRead ?? c.total, outcome.lastLine)}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread - lost} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}${lost > 0 ? `, ${lost} sent without an answer (UNKNOWN_OUTCOME)` : ''}. Results: ${dir}${unwritten}`,
       {
         // A plain re-run is refused while this run is unfinished: a hint that says so points at the resume.
         hint: resume ? continueHint(fatal) : fatal.hint,
@@ -68,6 +68,13 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
   // (A dry run writes nothing by design: there only rejected records count.)
   const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped) + (run.mirrored?.failed ?? 0);
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+/** Why fewer records than lines came before where the run stopped, when they did: the count looks short otherwise. */
+function linesNotRecords(records: number, lastLine: number): string {
+  return records < lastLine - 1
+    ? ` (${plural(records, 'record')} up to there: the header, blank lines and line breaks inside values are no records)`
+    : '';
 }
 
 function syncResult(

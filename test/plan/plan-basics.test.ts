@@ -186,13 +186,24 @@ describe('sfsync plan check PLAN', () => {
         '      fields:',
         '        LastName: name',
         '        AccountId: {step: accounts, key: External_Id__c, column: id}',
+        '  - {name: twice, file: twice.csv, object: Contact, operation: create}',
+        '  - {name: again, file: twice.csv, object: Lead, operation: create}',
         '',
       ].join('\n'),
     );
+    env.write('bad/twice.csv', 'LastName,lastname\nA,B\n');
     const r = await env.sfsync(['plan', 'check', 'bad/plan.yaml']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('plan.yaml:2: step "accounts": fields.Nmae: Account has no field "Nmae"');
     expect(r.stderr).toContain('plan.yaml:7: step "contacts": file: missing.csv does not exist');
+    // A header that cannot be read is one problem among the others, in every step that reads it.
+    for (const [line, step] of [
+      [19, 'twice'],
+      [20, 'again'],
+    ])
+      expect(r.stderr).toContain(
+        `plan.yaml:${line}: step "${step}": file: twice.csv, line 1: the header names`,
+      );
     expect(r.stderr).toContain(
       'plan.yaml:18: step "more": AccountId: step "accounts" does not map External_Id__c, so its records cannot be found by it',
     );

@@ -77,6 +77,14 @@ describe('sfsync run and plan check --json documents match their schemas', () =>
       error: { code: 'MATCH_KEY_NOT_UNIQUE' },
       result: { ended: 'stopped', steps: [] },
     });
+    // sfsync results reads a plan's folder: its steps, and for a stopped plan the command that continues it.
+    const results = check('results', (await env.sfsync(['results', 'out/js', '--json'])).stdout);
+    expect(results.result).toMatchObject({ order: ['accounts', 'contacts'], ended: 'completed' });
+    expect(results.result.steps).toEqual(doc.result.steps);
+    const shown = await env.sfsync(['results', 'out/js-stop']);
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toContain('Stopped: plan');
+    expect(shown.stdout).toContain('sfsync run js/stops.yaml --resume --results out/js-stop');
     const broken = JSON.parse(real.stdout);
     broken.result.steps[0].ended = 'finished';
     expect(ajv.getSchema('https://github.com/sfsync/sfsync/schemas/output/run.schema.json')?.(broken)).toBe(

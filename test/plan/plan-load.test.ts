@@ -3,7 +3,7 @@ import type { InterruptHandlers } from '../../src/deps.js';
 import { main } from '../../src/cli.js';
 import { useSyncEnv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
-import { planFiles, type PlanSizes } from './plan-data.js';
+import { planFiles, type PlanSizes, type PlanVariant } from './plan-data.js';
 
 const env = useSyncEnv();
 
@@ -16,8 +16,9 @@ const SIZES: PlanSizes = {
   tasks: 1500,
 };
 
-function writePlan(folder: string, prefix: string, sizes: PlanSizes): void {
-  for (const [name, text] of Object.entries(planFiles(prefix, sizes))) env.write(`${folder}/${name}`, text);
+function writePlan(folder: string, prefix: string, sizes: PlanSizes, variant: PlanVariant = {}): void {
+  for (const [name, text] of Object.entries(planFiles(prefix, sizes, variant)))
+    env.write(`${folder}/${name}`, text);
 }
 
 /**
@@ -80,9 +81,10 @@ async function checkReferences(p: string, n: PlanSizes): Promise<void> {
   expect(wrong.slice(0, 20), `${wrong.length} references differ`).toEqual([]);
 }
 
-describe('a six-step plan over 10,000 records', () => {
+describe('a seven-step plan over 10,000 records', () => {
   it('dry run predicts the real counts; the run sets every reference in the org', async () => {
-    writePlan('big', 'P', SIZES);
+    // Tasks' WhoId and WhatId polymorphic ({steps: [...]}), and Person Accounts by their record type's name.
+    writePlan('big', 'P', SIZES, { poly: true, people: 10 });
     const dry = await env.sfsync(['run', 'big/plan.yaml', '--dry-run', '--results', 'out/big-dry', '--json']);
     expect(dry.code).toBe(0);
     const real = await env.sfsync(['run', 'big/plan.yaml', '--results', 'out/big', '--json']);
@@ -96,14 +98,20 @@ describe('a six-step plan over 10,000 records', () => {
       'opportunities',
       'tasks',
       'campaigns',
+      'people',
       'members',
     ]);
     expect(real.json().result.counts).toMatchObject({
-      created: 10_010,
+      created: 10_020,
       updated: 1000 - 10 + 4000 - 5,
       failed: 0,
     });
     await checkReferences('P', SIZES);
+    const [type] = await env.query(
+      "SELECT Id FROM RecordType WHERE SobjectType = 'Account' AND DeveloperName = 'PersonAccount'",
+    );
+    const people = await env.query("SELECT RecordTypeId FROM Account WHERE External_Id__c LIKE 'PP%'");
+    expect(people.map((a) => a.RecordTypeId)).toEqual(Array(10).fill(type?.Id));
     // A bound for a hung run, not a timing check: 10,000 records take ~10 s alone and several times that under load.
   }, 180_000);
 

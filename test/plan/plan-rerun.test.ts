@@ -65,7 +65,7 @@ describe('running a plan again', () => {
     // Finished now: the unchanged create step is not sent again, unless on purpose.
     const same = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a4']);
     expect(same.stderr).toContain(
-      'people: people.csv is unchanged since the run in out/a3, which created 2 of its 2 records: not sent again (add --restart to create them again)',
+      'people: all 2 records of people.csv were created by the run in out/a3: not sent again (add --restart to create them again)',
     );
     expect(same.stdout).toMatch(/people \(created before\)\s+Contact\s+create\s+0\s+0\s+2\s+0\s+0/);
     expect(await people()).toBe(4);
@@ -79,9 +79,62 @@ describe('running a plan again', () => {
     const undone = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a6', '--json']);
     expect(undone.json().result.steps).toMatchObject([{ ended: 'completed', counts: { created: 2 } }]);
     expect(await people()).toBe(4);
-    env.write('again/people.csv', 'last\nAgain One\nAgain Two\nAgain Three\n');
+    // A row added at the top: only it is created (the others are found by their rows, not their lines).
+    env.write('again/people.csv', 'last\nAgain Three\nAgain One\nAgain Two\n');
     const changed = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a5', '--json']);
-    expect(changed.json().result.counts).toMatchObject({ created: 3 });
-    expect(await people()).toBe(7);
+    expect(changed.json().result.counts).toMatchObject({ total: 3, created: 1, unchanged: 2 });
+    expect(await people()).toBe(5);
+  });
+
+  it('a failed parent fixed in its file: the next run sends it and the children that failed with it, nothing twice', async () => {
+    env.write('fix/parents.csv', 'name,staff\nFix Alpha,1\nFix Beta,lots\nFix Gamma,3\n');
+    env.write('fix/children.csv', 'last,parent\nKid A,Fix Alpha\nKid B,Fix Beta\nKid C,Fix Gamma\n');
+    env.write(
+      'fix/plan.yaml',
+      `steps:
+  - {name: parents, file: parents.csv, object: Account, operation: create, mapping: {fields: {Name: name, NumberOfEmployees: staff}}}
+  - name: children
+    file: children.csv
+    object: Contact
+    operation: create
+    mapping: {fields: {LastName: last, AccountId: {step: parents, key: Name, column: parent}}}
+`,
+    );
+    const first = await env.sfsync(['run', 'fix/plan.yaml', '--results', 'out/f1', '--json']);
+    expect(first.code).toBe(2);
+    expect(first.json().result.steps.map((s: any) => [s.step, s.counts.created, s.counts.failed])).toEqual([
+      ['parents', 2, 1],
+      ['children', 2, 1],
+    ]);
+    env.write('fix/parents.csv', 'name,staff\nFix Alpha,1\nFix Beta,2\nFix Gamma,3\n');
+    const second = await env.sfsync(['run', 'fix/plan.yaml', '--results', 'out/f2']);
+    expect(second.code, second.stderr).toBe(0);
+    // step, object, operation, created, updated, unchanged, failed, skipped
+    expect(second.stdout).toMatch(/parents\s+Account\s+create\s+1\s+0\s+2\s+0\s+0/);
+    expect(second.stdout).toMatch(/children\s+Contact\s+create\s+1\s+0\s+2\s+0\s+0/);
+    expect(second.stderr).toContain(
+      'children: 2 of the 3 records of children.csv were created by the run in out/f1: not sent again (add --restart to create them again); the other 1 is sent',
+    );
+    const kids = async (): Promise<unknown> =>
+      (
+        await env.query(
+          "SELECT LastName, Account.Name FROM Contact WHERE LastName LIKE 'Kid %' ORDER BY LastName",
+        )
+      ).map((c: any) => [c.LastName, c.Account?.Name]);
+    const linked = [
+      ['Kid A', 'Fix Alpha'],
+      ['Kid B', 'Fix Beta'],
+      ['Kid C', 'Fix Gamma'],
+    ];
+    expect(await kids()).toEqual(linked);
+    // A third run: everything was created before; nothing is sent.
+    const third = await env.sfsync(['run', 'fix/plan.yaml', '--results', 'out/f3', '--json']);
+    expect(third.json().result.steps.map((s: any) => s.ended)).toEqual(['created before', 'created before']);
+    expect(third.json().result.counts).toMatchObject({ created: 0, unchanged: 6, failed: 0 });
+    expect(await kids()).toEqual(linked);
+    expect((await env.query("SELECT Id FROM Account WHERE Name LIKE 'Fix %'")).length).toBe(3);
+    // Without --results, its folder is named as a single run's is (20261203T161500Z-create-Contact).
+    const dry = await env.sfsync(['run', 'fix/plan.yaml', '--dry-run', '--json']);
+    expect(path.basename(dry.json().result.results)).toMatch(/^\d{8}T\d{6}Z-plan-plan$/);
   });
 });

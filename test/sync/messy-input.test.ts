@@ -88,3 +88,24 @@ describe('rows of delimiters only', () => {
     ]);
   });
 });
+
+describe('a stop message after blank lines and values with line breaks', () => {
+  it('says how many records came before the line it names', async () => {
+    env.write(
+      'gap.csv',
+      'LastName,Email,Description\nA,a@gap.test,"two\nlines"\n\nB,b@gap.test,x\n\nC,c@gap.test,"x\ny\nz"\nD,d@gap.test,x\nE,e@gap.test,x\nF,f@gap.test,x\n',
+    );
+    const args = ['create', 'gap.csv', '--object', 'Contact', '--batch-size', '2', '--concurrency', '1'];
+    const run = await env.sfsync([...args, '--max-api-calls', '2', '--results', 'out/gap']);
+    expect(run.code).toBe(1);
+    // Where it stops depends on when the refused call is noticed; the records up to there always add up.
+    const m =
+      /The run stopped after input line (\d+) \((\d+) records up to there: the header, blank lines and line breaks inside values are no records\): (\d+) records written, (\d+) failed, (\d+) not sent\./.exec(
+        run.stderr,
+      );
+    expect(m, run.stderr).not.toBeNull();
+    const [line, records, written, failed, unsent] = (m ?? []).slice(1).map(Number);
+    expect(records).toBe((written ?? 0) + (failed ?? 0) + (unsent ?? 0));
+    expect(records).toBe({ 5: 2, 7: 3, 10: 4, 11: 5, 12: 6 }[line ?? 0]);
+  });
+});

@@ -30,8 +30,8 @@ describe('a results file fed back names the lines of the first input', () => {
     ]);
     expect(first.code).toBe(2);
     const failures = path.join(env.dir(), 'out/first/failures.csv');
-    // (in the order their outcomes were known: refused by the mapping first, then by the org)
-    expect(readResultCsv(failures).map((r) => r.line)).toEqual(['5', '6', '3']);
+    // In input-line order, though the mapping refused lines 5 and 6 before the org refused line 3.
+    expect(readResultCsv(failures).map((r) => r.line)).toEqual(['3', '5', '6']);
 
     // The folder itself given as input: the error names the file to give.
     const folder = await env.sfsync(['upsert', 'out/first', '--object', 'Contact', '--match', 'Email']);
@@ -55,15 +55,15 @@ describe('a results file fed back names the lines of the first input', () => {
       'out/second',
     ]);
     expect(second.code).toBe(2);
-    expect(second.stdout).toContain('VALUE_INVALID [Birthdate]: 1 record (line 3; original_line 6)');
+    expect(second.stdout).toContain('VALUE_INVALID [Birthdate]: 1 record (line 4; original_line 6)');
     const ok = readResultCsv(path.join(env.dir(), 'out/second/success.csv'));
     expect(ok.map((r) => [r.line, r.outcome, r.original_line, r.original_file])).toEqual([
-      ['2', 'created', '5', input],
-      ['4', 'created', '3', input],
+      ['2', 'created', '3', input],
+      ['3', 'created', '5', input],
     ]);
     const still = readResultCsv(path.join(env.dir(), 'out/second/failures.csv'));
     expect(still.map((r) => [r.line, r.original_line, r.original_file, r.LastName])).toEqual([
-      ['3', '6', input, 'Bad both'],
+      ['4', '6', input, 'Bad both'],
     ]);
 
     // A rerun of the rerun keeps the first input's line, not the line in the file it was given.

@@ -1,0 +1,25 @@
+/** The six-step plan of the plan tests and of the plan benchmark (see plan-data.js). */
+export interface PlanSizes {
+  accounts: number;
+  contacts: number;
+  opportunities: number;
+  campaigns: number;
+  members: number;
+  tasks: number;
+  /** Person Accounts (a step of its own with the `people` variant). */
+  people?: number;
+}
+
+/** Variants: the contacts' email domain, an owner for every task (a User by Username), and Person Accounts. */
+export interface PlanVariant {
+  domain?: string;
+  owner?: string;
+  people?: number;
+  /** WhoId and WhatId as polymorphic references ({steps: [...]}), not plain ones. */
+  poly?: boolean;
+}
+
+export function planSizes(n: number): PlanSizes;
+
+/** The plan's files (plan.yaml and its CSV files) by name; `p` prefixes every key and name. */
+export function planFiles(p: string, n: PlanSizes, v?: PlanVariant): Record<string, string>;
