@@ -2,8 +2,7 @@ import type { MappedRecord } from '../mapping/apply.js';
 import type { SaveResult } from '../salesforce/client.js';
 import { DEFAULT_RETRY, rowLocks } from '../salesforce/retry.js';
 import { SfsyncError, toSfsyncError } from '../errors.js';
-import type { FailureDetail } from '../core/sync-types.js';
-import { FATAL, notSent, saveFailure, unknownOutcome, withoutId } from './engine-failures.js';
+import { FATAL, failureOf, notSent, unknownOutcome, withoutId } from './engine-failures.js';
 import type { EngineOptions } from './engine-options.js';
 import type { EngineOutcomes, Parked } from './engine-outcomes.js';
 import type { ChangeFields } from './changes.js';
@@ -39,6 +38,7 @@ export function keepChanged(
     const at = index ? index.currentAt(u.id) : -1;
     const diff = changes.diff(u.r.payload, at < 0 ? undefined : index?.current, at);
     if (diff) {
+      index?.updating(u.id, diff);
       kept.push(u);
       sends.set(u.r, diff);
     } else if (opts.dryRun) outcomes.plan(u.r, 'unchanged', u.id, {});
@@ -218,7 +218,7 @@ async function writeInCalls<T extends Item>(
       const sending = send(chunk, (job, from = 0, count = lines.length) =>
         opts.onSend?.(Array.from(lines.subarray(from, from + count)), job),
       );
-      spoolAll(outcomes, records);
+      outcomes.spoolAll(records);
       // The writer has taken what it sends before its first await; from here the records only wait.
       const parked = writes.later ? outcomes.park(records, lines) : undefined;
       if (parked) {
@@ -234,19 +234,12 @@ async function writeInCalls<T extends Item>(
         writes.later?.push(settleParked(opts, outcomes, waiting, sending, writes, attempt));
         continue;
       }
-      let results: SaveResult[];
-      try {
-        results = await sending;
-      } catch (err) {
-        // Sent, and the answer lost: these records are not "not sent"; the run stops (CONNECTION_LOST is fatal).
-        if (err instanceof SfsyncError && err.code === 'CONNECTION_LOST')
-          for (const r of records) outcomes.skip(r, unknownOutcome(opts.operation, object(opts)));
-        throw err;
-      }
+      const results = await answersOf(opts, outcomes, records, keys, sending);
       for (let j = 0; j < chunk.length; j++) {
         const item = chunk[j] as T;
         const r = recordOf(item);
         const res = results[j];
+        if (!res?.success && keys) index?.forget(keys[j] ?? []);
         if (res?.success) {
           const kind = savedAs(res, outcome, fresh?.(r) === true);
           const id = res.id ?? ('id' in item ? item.id : undefined);
@@ -273,10 +266,23 @@ async function writeInCalls<T extends Item>(
   }
 }
 
-/** A failed save's detail: a duplicate external ID is a 300 (several records matched), as on REST. */
-function failureOf(res: SaveResult | undefined): FailureDetail {
-  const detail = saveFailure(res);
-  return res?.errors[0]?.statusCode === 'DUPLICATE_EXTERNAL_ID' ? { ...detail, status: 300 } : detail;
+/** An awaited call's answers. The values of records whose call failed are no longer known (MatchIndex.forget). */
+async function answersOf(
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
+  records: MappedRecord[],
+  keys: Array<Array<[string, string]>> | undefined,
+  sending: Promise<SaveResult[]>,
+): Promise<SaveResult[]> {
+  try {
+    return await sending;
+  } catch (err) {
+    for (const k of keys ?? []) opts.matchIndex?.forget(k);
+    // Sent, and the answer lost: these records are not "not sent"; the run stops (CONNECTION_LOST is fatal).
+    if (err instanceof SfsyncError && err.code === 'CONNECTION_LOST')
+      for (const r of records) outcomes.skip(r, unknownOutcome(opts.operation, object(opts)));
+    throw err;
+  }
 }
 
 /** A parked call: its records, and what settling them needs of what they were (their Ids, keys, freshness). */
@@ -307,6 +313,7 @@ async function settleParked<T extends Item>(
     results = await sending;
   } catch (err) {
     const error = toSfsyncError(err);
+    for (const k of keys ?? []) opts.matchIndex?.forget(k);
     // As for a batch whose call failed (SyncEngine.process): a lost answer is unknown, a fatal error stops the run.
     if (FATAL.has(error.code)) outcomes.stop(error);
     for (let j = 0; j < n; j++)
@@ -323,6 +330,7 @@ async function settleParked<T extends Item>(
   for (let j = 0; j < n; j++) {
     const res = results[j];
     const line = p.lines[j] as number;
+    if (!res?.success && keys) opts.matchIndex?.forget(keys[j] ?? []);
     if (res?.success) {
       const kind = savedAs(res, writes.outcome, call.fresh?.[j] === 1);
       const id = res.id ?? ids?.[j];
@@ -346,17 +354,6 @@ async function settleParked<T extends Item>(
   const fresh = call.fresh && ((r: MappedRecord): boolean => lockedFresh.get(r) === true);
   await writeInCalls(opts, outcomes, locked, { ...writes, later, fresh }, attempt + 1);
   await Promise.all(later);
-}
-
-/** The records sent, on disk while they wait for their answer. */
-function spoolAll(outcomes: EngineOutcomes, records: MappedRecord[]): void {
-  for (const r of records) {
-    try {
-      outcomes.spool(r);
-    } catch {
-      // A record the spool cannot take (a full disk) waits in memory: it never fails the others.
-    }
-  }
 }
 
 /**

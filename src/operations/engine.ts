@@ -355,8 +355,11 @@ export class SyncEngine {
     }
     for (const { r, id } of batch.updates) {
       const missing = missingRequired(object, r.payload, 'update');
-      if (missing) this.outcomes.fail(r, missing);
-      else this.outcomes.plan(r, 'update', id, withoutId(sends.get(r) ?? r.payload));
+      if (missing) {
+        // The real run's update fails: the record keeps values keepChanged took as written.
+        this.outcomes.fail(r, missing);
+        batch.index?.forget(batch.index.recordKeys(r));
+      } else this.outcomes.plan(r, 'update', id, withoutId(sends.get(r) ?? r.payload));
     }
     for (const { r, id } of batch.deletes) this.outcomes.plan(r, 'delete', id, {});
   }
