@@ -35,6 +35,8 @@ export interface Settings {
    * jobs waiting for more records pause for milliseconds instead of seconds. Not for a real org.
    */
   testTimings: 'fast';
+  /** Whether a CSV file is parsed on a second thread: `on` any file, `off` none; unset, files from 16 MB. */
+  readThread: 'on' | 'off';
 }
 
 export type SettingsLayer = Partial<Settings>;
@@ -63,15 +65,9 @@ function wholeNumber(unit: string, min: number, example: string): Parse {
 }
 
 /** One of a few words. */
-function oneOf(words: readonly string[]): Parse {
+function oneOf(words: readonly string[], hint = "It is for sfsync's own tests: unset it."): Parse {
   return (raw, name) => {
-    if (!words.includes(raw.trim()))
-      throw invalid(
-        name,
-        raw,
-        words.map((w) => `"${w}"`).join(' or '),
-        "It is for sfsync's own tests: unset it.",
-      );
+    if (!words.includes(raw.trim())) throw invalid(name, raw, words.map((w) => `"${w}"`).join(' or '), hint);
     return raw.trim();
   };
 }
@@ -108,6 +104,7 @@ export const ENV_SETTINGS: Readonly<Record<string, { key: keyof Settings; parse?
   },
   // Internal (not in the README's table): the suite's spawned CLIs use it, see Settings.testTimings.
   SFSYNC_TEST_TIMINGS: { key: 'testTimings', parse: oneOf(['fast']) },
+  SFSYNC_READ_THREAD: { key: 'readThread', parse: oneOf(['on', 'off'], 'Set it to on or off, or unset it.') },
 };
 
 export const DEFAULT_SETTINGS: SettingsLayer = {
@@ -177,4 +174,14 @@ export function syncTuning(env: NodeJS.ProcessEnv): {
     bulkUploadBytesSet: fromEnv.bulkUploadBytes !== undefined,
     heapLimitBytes: mb === 0 ? Infinity : mb * 1024 * 1024,
   };
+}
+
+/** SFSYNC_READ_THREAD, checked: whether CSV files are parsed on a second thread (undefined: by their size). */
+export function readThreadSetting(env: NodeJS.ProcessEnv): 'on' | 'off' | undefined {
+  const raw = env.SFSYNC_READ_THREAD;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return (
+    (ENV_SETTINGS.SFSYNC_READ_THREAD?.parse?.(raw, 'SFSYNC_READ_THREAD') as 'on' | 'off' | undefined) ??
+    undefined
+  );
 }

@@ -317,7 +317,8 @@ export async function* readCsv(
     while ((record = parser.read() as Record<string, string> | null) !== null) {
       if (st.headerError) throw st.headerError;
       if (st.line === 0) st.line = 1 + st.headerLines;
-      out.push(...skipsBefore(produced));
+      // Most records follow no skipped row: no generator is made for them.
+      if (st.skipped.length > 0) out.push(...skipsBefore(produced));
       produced++;
       const r = rowRecord(record, st);
       if (r) out.push(r);

@@ -32,15 +32,23 @@ export interface SentError {
   exitCode?: ExitCode;
 }
 
-/** The values of a record when they are all text under exactly these keys, in order; otherwise null. */
-function common(values: Record<string, unknown>, keys: string[]): string[] | null {
-  const out: string[] = [];
+/**
+ * Adds a record's values to `parts` when they are all text under exactly these keys, in order; otherwise adds
+ * nothing and returns false.
+ */
+function addCommon(values: Record<string, unknown>, keys: string[], parts: string[]): boolean {
+  const from = parts.length;
   for (const k in values) {
     const v = values[k];
-    if (typeof v !== 'string' || keys[out.length] !== k) return null;
-    out.push(v);
+    if (typeof v !== 'string' || keys[parts.length - from] !== k) {
+      parts.length = from;
+      return false;
+    }
+    parts.push(v);
   }
-  return out.length === keys.length ? out : null;
+  if (parts.length - from === keys.length) return true;
+  parts.length = from;
+  return false;
 }
 
 export function encodeRecords(chunk: InputRecord[], known: string[] | null): RecordsMessage {
@@ -55,14 +63,12 @@ export function encodeRecords(chunk: InputRecord[], known: string[] | null): Rec
     const r = chunk[i] as InputRecord;
     lines[i] = r.line;
     // A record with more than its line and values (an error, a blank row) goes as it is.
-    const values = r.values && r.blank === undefined ? common(r.values, keys) : null;
-    if (values === null) {
+    if (!r.values || r.blank !== undefined || !addCommon(r.values, keys, parts)) {
       others.push([i, r]);
       continue;
     }
-    for (const v of values) {
-      parts.push(v);
-      length += v.length;
+    for (let k = ends.length; k < parts.length; k++) {
+      length += (parts[k] as string).length;
       ends.push(length);
     }
   }

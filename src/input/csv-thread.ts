@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { readThreadSetting } from '../config/settings.js';
 import { decodeRecords, receivedError, type ThreadMessage } from './csv-thread-codec.js';
 import type { InputRecord, ReadOptions } from './types.js';
 
@@ -12,8 +13,8 @@ export const THREAD_MIN_BYTES = 16 * 1024 * 1024;
  */
 export function readsOnThread(options: ReadOptions): boolean {
   if (options.file === '-' || options.format !== 'csv') return false;
-  const env = process.env.SFSYNC_READ_THREAD;
-  const chosen = options.thread ?? (env === 'on' ? true : env === 'off' ? false : undefined);
+  const env = readThreadSetting(process.env);
+  const chosen = options.thread ?? (env === undefined ? undefined : env === 'on');
   return chosen ?? fs.statSync(options.file).size >= THREAD_MIN_BYTES;
 }
 

@@ -19,6 +19,7 @@ const FALSE = new Set(['false', 'no', 'n', '0', 'off', 'f']);
 /** Every word the boolean transform (and a boolean field) reads. */
 export const BOOLEAN_WORDS: ReadonlySet<string> = new Set([...TRUE, ...FALSE]);
 const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+const NUMBER_TYPES: ReadonlySet<string> = new Set(['int', 'double', 'currency', 'percent', 'long']);
 
 /** A value a `number` transform could not read whole: the record fails with this, nothing is sent. */
 export class NumberUnreadable {
@@ -205,8 +206,7 @@ export function coerceValue(
     if (FALSE.has(s)) return { value: false };
     return invalid(field, value, 'true or false');
   }
-  if (['int', 'double', 'currency', 'percent', 'long'].includes(type))
-    return coerceNumber(field, value, source);
+  if (NUMBER_TYPES.has(type)) return coerceNumber(field, value, source);
   if (type === 'date' || type === 'datetime') return coerceDateTime(field, value, source, mappingZone);
   if (type === 'reference' || type === 'id') {
     const s = String(value).trim();
