@@ -156,9 +156,3 @@ export function refuseInput(sink: ResultSink, input: InputRecord): null {
   else sink.fail(input.line, input.values, BLANK_ROW, 'skipped');
   return null;
 }
-
-/** A failed save's detail: a duplicate external ID is a 300 (several records matched), as on REST. */
-export function failureOf(res: SaveResult | undefined): FailureDetail {
-  const detail = saveFailure(res);
-  return res?.errors[0]?.statusCode === 'DUPLICATE_EXTERNAL_ID' ? { ...detail, status: 300 } : detail;
-}

@@ -141,21 +141,10 @@ export class EngineOutcomes {
   }
 
   /**
-   * Moves the records sent to the spool, if there is one, until their outcomes are written: each one's input as the cells of its result
+   * Moves a record to the spool, if there is one, until its outcome is written: its input as the cells of its result
    * row, rendered once; its payload is not kept (a record resent after a row lock is sent with the values its job's
    * failed results give back).
    */
-  spoolAll(records: MappedRecord[]): void {
-    for (const r of records) {
-      try {
-        this.spool(r);
-      } catch {
-        // A record the spool cannot take (a full disk) waits in memory: it never fails the others.
-      }
-    }
-  }
-
-  /** One record sent to the spool (see spoolAll). */
   spool(r: MappedRecord): void {
     const spool = this.spoolFile;
     if (!spool || r.input === SPOOLED) return;
