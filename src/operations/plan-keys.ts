@@ -122,7 +122,7 @@ export async function scanStep(
         for (const { field, source, map } of sources) {
           const k = source ? keyOf(r.values, source, field, step.mapping.timezone) : null;
           if (k === null) continue;
-          if (typeof outcome === 'string' || !map.found(k)) map.set(k, outcome);
+          if (typeof outcome === 'string' || !map.found(k)) map.set(k, outcome, r.line);
         }
         if (!self || typeof outcome !== 'string') continue;
         const cells = self.refs.map((ref) => readPath(r.values, ref.column));
