@@ -24,6 +24,7 @@ import {
   type CreatedBefore,
 } from './plan-created.js';
 import { earlierRuns, refuseUnfinished } from './plan-guard.js';
+import { refuseUncertain } from './plan-uncertain.js';
 import { scanStep, selfInput, type ScanMore } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
@@ -139,6 +140,7 @@ async function plan(
   planOrder(plan);
   const runs = opts.resume ? [] : earlierRuns(ports.cwd, planFile, opts.results);
   if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
+  if (!opts.dryRun) await refuseUncertain(plan.steps, runs, opts, ports.cwd);
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
   signals.check({ folder: false });
