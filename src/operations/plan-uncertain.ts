@@ -8,6 +8,21 @@ import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
 import { ledgerFile, outsideRows, rowPrint, type EarlierRun } from './plan-created.js';
 import { uncertainLedger } from './plan-keys.js';
+import { SENT_UNANSWERED } from './results.js';
+
+/** A step's records sent without an answer, from its summary.json (none: nothing, to keep the summary short). */
+export function unsureIn(dir: string): { uncertain?: number } {
+  try {
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as {
+      failuresByCode?: Array<{ code: string; count: number }>;
+    };
+    let n = 0;
+    for (const g of summary.failuresByCode ?? []) if (SENT_UNANSWERED.has(g.code)) n += g.count;
+    return n > 0 ? { uncertain: n } : {};
+  } catch {
+    return {};
+  }
+}
 
 /** A create step's rows the run sent without learning whether they were created (UNCERTAIN and the like). */
 export interface Uncertain {

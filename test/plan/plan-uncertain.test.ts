@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
 
@@ -38,6 +40,11 @@ describe('a plan whose create rows ended UNCERTAIN', () => {
       const resumed = await env.sfsync(['run', 'u/plan.yaml', '--resume', '--results', 'out/u1']);
       expect(resumed.code, resumed.stderr).toBe(2);
     }
+    // The table (and sfsync results) says which skipped rows are uncertain.
+    const shown = await env.sfsync(['results', 'out/u1']);
+    expect(shown.stdout).toContain('uncertain (of the skipped): contacts 2: sent without an answer');
+    const summary = JSON.parse(fs.readFileSync(path.join(env.dir(), 'out/u1/plan-summary.json'), 'utf8'));
+    expect(summary.steps[0].uncertain).toBe(2);
     const again = await env.sfsync(['run', 'u/plan.yaml', '--results', 'out/u2']);
     expect(again.code, again.stdout).toBe(1);
     expect(again.stderr).toContain('created them (UNCERTAIN)');
