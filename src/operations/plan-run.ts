@@ -25,6 +25,7 @@ import {
 } from './plan-created.js';
 import { earlierRuns, refuseUnfinished } from './plan-guard.js';
 import { refuseUncertain, unsureIn } from './plan-uncertain.js';
+import { checkResumedInputs } from './plan-resume-check.js';
 import { scanStep, selfInput, type ScanMore } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
@@ -143,6 +144,8 @@ async function plan(
   const runs = opts.resume ? [] : earlierRuns(ports.cwd, planFile, opts.results);
   if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
   if (!opts.dryRun) await refuseUncertain(plan.steps, runs, opts, ports.cwd);
+  if (opts.resume)
+    await checkResumedInputs(planFolder(opts, ports.cwd, planFile, ports.now()), plan.steps, opts.plan);
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
   signals.check({ folder: false });
