@@ -31,5 +31,10 @@ describe('a plan resumed with a changed input file', () => {
     expect(env.org().apiCalls()).toBe(calls);
     expect(r.json().error.code).toBe('RESUME_MISMATCH');
     expect(r.json().error.message).toContain('its step accounts was run, and accounts.csv has changed since');
+    // sfsync results on the step's folder points to the plan's resume, not a single upsert's.
+    const shown = await env.sfsync(['results', 'out/rc/accounts']);
+    expect(shown.stderr).toContain('holds an upsert of');
+    expect(shown.stderr).toContain('sfsync run rc/plan.yaml --resume --results out/rc');
+    expect(shown.stderr).not.toContain('--mapping');
   });
 });
