@@ -12,6 +12,7 @@ import { UndoJournal } from '../operations/undo-journal.js';
 import { chooseUndoApi, undoWriting } from '../operations/undo-writer.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
 import { BeforeImagesFile } from '../operations/undo-source.js';
+import { readUnaccounted, unaccountedLines, type Unaccounted } from '../operations/undo-unaccounted.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import type { CommonOptions } from './options.js';
@@ -40,6 +41,8 @@ export interface UndoResult {
   /** The first conflicts (records changed since the run), with what the run wrote and what they hold now. */
   conflicts: Array<{ line: number; id: string } & UndoProblem>;
   failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string }>;
+  /** Records the run sent without an answer (UNCERTAIN in its failures.csv): what it created of them is left. */
+  unaccounted: Unaccounted | null;
   apiCalls: number;
   /** How the deletes, updates and creates were sent (undeletes are SOAP calls either way), and the Bulk jobs. */
   api: 'rest' | 'bulk';
@@ -213,6 +216,7 @@ async function undo(
     counts: files.sink.counts,
     conflicts: files.sink.conflicts,
     failuresByCode: files.sink.failureGroups(),
+    unaccounted: await readUnaccounted(source.dir),
     apiCalls: client.apiCalls(),
     api: writing.api,
     bulkJobs: writing.jobs.length,
@@ -254,7 +258,8 @@ function conclude(
     );
   }
   const c = result.counts;
-  return { result, exitCode: c.failed + c.conflict + c.skipped > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+  const left = c.failed + c.conflict + c.skipped > 0 || result.unaccounted !== null;
+  return { result, exitCode: left ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
 function shown(v: unknown): string {
@@ -295,6 +300,7 @@ export function renderUndo(r: UndoResult): string[] {
     lines.push(
       `  ${f.code}: ${plural(f.count, 'record')} (${f.lines.length === 1 ? 'line' : 'lines'} ${f.lines.join(', ')}): ${f.message}`,
     );
+  if (r.unaccounted) lines.push(...unaccountedLines(r.unaccounted, r.source.object));
   if (r.counts.created > 0)
     lines.push(
       '  Records purged since the run were created again with new Ids: see id and original_id in success.csv',
