@@ -9,6 +9,7 @@ import { closeAll, writeResultFile } from '../operations/results.js';
 import { Undoer, type UndoerOptions } from '../operations/undo.js';
 import { earlierUndone, openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
+import { laterUndoWrites } from '../operations/undo-later.js';
 import { chooseUndoApi, undoWriting } from '../operations/undo-writer.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
 import { BeforeImagesFile } from '../operations/undo-source.js';
@@ -192,6 +193,7 @@ async function undo(
     done: folder?.prior?.done,
     uncertain: folder?.uncertain,
     undone: await earlierUndone(deps.cwd, source.dir, folder?.dir),
+    laterUndone: await laterUndoWrites(deps.cwd, source.dir, folder?.dir),
     onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
     ...hooks,
   });
