@@ -16,6 +16,16 @@ export interface Unaccounted {
   lines: number[];
   /** The run's failures file that lists them (every column of the input follows sfsync's own). */
   file: string;
+  /**
+   * The run was killed (its journal and no summary.json) and not continued: what it sent without an answer is in
+   * no file, and only its --resume can tell.
+   */
+  killed: boolean;
+}
+
+/** A run stopped with no summary: killed (SIGKILL, a crash), so what its last calls did is unknown. */
+function killed(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'journal.ndjson')) && !fs.existsSync(path.join(dir, 'summary.json'));
 }
 
 const LINE = FAILURE_COLUMNS.indexOf('line');
@@ -24,7 +34,9 @@ const CODE = FAILURE_COLUMNS.indexOf('error_code');
 /** One streamed pass over the run's failures.csv; null when it has no such rows (or is not a run's file). */
 export async function readUnaccounted(dir: string): Promise<Unaccounted | null> {
   const file = path.join(dir, 'failures.csv');
-  if (!fs.existsSync(file)) return null;
+  const stopped = killed(dir);
+  const none = stopped ? { count: 0, lines: [], file, killed: true } : null;
+  if (!fs.existsSync(file)) return none;
   const source = fs.createReadStream(file);
   const parser = source.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true }));
   const seen = new Set<number>();
@@ -34,7 +46,7 @@ export async function readUnaccounted(dir: string): Promise<Unaccounted | null> 
     for await (const cells of parser as AsyncIterable<string[]>) {
       if (header) {
         // An undo's failures file (its own columns) lists no such rows: its unanswered recreates are its own.
-        if (FAILURE_COLUMNS.some((c, i) => cells[i] !== c)) return null;
+        if (FAILURE_COLUMNS.some((c, i) => cells[i] !== c)) return none;
         header = false;
         continue;
       }
@@ -49,13 +61,21 @@ export async function readUnaccounted(dir: string): Promise<Unaccounted | null> 
   } finally {
     source.destroy();
   }
-  return seen.size === 0 ? null : { count: seen.size, lines: lines.sort((a, b) => a - b), file };
+  if (seen.size === 0) return none;
+  return { count: seen.size, lines: lines.sort((a, b) => a - b), file, killed: stopped };
 }
 
 /** What the summary says of them, and what to do. */
 export function unaccountedLines(u: Unaccounted, object: string, indent = '  '): string[] {
+  const kill = u.killed
+    ? [
+        `${indent}NOT TAKEN BACK: the run was stopped without finishing (killed: it wrote no summary.json), so the records its last calls sent without an answer are in no file. Continue it first with the --resume command it printed (it settles what it can, and says what stays UNCERTAIN), then undo it.`,
+      ]
+    : [];
+  if (u.count === 0) return kill;
   const which = `${u.lines.length === 1 ? 'line' : 'lines'} ${u.lines.join(', ')}${u.count > u.lines.length ? ', …' : ''}`;
   return [
+    ...kill,
     `${indent}NOT TAKEN BACK: ${u.count} ${u.count === 1 ? 'record' : 'records'} the run sent without learning the outcome (UNCERTAIN, input ${which}; every one is in ${u.file}). Those it created have no known Id, so they are still in the org.`,
     `${indent}  Find them (for example sfsync export --object ${object} --where "CreatedDate = TODAY" and compare with those rows) and delete the ones the run created; then the org is as it was.`,
   ];

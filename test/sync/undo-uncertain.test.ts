@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
 
@@ -31,5 +33,19 @@ describe('undo of a create whose records went UNCERTAIN', () => {
     const json = await env.sfsync(['undo', 'out/uc', '--dry-run', '--json']);
     expect(json.code).toBe(2);
     expect(json.json().result.unaccounted).toMatchObject({ count: 4, lines: [2, 3, 4, 5] });
+  });
+
+  it('a killed run never continued: undo takes back what it knows, says to resume first, and exits 2', async () => {
+    env.write('UK.csv', 'External_Id__c,LastName\nUK0,Person 0\nUK1,Person 1\n');
+    const run = await env.sfsync(['create', 'UK.csv', '--object', 'Contact', '--results', 'out/uk']);
+    expect(run.code, run.stderr).toBe(0);
+    // What a SIGKILL leaves: the journal, and no summary.json.
+    fs.rmSync(path.join(env.dir(), 'out/uk/summary.json'));
+    const undo = await env.sfsync(['undo', 'out/uk', '--json']);
+    expect(undo.code, undo.stdout).toBe(2);
+    expect(undo.json().result.counts).toMatchObject({ deleted: 2 });
+    expect(undo.json().result.unaccounted).toMatchObject({ count: 0, killed: true });
+    const text = await env.sfsync(['undo', 'out/uk', '--dry-run']);
+    expect(text.stdout).toMatch(/stopped without finishing \(killed.*--resume/);
   });
 });
