@@ -49,10 +49,12 @@ export async function laterUndoWrites(
   own?: string,
 ): Promise<Map<string, number>> {
   const times = new Map<string, number>();
+  // A plan's step (its folder beside plan.json): the plan's siblings are one level up, with their own steps.
+  const plan = fs.existsSync(path.join(path.dirname(source), 'plan.json'));
   const parents = new Set([
     path.join(cwd, 'sfsync-results'),
     path.dirname(source),
-    path.dirname(path.dirname(source)),
+    ...(plan ? [path.dirname(path.dirname(source))] : []),
   ]);
   const seen = new Set<string>();
   for (const parent of parents)
