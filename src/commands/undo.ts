@@ -9,7 +9,7 @@ import { closeAll, writeResultFile } from '../operations/results.js';
 import { Undoer, type UndoerOptions } from '../operations/undo.js';
 import { earlierUndone, openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
-import { laterUndoWrites } from '../operations/undo-later.js';
+import { laterUndoWrites, laterWriters } from '../operations/undo-later.js';
 import { chooseUndoApi, undoWriting } from '../operations/undo-writer.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
 import { BeforeImagesFile } from '../operations/undo-source.js';
@@ -205,6 +205,16 @@ async function undo(
   } catch (err) {
     stop ??= toSfsyncError(err);
   }
+  const writers = laterWriters(
+    deps.cwd,
+    source.dir,
+    folder?.dir,
+    files.sink.conflicts.map((k) => k.id),
+  );
+  for (const k of files.sink.conflicts) {
+    const by = writers.get(k.id.slice(0, 15));
+    if (by) k.writtenBy = by;
+  }
   const result: UndoResult = {
     operation: 'undo',
     source: {
@@ -294,7 +304,8 @@ export function renderUndo(r: UndoResult): string[] {
         .map((f) => `${f}: run wrote ${shown(k.runValues?.[f])}, now ${shown(k.currentValues?.[f])}`)
         .join('; ');
       const input = k.runLine ? ` (the run's input line ${k.runLine})` : '';
-      lines.push(`    before.ndjson line ${k.line}${input} ${k.id}: ${fields}`);
+      const by = k.writtenBy ? `; written since by sfsync: ${k.writtenBy.join(', ')}` : '';
+      lines.push(`    before.ndjson line ${k.line}${input} ${k.id}: ${fields}${by}`);
     }
     if (r.counts.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
   }

@@ -35,4 +35,17 @@ describe('undo of a run after the undo of a later run that changed its records',
     const left = await env.query(`SELECT External_Id__c, Title FROM Contact WHERE External_Id__c LIKE 'LT%'`);
     expect(left).toMatchObject([{ External_Id__c: 'LT1', Title: 'Edited' }]);
   });
+
+  it('a later run not undone: the conflict names the run that changed the record', async () => {
+    const upsert = ['--object', 'Contact', '--match', 'External_Id__c', '--api', 'rest'];
+    env.write('lw2.csv', 'External_Id__c,LastName,Title\nLW0,Person 0,Two\n');
+    env.write('lw3.csv', 'External_Id__c,LastName,Title\nLW0,Person 0,Three\n');
+    expect((await env.sfsync(['upsert', 'lw2.csv', ...upsert, '--results', 'out/lw2'])).code).toBe(0);
+    expect((await env.sfsync(['upsert', 'lw3.csv', ...upsert, '--results', 'out/lw3'])).code).toBe(0);
+    const undo = await env.sfsync(['undo', 'out/lw2', '--json']);
+    expect(undo.code, undo.stdout).toBe(2);
+    expect(undo.json().result.conflicts).toMatchObject([{ writtenBy: ['out/lw3'] }]);
+    const text = await env.sfsync(['undo', 'out/lw2', '--dry-run']);
+    expect(text.stdout).toContain('written since by sfsync: out/lw3');
+  });
 });
