@@ -7,7 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * Longest files first. Two workers take files from one queue: started last, a long file would run on alone while
  * the other worker idles, so the long ones start first and the short ones fill in around them. How long a file
  * takes comes from vitest's own results cache (the last run on this machine) or, on a fresh checkout (CI), from
- * test/durations.json, which a full passing run rewrites when the order it gives has gone stale.
+ * test/durations.json, which `npm run test:durations` records (a plain `npm test` never writes a tracked file).
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const DURATIONS_FILE = path.join(ROOT, 'test/durations.json');
@@ -53,22 +53,9 @@ function allTestFiles(): string[] {
 }
 
 /**
- * Whether the recorded durations would start the files in a clearly different order: a file's share of the run
- * (its time over the whole) is twice or half what was recorded, for any file that takes a share worth ordering.
- * Shares, not times, so that a loaded machine, slower everywhere, is not taken for a change.
+ * With SFSYNC_RECORD_DURATIONS=1 (`npm run test:durations`), after a full run that passed: writes each file's
+ * duration to test/durations.json, for the order of the next run on a fresh checkout.
  */
-export function stale(recorded: Durations, measured: Durations): string[] {
-  const total = (d: Durations): number => Object.values(d).reduce((a, b) => a + b, 0) || 1;
-  const [r, m] = [total(recorded), total(measured)];
-  const worthOrdering = 0.02;
-  return Object.keys({ ...recorded, ...measured }).filter((file) => {
-    const was = (recorded[file] ?? 0) / r;
-    const now = (measured[file] ?? 0) / m;
-    return Math.max(was, now) >= worthOrdering && (now > 2 * was || now < was / 2);
-  });
-}
-
-/** After a full run that passed: rewrites test/durations.json when its order has gone stale, and says so. */
 export class DurationsReporter implements Reporter {
   private vitest: Vitest | undefined;
 
@@ -77,21 +64,18 @@ export class DurationsReporter implements Reporter {
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const measured: Durations = {};
+    if (process.env.SFSYNC_RECORD_DURATIONS !== '1') return;
+    const measured: Record<string, number> = {};
     for (const m of modules) measured[relative(m.moduleId)] = Math.round(m.diagnostic().duration);
-    const full = allTestFiles().every((f) => f in measured);
-    // Not from a run under an artificial load (npm run test:stress sets SFSYNC_STRESS): its shares are not the usual.
-    if (!full || process.env.SFSYNC_STRESS || modules.some((m) => m.state() !== 'passed')) return;
-    const recorded = fs.existsSync(DURATIONS_FILE) ? readDurations() : {};
-    const changed = stale(recorded, measured);
-    if (changed.length === 0) return;
+    const missing = allTestFiles().filter((f) => !(f in measured));
+    if (missing.length > 0 || modules.some((m) => m.state() !== 'passed')) {
+      this.vitest?.logger.error('test/durations.json is recorded from a full run that passes: not written.');
+      return;
+    }
     const kept = Object.entries(measured)
       .filter(([, ms]) => ms >= RECORD_MS)
       .sort((a, b) => b[1] - a[1]);
     fs.writeFileSync(DURATIONS_FILE, `${JSON.stringify(Object.fromEntries(kept), null, 2)}\n`);
-    this.vitest?.logger.log(
-      `test/durations.json was stale (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', …' : ''}): ` +
-        'rewritten from this run, for the order of the next one on a fresh checkout. Commit it.',
-    );
+    this.vitest?.logger.log(`test/durations.json: ${kept.length} files recorded.`);
   }
 }
