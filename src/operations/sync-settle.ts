@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import { resumeCommand } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { continueHint, diskFullError, ExitCode, SfsyncError } from '../errors.js';
@@ -51,7 +51,7 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
     const resume = opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, ctx.cwd) : undefined;
     throw new SfsyncError(
       fatal.code,
-      `${fatal.message}\nThe run stopped ${whereStopped(outcome)}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread - lost} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}${lost > 0 ? `, ${lost} sent without an answer (UNKNOWN_OUTCOME)` : ''}. Results: ${dir}${unwritten}`,
+      `${fatal.message}\nThe run stopped ${whereStopped(outcome)}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${thousands(c.unchanged)} unchanged (nothing to write), ` : ''}${thousands(c.failed)} failed, ${thousands(c.skipped - unread - lost)} not sent${unread > 0 ? `, ${thousands(unread)} sent in Bulk jobs whose results are not read yet` : ''}${lost > 0 ? `, ${thousands(lost)} sent without an answer (UNKNOWN_OUTCOME)` : ''}. Results: ${dir}${unwritten}`,
       {
         // A plain re-run is refused while this run is unfinished: a hint that says so points at the resume.
         hint: resume ? continueHint(fatal) : fatal.hint,

@@ -141,3 +141,19 @@ describe('a stop message when records are grouped by parent (written out of file
     expect(summary.lastLine).toBe(upTo > 1 ? upTo : 0);
   });
 });
+
+describe('a stop message with counts over a thousand', () => {
+  it('writes every count with thousands separators', async () => {
+    // Records the mapping refuses (no call) before the ones that spend the budget.
+    const bad = Array.from({ length: 1100 }, (_, i) => `T${i},t${i}@thousands.test,not a date`);
+    const good = Array.from({ length: 400 }, (_, i) => `U${i},u${i}@thousands.test,2020-01-02`);
+    env.write('many.csv', `LastName,Email,Birthdate\n${[...bad, ...good].join('\n')}\n`);
+    const args = ['create', 'many.csv', '--object', 'Contact', '--batch-size', '200', '--concurrency', '1'];
+    const run = await env.sfsync([...args, '--max-api-calls', '2', '--results', 'out/many']);
+    expect(run.code).toBe(1);
+    const counts = /: ([0-9,]+) records? written, ([0-9,]+) failed, ([0-9,]+) not sent\./.exec(run.stderr);
+    expect(counts, run.stderr).not.toBeNull();
+    expect(counts?.[2], run.stderr).toBe('1,100');
+    for (const n of (counts ?? []).slice(1)) expect(n).toMatch(/^\d{1,3}(,\d{3})*$/);
+  });
+});
