@@ -29,7 +29,7 @@ import {
   type SortedBatch,
 } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
-import { PlannedWrites } from './planned-writes.js';
+import { mayRepeat, PlannedWrites } from './planned-writes.js';
 import { Slots } from './slots.js';
 import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, recordKeysAndTexts, type MatchIndex, type MatchSpec } from './match.js';
@@ -369,7 +369,8 @@ export class SyncEngine {
         this.outcomes.fail(r, missing);
         batch.index?.forget(batch.index.recordKeys(r));
       } else {
-        if (this.repeats(r)) this.plannedWrites.remember(id, sends.get(r) ?? r.payload);
+        if (!this.keyless.has(r) && mayRepeat(this.opts.match, this.opts.keyCounts, r))
+          this.plannedWrites.remember(id, sends.get(r) ?? r.payload);
         this.outcomes.plan(r, 'update', id, withoutId(sends.get(r) ?? r.payload));
       }
     }
@@ -390,12 +391,5 @@ export class SyncEngine {
     if (!this.opts.match || this.keyless.has(r)) return;
     for (const k of recordKeys(this.opts.match, r))
       if (!this.opts.keyCounts || this.opts.keyCounts.count(k) > 1) this.plannedCreates.add(k, r.line);
-  }
-
-  /** Whether a later row may share a key of this one (always, when the keys were not counted). */
-  private repeats(r: MappedRecord): boolean {
-    const counts = this.opts.keyCounts;
-    if (!this.opts.match || this.keyless.has(r)) return false;
-    return !counts || recordKeys(this.opts.match, r).some((k) => counts.count(k) > 1);
   }
 }

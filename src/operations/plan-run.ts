@@ -32,6 +32,7 @@ import { predictSelf } from './plan-self.js';
 import { planResume, PlanSignals } from './plan-stop.js';
 import { emptyCounts, type Counts } from './results.js';
 import { runSync, type SyncEvent, type SyncPorts } from './run-sync.js';
+import { stopped, summary } from './plan-summary.js';
 
 export interface PlanRunOptions extends CommonOptions {
   plan: string;
@@ -82,7 +83,7 @@ export type PlanEvent =
   | { type: 'stopping'; signal: StopSignal; stepRunning: boolean }
   | { type: 'sync'; step: string; event: SyncEvent };
 
-interface PlanRun {
+export interface PlanRun {
   opts: PlanRunOptions;
   ports: SyncPorts;
   emit: (event: PlanEvent) => void;
@@ -364,38 +365,4 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
     if (counts) run.steps.push({ ...base, counts: withSkipped(counts), ended: 'stopped' });
     throw err;
   }
-}
-
-function summary(run: PlanRun, ended: PlanResult['ended']): PlanResult {
-  const counts = emptyCounts();
-  for (const s of run.steps)
-    for (const k of Object.keys(counts) as Array<Exclude<keyof Counts, 'missing'>>)
-      counts[k] += s.counts[k] ?? 0;
-  const result: PlanResult = {
-    plan: run.checked.plan.file,
-    dryRun: run.opts.dryRun,
-    results: run.dir,
-    order: run.checked.order.map((s) => s.name),
-    steps: run.steps,
-    counts,
-    ended,
-    keysInMemory: run.memory.size,
-  };
-  fs.writeFileSync(path.join(run.dir, 'plan-summary.json'), `${JSON.stringify(result, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  return result;
-}
-
-/** The step's stop, as the plan's: its summary so far, and the command that continues the whole plan. */
-function stopped(run: PlanRun, err: unknown): unknown {
-  if (!(err instanceof SfsyncError)) return err;
-  const result = summary(run, 'stopped');
-  const resume = run.opts.dryRun ? undefined : planResume(run.opts, run.ports.cwd, run.dir);
-  return new SfsyncError(err.code, err.message, {
-    hint: err.hint,
-    exitCode: err.exitCode,
-    result,
-    resume: err.resume ? resume : undefined,
-  });
 }

@@ -1,5 +1,6 @@
 import type { MappedRecord } from '../mapping/apply.js';
-import type { MatchIndex } from './match.js';
+import type { KeyCensus } from './key-census.js';
+import { recordKeys, type MatchIndex, type MatchSpec } from './match.js';
 
 /**
  * A dry run's planned updates of records whose match key repeats in the file. The org is not written, so a later
@@ -27,4 +28,14 @@ export class PlannedWrites {
       }
     return index;
   }
+}
+
+/** Whether a later row may share a key of this one (always, when the keys were not counted). */
+export function mayRepeat(
+  match: MatchSpec | null | undefined,
+  counts: KeyCensus | undefined,
+  r: MappedRecord,
+): boolean {
+  if (!match) return false;
+  return !counts || recordKeys(match, r).some((k) => counts.count(k) > 1);
 }
