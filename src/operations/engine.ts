@@ -172,7 +172,10 @@ export class SyncEngine {
         ? settleFromJob(this.opts, this.sink, input)
         : 'send';
     if (resumed !== 'send') countSettledDelete(this.opts, this.deleted, input);
-    if (resumed === 'settled') return null;
+    if (resumed === 'settled') {
+      this.sink.onOutcome?.(input.line, 'settled');
+      return null;
+    }
     if (resumed === 'uncertain') {
       this.sink.fail(
         input.line,
