@@ -65,8 +65,11 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
   if (brake) throw new SfsyncError(brake.code, brake.message, { hint: brake.hint, result });
   // Exit 0 only when every record was written: a record failed, or skipped without being written (one a resume
   // could not settle, a blank row), leaves the run short of what was asked. A dry run exits as the real run would:
-  // its records are planned, not skipped, so what it counts as failed or skipped the real run does too.
-  const short = sink.counts.failed + sink.counts.skipped + (run.mirrored?.failed ?? 0);
+  // what it rejects (failed, or skipped as a blank row) the real run does too; an offline upsert counted skipped
+  // (create or update, it cannot tell) is not rejected.
+  const rejected = [...sink.failureCodes.values()].reduce((n, group) => n + group.count, 0);
+  const short =
+    sink.counts.failed + (opts.dryRun ? rejected : sink.counts.skipped) + (run.mirrored?.failed ?? 0);
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
