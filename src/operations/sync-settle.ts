@@ -64,9 +64,9 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
   const brake = mirrorBrake(run.writes.mirror, run.mirrored);
   if (brake) throw new SfsyncError(brake.code, brake.message, { hint: brake.hint, result });
   // Exit 0 only when every record was written: a record failed, or skipped without being written (one a resume
-  // could not settle, say), leaves the run short of what was asked.
-  // (A dry run writes nothing by design: there only rejected records count.)
-  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped) + (run.mirrored?.failed ?? 0);
+  // could not settle, a blank row), leaves the run short of what was asked. A dry run exits as the real run would:
+  // its records are planned, not skipped, so what it counts as failed or skipped the real run does too.
+  const short = sink.counts.failed + sink.counts.skipped + (run.mirrored?.failed ?? 0);
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
