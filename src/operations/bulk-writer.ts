@@ -147,6 +147,15 @@ export class BulkWriter implements RecordWriter {
     for (const job of [...this.filling.values()]) this.close(job);
   }
 
+  /**
+   * After Ctrl-C nothing new is sent: jobs not opened yet (waiting for a slot, or still filling) answer with the
+   * interrupt, their records not sent (the resume sends them); jobs already open run to their end.
+   */
+  halt(stop: Error): void {
+    this.halted ??= stop;
+  }
+  private halted: Error | undefined;
+
   /** A closed job waits for a free slot: the engine stops reading until one ends. */
   busy(): boolean {
     return this.ready.length > 0;
@@ -274,6 +283,7 @@ export class BulkWriter implements RecordWriter {
     const results = new JobResults(job.pieces.reduce((n, p) => n + p.count, 0));
     try {
       if (job.failure !== undefined) throw job.failure;
+      if (this.halted) throw this.halted;
       await this.send(job, results);
     } catch (err) {
       // Every record of the job gets this answer; the records of its parts in other jobs get theirs, so no record

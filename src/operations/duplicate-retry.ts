@@ -67,5 +67,6 @@ export function retryDuplicatesThroughRest(
     delete: (object, ids, sent) => bulk.delete(object, ids, sent),
     flush: () => bulk.flush?.(),
     busy: () => bulk.busy?.() ?? false,
+    halt: (stop) => bulk.halt?.(stop),
   };
 }

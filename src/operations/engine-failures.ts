@@ -22,6 +22,8 @@ export const FATAL = new Set([
   'NO_ORG',
   'ORG_UNKNOWN',
   'HARD_DELETE_NOT_PERMITTED',
+  // A Bulk job not opened after Ctrl-C (BulkWriter.halt): its records are not sent, left for --resume.
+  'INTERRUPTED',
 ]);
 
 export function ambiguous(ids: string[]): FailureDetail {

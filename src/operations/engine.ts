@@ -215,6 +215,7 @@ export class SyncEngine {
     this.fatal ??= new SfsyncError('INTERRUPTED', `Interrupted by ${signal}.`, {
       exitCode: signalExitCode(signal),
     });
+    this.opts.writer.halt?.(this.fatal);
   }
 
   private stopped(): boolean {

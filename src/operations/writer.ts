@@ -23,6 +23,8 @@ export interface RecordWriter {
   delete(object: string, ids: string[], sent?: Sent): Promise<SaveResult[]>;
   /** Sends at once what the writer holds back to gather into larger calls (the engine is about to wait). */
   flush?(): void;
+  /** Sends nothing new after an interrupt: calls not sent yet answer with it. */
+  halt?(stop: Error): void;
   /** True while the writer holds a full call it cannot send yet: reading more would only grow the memory. */
   busy?(): boolean;
 }
