@@ -30,6 +30,23 @@ function completed(r: ResultsSummary): boolean {
   return r.ended ? r.ended === 'completed' : r.error === null;
 }
 
+/** A step's folder of a plan run: the plan is resumed, not the step (its mapping and references are the plan's). */
+function planStepResume(dir: string, cwd: string): { resume: string; resumeNote: string } | null {
+  const parent = path.dirname(dir);
+  let info: { plan?: string; dryRun?: boolean };
+  try {
+    info = JSON.parse(fs.readFileSync(path.join(parent, 'plan.json'), 'utf8')) as typeof info;
+  } catch {
+    return null;
+  }
+  if (info.dryRun || !info.plan) return null;
+  const rel = path.relative(cwd, info.plan);
+  const resume = planResume({ plan: rel && !rel.startsWith('..') ? rel : info.plan }, cwd, parent);
+  return { resume, resumeNote: `This is the step ${path.basename(dir)} of a plan run: resume the plan.` };
+}
+
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
+
 /** The resume command, as far as the journal and the summary tell the flags that decide what is sent. */
 function resumeOf(
   dir: string,
@@ -37,6 +54,8 @@ function resumeOf(
   header: JournalHeader,
   r?: Partial<ResultsSummary>,
 ): { resume: string; resumeNote: string | null } {
+  const step = planStepResume(dir, cwd);
+  if (step) return step;
   const file = path.relative(cwd, header.file);
   const match = header.mapping === null && r?.matchFields?.length ? r.matchFields : undefined;
   const opts: SyncOptions = {
@@ -109,7 +128,7 @@ export async function runResults(
       const { resume, resumeNote } = resumeOf(dir, deps.cwd, header);
       throw new SfsyncError(
         'RUN_UNFINISHED',
-        `${opts.dir} holds a ${header.operation} of ${header.file} that did not finish: it stopped without writing summary.json (killed, or still running).`,
+        `${opts.dir} holds ${article(header.operation)} ${header.operation} of ${header.file} that did not finish: it stopped without writing summary.json (killed, or still running).`,
         { hint: resumeNote ?? undefined, resume },
       );
     }

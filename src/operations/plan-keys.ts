@@ -11,7 +11,7 @@ import type { FieldInfo } from '../salesforce/types.js';
 import { KeyMap } from './plan-key-map.js';
 import { csvField } from '../core/csv-quote.js';
 import { rowPrint } from './plan-created.js';
-import { resultFiles } from './results.js';
+import { resultFiles, SENT_UNANSWERED } from './results.js';
 import { matchKey } from './soql.js';
 
 /** A dry run's record to be created, in the key maps of later steps (and in their payloads.ndjson). */
@@ -28,6 +28,7 @@ async function outcomesOf(
   dir: string | undefined,
   dryRun: boolean,
   seed?: ReadonlyMap<number, string>,
+  unsure?: Set<number>,
 ): Promise<Map<number, string | number>> {
   const out = new Map<number, string | number>(seed ?? []);
   if (dir === undefined) return out;
@@ -41,11 +42,17 @@ async function outcomesOf(
     for await (const cells of rows as AsyncIterable<string[]>) {
       const line = Number(cells[0]);
       if (failed) out.set(line, line);
+      if (failed && SENT_UNANSWERED.has(cells[3] ?? '')) unsure?.add(line);
       else if (cells[2]) out.set(line, cells[2]);
       else if (cells[1] === 'would create') out.set(line, placeholder(step, line));
     }
   }
   return out;
+}
+
+/** Beside a create step's ledger: the rows it sent without learning whether they were created (plan-uncertain.ts). */
+export function uncertainLedger(ledger: string): string {
+  return ledger.replace(/\.created\.csv$/, '.uncertain.csv');
 }
 
 /** Where the key's value comes from in the step's records: its mapping's source, or the column of its name. */
@@ -96,7 +103,8 @@ export async function scanStep(
   self?: { refs: PlanReference[]; file: string },
   more: ScanMore = {},
 ): Promise<StepScan> {
-  const outcomes = await outcomesOf(step.name, dir, dryRun, more.seed);
+  const unsure = new Set<number>();
+  const outcomes = await outcomesOf(step.name, dir, dryRun, more.seed, unsure);
   const maps = new Map<string, KeyMap>(keys.map((k) => [k.name.toLowerCase(), new KeyMap()]));
   const sources = keys.map((k) => ({
     field: k,
@@ -108,6 +116,8 @@ export async function scanStep(
     fs.writeSync(fd, `${['source_line', 'Id', ...self.refs.map((_r, i) => `ref_${i}`)].join(',')}\n`);
   const ledger = more.ledger ? fs.openSync(more.ledger, 'w', 0o600) : undefined;
   if (ledger !== undefined) fs.writeSync(ledger, 'print,Id\n');
+  const unsureFd = more.ledger ? fs.openSync(uncertainLedger(more.ledger), 'w', 0o600) : undefined;
+  if (unsureFd !== undefined) fs.writeSync(unsureFd, 'print,line\n');
   let selfRows = 0;
   try {
     const format = formatFromFile(step.file, step.format);
@@ -119,10 +129,12 @@ export async function scanStep(
         if (!r.values || outcome === undefined) continue;
         if (ledger !== undefined && typeof outcome === 'string')
           created += `${rowPrint(r.values)},${outcome}\n`;
+        if (unsureFd !== undefined && unsure.has(r.line))
+          fs.writeSync(unsureFd, `${rowPrint(r.values)},${r.line}\n`);
         for (const { field, source, map } of sources) {
           const k = source ? keyOf(r.values, source, field, step.mapping.timezone) : null;
           if (k === null) continue;
-          if (typeof outcome === 'string' || !map.found(k)) map.set(k, outcome);
+          if (typeof outcome === 'string' || !map.found(k)) map.set(k, outcome, r.line);
         }
         if (!self || typeof outcome !== 'string') continue;
         const cells = self.refs.map((ref) => readPath(r.values, ref.column));
@@ -136,6 +148,7 @@ export async function scanStep(
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
     if (ledger !== undefined) fs.closeSync(ledger);
+    if (unsureFd !== undefined) fs.closeSync(unsureFd);
   }
   return { maps, selfRows };
 }

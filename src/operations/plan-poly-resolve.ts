@@ -4,11 +4,14 @@ import type { FieldInfo } from '../salesforce/types.js';
 import type { FailureDetail } from './results.js';
 import type { CheckedPoly, CheckedTarget } from './plan-poly-check.js';
 import type { PlanMemory } from './plan-references.js';
+import { isClash } from './plan-key-map.js';
 import { inQueries, matchKey, soqlLiteral } from './soql.js';
 
 /** What one value was found as: Ids (with the object each is of), and the failed records of the run it names. */
 interface Found {
   ids: Map<string, string>;
+  /** Where the run's own records are (`contacts.csv line 3`), by Id. */
+  where: Map<string, string>;
   failed: Array<{ step: string; key: string; line: number }>;
 }
 
@@ -24,13 +27,19 @@ function targetName(t: CheckedTarget): string {
 }
 
 /** The run's own records first: each step target's key maps. */
-function fromMemory(poly: CheckedPoly, value: Scalar, memory: PlanMemory): Found {
-  const found: Found = { ids: new Map(), failed: [] };
+function fromMemory(poly: CheckedPoly, value: Scalar, memory: PlanMemory, files: Map<string, string>): Found {
+  const found: Found = { ids: new Map(), where: new Map(), failed: [] };
   for (const t of poly.targets) {
     if (!t.step) continue;
     for (const key of t.keys) {
       const hit = memory.get(t.step, key.name)?.get(matchKey(key, value) ?? '');
+      const file = files.get(t.step) ?? t.step;
       if (typeof hit === 'string') found.ids.set(hit, t.object);
+      else if (isClash(hit))
+        hit.ids.forEach((id, i) => {
+          found.ids.set(id, t.object);
+          found.where.set(id, `${file} line ${hit.lines[i]}`);
+        });
       else if (typeof hit === 'number') found.failed.push({ step: t.step, key: key.name, line: hit });
     }
   }
@@ -108,6 +117,11 @@ function searched(poly: CheckedPoly): string {
     .join(', ');
 }
 
+function whereOf(found: Found, id: string): string {
+  const where = found.where.get(id);
+  return where && !id.startsWith('(') ? ` at ${where}` : '';
+}
+
 function outcome(p: Pending, files: Map<string, string>): FailureDetail | string {
   const { field } = p.poly.ref;
   const value = String(p.lookup.value);
@@ -117,7 +131,7 @@ function outcome(p: Pending, files: Map<string, string>): FailureDetail | string
     return {
       code: 'LOOKUP_AMBIGUOUS',
       status: 300,
-      message: `${field}: ${value} names ${ids.length} records (${ids.map(([id, o]) => `${o} ${id}`).join(', ')}); not written`,
+      message: `${field}: ${value} names ${ids.length} records (${ids.map(([id, o]) => `${o} ${id}${whereOf(p.found, id)}`).join(', ')}); not written`,
       fields: [field],
       matchedIds: ids.map(([id]) => id),
     };
@@ -158,7 +172,7 @@ export async function resolvePoly(
         left.push(lookup);
         continue;
       }
-      const p: Pending = { record, lookup, poly, found: fromMemory(poly, lookup.value, memory) };
+      const p: Pending = { record, lookup, poly, found: fromMemory(poly, lookup.value, memory, files) };
       pending.push(p);
       if (p.found.ids.size === 0 && p.found.failed.length === 0) toOrg.push(p);
     }

@@ -4,7 +4,7 @@ import type { ReferenceResolver } from './engine-options.js';
 import type { FailureDetail } from './results.js';
 import type { CheckedPoly } from './plan-poly-check.js';
 import { OrgCache, resolvePoly } from './plan-poly-resolve.js';
-import type { KeyMap } from './plan-key-map.js';
+import { isClash, type Clash, type KeyMap } from './plan-key-map.js';
 import { matchKey } from './soql.js';
 
 /** The key maps of the steps run so far, by step and key field. */
@@ -31,6 +31,31 @@ export class PlanMemory {
   }
 }
 
+/** Where a clash's records are: `contacts.csv lines 2 and 3`. */
+export function clashLines(clash: Clash, step: string, files: Map<string, string>): string {
+  const lines = clash.lines;
+  const list =
+    lines.length === 2 ? lines.join(' and ') : `${lines.slice(0, -1).join(', ')} and ${lines.at(-1)}`;
+  return `${files.get(step) ?? step} lines ${list}`;
+}
+
+/** A reference whose key two of the run's records share: not written, as a lookup the org finds twice is not. */
+function ambiguous(
+  field: string,
+  value: unknown,
+  clash: Clash,
+  step: string,
+  files: Map<string, string>,
+): FailureDetail {
+  return {
+    code: 'LOOKUP_AMBIGUOUS',
+    status: 300,
+    message: `${field}: ${String(value)} names ${clash.ids.length} ${step} records (${clashLines(clash, step, files)}); not written: make the key unique, or refer by another key`,
+    fields: [field],
+    matchedIds: clash.ids.filter((id) => !id.startsWith('(')),
+  };
+}
+
 /**
  * The engine hook of a step: each reference compiled as a lookup of the parent's key is filled from the parent
  * step's map when the key is there; a key whose record failed fails the child (PARENT_FAILED, naming the
@@ -55,7 +80,10 @@ export function referenceResolver(
         const map = ref && lookup ? memory.get(ref.step, ref.key) : undefined;
         const found = map && lookup ? map.get(matchKey(lookup.field, l.value) ?? '') : undefined;
         if (typeof found === 'string') record.payload[l.target] = found;
-        else if (typeof found === 'number' && ref) {
+        else if (isClash(found) && ref) {
+          failures.set(record, ambiguous(l.target, l.value, found, ref.step, files));
+          break;
+        } else if (typeof found === 'number' && ref) {
           failures.set(record, {
             code: 'PARENT_FAILED',
             message: `${l.target}: the ${ref.step} record with ${ref.key} = ${String(l.value)} (${files.get(ref.step) ?? ref.step} line ${found}) failed, so this record was not sent`,

@@ -24,6 +24,8 @@ import {
   type CreatedBefore,
 } from './plan-created.js';
 import { earlierRuns, refuseUnfinished } from './plan-guard.js';
+import { refuseUncertain, unsureIn } from './plan-uncertain.js';
+import { checkResumedInputs } from './plan-resume-check.js';
 import { scanStep, selfInput, type ScanMore } from './plan-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
@@ -52,6 +54,8 @@ export interface PlanStepResult {
   operation: SyncOperation;
   results: string;
   counts: Counts;
+  /** Of the skipped, records sent without an answer (UNCERTAIN and the like): they may exist. */
+  uncertain?: number;
   /**
    * `done before`: finished by the run this one resumes; `created before`: a create step the plan's last finished
    * run ran on the same file, not sent again (its created records count as unchanged); `predicted`: a dry run's
@@ -139,6 +143,9 @@ async function plan(
   planOrder(plan);
   const runs = opts.resume ? [] : earlierRuns(ports.cwd, planFile, opts.results);
   if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
+  if (!opts.dryRun) await refuseUncertain(plan.steps, runs, opts, ports.cwd);
+  if (opts.resume)
+    await checkResumedInputs(planFolder(opts, ports.cwd, planFile, ports.now()), plan.steps, opts.plan);
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
   signals.check({ folder: false });
@@ -171,7 +178,8 @@ async function plan(
     throw stopped(run, err);
   }
   const result = summary(run, 'completed');
-  const short = result.counts.failed + (opts.dryRun ? 0 : result.counts.skipped);
+  // A dry run exits as the real run would (see settle in sync-settle.ts).
+  const short = result.counts.failed + result.counts.skipped;
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
@@ -301,10 +309,9 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
   const skipped = p.skip?.size ?? 0;
   const withSkipped = (c: Counts): Counts =>
     skipped > 0 ? { ...c, total: c.total + skipped, unchanged: c.unchanged + skipped } : c;
-  if (status.state === 'done') {
-    run.steps.push({ ...base, counts: withSkipped(status.counts ?? emptyCounts()), ended: 'done before' });
-    return;
-  }
+  const done = (c: Counts, ended: PlanStepResult['ended']): number =>
+    run.steps.push({ ...base, counts: withSkipped(c), ...unsureIn(p.dir), ended });
+  if (status.state === 'done') return void done(status.counts ?? emptyCounts(), 'done before');
   const mappingFile = path.join(run.dir, 'plan-inputs', `${path.basename(p.dir)}.mapping.json`);
   // Written once: a resumed step must find the very mapping its journal names.
   if (status.state === 'new')
@@ -349,7 +356,7 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
     const outcome = await runSync(syncOpts, ports, (event) =>
       run.emit({ type: 'sync', step: step.name, event }),
     );
-    run.steps.push({ ...base, counts: withSkipped(outcome.result.counts), ended: 'completed' });
+    done(outcome.result.counts, 'completed');
   } catch (err) {
     // The step in flight counts in the plan's totals with what it did before it stopped.
     const counts =

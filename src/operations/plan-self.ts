@@ -4,6 +4,7 @@ import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { keyOf } from './plan-keys.js';
+import { isClash } from './plan-key-map.js';
 import type { PlanStepResult } from './plan-run.js';
 import type { PlanMemory } from './plan-references.js';
 import { emptyCounts, type Counts } from './results.js';
@@ -70,7 +71,7 @@ export async function predictSelf(
       const k = field ? keyOf(row, { column: `ref_${i}`, transform: r.transform }, field) : null;
       if (k === null) return;
       const hit = memory.get(step.name, r.key)?.get(k);
-      if (typeof hit === 'number') failed = true;
+      if (typeof hit === 'number' || isClash(hit)) failed = true;
       else if (typeof hit === 'string' && !isPlaceholder(hit)) want.push([r.field, hit]);
       else sure = false;
     });
