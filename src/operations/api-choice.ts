@@ -21,6 +21,12 @@ export const BULK_JOBS_AT_ONCE = 1;
 const BULK_JOBS_PER_FILE = 3;
 /** Records the engine maps and matches at a time on the Bulk path: small, so they are short-lived objects. */
 export const BULK_ENGINE_BATCH = 1_000;
+/**
+ * Records waiting for their Bulk jobs at most (read, matched and handed to a job not yet answered): each keeps its
+ * keys and a few bytes, so memory stays flat whatever the file size. 1,000,000 records (two thirds in flight at
+ * once) still go in three jobs; larger files get jobs of up to this many records.
+ */
+export const BULK_RECORDS_IN_FLIGHT = 700_000;
 /** The most records one REST call carries. */
 const REST_BATCH_MAX = 200;
 
@@ -90,7 +96,11 @@ export function engineSizing(
       jobRecords,
     };
   const batchSize = Math.min(BULK_ENGINE_BATCH, jobRecords);
-  return { batchSize, concurrency: (concurrency + 1) * Math.ceil(jobRecords / batchSize), jobRecords };
+  const batches = Math.min(
+    (concurrency + 1) * Math.ceil(jobRecords / batchSize),
+    Math.ceil(BULK_RECORDS_IN_FLIGHT / batchSize),
+  );
+  return { batchSize, concurrency: batches, jobRecords };
 }
 
 /**

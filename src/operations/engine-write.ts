@@ -177,6 +177,9 @@ async function writeInCalls<T extends Item>(
   const { send, outcome, fresh } = writes;
   let queue = items;
   const retry = opts.retry ?? DEFAULT_RETRY;
+  // What a parked call keeps while its job runs: not `fresh`, whose closure holds the batch's matched records
+  // (each parked call has its freshness as bits, ParkedCall.fresh).
+  const parkedWrites: Writes<T> = { send, outcome, later: writes.later };
   for (let attempt = firstAttempt; queue.length > 0; attempt++) {
     const locked: T[] = [];
     for (let i = 0; i < queue.length; i += opts.batchSize) {
@@ -198,7 +201,7 @@ async function writeInCalls<T extends Item>(
       const parked = writes.later ? outcomes.park(records, lines) : undefined;
       if (parked) {
         const waiting = parkedCall(parked, chunk, records, keys, fresh);
-        const settling = settleParked(opts, outcomes, waiting, sending, writes, attempt, writeInCalls);
+        const settling = settleParked(opts, outcomes, waiting, sending, parkedWrites, attempt, writeInCalls);
         // Awaited with the batch (SyncEngine.dispatch), which may come after it failed.
         settling.catch(() => {});
         writes.later?.push(settling);

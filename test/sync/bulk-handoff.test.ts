@@ -5,8 +5,10 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MappedRecord } from '../../src/mapping/apply.js';
+import { BULK_RECORDS_IN_FLIGHT, engineSizing } from '../../src/operations/api-choice.js';
 import { BulkWriter } from '../../src/operations/bulk-writer.js';
 import type { EngineOptions } from '../../src/operations/engine-options.js';
+import type { MatchIndex } from '../../src/operations/match.js';
 import { EngineOutcomes } from '../../src/operations/engine-outcomes.js';
 import { sendSorted } from '../../src/operations/engine-write.js';
 import { ResultSink, resultFiles } from '../../src/operations/results.js';
@@ -32,12 +34,14 @@ async function handOver(
   opts: EngineOptions,
   outcomes: EngineOutcomes,
   refs: Array<WeakRef<MappedRecord>>,
+  upsert = false,
 ): Promise<Array<Promise<void>>> {
   const later: Array<Promise<void>> = [];
   const batches = [0, 1, 2].map((b) =>
     Array.from({ length: 100 }, (_, i) => {
       const line = b * 100 + i + 2;
-      const values = { LastName: `Handoff ${line}`, Email: `h${line}@handoff.test` };
+      const values: Record<string, unknown> = { LastName: `Handoff ${line}`, Email: `h${line}@handoff.test` };
+      if (upsert) values.External_Id__c = `HANDOFF-${line}`;
       const r: MappedRecord = {
         line,
         input: values,
@@ -50,8 +54,23 @@ async function handOver(
       return r;
     }),
   );
-  for (const creates of batches.splice(0))
-    await sendSorted(opts, outcomes, { creates, updates: [], deletes: [], upserts: [] }, later);
+  for (const records of batches.splice(0))
+    await sendSorted(
+      opts,
+      outcomes,
+      upsert
+        ? // Upserts matched when read: the batch's matched records are what makes each one's freshness.
+          {
+            creates: [],
+            updates: [],
+            deletes: [],
+            upserts: records,
+            index: {} as MatchIndex,
+            changed: records.map((r) => ({ r, id: '003000000000000AAA' })),
+          }
+        : { creates: records, updates: [], deletes: [], upserts: [] },
+      later,
+    );
   return later;
 }
 
@@ -107,5 +126,48 @@ describe('the Bulk hand-off', () => {
     expect(held.totalSize).toBe(300);
     const byEmail = new Map(held.records.map((c) => [c.Email, c.Id]));
     expect(success.every((r) => byEmail.get(r.Email as string) === r.id)).toBe(true);
+  });
+
+  it('lets go of the matched records of upserts waiting for their job (their freshness kept as bits)', async () => {
+    const gc = collector();
+    const writer = new BulkWriter(clientOf(local.org()), {
+      jobRecords: Infinity,
+      jobsAtOnce: 1,
+      maxUploadBytes: 1e8,
+      lingerMs: 3_600_000,
+    });
+    const run = path.join(dir, 'run-upsert');
+    const sink = new ResultSink(resultFiles(run, false), ['LastName', 'Email', 'External_Id__c']);
+    const spool = new Spool(path.join(run, 'spool.tmp'));
+    writer.useFolder(run);
+    const outcomes = new EngineOutcomes(sink, spool, (stop) => {
+      throw stop;
+    });
+    const opts = {
+      operation: 'upsert',
+      compiled: { object: { name: 'Contact' } },
+      match: { fields: [{ name: 'External_Id__c' }] },
+      writer,
+      batchSize: 1000,
+    } as unknown as EngineOptions;
+    const refs: Array<WeakRef<MappedRecord>> = [];
+    const later = await handOver(opts, outcomes, refs, true);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    writer.flush();
+    await Promise.all(later);
+    await sink.close();
+    spool.close();
+    const success = readResultCsv(path.join(run, 'success.csv'));
+    expect(success.map((r) => Number(r.line))).toEqual(Array.from({ length: 300 }, (_, i) => i + 2));
+  });
+
+  it('keeps the records waiting for their jobs bounded whatever the file size (jobs cut by bytes)', () => {
+    const { batchSize, concurrency, jobRecords } = engineSizing({}, true, false);
+    expect(jobRecords).toBe(Infinity);
+    expect(concurrency * batchSize).toBeLessThanOrEqual(BULK_RECORDS_IN_FLIGHT);
+    // --batch-size jobs keep their own, smaller bound.
+    expect(engineSizing({ batchSize: 10_000 }, true, false).concurrency).toBe(20);
   });
 });
