@@ -119,6 +119,33 @@ describe('a dry run predicts the real run', () => {
     expect(codes(real)).toEqual(codes(dry));
   });
 
+  it('exits as the real run does when the only problems are blank rows (a sync, and a plan)', async () => {
+    write('bl.csv', 'LastName,Email\nBlank,blank-row@p.test\n,\n');
+    const dry = await sync('upsert', 'bl.csv', ['--match', 'Email'], true);
+    expect(dry.counts).toMatchObject({ total: 2, created: 1, skipped: 1 });
+    const real = await sync('upsert', 'bl.csv', ['--match', 'Email'], false);
+    expect(real.counts).toEqual(dry.counts);
+    expect([dry.code, real.code]).toEqual([2, 2]);
+
+    write(
+      'bl.yaml',
+      'steps:\n  - name: contacts\n    file: bl.csv\n    object: Contact\n    operation: upsert\n    match: Email\n' +
+        '    mapping:\n      fields:\n        LastName: LastName\n        Email: Email\n',
+    );
+    const plan = async (dryRun: boolean): Promise<[number, boolean]> => {
+      const deps = createTestDeps({
+        cwd: dir,
+        env: { SFSYNC_INSTANCE_URL: org.instanceUrl, SFSYNC_ACCESS_TOKEN: org.accessToken },
+      });
+      const out = path.join(dir, 'out', `bl-plan-${dryRun ? 'dry' : 'real'}`);
+      const args = ['run', 'bl.yaml', '--json', '--results', out, ...(dryRun ? ['--dry-run'] : [])];
+      const code = await main(args, deps);
+      return [code, JSON.parse(deps.io.stdoutText).ok as boolean];
+    };
+    expect(await plan(true)).toEqual([2, false]);
+    expect(await plan(false)).toEqual([2, false]);
+  });
+
   it('predicts an update that would empty a required field (nulls: clear)', async () => {
     write(
       'clear.yaml',

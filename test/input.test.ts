@@ -90,6 +90,13 @@ describe('CSV reading', () => {
     ).toEqual([{ line: 2, values: { Name: 'Zoë' } }]);
   });
 
+  it('reads a file with a UTF-8 byte-order mark as UTF-8 even with --encoding latin1', async () => {
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('LastName\nRené\n', 'utf8')]);
+    expect(await read('bom.csv', bom, { encoding: 'latin1' })).toEqual([
+      { line: 2, values: { LastName: 'René' } },
+    ]);
+  });
+
   it.each([
     ['empty.csv', '', 'INPUT_EMPTY'],
     ['dup.csv', 'Email,email\n1,2\n', 'CSV_HEADER_INVALID'],

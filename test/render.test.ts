@@ -158,6 +158,48 @@ describe('rendering', () => {
     ]);
   });
 
+  it('the describe table with a lookup to many objects (Task.WhatId)', () => {
+    const targets = [
+      'Account',
+      'Opportunity',
+      'Case',
+      ...Array.from({ length: 57 }, (_, i) => `Custom${i}__c`),
+    ];
+    const field = {
+      name: 'WhatId',
+      label: 'Related To',
+      type: 'reference',
+      length: 18,
+      requiredOnCreate: false,
+    };
+    const flags = {
+      createable: true,
+      updateable: true,
+      filterable: true,
+      externalId: false,
+      idLookup: false,
+    };
+    const lines = renderDescribe({
+      kind: 'object',
+      name: 'Task',
+      label: 'Task',
+      custom: false,
+      fields: [
+        {
+          ...field,
+          ...flags,
+          unique: false,
+          referenceTo: targets,
+          relationshipName: 'What',
+          picklistValues: [],
+        },
+      ],
+    });
+    expect(lines[2]).toBe(
+      'WhatId  Related To  lookup(Account|Opportunity|Case|… 57 more)             create+update  yes',
+    );
+  });
+
   it('a stop names the signal that quits at once: Ctrl-C for SIGINT, a second SIGTERM for a job that sent one', () => {
     expect(renderSyncEvent({ type: 'stopping', signal: 'SIGINT' })).toContain(
       '(Ctrl-C again to quit at once)',

@@ -88,6 +88,12 @@ export async function runDescribe(
 
 const yes = (b: boolean): string => (b ? 'yes' : '');
 
+/** The first few of a list, and how many more: Task.WhatId refers to ~60 objects, too many for one table cell. */
+function shortList(items: string[], separator: string, shown = 3): string {
+  if (items.length <= shown + 1) return items.join(separator);
+  return `${items.slice(0, shown).join(separator)}${separator}… ${items.length - shown} more`;
+}
+
 export function renderDescribe(r: DescribeResult): string[] {
   if (r.kind === 'objects') {
     return formatTable(
@@ -103,7 +109,7 @@ export function renderDescribe(r: DescribeResult): string[] {
   const rows = r.fields.map((f) => {
     const type =
       f.type === 'reference'
-        ? `lookup(${f.referenceTo.join('|')})`
+        ? `lookup(${shortList(f.referenceTo, '|')})`
         : ['string', 'textarea', 'email', 'phone', 'url'].includes(f.type)
           ? `${f.type}(${f.length})`
           : f.type;

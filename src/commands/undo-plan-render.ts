@@ -1,4 +1,5 @@
 import { plural, thousands } from '../core/plural.js';
+import { unaccountedLines } from '../operations/undo-unaccounted.js';
 import type { PlanUndoResult } from './undo-plan.js';
 
 const COLUMNS = [
@@ -70,6 +71,8 @@ export function renderPlanUndo(r: PlanUndoResult): string[] {
         `    Conflicts (${conflicts.join(', ')}): changed since the plan ran, left as they are (--force takes them back anyway); each is in its step's failures.csv`,
       );
   }
+  for (const s of r.steps)
+    if (s.unaccounted) lines.push(`  ${s.step}:`, ...unaccountedLines(s.unaccounted, s.object, '    '));
   lines.push(
     r.results ? `  results: ${r.results.dir} (summary.json; a folder per step)` : '  results: none (dry run)',
   );

@@ -27,6 +27,7 @@ export interface PlanUndoStepResult {
   entries: number;
   counts: UndoCounts;
   failuresByCode: UndoResult['failuresByCode'];
+  unaccounted: UndoResult['unaccounted'];
   conflicts: UndoResult['conflicts'];
   apiCalls: number;
   results: string | null;
@@ -84,6 +85,7 @@ function stepResult(step: PlanUndoStep, r: UndoResult, apiCalls: number, ended: 
     entries: r.source.entries,
     counts: r.counts,
     failuresByCode: r.failuresByCode,
+    unaccounted: r.unaccounted ?? null,
     conflicts: r.conflicts,
     apiCalls,
     results: r.results?.dir ?? null,
@@ -238,7 +240,8 @@ function stoppedBetween(signal: StopSignal): SfsyncError {
 
 function exitCodeOf(run: PlanUndo): ExitCode {
   const c = total(run.steps);
-  return c.failed + c.conflict + c.skipped > 0 ? ExitCode.RecordsFailed : ExitCode.Ok;
+  const left = c.failed + c.conflict + c.skipped > 0 || run.steps.some((s) => s.unaccounted);
+  return left ? ExitCode.RecordsFailed : ExitCode.Ok;
 }
 
 function total(steps: PlanUndoStepResult[]): UndoCounts {
@@ -263,6 +266,7 @@ async function conclude(run: PlanUndo, ended: PlanUndoResult['ended']): Promise<
         entries: entries.count,
         counts: emptyUndoCounts(),
         failuresByCode: [],
+        unaccounted: null,
         conflicts: [],
         apiCalls: 0,
         results: null,

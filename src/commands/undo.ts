@@ -9,9 +9,11 @@ import { closeAll, writeResultFile } from '../operations/results.js';
 import { Undoer, type UndoerOptions } from '../operations/undo.js';
 import { earlierUndone, openUndoFolder, type UndoFolder } from '../operations/undo-folder.js';
 import { UndoJournal } from '../operations/undo-journal.js';
+import { laterUndoWrites, laterWriters } from '../operations/undo-later.js';
 import { chooseUndoApi, undoWriting } from '../operations/undo-writer.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
 import { BeforeImagesFile } from '../operations/undo-source.js';
+import { readUnaccounted, unaccountedLines, type Unaccounted } from '../operations/undo-unaccounted.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import type { CommonOptions } from './options.js';
@@ -40,6 +42,8 @@ export interface UndoResult {
   /** The first conflicts (records changed since the run), with what the run wrote and what they hold now. */
   conflicts: Array<{ line: number; id: string } & UndoProblem>;
   failuresByCode: Array<{ code: string; count: number; lines: number[]; message: string }>;
+  /** Records the run sent without an answer (UNCERTAIN in its failures.csv): what it created of them is left. */
+  unaccounted: Unaccounted | null;
   apiCalls: number;
   /** How the deletes, updates and creates were sent (undeletes are SOAP calls either way), and the Bulk jobs. */
   api: 'rest' | 'bulk';
@@ -189,6 +193,7 @@ async function undo(
     done: folder?.prior?.done,
     uncertain: folder?.uncertain,
     undone: await earlierUndone(deps.cwd, source.dir, folder?.dir),
+    laterUndone: await laterUndoWrites(deps.cwd, source.dir, folder?.dir),
     onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
     ...hooks,
   });
@@ -199,6 +204,16 @@ async function undo(
     files.close();
   } catch (err) {
     stop ??= toSfsyncError(err);
+  }
+  const writers = laterWriters(
+    deps.cwd,
+    source.dir,
+    folder?.dir,
+    files.sink.conflicts.map((k) => k.id),
+  );
+  for (const k of files.sink.conflicts) {
+    const by = writers.get(k.id.slice(0, 15));
+    if (by) k.writtenBy = by;
   }
   const result: UndoResult = {
     operation: 'undo',
@@ -213,6 +228,7 @@ async function undo(
     counts: files.sink.counts,
     conflicts: files.sink.conflicts,
     failuresByCode: files.sink.failureGroups(),
+    unaccounted: await readUnaccounted(source.dir),
     apiCalls: client.apiCalls(),
     api: writing.api,
     bulkJobs: writing.jobs.length,
@@ -254,7 +270,8 @@ function conclude(
     );
   }
   const c = result.counts;
-  return { result, exitCode: c.failed + c.conflict + c.skipped > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+  const left = c.failed + c.conflict + c.skipped > 0 || result.unaccounted !== null;
+  return { result, exitCode: left ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 
 function shown(v: unknown): string {
@@ -287,7 +304,8 @@ export function renderUndo(r: UndoResult): string[] {
         .map((f) => `${f}: run wrote ${shown(k.runValues?.[f])}, now ${shown(k.currentValues?.[f])}`)
         .join('; ');
       const input = k.runLine ? ` (the run's input line ${k.runLine})` : '';
-      lines.push(`    before.ndjson line ${k.line}${input} ${k.id}: ${fields}`);
+      const by = k.writtenBy ? `; written since by sfsync: ${k.writtenBy.join(', ')}` : '';
+      lines.push(`    before.ndjson line ${k.line}${input} ${k.id}: ${fields}${by}`);
     }
     if (r.counts.conflict > r.conflicts.length) lines.push(`    … (every conflict is in failures.csv)`);
   }
@@ -295,6 +313,7 @@ export function renderUndo(r: UndoResult): string[] {
     lines.push(
       `  ${f.code}: ${plural(f.count, 'record')} (${f.lines.length === 1 ? 'line' : 'lines'} ${f.lines.join(', ')}): ${f.message}`,
     );
+  if (r.unaccounted) lines.push(...unaccountedLines(r.unaccounted, r.source.object));
   if (r.counts.created > 0)
     lines.push(
       '  Records purged since the run were created again with new Ids: see id and original_id in success.csv',

@@ -22,7 +22,7 @@ export function formatFromFile(file: string, explicit: InputFormat | undefined):
 const DECODERS: Record<string, string> = { utf8: 'utf-8', latin1: 'latin1', utf16le: 'utf-16le' };
 
 /**
- * Decodes bytes to text. A byte-order mark chooses UTF-8 or UTF-16 by itself; invalid UTF-8 stops the run with
+ * Decodes bytes to text. A byte-order mark chooses UTF-8 (whatever --encoding says) or UTF-16 by itself; invalid UTF-8 stops the run with
  * the line it is on, instead of loading replacement characters into Salesforce.
  */
 async function* decode(
@@ -36,7 +36,13 @@ async function* decode(
     const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     if (!decoder) {
       const utf16 = chunk[0] === 0xff && chunk[1] === 0xfe;
-      const label = utf16 && !encoding ? 'utf-16le' : (DECODERS[encoding ?? 'utf8'] ?? 'utf-8');
+      // EF BB BF is "ï»¿" in latin1, a header no file means: the mark says the file is UTF-8 (Excel's "CSV UTF-8").
+      const utf8 = chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
+      const label = utf8
+        ? 'utf-8'
+        : utf16 && !encoding
+          ? 'utf-16le'
+          : (DECODERS[encoding ?? 'utf8'] ?? 'utf-8');
       decoder = new TextDecoder(label, { fatal: true, ignoreBOM: false });
     }
     let text: string;

@@ -85,6 +85,21 @@ export class BulkJobFile {
   }
 }
 
+/**
+ * Job files a run before this one left in its results folder (killed, it could not remove them): the folder is
+ * this run's alone now (results-lock.ts), and a resume settles those jobs from their results, never their files.
+ */
+export function removeStaleJobFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (/^bulk-job-\d+-\d+\.csv\.tmp$/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+}
+
 let temp: string | undefined;
 
 /** A folder only this user can read, for job files of a writer that was given no results folder. */

@@ -2,7 +2,7 @@ import type { BulkJobSpec, SalesforceClient, SaveResult } from '../salesforce/cl
 import { rowLocks } from '../salesforce/retry.js';
 import { columnsOf, lineWriter, quote } from './bulk-csv.js';
 import { JobResults, notProcessed, resultJoiner, unanswered } from './bulk-results.js';
-import { BulkJobFile } from './bulk-job-file.js';
+import { BulkJobFile, removeStaleJobFiles } from './bulk-job-file.js';
 import { answers, missing, newPart, type Part, type Piece } from './bulk-parts.js';
 import { LineIndex, lineHash } from './line-index.js';
 import type { RecordWriter, Sent } from './writer.js';
@@ -136,6 +136,7 @@ export class BulkWriter implements RecordWriter {
    * ending meanwhile (the run's heap governor checks then, see heap.ts).
    */
   useFolder(dir: string, tick?: () => void): void {
+    removeStaleJobFiles(dir);
     this.folder = dir;
     this.tick = tick;
   }

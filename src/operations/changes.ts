@@ -223,6 +223,26 @@ export class ChangeFields {
   }
 
   /**
+   * Writes into `into` from `at` the hashes of the values a payload sends (as `diff` compares them): the record as
+   * the run left it after the update, so a later row of the run with its key is compared with that. A value
+   * `diff` would always send (a parent not read by its key) can match nothing (NaN).
+   */
+  storeHashes(payload: Record<string, unknown>, into: Float64Array, at: number): void {
+    for (const key in payload) {
+      const value = payload[key];
+      if (key === 'Id' || value === undefined) continue;
+      const { slot, parent } = this.keyOf(key);
+      if (slot < 0) continue;
+      const p = parent ? this.parents[slot - this.fields.length] : undefined;
+      if (value !== null && typeof value === 'object')
+        into[at + slot] = p
+          ? this.parentHash(p.field, (value as Record<string, unknown>)[p.field.name])
+          : NaN;
+      else into[at + slot] = parent ? NaN : this.hashAt(slot, value);
+    }
+  }
+
+  /**
    * What an update of the record must send: every payload key, with `undefined` for the fields whose values are
    * already stored (left out of REST's JSON; an empty cell, "not changed", in a Bulk job's CSV); null when nothing
    * would change. A parent by external ID is sent when the record's parent has another key (or none); fields

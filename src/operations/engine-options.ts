@@ -1,3 +1,4 @@
+import type { StopPoint } from './line-ledger.js';
 import type { SyncOperation } from '../core/sync-options.js';
 import type { MatchStrategy } from '../core/sync-types.js';
 import type { Backup } from './backup.js';
@@ -93,4 +94,6 @@ export interface EngineResult {
   lastLine: number;
   /** How many records were read up to `lastLine` (set by the run that ends the engine). */
   recordsRead?: number;
+  /** Where the run is in its input by the outcomes written (set by the run that ends the engine). */
+  stop?: StopPoint;
 }

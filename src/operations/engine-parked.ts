@@ -96,6 +96,8 @@ export async function settleParked<T extends Item>(
     results = await sending;
   } catch (err) {
     const error = toSfsyncError(err);
+    // The values of the records it updates are no longer known (MatchIndex.forget).
+    for (const k of keys ?? []) opts.matchIndex?.forget(k);
     // As for a batch whose call failed (SyncEngine.process): a lost answer is unknown, a fatal error stops the run.
     if (FATAL.has(error.code)) outcomes.stop(error);
     for (let j = 0; j < n; j++)
@@ -112,6 +114,7 @@ export async function settleParked<T extends Item>(
   for (let j = 0; j < n; j++) {
     const res = results[j];
     const line = p.lines[j] as number;
+    if (!res?.success && keys) opts.matchIndex?.forget(keys[j] ?? []);
     if (res?.success) {
       const kind = savedAs(res, writes.outcome, call.fresh?.[j] === 1);
       const id = res.id ?? ids?.[j];

@@ -38,6 +38,7 @@ export function keepChanged(
     const at = index ? index.currentAt(u.id) : -1;
     const diff = changes.diff(u.r.payload, at < 0 ? undefined : index?.current, at);
     if (diff) {
+      index?.updating(u.id, diff);
       kept.push(u);
       sends.set(u.r, diff);
     } else if (opts.dryRun) outcomes.plan(u.r, 'unchanged', u.id, {});
@@ -203,19 +204,12 @@ async function writeInCalls<T extends Item>(
         writes.later?.push(settling);
         continue;
       }
-      let results: SaveResult[];
-      try {
-        results = await sending;
-      } catch (err) {
-        // Sent, and the answer lost: these records are not "not sent"; the run stops (CONNECTION_LOST is fatal).
-        if (err instanceof SfsyncError && err.code === 'CONNECTION_LOST')
-          for (const r of records) outcomes.skip(r, unknownOutcome(opts.operation, object(opts)));
-        throw err;
-      }
+      const results = await answersOf(opts, outcomes, records, keys, sending);
       for (let j = 0; j < chunk.length; j++) {
         const item = chunk[j] as T;
         const r = recordOf(item);
         const res = results[j];
+        if (!res?.success && keys) index?.forget(keys[j] ?? []);
         if (res?.success) {
           const kind = savedAs(res, outcome, fresh?.(r) === true);
           const id = res.id ?? ('id' in item ? item.id : undefined);
@@ -239,6 +233,25 @@ async function writeInCalls<T extends Item>(
     queue = locked;
     if (queue.length > 0) opts.onLockRetry?.(queue.length);
     if (queue.length > 0) await rowLocks.pause(retry, attempt);
+  }
+}
+
+/** An awaited call's answers. The values of records whose call failed are no longer known (MatchIndex.forget). */
+async function answersOf(
+  opts: EngineOptions,
+  outcomes: EngineOutcomes,
+  records: MappedRecord[],
+  keys: Array<Array<[string, string]>> | undefined,
+  sending: Promise<SaveResult[]>,
+): Promise<SaveResult[]> {
+  try {
+    return await sending;
+  } catch (err) {
+    for (const k of keys ?? []) opts.matchIndex?.forget(k);
+    // Sent, and the answer lost: these records are not "not sent"; the run stops (CONNECTION_LOST is fatal).
+    if (err instanceof SfsyncError && err.code === 'CONNECTION_LOST')
+      for (const r of records) outcomes.skip(r, unknownOutcome(opts.operation, object(opts)));
+    throw err;
   }
 }
 

@@ -29,6 +29,7 @@ import {
   type SortedBatch,
 } from './engine-write.js';
 import { KeyCensus } from './key-census.js';
+import { PlannedWrites } from './planned-writes.js';
 import { Slots } from './slots.js';
 import { resolveParents } from './lookups.js';
 import { queryMatches, recordKeys, recordKeysAndTexts, type MatchIndex, type MatchSpec } from './match.js';
@@ -53,6 +54,7 @@ export class SyncEngine {
    */
   private readonly plannedCreates = new KeyCensus();
   private readonly deleted = new KeyCensus();
+  private readonly plannedWrites = new PlannedWrites();
 
   private readonly outcomes: EngineOutcomes;
   /** Batches being matched at once: on the Bulk path many more wait for their jobs, parked. */
@@ -170,7 +172,10 @@ export class SyncEngine {
         ? settleFromJob(this.opts, this.sink, input)
         : 'send';
     if (resumed !== 'send') countSettledDelete(this.opts, this.deleted, input);
-    if (resumed === 'settled') return null;
+    if (resumed === 'settled') {
+      this.sink.onOutcome?.(input.line, 'settled');
+      return null;
+    }
     if (resumed === 'uncertain') {
       this.sink.fail(
         input.line,
@@ -298,7 +303,11 @@ export class SyncEngine {
     creates.push(...pending.filter((r) => this.keyless.has(r)));
     if (creates.length > 0) pending = pending.filter((r) => !this.keyless.has(r));
     const find = async (): Promise<MatchIndex> =>
-      this.opts.matchIndex ?? (await queryMatches(client, this.opts.match as MatchSpec, pending, changes));
+      this.opts.matchIndex ??
+      this.plannedWrites.applyTo(
+        await queryMatches(client, this.opts.match as MatchSpec, pending, changes),
+        pending,
+      );
     if (strategy === 'none') creates.push(...pending);
     else if (strategy === 'native-upsert') {
       if (!this.opts.dryRun && !changes) {
@@ -355,8 +364,14 @@ export class SyncEngine {
     }
     for (const { r, id } of batch.updates) {
       const missing = missingRequired(object, r.payload, 'update');
-      if (missing) this.outcomes.fail(r, missing);
-      else this.outcomes.plan(r, 'update', id, withoutId(sends.get(r) ?? r.payload));
+      if (missing) {
+        // The real run's update fails: the record keeps values keepChanged took as written.
+        this.outcomes.fail(r, missing);
+        batch.index?.forget(batch.index.recordKeys(r));
+      } else {
+        if (this.repeats(r)) this.plannedWrites.remember(id, sends.get(r) ?? r.payload);
+        this.outcomes.plan(r, 'update', id, withoutId(sends.get(r) ?? r.payload));
+      }
     }
     for (const { r, id } of batch.deletes) this.outcomes.plan(r, 'delete', id, {});
   }
@@ -375,5 +390,12 @@ export class SyncEngine {
     if (!this.opts.match || this.keyless.has(r)) return;
     for (const k of recordKeys(this.opts.match, r))
       if (!this.opts.keyCounts || this.opts.keyCounts.count(k) > 1) this.plannedCreates.add(k, r.line);
+  }
+
+  /** Whether a later row may share a key of this one (always, when the keys were not counted). */
+  private repeats(r: MappedRecord): boolean {
+    const counts = this.opts.keyCounts;
+    if (!this.opts.match || this.keyless.has(r)) return false;
+    return !counts || recordKeys(this.opts.match, r).some((k) => counts.count(k) > 1);
   }
 }

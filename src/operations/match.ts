@@ -60,6 +60,8 @@ export class MatchIndex {
    * (8 bytes a field), so an export of a whole object stays small; `slots` gives a record's place by its Id.
    */
   private readonly slots = new Map<string, number>();
+  /** Slots whose values are no longer known: a write the index took as made failed, or its outcome is unknown. */
+  private readonly unknown = new Set<number>();
   private hashes = new Float64Array(0);
   /**
    * The compared fields' values as read (then SystemModstamp), by slot, for the before-images of the records the
@@ -175,10 +177,33 @@ export class MatchIndex {
     return this.hashes;
   }
 
-  /** Where a record's current values start in `current`; -1 for a record this index did not read. */
+  /** Where a record's current values start in `current`; -1 for a record this index did not read (or forgot). */
   currentAt(id: string): number {
     const slot = this.slots.get(id.slice(0, 15));
-    return slot === undefined || !this.changes ? -1 : slot * this.changes.width;
+    return slot === undefined || !this.changes || this.unknown.has(slot) ? -1 : slot * this.changes.width;
+  }
+
+  /**
+   * The run sends an update of a record: its values become those the update writes, for the later rows of the run
+   * with its key (see `forget` for a write that fails).
+   */
+  updating(id: string, payload: Record<string, unknown>): void {
+    const at = this.currentAt(id);
+    if (at >= 0) this.changes?.storeHashes(payload, this.hashes, at);
+  }
+
+  /**
+   * A write of a row with these keys failed, or its outcome is unknown: the values of the records it matches are
+   * no longer known, and a later row of the run with its key is sent whole.
+   */
+  forget(keys: Array<[string, string]>): void {
+    for (const [field, key] of keys) {
+      const found = this.keys.get(field)?.get(key);
+      for (const id of typeof found === 'string' ? [found] : (found ?? [])) {
+        const slot = this.slots.get(id.slice(0, 15));
+        if (slot !== undefined) this.unknown.add(slot);
+      }
+    }
   }
 
   /** The keys a record is found by, to add it with `addKeys` once it has an Id. */

@@ -178,7 +178,8 @@ async function plan(
     throw stopped(run, err);
   }
   const result = summary(run, 'completed');
-  const short = result.counts.failed + (opts.dryRun ? 0 : result.counts.skipped);
+  // A dry run exits as the real run would (see settle in sync-settle.ts).
+  const short = result.counts.failed + result.counts.skipped;
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 

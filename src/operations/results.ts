@@ -183,6 +183,8 @@ export class ResultSink {
   readonly failureCodes: Map<string, FailureGroup>;
   /** Told of each success before its row is written (a resumed run's before-images, see resent-creates.ts). */
   onSucceed?: (line: number, outcome: string, id: string | undefined) => void;
+  /** Told of every outcome: where a stopped run is in its input (line-ledger.ts). */
+  onOutcome?: (line: number, outcome: string, code?: string) => void;
   private readonly success: CsvFile;
   private readonly failures: CsvFile;
   private readonly plan: BufferedFile | null;
@@ -260,6 +262,7 @@ export class ResultSink {
     cells: string,
   ): void {
     this.onSucceed?.(line, outcome, id);
+    this.onOutcome?.(line, outcome);
     this.counts.total++;
     this.counts[outcome]++;
     // Line numbers, outcome words and Salesforce Ids need no quoting (checked for the Id).
@@ -284,6 +287,7 @@ export class ResultSink {
     outcome: 'failed' | 'skipped' = 'failed',
     origin?: number,
   ): void {
+    this.onOutcome?.(line, outcome, detail.code);
     this.counts.total++;
     this.counts[outcome]++;
     // Records sent whose outcome is not known yet are told apart from those never sent.
@@ -326,6 +330,7 @@ export class ResultSink {
     id: string | undefined,
     payload: Record<string, unknown>,
   ): void {
+    this.onOutcome?.(line, action);
     this.counts.total++;
     if (action === 'unchanged') {
       // Nothing would be sent: no payload.

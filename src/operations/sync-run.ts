@@ -21,6 +21,7 @@ import { settle } from './sync-settle.js';
 import { groupedInput, runMirror } from './sync-admin.js';
 import type { InputRecord } from '../input/types.js';
 import { sortByLine } from './line-order.js';
+import { LineLedger } from './line-ledger.js';
 
 /** Opens the results folder, runs the engine over the input, closes every file and settles the outcome. */
 export async function runEngine(
@@ -93,8 +94,8 @@ export async function runEngine(
   Object.assign(ctx.state, { engine, dir, counts: sink.counts });
   // A signal that came while the run was being prepared stops it before it reads anything.
   if (ctx.state.signal) engine.interrupt(ctx.state.signal);
-  const all = groupedInput(input.all, writes.grouping, target.matching.spec, input.mapping.timezone);
-  const outcome = await runToEnd(engine, all, sink, [
+  const { all, ledger } = inputWithLedger(sink, input, writes, target);
+  const outcome = await runToEnd(engine, all, sink, ledger, [
     () => files.journal?.close(),
     () => spool?.close(),
     () => beforeImages?.flush(),
@@ -102,6 +103,21 @@ export async function runEngine(
   ]);
   const mirrored = await mirrorAfter(outcome, writes, client, target, dir, opts.dryRun, beforeImages);
   return settle(opts, ctx, { target, keys, writes, sink, dir, outcome, mirrored });
+}
+
+/**
+ * The input, grouped by parent when that is planned; the ledger notes its lines in file order first, since grouped
+ * records are written out of it (where the run stopped is then said by the outcomes, see line-ledger.ts).
+ */
+function inputWithLedger(
+  sink: ResultSink,
+  input: SyncInput,
+  writes: WritePlan,
+  target: SyncTarget,
+): { all: AsyncIterable<InputRecord[]>; ledger: LineLedger } {
+  const ledger = new LineLedger(sink);
+  const spec = target.matching.spec;
+  return { all: groupedInput(ledger.tap(input.all), writes.grouping, spec, input.mapping.timezone), ledger };
 }
 
 /** The run's results folder, locked, with the file's key count saved in it for a later run of the same file. */
@@ -210,6 +226,7 @@ async function runToEnd(
   engine: SyncEngine,
   all: AsyncIterable<InputRecord[]>,
   sink: ResultSink,
+  ledger: LineLedger,
   closes: Array<() => void>,
 ): Promise<EngineResult> {
   let outcome: EngineResult;
@@ -225,6 +242,7 @@ async function runToEnd(
   } catch (err) {
     outcome.fatal ??= toSfsyncError(err);
   }
+  outcome.stop = ledger.point();
   try {
     closeAll(closes);
   } catch (err) {

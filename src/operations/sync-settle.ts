@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { plural } from '../core/plural.js';
+import { plural, thousands } from '../core/plural.js';
 import { resumeCommand } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { continueHint, diskFullError, ExitCode, SfsyncError } from '../errors.js';
@@ -51,7 +51,7 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
     const resume = opts.file !== '-' && !opts.dryRun ? resumeCommand(opts, dir, ctx.cwd) : undefined;
     throw new SfsyncError(
       fatal.code,
-      `${fatal.message}\nThe run stopped ${outcome.lastLine > 0 ? `after input line ${outcome.lastLine}${linesNotRecords(outcome.recordsRead ?? c.total, outcome.lastLine)}` : 'before reading any input'}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${c.unchanged} unchanged (nothing to write), ` : ''}${c.failed} failed, ${c.skipped - unread - lost} not sent${unread > 0 ? `, ${unread} sent in Bulk jobs whose results are not read yet` : ''}${lost > 0 ? `, ${lost} sent without an answer (UNKNOWN_OUTCOME)` : ''}. Results: ${dir}${unwritten}`,
+      `${fatal.message}\nThe run stopped ${whereStopped(outcome)}: ${plural(c.created + c.updated + c.deleted, 'record')} written, ${c.unchanged ? `${thousands(c.unchanged)} unchanged (nothing to write), ` : ''}${thousands(c.failed)} failed, ${thousands(c.skipped - unread - lost)} not sent${unread > 0 ? `, ${thousands(unread)} sent in Bulk jobs whose results are not read yet` : ''}${lost > 0 ? `, ${thousands(lost)} sent without an answer (UNKNOWN_OUTCOME)` : ''}. Results: ${dir}${unwritten}`,
       {
         // A plain re-run is refused while this run is unfinished: a hint that says so points at the resume.
         hint: resume ? continueHint(fatal) : fatal.hint,
@@ -64,10 +64,29 @@ export function settle(opts: SyncOptions, ctx: RunContext, run: EndedRun): SyncO
   const brake = mirrorBrake(run.writes.mirror, run.mirrored);
   if (brake) throw new SfsyncError(brake.code, brake.message, { hint: brake.hint, result });
   // Exit 0 only when every record was written: a record failed, or skipped without being written (one a resume
-  // could not settle, say), leaves the run short of what was asked.
-  // (A dry run writes nothing by design: there only rejected records count.)
-  const short = sink.counts.failed + (opts.dryRun ? 0 : sink.counts.skipped) + (run.mirrored?.failed ?? 0);
+  // could not settle, a blank row), leaves the run short of what was asked. A dry run exits as the real run would:
+  // its records are planned, not skipped, so what it counts as failed or skipped the real run does too.
+  const short = sink.counts.failed + sink.counts.skipped + (run.mirrored?.failed ?? 0);
   return { result, exitCode: short > 0 ? ExitCode.RecordsFailed : ExitCode.Ok };
+}
+
+/**
+ * Where the run stopped, by the outcomes written: records grouped by parent are written out of file order, so the
+ * last line read or written does not say which lines before it have their outcome.
+ */
+function whereStopped({ stop, lastLine }: EngineResult): string {
+  if (!stop) return lastLine > 0 ? `after input line ${lastLine}` : 'before reading any input';
+  const { handledUpTo, open, highest, records } = stop;
+  if (open === undefined)
+    return handledUpTo > 0
+      ? `after input line ${handledUpTo}${linesNotRecords(records, handledUpTo)}`
+      : 'before reading any input';
+  const before =
+    handledUpTo > 0
+      ? `after input line ${handledUpTo}${linesNotRecords(records, handledUpTo)}`
+      : 'before any record had its outcome';
+  if (highest < open) return `${before}; from line ${open} no record has an outcome (the resume sends them)`;
+  return `${handledUpTo > 0 ? `${before}, the records up to there all handled` : before}; from line ${open} some have no outcome (the resume sends them), though lines up to ${highest} have one`;
 }
 
 /** Why fewer records than lines came before where the run stopped, when they did: the count looks short otherwise. */
@@ -112,7 +131,8 @@ function syncResult(
     stoppedEarly: outcome.stoppedEarly,
     ended: !fatal ? 'completed' : fatal.code === 'INTERRUPTED' ? 'interrupted' : 'fatal',
     signal: fatal?.code === 'INTERRUPTED' ? (ctx.state.signal ?? 'SIGINT') : null,
-    lastLine: outcome.lastLine,
+    // The line every record up to which has its outcome (the last line read is not that when grouped by parent).
+    lastLine: fatal && outcome.stop ? outcome.stop.handledUpTo : outcome.lastLine,
     durationMs: ctx.now().getTime() - ctx.started,
     ...(opts.allowDuplicates ? { duplicates: { allowed: true, ...writes.retries } } : {}),
     ...(opts.hard ? { hardDelete: true } : {}),

@@ -55,7 +55,7 @@ export class UndoDecider {
     private readonly object: ObjectInfo,
     private readonly opts: Pick<
       UndoerOptions,
-      'force' | 'touched' | 'keep' | 'deletedNext' | 'left' | 'undone'
+      'force' | 'touched' | 'keep' | 'deletedNext' | 'left' | 'undone' | 'laterUndone'
     >,
   ) {
     this.force = opts.force;
@@ -139,7 +139,12 @@ export class UndoDecider {
     const key = item.entry.id.slice(0, 15);
     if (this.unknownLater) return null;
     const own = item.entry.at === undefined ? NaN : Date.parse(item.entry.at);
-    const written = Math.max(Number.isNaN(own) ? -Infinity : own, this.lastWrite.get(key) ?? -Infinity);
+    const later = this.opts.laterUndone?.get(key) ?? -Infinity;
+    const written = Math.max(
+      Number.isNaN(own) ? -Infinity : own,
+      this.lastWrite.get(key) ?? -Infinity,
+      later,
+    );
     if (!Number.isNaN(own)) this.lastWrite.set(key, written);
     if (!Number.isFinite(written)) return null;
     return stampOf(row.SystemModstamp) >= written + STAMP_SLACK_MS
@@ -196,6 +201,7 @@ export class UndoDecider {
     const changed =
       after !== null ||
       (!this.touchedByRun.has(key) &&
+        !this.opts.laterUndone?.has(key) &&
         !(item.entry.op === 'create' && item.entry.resent) &&
         stampOf(row.SystemModstamp) > stampOf(row.CreatedDate));
     if (changed && !this.force)

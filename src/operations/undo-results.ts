@@ -63,6 +63,8 @@ export interface UndoProblem {
   currentValues?: Record<string, unknown>;
   /** The line of the run's own input that made the write taken back (0: not from an input line, e.g. mirror). */
   runLine?: number;
+  /** Conflicts: the folders of other sfsync runs or undos that wrote the record since (their before-images). */
+  writtenBy?: string[];
 }
 
 /** The outcome files of an undo (success.csv, failures.csv), each row joined to its before.ndjson line. */

@@ -37,6 +37,11 @@ export interface UndoerOptions {
    * unchanged (done), not a failure.
    */
   undone?: Set<number>;
+  /**
+   * When undos of other runs (say a later run's, undone first) last wrote a record, by its 15-character Id: a
+   * SystemModstamp up to then is sfsync's own, not a change of someone's.
+   */
+  laterUndone?: Map<string, number>;
   /** Told of every record the undo leaves as it is (conflict, failure, skip), by its Id. */
   left?: (id: string) => void;
   /** Where deletes, updates and creates go (REST or Bulk API 2.0 jobs; default REST). */

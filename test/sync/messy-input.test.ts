@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
@@ -100,12 +101,59 @@ describe('a stop message after blank lines and values with line breaks', () => {
     expect(run.code).toBe(1);
     // Where it stops depends on when the refused call is noticed; the records up to there always add up.
     const m =
-      /The run stopped after input line (\d+) \((\d+) records up to there: the header, blank lines and line breaks inside values are no records\): (\d+) records written, (\d+) failed, (\d+) not sent\./.exec(
+      /The run stopped after input line (\d+) \((\d+) records up to there: the header, blank lines and line breaks inside values are no records\); from line (\d+) no record has an outcome \(the resume sends them\): (\d+) records written, (\d+) failed, (\d+) not sent\./.exec(
         run.stderr,
       );
     expect(m, run.stderr).not.toBeNull();
-    const [line, records, written, failed, unsent] = (m ?? []).slice(1).map(Number);
-    expect(records).toBe((written ?? 0) + (failed ?? 0) + (unsent ?? 0));
+    const [line, records, , written, failed] = (m ?? []).slice(1).map(Number);
+    expect(records).toBe((written ?? 0) + (failed ?? 0));
     expect(records).toBe({ 5: 2, 7: 3, 10: 4, 11: 5, 12: 6 }[line ?? 0]);
+  });
+});
+
+describe('a stop message when records are grouped by parent (written out of file order)', () => {
+  it('names the line up to which every record has its outcome, the first without one, and the highest with one', async () => {
+    env.write('parents.csv', 'Name\nParent A\nParent B\n');
+    expect((await env.sfsync(['create', 'parents.csv', '--object', 'Account'])).code).toBe(0);
+    const [a, b] = (await env.query("SELECT Id FROM Account WHERE Name LIKE 'Parent _' ORDER BY Name")).map(
+      (r) => r.Id as string,
+    );
+    // Lines 2-11 under one parent, 12-21 under the other: the two lanes take turns, 2,3 then 12,13 then 4,5 …
+    const rows = Array.from({ length: 20 }, (_, i) => `G${i},g${i}@group.test,${i < 10 ? a : b}`);
+    env.write('grouped.csv', `LastName,Email,AccountId\n${rows.join('\n')}\n`);
+    const args = ['create', 'grouped.csv', '--object', 'Contact', '--batch-size', '2', '--concurrency', '2'];
+    const run = await env.sfsync([...args, '--max-api-calls', '4', '--results', 'out/grouped']);
+    expect(run.code).toBe(1);
+    const done = readResultCsv(path.join(env.dir(), 'out/grouped/success.csv')).map((r) => Number(r.line));
+    let upTo = 1;
+    while (done.includes(upTo + 1)) upTo++;
+    const first = upTo + 1;
+    const highest = Math.max(...done);
+    expect(highest, run.stderr).toBeGreaterThan(first);
+    const where =
+      upTo > 1
+        ? `after input line ${upTo}, the records up to there all handled`
+        : 'before any record had its outcome';
+    expect(run.stderr).toContain(
+      `The run stopped ${where}; from line ${first} some have no outcome (the resume sends them), though lines up to ${highest} have one:`,
+    );
+    const summary = JSON.parse(fs.readFileSync(path.join(env.dir(), 'out/grouped/summary.json'), 'utf8'));
+    expect(summary.lastLine).toBe(upTo > 1 ? upTo : 0);
+  });
+});
+
+describe('a stop message with counts over a thousand', () => {
+  it('writes every count with thousands separators', async () => {
+    // Records the mapping refuses (no call) before the ones that spend the budget.
+    const bad = Array.from({ length: 1100 }, (_, i) => `T${i},t${i}@thousands.test,not a date`);
+    const good = Array.from({ length: 400 }, (_, i) => `U${i},u${i}@thousands.test,2020-01-02`);
+    env.write('many.csv', `LastName,Email,Birthdate\n${[...bad, ...good].join('\n')}\n`);
+    const args = ['create', 'many.csv', '--object', 'Contact', '--batch-size', '200', '--concurrency', '1'];
+    const run = await env.sfsync([...args, '--max-api-calls', '2', '--results', 'out/many']);
+    expect(run.code).toBe(1);
+    const counts = /: ([0-9,]+) records? written, ([0-9,]+) failed, ([0-9,]+) not sent\./.exec(run.stderr);
+    expect(counts, run.stderr).not.toBeNull();
+    expect(counts?.[2], run.stderr).toBe('1,100');
+    for (const n of (counts ?? []).slice(1)) expect(n).toMatch(/^\d{1,3}(,\d{3})*$/);
   });
 });

@@ -265,7 +265,10 @@ describe('Bulk API 2.0', () => {
         .map((l) => JSON.parse(l) as { sent: number[]; job?: string });
       expect(sent.flatMap((e) => e.sent)).toHaveLength(1000);
       expect(sent.every((e) => /^750/.test(e.job ?? ''))).toBe(true);
+      // A job file a killed run left behind (it could not remove it) is gone after the resume.
+      fs.writeFileSync(path.join(out, 'bulk-job-999999-2.csv.tmp'), 'LastName\nStale\n');
       const resumed = await sync(org, [...args, '--resume', '--results', out, '--json']);
+      expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       // That job's results show its records created: they are recorded, not sent again; the other 2,000 are sent.
       expect(resumed.doc.result.counts).toMatchObject({ total: 3000, created: 3000, skipped: 0, failed: 0 });
       expect(org.store.count('Contact')).toBe(3000);
