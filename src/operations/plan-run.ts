@@ -54,8 +54,7 @@ export interface PlanStepResult {
   operation: SyncOperation;
   results: string;
   counts: Counts;
-  /** Of the skipped, records sent without an answer (UNCERTAIN and the like): they may exist. */
-  uncertain?: number;
+  uncertain?: number; // of the skipped: sent without an answer (UNCERTAIN and the like), they may exist
   /**
    * `done before`: finished by the run this one resumes; `created before`: a create step the plan's last finished
    * run ran on the same file, not sent again (its created records count as unchanged); `predicted`: a dry run's
