@@ -55,8 +55,7 @@ export interface PlanStepResult {
   operation: SyncOperation;
   results: string;
   counts: Counts;
-  /** Of the skipped, records sent without an answer (UNCERTAIN and the like): they may exist. */
-  uncertain?: number;
+  uncertain?: number; // of the skipped: sent without an answer (UNCERTAIN and the like), they may exist
   /**
    * `done before`: finished by the run this one resumes; `created before`: a create step the plan's last finished
    * run ran on the same file, not sent again (its created records count as unchanged); `predicted`: a dry run's
@@ -253,13 +252,13 @@ function createdNotice(run: PlanRun, step: PlanStep, before: CreatedBefore): str
   const rest = before.total - before.lines;
   const gone =
     before.gone > 0
-      ? ` (${thousands(before.gone)} it created ${before.gone === 1 ? 'is' : 'are'} no longer in the org)`
+      ? ` (${thousands(before.gone)} they created ${before.gone === 1 ? 'is' : 'are'} no longer in the org)`
       : '';
   const which =
     rest === 0
       ? `all ${thousands(before.total)} records of ${step.fileAsWritten}`
       : `${thousands(before.lines)} of the ${thousands(before.total)} records of ${step.fileAsWritten}`;
-  return `${which} were created by the run in ${where}${gone}: not sent again (add --restart to create them again)${rest > 0 ? `; the other ${thousands(rest)} ${rest === 1 ? 'is' : 'are'} sent` : ''}`;
+  return `${which} were created by earlier runs of the plan (their ledger: ${where})${gone}: not sent again (add --restart to create them again)${rest > 0 ? `; the other ${thousands(rest)} ${rest === 1 ? 'is' : 'are'} sent` : ''}`;
 }
 
 /** A create step whose every record an earlier run created: reported, its key maps read from there, nothing sent. */

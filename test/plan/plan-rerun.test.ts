@@ -65,7 +65,7 @@ describe('running a plan again', () => {
     // Finished now: the unchanged create step is not sent again, unless on purpose.
     const same = await env.sfsync(['run', 'again/plan.yaml', '--results', 'out/a4']);
     expect(same.stderr).toContain(
-      'people: all 2 records of people.csv were created by the run in out/a3: not sent again (add --restart to create them again)',
+      'people: all 2 records of people.csv were created by earlier runs of the plan (their ledger: out/a3): not sent again (add --restart to create them again)',
     );
     expect(same.stdout).toMatch(/people \(created before\)\s+Contact\s+create\s+0\s+0\s+2\s+0\s+0/);
     expect(await people()).toBe(4);
@@ -113,7 +113,7 @@ describe('running a plan again', () => {
     expect(second.stdout).toMatch(/parents\s+Account\s+create\s+1\s+0\s+2\s+0\s+0/);
     expect(second.stdout).toMatch(/children\s+Contact\s+create\s+1\s+0\s+2\s+0\s+0/);
     expect(second.stderr).toContain(
-      'children: 2 of the 3 records of children.csv were created by the run in out/f1: not sent again (add --restart to create them again); the other 1 is sent',
+      'children: 2 of the 3 records of children.csv were created by earlier runs of the plan (their ledger: out/f1): not sent again (add --restart to create them again); the other 1 is sent',
     );
     const kids = async (): Promise<unknown> =>
       (
