@@ -60,7 +60,9 @@ export async function benchPlan(sizes) {
       }
     }
   }
-  console.log('\nsfsync run PLAN (six steps, two second passes) against the local org (separate processes)');
+  console.log(
+    '\nsfsync run PLAN (seven steps, two second passes) against the local org (separate processes)',
+  );
   console.table(rows);
   return rows;
 }

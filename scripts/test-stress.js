@@ -48,6 +48,8 @@ for (let i = 1; i <= runs; i++) {
   const code = await new Promise((resolve) => {
     const child = spawn(process.execPath, [vitest, 'run', ...vitestArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // test/durations.json is not rewritten from a loaded run (test/helpers/long-first.ts).
+      env: { ...process.env, SFSYNC_STRESS: '1' },
     });
     current = child;
     let output = '';

@@ -39,4 +39,11 @@ describe('result files in input-line order', () => {
     sortByLine(big, 10);
     expect(fs.readFileSync(big, 'utf8')).toBe(HEADER + '5,failed,X,a\n4,failed,X,b\n');
   });
+
+  it('leaves the file as it was when its copy cannot be written', () => {
+    const p = file('c.csv', ['5,failed,X,a\n', '4,failed,X,b\n']);
+    fs.mkdirSync(`${p}.sorted`);
+    expect(() => sortByLine(p)).not.toThrow();
+    expect(fs.readFileSync(p, 'utf8')).toBe(HEADER + '5,failed,X,a\n4,failed,X,b\n');
+  });
 });

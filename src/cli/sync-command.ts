@@ -68,11 +68,6 @@ function checkSyncOptions(opts: SyncOptions, operation: SyncOperation, file: str
       `--serial sends one batch at a time; it cannot run with --concurrency ${opts.concurrency}.`,
       'Drop --concurrency, or drop --serial to send batches in parallel.',
     );
-  if (opts.backup && operation === 'upsert' && opts.writeAll)
-    throw usageError(
-      '--backup needs the records read before they are written, and --write-all sends them without reading.',
-      `Run "sfsync upsert ${file} --backup" without --write-all (only what changed is sent).`,
-    );
   if (opts.hard && opts.api === 'rest') {
     throw usageError(
       '--hard uses Bulk API 2.0 hardDelete, which REST does not offer: it cannot run with --api rest.',

@@ -10,7 +10,7 @@ import { checkKeys, closest, isObject, Where } from './plan-where.js';
 import { TRANSFORMS, type Transform } from './types.js';
 
 const TOP_KEYS = ['$schema', 'steps'];
-const STEP_KEYS = ['name', 'file', 'object', 'operation', 'match', 'mapping', 'references', 'format'];
+const STEP_KEYS = ['name', 'file', 'object', 'operation', 'match', 'mapping', 'references', 'format', 'rows'];
 const REFERENCE_KEYS = ['step', 'key', 'column', 'transform'];
 const OPERATIONS: SyncOperation[] = ['create', 'update', 'upsert', 'delete'];
 
@@ -155,7 +155,25 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
     references,
     polymorphic,
     recordTypes,
+    rows: readRows(where, [...at, 'rows'], label, raw.rows),
   };
+}
+
+/** `rows: {column: kind, equals: contact}` (or a list of values): the section of the file the step reads. */
+function readRows(where: Where, at: Array<string | number>, label: string, raw: unknown): PlanStep['rows'] {
+  if (raw === undefined) return undefined;
+  const example = 'For example rows: {column: kind, equals: contact}, or equals: [contact, lead]';
+  if (!isObject(raw)) throw where.error(at, `${label}: rows must be {column, equals}`, example);
+  checkKeys(where, at, raw, ['column', 'equals'], `${label}: rows`);
+  const column = text(where, [...at, 'column'], raw.column, `${label}: rows.column`, 'column: kind');
+  const list = Array.isArray(raw.equals) ? (raw.equals as unknown[]) : [raw.equals];
+  if (list.length === 0 || list.some((v) => typeof v !== 'string' && typeof v !== 'number'))
+    throw where.error(
+      [...at, 'equals'],
+      `${label}: rows.equals must be a value or a list of values`,
+      example,
+    );
+  return { column, values: list.map(String) };
 }
 
 /** The step's mapping (a file, or inline), with the fields that refer to a step taken out as references. */

@@ -58,6 +58,8 @@ export interface PlanStep {
   mapping: Mapping;
   references: PlanReference[];
   polymorphic: PolyReference[];
+  /** A section of the file: only its rows whose column holds one of the values (`rows: {column: kind, equals: contact}`). */
+  rows?: { column: string; values: string[] };
   /** Fields set to the Id of one of the object's record types, by DeveloperName (`RecordTypeId: {recordType: Business}`). */
   recordTypes: Array<{ field: string; name: string; line: number }>;
 }

@@ -9,13 +9,12 @@ import type { SalesforceClient } from '../salesforce/client.js';
  */
 export const AUTO_BULK_RECORDS = 100_000;
 /**
- * The most bytes of CSV in one Bulk API job unless SFSYNC_BULK_UPLOAD_BYTES says otherwise (up to Salesforce's
- * 100 MB); records per job are counted only when --batch-size asks. A job costs about six calls whatever its size;
- * its CSV waits on disk, but each of its records still costs about 150 bytes of memory until the job has answered
- * (with the next job filling meanwhile), so the cap trades calls for memory. Measured at 1,000,000 records: 8 MB
- * jobs 0.064 calls per 1,000 at a 224 MB peak; 14 MB 0.044 at 275 MB; a third of the file (28 MB) 0.021 at 368 MB.
+ * The most bytes of CSV in one Bulk API job unless SFSYNC_BULK_UPLOAD_BYTES says otherwise: Salesforce's guidance
+ * for one upload (100 MB; its limit is 150 MB after base64); records per job are counted only when --batch-size
+ * asks. A job costs five or six calls whatever its size, and while it runs its records wait parked, about 30 bytes
+ * each (see EngineOutcomes.park and LineIndex), so a file goes in three jobs: 1,000,000 records in 17 to 20 calls.
  */
-export const BULK_JOB_BYTES = 8_000_000;
+export const BULK_JOB_BYTES = 100_000_000;
 /** Bulk API jobs running at once unless --concurrency says otherwise (one more fills meanwhile). */
 export const BULK_JOBS_AT_ONCE = 1;
 /** A file goes in about this many jobs at least: the org starts on the first while the next ones fill. */

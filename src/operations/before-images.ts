@@ -4,9 +4,15 @@ import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { openResultFile } from './results.js';
 
+/**
+ * The format of before.ndjson: 2 since it holds `written` lines and `at` times (an sfsync that reads version 1
+ * refuses it rather than misread them). Version 1 files are still read: they have neither.
+ */
+export const BEFORE_VERSION = 2;
+
 /** The first line of before.ndjson: what run the images are of. */
 export interface BeforeHeader {
-  v: 1;
+  v: 1 | typeof BEFORE_VERSION;
   kind: 'sfsync-before-images';
   /** The run's operation: create, update, upsert, delete, or undo. */
   operation: string;
@@ -272,10 +278,27 @@ export function openBeforeImages(
 ): BeforeImages {
   const file = path.join(dir, BEFORE_FILE);
   const header: BeforeHeader = {
-    v: 1,
+    v: BEFORE_VERSION,
     kind: 'sfsync-before-images',
     operation: run.operation,
     object: object.name,
   };
-  return new BeforeImages(file, resuming && fs.existsSync(file) ? null : header, client, object);
+  const continued = Boolean(resuming) && fs.existsSync(file);
+  if (continued) upgradeHeader(file);
+  return new BeforeImages(file, continued ? null : header, client, object);
+}
+
+/**
+ * A version 1 file continued by this sfsync gains `written` lines: its header says version 2 from then on, changed
+ * in place (`{"v":1,` and `{"v":2,` are the same length, so nothing else moves).
+ */
+function upgradeHeader(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const head = Buffer.alloc(7);
+    fs.readSync(fd, head, 0, head.length, 0);
+    if (head.toString('latin1') === '{"v":1,') fs.writeSync(fd, String(BEFORE_VERSION), 5);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

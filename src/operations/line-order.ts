@@ -56,9 +56,23 @@ export function sortByLine(file: string, max = LINE_ORDER_MAX_BYTES): void {
   const order = lines.map((_l, i) => i).slice(1);
   order.sort((a, b) => (lines[a] as number) - (lines[b] as number) || a - b);
   const copy = `${file}.sorted`;
+  try {
+    writeRows(copy, bytes, starts, order);
+    fs.renameSync(copy, file);
+  } catch {
+    // The order is a convenience: a copy that cannot be written (a full disk) leaves the file as it was.
+    try {
+      fs.unlinkSync(copy);
+    } catch {
+      // nothing was written, or it was not ours to remove
+    }
+  }
+}
+
+/** The header row, then the rows in `order`, as slices of the file's bytes written a thousand at a time. */
+function writeRows(copy: string, bytes: Buffer, starts: number[], order: number[]): void {
   const fd = openResultFile(copy);
   try {
-    // The rows as slices of the file's bytes, written a thousand at a time.
     let batch: Buffer[] = [bytes.subarray(0, starts[1])];
     for (const i of order) {
       batch.push(bytes.subarray(starts[i], starts[i + 1]));
@@ -73,5 +87,4 @@ export function sortByLine(file: string, max = LINE_ORDER_MAX_BYTES): void {
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(copy, file);
 }

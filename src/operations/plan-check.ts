@@ -52,6 +52,28 @@ export async function fileColumns(step: PlanStep): Promise<string[]> {
 }
 
 /**
+ * The columns of a step's file; a header that cannot be read (a column named twice, one with no name) is a problem
+ * said with the rest (null), and so is a `rows:` column the file lacks.
+ */
+async function stepColumns(
+  step: PlanStep,
+  at: (where: string, message: string) => void,
+): Promise<string[] | null> {
+  let cols: string[];
+  try {
+    cols = await fileColumns(step);
+  } catch (err) {
+    if (!(err instanceof SfsyncError)) throw err;
+    at('file', err.message.replace(step.file, step.fileAsWritten));
+    return null;
+  }
+  const rows = step.rows;
+  if (rows && step.format !== 'ndjson' && !rows.column.includes('.') && !cols.includes(rows.column))
+    at('rows', `${step.fileAsWritten} has no column ${rows.column} (rows.column)`);
+  return cols;
+}
+
+/**
  * Everything wrong with a plan before anything is written, all at once: missing files, unknown objects and
  * fields, columns the files lack, references to keys a step does not map or to the wrong object, and cycles.
  */
@@ -76,14 +98,9 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
       at('object', hint ? `${(err as Error).message} ${hint}` : (err as Error).message);
       continue;
     }
-    try {
-      columns.set(step.name, await fileColumns(step));
-    } catch (err) {
-      // A header that cannot be read (a column named twice, one with no name): said with the rest.
-      if (!(err instanceof SfsyncError)) throw err;
-      at('file', err.message.replace(step.file, step.fileAsWritten));
-      continue;
-    }
+    const cols = await stepColumns(step, (where, message) => at(where, message));
+    if (!cols) continue;
+    columns.set(step.name, cols);
     if (step.recordTypes.length > 0)
       recordTypes.set(step.name, await findRecordTypes(step, client, problems));
   }

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse';
 import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
+import type { InputRecord } from '../input/types.js';
+import { readPath } from '../mapping/apply.js';
 import type { PlanStep } from '../mapping/plan-types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
@@ -21,6 +23,17 @@ export function ledgerFile(runDir: string, step: string): string {
 /** The lines of the step's file (as this run reads it) created by an earlier run, with their Ids. */
 function beforeFile(runDir: string, step: string): string {
   return path.join(runDir, 'plan-inputs', `${step}.before.csv`);
+}
+
+/** Whether a record is outside the step's section of its file (`rows:`); a row that could not be read is not. */
+export function outsideRows(step: PlanStep): ((r: InputRecord) => boolean) | undefined {
+  const rows = step.rows;
+  if (!rows) return undefined;
+  return (r) => {
+    if (!r.values) return false;
+    const v = readPath(r.values, rows.column);
+    return !rows.values.includes(v === undefined || v === null ? '' : String(v));
+  };
 }
 
 /** A row's fingerprint: the same values under the same columns, wherever the row stands in the file. */
@@ -85,6 +98,7 @@ async function matchLedger(
     else byPrint.set(print, [id]);
   });
   const there = await stillThere(ids, org.object, org.client);
+  const outside = outsideRows(step);
   const fd = fs.openSync(beforeFile(runDir, step.name), 'w', 0o600);
   let total = 0;
   let lines = 0;
@@ -94,6 +108,7 @@ async function matchLedger(
     for await (const chunk of readRecords({ file: step.file, format })) {
       let text = '';
       for (const r of chunk) {
+        if (outside?.(r)) continue;
         total++;
         const ids = r.values ? byPrint.get(rowPrint(r.values)) : undefined;
         let id = ids?.shift();

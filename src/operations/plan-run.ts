@@ -8,6 +8,7 @@ import { mappingDocument, selfMapping, stepMapping } from '../mapping/plan-mappi
 import { planOrder, splitSelf } from '../mapping/plan-order.js';
 import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
 import type { Mapping } from '../mapping/types.js';
+import type { InputRecord } from '../input/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import { checkPlan, type CheckedPlan } from './plan-check.js';
@@ -16,6 +17,7 @@ import { compileAs } from './plan-poly-check.js';
 import {
   createdBefore,
   ledgerFile,
+  outsideRows,
   readBefore,
   readCreated,
   saveCreated,
@@ -202,6 +204,7 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
     ),
     refs: first,
     skip: seed,
+    outside: outsideRows(step),
   });
   const keys = run.checked.keys.get(step.name) ?? [];
   const selfDir = path.join(run.dir, `${step.name}.self`);
@@ -281,6 +284,15 @@ interface Pass {
   refs: PlanReference[];
   /** Lines not sent: created by an earlier run of the plan (counted unchanged). */
   skip?: ReadonlyMap<number, string>;
+  /** Rows outside the step's section of its file (not read at all). */
+  outside?: (r: InputRecord) => boolean;
+}
+
+/** What a pass does not read: rows outside its section, and those created by an earlier run. */
+function skipOf(p: Pass): ((r: InputRecord) => boolean) | undefined {
+  const { skip, outside } = p;
+  if (!outside && !skip?.size) return undefined;
+  return (r) => (skip?.has(r.line) ?? false) || (outside?.(r) ?? false);
 }
 
 async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass'], p: Pass): Promise<void> {
@@ -323,7 +335,7 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
   const ports: SyncPorts = {
     ...run.ports,
     onInterrupt: run.signals.forStep,
-    skipLines: p.skip && new Set(p.skip.keys()),
+    skipRecord: skipOf(p),
     resolveReferences: referenceResolver(
       p.refs,
       run.memory,

@@ -42,7 +42,9 @@ export class ResentCreates {
     // Updated, it has an update image already (taken before the resend): a create image after it would be taken
     // back first, and the update's then fail on a deleted record. Sent again unchanged is the case a kill leaves.
     if (!this.pending.delete(line) || !id || outcome !== 'unchanged') return;
-    images.created(line, id);
+    // Resent: the killed run's retries may have written it again after creating it, and it holds what the run sent,
+    // so a SystemModstamp up to now is the run's own (undo takes it back without --force).
+    images.created(line, id, true);
     images.flush();
   }
 }

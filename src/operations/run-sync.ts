@@ -14,7 +14,7 @@ import { planWrites } from './sync-plan.js';
 import type { StopState, SyncOutcome, SyncPorts } from './sync-ports.js';
 import { openInput, prepareTarget } from './sync-prepare.js';
 import { runEngine } from './sync-run.js';
-import { mirrorCheck, withoutLines } from './sync-admin.js';
+import { mirrorCheck, withoutRecords } from './sync-admin.js';
 
 export type { SyncPorts, SyncOutcome } from './sync-ports.js';
 export type { SyncEvent, SyncEvents } from './sync-events.js';
@@ -146,7 +146,7 @@ async function sync(
         'mirror mode: an offline dry run cannot list the records of --scope the file lacks (that needs the org); run the dry run without --offline to see them',
     });
   await input.confirmHard?.(target.object.name, target.client?.instanceUrl ?? '');
-  // A plan's create step sent again leaves out the lines an earlier run of the plan created.
-  const read = { ...input, all: withoutLines(input.all, ports.skipLines) };
+  // A plan's step leaves out the rows outside its section, and those an earlier run of the plan created.
+  const read = { ...input, all: withoutRecords(input.all, ports.skipRecord) };
   return runEngine(opts, { ...ports, started, state, hold, emit }, read, target, keys, writes);
 }

@@ -55,16 +55,16 @@ export function planGrouping(
     : { compiled, field, lanes: sizing.concurrency * 2, unit: sizing.batchSize };
 }
 
-/** The input without the given lines (none: the input itself). */
-export async function* withoutLines(
+/** The input without the records `skip` names (none: the input itself). */
+export async function* withoutRecords(
   all: AsyncIterable<InputRecord[]>,
-  skip: ReadonlySet<number> | undefined,
+  skip: ((record: InputRecord) => boolean) | undefined,
 ): AsyncIterable<InputRecord[]> {
-  if (!skip || skip.size === 0) {
+  if (!skip) {
     yield* all;
     return;
   }
-  for await (const chunk of all) yield chunk.filter((r) => !skip.has(r.line));
+  for await (const chunk of all) yield chunk.filter((r) => !skip(r));
 }
 
 export function groupedInput(

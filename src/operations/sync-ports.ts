@@ -8,6 +8,7 @@ import type { Counts } from '../core/sync-types.js';
 import type { ResultsLock } from './results-lock.js';
 import type { SyncEvents } from './sync-events.js';
 import type { SyncResult } from '../core/sync-types.js';
+import type { InputRecord } from '../input/types.js';
 
 /** Every side effect a sync has, handed in by its front end (the command, a test). */
 export interface SyncPorts {
@@ -22,8 +23,11 @@ export interface SyncPorts {
   onInterrupt: OnInterrupt;
   /** A plan's step: references to records of earlier steps, resolved from memory. */
   resolveReferences?: ReferenceResolver;
-  /** A plan's create step sent again: the lines whose records an earlier run of the plan created (not read). */
-  skipLines?: ReadonlySet<number>;
+  /**
+   * A plan's step: records it does not read (outside its section of the file, or created by an earlier run of the
+   * plan); they have no outcome in its results.
+   */
+  skipRecord?: (record: InputRecord) => boolean;
 }
 
 export interface SyncOutcome {

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SfsyncError } from '../errors.js';
-import { BEFORE_FILE, type BeforeEntry, type BeforeHeader, type WrittenMark } from './before-images.js';
+import {
+  BEFORE_FILE,
+  BEFORE_VERSION,
+  type BeforeEntry,
+  type BeforeHeader,
+  type WrittenMark,
+} from './before-images.js';
 
 const OPS = new Set(['update', 'delete', 'create', 'undelete']);
 /** How a `written` line starts, as JSON.stringify writes it. */
@@ -49,10 +55,13 @@ export class BeforeImagesFile {
     if (
       !header ||
       header.kind !== 'sfsync-before-images' ||
-      header.v !== 1 ||
+      (header.v !== 1 && header.v !== BEFORE_VERSION) ||
       typeof header.object !== 'string'
     )
-      throw unreadable(this.file, 'line 1 is not a before-images header this sfsync reads (version 1)');
+      throw unreadable(
+        this.file,
+        `line 1 is not a before-images header this sfsync reads (version 1 to ${BEFORE_VERSION}; a later sfsync wrote a later one)`,
+      );
     this.header = header as BeforeHeader;
   }
 

@@ -137,4 +137,76 @@ describe('running a plan again', () => {
     const dry = await env.sfsync(['run', 'fix/plan.yaml', '--dry-run', '--json']);
     expect(path.basename(dry.json().result.results)).toMatch(/^\d{8}T\d{6}Z-plan-plan$/);
   });
+
+  it('one denormalized file read by two steps: each parent once, every child linked', async () => {
+    env.write(
+      'one/orders.csv',
+      'account_id,account,last\nD1,Denorm One,Ann\nD1,Denorm One,Bob\nD2,Denorm Two,Cy\nD1,Denorm One,Di\n',
+    );
+    env.write(
+      'one/plan.yaml',
+      `steps:
+  - name: accounts
+    file: orders.csv
+    object: Account
+    operation: upsert
+    match: External_Id__c
+    mapping: {fields: {External_Id__c: account_id, Name: account}}
+  - name: contacts
+    file: orders.csv
+    object: Contact
+    operation: create
+    mapping: {fields: {LastName: last, AccountId: {step: accounts, key: External_Id__c, column: account_id}}}
+`,
+    );
+    const r = await env.sfsync(['run', 'one/plan.yaml', '--results', 'out/one', '--json']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json().result.steps.map((s: any) => [s.step, s.counts.created, s.counts.unchanged])).toEqual([
+      ['accounts', 2, 2],
+      ['contacts', 4, 0],
+    ]);
+    const kids = await env.query(
+      "SELECT LastName, Account.External_Id__c FROM Contact WHERE LastName IN ('Ann', 'Bob', 'Cy', 'Di') ORDER BY LastName",
+    );
+    expect(kids.map((c: any) => c.Account?.External_Id__c)).toEqual(['D1', 'D1', 'D2', 'D1']);
+  });
+
+  it('one file in sections (rows: {column, equals}): each step reads its own rows; plan check names a missing column', async () => {
+    env.write(
+      'sec/all.csv',
+      'kind,id,name,account\naccount,S1,Section One,\ncontact,,Sue,S1\naccount,S2,Section Two,\ncontact,,Sam,S2\nlead,,Nobody,\n',
+    );
+    const plan = (column: string): string => `steps:
+  - name: accounts
+    file: all.csv
+    rows: {column: ${column}, equals: account}
+    object: Account
+    operation: upsert
+    match: External_Id__c
+    mapping: {fields: {External_Id__c: id, Name: name}}
+  - name: contacts
+    file: all.csv
+    rows: {column: kind, equals: [contact]}
+    object: Contact
+    operation: create
+    mapping: {fields: {LastName: name, AccountId: {step: accounts, key: External_Id__c, column: account}}}
+`;
+    env.write('sec/plan.yaml', plan('kind'));
+    const r = await env.sfsync(['run', 'sec/plan.yaml', '--results', 'out/sec', '--json']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json().result.steps.map((s: any) => [s.step, s.counts.total, s.counts.created])).toEqual([
+      ['accounts', 2, 2],
+      ['contacts', 2, 2],
+    ]);
+    const kids = await env.query(
+      "SELECT LastName, Account.Name FROM Contact WHERE LastName IN ('Sue', 'Sam') ORDER BY LastName",
+    );
+    expect(kids.map((c: any) => [c.LastName, c.Account?.Name])).toEqual([
+      ['Sam', 'Section Two'],
+      ['Sue', 'Section One'],
+    ]);
+    env.write('sec/bad.yaml', plan('knd'));
+    const bad = await env.sfsync(['plan', 'check', 'sec/bad.yaml']);
+    expect(bad.stderr).toContain('step "accounts": rows: all.csv has no column knd (rows.column)');
+  });
 });

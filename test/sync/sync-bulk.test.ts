@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { AUTO_BULK_RECORDS, chooseApi } from '../../src/operations/api-choice.js';
+import { AUTO_BULK_RECORDS, bulkJobBytes, chooseApi } from '../../src/operations/api-choice.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import type { RetryPolicy } from '../../src/salesforce/retry.js';
 import { readResultCsv } from '../helpers/sync-env.js';
@@ -84,6 +84,20 @@ async function scenario(org: Emulator, api: 'rest' | 'bulk') {
     failures: readResultCsv(path.join(out, 'failures.csv')),
   };
 }
+
+describe('Bulk job sizes', () => {
+  it('puts a file in three jobs of a third of it each, up to the 100 MB Salesforce advises for one upload', () => {
+    const sized = (bytes: number): number => {
+      const file = path.join(dir, `sized-${bytes}.csv`);
+      fs.writeFileSync(file, '');
+      fs.truncateSync(file, bytes);
+      return bulkJobBytes(file);
+    };
+    expect(sized(60_000_000)).toBe(20_400_000);
+    expect(sized(600_000_000)).toBe(100_000_000);
+    expect(sized(1_000)).toBe(1_000_000);
+  });
+});
 
 describe('--api auto', () => {
   it('picks Bulk API 2.0 for files of about 100,000 records or more, REST below, and for standard input', () => {

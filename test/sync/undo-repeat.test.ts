@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openBeforeImages } from '../../src/operations/before-images.js';
+import type { SalesforceClient } from '../../src/salesforce/client.js';
+import type { ObjectInfo } from '../../src/salesforce/types.js';
 import { useSyncEnv } from '../helpers/sync-env.js';
 
 const env = useSyncEnv();
@@ -97,5 +100,40 @@ describe('sfsync undo, again', () => {
     expect(result.counts).toMatchObject({ total: 3, unchanged: 2, failed: 1 });
     expect(result.failuresByCode).toEqual([expect.objectContaining({ code: 'ENTITY_IS_DELETED', count: 1 })]);
     expect(undo.code).toBe(2);
+  });
+});
+
+describe('before.ndjson format version', () => {
+  it('is 2 with written lines; a version 1 file is still undone, a later one refused', async () => {
+    env.write('ver.csv', contacts(100, 102, 'Ver'));
+    const create = ['create', 'ver.csv', '--object', 'Contact', '--results', 'runs/ver-seed'];
+    expect((await env.sfsync(create)).code).toBe(0);
+    env.write('ver2.csv', contacts(100, 102, 'Changed'));
+    const args = ['update', 'ver2.csv', '--object', 'Contact', '--match', 'External_Id__c'];
+    expect((await env.sfsync([...args, '--results', 'runs/ver'])).code).toBe(0);
+    const file = path.join(env.dir(), 'runs/ver/before.ndjson');
+    const [head, ...entries] = fs.readFileSync(file, 'utf8').trim().split('\n');
+    expect(JSON.parse(head ?? '')).toMatchObject({ v: 2, kind: 'sfsync-before-images' });
+    expect(entries.some((l) => l.includes('"op":"written"'))).toBe(true);
+    // As an sfsync before `written` lines wrote it.
+    const v1 = entries
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.op !== 'written')
+      .map(({ w: _w, at: _at, ...e }) => JSON.stringify(e));
+    fs.writeFileSync(file, [(head ?? '').replace('"v":2', '"v":1'), ...v1].join('\n') + '\n');
+    const undo = await env.sfsync(['undo', 'runs/ver', '--json']);
+    expect(undo.json().result.counts).toMatchObject({ total: 2, updated: 2, conflict: 0 });
+    fs.writeFileSync(file, [(head ?? '').replace('"v":2', '"v":3'), ...v1].join('\n') + '\n');
+    const later = await env.sfsync(['undo', 'runs/ver', '--dry-run', '--json']);
+    expect(later.json().error.message).toContain('(version 1 to 2; a later sfsync wrote a later one)');
+  });
+
+  it('a version 1 file continued by a resume says version 2 from then on', () => {
+    const dir = fs.mkdtempSync(path.join(env.dir(), 'v1-'));
+    const header = '{"v":1,"kind":"sfsync-before-images","operation":"update","object":"Contact"}\n';
+    fs.writeFileSync(path.join(dir, 'before.ndjson'), header);
+    const object = { name: 'Contact', fields: [] } as unknown as ObjectInfo;
+    openBeforeImages(dir, { operation: 'update' }, {} as SalesforceClient, object, true).close();
+    expect(fs.readFileSync(path.join(dir, 'before.ndjson'), 'utf8')).toBe(header.replace('"v":1', '"v":2'));
   });
 });

@@ -303,6 +303,21 @@ describe('sfsync undo', () => {
     expect(create.stderr).toContain("Unknown option '--backup'");
   });
 
+  it('--backup with upsert --write-all on an external ID backs up the records it updates, not those it creates', async () => {
+    await load('bkw', 2, (i) => `Orig ${i}`);
+    const original = await rows('bkw');
+    env.write(
+      'bkw-new.csv',
+      contacts('bkw', 3, (i) => `New ${i}`),
+    );
+    const args = ['upsert', 'bkw-new.csv', '--object', 'Contact', '--match', 'External_Id__c', '--write-all'];
+    const run = await env.sfsync([...args, '--backup', '--results', 'runs/bkw', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.json().result.counts).toMatchObject({ created: 1, updated: 2 });
+    const saved = readResultCsv(path.join(env.dir(), 'runs/bkw/backup.csv'));
+    expect(saved.map((r) => [r.Id, r.Title])).toEqual(original.map((r) => [r.Id, r.Title]));
+  });
+
   it('undo of an upsert that created some records and updated others, one of them twice', async () => {
     await load('ups', 3, (i) => `Old ${i}`);
     const original = await rows('ups');
