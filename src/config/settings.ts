@@ -35,7 +35,7 @@ export interface Settings {
    * jobs waiting for more records pause for milliseconds instead of seconds. Not for a real org.
    */
   testTimings: 'fast';
-  /** Whether a CSV file is parsed on a second thread: `on` any file, `off` none; unset, files from 16 MB. */
+  /** Whether a CSV file is parsed on a second thread: `on` any file; `off` or unset, none. */
   readThread: 'on' | 'off';
 }
 
