@@ -59,9 +59,10 @@ export interface PlanStepResult {
   /**
    * `done before`: finished by the run this one resumes; `created before`: a create step the plan's last finished
    * run ran on the same file, not sent again (its created records count as unchanged); `predicted`: a dry run's
-   * second pass, counted; `stopped`: the step in flight when the plan stopped, its counts so far.
+   * second pass, counted; `stopped`: the step in flight when the plan stopped, its counts so far; `killed` and
+   * `running` (only in `sfsync results`): a step whose run left no summary, its counts read from its result files.
    */
-  ended: 'completed' | 'done before' | 'created before' | 'predicted' | 'stopped';
+  ended: 'completed' | 'done before' | 'created before' | 'predicted' | 'stopped' | 'killed' | 'running';
 }
 
 export interface PlanResult {
