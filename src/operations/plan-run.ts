@@ -176,7 +176,7 @@ async function plan(
     signals.check({ folder: true });
     for (const step of checked.order) await runStep(run, step);
   } catch (err) {
-    throw stopped(run, err);
+    throw await stopped(run, err);
   }
   const result = summary(run, 'completed');
   // A dry run exits as the real run would (see settle in sync-settle.ts).
