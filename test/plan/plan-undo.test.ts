@@ -67,19 +67,21 @@ function withoutMemberIds(s: Snapshot): Snapshot {
   };
 }
 
+// Each test keeps its results in a folder of its own (ru/, rc/, rk/): an undo reads the undos beside its run's
+// folder (whether one of them wrote a record since), and another test's are none of its business.
 describe('undo of a plan', () => {
   it('takes every step back, children first: the org is as before; the undo is undone in turn', async () => {
     seedExisting('U');
     writePlan('u', 'U', SIZES);
     const before = await snapshot(env);
-    const run = await env.sfsync(['run', 'u/plan.yaml', '--results', 'out/u', '--json']);
+    const run = await env.sfsync(['run', 'u/plan.yaml', '--results', 'ru/u', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json().result.counts).toMatchObject({ updated: expect.any(Number), failed: 0 });
     const after = await snapshot(env);
 
-    const dry = await env.sfsync(['undo', 'out/u', '--dry-run', '--json']);
+    const dry = await env.sfsync(['undo', 'ru/u', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    const undo = await env.sfsync(['undo', 'out/u', '--results', 'out/u-undo', '--json']);
+    const undo = await env.sfsync(['undo', 'ru/u', '--results', 'ru/u-undo', '--json']);
     expect(undo.code, undo.stderr).toBe(0);
     const result = undoDocument(undo.stdout).result;
     // The last step run first, each second pass before its step: children before parents.
@@ -98,9 +100,9 @@ describe('undo of a plan', () => {
     expect(result.counts.deleted).toBe(20 - 5 + 40 - 1 + 10 + 2 + 10 + 10 + 3);
     expect(undoDocument(dry.stdout).result.counts).toEqual(result.counts);
     expect(await snapshot(env)).toEqual(before);
-    expect(fs.existsSync(path.join(env.dir(), 'out/u-undo/summary.json'))).toBe(true);
+    expect(fs.existsSync(path.join(env.dir(), 'ru/u-undo/summary.json'))).toBe(true);
 
-    const redo = await env.sfsync(['undo', 'out/u-undo', '--results', 'out/u-redo', '--json']);
+    const redo = await env.sfsync(['undo', 'ru/u-undo', '--results', 'ru/u-redo', '--json']);
     expect(redo.code, redo.stderr).toBe(0);
     // Parents first again; campaign members cannot be undeleted (Salesforce says so): created again, new Ids.
     expect(redo.json().result.steps[0].step).toBe('accounts');
@@ -135,11 +137,11 @@ const count = async (p: string): Promise<number[]> =>
 describe('undo of a plan: what it cannot take back', () => {
   it('a contact changed since the run is left, and so is its account (deleting it would delete the contact)', async () => {
     writePlan('c', 'Q', SMALL);
-    expect((await env.sfsync(['run', 'c/plan.yaml', '--results', 'out/c', '--json'])).code).toBe(0);
+    expect((await env.sfsync(['run', 'c/plan.yaml', '--results', 'rc/c', '--json'])).code).toBe(0);
     const [changed] = await env.query(`SELECT Id FROM Contact WHERE External_Id__c = 'QC3'`);
     expect(env.org().store.update(changed?.Id, { Title: 'Changed by someone' }).ok).toBe(true);
 
-    const undo = await env.sfsync(['undo', 'out/c', '--results', 'out/c-undo']);
+    const undo = await env.sfsync(['undo', 'rc/c', '--results', 'rc/c-undo']);
     expect(undo.code, undo.stderr).toBe(2);
     expect(undo.stdout).toContain('Left as they are:');
     expect(undo.stdout).toMatch(/contacts: 1 record \(CONFLICT\)/);
@@ -150,7 +152,7 @@ describe('undo of a plan: what it cannot take back', () => {
     expect(kept?.External_Id__c).toBe('QA3');
 
     // The remedy the message gives: take the contact back anyway, then undo the plan again.
-    const again = await env.sfsync(['undo', 'out/c', '--force', '--results', 'out/c-undo2', '--json']);
+    const again = await env.sfsync(['undo', 'rc/c', '--force', '--results', 'rc/c-undo2', '--json']);
     expect(again.code, again.stdout).toBe(0);
     expect(again.json().result.counts.deleted).toBe(2);
     expect(await count('Q')).toEqual([0, 0, 0, 0]);
@@ -251,12 +253,12 @@ describe('a plan run killed and resumed, and its undo stopped and resumed', () =
     };
     writePlan('k', 'K', sizes);
     before = await snapshot(env);
-    const out = (f: string): string => path.join(env.dir(), 'out/k', f);
+    const out = (f: string): string => path.join(env.dir(), 'rk/k', f);
     const args = (resume: boolean, batch = '2'): string[] => [
       'run',
       'k/plan.yaml',
       '--results',
-      'out/k',
+      'rk/k',
       '--batch-size',
       batch,
       ...(resume ? ['--resume'] : []),
@@ -284,7 +286,7 @@ describe('a plan run killed and resumed, and its undo stopped and resumed', () =
   it('its undo, SIGTERM in the middle of a step and resumed: the before-images of four processes take all back', async () => {
     const { deps, handlers } = undoDeps();
     // Stopped once the contacts step has sent its first call (a journal line after the header).
-    const journal = lineCounter(path.join(env.dir(), 'out/k-undo/contacts/undo-journal.ndjson'));
+    const journal = lineCounter(path.join(env.dir(), 'rk/k-undo/contacts/undo-journal.ndjson'));
     onTestFinished(() => journal.close());
     const poll = setInterval(() => {
       if (journal.lines() < 2) return;
@@ -292,7 +294,7 @@ describe('a plan run killed and resumed, and its undo stopped and resumed', () =
       for (const h of handlers) h.stop('SIGTERM');
     }, 1);
     // Calls of 5 records: the contacts' undo takes 8, so the stop after its first lands in the middle of it.
-    const args = ['undo', 'out/k', '--results', 'out/k-undo', '--batch-size', '5', '--json'];
+    const args = ['undo', 'rk/k', '--results', 'rk/k-undo', '--batch-size', '5', '--json'];
     const code = await main(args, deps).finally(() => clearInterval(poll));
     expect(code).toBe(143);
     const stopped = undoDocument(deps.io.stdoutText);
@@ -307,7 +309,7 @@ describe('a plan run killed and resumed, and its undo stopped and resumed', () =
     expect(ended).toMatchObject({ members: 'completed', contacts: 'interrupted', accounts: 'not run' });
 
     // Found beside the plan's folder without --results.
-    const resumed = await env.sfsync(['undo', 'out/k', '--resume', '--json']);
+    const resumed = await env.sfsync(['undo', 'rk/k', '--resume', '--json']);
     expect(resumed.code, resumed.stdout).toBe(0);
     expect(resumed.json().result.steps[0]).toMatchObject({ step: 'members', ended: 'done before' });
     expect(resumed.json().result.counts).toMatchObject({
