@@ -65,9 +65,7 @@ async function partsFromOrg(pending: Pending[], client: SalesforceClient): Promi
   for (const p of pending)
     p.c.key.parts.forEach((part, i) => {
       if (!part.ref || p.values[i] !== undefined || p.keys[i] === undefined) return;
-      const ids =
-        found.get(`${part.ref.object}.${part.ref.key.name}\u0000${(p.keys[i]).toLowerCase()}`) ??
-        [];
+      const ids = found.get(`${part.ref.object}.${part.ref.key.name}\u0000${p.keys[i].toLowerCase()}`) ?? [];
       p.values[i] = ids.length === 1 ? ids[0] : ids.length === 0 ? null : { ids, lines: [] };
     });
 }
