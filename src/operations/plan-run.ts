@@ -60,9 +60,10 @@ export interface PlanStepResult {
   /**
    * `done before`: finished by the run this one resumes; `created before`: a create step the plan's last finished
    * run ran on the same file, not sent again (its created records count as unchanged); `predicted`: a dry run's
-   * second pass, counted; `stopped`: the step in flight when the plan stopped, its counts so far.
+   * second pass, counted; `stopped`: the step in flight when the plan stopped, its counts so far; `killed` and
+   * `running` (only in `sfsync results`): a step whose run left no summary, its counts read from its result files.
    */
-  ended: 'completed' | 'done before' | 'created before' | 'predicted' | 'stopped';
+  ended: 'completed' | 'done before' | 'created before' | 'predicted' | 'stopped' | 'killed' | 'running';
 }
 
 export interface PlanResult {
@@ -176,7 +177,7 @@ async function plan(
     signals.check({ folder: true });
     for (const step of checked.order) await runStep(run, step);
   } catch (err) {
-    throw stopped(run, err);
+    throw await stopped(run, err);
   }
   const result = summary(run, 'completed');
   // A dry run exits as the real run would (see settle in sync-settle.ts).
