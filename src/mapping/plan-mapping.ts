@@ -55,7 +55,7 @@ export function stepMapping(
     const as = compositeAs[c.field];
     if (!first || !as) continue;
     fields[c.field] = {
-      column: first.ref?.column ?? (first.column),
+      column: first.ref?.column ?? first.column,
       transform: first.ref?.transform ?? [],
       lookup: as,
     };
