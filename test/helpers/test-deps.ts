@@ -64,7 +64,10 @@ export function createTestDeps(
     retry?: RetryPolicy;
   } = {},
 ): TestDeps {
-  const env = options.env ?? {};
+  // No heap governor (src/operations/heap.ts) unless a test asks for one: in-process runs share the test worker's
+  // heap (vitest and every module loaded, above the 64 MB limit), so each run forced a full collection of it, about
+  // a tenth of the CPU of the files that run syncs. A CLI process (bin/sfsync.js) keeps its governor.
+  const env = { SFSYNC_HEAP_LIMIT_MB: '0', ...options.env };
   const io = createTestIO(options);
   const tokenStore = createMemoryTokenStore();
   const openedUrls: string[] = [];
