@@ -54,7 +54,7 @@ export interface PlanUndoResult {
   durationMs: number;
 }
 
-type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'>;
+type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'> & Partial<Pick<Deps, 'env'>>;
 
 interface PlanUndo {
   opts: UndoOptions;
