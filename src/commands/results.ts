@@ -8,6 +8,7 @@ import { readJournalHeader, type JournalHeader } from '../operations/journal.js'
 import type { CommonOptions } from './options.js';
 import type { SyncResult } from '../core/sync-types.js';
 import type { PlanResult } from '../operations/plan-run.js';
+import { planNow } from '../operations/plan-now.js';
 import { planResume } from '../operations/plan-stop.js';
 import { renderPlan } from './plan-render.js';
 import { renderSync } from './sync.js';
@@ -81,15 +82,18 @@ function resumeOf(
   };
 }
 
-/** A plan run's summary, with the command that continues it when it stopped. */
-export type PlanResultsSummary = PlanResult & { resume?: string | null };
+/**
+ * A plan run's summary, with the command that continues it when it stopped; `note` when plan-summary.json no
+ * longer tells the truth (a resume killed or running since it was written), and the counts are read from the steps.
+ */
+export type PlanResultsSummary = PlanResult & { resume?: string | null; note?: string };
 
 function isPlan(r: ResultsSummary | PlanResultsSummary): r is PlanResultsSummary {
   return 'order' in r && Array.isArray(r.order);
 }
 
 /** A plan's results folder (plan.json): its plan-summary.json, a row per step; null for any other folder. */
-function planResults(dir: string, cwd: string, shown: string): PlanResultsSummary | null {
+async function planResults(dir: string, cwd: string, shown: string): Promise<PlanResultsSummary | null> {
   let info: { plan?: string; dryRun?: boolean };
   try {
     info = JSON.parse(fs.readFileSync(path.join(dir, 'plan.json'), 'utf8')) as typeof info;
@@ -99,16 +103,26 @@ function planResults(dir: string, cwd: string, shown: string): PlanResultsSummar
   const rel = path.relative(cwd, info.plan ?? '');
   const plan = { plan: rel && !rel.startsWith('..') ? rel : (info.plan ?? '') };
   const resume = info.dryRun ? null : planResume(plan, cwd, dir);
+  let stale: PlanResult | null = null;
   try {
-    const r = JSON.parse(fs.readFileSync(path.join(dir, 'plan-summary.json'), 'utf8')) as PlanResult;
-    return r.ended === 'completed' ? r : { ...r, resume };
+    stale = JSON.parse(fs.readFileSync(path.join(dir, 'plan-summary.json'), 'utf8')) as PlanResult;
   } catch {
+    // Killed before it wrote one (or still running): the step folders say how far it got.
+  }
+  if (stale?.ended === 'completed') return stale;
+  const now = await planNow(dir, stale, info.plan);
+  if (stale && !now) return { ...stale, resume };
+  if (!now)
     throw new SfsyncError(
       'RUN_UNFINISHED',
       `${shown} holds a run of the plan ${plan.plan} that did not finish: it stopped without writing plan-summary.json (killed, or still running).`,
       { resume: resume ?? undefined },
     );
-  }
+  const why = now.running
+    ? `it is running now (${now.running})`
+    : `its last run${stale ? ' (a --resume)' : ''} was killed before it could write plan-summary.json`;
+  const note = `This plan did not finish: ${why}. The counts are read from the steps' result files as they are now.`;
+  return { ...now.result, resume, note };
 }
 
 /** The summary of an earlier run, from the summary.json it left in its results folder (a plan's: its steps'). */
@@ -117,7 +131,7 @@ export async function runResults(
   deps: Pick<Deps, 'cwd'>,
 ): Promise<ResultsSummary | PlanResultsSummary> {
   const dir = path.resolve(deps.cwd, opts.dir);
-  const plan = planResults(dir, deps.cwd, opts.dir);
+  const plan = await planResults(dir, deps.cwd, opts.dir);
   if (plan) return plan;
   let summary: ResultsSummary;
   try {
@@ -156,6 +170,7 @@ export function resultsExitCode(r: ResultsSummary | PlanResultsSummary): ExitCod
 export function renderResults(r: ResultsSummary | PlanResultsSummary): string[] {
   if (isPlan(r)) {
     const lines = renderPlan(r);
+    if (r.note) lines.push(r.note);
     if (r.resume) lines.push('This plan did not finish. To continue it, run:', `  ${r.resume}`);
     return lines;
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SfsyncError } from '../errors.js';
 import type { PlanResult, PlanRun } from './plan-run.js';
 import { planResume } from './plan-stop.js';
+import { planStopMessage } from './plan-stop-lines.js';
 import { emptyCounts, type Counts } from './results.js';
 
 /** The plan's summary (plan-summary.json): every step's counts, their totals, how the plan ended. */
@@ -27,12 +28,16 @@ export function summary(run: PlanRun, ended: PlanResult['ended']): PlanResult {
   return result;
 }
 
-/** The step's stop, as the plan's: its summary so far, and the command that continues the whole plan. */
-export function stopped(run: PlanRun, err: unknown): unknown {
+/**
+ * The step's stop, as the plan's: its summary so far, where it stopped in the step's file, and the command that
+ * continues the whole plan.
+ */
+export async function stopped(run: PlanRun, err: unknown): Promise<unknown> {
   if (!(err instanceof SfsyncError)) return err;
   const result = summary(run, 'stopped');
   const resume = run.opts.dryRun ? undefined : planResume(run.opts, run.ports.cwd, run.dir);
-  return new SfsyncError(err.code, err.message, {
+  const message = await planStopMessage(run, err.message).catch(() => err.message);
+  return new SfsyncError(err.code, message, {
     hint: err.hint,
     exitCode: err.exitCode,
     result,

@@ -181,8 +181,11 @@ export interface PriorResults {
 export class ResultSink {
   readonly counts: Counts;
   readonly failureCodes: Map<string, FailureGroup>;
-  /** Told of each success before its row is written (a resumed run's before-images, see resent-creates.ts). */
-  onSucceed?: (line: number, outcome: string, id: string | undefined) => void;
+  /**
+   * Told of each success before its row is written (a resumed run's before-images, see resent-creates.ts); it may
+   * answer the outcome the run as a whole had: `created` for a record a killed attempt created.
+   */
+  onSucceed?: (line: number, outcome: string, id: string | undefined) => 'created' | undefined;
   /** Told of every outcome: where a stopped run is in its input (line-ledger.ts). */
   onOutcome?: (line: number, outcome: string, code?: string) => void;
   private readonly success: CsvFile;
@@ -261,7 +264,7 @@ export class ResultSink {
     id: string | undefined,
     cells: string,
   ): void {
-    this.onSucceed?.(line, outcome, id);
+    outcome = this.onSucceed?.(line, outcome, id) ?? outcome;
     this.onOutcome?.(line, outcome);
     this.counts.total++;
     this.counts[outcome]++;

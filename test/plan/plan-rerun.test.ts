@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { createStep, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
 const example = path.resolve(import.meta.dirname, '../../examples/plan/plan.yaml');
@@ -40,7 +41,7 @@ describe('running a plan again', () => {
     env.write('again/people.csv', 'last\nAgain One\nAgain Two\n');
     env.write(
       'again/plan.yaml',
-      'steps:\n  - {name: people, file: people.csv, object: Contact, operation: create, mapping: {fields: {LastName: last}}}\n',
+      planYaml(createStep('people', 'people.csv', 'Contact', { LastName: 'last' })),
     );
     const people = async (): Promise<number> =>
       (await env.query("SELECT Id FROM Contact WHERE LastName LIKE 'Again %'")).length;

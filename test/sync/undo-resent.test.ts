@@ -12,11 +12,11 @@ function file(p: string): string {
 }
 
 /**
- * A run stopped after Salesforce created its records but before it heard so: resumed, it finds them (unchanged,
+ * A run stopped after Salesforce created its records but before it heard so: resumed, it finds them (created,
  * or settled from the Bulk job's results), and its before-images must still say it created them, or undo leaves them.
  */
 describe('undo of a run resumed after its creates went unanswered', () => {
-  it('REST: the upsert sent again finds the records unchanged; undo deletes them', async () => {
+  it('REST: the upsert sent again finds the records, counted created; undo deletes them', async () => {
     file('RS');
     // Every write call is carried out, and its answer lost (the retries' too): the run stops.
     env
@@ -29,7 +29,7 @@ describe('undo of a run resumed after its creates went unanswered', () => {
     expect(await ids('RS')).toBe(5);
     const resumed = await env.sfsync([...args, '--resume', '--results', 'out/rs', '--json']);
     expect(resumed.code, resumed.stdout).toBe(0);
-    expect(resumed.json().result.counts).toMatchObject({ unchanged: 5 });
+    expect(resumed.json().result.counts).toMatchObject({ created: 5, unchanged: 0 });
     // The lost answers' retries wrote them again (stamped after they were created): the run's own writes, up to
     // the resume that found them, so no conflict and no --force.
     const undo = await env.sfsync(['undo', 'out/rs', '--json']);
