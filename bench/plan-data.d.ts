@@ -17,7 +17,15 @@ export interface PlanVariant {
   people?: number;
   /** WhoId and WhatId as polymorphic references ({steps: [...]}), not plain ones. */
   poly?: boolean;
+  /** Only one group of ten accounts (five contacts) in `selfEvery` refers to another (default 1: all but the first). */
+  selfEvery?: number;
 }
+
+/** The index of account i's parent (null: none), in a plan of that variant's selfEvery. */
+export function parentOf(i: number, every?: number): number | null;
+
+/** The index of contact i's manager (null: none). */
+export function managerOf(i: number, every?: number): number | null;
 
 export function planSizes(n: number): PlanSizes;
 

@@ -22,6 +22,19 @@ const REFS = `        WhoId: {step: contacts, key: External_Id__c, column: who}
 const POLY = `        WhoId: {steps: [contacts], key: External_Id__c, column: who}
         WhatId: {steps: [opportunities], key: Name, column: what}`;
 
+/**
+ * The parent of account i and the manager of contact i (indexes), or null: every account from the eleventh has one
+ * of the first ten, every contact from the sixth one of the first five; with `every` (the selfEvery variant) only
+ * one group of ten accounts (five contacts) in `every` has, so a second pass has fewer records to update.
+ */
+export function parentOf(i, every = 1) {
+  return i >= 10 && Math.floor(i / 10) % every === 0 ? i % 10 : null;
+}
+
+export function managerOf(i, every = 1) {
+  return i >= 5 && Math.floor(i / 5) % every === 0 ? i % 5 : null;
+}
+
 const PEOPLE_STEP = `  - name: people
     file: people.csv
     object: Account
@@ -41,10 +54,11 @@ export function planFiles(p, n, v = {}) {
   const acc = (i) => `${p}A${i}`;
   const con = (i) => `${p}C${i}`;
   const opp = (i) => `${p} Deal ${i}`;
+  const ref = (key, index) => (index === null ? '' : key(index));
   const rows = (count, row) => Array.from({ length: count }, (_v, i) => `${row(i)}\n`).join('');
   return {
-    'accounts.csv': `id,name,parent\n${rows(n.accounts, (i) => `${acc(i)},Account ${i},${i >= 10 ? acc(i % 10) : ''}`)}`,
-    'contacts.csv': `id,last,email,account,manager\n${rows(n.contacts, (i) => `${con(i)},Person ${i},${p.toLowerCase()}${i}@${domain},${acc(i % n.accounts)},${i >= 5 ? con(i % 5) : ''}`)}`,
+    'accounts.csv': `id,name,parent\n${rows(n.accounts, (i) => `${acc(i)},Account ${i},${ref(acc, parentOf(i, v.selfEvery))}`)}`,
+    'contacts.csv': `id,last,email,account,manager\n${rows(n.contacts, (i) => `${con(i)},Person ${i},${p.toLowerCase()}${i}@${domain},${acc(i % n.accounts)},${ref(con, managerOf(i, v.selfEvery))}`)}`,
     'opportunities.csv': `name,stage,close,account\n${rows(n.opportunities, (i) => `${opp(i)},Prospecting,2026-06-30,${acc(i % n.accounts)}`)}`,
     'campaigns.csv': `name\n${rows(n.campaigns, (i) => `${p} Campaign ${i}`)}`,
     'members.csv': `campaign,contact\n${rows(n.members, (i) => `${p} Campaign ${i % n.campaigns},${con(i)}`)}`,

@@ -22,7 +22,7 @@ beforeAll(async () => {
   );
   fs.writeFileSync(
     path.join(dir, 'wide-header.csv'),
-    `${Array.from({ length: 100_000 }, (_, i) => `Col${i}`).join(',')}\n${Array.from({ length: 100_000 }, () => '1').join(',')}\n`,
+    `${Array.from({ length: 10_000 }, (_, i) => `Col${i}`).join(',')}\n${Array.from({ length: 10_000 }, () => '1').join(',')}\n`,
   );
   fs.writeFileSync(
     path.join(dir, 'deep.ndjson'),
@@ -147,12 +147,13 @@ describe('hostile and broken input', () => {
     expect(failures[0]).toMatchObject({ line: '2', error_code: 'STRING_TOO_LONG' });
   });
 
-  it('a 100,000-column header is refused with the first problems listed, not all of them', async () => {
+  // 10,000 columns, not 100,000: the cap is the same either way, and the wider header cost the suite a second.
+  it('a 10,000-column header is refused with the first problems listed, not all of them', async () => {
     const r = await run(path.join(dir, 'wide-header.csv'));
     expect(r.code).toBe(1);
     expect(r.doc.error.code).toBe('MAPPING_INVALID');
-    expect(r.doc.error.message).toMatch(/has 10000\d problems/);
-    expect(r.doc.error.message).toMatch(/… and 999\d\d more/);
+    expect(r.doc.error.message).toMatch(/has 1000\d problems/);
+    expect(r.doc.error.message).toMatch(/… and 99\d\d more/);
     expect(r.doc.error.message.length).toBeLessThan(10_000);
   });
 

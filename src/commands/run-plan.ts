@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { SfsyncError } from '../errors.js';
 import { loadPlan } from '../mapping/plan-load.js';
 import { polySteps } from '../mapping/plan-poly.js';
+import { compositeSteps } from '../mapping/plan-composite.js';
 import { checkPlan } from '../operations/plan-check.js';
 import { runPlan, type PlanEvent, type PlanResult, type PlanRunOptions } from '../operations/plan-run.js';
 import type { ExitCode } from '../errors.js';
@@ -45,7 +46,13 @@ export async function runPlanCheck(
       object: s.object,
       operation: s.operation,
       file: s.fileAsWritten,
-      refersTo: [...new Set([...s.references.map((r) => r.step), ...s.polymorphic.flatMap(polySteps)])],
+      refersTo: [
+        ...new Set([
+          ...s.references.map((r) => r.step),
+          ...s.polymorphic.flatMap(polySteps),
+          ...(s.composites ?? []).flatMap(compositeSteps),
+        ]),
+      ],
     })),
   };
 }

@@ -70,16 +70,63 @@ function pricebookEntry(store: OrgStore, object: ObjectData, row: Row): RecordEr
   return null;
 }
 
+const NO_ENTRY = recordError(
+  'FIELD_INTEGRITY_EXCEPTION',
+  'field integrity exception: PricebookEntryId, unknown (versions 3.0 and higher must specify pricebook entry id; others must specify product id)',
+  ['PricebookEntryId', 'unknown'],
+);
+
+/**
+ * The entry a line item is priced by, in its opportunity's price book: the opportunity has one price book, and every
+ * line item's entry is in it [doc Object Reference, OpportunityLineItem: "the API automatically sets the price book
+ * on the opportunity" when it has none]. With Product2Id alone, the product's entry in that price book. The
+ * messages are Salesforce's usual wording [unverified].
+ */
+function lineItemEntry(store: OrgStore, row: Row): { error: RecordError } | { entry?: Row } {
+  const opportunity = typeof row.OpportunityId === 'string' ? store.find(row.OpportunityId)?.row : undefined;
+  const book = opportunity?.Pricebook2Id ?? null;
+  if (row.PricebookEntryId == null) {
+    const entries = store.object('PricebookEntry');
+    const field = entries?.meta.fieldByLower.get('product2id');
+    const ids = entries && field ? store.lookup(entries, field, row.Product2Id as string) : [];
+    const entry = ids.map((id) => entries?.live.get(id)).find((e) => e && e.Pricebook2Id === book);
+    if (!entry || book === null) return { error: NO_ENTRY };
+    row.PricebookEntryId = entry.Id ?? null;
+    return { entry };
+  }
+  const entry = store.find(row.PricebookEntryId as string)?.row;
+  if (!entry) return {};
+  const integrity = (why: string): { error: RecordError } => ({
+    error: recordError('FIELD_INTEGRITY_EXCEPTION', `field integrity exception: PricebookEntryId (${why})`, [
+      'PricebookEntryId',
+    ]),
+  });
+  if (entry.IsActive !== true) return integrity('pricebook entry is inactive');
+  if (book !== null && book !== entry.Pricebook2Id)
+    return integrity('pricebook entry is in a different pricebook than the one assigned to the opportunity');
+  return { entry };
+}
+
+/** What a new record changes elsewhere once it is saved: a line item gives its opportunity its price book. */
+export function afterCreate(store: OrgStore, object: ObjectData, row: Row): void {
+  if (object.meta.name !== 'OpportunityLineItem' || typeof row.OpportunityId !== 'string') return;
+  const opportunity = store.find(row.OpportunityId)?.row;
+  const entry = typeof row.PricebookEntryId === 'string' ? store.find(row.PricebookEntryId)?.row : undefined;
+  if (opportunity && opportunity.Pricebook2Id == null && entry?.Pricebook2Id)
+    store.update(row.OpportunityId, { Pricebook2Id: entry.Pricebook2Id });
+}
+
+/** Records Salesforce refuses to delete: the standard price book is the org's, never deleted [unverified code]. */
+export function deleteRuleError(object: ObjectData, row: Row): RecordError | null {
+  if (object.meta.name === 'Pricebook2' && row.IsStandard === true)
+    return recordError('DELETE_FAILED', 'Cannot delete the standard price book', []);
+  return null;
+}
+
 /** A line item names its price book entry (or product) and exactly one of UnitPrice and TotalPrice. */
 function opportunityLineItem(store: OrgStore, row: Row): RecordError | null {
-  if (row.PricebookEntryId == null && row.Product2Id == null) {
-    // Verified text (help article 000383141).
-    return recordError(
-      'FIELD_INTEGRITY_EXCEPTION',
-      'field integrity exception: PricebookEntryId, unknown (versions 3.0 and higher must specify pricebook entry id; others must specify product id)',
-      ['PricebookEntryId', 'unknown'],
-    );
-  }
+  // Verified text (help article 000383141).
+  if (row.PricebookEntryId == null && row.Product2Id == null) return NO_ENTRY;
   if (row.UnitPrice != null && row.TotalPrice != null) {
     return recordError(
       'FIELD_INTEGRITY_EXCEPTION',
@@ -87,7 +134,9 @@ function opportunityLineItem(store: OrgStore, row: Row): RecordError | null {
       ['TotalPrice'],
     );
   }
-  const entry = typeof row.PricebookEntryId === 'string' ? store.find(row.PricebookEntryId)?.row : undefined;
+  const found = lineItemEntry(store, row);
+  if ('error' in found) return found.error;
+  const { entry } = found;
   if (entry) {
     row.Product2Id = entry.Product2Id ?? null;
     row.ListPrice = entry.UnitPrice ?? null;

@@ -1,4 +1,4 @@
-import { newRecordRuleError } from './business-rules.js';
+import { afterCreate, deleteRuleError, newRecordRuleError } from './business-rules.js';
 import type { AssignmentRules, AutoAssign } from './assignment-rules.js';
 import { prepareInput } from './record-input.js';
 import { checkUnique, completeNewRow, deriveNames, labelList } from './record-rules.js';
@@ -157,6 +157,7 @@ export class OrgStore {
     row.LastModifiedById = this.userId;
     if (object.meta.fieldByLower.has('ownerid') && row.OwnerId == null) row.OwnerId = this.userId;
     this.insertRow(object, compact(row));
+    afterCreate(this, object, row);
     return { ok: true, id, created: true };
   }
 
@@ -248,6 +249,8 @@ export class OrgStore {
     if (!full || !found) return { ok: false, errors: [recordError('MALFORMED_ID', `invalid record id`, [])] };
     if (found.deleted) return { ok: false, errors: [recordError('ENTITY_IS_DELETED', 'entity is deleted')] };
     const { object, row } = found;
+    const refused = deleteRuleError(object, row);
+    if (refused) return { ok: false, errors: [refused] };
     this.remember(object, full);
     this.removeFromIndexes(object, full, row);
     object.live.delete(full);

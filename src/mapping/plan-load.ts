@@ -6,6 +6,7 @@ import { SfsyncError } from '../errors.js';
 import { loadMapping, parseMapping } from './load-mapping.js';
 import type { Plan, PlanReference, PlanStep } from './plan-types.js';
 import { isPolySpec, polySteps, readPoly } from './plan-poly.js';
+import { compositeSteps, isCompositeSpec, readComposite, takeComposite } from './plan-composite.js';
 import { checkKeys, closest, isObject, Where } from './plan-where.js';
 import { TRANSFORMS, type Transform } from './types.js';
 
@@ -59,6 +60,9 @@ export function parsePlan(file: string, text: string): Plan {
     for (const r of [
       ...s.references.map((ref) => ({ field: ref.field, step: ref.step })),
       ...s.polymorphic.flatMap((p) => polySteps(p).map((step) => ({ field: p.field, step, poly: true }))),
+      ...(s.composites ?? []).flatMap((c) =>
+        compositeSteps(c).map((step) => ({ field: c.field, step, poly: true })),
+      ),
     ]) {
       if (!names.has(r.step)) {
         const guess = closest(r.step, [...names]);
@@ -71,8 +75,8 @@ export function parsePlan(file: string, text: string): Plan {
       if ('poly' in r && r.step === s.name)
         throw where.error(
           ['steps', i],
-          `step "${s.name}": ${r.field} lists its own step: a reference among several steps cannot refer to itself`,
-          'Refer to the step itself with {step, key, column} (set in a second pass), or list other steps.',
+          `step "${s.name}": ${r.field} refers to its own step: a reference among several steps, or by a composite key, cannot`,
+          'Refer to the step itself with {step, key, column} (set in a second pass), or refer to other steps.',
         );
     }
   return { file, dir, steps };
@@ -116,19 +120,15 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
       `${label}: format must be csv or ndjson`,
       'Or leave it out: the file name tells.',
     );
-  const { mapping, references, polymorphic, recordTypes } = readMapping(where, dir, at, label, raw.mapping);
-  if (raw.references !== undefined) {
-    if (!isObject(raw.references))
-      throw where.error(
-        [...at, 'references'],
-        `${label}: references must map fields to {step, key, column}`,
-        'For example references: {AccountId: {step: accounts, key: AccountNumber, column: account}}',
-      );
-    for (const [field, spec] of Object.entries(raw.references))
-      if (isPolySpec(spec))
-        polymorphic.push(readPoly(where, [...at, 'references', field], label, field, spec));
-      else references.push(readReference(where, [...at, 'references', field], label, field, spec));
-  }
+  const { mapping, references, polymorphic, recordTypes, composites, standardPriceBook } = readMapping(
+    where,
+    dir,
+    at,
+    label,
+    raw.mapping,
+  );
+  if (raw.references !== undefined)
+    readReferences(where, at, label, raw.references, { references, polymorphic, composites });
   const matchRaw = raw.match;
   let match: string[] | undefined;
   if (matchRaw !== undefined) {
@@ -155,8 +155,33 @@ function readStep(where: Where, dir: string, i: number, raw: unknown): PlanStep 
     references,
     polymorphic,
     recordTypes,
+    composites,
+    standardPriceBook,
     rows: readRows(where, [...at, 'rows'], label, raw.rows),
   };
+}
+
+/** The `references:` of a step whose mapping is a file (which cannot hold them). */
+function readReferences(
+  where: Where,
+  at: Array<string | number>,
+  label: string,
+  raw: unknown,
+  into: Required<Pick<PlanStep, 'references' | 'polymorphic' | 'composites'>>,
+): void {
+  if (!isObject(raw))
+    throw where.error(
+      [...at, 'references'],
+      `${label}: references must map fields to {step, key, column}`,
+      'For example references: {AccountId: {step: accounts, key: AccountNumber, column: account}}',
+    );
+  for (const [field, spec] of Object.entries(raw)) {
+    const fieldAt = [...at, 'references', field];
+    if (isCompositeSpec(spec))
+      into.composites.push(readComposite(where, fieldAt, label, field, spec, readReference));
+    else if (isPolySpec(spec)) into.polymorphic.push(readPoly(where, fieldAt, label, field, spec));
+    else into.references.push(readReference(where, fieldAt, label, field, spec));
+  }
 }
 
 /** `rows: {column: kind, equals: contact}` (or a list of values): the section of the file the step reads. */
@@ -183,14 +208,19 @@ function readMapping(
   at: Array<string | number>,
   label: string,
   raw: unknown,
-): Pick<PlanStep, 'mapping' | 'references' | 'polymorphic' | 'recordTypes'> {
+): Pick<PlanStep, 'mapping' | 'references' | 'polymorphic' | 'recordTypes'> &
+  Required<Pick<PlanStep, 'composites' | 'standardPriceBook'>> {
   const recordTypes: PlanStep['recordTypes'] = [];
   const polymorphic: PlanStep['polymorphic'] = [];
-  if (raw === undefined)
-    return { mapping: { file: null, nulls: 'keep', fields: null }, references: [], polymorphic, recordTypes };
+  const more: Required<Pick<PlanStep, 'composites' | 'standardPriceBook'>> = {
+    composites: [],
+    standardPriceBook: [],
+  };
+  const none = { references: [], polymorphic, recordTypes, ...more };
+  if (raw === undefined) return { mapping: { file: null, nulls: 'keep', fields: null }, ...none };
   if (typeof raw === 'string') {
     try {
-      return { mapping: loadMapping(path.resolve(dir, raw)), references: [], polymorphic, recordTypes };
+      return { mapping: loadMapping(path.resolve(dir, raw)), ...none };
     } catch (err) {
       if (err instanceof SfsyncError)
         throw where.error([...at, 'mapping'], `${label}: ${err.message}`, err.hint ?? '');
@@ -207,8 +237,12 @@ function readMapping(
   const fields = isObject(raw.fields) ? { ...raw.fields } : raw.fields;
   if (isObject(fields))
     for (const [field, spec] of Object.entries(fields)) {
+      const fieldAt = [...at, 'mapping', 'fields', field];
+      if (takeComposite(where, fieldAt, label, field, spec, more, readReference)) {
+        delete fields[field];
+        continue;
+      }
       if (isObject(spec) && 'recordType' in spec) {
-        const fieldAt = [...at, 'mapping', 'fields', field];
         checkKeys(where, fieldAt, spec, ['recordType'], `${label}: ${field}`);
         const name = text(
           where,
@@ -235,6 +269,7 @@ function readMapping(
       references,
       polymorphic,
       recordTypes,
+      ...more,
     };
   } catch (err) {
     if (err instanceof SfsyncError)

@@ -1,3 +1,4 @@
+import { compositeColumns } from './plan-composite.js';
 import type { PlanReference, PlanStep } from './plan-types.js';
 import type { FieldSource, Mapping } from './types.js';
 
@@ -13,8 +14,13 @@ export function stepMapping(
   columns: string[],
   recordTypes: Record<string, string> = {},
   polyAs: Record<string, { object: string; field: string } | undefined> = {},
+  compositeAs: Record<string, { object: string; field: string } | undefined> = {},
 ): Mapping {
-  const used = new Set([...step.references, ...step.polymorphic].map((r) => r.column.toLowerCase()));
+  const used = new Set(
+    [...[...step.references, ...step.polymorphic].map((r) => r.column), ...compositeColumns(step)].map((c) =>
+      c.toLowerCase(),
+    ),
+  );
   const own: Record<string, FieldSource> =
     step.mapping.fields ??
     Object.fromEntries(
@@ -42,6 +48,18 @@ export function stepMapping(
       },
     };
   }
+  // A composite reference waits as a lookup of its first column (the plan's resolver reads the other parts from the
+  // record's input, and always settles it: the org lookup never sees it).
+  for (const c of step.composites ?? []) {
+    const first = c.parts.find((p) => p.ref ?? p.column);
+    const as = compositeAs[c.field];
+    if (!first || !as) continue;
+    fields[c.field] = {
+      column: first.ref?.column ?? first.column,
+      transform: first.ref?.transform ?? [],
+      lookup: as,
+    };
+  }
   return {
     ...step.mapping,
     object: step.object,
@@ -52,7 +70,9 @@ export function stepMapping(
       refs.length > 0 ||
       used.size > 0 ||
       step.recordTypes.length > 0 ||
-      step.polymorphic.length > 0
+      step.polymorphic.length > 0 ||
+      (step.composites?.length ?? 0) > 0 ||
+      (step.standardPriceBook?.length ?? 0) > 0
         ? fields
         : null,
   };

@@ -1,4 +1,5 @@
 import { SfsyncError } from '../errors.js';
+import { compositeSteps } from './plan-composite.js';
 import { polySteps } from './plan-poly.js';
 import type { Plan, PlanStep } from './plan-types.js';
 
@@ -13,6 +14,7 @@ export function planOrder(plan: Plan): PlanStep[] {
     ...new Set([
       ...s.references.filter((r) => r.step !== s.name).map((r) => r.step),
       ...s.polymorphic.flatMap(polySteps),
+      ...(s.composites ?? []).flatMap(compositeSteps),
     ]),
   ];
   const done = new Set<string>();

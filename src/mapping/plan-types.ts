@@ -43,6 +43,31 @@ export interface PolyReference {
   line: number;
 }
 
+/**
+ * One field of a composite key, as the referring step finds it: a reference to another step's record (`{step, key,
+ * column}`), a column holding the value itself, or the org's standard price book.
+ */
+export interface KeyPart {
+  /** The field of the referenced step's object (Product2Id). */
+  field: string;
+  ref?: PlanReference;
+  column?: string;
+  standardPriceBook?: true;
+}
+
+/**
+ * A reference to a record that has no key of its own, found by several of its fields, themselves references
+ * resolved first: `PricebookEntryId: {step: prices, key: {Product2Id: {step: products, key: ProductCode, column:
+ * product}, Pricebook2Id: {standardPriceBook: true}}}`.
+ */
+export interface CompositeReference {
+  field: string;
+  step: string;
+  /** In the order of the field names, lower-cased (the key maps are built in that order). */
+  parts: KeyPart[];
+  line: number;
+}
+
 export interface PlanStep {
   name: string;
   line: number;
@@ -62,6 +87,10 @@ export interface PlanStep {
   rows?: { column: string; values: string[] };
   /** Fields set to the Id of one of the object's record types, by DeveloperName (`RecordTypeId: {recordType: Business}`). */
   recordTypes: Array<{ field: string; name: string; line: number }>;
+  /** References by a composite key (optional: plans written before them have none). */
+  composites?: CompositeReference[];
+  /** Fields set to the Id of the org's standard price book (`Pricebook2Id: {standardPriceBook: true}`). */
+  standardPriceBook?: Array<{ field: string; line: number }>;
 }
 
 export interface Plan {

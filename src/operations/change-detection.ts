@@ -54,11 +54,14 @@ export async function planReads(
 ): Promise<{ changes: ChangeDetection; exported: MatchExport | null }> {
   const { strategy, spec } = plan;
   const changes = changeDetection(opts, compiled, strategy, spec?.fields ?? []);
+  // Salesforce's upsert through Bulk: an export too large to hold waits on disk (one query job, not one per batch).
+  const onDisk =
+    strategy === 'native-upsert' && client !== null && chooseApi({ ...opts, dryRun: false }, file) === 'bulk';
   const exported =
     client &&
     spec &&
     (strategy === 'query' || (changes.fields && (strategy === 'native-upsert' || strategy === 'id')))
-      ? await exportMatches(client, spec, estimateRecords(file), emit, changes.fields, stopped)
+      ? await exportMatches(client, spec, estimateRecords(file), emit, changes.fields, stopped, onDisk)
       : null;
   // Through Bulk, reading by query would cost more calls than the jobs it could save (about 33 queries against 8
   // job calls per 10,000 records): without the export, Salesforce's upsert sends everything. By Id the records are

@@ -1,3 +1,4 @@
+import type { MatchSpill } from './bulk-match-spill.js';
 import type { StopPoint } from './line-ledger.js';
 import type { SyncOperation } from '../core/sync-options.js';
 import type { MatchStrategy } from '../core/sync-types.js';
@@ -56,6 +57,8 @@ export interface EngineOptions {
    * creates, so later rows with the same key find it as they would with a query.
    */
   matchIndex?: MatchIndex;
+  /** The export kept on disk (too large to hold): each batch reads the rows its records match. */
+  matchSpill?: MatchSpill;
   /**
    * Change detection (update and upsert; off with --write-all): matched records are read with these fields, and
    * only the fields that differ are sent; a record with none is `unchanged` and not sent.

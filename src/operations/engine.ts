@@ -306,7 +306,8 @@ export class SyncEngine {
     const find = async (): Promise<MatchIndex> =>
       this.opts.matchIndex ??
       this.plannedWrites.applyTo(
-        await queryMatches(client, this.opts.match as MatchSpec, pending, changes),
+        this.opts.matchSpill?.read(pending) ??
+          (await queryMatches(client, this.opts.match as MatchSpec, pending, changes)),
         pending,
       );
     if (strategy === 'none') creates.push(...pending);

@@ -1,6 +1,7 @@
 import { SfsyncError } from '../errors.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ChangeFields } from './changes.js';
+import { MatchSpill } from './bulk-match-spill.js';
 import { MatchIndex, matchSelect, type MatchSpec } from './match.js';
 import type { SyncEvents } from './sync-events.js';
 
@@ -16,7 +17,9 @@ const STOPPED = new Error('the run was interrupted during the match export');
 const EXPORT_MAX_INPUT = 200_000;
 
 export interface MatchExport {
-  index: MatchIndex;
+  /** The export in memory; or, too large for that (`spill`), on disk, each batch reading its own rows. */
+  index?: MatchIndex;
+  spill?: MatchSpill;
   jobId: string;
   records: number;
 }
@@ -24,7 +27,7 @@ export interface MatchExport {
 /**
  * Exports the existing records' match values with one Bulk API query job when that costs fewer calls than the
  * batched queries would (each carries a few hundred keys) and the export is small enough to hold: a large file
- * against a modest org. A single match field only: keys of a record that several fields match can change with
+ * against a modest org. `onDisk` (a Bulk run): one too large to hold waits on disk instead (bulk-match-spill.ts). A single match field only: keys of a record that several fields match can change with
  * its updates, which an export taken before the run would not see.
  */
 export async function exportMatches(
@@ -34,10 +37,12 @@ export async function exportMatches(
   emit: SyncEvents,
   changes?: ChangeFields,
   stopped: () => boolean = () => false,
+  onDisk = false,
 ): Promise<MatchExport | null> {
   const field = spec.fields[0];
   if (spec.fields.length !== 1 || !field) return null;
-  if (inputRecords < EXPORT_MIN_INPUT || inputRecords > EXPORT_MAX_INPUT || stopped()) return null;
+  if (inputRecords < EXPORT_MIN_INPUT || (inputRecords > EXPORT_MAX_INPUT && !onDisk) || stopped())
+    return null;
   const where = `WHERE ${field.name} != null`;
   let existing: number;
   try {
@@ -48,21 +53,25 @@ export async function exportMatches(
   }
   const queryCalls = Math.ceil(inputRecords / 300);
   const exportCalls = 4 + Math.ceil(existing / 100_000);
-  if (existing > EXPORT_MAX_RECORDS || exportCalls >= queryCalls || stopped()) return null;
-  const index = new MatchIndex(spec, changes);
+  const tooLarge = existing > EXPORT_MAX_RECORDS || inputRecords > EXPORT_MAX_INPUT;
+  if ((tooLarge && !onDisk) || exportCalls >= queryCalls || stopped()) return null;
+  const spill = tooLarge ? new MatchSpill(spec, changes, existing) : undefined;
+  const index = spill ? undefined : new MatchIndex(spec, changes);
   try {
     const { jobId, rows } = await client.bulkQuery(
       `SELECT ${matchSelect(spec, changes).join(', ')} FROM ${spec.object} ${where}`,
       (header, row) => {
         // Interrupted: the rest of the pages are not read (the run stops before its first record).
         if (stopped()) throw STOPPED;
-        index.addCsvRow(header, row);
+        if (spill) spill.add(header, row);
+        else index?.addCsvRow(header, row);
       },
       (id) => emit({ type: 'match-export-started', object: spec.object, field: field.name, jobId: id }),
     );
     emit({ type: 'match-export-done', field: field.name, records: rows });
-    return { index, jobId, records: rows };
+    return { index, spill, jobId, records: rows };
   } catch (err) {
+    spill?.close();
     // --max-api-calls ran out: the run's first call stops it on the budget, with its summary and results.
     if (outOfBudget(err) || err === STOPPED) return null;
     // The export only saves calls: when Salesforce fails its job, the batched queries do the same work.

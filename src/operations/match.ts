@@ -3,6 +3,8 @@ import type { MappedRecord, Scalar } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo } from '../salesforce/types.js';
 import type { ChangeFields } from './changes.js';
+import { ownString } from '../core/own-string.js';
+import { MatchSlots } from './match-slots.js';
 import { inQueries, matchKey } from './soql.js';
 
 /**
@@ -48,30 +50,31 @@ async function collect(client: SalesforceClient, queries: string[]): Promise<Arr
   return rows;
 }
 
+/** A key's records: a slot (0 or more), or several, as -1 - their place in `MatchIndex.several`. */
+type KeySlots = Map<string, number>;
+
 /**
  * Existing records by match key, and the records each input record matches. Built from the rows of the batched
  * `IN` queries, or once from a Bulk API export of the whole object; one join for both, so they agree.
+ * Compact, as an export brings every record of the object: a key maps to a record's slot (a small integer), and
+ * the records are kept by slot in buffers and typed arrays (MatchSlots), with no object per record.
  */
 export class MatchIndex {
-  /** OR: field → key → Ids. AND: '' → tuple of keys → Ids. */
-  private readonly keys = new Map<string, Map<string, string | string[]>>();
+  /** OR: field → key → slot. AND: '' → tuple of keys → slot. */
+  private readonly keys = new Map<string, KeySlots>();
+  /** Keys that several records share: their slots. */
+  private readonly several: number[][] = [];
+  private readonly records = new MatchSlots();
+  /**
+   * The records whose values were read, by the first 15 characters of their Ids. For an index matched on Id (the
+   * update of a plan's second pass) it is also the key map of the Id field: the same keys to the same slots.
+   */
+  private readonly slots: KeySlots = new Map<string, number>();
   /**
    * With change detection: each record's current values, as one 52-bit hash per compared field in a flat array
-   * (8 bytes a field), so an export of a whole object stays small; `slots` gives a record's place by its Id.
+   * (8 bytes a field), by slot.
    */
-  private readonly slots = new Map<string, number>();
-  /** Slots whose values are no longer known: a write the index took as made failed, or its outcome is unknown. */
-  private readonly unknown = new Set<number>();
   private hashes = new Float64Array(0);
-  /**
-   * The compared fields' values as read (then SystemModstamp), by slot, for the before-images of the records the
-   * run updates: kept as they came, since most records are not updated (a rerun updates none), and turned into the
-   * image's object only for those that are. An export's row is kept itself (`whole`), read by the columns of the
-   * export's first header (`rowColumns`); a row of Salesforce's REST as the array of those values.
-   */
-  private readonly values: unknown[][] = [];
-  private readonly whole: boolean[] = [];
-  private rowColumns: { header: string[]; values: number[] } | undefined;
   /** Where an export's columns are, from its header (read once, not per row). */
   private columns: ExportColumns | undefined;
 
@@ -82,41 +85,43 @@ export class MatchIndex {
 
   /** Adds a row of Salesforce's (Id, the match fields, and the compared fields). */
   addRow(row: Record<string, unknown>): void {
-    const id = row.Id as string;
-    this.addKeys(this.rowKeys(row), id);
-    if (!this.changes || typeof id !== 'string') return;
+    const id = row.Id;
+    if (typeof id !== 'string') {
+      this.addKeys(this.rowKeys(row), String(id));
+      return;
+    }
     const slot = this.slotOf(id);
+    this.addSlotKeys(this.rowKeys(row), slot);
+    if (!this.changes) return;
     this.changes.rowHashes(row).forEach((h, i) => ((this.hashes[slot * this.width + i] as number) = h));
-    this.values[slot] = this.changes.rowValues(row);
-    this.whole[slot] = false;
+    this.records.setValues(slot, JSON.stringify(this.changes.rowValues(row)));
   }
 
   /**
    * Adds a row of a Bulk export (CSV: a header, then rows of text in its order) without making an object of it, nor
-   * any array but the row: an export brings every record of the object, most of which the run will not change.
+   * keeping the row: an export brings every record of the object, most of which the run will not change.
    */
   addCsvRow(header: string[], row: string[]): void {
     const at = this.columnsOf(header);
     const id = row[at.id];
     if (id === undefined) return;
+    const slot = this.slotOf(id);
     const key = at.key;
     if (key) {
       const k = matchKey(key.field, key.column < 0 ? '' : (row[key.column] ?? ''));
-      if (k !== null) this.addKey(key.map, k, id);
+      if (k !== null) this.addKey(key.map, k, slot);
     } else
-      this.addKeys(
+      this.addSlotKeys(
         this.keysOf((f) => cellOf(at, row, f.name)),
-        id,
+        slot,
       );
     if (!this.changes) return;
-    const slot = this.slotOf(id);
     this.changes.hashCells(row, at.hashed, this.hashes, slot * this.width);
-    this.whole[slot] = at.whole;
-    this.values[slot] = at.whole ? row : at.values.map((i) => (i < 0 ? null : (row[i] ?? '')));
+    this.records.setValues(slot, JSON.stringify(at.values.map((i) => (i < 0 ? null : (row[i] ?? '')))));
   }
 
   private get width(): number {
-    return (this.changes as ChangeFields).width;
+    return this.changes?.width ?? 0;
   }
 
   private columnsOf(header: string[]): ExportColumns {
@@ -124,7 +129,7 @@ export class MatchIndex {
     const names = [...(this.changes?.fields.map((f) => f.name) ?? []), 'SystemModstamp'];
     const index = new Map(header.map((h, i) => [h, i]));
     const field = this.spec.fields.length === 1 ? this.spec.fields[0] : undefined;
-    const columns: ExportColumns = {
+    this.columns = {
       header,
       index,
       id: header.indexOf('Id'),
@@ -135,24 +140,22 @@ export class MatchIndex {
         map: this.keyMap(this.spec.operator === 'AND' ? '' : field.name),
       },
       hashed: this.changes?.cellColumns(index) ?? [],
-      whole: false,
     };
-    // Rows are kept whole and read by the first header's columns; a page with a header of other columns (never seen
-    // from Salesforce) keeps copies of the values instead.
-    this.rowColumns ??= { header, values: columns.values };
-    const first = this.rowColumns.header;
-    columns.whole = first.length === header.length && first.every((h, i) => h === header[i]);
-    this.columns = columns;
-    return columns;
+    return this.columns;
   }
 
+  /** The slot of a record read from the org, found by its Id (a record read twice has one slot). */
   private slotOf(id: string): number {
-    const key = id.slice(0, 15);
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.slots.size;
-      this.slots.set(key, slot);
-    }
+    const known = this.slots.get(id.slice(0, 15));
+    if (known !== undefined && known >= 0) return known;
+    const slot = this.newSlot(id);
+    // The key is read back from the slot: the Id given may be a slice of an export's page.
+    if (known === undefined) this.slots.set(this.records.id15(slot), slot);
+    return slot;
+  }
+
+  private newSlot(id: string): number {
+    const slot = this.records.add(id);
     const width = this.width;
     if ((slot + 1) * width > this.hashes.length) {
       const grown = new Float64Array(Math.max(1024, this.hashes.length * 2, (slot + 1) * width));
@@ -162,14 +165,17 @@ export class MatchIndex {
     return slot;
   }
 
+  /** The slot of a record whose values were read, or undefined. */
+  private readSlot(id: string): number | undefined {
+    const slot = this.slots.get(id.slice(0, 15));
+    return slot !== undefined && slot >= 0 ? slot : undefined;
+  }
+
   /** The values read of a record's compared fields, with its SystemModstamp; undefined for one not read. */
   valuesOf(id: string): Record<string, unknown> | undefined {
-    const slot = this.slots.get(id.slice(0, 15));
-    if (slot === undefined || !this.changes) return undefined;
-    const kept = this.values[slot] as unknown[];
-    const columns = this.rowColumns?.values;
-    const values = this.whole[slot] && columns ? columns.map((i) => (i < 0 ? null : (kept[i] ?? ''))) : kept;
-    return this.changes.valuesObject(values);
+    const slot = this.readSlot(id);
+    const text = slot === undefined || !this.changes ? undefined : this.records.values(slot);
+    return text === undefined ? undefined : this.changes?.valuesObject(JSON.parse(text) as unknown[]);
   }
 
   /** The current values (hashed) of the records this index read, by `currentAt`. */
@@ -179,8 +185,8 @@ export class MatchIndex {
 
   /** Where a record's current values start in `current`; -1 for a record this index did not read (or forgot). */
   currentAt(id: string): number {
-    const slot = this.slots.get(id.slice(0, 15));
-    return slot === undefined || !this.changes || this.unknown.has(slot) ? -1 : slot * this.changes.width;
+    const slot = this.readSlot(id);
+    return slot === undefined || !this.changes || !this.records.known(slot) ? -1 : slot * this.changes.width;
   }
 
   /**
@@ -197,13 +203,8 @@ export class MatchIndex {
    * no longer known, and a later row of the run with its key is sent whole.
    */
   forget(keys: Array<[string, string]>): void {
-    for (const [field, key] of keys) {
-      const found = this.keys.get(field)?.get(key);
-      for (const id of typeof found === 'string' ? [found] : (found ?? [])) {
-        const slot = this.slots.get(id.slice(0, 15));
-        if (slot !== undefined) this.unknown.add(slot);
-      }
-    }
+    for (const [field, key] of keys)
+      this.eachSlot(this.keys.get(field)?.get(key), (s) => this.records.forget(s));
   }
 
   /** The keys a record is found by, to add it with `addKeys` once it has an Id. */
@@ -211,22 +212,56 @@ export class MatchIndex {
     return this.keysOf((f) => valueOf(record, f));
   }
 
+  /** A record the run created: found by its keys from now on (its values were not read). */
   addKeys(keys: Array<[string, string]>, id: string): void {
-    for (const [field, key] of keys) this.addKey(this.keyMap(field), key, id);
+    if (keys.length > 0) this.addSlotKeys(keys, this.newSlot(id));
   }
 
-  private keyMap(field: string): Map<string, string | string[]> {
+  private addSlotKeys(keys: Array<[string, string]>, slot: number): void {
+    for (const [field, key] of keys) this.addKey(this.keyMap(field), key, slot);
+  }
+
+  private keyMap(field: string): KeySlots {
     let byKey = this.keys.get(field);
-    if (!byKey) this.keys.set(field, (byKey = new Map<string, string | string[]>()));
+    if (!byKey) {
+      const idField = this.spec.fields.find((f) => f.name === field)?.type === 'id';
+      this.keys.set(
+        field,
+        (byKey = idField && this.spec.operator === 'OR' ? this.slots : new Map<string, number>()),
+      );
+    }
     return byKey;
   }
 
-  private addKey(byKey: Map<string, string | string[]>, key: string, id: string): void {
+  private addKey(byKey: KeySlots, key: string, slot: number): void {
     const seen = byKey.get(key);
-    if (seen === undefined) byKey.set(key, id);
-    else if (typeof seen === 'string') {
-      if (seen.slice(0, 15) !== id.slice(0, 15)) byKey.set(key, [seen, id]);
-    } else if (!seen.some((s) => s.slice(0, 15) === id.slice(0, 15))) seen.push(id);
+    if (seen === slot) return;
+    if (seen === undefined) {
+      byKey.set(ownString(key), slot);
+      return;
+    }
+    const id = this.records.id15(slot);
+    if (seen >= 0) {
+      if (this.records.id15(seen) === id) return;
+      this.several.push([seen, slot]);
+      byKey.set(key, -this.several.length);
+      return;
+    }
+    const slots = this.several[-1 - seen] as number[];
+    if (!slots.some((s) => this.records.id15(s) === id)) slots.push(slot);
+  }
+
+  private eachSlot(found: number | undefined, each: (slot: number) => void): void {
+    if (found === undefined) return;
+    if (found >= 0) each(found);
+    else for (const s of this.several[-1 - found] ?? []) each(s);
+  }
+
+  /** The Ids a key's records have. */
+  private idsOf(found: number | undefined): string[] {
+    if (found === undefined) return [];
+    if (found >= 0) return [this.records.id(found)];
+    return (this.several[-1 - found] ?? []).map((s) => this.records.id(s));
   }
 
   /** The Ids each record matches: none, one, or several (ambiguous). */
@@ -238,18 +273,14 @@ export class MatchIndex {
       const byKey = this.keys.get(this.spec.operator === 'AND' ? '' : field.name);
       for (const r of records) {
         const k = matchKey(field, valueOf(r, field));
-        const found = k === null ? undefined : byKey?.get(k);
-        result.set(r, found === undefined ? [] : typeof found === 'string' ? [found] : [...found]);
+        result.set(r, this.idsOf(k === null ? undefined : byKey?.get(k)));
       }
       return result;
     }
     for (const r of records) {
       const ids = new Set<string>();
-      for (const [field, key] of this.recordKeys(r)) {
-        const found = this.keys.get(field)?.get(key);
-        if (typeof found === 'string') ids.add(found);
-        else for (const id of found ?? []) ids.add(id);
-      }
+      for (const [field, key] of this.recordKeys(r))
+        for (const id of this.idsOf(this.keys.get(field)?.get(key))) ids.add(id);
       result.set(r, [...ids]);
     }
     return result;
@@ -280,11 +311,9 @@ interface ExportColumns {
   /** The compared fields' columns, then SystemModstamp's (-1 when absent). */
   values: number[];
   /** A single match field: its column and its map of keys, read without a closure or an array per row. */
-  key: { field: FieldInfo; column: number; map: Map<string, string | string[]> } | undefined;
+  key: { field: FieldInfo; column: number; map: KeySlots } | undefined;
   /** The columns ChangeFields.hashCells reads. */
   hashed: number[];
-  /** The header has the first header's columns: its rows are kept whole. */
-  whole: boolean;
 }
 
 /** An export row's value of a column by name ('' when the export has no such column). */

@@ -11,6 +11,13 @@ import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
 import { keySource } from './plan-keys.js';
 import { checkPolymorphic, compileAs, type CheckedPoly } from './plan-poly-check.js';
+import {
+  checkCompositeFields,
+  standardPriceBookOf,
+  type CheckedComposite,
+  type CompositeContext,
+  type CompositeKey,
+} from './plan-composite-check.js';
 import { planMatching } from './prepare.js';
 
 export interface PlanProblem {
@@ -28,10 +35,14 @@ export interface CheckedPlan {
   /** Step → the key fields later steps (or its own second pass) refer to its records by. */
   keys: Map<string, FieldInfo[]>;
   columns: Map<string, string[]>;
-  /** Step → field → the Id of the record type it names. */
+  /** Step → field → the Id of the record type it names, or of the standard price book. */
   recordTypes: Map<string, Record<string, string>>;
   /** Step → its polymorphic references, with the objects and key fields they search. */
   poly: Map<string, CheckedPoly[]>;
+  /** Step → its references by a composite key (optional: plans checked before them have none). */
+  composites?: Map<string, CheckedComposite[]>;
+  /** Step → the composite keys later steps find its records by. */
+  compositeKeys?: Map<string, CompositeKey[]>;
 }
 
 /** The columns of a file (its CSV header, or the first record's keys), or null when it has no records. */
@@ -106,33 +117,24 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
   }
   const keys = new Map<string, FieldInfo[]>();
   const poly = new Map<string, CheckedPoly[]>();
+  const composites = new Map<string, CheckedComposite[]>();
+  const ctx: CompositeContext = {
+    byName,
+    objects,
+    client,
+    keys,
+    compositeKeys: new Map(),
+    problems,
+    standardPriceBook: standardPriceBookOf(client),
+  };
   for (const step of plan.steps) {
     const object = objects.get(step.name);
     const cols = columns.get(step.name);
     if (!object || !cols) continue;
     poly.set(step.name, await checkPolymorphic(step, object, byName, objects, client, keys, problems));
-    for (const r of step.references) {
-      const at = (message: string): number =>
-        problems.push({ step: step.name, line: r.line, where: r.field, message });
-      const parent = byName.get(r.step) as PlanStep;
-      const parentObject = objects.get(parent.name);
-      if (!parentObject) continue;
-      const field = object.fields.find((f) => f.name.toLowerCase() === r.field.toLowerCase());
-      if (!field || field.type !== 'reference') at(`${step.object} has no reference field ${r.field}`);
-      else if (!field.referenceTo.includes(parentObject.name))
-        at(
-          `${r.field} refers to ${field.referenceTo.join(' or ')}, not to ${parentObject.name} (step "${r.step}")`,
-        );
-      const key = parentObject.fields.find((f) => f.name.toLowerCase() === r.key.toLowerCase());
-      if (!key) at(`${parentObject.name} has no field ${r.key} (the key of step "${r.step}")`);
-      else if (!keySource(parent, r.key))
-        at(`step "${r.step}" does not map ${r.key}, so its records cannot be found by it`);
-      else {
-        const list = keys.get(parent.name) ?? [];
-        if (!list.some((k) => k.name === key.name)) list.push(key);
-        keys.set(parent.name, list);
-      }
-    }
+    const own = await checkCompositeFields(ctx, step, object, recordTypes, cols);
+    composites.set(step.name, own);
+    checkReferences(step, object, byName, objects, keys, problems);
     const as = Object.fromEntries((poly.get(step.name) ?? []).map((p) => [p.ref.field, compileAs(p)]));
     await checkStepMapping(
       step,
@@ -144,10 +146,47 @@ export async function checkPlan(plan: Plan, client: SalesforceClient): Promise<C
       objects,
       recordTypes.get(step.name),
       as,
+      {
+        composites: Object.fromEntries(own.map((c) => [c.ref.field, c.as])),
+      },
     );
   }
   if (problems.length > 0) throw planProblems(plan, problems);
-  return { plan, order, objects, keys, columns, recordTypes, poly };
+  const compositeKeys = ctx.compositeKeys;
+  return { plan, order, objects, keys, columns, recordTypes, poly, composites, compositeKeys };
+}
+
+/** A step's references by one key: each a reference field to the parent step's object, found by a key it maps. */
+function checkReferences(
+  step: PlanStep,
+  object: ObjectInfo,
+  byName: Map<string, PlanStep>,
+  objects: Map<string, ObjectInfo>,
+  keys: Map<string, FieldInfo[]>,
+  problems: PlanProblem[],
+): void {
+  for (const r of step.references) {
+    const at = (message: string): number =>
+      problems.push({ step: step.name, line: r.line, where: r.field, message });
+    const parent = byName.get(r.step) as PlanStep;
+    const parentObject = objects.get(parent.name);
+    if (!parentObject) continue;
+    const field = object.fields.find((f) => f.name.toLowerCase() === r.field.toLowerCase());
+    if (!field || field.type !== 'reference') at(`${step.object} has no reference field ${r.field}`);
+    else if (!field.referenceTo.includes(parentObject.name))
+      at(
+        `${r.field} refers to ${field.referenceTo.join(' or ')}, not to ${parentObject.name} (step "${r.step}")`,
+      );
+    const key = parentObject.fields.find((f) => f.name.toLowerCase() === r.key.toLowerCase());
+    if (!key) at(`${parentObject.name} has no field ${r.key} (the key of step "${r.step}")`);
+    else if (!keySource(parent, r.key))
+      at(`step "${r.step}" does not map ${r.key}, so its records cannot be found by it`);
+    else {
+      const list = keys.get(parent.name) ?? [];
+      if (!list.some((k) => k.name === key.name)) list.push(key);
+      keys.set(parent.name, list);
+    }
+  }
 }
 
 async function checkStepMapping(
@@ -160,10 +199,12 @@ async function checkStepMapping(
   objects: Map<string, ObjectInfo>,
   recordTypes: Record<string, string> | undefined,
   polyAs: Parameters<typeof stepMapping>[5],
+  more: { composites: Parameters<typeof stepMapping>[6] },
 ): Promise<void> {
   // A reference to a step whose object is unknown is already reported there: not looked up again.
   const refs = step.references.filter((r) => objects.has(r.step));
-  const mapping = stepMapping(step, refs, (s) => byName.get(s)?.object ?? s, cols, recordTypes, polyAs);
+  const objectOf = (s: string): string => byName.get(s)?.object ?? s;
+  const mapping = stepMapping(step, refs, objectOf, cols, recordTypes, polyAs, more.composites);
   const compiled = await compileMapping(mapping, object, step.operation, cols, (n) => client.describe(n));
   const matching = planMatching({ operation: step.operation }, mapping, compiled, false);
   const header = Object.fromEntries(cols.map((c) => [c, '']));

@@ -23,7 +23,7 @@ export function placeholder(step: string, line: number): string {
  * Line → Id (or a dry run's placeholder) for the records the step wrote or found, starting from those an earlier run
  * created (`seed`); failed lines → the line.
  */
-async function outcomesOf(
+export async function outcomesOf(
   step: string,
   dir: string | undefined,
   dryRun: boolean,

@@ -6,6 +6,8 @@ import type { CheckedPoly } from './plan-poly-check.js';
 import { OrgCache, resolvePoly } from './plan-poly-resolve.js';
 import { isClash, type Clash, type KeyMap } from './plan-key-map.js';
 import { matchKey } from './soql.js';
+import type { CheckedComposite } from './plan-composite-check.js';
+import { resolveComposites } from './plan-composite-resolve.js';
 
 /** The key maps of the steps run so far, by step and key field. */
 export class PlanMemory {
@@ -66,6 +68,7 @@ export function referenceResolver(
   memory: PlanMemory,
   files: Map<string, string>,
   poly: CheckedPoly[] = [],
+  composites: CheckedComposite[] = [],
 ): ReferenceResolver {
   const byField = new Map(refs.map((r) => [r.field.toLowerCase(), r]));
   const cache = new OrgCache();
@@ -94,11 +97,18 @@ export function referenceResolver(
       }
       record.lookups = left;
     }
-    if (poly.length === 0) return failures;
-    const rest = records.filter((r) => !failures.has(r));
-    return resolvePoly(rest, poly, memory, files, client, cache).then((more) => {
-      for (const [r, detail] of more) failures.set(r, detail);
+    if (poly.length === 0 && composites.length === 0) return failures;
+    return (async () => {
+      for (const resolve of [
+        composites.length > 0 &&
+          ((rest: MappedRecord[]) => resolveComposites(rest, composites, memory, files, client)),
+        poly.length > 0 && ((rest: MappedRecord[]) => resolvePoly(rest, poly, memory, files, client, cache)),
+      ]) {
+        if (!resolve) continue;
+        for (const [r, detail] of await resolve(records.filter((r) => !failures.has(r))))
+          failures.set(r, detail);
+      }
       return failures;
-    });
+    })();
   };
 }

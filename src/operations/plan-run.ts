@@ -27,6 +27,7 @@ import { earlierRuns, refuseUnfinished } from './plan-guard.js';
 import { refuseUncertain, unsureIn } from './plan-uncertain.js';
 import { checkResumedInputs } from './plan-resume-check.js';
 import { scanStep, selfInput, type ScanMore } from './plan-keys.js';
+import { scanComposites } from './plan-composite-keys.js';
 import { PlanMemory, referenceResolver } from './plan-references.js';
 import { predictSelf } from './plan-self.js';
 import { planResume, PlanSignals } from './plan-stop.js';
@@ -214,6 +215,7 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
       columns,
       run.checked.recordTypes.get(step.name),
       Object.fromEntries((run.checked.poly.get(step.name) ?? []).map((p) => [p.ref.field, compileAs(p)])),
+      Object.fromEntries((run.checked.composites?.get(step.name) ?? []).map((c) => [c.ref.field, c.as])),
     ),
     refs: first,
     skip: seed,
@@ -234,6 +236,7 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
     );
     for (const [key, map] of scan.maps) run.memory.set(step.name, key, map);
   }
+  await keepComposites(run, step, stepDir, seed);
   if (self.length === 0) return;
   if (run.opts.dryRun) {
     const org = { client: run.client, object: run.checked.objects.get(step.name) as ObjectInfo };
@@ -283,9 +286,23 @@ async function createdEarlier(
     ended: 'created before',
   });
   const keys = run.checked.keys.get(step.name) ?? [];
+  await keepComposites(run, step, undefined, more.seed);
   if (keys.length === 0 && !more.ledger) return;
   const scan = await scanStep(step, undefined, false, keys, undefined, more);
   for (const [key, map] of scan.maps) run.memory.set(step.name, key, map);
+}
+
+/** The key maps of the composite keys later steps find the step's records by (plan-composite-keys.ts). */
+async function keepComposites(
+  run: PlanRun,
+  step: PlanStep,
+  dir: string | undefined,
+  seed: ReadonlyMap<number, string> | undefined,
+): Promise<void> {
+  const keys = run.checked.compositeKeys?.get(step.name) ?? [];
+  if (keys.length === 0) return;
+  const maps = await scanComposites(step, dir, run.opts.dryRun, keys, run.memory, seed);
+  for (const [key, map] of maps) run.memory.set(step.name, key, map);
 }
 
 interface Pass {
@@ -353,6 +370,7 @@ async function syncPass(run: PlanRun, step: PlanStep, pass: PlanStepResult['pass
       run.memory,
       run.files,
       pass === 'records' ? run.checked.poly.get(step.name) : [],
+      pass === 'records' ? run.checked.composites?.get(step.name) : [],
     ),
   };
   // Checked with nothing awaited before runSync takes the signals over: none falls between.

@@ -15,6 +15,7 @@ import { closeAll, ResultSink, resultFiles } from './results.js';
 import { openRunFolder } from './run-folder.js';
 import { Spool } from './spool.js';
 import type { WritePlan } from './sync-plan.js';
+import type { EngineOptions } from './engine-options.js';
 import type { RunContext, SyncOutcome } from './sync-ports.js';
 import type { SyncInput, SyncTarget } from './sync-prepare.js';
 import { settle } from './sync-settle.js';
@@ -59,7 +60,7 @@ export async function runEngine(
     mappingZone: input.mapping.timezone,
     match: target.matching.spec,
     strategy: target.matching.strategy,
-    matchIndex: writes.exported?.index,
+    ...matchesOf(writes),
     changes: writes.changes.fields,
     writer: writes.writer,
     retry: client?.retry,
@@ -97,7 +98,7 @@ export async function runEngine(
   const { all, ledger } = inputWithLedger(sink, input, writes, target);
   const outcome = await runToEnd(engine, all, sink, ledger, [
     () => files.journal?.close(),
-    () => spool?.close(),
+    () => [spool, writes.exported?.spill].forEach((scratch) => scratch?.close()),
     () => beforeImages?.flush(),
     () => backup?.close(),
   ]);
@@ -249,4 +250,9 @@ async function runToEnd(
     outcome.fatal ??= toSfsyncError(err);
   }
   return outcome;
+}
+
+/** The existing records exported before the run: in memory, or on disk when too many to hold. */
+function matchesOf(writes: WritePlan): Pick<EngineOptions, 'matchIndex' | 'matchSpill'> {
+  return { matchIndex: writes.exported?.index, matchSpill: writes.exported?.spill };
 }

@@ -1,32 +1,23 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
+import { createStep, planYaml, ref } from './small-plan.js';
 
 const env = useSyncEnv();
 
-const PLAN = `
-steps:
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: create
-    mapping: {fields: {Name: name}}
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: create
-    mapping: {fields: {LastName: last, Email: email, AccountId: {step: accounts, key: Name, column: account}}}
-  - name: leads
-    file: leads.csv
-    object: Lead
-    operation: create
-    mapping: {fields: {LastName: last, Company: company, Email: email}}
-  - name: tasks
-    file: tasks.csv
-    object: Task
-    operation: create
-    mapping: {fields: {Subject: subject, WhoId: {steps: [contacts, leads], key: Email, column: who}}}
-`;
+const PLAN = planYaml(
+  createStep('accounts', 'accounts.csv', 'Account', { Name: 'name' }),
+  createStep('contacts', 'contacts.csv', 'Contact', {
+    LastName: 'last',
+    Email: 'email',
+    AccountId: ref('accounts', 'Name', 'account'),
+  }),
+  createStep('leads', 'leads.csv', 'Lead', { LastName: 'last', Company: 'company', Email: 'email' }),
+  createStep('tasks', 'tasks.csv', 'Task', {
+    Subject: 'subject',
+    WhoId: { steps: ['contacts', 'leads'], key: 'Email', column: 'who' },
+  }),
+);
 
 describe('a plan key two records of one step share', () => {
   it('fails the child with LOOKUP_AMBIGUOUS (status 300) naming both lines, in the run and the dry run', async () => {

@@ -2,33 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultCsv, useSyncEnv } from '../helpers/sync-env.js';
+import { accountsStep, contactsStep, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
 
-const PLAN = `
-steps:
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        LastName: name
-        External_Id__c: id
-        AccountId: {step: accounts, key: External_Id__c, column: account}
-        ReportsToId: {step: contacts, key: External_Id__c, column: boss}
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        Name: name
-        External_Id__c: id
-        ParentId: {step: accounts, key: External_Id__c, column: parent}
-`;
+const PLAN = planYaml(contactsStep({ boss: true }), accountsStep({ parent: true }));
 
 describe('sfsync run PLAN', () => {
   it('loads steps in dependency order, references from memory, self-references in a second pass', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { createStep, planYaml, ref } from './small-plan.js';
 
 // The --json documents of sfsync run and sfsync plan check, against their schemas in schemas/output/.
 const SCHEMAS = path.resolve(import.meta.dirname, '../../schemas/output');
@@ -21,23 +22,21 @@ function check(schema: string, stdout: string): Record<string, any> {
 
 const env = useSyncEnv();
 
-const PLAN = (accountsMatch: string): string => `
-steps:
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: create
-    mapping:
-      fields:
-        LastName: last
-        AccountId: {step: accounts, key: External_Id__c, column: account}
-        ReportsToId: {step: contacts, key: LastName, column: boss}
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    mapping: {match: ${accountsMatch}, fields: {Name: name, External_Id__c: id}}
-`;
+const PLAN = (accountsMatch: string): string =>
+  planYaml(
+    createStep('contacts', 'contacts.csv', 'Contact', {
+      LastName: 'last',
+      AccountId: ref('accounts', 'External_Id__c', 'account'),
+      ReportsToId: ref('contacts', 'LastName', 'boss'),
+    }),
+    {
+      name: 'accounts',
+      file: 'accounts.csv',
+      object: 'Account',
+      operation: 'upsert',
+      mapping: { match: accountsMatch, fields: { Name: 'name', External_Id__c: 'id' } },
+    },
+  );
 
 describe('sfsync run and plan check --json documents match their schemas', () => {
   it('plan check: a valid plan, and a plan with problems', async () => {

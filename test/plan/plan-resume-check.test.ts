@@ -2,23 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { accountsStep, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
-
-const PLAN = `
-steps:
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping: {fields: {External_Id__c: id, Name: name}}
-`;
 
 describe('a plan resumed with a changed input file', () => {
   it('is refused (RESUME_MISMATCH, naming step and file) before it connects: no API call', async () => {
     env.write('rc/accounts.csv', 'id,name\nRC1,Resume One\nRC2,Resume Two\n');
-    env.write('rc/plan.yaml', PLAN);
+    env.write('rc/plan.yaml', planYaml(accountsStep()));
     const first = await env.sfsync(['run', 'rc/plan.yaml', '--results', 'out/rc']);
     expect(first.code, first.stderr).toBe(0);
     // As a kill leaves it: the step began (its journal is there) and did not finish (no summary).

@@ -5,40 +5,19 @@ import { main } from '../../src/cli.js';
 import type { InterruptHandlers } from '../../src/deps.js';
 import { useSyncEnv } from '../helpers/sync-env.js';
 import { createTestDeps } from '../helpers/test-deps.js';
+import { accountsStep, contactsStep, csv, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
 
-const PLAN = `
-steps:
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        LastName: name
-        External_Id__c: id
-        AccountId: {step: accounts, key: External_Id__c, column: account}
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        Name: name
-        External_Id__c: id
-`;
-
 function writePlan(name: string, prefix: string, contacts: number): void {
-  env.write(`${name}/accounts.csv`, `id,name\n${prefix}A1,Acme\n${prefix}A2,Globex\n`);
+  env.write(`${name}/accounts.csv`, csv('id,name', [`${prefix}A1,Acme`, `${prefix}A2,Globex`]));
   const rows = Array.from(
     { length: contacts },
     (_, i) => `${prefix}C${i},Name ${i},${prefix}A${(i % 2) + 1}`,
   );
-  env.write(`${name}/contacts.csv`, `id,name,account\n${rows.join('\n')}\n`);
-  env.write(`${name}/plan.yaml`, PLAN);
+  env.write(`${name}/contacts.csv`, csv('id,name,account', rows));
+  // Contacts listed first: the plan orders them after the accounts they refer to.
+  env.write(`${name}/plan.yaml`, planYaml(contactsStep(), accountsStep()));
 }
 
 /** main() in this process, its signals through the returned handle (the handlers the command registered). */

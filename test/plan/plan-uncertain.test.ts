@@ -2,19 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { createStep, planYaml } from './small-plan.js';
 
 // A create whose answer is lost (the org created the records): its rows end UNCERTAIN, and a new run must not
 // create them a second time.
 const env = useSyncEnv();
 
-const PLAN = `
-steps:
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: create
-    mapping: {fields: {LastName: last, Email: email}}
-`;
+const PLAN = planYaml(
+  createStep('contacts', 'contacts.csv', 'Contact', { LastName: 'last', Email: 'email' }),
+);
 
 function tagged(): number {
   return [...(env.org().store.object('Contact')?.live.values() ?? [])].filter((r) =>

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { SyncEnv } from '../helpers/sync-env.js';
-import { planFiles } from './plan-data.js';
+import { managerOf, parentOf, planFiles } from './plan-data.js';
 
 /**
  * A seven-step plan for the undo and kill tests: accounts (self-referencing parents), contacts (with managers),
@@ -57,7 +57,8 @@ export async function expectLoadedOnce(env: SyncEnv, p: string, n: UndoPlanSizes
   expect(new Set(accounts.map((a) => a.External_Id__c)).size).toBe(n.accounts);
   for (const a of accounts) {
     const i = Number(a.External_Id__c.slice(p.length + 1));
-    expect(a.Parent?.External_Id__c ?? null).toBe(i >= 10 ? `${p}A${i % 10}` : null);
+    const parent = parentOf(i);
+    expect(a.Parent?.External_Id__c ?? null).toBe(parent === null ? null : `${p}A${parent}`);
   }
   const contacts = await env.query(
     `SELECT Id, External_Id__c, Account.External_Id__c, ReportsTo.External_Id__c FROM Contact WHERE External_Id__c LIKE '${p}C%'`,
@@ -68,7 +69,7 @@ export async function expectLoadedOnce(env: SyncEnv, p: string, n: UndoPlanSizes
     const i = Number(c.External_Id__c.slice(p.length + 1));
     expect([c.Account?.External_Id__c, c.ReportsTo?.External_Id__c ?? null]).toEqual([
       `${p}A${i % n.accounts}`,
-      i >= 5 ? `${p}C${i % 5}` : null,
+      managerOf(i) === null ? null : `${p}C${managerOf(i)}`,
     ]);
   }
   const opps = await env.query(

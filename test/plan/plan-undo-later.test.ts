@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { accountsStep, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
-
-const PLAN = `steps:
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        Name: name
-        External_Id__c: id
-`;
 
 /** Plan runs undone newest first: the later run's undo set back what it changed, so no CONFLICT and no --force. */
 describe('undo of a plan run after the undo of a later plan run', () => {
   it('deletes what the earlier run created, though the later run changed it and was undone', async () => {
-    env.write('pl/plan.yaml', PLAN);
+    env.write('pl/plan.yaml', planYaml(accountsStep()));
     env.write('pl/accounts.csv', 'id,name\nPUL-1,Two\n');
     expect((await env.sfsync(['run', 'pl/plan.yaml', '--results', 'out/run2'])).code).toBe(0);
     env.write('pl/accounts.csv', 'id,name\nPUL-1,Three\n');

@@ -28,14 +28,10 @@ describe('transient failures', () => {
     const rows = ['LastName,Email'];
     for (let i = 0; i < 3000; i++) rows.push(`F${i},f${i}@faults.test`);
     fs.writeFileSync(path.join(dir, 'contacts.csv'), `${rows.join('\n')}\n`);
-    // Half of them exist already, so the run both creates and updates.
-    const seed = deps();
-    // (with another LastName, so their updates change them and are sent)
-    fs.writeFileSync(
-      path.join(dir, 'seed.csv'),
-      `${rows.slice(0, 1501).join('\n').replace(/^F/gm, 'Old')}\n`,
-    );
-    expect(await main(['create', 'seed.csv', '--object', 'Contact'], seed)).toBe(0);
+    // Half of them exist already (seeded straight into the org, with another LastName so that their updates change
+    // them and are sent), so the run both creates and updates.
+    for (let i = 0; i < 1500; i++)
+      org.store.create('Contact', { LastName: `Old${i}`, Email: `f${i}@faults.test` });
 
     org.setFaults({ transientRate: 0.1, transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'] });
     const d = deps();
@@ -62,22 +58,25 @@ describe('transient failures', () => {
 });
 
 describe('faults together: transient errors and expiring sessions', () => {
-  it('a 5,000-record upsert with 5% transient failures and recurring session expiry writes each record exactly once', async () => {
+  const N = 3_200;
+  // 3,200 records: just over the 3,000 from which the existing records are matched through an export, which then
+  // runs under the faults too (5,000 cost the suite a second more and proved nothing more).
+  it(`a ${N.toLocaleString('en-US')}-record upsert with 5% transient failures and recurring session expiry writes each record exactly once`, async () => {
     const d = createTestDeps({ cwd: dir });
     await storeLocalOrg(d.tokenStore, org, 'faulty');
     const rows = ['LastName,Email'];
-    for (let i = 0; i < 5_000; i++) rows.push(`T${i},t${i}@together.test`);
+    for (let i = 0; i < N; i++) rows.push(`T${i},t${i}@together.test`);
     fs.writeFileSync(path.join(dir, 'together.csv'), `${rows.join('\n')}\n`);
     // Half exist (seeded into the org as they are), so both creates and updates happen under faults.
-    for (let i = 0; i < 2_500; i++)
+    for (let i = 0; i < N / 2; i++)
       org.store.create('Contact', { LastName: `Old${i}`, Email: `t${i}@together.test` });
     const faultsBefore = org.injectedFaults();
-    // About 110 calls make the run (the match export, then 100 writes of 50 records); a session expiry every 40
+    // About 70 calls make the run (the match export, then 64 writes of 50 records); a session expiry every 20
     // calls makes several refreshes happen.
     org.setFaults({
       transientRate: 0.05,
       transientKinds: ['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW'],
-      expireSessionEvery: 40,
+      expireSessionEvery: 20,
       seed: 99,
     });
     const run = createTestDeps({ cwd: dir });
@@ -100,12 +99,9 @@ describe('faults together: transient errors and expiring sessions', () => {
     );
     org.setFaults({ transientRate: 0, expireSessionEvery: 0 });
     expect(org.injectedFaults() - faultsBefore).toBeGreaterThan(5);
-    expect(JSON.parse(run.io.stdoutText).result.counts).toMatchObject({
-      total: 5_000,
-      created: 2_500,
-      updated: 2_500,
-      failed: 0,
-    });
+    const result = JSON.parse(run.io.stdoutText).result;
+    expect(result.matchExport?.records).toBeGreaterThanOrEqual(N / 2);
+    expect(result.counts).toMatchObject({ total: N, created: N / 2, updated: N / 2, failed: 0 });
     expect(exit).toBe(0);
     const emails = new Set<string>();
     for (const row of org.store.object('Contact')?.live.values() ?? []) {
@@ -114,14 +110,14 @@ describe('faults together: transient errors and expiring sessions', () => {
       expect(emails.has(email), `duplicate ${email}`).toBe(false);
       emails.add(email);
     }
-    expect(emails.size).toBe(5_000);
+    expect(emails.size).toBe(N);
   });
 });
 
 describe('API budgets', () => {
   it('--max-api-calls stops cleanly with a resumable journal', async () => {
     const rows = ['LastName,Email'];
-    for (let i = 0; i < 2000; i++) rows.push(`B${i},b${i}@budget.test`);
+    for (let i = 0; i < 1000; i++) rows.push(`B${i},b${i}@budget.test`);
     fs.writeFileSync(path.join(dir, 'budget.csv'), `${rows.join('\n')}\n`);
     const d = deps();
     const code = await main(
@@ -162,7 +158,7 @@ describe('API budgets', () => {
         resumed,
       ),
     ).toBe(0);
-    expect(JSON.parse(resumed.io.stdoutText).result.counts).toMatchObject({ total: 2000, created: 2000 });
+    expect(JSON.parse(resumed.io.stdoutText).result.counts).toMatchObject({ total: 1000, created: 1000 });
   });
 
   it('refuses a large run that the daily limit cannot cover, before any write', async () => {
