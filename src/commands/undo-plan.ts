@@ -6,6 +6,7 @@ import { plural, thousands } from '../core/plural.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { openPlanUndoFolder, type PlanUndoFolder } from '../operations/plan-undo-folder.js';
 import { createdBy, KeptParents, leftIds, touchedBy } from '../operations/plan-undo-keep.js';
+import { parentsWritten } from '../operations/plan-undo-rollup.js';
 import {
   readPlanUndoSource,
   type PlanUndoSource,
@@ -54,7 +55,7 @@ export interface PlanUndoResult {
   durationMs: number;
 }
 
-type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'>;
+type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'> & Partial<Pick<Deps, 'env'>>;
 
 interface PlanUndo {
   opts: UndoOptions;
@@ -97,6 +98,7 @@ function stepResult(step: PlanUndoStep, r: UndoResult, apiCalls: number, ended: 
 async function undoStep(run: PlanUndo, step: PlanUndoStep, onBatch?: OnBatch): Promise<void> {
   const dir = run.folder ? path.join(run.folder.dir, step.name) : null;
   const prior = dir ? readSummary(dir) : null;
+  await parentsWritten(await run.client(), step.dir, run.touched);
   if (dir && prior?.ended === 'completed') {
     touchedBy(step.dir, run.touched);
     run.steps.push(stepResult(step, prior, 0, 'done before'));

@@ -86,7 +86,9 @@ export function readComposite(
       `With one field, write key: Field, column: column. ${EXAMPLE}`,
     );
   const parts = entries
-    .map(([name, part]) => readPart(where, [...at, 'key', name], label, name, part, readReference))
+    .map(([name, part]) =>
+      readPart(where, [...at, 'key', name], `${label}: ${field}: key`, name, part, readReference),
+    )
     .sort((a, b) => a.field.toLowerCase().localeCompare(b.field.toLowerCase()));
   if (!parts.some((p) => p.column !== undefined || p.ref !== undefined))
     throw where.error(

@@ -1,6 +1,7 @@
 import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
 import { readPath } from '../mapping/apply.js';
+import { applyTransforms } from '../mapping/coerce.js';
 import type { PlanStep } from '../mapping/plan-types.js';
 import type { CheckedPart, CompositeKey } from './plan-composite-check.js';
 import { isClash, KeyMap, type Clash } from './plan-key-map.js';
@@ -25,7 +26,7 @@ export function partValue(
   values: Record<string, unknown>,
   memory: PlanMemory,
   zone?: string,
-): { value: PartValue; key?: string } {
+): { value: PartValue; key?: string; shown?: string } {
   if (part.kind === 'constant') return { value: part.value ?? null };
   if (part.kind === 'column') {
     const raw = readPath(values, part.column ?? '');
@@ -36,7 +37,8 @@ export function partValue(
   if (!ref) return { value: null };
   const key = keyOf(values, { column: ref.column, transform: ref.transform }, ref.key, zone);
   if (key === null) return { value: null };
-  return { value: memory.get(ref.step, ref.key.name)?.get(key), key };
+  const shown = String(applyTransforms(readPath(values, ref.column), ref.transform));
+  return { value: memory.get(ref.step, ref.key.name)?.get(key), key, shown };
 }
 
 /** The composite key of Ids, or null when a part is not an Id the run knows. */

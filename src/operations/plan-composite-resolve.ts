@@ -19,6 +19,8 @@ interface Pending {
   c: CheckedComposite;
   values: PartValue[];
   keys: Array<string | undefined>;
+  /** Each part's value as the file has it, for messages. */
+  shown: Array<string | undefined>;
 }
 
 /** A part's key (as matched) back to a value SOQL can compare: numbers and booleans unquoted. */
@@ -32,10 +34,10 @@ function describe(p: Pending): string {
   return p.c.key.parts
     .map((part, i) => {
       const v = p.values[i];
-      const shown = typeof v === 'string' ? v : '?';
+      const id = typeof v === 'string' ? v : '?';
       return part.ref
-        ? `${part.field} = ${shown} (${part.ref.key.name} ${p.keys[i] ?? ''})`
-        : `${part.field} = ${shown}`;
+        ? `${part.field} = ${id} (${part.ref.key.name} ${p.shown[i] ?? ''})`
+        : `${part.field} = ${id}`;
     })
     .join(' and ');
 }
@@ -75,7 +77,7 @@ function partFailure(p: Pending, files: Map<string, string>): FailureDetail | un
   const field = p.c.ref.field;
   for (const [i, part] of p.c.key.parts.entries()) {
     const v = p.values[i];
-    const key = p.keys[i];
+    const key = p.shown[i];
     const what = part.ref ? `${part.ref.object} with ${part.ref.key.name} = ${key ?? '(empty)'}` : part.field;
     if (typeof v === 'number' && part.ref)
       return {
@@ -161,7 +163,13 @@ export async function resolveComposites(
       const c = byField.get(l.target.toLowerCase());
       if (!c) continue;
       const parts = c.key.parts.map((part) => partValue(part, record.input, memory));
-      pending.push({ record, c, values: parts.map((p) => p.value), keys: parts.map((p) => p.key) });
+      pending.push({
+        record,
+        c,
+        values: parts.map((p) => p.value),
+        keys: parts.map((p) => p.key),
+        shown: parts.map((p) => p.shown),
+      });
     }
     record.lookups = record.lookups.filter((l) => !byField.has(l.target.toLowerCase()));
   }
