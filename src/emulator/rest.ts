@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createTree } from './composite-tree.js';
-import { notFound, sendJson } from './http.js';
+import { notFound, sendJson, sendJsonText } from './http.js';
 import { normalizeId } from './ids.js';
 import { recordCounts } from './org-limits.js';
 import { getDeleted, getUpdated } from './replication.js';
@@ -16,7 +16,7 @@ import {
 import { collections } from './rest/collections.js';
 import { composite, compositeBatch, runInProcess, type SubRequestRunner } from './rest/composite.js';
 import { compositeGraph } from './rest/composite-graph.js';
-import { describeObject, globalEntry } from './rest/describe.js';
+import { describeText, globalEntry } from './rest/describe.js';
 import { QueryCursors } from './rest/query.js';
 import { byExternalId, recordById, relationship } from './rest/records.js';
 import type { ObjectData, OrgStore } from './store.js';
@@ -149,7 +149,7 @@ export class RestApi {
     const { res, method } = call;
     const meta = object.meta;
     if (segment === 'describe')
-      return only(call, 'GET', () => sendJson(res, 200, describeObject(this.store, meta, call.base)));
+      return only(call, 'GET', () => sendJsonText(res, 200, describeText(this.store, meta, call.base)));
     if (segment === 'updated')
       return only(call, 'GET', () => sendJson(res, 200, getUpdated(object, call.url, call.now)));
     if (segment === 'deleted')

@@ -360,6 +360,11 @@ function addToIndex(idx: Map<string, Set<string>>, key: string | null, id: strin
 /** Rows keep only the fields that have a value: a million sparse rows fit in memory. */
 function compact(row: Row): Row {
   const out: Row = {};
-  for (const [k, v] of Object.entries(row)) if (v !== null && v !== undefined) out[k] = v;
+  // for-in, not Object.entries: a new row holds every field of its object, most of them null, and the array of
+  // pairs per row was a tenth of a create's time. Rows are plain objects: nothing inherited is enumerable.
+  for (const k in row) {
+    const v = row[k];
+    if (v !== null && v !== undefined) out[k] = v;
+  }
   return out;
 }

@@ -37,9 +37,17 @@ export function isNumberType(field: FieldDescribe): boolean {
   return NUMBER_TYPES.has(field.type);
 }
 
+let lastMs = NaN;
+let lastText = '';
+
 /** `2021-11-06T17:38:40.000+0000`, the form Salesforce returns datetimes in. */
 export function formatDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '+0000');
+  // A write stamps a record three times, and a Bulk job stamps thousands within one millisecond.
+  if (ms !== lastMs) {
+    lastText = new Date(ms).toISOString().replace('Z', '+0000');
+    lastMs = ms;
+  }
+  return lastText;
 }
 
 const DATETIME_INPUT =

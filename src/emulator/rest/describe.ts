@@ -50,3 +50,17 @@ export function describeObject(store: OrgStore, meta: ObjectMeta, base: string):
     ],
   };
 }
+
+const described = new WeakMap<ObjectMeta, Map<string, string>>();
+
+/**
+ * An object's describe as JSON, made once an org, object and API version: an org's schema is fixed once it has
+ * started, and every run asks for the describes of its objects (100-300 KB each, serialized again on each call).
+ */
+export function describeText(store: OrgStore, meta: ObjectMeta, base: string): string {
+  let byBase = described.get(meta);
+  if (!byBase) described.set(meta, (byBase = new Map<string, string>()));
+  let text = byBase.get(base);
+  if (text === undefined) byBase.set(base, (text = JSON.stringify(describeObject(store, meta, base))));
+  return text;
+}
