@@ -99,10 +99,16 @@ describe('CSV reading', () => {
 
   it.each([
     ['empty.csv', '', 'INPUT_EMPTY'],
-    ['dup.csv', 'Email,email\n1,2\n', 'CSV_HEADER_INVALID'],
+    ['dup.csv', 'Email,Email\n1,2\n', 'CSV_HEADER_INVALID'],
     ['blank-col.csv', 'Email,,Name\n1,2,3\n', 'CSV_HEADER_INVALID'],
   ])('refuses %s with %s', async (name, content, code) => {
     await expect(read(name, content)).rejects.toMatchObject({ code });
+  });
+
+  it('reads columns whose names differ only in case as two (a mapping names which; without one, a sync refuses)', async () => {
+    expect(await read('case.csv', 'Email,email\n1,2\n')).toEqual([
+      { line: 2, values: { Email: '1', email: '2' } },
+    ]);
   });
 
   it('reads a header-only file as no records', async () => {

@@ -1,8 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { settingsFromEnv } from '../config/settings.js';
+import { defaultConfigDir } from '../config/config-dir.js';
 import {
   abandonedBy,
   createLockFile,
@@ -51,13 +50,7 @@ export function createMemoryTokenStore(initial: Partial<StoreShape> = {}): Token
   };
 }
 
-export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  const configDir = settingsFromEnv(env).configDir;
-  if (configDir) return path.resolve(configDir);
-  if (process.platform === 'win32' && env.APPDATA) return path.join(env.APPDATA, 'sfsync');
-  const base = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
-  return path.join(base, 'sfsync');
-}
+export { defaultConfigDir };
 
 const ENCRYPTED = 'enc:v1:';
 

@@ -365,21 +365,18 @@ function checkHeader(names: string[], file: string): SfsyncError | null {
       },
     );
   }
+  // Names that differ only in case are two columns here: a mapping names which one each field reads, and without
+  // one the columns are field names, one name to Salesforce (see caseClash in mapping/missing-columns.ts).
   const seen = new Map<string, number>();
   for (const [i, n] of names.entries()) {
-    const before = seen.get(n.toLowerCase());
-    if (before !== undefined) {
-      const first = names[before] as string;
-      // Field names ignore case, as Salesforce's do: "Email" and "email" would fill one field.
-      const what =
-        first === n
-          ? `"${shortName(n)}" twice (columns ${before + 1} and ${i + 1})`
-          : `"${shortName(first)}" (column ${before + 1}) and "${shortName(n)}" (column ${i + 1}), one name to Salesforce, which ignores case`;
-      return new SfsyncError('CSV_HEADER_INVALID', `${file}, line 1: the header names ${what}.`, {
-        hint: 'Rename or remove one of the columns.',
-      });
-    }
-    seen.set(n.toLowerCase(), i);
+    const before = seen.get(n);
+    if (before !== undefined)
+      return new SfsyncError(
+        'CSV_HEADER_INVALID',
+        `${file}, line 1: the header names "${shortName(n)}" twice (columns ${before + 1} and ${i + 1}).`,
+        { hint: 'Rename or remove one of the columns.' },
+      );
+    seen.set(n, i);
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
+import { FAILURE_COLUMNS, inputColumnName, SUCCESS_COLUMNS } from '../core/result-columns.js';
 
 /**
  * Where a record of a results file fed back came from: its line in the first run's input, and that input. They
@@ -22,13 +22,14 @@ export function fieldColumns(columns: string[]): string[] {
  * The columns of a CSV header to read when the file is one of sfsync's own result files (its header starts with
  * sfsync's columns, in order): sfsync's columns are left out (false) and the input's kept, so a failures file
  * fed back sends what its input held. Its `line` is read as `original_line` (unless the file carries one already,
- * from an earlier rerun). A success file's `id` becomes `Id` when the input had no Id column, so
+ * from an earlier rerun); an input column written `input_status` (named as one of sfsync's) is read as `status`.
+ * A success file's `id` becomes `Id` when the input had no Id column, so
  * `sfsync delete success.csv` finds the records it names. Null for any other file.
  */
 export function resultsFileColumns(names: string[]): Array<string | false> | null {
   for (const own of [FAILURE_COLUMNS, SUCCESS_COLUMNS]) {
     if (names.length < own.length || own.some((c, i) => names[i] !== c)) continue;
-    const input = names.slice(own.length);
+    const input = names.slice(own.length).map(inputColumnName);
     const carried = input[0] === 'original_line';
     const id = own === SUCCESS_COLUMNS && !input.some((c) => c.toLowerCase() === 'id') ? 'Id' : false;
     return [

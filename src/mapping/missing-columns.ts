@@ -33,6 +33,30 @@ function delimiterName(d: string): string {
   return d === '\t' ? 'tab' : `"${d}"`;
 }
 
+/** The first two columns whose names differ only in case ("email", "Email"), with their 1-based positions. */
+export function caseClash(keys: string[]): { first: string; second: string; at: [number, number] } | null {
+  const seen = new Map<string, number>();
+  for (const [i, k] of keys.entries()) {
+    const before = seen.get(k.toLowerCase());
+    if (before !== undefined) return { first: keys[before] as string, second: k, at: [before + 1, i + 1] };
+    seen.set(k.toLowerCase(), i);
+  }
+  return null;
+}
+
+/**
+ * A column the mapping reads in a case the header does not spell, where the header has it in two cases: which one
+ * it means cannot be told. Named exactly as the header spells one, it reads that one.
+ */
+function ambiguousColumn(keys: string[], column: string): string | null {
+  if (keys.includes(column)) return null;
+  const want = column.toLowerCase();
+  const alike = keys.map((k, i) => ({ k, i })).filter(({ k }) => k.toLowerCase() === want);
+  if (alike.length < 2) return null;
+  const named = alike.map(({ k, i }) => `"${shortName(k)}" (column ${i + 1})`).join(' and ');
+  return `the file's header (line 1) has ${named}, which differ only in case, and "${shortName(column)}" is neither as spelled: name the one to read exactly as the header spells it`;
+}
+
 /**
  * The mapping's columns a file does not have, each with the likeliest column meant, all at once: a column typo
  * would otherwise leave its field unwritten in every record without a single failure. `record` holds the file's
@@ -43,6 +67,11 @@ export function missingColumns(mapping: Mapping, record: Record<string, unknown>
   const keys = Object.keys(record);
   const problems: MappingProblem[] = [];
   for (const s of sourcesOf(mapping)) {
+    const ambiguous = ambiguousColumn(keys, s.column);
+    if (ambiguous) {
+      problems.push({ where: s.where, message: ambiguous });
+      continue;
+    }
     if (readPath(record, s.column) !== undefined) continue;
     const guess = guessColumn(keys, s.column);
     problems.push({

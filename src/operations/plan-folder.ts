@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SfsyncError } from '../errors.js';
+import { notePlanRun, planRoots, planRunFolders, planRunsIndex, realPath } from './plan-runs-index.js';
 import type { Counts } from './results.js';
 
 /** What a plan's results folder says about the plan that writes it (plan.json), for --resume to check. */
@@ -27,22 +28,25 @@ export function planFolder(
   cwd: string,
   planFile: string,
   now: Date,
+  env: NodeJS.ProcessEnv = {},
 ): string {
   const base = path.basename(planFile).replace(/\.(ya?ml|json)$/i, '');
   const root = path.join(cwd, 'sfsync-results');
   const named = opts.results === undefined ? undefined : path.resolve(cwd, opts.results);
   if (opts.resume) {
-    const dir = named ?? latest(root, base);
+    const dir = named ?? latest(env, cwd, planFile);
     const info = dir ? readInfo(dir) : null;
     if (!dir || !info)
       throw new SfsyncError(
         'RESUME_NOT_POSSIBLE',
         named
           ? `${opts.results} holds no plan run to resume (it has no plan.json).`
-          : `No earlier run of ${path.basename(planFile)} was found under ${root}.`,
-        { hint: 'Pass the results folder the plan printed with --results DIR, or leave out --resume.' },
+          : `No run of ${path.basename(planFile)} (${planFile}) to resume was found: looked under ${planRoots(cwd, planFile).join(' and ')}, and in the list of plan runs ${planRunsIndex(env)}.`,
+        {
+          hint: 'Pass the results folder the plan printed (results: ...) with --results DIR, or leave out --resume.',
+        },
       );
-    if (info.plan !== planFile || info.dryRun)
+    if (!samePlan(info.plan, planFile) || info.dryRun)
       throw new SfsyncError(
         'RESUME_MISMATCH',
         `Cannot resume the plan run in ${dir}: it ran ${info.dryRun ? 'a dry run of ' : ''}${info.plan}.`,
@@ -62,7 +66,13 @@ export function planFolder(
   fs.mkdirSync(path.join(dir, 'plan-inputs'), { recursive: true, mode: 0o700 });
   const info: PlanFolderInfo = { plan: planFile, dryRun: opts.dryRun, started: now.toISOString() };
   fs.writeFileSync(path.join(dir, 'plan.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  if (!opts.dryRun) notePlanRun(env, planFile, dir);
   return dir;
+}
+
+/** The same plan file, named by another path (a symbolic link, another working folder) or moved back. */
+export function samePlan(a: unknown, b: string): boolean {
+  return typeof a === 'string' && (a === b || realPath(a) === realPath(b));
 }
 
 function unique(dir: string): string {
@@ -79,15 +89,15 @@ function readInfo(dir: string): PlanFolderInfo | null {
   }
 }
 
-function latest(root: string, base: string): string | undefined {
-  if (!fs.existsSync(root)) return undefined;
-  return fs
-    .readdirSync(root)
-    .filter((d) => d.endsWith(`-plan-${base}`) || d.includes(`-plan-${base}-`))
-    .sort()
-    .map((d) => path.join(root, d))
-    .filter((d) => readInfo(d) !== null)
-    .pop();
+/** The plan's latest run (not a dry run): under ./sfsync-results, the plan's own folder's, or in the list. */
+function latest(env: NodeJS.ProcessEnv, cwd: string, planFile: string): string | undefined {
+  let best: { dir: string; started: string } | undefined;
+  for (const dir of planRunFolders(env, cwd, planFile, undefined, true)) {
+    const info = readInfo(dir);
+    if (!info || info.dryRun || !samePlan(info.plan, planFile)) continue;
+    if (!best || info.started > best.started) best = { dir, started: info.started };
+  }
+  return best?.dir;
 }
 
 /** A step's folder: finished (its summary says it completed), started (to resume), or not yet run. */

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { shellWord } from '../core/resume-command.js';
 import { SfsyncError } from '../errors.js';
 import type { EarlierRun } from './plan-created.js';
+import { samePlan } from './plan-folder.js';
+import { planRunFolders } from './plan-runs-index.js';
 import { ResultsLock } from './results-lock.js';
 
 function readJson(file: string): Record<string, unknown> | null {
@@ -13,25 +15,24 @@ function readJson(file: string): Record<string, unknown> | null {
   }
 }
 
-/** The runs of a plan under ./sfsync-results and beside the --results folder, newest first. */
-export function earlierRuns(cwd: string, planFile: string, results?: string): EarlierRun[] {
-  const roots = [path.join(cwd, 'sfsync-results')];
-  if (results !== undefined) roots.push(path.dirname(path.resolve(cwd, results)));
+/** The runs of a plan under ./sfsync-results, the plan's folder's sfsync-results and beside --results, newest first. */
+export function earlierRuns(
+  cwd: string,
+  planFile: string,
+  results?: string,
+  env: NodeJS.ProcessEnv = {},
+): EarlierRun[] {
   const runs: EarlierRun[] = [];
-  for (const root of new Set(roots)) {
-    if (!fs.existsSync(root)) continue;
-    for (const name of fs.readdirSync(root)) {
-      const dir = path.join(root, name);
-      const info = readJson(path.join(dir, 'plan.json'));
-      if (!info || info.plan !== planFile || info.dryRun !== false) continue;
-      const summary = readJson(path.join(dir, 'plan-summary.json'));
-      runs.push({
-        dir,
-        started: String(info.started),
-        finished: summary?.ended === 'completed',
-        steps: Array.isArray(summary?.steps) ? (summary.steps as EarlierRun['steps']) : [],
-      });
-    }
+  for (const dir of planRunFolders(env, cwd, planFile, results)) {
+    const info = readJson(path.join(dir, 'plan.json'));
+    if (!info || !samePlan(info.plan, planFile) || info.dryRun !== false) continue;
+    const summary = readJson(path.join(dir, 'plan-summary.json'));
+    runs.push({
+      dir,
+      started: String(info.started),
+      finished: summary?.ended === 'completed',
+      steps: Array.isArray(summary?.steps) ? (summary.steps as EarlierRun['steps']) : [],
+    });
   }
   return runs.sort((a, b) => b.started.localeCompare(a.started));
 }

@@ -143,15 +143,19 @@ async function plan(
   const planFile = path.resolve(ports.cwd, opts.plan);
   const plan = loadPlan(planFile);
   planOrder(plan);
-  const runs = opts.resume ? [] : earlierRuns(ports.cwd, planFile, opts.results);
+  const runs = opts.resume ? [] : earlierRuns(ports.cwd, planFile, opts.results, ports.env);
   if (!opts.dryRun) refuseUnfinished(runs, opts, ports.cwd);
   if (!opts.dryRun) await refuseUncertain(plan.steps, runs, opts, ports.cwd);
   if (opts.resume)
-    await checkResumedInputs(planFolder(opts, ports.cwd, planFile, ports.now()), plan.steps, opts.plan);
+    await checkResumedInputs(
+      planFolder(opts, ports.cwd, planFile, ports.now(), ports.env),
+      plan.steps,
+      opts.plan,
+    );
   const client = await ports.connect({ org: opts.org });
   const checked = await checkPlan(plan, client);
   signals.check({ folder: false });
-  const dir = planFolder(opts, ports.cwd, planFile, ports.now());
+  const dir = planFolder(opts, ports.cwd, planFile, ports.now(), ports.env);
   opened(dir);
   // Decided once, when the run starts: a resumed run keeps what it decided (the create step it did not send).
   const created = opts.resume

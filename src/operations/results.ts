@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { csvField } from '../core/csv-quote.js';
 import { flatJson } from '../core/flat-json.js';
-import { FAILURE_COLUMNS, SUCCESS_COLUMNS } from '../core/result-columns.js';
+import { FAILURE_COLUMNS, resultInputColumn, SUCCESS_COLUMNS } from '../core/result-columns.js';
 import { emptyCounts, type Counts, type FailureDetail, type ResultFiles } from '../core/sync-types.js';
 import { SfsyncError } from '../errors.js';
 
@@ -123,13 +123,13 @@ class BufferedFile {
 class CsvFile extends BufferedFile {
   /**
    * With `append`, an existing non-empty file is continued; otherwise the header (sfsync's columns, then the
-   * input's as they were named) is written and flushed at once.
+   * input's as they were named, those named like sfsync's with `input_` before them) is written and flushed at once.
    */
   constructor(file: string, own: readonly string[], input: readonly string[], append = false) {
     const continuing = append && fs.existsSync(file) && fs.statSync(file).size > 0;
     super(file, continuing);
     if (!continuing) {
-      this.write(`${[...own.map(csvCell), ...input.map(csvField)].join(',')}\n`);
+      this.write(`${[...own.map(csvCell), ...input.map((c) => csvField(resultInputColumn(c)))].join(',')}\n`);
       this.flush();
     }
   }

@@ -27,27 +27,53 @@ function describe(holder: LockHolder | null): string {
 }
 
 /**
- * One run of a file at a time. The guard against a second run by mistake finds an earlier run by its results
- * folder, which a run makes only once it has counted the file's keys and matched (minutes on a large file): a
- * second run started meanwhile would send the same records, and an upsert of both creates its new records twice.
- * So a run claims its operation, file, object and mapping from its start (a lock file naming its process, taken
- * over when that process is gone), and a second one is refused while the first runs. Not for dry runs or stdin.
+ * The org a run writes to, as far as it is known before connecting: --org, SFSYNC_ORG, or SFSYNC_INSTANCE_URL;
+ * '' for the stored default org.
  */
-export function claimRun(opts: SyncOptions, cwd: string, file: string, mapping: string | null): () => void {
+function orgOf(opts: SyncOptions, env: NodeJS.ProcessEnv): string {
+  return opts.org ?? env.SFSYNC_ORG ?? env.SFSYNC_INSTANCE_URL ?? '';
+}
+
+/** What a claim says beyond its holder: where that run writes its results, when it was named. */
+function claimedResults(file: string): string | null {
+  try {
+    const r = (JSON.parse(fs.readFileSync(file, 'utf8')) as { results?: unknown }).results;
+    return typeof r === 'string' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One run of a file into an org at a time. The guard against a second run by mistake finds an earlier run by its
+ * results folder, which a run makes only once it has counted the file's keys and matched (minutes on a large
+ * file): a second run started meanwhile would send the same records, and an upsert of both creates its new records
+ * twice, whatever --results each names. So a run claims its operation, file, object, mapping and org from its
+ * start (a lock file naming its process, taken over when that process is gone), and a second one is refused while
+ * the first runs. Not for dry runs (they write nothing: one may run beside a real run) or stdin; a run into
+ * another org (--org) is another claim.
+ */
+export function claimRun(
+  opts: SyncOptions,
+  cwd: string,
+  file: string,
+  mapping: string | null,
+  env: NodeJS.ProcessEnv = {},
+): () => void {
   if (opts.dryRun || file === '-') return () => {};
+  const named = opts.results !== undefined ? path.resolve(cwd, opts.results) : undefined;
   // A folder in use is named as such, whatever else this run would find.
-  if (opts.results !== undefined) {
-    const named = path.resolve(cwd, opts.results);
+  if (named) {
     const who = ResultsLock.heldBy(named);
     if (who) throw ResultsLock.inUse(named, who);
   }
   const key = createHash('sha256')
-    .update([opts.operation, file, opts.object ?? '', mapping ?? ''].join('\n'))
+    .update([opts.operation, file, opts.object ?? '', mapping ?? '', orgOf(opts, env)].join('\n'))
     .digest('hex')
     .slice(0, 32);
   const dir = claimsDir();
   const claim = path.join(dir, `${key}.lock`);
-  const mine = lockContent(new Date());
+  const mine = JSON.stringify({ ...(JSON.parse(lockContent(new Date())) as object), results: named ?? null });
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch {
@@ -56,18 +82,32 @@ export function claimRun(opts: SyncOptions, cwd: string, file: string, mapping: 
   }
   for (let attempt = 0; !createLockFile(claim, mine); attempt++) {
     const holder = lockHolder(claim);
-    if (attempt > 0 || !(abandonedBy(holder) || (!holder && stale(claim)))) {
-      throw new SfsyncError(
-        'RESULTS_LOCKED',
-        `An earlier ${opts.operation} of ${opts.file} is still running (${describe(holder)}): two runs of one file at once would both send its records.`,
-        {
-          hint: `Wait for it to end (its results folder is printed when it starts writing); if no sfsync is running, remove ${claim}.`,
-        },
-      );
-    }
+    if (attempt > 0 || !(abandonedBy(holder) || (!holder && stale(claim))))
+      throw claimed(opts, cwd, claim, holder);
     fs.rmSync(claim, { force: true });
   }
   return () => releaseLockFile(claim, mine);
+}
+
+/** The refusal of a second run of a file while the first runs: what it would do, and each way on. */
+function claimed(opts: SyncOptions, cwd: string, claim: string, holder: LockHolder | null): SfsyncError {
+  const results = claimedResults(claim);
+  const rel = results ? path.relative(cwd, results) : '';
+  const where = results ? `, results: ${rel && !rel.startsWith('..') ? rel : results}` : '';
+  const twice = opts.operation === 'upsert' || opts.operation === 'create' ? ' (its new records twice)' : '';
+  return new SfsyncError(
+    'RESULTS_LOCKED',
+    `An earlier ${opts.operation} of ${opts.file} is still running (${describe(holder)}${where}): two runs of one file into one org at once would both send its records${twice}, whatever --results each names.`,
+    {
+      hint: [
+        opts.operation === 'create'
+          ? 'Wait for it to end and look at its results before running this again: a create run twice creates its records twice.'
+          : 'Wait for it to end, then run this again: it finds what the first run wrote and sends nothing twice.',
+        `Meanwhile a dry run (--dry-run) may run beside it; a run into another org needs --org ALIAS.`,
+        `If no sfsync is running (the process is gone), remove ${claim}.`,
+      ].join(' '),
+    },
+  );
 }
 
 /** A claim that names no holder (torn) and is older than any write of it could take. */

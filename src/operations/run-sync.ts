@@ -98,7 +98,7 @@ async function sync(
   if (opts.serial) opts = { ...opts, concurrency: 1 };
   const input = await openInput(opts, ports);
   const mapping = opts.mapping ? mappingHash(path.resolve(ports.cwd, opts.mapping)) : null;
-  claimed(claimRun(opts, ports.cwd, input.file, mapping));
+  claimed(claimRun(opts, ports.cwd, input.file, mapping, ports.env));
   const target = await prepareTarget(opts, ports, input, emit);
   // A signal already in: nothing more is asked of the org (the match export can be a long Bulk job).
   const stopped = (): boolean => Boolean(state.signal);

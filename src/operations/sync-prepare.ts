@@ -7,7 +7,7 @@ import { checkInputFile, formatFromFile } from '../input/source.js';
 import type { InputRecord } from '../input/types.js';
 import type { CompiledMapping, MappingProblem } from '../mapping/compile.js';
 import { implicitMapping } from '../mapping/implicit-mapping.js';
-import { missingColumns } from '../mapping/missing-columns.js';
+import { caseClash, missingColumns } from '../mapping/missing-columns.js';
 import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
@@ -82,6 +82,16 @@ export async function openInput(opts: SyncOptions, ports: SyncPorts): Promise<Sy
       },
     }),
   );
+  // Without a mapping the columns are the fields: two names one to Salesforce cannot both be written.
+  const clash = !opts.mapping && seen.header ? caseClash(seen.header) : null;
+  if (clash)
+    throw new SfsyncError(
+      'CSV_HEADER_INVALID',
+      `${opts.file === '-' ? 'standard input' : opts.file}, line 1: the header names "${clash.first}" (column ${clash.at[0]}) and "${clash.second}" (column ${clash.at[1]}), one name to Salesforce, which ignores case.`,
+      {
+        hint: 'Rename or remove one of the columns, or pass --mapping FILE naming the column each field reads, spelled as the header spells it.',
+      },
+    );
   let identity: Promise<FileIdentity> | undefined;
   const identify = file === '-' ? null : () => (identity ??= fileIdentity(file));
   return { mapping, format, file, first, all, seen, confirmHard, identity: identify };
