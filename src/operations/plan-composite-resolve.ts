@@ -2,7 +2,7 @@ import type { MappedRecord } from '../mapping/apply.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo } from '../salesforce/types.js';
 import type { CheckedComposite, CheckedPart } from './plan-composite-check.js';
-import { compositeOf, idKey, partValue, type PartValue } from './plan-composite-keys.js';
+import { compositeOf, idKey, literalValue, partValue, type PartValue } from './plan-composite-keys.js';
 import { isClash } from './plan-key-map.js';
 import type { PlanMemory } from './plan-references.js';
 import { clashLines } from './plan-references.js';
@@ -10,7 +10,6 @@ import type { FailureDetail } from './results.js';
 import { inQueries, soqlLiteral } from './soql.js';
 
 const ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
-const NUMERIC = ['int', 'long', 'double', 'currency', 'percent'];
 /** Composite keys asked of the org per query: `(A = 'x' AND B = 'y') OR ...` stays well under the URI limit. */
 const PER_QUERY = 40;
 
@@ -21,13 +20,6 @@ interface Pending {
   keys: Array<string | undefined>;
   /** Each part's value as the file has it, for messages. */
   shown: Array<string | undefined>;
-}
-
-/** A part's key (as matched) back to a value SOQL can compare: numbers and booleans unquoted. */
-function literalValue(field: FieldInfo, key: string): string | number | boolean {
-  if (NUMERIC.includes(field.type)) return Number(key);
-  if (field.type === 'boolean') return key === 'true';
-  return key;
 }
 
 function describe(p: Pending): string {

@@ -301,7 +301,7 @@ async function keepComposites(
 ): Promise<void> {
   const keys = run.checked.compositeKeys?.get(step.name) ?? [];
   if (keys.length === 0) return;
-  const maps = await scanComposites(step, dir, run.opts.dryRun, keys, run.memory, seed);
+  const maps = await scanComposites(step, dir, run.opts.dryRun, keys, run.memory, seed, run.client);
   for (const [key, map] of maps) run.memory.set(step.name, key, map);
 }
 

@@ -51,6 +51,22 @@ describe('plan check of references by a composite key', () => {
     expect(() => parsePlan('plan.yaml', text)).toThrow(message);
   });
 
+  it('reads a composite key from references: beside a mapping file', () => {
+    const mapping = env.write('m/items.mapping.yaml', 'fields: {Quantity: qty}\n');
+    const text = `${STEPS}  - name: items\n    file: items.csv\n    object: OpportunityLineItem\n    operation: create\n    mapping: ${mapping}\n    references:\n      PricebookEntryId: ${line('{Pricebook2Id: {standardPriceBook: true}, Product2Id: {step: products, key: ProductCode, column: product}}')}\n`;
+    const plan = parsePlan(`${env.dir()}/m/plan.yaml`, text);
+    expect(plan.steps[2]?.composites).toMatchObject([
+      {
+        field: 'PricebookEntryId',
+        step: 'prices',
+        parts: [
+          { field: 'Pricebook2Id', standardPriceBook: true },
+          { field: 'Product2Id', ref: { step: 'products', key: 'ProductCode', column: 'product' } },
+        ],
+      },
+    ]);
+  });
+
   it('says every problem against the org at once: parts, fields, columns, objects', async () => {
     env.write('c/products.csv', 'code\nP-1\n');
     env.write('c/prices.csv', 'product,price\nP-1,10\n');

@@ -123,6 +123,35 @@ describe('references by a composite key to records already in the org', () => {
     expect(lines.map((l) => l.PricebookEntryId)).toEqual([oldEntry, created]);
   });
 
+  it('a dry run predicts entries the plan creates in a price book it finds in the org', async () => {
+    // Resellers is in the org only: the entries' step finds it there, and so does the key map of its entries.
+    env.write(
+      'r/plan.yaml',
+      PLAN.replace(
+        'Pricebook2Id: {standardPriceBook: true}\n        UnitPrice',
+        'Pricebook2Id: {step: books, key: Name, column: book}\n        UnitPrice',
+      )
+        .replace(
+          '          key:\n',
+          '          key:\n            Pricebook2Id: {step: books, key: Name, column: book}\n',
+        )
+        .replace('            Pricebook2Id: {standardPriceBook: true}\n        Quantity', '        Quantity')
+        .replace(
+          '  - name: deals',
+          '  - {name: books, file: books.csv, object: Pricebook2, operation: create, mapping: {fields: {Name: name}}}\n  - name: deals',
+        ),
+    );
+    env.write('r/products.csv', 'code\nP-OLD\n');
+    env.write('r/prices.csv', 'product,book,price\nP-OLD,Resellers,3\n');
+    env.write('r/books.csv', 'name\nOther\n');
+    env.write('r/deals.csv', 'name\nReseller deal\n');
+    env.write('r/lines.csv', 'deal,product,book,qty\nReseller deal,P-OLD,Resellers,1\n');
+    const dry = await env.sfsync(['run', 'r/plan.yaml', '--dry-run', '--results', 'out/r', '--json']);
+    expect(dry.code, dry.stdout).toBe(0);
+    const payload = JSON.parse(fs.readFileSync(path.join(env.dir(), 'out/r/lines/payloads.ndjson'), 'utf8'));
+    expect(payload.payload.PricebookEntryId).toBe('(created by prices line 2)');
+  });
+
   it('keeps an opportunity to one price book, active entries, and the standard price book', async () => {
     const deal = (await env.query("SELECT Id FROM Opportunity WHERE Name = 'New deal'"))[0]?.Id as string;
     const other = await rest('POST', '/sobjects/OpportunityLineItem', {
