@@ -22,11 +22,25 @@ describe('the match export kept on disk (MatchSpill)', () => {
     const spill = new MatchSpill(spec, undefined, 1);
     const header = ['Id', 'External_Id__c'];
     for (let i = 0; i < 5_000; i++) spill.add(header, [`003${String(i).padStart(12, '0')}`, `Key-${i}`]);
+    // A value with a NUL in it (Salesforce keeps none): kept all the same.
+    spill.add(header, ['003999999999999', 'odd\0key']);
     try {
-      const wanted = [record(2, 'KEY-7'), record(3, 'key-4999'), record(4, 'Key-5000'), record(5, '')];
+      const wanted = [
+        record(2, 'KEY-7'),
+        record(3, 'key-4999'),
+        record(4, 'Key-5000'),
+        record(5, ''),
+        record(6, 'ODD\0KEY'),
+      ];
       const found = spill.read(wanted).find(wanted);
-      expect(wanted.map((r) => found.get(r))).toEqual([['003000000000007'], ['003000000004999'], [], []]);
-      expect(spill.rows).toBe(5_000);
+      expect(wanted.map((r) => found.get(r))).toEqual([
+        ['003000000000007'],
+        ['003000000004999'],
+        [],
+        [],
+        ['003999999999999'],
+      ]);
+      expect(spill.rows).toBe(5_001);
     } finally {
       spill.close();
     }
