@@ -92,7 +92,7 @@ export function unaccountedLines(u: Unaccounted, object: string, indent = '  '):
   const learned =
     (u.found ?? 0) + (u.absent ?? 0) > 0
       ? [
-          `${indent}Of the records the run sent without learning the outcome, ${u.found ?? 0} ${u.found === 1 ? 'was' : 'were'} found in the org${by}, created while it ran: the run's, taken back with the rest; ${u.absent ?? 0} ${u.absent === 1 ? 'is' : 'are'} in no record of the org (never created).`,
+          `${indent}Of the records the run sent without learning the outcome, ${u.found ?? 0} ${u.found === 1 ? 'was' : 'were'} found in the org${by}, created while it ran: the run's, so undo takes them back; ${u.absent ?? 0} ${u.absent === 1 ? 'is' : 'are'} in no record of the org (never created).`,
         ]
       : [];
   if (u.count === 0) return [...kill, ...learned];
