@@ -86,10 +86,14 @@ function extFile(rows) {
   return new Promise((resolve) => out.on('finish', () => resolve(file)));
 }
 
-/** Inserts the first `rows` records of `file` through one Bulk job, so that an upsert finds half of them. */
-async function seed(info, file, rows) {
+/**
+ * Inserts the first `rows` records of `file` through one Bulk job, so that an upsert finds half of them; `edit`
+ * changes the seeded text, so that the upsert has something to update (sfsync sends only what changed: against
+ * records already equal to the file it would skip the half the other tools write).
+ */
+async function seed(info, file, rows, edit = (text) => text) {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const csv = `${lines.slice(0, rows + 1).join('\n')}\n`;
+  const csv = `${edit(lines.slice(0, rows + 1).join('\n'))}\n`;
   const api = `${info.instanceUrl}/services/data/v62.0/jobs/ingest`;
   const headers = { Authorization: `Bearer ${info.accessToken}`, 'Content-Type': 'application/json' };
   const job = await (
@@ -187,6 +191,8 @@ function worksOf(files, sf) {
       work: 'Bulk upsert, external ID (half exist)',
       file: files.ext,
       seed: 0.5,
+      // Every existing record's Title differs: each tool updates the half that exists.
+      seedEdit: (text) => text.replaceAll('"Engineer, level', '"Manager, level'),
       tools: [
         [
           'sfsync',
@@ -243,7 +249,7 @@ async function runOnce(work, [tool, cmdOf], rows, sf) {
   const folder = path.join(benchDir(), `peers-${process.pid}-${Date.now()}`);
   try {
     const { info } = org;
-    if (work.seed) await seed(info, work.file, Math.floor(rows * work.seed));
+    if (work.seed) await seed(info, work.file, Math.floor(rows * work.seed), work.seedEdit);
     const env = {
       ...sfEnv(home),
       SFSYNC_INSTANCE_URL: info.instanceUrl,

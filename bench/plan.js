@@ -31,10 +31,13 @@ export async function benchPlan(sizes) {
       const org = await startOrg();
       try {
         const env = { SFSYNC_INSTANCE_URL: org.info.instanceUrl, SFSYNC_ACCESS_TOKEN: org.info.accessToken };
-        const results = `plan-${n}-${api}-${Date.now()}`;
+        // A folder of its own, also the working folder: an undo reads the results of other undos beside the run
+        // and under ./sfsync-results (undo-later.ts), and those of earlier benchmarks are not this run's.
+        const own = fs.mkdtempSync(path.join(work, `plan-${n}-${api}-`));
+        const results = path.join(own, 'run');
         const measure = async (name, args, check) => {
           const before = await orgCalls(org.info);
-          const r = await sfsync(args, env);
+          const r = await sfsync(args, env, own);
           const calls = (await orgCalls(org.info)) - before;
           check(r.result);
           rows.push(row(name, n, r.seconds, calls, r.rss));

@@ -53,12 +53,12 @@ export function startOrg() {
   });
 }
 
-export function sfsync(args, env) {
+export function sfsync(args, env, cwd = work) {
   const rssFile = path.join(work, `rss-${process.pid}-${Date.now()}`);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', PROBE, BIN, ...args, '--json'], {
-      cwd: work,
+      cwd,
       env: { ...process.env, ...env, SFSYNC_BENCH_RSS_FILE: rssFile },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

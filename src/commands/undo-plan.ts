@@ -55,7 +55,7 @@ export interface PlanUndoResult {
   durationMs: number;
 }
 
-type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'>;
+type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'> & Partial<Pick<Deps, 'env'>>;
 
 interface PlanUndo {
   opts: UndoOptions;

@@ -1,9 +1,11 @@
 import path from 'node:path';
+import { syncTuning } from '../config/settings.js';
 import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError, signalExitCode, toSfsyncError, type StopSignal } from '../errors.js';
 import { plural, thousands } from '../core/plural.js';
 import { shellWord } from '../core/resume-command.js';
 import { BEFORE_FILE, openBeforeImages } from '../operations/before-images.js';
+import { HeapGovernor } from '../operations/heap.js';
 import { ResultsLock } from '../operations/results-lock.js';
 import { closeAll, writeResultFile } from '../operations/results.js';
 import { Undoer, type UndoerOptions } from '../operations/undo.js';
@@ -56,7 +58,7 @@ export interface UndoResult {
   durationMs: number;
 }
 
-type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'>;
+type UndoDeps = Pick<Deps, 'connect' | 'now' | 'cwd' | 'io' | 'onInterrupt'> & Partial<Pick<Deps, 'env'>>;
 
 export function undoResumeCommand(opts: UndoOptions, dir: string, cwd: string): string {
   const rel = path.relative(cwd, dir);
@@ -203,6 +205,8 @@ async function undo(
   const files = openFiles(folder, source.dir, client, object);
   const batchSize = opts.batchSize ?? 200;
   const writing = undoWriting(client, chooseUndoApi(opts.api, source.file.entries, opts.dryRun), batchSize);
+  // The heap is kept near the undo's live data between batches, as a sync's is (see HeapGovernor).
+  const heap = new HeapGovernor(syncTuning(deps.env ?? {}).heapLimitBytes);
   const undoer = new Undoer(client, object, source.file, files.sink, files.images, files.journal, {
     force: opts.force,
     dryRun: opts.dryRun,
@@ -213,7 +217,10 @@ async function undo(
     uncertain: folder?.uncertain,
     undone: await earlierUndone(deps.cwd, source.dir, folder?.dir),
     laterUndone: await laterUndoWrites(deps.cwd, source.dir, folder?.dir),
-    onBatch: () => onBatch?.(files.sink.counts, client.apiCalls()),
+    onBatch: () => {
+      heap.check();
+      onBatch?.(files.sink.counts, client.apiCalls());
+    },
     ...hooks,
   });
   state.undoer = undoer;
@@ -224,16 +231,7 @@ async function undo(
   } catch (err) {
     stop ??= toSfsyncError(err);
   }
-  const writers = laterWriters(
-    deps.cwd,
-    source.dir,
-    folder?.dir,
-    files.sink.conflicts.map((k) => k.id),
-  );
-  for (const k of files.sink.conflicts) {
-    const by = writers.get(k.id.slice(0, 15));
-    if (by) k.writtenBy = by;
-  }
+  nameLaterWriters(deps.cwd, source.dir, folder?.dir, files.sink.conflicts);
   const result: UndoResult = {
     operation: 'undo',
     source: {
@@ -259,6 +257,25 @@ async function undo(
     durationMs: deps.now().getTime() - started,
   };
   return conclude(opts, deps.cwd, result, stop);
+}
+
+/** Each conflict shown names the later sfsync runs and undos that wrote its record, if any. */
+function nameLaterWriters(
+  cwd: string,
+  source: string,
+  own: string | undefined,
+  conflicts: UndoSink['conflicts'],
+): void {
+  const writers = laterWriters(
+    cwd,
+    source,
+    own,
+    conflicts.map((k) => k.id),
+  );
+  for (const k of conflicts) {
+    const by = writers.get(k.id.slice(0, 15));
+    if (by) k.writtenBy = by;
+  }
 }
 
 /** summary.json, then the exit code, or the error of an undo that stopped (with the command that continues it). */

@@ -134,13 +134,20 @@ function opportunityLineItem(store: OrgStore, row: Row): RecordError | null {
       ['TotalPrice'],
     );
   }
+  // One of the two is required on insert [Object Reference, OpportunityLineItem.TotalPrice: "you can't set both
+  // TotalPrice and UnitPrice to null"]; the message is the usual wording [unverified].
+  if (row.UnitPrice == null && row.TotalPrice == null)
+    return recordError(
+      'FIELD_INTEGRITY_EXCEPTION',
+      'field integrity exception: TotalPrice (must specify either TotalPrice or UnitPrice)',
+      ['TotalPrice'],
+    );
   const found = lineItemEntry(store, row);
   if ('error' in found) return found.error;
   const { entry } = found;
   if (entry) {
     row.Product2Id = entry.Product2Id ?? null;
     row.ListPrice = entry.UnitPrice ?? null;
-    if (row.UnitPrice == null && row.TotalPrice == null) row.UnitPrice = entry.UnitPrice ?? null;
   }
   const quantity = typeof row.Quantity === 'number' ? row.Quantity : null;
   if (quantity !== null && typeof row.UnitPrice === 'number') row.TotalPrice = row.UnitPrice * quantity;

@@ -137,13 +137,45 @@ function loadStandardObjects(): ObjectMeta[] {
   });
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+let standardObjects: readonly ObjectMeta[] | undefined;
+
+/**
+ * The standard objects for a new org. The recorded describes (1 MB of JSON) are read and shaped once a process, and
+ * their fields, flags and record types are shared by every org, frozen: a test run starts hundreds of orgs, and
+ * copying them each time was most of an org's start. Each org gets its own objects and field lists, as an org's
+ * --schema adds fields to them.
+ */
+function newStandardObjects(): ObjectMeta[] {
+  standardObjects ??= loadStandardObjects().map((meta) => {
+    for (const field of meta.fields) deepFreeze(field);
+    deepFreeze(meta.flags);
+    deepFreeze(meta.recordTypeInfos);
+    return meta;
+  });
+  return standardObjects.map((meta) =>
+    indexObject({
+      ...meta,
+      fields: [...meta.fields],
+      fieldByLower: new Map(),
+      relationshipByLower: new Map(),
+    }),
+  );
+}
+
 export class OrgSchema {
   private readonly byLower = new Map<string, ObjectMeta>();
   private readonly byPrefix = new Map<string, ObjectMeta>();
 
   constructor(schemas: SchemaSpec[] = [DEFAULT_SCHEMA]) {
-    const standard = loadStandardObjects();
-    for (const o of standard) this.add(o);
+    for (const o of newStandardObjects()) this.add(o);
     const account = this.require('Account');
     let prefix = 0;
     for (const schema of schemas) {

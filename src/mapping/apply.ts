@@ -27,6 +27,12 @@ export interface MappedRecord {
   spoolBytes?: number;
   /** The `original_line` of a results file fed back in, kept when the input is spooled (for the failure summary). */
   originalLine?: number;
+  /**
+   * The outcome the engine decided for the record, written when its batch ends (engine-outcomes.ts). Kept on the
+   * record rather than in a Map keyed by it: a Map gives each of millions of records an identity hash (and the
+   * property store that holds it), and a lookup, a store and a delete.
+   */
+  settled?: unknown;
 }
 
 /**
@@ -89,7 +95,15 @@ export function applyMapping(
   mappingZone?: string,
 ): MappedRecord {
   // Every field the engine may set later is declared here, so records keep one shape and no side storage.
-  const out: MappedRecord = { line, input, payload: {}, lookups: NO_LOOKUPS, spoolAt: -1, spoolBytes: 0 };
+  const out: MappedRecord = {
+    line,
+    input,
+    payload: {},
+    lookups: NO_LOOKUPS,
+    spoolAt: -1,
+    spoolBytes: 0,
+    settled: undefined,
+  };
   // Allocated only for records with problems: most records have none, and this runs for each of millions.
   let errors: ValueError[] | undefined;
   let refused: Set<string> | undefined;

@@ -74,6 +74,11 @@ export interface EngineOptions {
    */
   keyCounts?: KeyCensus;
   countKeys?: KeyCensus;
+  /**
+   * The count of the whole input found no match key on more than one record: batches need not wait for each other
+   * by key, nor keep their keys while their Bulk jobs run (about 100 bytes a record in flight).
+   */
+  uniqueKeys?: boolean;
   /** Told how many records are sent again because they only met a row lock (UNABLE_TO_LOCK_ROW). */
   onLockRetry?: (records: number) => void;
   /** Where each write records what it replaces, before it is sent (undo reads them). */

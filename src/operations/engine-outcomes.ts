@@ -13,6 +13,17 @@ interface Planned {
   payload: Record<string, unknown>;
 }
 
+/**
+ * An outcome decided for a record of a batch in flight, kept on the record until its batch ends: a function that
+ * writes it, a dry run's plan as data (one object per record rather than a closure: a dry run plans every record),
+ * or the Id of a record left unchanged (a rerun's every record).
+ */
+type Settled = (() => void) | Planned | string;
+
+function settle(r: MappedRecord, outcome: Settled): void {
+  r.settled = outcome;
+}
+
 /** What a spooled record's input and payload read as until it is taken back. */
 const SPOOLED: Record<string, unknown> = Object.freeze({});
 /** The payload of a record handed to a writer that answers late: its outcome is written from its `Parked` call. */
@@ -38,13 +49,6 @@ export interface Parked {
  * when a batch ends; and the spool where their input and payload wait meanwhile.
  */
 export class EngineOutcomes {
-  /**
-   * Outcomes decided for records of the batches in flight: a function that writes it, a dry run's plan as data
-   * (one object per record rather than a closure: a dry run plans every record), or the Id of a record left
-   * unchanged (a rerun's every record).
-   */
-  private readonly settled = new Map<MappedRecord, (() => void) | Planned | string>();
-
   constructor(
     private readonly sink: ResultSink,
     private readonly spoolFile: Spool | undefined,
@@ -53,7 +57,7 @@ export class EngineOutcomes {
   ) {}
 
   has(r: MappedRecord): boolean {
-    return this.settled.has(r) || r.payload === HANDED;
+    return r.settled !== undefined || r.payload === HANDED;
   }
 
   /**
@@ -94,6 +98,7 @@ export class EngineOutcomes {
       input: SPOOLED,
       payload,
       lookups: [],
+      settled: undefined,
       spoolAt: p.base + (p.at[j] as number),
       spoolBytes: p.bytes[j],
       originalLine: p.origins.get(j),
@@ -190,24 +195,24 @@ export class EngineOutcomes {
     const detail = unread
       ? saveFailure(res)
       : { code: 'NOT_PROCESSED', message: `Not sent: ${stop.message}` };
-    this.settled.set(r, () => this.failNow(r, detail, 'skipped'));
+    settle(r, () => this.failNow(r, detail, 'skipped'));
   }
 
   fail(r: MappedRecord, detail: FailureDetail): void {
-    this.settled.set(r, () => this.failNow(r, detail, 'failed'));
+    settle(r, () => this.failNow(r, detail, 'failed'));
   }
 
   /** Not sent (the run stopped): left for --resume. */
   skip(r: MappedRecord, detail: FailureDetail): void {
-    this.settled.set(r, () => this.failNow(r, detail, 'skipped'));
+    settle(r, () => this.failNow(r, detail, 'skipped'));
   }
 
   succeed(r: MappedRecord, outcome: 'created' | 'updated' | 'deleted', id: string | undefined): void {
-    this.settled.set(r, () => this.sink.succeedCells(r.line, outcome, id, this.cellsOf(r)));
+    settle(r, () => this.sink.succeedCells(r.line, outcome, id, this.cellsOf(r)));
   }
 
   unchanged(r: MappedRecord, id: string): void {
-    this.settled.set(r, id);
+    settle(r, id);
   }
 
   plan(
@@ -216,7 +221,7 @@ export class EngineOutcomes {
     id: string | undefined,
     payload: Record<string, unknown>,
   ): void {
-    this.settled.set(r, { action, id, payload });
+    settle(r, { action, id, payload });
   }
 
   /** Writes the outcomes of a batch that has ended, in line order. */
@@ -226,9 +231,9 @@ export class EngineOutcomes {
       ? records
       : [...records].sort((a, b) => a.line - b.line);
     for (const r of ordered) {
-      const write = this.settled.get(r);
+      const write = r.settled as Settled | undefined;
       if (write === undefined) continue;
-      this.settled.delete(r);
+      r.settled = undefined;
       if (typeof write === 'function') write();
       else if (typeof write === 'string') this.sink.succeedCells(r.line, 'unchanged', write, this.cellsOf(r));
       else this.sink.planned(r.line, write.action, write.id, write.payload);

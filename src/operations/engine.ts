@@ -104,9 +104,12 @@ export class SyncEngine {
             this.sink.fail(input.line, input.values, again);
             continue;
           }
-          if (keys.some((k) => batchKeys.has(k))) await dispatch();
-          await this.afterKeys(keys);
-          for (const k of keys) batchKeys.add(k);
+          // Keys the whole file carries once each need no order: nothing holds them while their job runs.
+          if (!this.opts.uniqueKeys) {
+            if (keys.some((k) => batchKeys.has(k))) await dispatch();
+            await this.afterKeys(keys);
+            for (const k of keys) batchKeys.add(k);
+          }
         }
         batch.push(mapped);
         if (batch.length >= this.opts.batchSize) await dispatch();

@@ -6,8 +6,8 @@ import vm from 'node:vm';
  * fast, as a sync does (every record is read, mapped and written as new strings), is let grow to about four times
  * its live data before a full collection, so a run holding 40 MB would show 200 MB more resident memory than it
  * needs. At a quiet point (between batches) this asks for a full collection once the heap passes `limitBytes`; a
- * collection costs milliseconds, and when the live data itself is above the limit, the limit follows it up so
- * collections never run back to back.
+ * collection costs milliseconds, and the limit is then twice the live data (never below the one given), so
+ * collections never run back to back, and it comes down again with the live data.
  */
 export class HeapGovernor {
   private readonly gc: ((options?: object) => unknown) | undefined;
@@ -52,7 +52,9 @@ export class HeapGovernor {
     void Promise.resolve(this.gc({ type: 'major', execution: 'async' })).then(() => {
       this.collecting = false;
       const live = v8.getHeapStatistics();
-      if (live.used_heap_size * 1.5 > this.limit) this.limit = live.used_heap_size * 2;
+      // Twice the live data, down again too once a phase that held much (a job's results) has let it go: a
+      // limit left at its highest made every later collection wait for a heap that large.
+      this.limit = Math.max(this.base, live.used_heap_size * 2);
       this.externalLimit = Math.max(this.base, live.external_memory + this.base / 2);
     });
   }

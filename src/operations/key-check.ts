@@ -26,6 +26,8 @@ export interface KeyCheck {
   keyCounts: KeyCensus | undefined;
   /** Standard input cannot be read twice: its keys are counted during the run. */
   counting: KeyCensus | undefined;
+  /** The whole file was counted and no key is on more than one record. */
+  unique: boolean;
   createWhenKeyEmpty: boolean;
   /** Kept in the result's warnings. */
   warnings: string[];
@@ -73,6 +75,7 @@ export async function checkKeys(opts: SyncOptions, input: KeyCheckInput): Promis
     repeated: null,
     keyCounts: undefined,
     counting: undefined,
+    unique: false,
     createWhenKeyEmpty,
     warnings: [],
     notices: [],
@@ -96,6 +99,7 @@ export async function checkKeys(opts: SyncOptions, input: KeyCheckInput): Promis
   }
   if (scan) {
     check.repeated = scan.repeated;
+    check.unique = scan.complete && scan.repeated.keys === 0;
     if (opts.dryRun) check.keyCounts = scan.census;
     const repeated = repeatedKeysWarning(check.repeated);
     if (repeated && shared.length === 0) check.notices.push(repeated);

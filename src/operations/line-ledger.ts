@@ -51,9 +51,15 @@ export class LineLedger {
 
   handled(line: number): void {
     if (line > this.highest) this.highest = line;
-    this.done.add(line);
-    while (this.head < this.pending.length && this.done.delete(this.pending[this.head] as number))
-      this.upTo = this.pending[this.head++] as number;
+    if (this.done.size === 0 && this.pending[this.head] === line) {
+      // The usual case, outcomes in file order: the line is the first without one, and no later line waits.
+      this.upTo = line;
+      this.head++;
+    } else {
+      this.done.add(line);
+      while (this.head < this.pending.length && this.done.delete(this.pending[this.head] as number))
+        this.upTo = this.pending[this.head++] as number;
+    }
     this.records = this.head + this.dropped;
     if (this.head > 4096 && this.head * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.head);

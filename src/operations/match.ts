@@ -148,14 +148,10 @@ export class MatchIndex {
   private slotOf(id: string): number {
     const known = this.slots.get(id.slice(0, 15));
     if (known !== undefined && known >= 0) return known;
-    const slot = this.newSlot(id);
+    const slot = this.records.add(id);
     // The key is read back from the slot: the Id given may be a slice of an export's page.
     if (known === undefined) this.slots.set(this.records.id15(slot), slot);
-    return slot;
-  }
-
-  private newSlot(id: string): number {
-    const slot = this.records.add(id);
+    // Values are hashed only for records read (a record the run creates has none): room up to this slot.
     const width = this.width;
     if ((slot + 1) * width > this.hashes.length) {
       const grown = new Float64Array(Math.max(1024, this.hashes.length * 2, (slot + 1) * width));
@@ -214,7 +210,7 @@ export class MatchIndex {
 
   /** A record the run created: found by its keys from now on (its values were not read). */
   addKeys(keys: Array<[string, string]>, id: string): void {
-    if (keys.length > 0) this.addSlotKeys(keys, this.newSlot(id));
+    if (keys.length > 0) this.addSlotKeys(keys, this.records.add(id));
   }
 
   private addSlotKeys(keys: Array<[string, string]>, slot: number): void {

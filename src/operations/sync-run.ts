@@ -82,9 +82,7 @@ export async function runEngine(
     },
     onSend: files.journal ? (lines, job) => files.journal?.sent(lines, job) : undefined,
     resume: files.resume && { ...files.resume, bulk: bulkCreations },
-    createWhenKeyEmpty: keys.createWhenKeyEmpty,
-    keyCounts: keys.keyCounts,
-    countKeys: keys.counting,
+    ...keysOf(keys),
     onLockRetry: (n) => {
       writes.locks.retries += n;
     },
@@ -255,4 +253,16 @@ async function runToEnd(
 /** The existing records exported before the run: in memory, or on disk when too many to hold. */
 function matchesOf(writes: WritePlan): Pick<EngineOptions, 'matchIndex' | 'matchSpill'> {
   return { matchIndex: writes.exported?.index, matchSpill: writes.exported?.spill };
+}
+
+/** What the count of the input's match keys tells the engine. */
+function keysOf(
+  keys: KeyCheck,
+): Pick<EngineOptions, 'createWhenKeyEmpty' | 'keyCounts' | 'uniqueKeys' | 'countKeys'> {
+  return {
+    createWhenKeyEmpty: keys.createWhenKeyEmpty,
+    keyCounts: keys.keyCounts,
+    uniqueKeys: keys.unique,
+    countKeys: keys.counting,
+  };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { startEmulator } from '../../src/emulator/server.js';
 import { spawnChild } from '../helpers/children.js';
 import { BIN } from '../helpers/run-bin.js';
 import { createTestDeps } from '../helpers/test-deps.js';
@@ -110,7 +111,13 @@ describe('sfsync emulator', () => {
         '',
       ].join('\n'),
     );
-    const started = await startBin(['--schema', schema]);
+    // In this process (the first test starts the built CLI): the command runs until it is stopped.
+    const deps = createTestDeps();
+    const running = main(['emulator', '--json', '--port', '0', '--schema', schema], deps);
+    await waitFor(() => deps.io.stdoutText.includes('\n'), 'the org to print its JSON line');
+    const started = {
+      info: JSON.parse(deps.io.stdoutText.split('\n')[0] as string) as Record<string, string>,
+    };
     const invoice = await api(started.info, 'GET', '/sobjects/Invoice__c/describe');
     expect(
       (invoice.json as { fields: Array<{ name: string; externalId: boolean }> }).fields.find(
@@ -127,16 +134,18 @@ describe('sfsync emulator', () => {
       Score__c: 12.5,
     });
     expect(lead.status).toBe(201);
-    await started.stop();
+    deps.stop('SIGTERM');
+    expect(await running).toBe(0);
   });
 
   it('reports a busy port and a missing schema file clearly', async () => {
-    const blocker = await startBin([]);
-    const port = new URL(blocker.info.instanceUrl as string).port;
+    // Any server on the port will do: a local org in this process.
+    const blocker = await startEmulator({ port: 0 });
+    const port = new URL(blocker.instanceUrl).port;
     const deps = createTestDeps();
     expect(await main(['emulator', '--port', port], deps)).toBe(1);
     expect(deps.io.stderrText).toContain(`Port ${port} on 127.0.0.1 is already in use.`);
-    await blocker.stop();
+    await blocker.close();
     const missing = createTestDeps();
     expect(await main(['emulator', '--schema', '/nonexistent/schema.yaml', '--json'], missing)).toBe(1);
     expect(JSON.parse(missing.io.stdoutText).error).toMatchObject({ code: 'FILE_UNREADABLE' });

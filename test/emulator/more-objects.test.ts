@@ -121,7 +121,7 @@ describe('more of the standard data model', () => {
       .create({ Name: 'Line deal', StageName: 'Prospecting', CloseDate: '2026-09-30' });
     const line = await conn()
       .sobject('OpportunityLineItem')
-      .create({ OpportunityId: opp.id, PricebookEntryId: standardEntry.id, Quantity: 3 });
+      .create({ OpportunityId: opp.id, PricebookEntryId: standardEntry.id, Quantity: 3, UnitPrice: 10 });
     expect(line.success).toBe(true);
     const read = await conn().query(
       `SELECT UnitPrice, TotalPrice, ListPrice, Product2Id FROM OpportunityLineItem WHERE Id = '${line.id}'`,

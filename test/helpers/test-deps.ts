@@ -51,8 +51,13 @@ export function recordingPolicy(): RetryPolicy & { waits: number[] } {
 /**
  * The pace of a real org's client (DEFAULT_RETRY): a Bulk job not yet full waits a second for more records, where
  * FAST_RETRY's client waits a tenth of one. For tests of how records are gathered into jobs while the input is read.
+ * Its sleeps (Bulk polls, retry backoff) are cut to 25 ms: the local org ends a job in milliseconds, and polling it
+ * at a real org's pace cost these tests a second or two of waiting each.
  */
-export const PRODUCTION_PACE: RetryPolicy = DEFAULT_RETRY;
+export const PRODUCTION_PACE: RetryPolicy = {
+  ...DEFAULT_RETRY,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 25))),
+};
 
 export function createTestDeps(
   options: {
@@ -64,7 +69,10 @@ export function createTestDeps(
     retry?: RetryPolicy;
   } = {},
 ): TestDeps {
-  const env = options.env ?? {};
+  // No heap governor (src/operations/heap.ts) unless a test asks for one: in-process runs share the test worker's
+  // heap (vitest and every module loaded, above the 64 MB limit), so each run forced a full collection of it, about
+  // a tenth of the CPU of the files that run syncs. A CLI process (bin/sfsync.js) keeps its governor.
+  const env = { SFSYNC_HEAP_LIMIT_MB: '0', ...options.env };
   const io = createTestIO(options);
   const tokenStore = createMemoryTokenStore();
   const openedUrls: string[] = [];

@@ -55,6 +55,7 @@ const PLAN = `steps:
             Product2Id: {step: products, key: ProductCode, column: product}
             Pricebook2Id: {standardPriceBook: true}
         Quantity: qty
+        UnitPrice: {value: 1}
 `;
 
 describe('references by a composite key to records already in the org', () => {
@@ -103,12 +104,32 @@ describe('references by a composite key to records already in the org', () => {
     ]);
   });
 
+  it('resumed after the entries were written: the key maps are read back from their result files', async () => {
+    // As if killed before its last step: the line items neither in the org nor in the results.
+    for (const { Id } of await env.query('SELECT Id FROM OpportunityLineItem'))
+      env.org().store.delete(Id as string);
+    fs.rmSync(path.join(env.dir(), 'out/run/lines'), { recursive: true });
+    fs.rmSync(path.join(env.dir(), 'out/run/plan-summary.json'));
+    const resumed = await env.sfsync(['run', 'o/plan.yaml', '--resume', '--results', 'out/run', '--json']);
+    expect(resumed.code, resumed.stdout).toBe(0);
+    expect(resumed.json().result.steps.map((s: any) => s.ended)).toEqual([
+      'done before',
+      'done before',
+      'done before',
+      'completed',
+    ]);
+    const created = readResultCsv(path.join(env.dir(), 'out/run/prices/success.csv'))[0]?.id;
+    const lines = await env.query('SELECT PricebookEntryId FROM OpportunityLineItem ORDER BY Quantity DESC');
+    expect(lines.map((l) => l.PricebookEntryId)).toEqual([oldEntry, created]);
+  });
+
   it('keeps an opportunity to one price book, active entries, and the standard price book', async () => {
     const deal = (await env.query("SELECT Id FROM Opportunity WHERE Name = 'New deal'"))[0]?.Id as string;
     const other = await rest('POST', '/sobjects/OpportunityLineItem', {
       OpportunityId: deal,
       PricebookEntryId: resellerEntry,
       Quantity: 1,
+      UnitPrice: 1,
     });
     expect(other).toEqual([
       {
@@ -123,6 +144,7 @@ describe('references by a composite key to records already in the org', () => {
       OpportunityId: deal,
       PricebookEntryId: oldEntry,
       Quantity: 1,
+      UnitPrice: 1,
     });
     expect(inactive[0]).toMatchObject({
       errorCode: 'FIELD_INTEGRITY_EXCEPTION',
@@ -134,10 +156,17 @@ describe('references by a composite key to records already in the org', () => {
       OpportunityId: deal,
       Product2Id: product,
       Quantity: 2,
+      TotalPrice: 90,
     });
     expect(byProduct.success).toBe(true);
+    const noPrice = await rest('POST', '/sobjects/OpportunityLineItem', {
+      OpportunityId: deal,
+      Product2Id: product,
+      Quantity: 2,
+    });
+    expect(noPrice[0]).toMatchObject({ errorCode: 'FIELD_INTEGRITY_EXCEPTION', fields: ['TotalPrice'] });
     const read = await rest('GET', `/sobjects/OpportunityLineItem/${byProduct.id}`);
-    expect(read).toMatchObject({ Product2Id: product, UnitPrice: 50, TotalPrice: 100 });
+    expect(read).toMatchObject({ Product2Id: product, ListPrice: 50, UnitPrice: 45, TotalPrice: 90 });
     expect(await rest('DELETE', `/sobjects/Pricebook2/${standard}`)).toEqual([
       { errorCode: 'DELETE_FAILED', message: 'Cannot delete the standard price book', fields: [] },
     ]);

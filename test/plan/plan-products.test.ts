@@ -58,6 +58,7 @@ const PLAN = `steps:
             Product2Id: {step: products, key: ProductCode, column: product}
             Pricebook2Id: {step: books, key: Name, column: book}
         Quantity: qty
+        TotalPrice: {value: 100}
 `;
 
 function writePlan(dir: string): void {

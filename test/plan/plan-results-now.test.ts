@@ -2,28 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { accountsStep, contactsStep, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
 
-const PLAN = `
-steps:
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping: { fields: { External_Id__c: id, Name: name } }
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        External_Id__c: id
-        LastName: name
-        AccountId: { step: accounts, key: External_Id__c, column: account }
-`;
+const PLAN = planYaml(accountsStep(), contactsStep());
 
 describe('sfsync results of a plan whose --resume was killed', () => {
   it('shows the steps as their folders are now, not the earlier stop, says so, and how to continue', async () => {

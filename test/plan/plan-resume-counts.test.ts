@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { accountsStep, contactsStep, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
 
-const PLAN = `
-steps:
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping: { fields: { External_Id__c: id, Name: name } }
-  - name: contacts
-    file: contacts.csv
-    object: Contact
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        External_Id__c: id
-        LastName: name
-        AccountId: { step: accounts, key: External_Id__c, column: account }
-`;
+const PLAN = planYaml(accountsStep(), contactsStep());
 
 describe('a plan resumed after its creates went unanswered', () => {
   it('counts the records the stopped attempt created as created, not unchanged (the totals match the org)', async () => {

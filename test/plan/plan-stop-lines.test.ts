@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
+import { accountsStep, planYaml } from './small-plan.js';
 
 const env = useSyncEnv();
 
-const PLAN = `
-steps:
-  - name: accounts
-    file: accounts.csv
-    object: Account
-    operation: upsert
-    match: External_Id__c
-    mapping:
-      fields:
-        External_Id__c: id
-        Name: name
-        ParentId: { step: accounts, key: External_Id__c, column: parent }
-`;
+const PLAN = planYaml(accountsStep({ parent: true }));
 
 describe("a plan's stop message", () => {
   it("names the step, its file and that file's lines, also when the second pass (self-references) stops", async () => {

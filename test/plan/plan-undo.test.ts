@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { InterruptHandlers } from '../../src/deps.js';
 import { spawnChild } from '../helpers/children.js';
@@ -67,19 +67,21 @@ function withoutMemberIds(s: Snapshot): Snapshot {
   };
 }
 
+// Each test keeps its results in a folder of its own (ru/, rc/, rk/): an undo reads the undos beside its run's
+// folder (whether one of them wrote a record since), and another test's are none of its business.
 describe('undo of a plan', () => {
   it('takes every step back, children first: the org is as before; the undo is undone in turn', async () => {
     seedExisting('U');
     writePlan('u', 'U', SIZES);
     const before = await snapshot(env);
-    const run = await env.sfsync(['run', 'u/plan.yaml', '--results', 'out/u', '--json']);
+    const run = await env.sfsync(['run', 'u/plan.yaml', '--results', 'ru/u', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json().result.counts).toMatchObject({ updated: expect.any(Number), failed: 0 });
     const after = await snapshot(env);
 
-    const dry = await env.sfsync(['undo', 'out/u', '--dry-run', '--json']);
+    const dry = await env.sfsync(['undo', 'ru/u', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    const undo = await env.sfsync(['undo', 'out/u', '--results', 'out/u-undo', '--json']);
+    const undo = await env.sfsync(['undo', 'ru/u', '--results', 'ru/u-undo', '--json']);
     expect(undo.code, undo.stderr).toBe(0);
     const result = undoDocument(undo.stdout).result;
     // The last step run first, each second pass before its step: children before parents.
@@ -98,9 +100,9 @@ describe('undo of a plan', () => {
     expect(result.counts.deleted).toBe(20 - 5 + 40 - 1 + 10 + 2 + 10 + 10 + 3);
     expect(undoDocument(dry.stdout).result.counts).toEqual(result.counts);
     expect(await snapshot(env)).toEqual(before);
-    expect(fs.existsSync(path.join(env.dir(), 'out/u-undo/summary.json'))).toBe(true);
+    expect(fs.existsSync(path.join(env.dir(), 'ru/u-undo/summary.json'))).toBe(true);
 
-    const redo = await env.sfsync(['undo', 'out/u-undo', '--results', 'out/u-redo', '--json']);
+    const redo = await env.sfsync(['undo', 'ru/u-undo', '--results', 'ru/u-redo', '--json']);
     expect(redo.code, redo.stderr).toBe(0);
     // Parents first again; campaign members cannot be undeleted (Salesforce says so): created again, new Ids.
     expect(redo.json().result.steps[0].step).toBe('accounts');
@@ -135,11 +137,11 @@ const count = async (p: string): Promise<number[]> =>
 describe('undo of a plan: what it cannot take back', () => {
   it('a contact changed since the run is left, and so is its account (deleting it would delete the contact)', async () => {
     writePlan('c', 'Q', SMALL);
-    expect((await env.sfsync(['run', 'c/plan.yaml', '--results', 'out/c', '--json'])).code).toBe(0);
+    expect((await env.sfsync(['run', 'c/plan.yaml', '--results', 'rc/c', '--json'])).code).toBe(0);
     const [changed] = await env.query(`SELECT Id FROM Contact WHERE External_Id__c = 'QC3'`);
     expect(env.org().store.update(changed?.Id, { Title: 'Changed by someone' }).ok).toBe(true);
 
-    const undo = await env.sfsync(['undo', 'out/c', '--results', 'out/c-undo']);
+    const undo = await env.sfsync(['undo', 'rc/c', '--results', 'rc/c-undo']);
     expect(undo.code, undo.stderr).toBe(2);
     expect(undo.stdout).toContain('Left as they are:');
     expect(undo.stdout).toMatch(/contacts: 1 record \(CONFLICT\)/);
@@ -150,73 +152,36 @@ describe('undo of a plan: what it cannot take back', () => {
     expect(kept?.External_Id__c).toBe('QA3');
 
     // The remedy the message gives: take the contact back anyway, then undo the plan again.
-    const again = await env.sfsync(['undo', 'out/c', '--force', '--results', 'out/c-undo2', '--json']);
+    const again = await env.sfsync(['undo', 'rc/c', '--force', '--results', 'rc/c-undo2', '--json']);
     expect(again.code, again.stdout).toBe(0);
     expect(again.json().result.counts.deleted).toBe(2);
     expect(await count('Q')).toEqual([0, 0, 0, 0]);
   });
 });
 
-describe('undo of a plan, stopped and resumed', () => {
-  it('SIGTERM in the middle of a step: the resumed undo finishes it and the rest; the org is as before', async () => {
-    const sizes: UndoPlanSizes = {
-      accounts: 10,
-      contacts: 40,
-      opportunities: 5,
-      campaigns: 1,
-      members: 5,
-      tasks: 5,
-      people: 2,
-    };
-    writePlan('r', 'R', sizes);
-    const before = await snapshot(env);
-    expect((await env.sfsync(['run', 'r/plan.yaml', '--results', 'out/r', '--json'])).code).toBe(0);
-    const deps = createTestDeps({
-      env: { SFSYNC_INSTANCE_URL: env.org().instanceUrl, SFSYNC_ACCESS_TOKEN: env.org().accessToken },
-      cwd: env.dir(),
-    });
-    const handlers = new Set<InterruptHandlers>();
-    // Stopped once the contacts step has sent its first call (a journal line after the header).
-    const journal = path.join(env.dir(), 'out/r-undo/contacts/undo-journal.ndjson');
-    const poll = setInterval(() => {
-      if (!fs.existsSync(journal) || fs.readFileSync(journal, 'utf8').split('\n').length < 3) return;
-      clearInterval(poll);
-      for (const h of handlers) h.stop('SIGTERM');
-    }, 1);
-    // Calls of 5 records: the contacts' undo takes 8, so the stop after its first lands in the middle of it.
-    const code = await main(['undo', 'out/r', '--results', 'out/r-undo', '--batch-size', '5', '--json'], {
-      ...deps,
-      now: () => new Date(),
-      onInterrupt: (h) => {
-        handlers.add(h);
-        return () => handlers.delete(h);
-      },
-    });
-    clearInterval(poll);
-    expect(code).toBe(143);
-    const stopped = undoDocument(deps.io.stdoutText);
-    expect(stopped.error.code).toBe('INTERRUPTED');
-    expect(stopped.result).toMatchObject({ ended: 'interrupted', signal: 'SIGTERM' });
-    expect(stopped.error.message).toMatch(
-      /left to take back: contacts \(\d+ of 40 writes\), accounts.self, accounts/,
-    );
-    const ended = Object.fromEntries(
-      stopped.result.steps.map((s: { step: string; ended: string }) => [s.step, s.ended]),
-    );
-    expect(ended).toMatchObject({ members: 'completed', contacts: 'interrupted', accounts: 'not run' });
-
-    // Found beside the plan's folder without --results.
-    const resumed = await env.sfsync(['undo', 'out/r', '--resume', '--json']);
-    expect(resumed.code, resumed.stdout).toBe(0);
-    expect(resumed.json().result.steps[0]).toMatchObject({ step: 'members', ended: 'done before' });
-    expect(resumed.json().result.counts).toMatchObject({ conflict: 0, failed: 0, skipped: 0 });
-    expect(await snapshot(env)).toEqual(before);
-  });
-});
-
-/** Lines in a results file so far (0 when it does not exist yet). */
-function lines(file: string): number {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0;
+/**
+ * Counts the lines of a results file as it grows (0 while it does not exist), reading only what was added since it
+ * last looked: the kill points are watched every few milliseconds, and reading the whole file each time cost more
+ * CPU than the plan itself.
+ */
+function lineCounter(file: string): { lines: () => number; close: () => void } {
+  let fd: number | undefined;
+  let count = 0;
+  const chunk = Buffer.alloc(64 * 1024);
+  return {
+    lines: () => {
+      if (fd === undefined) {
+        if (!fs.existsSync(file)) return 0;
+        fd = fs.openSync(file, 'r');
+      }
+      for (let n = fs.readSync(fd, chunk); n > 0; n = fs.readSync(fd, chunk))
+        for (let i = 0; i < n; i++) if (chunk[i] === 10) count++;
+      return count;
+    },
+    close: () => {
+      if (fd !== undefined) fs.closeSync(fd);
+    },
+  };
 }
 
 /**
@@ -247,8 +212,34 @@ function runKilledWhen(args: string[], when: () => boolean): Promise<NodeJS.Sign
   );
 }
 
-describe('a plan run killed and resumed', () => {
-  it('killed in step 1, between a step and its second pass, and in the second pass: every record once; undone', async () => {
+/** Deps for an undo run in this process through main(), and the interrupt handlers it registers. */
+function undoDeps(): {
+  deps: ReturnType<typeof createTestDeps> & { now: () => Date };
+  handlers: Set<InterruptHandlers>;
+} {
+  const handlers = new Set<InterruptHandlers>();
+  const deps = createTestDeps({
+    env: { SFSYNC_INSTANCE_URL: env.org().instanceUrl, SFSYNC_ACCESS_TOKEN: env.org().accessToken },
+    cwd: env.dir(),
+  });
+  return {
+    handlers,
+    deps: {
+      ...deps,
+      now: () => new Date(),
+      onInterrupt: (h) => {
+        handlers.add(h);
+        return () => handlers.delete(h);
+      },
+    },
+  };
+}
+
+// One plan in one org, in order: its run killed three times and resumed, then its undo stopped and resumed.
+describe('a plan run killed and resumed, and its undo stopped and resumed', () => {
+  let before: Snapshot;
+
+  it('killed in step 1, between a step and its second pass, and in the second pass: every record once', async () => {
     // Calls of 2 records: each step and pass is many calls (accounts 15, the contacts' second pass 18), so a kill
     // on an observed point lands well before the step's end; what matters is calls, not records.
     const sizes: UndoPlanSizes = {
@@ -261,42 +252,73 @@ describe('a plan run killed and resumed', () => {
       people: 2,
     };
     writePlan('k', 'K', sizes);
-    const out = (f: string): string => path.join(env.dir(), 'out/k', f);
+    before = await snapshot(env);
+    const out = (f: string): string => path.join(env.dir(), 'rk/k', f);
     const args = (resume: boolean, batch = '2'): string[] => [
       'run',
       'k/plan.yaml',
       '--results',
-      'out/k',
+      'rk/k',
       '--batch-size',
       batch,
       ...(resume ? ['--resume'] : []),
     ];
+    const accounts = lineCounter(out('accounts/journal.ndjson'));
+    const self = lineCounter(out('contacts.self/journal.ndjson'));
+    onTestFinished(() => [accounts, self].forEach((c) => c.close()));
     // In step 1, once two of its calls are in the journal.
-    expect(await runKilledWhen(args(false), () => lines(out('accounts/journal.ndjson')) >= 3)).toBe(
-      'SIGKILL',
-    );
+    expect(await runKilledWhen(args(false), () => accounts.lines() >= 3)).toBe('SIGKILL');
     expect(fs.existsSync(out('accounts/summary.json'))).toBe(false);
     // As the contacts step ends, before its second pass has sent anything.
     expect(await runKilledWhen(args(true), () => fs.existsSync(out('contacts/summary.json')))).toBe(
       'SIGKILL',
     );
     // In the second pass, two calls after wherever it was.
-    const at = lines(out('contacts.self/journal.ndjson'));
-    expect(
-      await runKilledWhen(
-        args(true),
-        () => lines(out('contacts.self/journal.ndjson')) >= Math.max(3, at + 2),
-      ),
-    ).toBe('SIGKILL');
+    const at = self.lines();
+    expect(await runKilledWhen(args(true), () => self.lines() >= Math.max(3, at + 2))).toBe('SIGKILL');
     expect(fs.existsSync(out('contacts.self/summary.json'))).toBe(false);
     // The last run, in this process, sends the rest in calls of the usual size.
     const resumed = await env.sfsync([...args(true, '200'), '--json']);
     expect(resumed.code, resumed.stdout).toBe(0);
     await expectLoadedOnce(env, 'K', sizes);
-    // Its before-images, written across four processes, take every record back.
-    const undo = await env.sfsync(['undo', 'out/k', '--json']);
-    expect(undo.code, undo.stdout).toBe(0);
-    expect(undo.json().result.counts.deleted).toBe(30 + 40 + 6 + 1 + 6 + 6 + 2);
+  });
+
+  it('its undo, SIGTERM in the middle of a step and resumed: the before-images of four processes take all back', async () => {
+    const { deps, handlers } = undoDeps();
+    // Stopped once the contacts step has sent its first call (a journal line after the header).
+    const journal = lineCounter(path.join(env.dir(), 'rk/k-undo/contacts/undo-journal.ndjson'));
+    onTestFinished(() => journal.close());
+    const poll = setInterval(() => {
+      if (journal.lines() < 2) return;
+      clearInterval(poll);
+      for (const h of handlers) h.stop('SIGTERM');
+    }, 1);
+    // Calls of 5 records: the contacts' undo takes 8, so the stop after its first lands in the middle of it.
+    const args = ['undo', 'rk/k', '--results', 'rk/k-undo', '--batch-size', '5', '--json'];
+    const code = await main(args, deps).finally(() => clearInterval(poll));
+    expect(code).toBe(143);
+    const stopped = undoDocument(deps.io.stdoutText);
+    expect(stopped.error.code).toBe('INTERRUPTED');
+    expect(stopped.result).toMatchObject({ ended: 'interrupted', signal: 'SIGTERM' });
+    expect(stopped.error.message).toMatch(
+      /left to take back: contacts \(\d+ of 40 writes\), accounts.self, accounts/,
+    );
+    const ended = Object.fromEntries(
+      stopped.result.steps.map((s: { step: string; ended: string }) => [s.step, s.ended]),
+    );
+    expect(ended).toMatchObject({ members: 'completed', contacts: 'interrupted', accounts: 'not run' });
+
+    // Found beside the plan's folder without --results.
+    const resumed = await env.sfsync(['undo', 'rk/k', '--resume', '--json']);
+    expect(resumed.code, resumed.stdout).toBe(0);
+    expect(resumed.json().result.steps[0]).toMatchObject({ step: 'members', ended: 'done before' });
+    expect(resumed.json().result.counts).toMatchObject({
+      deleted: 30 + 40 + 6 + 1 + 6 + 6 + 2,
+      conflict: 0,
+      failed: 0,
+      skipped: 0,
+    });
     expect(await count('K')).toEqual([0, 0, 0, 0]);
+    expect(await snapshot(env)).toEqual(before);
   });
 });

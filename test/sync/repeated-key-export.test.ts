@@ -29,8 +29,9 @@ describe('repeated match keys when matching against an export of the existing re
       env.write(file, `${rows.join('\n')}\n`);
       const seen: Array<{ org: string[]; counts: Record<string, number | undefined> }> = [];
       const args = ['upsert', file, '--object', 'Contact', '--match', 'Email', '--api', api, '--json'];
-      for (let run = 1; run <= 3; run++) {
-        if (run === 3 && api === 'rest') {
+      // Two runs: the first, and a rerun (a third rerun found the same as the second).
+      for (let run = 1; run <= 2; run++) {
+        if (run === 2 && api === 'rest') {
           // The dry run predicts the rerun: it too compares a row with what the earlier row would have written.
           const dry = await env.sfsync([...args, '--dry-run']);
           expect(dry.json().result.counts).toMatchObject({ created: 0, updated: 2, unchanged: 3002 });
@@ -49,7 +50,6 @@ describe('repeated match keys when matching against an export of the existing re
       // run's earlier row wrote: Ann changes the record, so Bea is written again; the rows that agree write nothing.
       expect(seen).toEqual([
         { org: ['Bea Two', 'Cy Same'], counts: { created: 2, updated: 2, unchanged: 3000 } },
-        { org: ['Bea Two', 'Cy Same'], counts: { created: 0, updated: 2, unchanged: 3002 } },
         { org: ['Bea Two', 'Cy Same'], counts: { created: 0, updated: 2, unchanged: 3002 } },
       ]);
     });

@@ -35,6 +35,23 @@ describe('HeapGovernor', () => {
     expect(governor.limitBytes()).toBeGreaterThan(1_000_000);
   });
 
+  it('brings the limit down again once the live data it followed up is let go', async () => {
+    const governor = new HeapGovernor(1);
+    let held: number[][] | undefined = Array.from({ length: 400 }, () => new Array<number>(20_000).fill(1.5));
+    governor.check();
+    await waitFor(() => governor.limitBytes() > 100_000_000, 'the limit to follow the live data up');
+    const high = governor.limitBytes();
+    held = undefined;
+    // Garbage until the heap passes the limit again: the next collection finds the live data small.
+    const garbage: unknown[] = [];
+    await waitFor(() => {
+      for (let i = 0; i < 20; i++) garbage[i % 4] = new Array<number>(100_000).fill(2.5);
+      governor.check();
+      return governor.limitBytes() < high / 2;
+    }, 'the limit to come down');
+    expect(held).toBeUndefined();
+  });
+
   it('does nothing when switched off', () => {
     const governor = new HeapGovernor(Infinity);
     governor.check();

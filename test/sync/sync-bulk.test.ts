@@ -162,15 +162,15 @@ describe('Bulk API 2.0', () => {
     });
   });
 
-  it('sizes jobs by upload bytes unless --batch-size is given: 12,000 records in one job, or split by the byte limit', async () => {
+  it('sizes jobs by upload bytes unless --batch-size is given: 10,001 records in one job, or split by the byte limit', async () => {
     await withOrg({}, async (org) => {
-      // More records than a job of the old fixed size (10,000) held.
+      // One record more than a job of the old fixed size (10,000) held.
       const write = (file: string, n: number): void => {
         const rows = ['LastName,Email'];
         for (let i = 0; i < n; i++) rows.push(`Sized ${i},sized${i}@${file}.test`);
         fs.writeFileSync(path.join(dir, `${file}.csv`), `${rows.join('\n')}\n`);
       };
-      write('sized', 12_000);
+      write('sized', 10_001);
       const args = ['--object', 'Contact', '--api', 'bulk', '--json'];
       // One job however long the reading pauses: a job waits as long for more records as against a real org.
       const one = await sync(
@@ -180,7 +180,7 @@ describe('Bulk API 2.0', () => {
         PRODUCTION_PACE,
       );
       expect(one.code).toBe(0);
-      expect(one.doc.result.bulkJobs.map((j: { records: number }) => j.records)).toEqual([12_000]);
+      expect(one.doc.result.bulkJobs.map((j: { records: number }) => j.records)).toEqual([10_001]);
       // The split needs no such size: 3,000 records of about 34 bytes under a limit of 40,000 bytes a job.
       write('split', 3_000);
       const split = await sync(
@@ -194,7 +194,7 @@ describe('Bulk API 2.0', () => {
       // Each job as full as the limit allows (the last one takes the rest).
       for (const n of sizes.slice(0, -1)) expect(n).toBeGreaterThan(1_000);
       expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(3_000);
-      expect(org.store.count('Contact')).toBe(15_000);
+      expect(org.store.count('Contact')).toBe(13_001);
     });
   });
 
