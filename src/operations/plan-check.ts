@@ -3,7 +3,7 @@ import { SfsyncError } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
 import { formatFromFile } from '../input/source.js';
 import { compileMapping } from '../mapping/compile.js';
-import { missingColumns } from '../mapping/missing-columns.js';
+import { caseClash, missingColumns } from '../mapping/missing-columns.js';
 import { planOrder } from '../mapping/plan-order.js';
 import { stepMapping } from '../mapping/plan-mapping.js';
 import type { Plan, PlanStep } from '../mapping/plan-types.js';
@@ -76,6 +76,15 @@ async function stepColumns(
   } catch (err) {
     if (!(err instanceof SfsyncError)) throw err;
     at('file', err.message.replace(step.file, step.fileAsWritten));
+    return null;
+  }
+  // Without mapped fields the columns are the fields: two names one to Salesforce cannot both be written.
+  const clash = step.mapping.fields === null && step.format !== 'ndjson' ? caseClash(cols) : null;
+  if (clash) {
+    at(
+      'file',
+      `${step.fileAsWritten}, line 1: the header names "${clash.first}" (column ${clash.at[0]}) and "${clash.second}" (column ${clash.at[1]}), one name to Salesforce, which ignores case; rename one, or map the step's fields`,
+    );
     return null;
   }
   const rows = step.rows;
