@@ -8,7 +8,10 @@ import { readJournalHeader, type JournalHeader } from '../operations/journal.js'
 import type { CommonOptions } from './options.js';
 import type { SyncResult } from '../core/sync-types.js';
 import type { PlanResult } from '../operations/plan-run.js';
+import { plural, thousands } from '../core/plural.js';
 import { planNow } from '../operations/plan-now.js';
+import { readPrior } from '../operations/prior-results.js';
+import { resultFiles } from '../operations/results.js';
 import { planResume } from '../operations/plan-stop.js';
 import { renderPlan } from './plan-render.js';
 import { renderSync } from './sync.js';
@@ -125,6 +128,17 @@ async function planResults(dir: string, cwd: string, shown: string): Promise<Pla
   return { ...now.result, resume, note };
 }
 
+/** What a run without a summary has done, by its result files (the rows left for its resume not counted). */
+async function soFar(dir: string): Promise<string> {
+  try {
+    const files = resultFiles(dir, false);
+    const c = (await readPrior(files.success, files.failures)).prior.counts;
+    return ` Its result files hold ${plural(c.total, 'record')} with an outcome so far: ${thousands(c.created)} created, ${thousands(c.updated)} updated, ${thousands(c.unchanged)} unchanged, ${thousands(c.deleted)} deleted, ${thousands(c.failed)} failed, ${thousands(c.skipped)} skipped.`;
+  } catch {
+    return '';
+  }
+}
+
 /** The summary of an earlier run, from the summary.json it left in its results folder (a plan's: its steps'). */
 export async function runResults(
   opts: ResultsOptions,
@@ -142,7 +156,7 @@ export async function runResults(
       const { resume, resumeNote } = resumeOf(dir, deps.cwd, header);
       throw new SfsyncError(
         'RUN_UNFINISHED',
-        `${opts.dir} holds ${article(header.operation)} ${header.operation} of ${header.file} that did not finish: it stopped without writing summary.json (killed, or still running).`,
+        `${opts.dir} holds ${article(header.operation)} ${header.operation} of ${header.file} that did not finish: it stopped without writing summary.json (killed, or still running).${await soFar(dir)}`,
         { hint: resumeNote ?? undefined, resume },
       );
     }

@@ -242,7 +242,9 @@ function stoppedBetween(signal: StopSignal): SfsyncError {
 
 function exitCodeOf(run: PlanUndo): ExitCode {
   const c = total(run.steps);
-  const left = c.failed + c.conflict + c.skipped > 0 || run.steps.some((s) => s.unaccounted);
+  const left =
+    c.failed + c.conflict + c.skipped > 0 ||
+    run.steps.some((s) => s.unaccounted && (s.unaccounted.count > 0 || s.unaccounted.killed));
   return left ? ExitCode.RecordsFailed : ExitCode.Ok;
 }
 

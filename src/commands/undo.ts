@@ -16,6 +16,7 @@ import { chooseUndoApi, undoWriting } from '../operations/undo-writer.js';
 import { UndoSink, undoFiles, type UndoCounts, type UndoProblem } from '../operations/undo-results.js';
 import { BeforeImagesFile } from '../operations/undo-source.js';
 import { readUnaccounted, unaccountedLines, type Unaccounted } from '../operations/undo-unaccounted.js';
+import { findUncertainCreates, recordFound } from '../operations/undo-uncertain-find.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { ObjectInfo } from '../salesforce/types.js';
 import type { CommonOptions } from './options.js';
@@ -87,6 +88,24 @@ function openSource(opts: UndoOptions, cwd: string): { dir: string; file: Before
       hint: 'Wait for it to end (or stop it), then undo it.',
     });
   return { dir, file };
+}
+
+/**
+ * The run's object, and its creates sent without an answer found by their key: the run's own, their Ids added to
+ * its before-images (reads only, and a fact learned: nothing is taken back yet), so they are taken back with the rest.
+ */
+async function settleUncertain(
+  opts: UndoOptions,
+  source: { dir: string; file: BeforeImagesFile },
+  client: SalesforceClient,
+) {
+  const object = await client.describe(source.file.header.object);
+  const settled = await findUncertainCreates(source.dir, object, client);
+  if (!opts.dryRun && settled.found.length > 0) {
+    recordFound(source.dir, settled.found);
+    source.file = new BeforeImagesFile(source.dir);
+  }
+  return { object, settled };
 }
 
 /** The undo's files: outcomes, journal and before-images (none for a dry run). */
@@ -177,7 +196,7 @@ async function undo(
     apiVersion: opts.apiVersion,
     trace: opts.verbose ? (line) => deps.io.err(line) : undefined,
   });
-  const object = await client.describe(source.file.header.object);
+  const { object, settled } = await settleUncertain(opts, source, client);
   if (state.signal) throw stoppedBeforeStart(opts, state.signal);
   const folder = opts.dryRun
     ? null
@@ -226,7 +245,7 @@ async function undo(
     counts: files.sink.counts,
     conflicts: files.sink.conflicts,
     failuresByCode: files.sink.failureGroups(),
-    unaccounted: await readUnaccounted(source.dir),
+    unaccounted: await readUnaccounted(source.dir, settled),
     apiCalls: client.apiCalls(),
     api: writing.api,
     bulkJobs: writing.jobs.length,
@@ -287,7 +306,8 @@ function conclude(
     );
   }
   const c = result.counts;
-  const left = c.failed + c.conflict + c.skipped > 0 || result.unaccounted !== null;
+  const u = result.unaccounted;
+  const left = c.failed + c.conflict + c.skipped > 0 || (u !== null && (u.count > 0 || u.killed));
   return { result, exitCode: left ? ExitCode.RecordsFailed : ExitCode.Ok };
 }
 

@@ -78,13 +78,12 @@ async function stepColumns(
     at('file', err.message.replace(step.file, step.fileAsWritten));
     return null;
   }
-  // Without fields of its own a step's columns are its fields: two names one to Salesforce cannot both be written
-  // (a single run refuses them as it opens the file; a plan says so with its other problems).
-  const clash = step.mapping.fields === null ? caseClash(cols) : null;
+  // Without mapped fields the columns are the fields: two names one to Salesforce cannot both be written.
+  const clash = step.mapping.fields === null && step.format !== 'ndjson' ? caseClash(cols) : null;
   if (clash) {
     at(
       'file',
-      `${step.fileAsWritten}, line 1: the header names "${clash.first}" (column ${clash.at[0]}) and "${clash.second}" (column ${clash.at[1]}), one name to Salesforce, which ignores case`,
+      `${step.fileAsWritten}, line 1: the header names "${clash.first}" (column ${clash.at[0]}) and "${clash.second}" (column ${clash.at[1]}), one name to Salesforce, which ignores case; rename one, or map the step's fields`,
     );
     return null;
   }

@@ -11,6 +11,7 @@ import {
   type LockHolder,
 } from '../core/process-lock.js';
 import type { SyncOptions } from '../core/sync-options.js';
+import { settingsFromEnv } from '../config/settings.js';
 import { SfsyncError } from '../errors.js';
 import { ResultsLock } from './results-lock.js';
 
@@ -31,7 +32,8 @@ function describe(holder: LockHolder | null): string {
  * '' for the stored default org.
  */
 function orgOf(opts: SyncOptions, env: NodeJS.ProcessEnv): string {
-  return opts.org ?? env.SFSYNC_ORG ?? env.SFSYNC_INSTANCE_URL ?? '';
+  const settings = settingsFromEnv(env);
+  return opts.org ?? settings.org ?? settings.instanceUrl ?? '';
 }
 
 /** What a claim says beyond its holder: where that run writes its results, when it was named. */

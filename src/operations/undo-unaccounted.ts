@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse';
 import { FAILURE_COLUMNS } from '../core/result-columns.js';
 import { SENT_UNANSWERED } from './results.js';
+import { createdLines, type UncertainFound } from './undo-uncertain-find.js';
 
 /**
  * Records the run sent without learning the outcome (its failures.csv says UNCERTAIN, UNKNOWN_OUTCOME or
@@ -21,6 +22,13 @@ export interface Unaccounted {
    * no file, and only its --resume can tell.
    */
   killed: boolean;
+  /**
+   * Of the run's creates sent without an answer, those undo found in the org by their key (`found`: the run's,
+   * taken back) and those whose key no record holds (`absent`: never created); `keys`: the fields looked up by.
+   */
+  found?: number;
+  absent?: number;
+  keys?: string[];
 }
 
 /** A run stopped with no summary: killed (SIGKILL, a crash), so what its last calls did is unknown. */
@@ -32,7 +40,10 @@ const LINE = FAILURE_COLUMNS.indexOf('line');
 const CODE = FAILURE_COLUMNS.indexOf('error_code');
 
 /** One streamed pass over the run's failures.csv; null when it has no such rows (or is not a run's file). */
-export async function readUnaccounted(dir: string): Promise<Unaccounted | null> {
+export async function readUnaccounted(dir: string, settled?: UncertainFound): Promise<Unaccounted | null> {
+  const known = createdLines(dir);
+  for (const f of settled?.found ?? []) known.add(f.line);
+  for (const line of settled?.absent ?? []) known.add(line);
   const file = path.join(dir, 'failures.csv');
   const stopped = killed(dir);
   const none = stopped ? { count: 0, lines: [], file, killed: true } : null;
@@ -52,7 +63,7 @@ export async function readUnaccounted(dir: string): Promise<Unaccounted | null> 
       }
       if (!SENT_UNANSWERED.has(cells[CODE] ?? '')) continue;
       const line = Number(cells[LINE]);
-      if (!Number.isInteger(line) || seen.has(line)) continue;
+      if (!Number.isInteger(line) || seen.has(line) || known.has(line)) continue;
       seen.add(line);
       if (lines.length < 10) lines.push(line);
     }
@@ -61,8 +72,13 @@ export async function readUnaccounted(dir: string): Promise<Unaccounted | null> 
   } finally {
     source.destroy();
   }
-  if (seen.size === 0) return none;
-  return { count: seen.size, lines: lines.sort((a, b) => a - b), file, killed: stopped };
+  const learned =
+    settled && settled.found.length + settled.absent.length > 0
+      ? { found: settled.found.length, absent: settled.absent.length, keys: settled.keys }
+      : {};
+  if (seen.size === 0)
+    return none || 'found' in learned ? { count: 0, lines: [], file, killed: stopped, ...learned } : null;
+  return { count: seen.size, lines: lines.sort((a, b) => a - b), file, killed: stopped, ...learned };
 }
 
 /** What the summary says of them, and what to do. */
@@ -72,11 +88,19 @@ export function unaccountedLines(u: Unaccounted, object: string, indent = '  '):
         `${indent}NOT TAKEN BACK: the run was stopped without finishing (killed: it wrote no summary.json), so the records its last calls sent without an answer are in no file. Continue it first with the --resume command it printed (it settles what it can, and says what stays UNCERTAIN), then undo it.`,
       ]
     : [];
-  if (u.count === 0) return kill;
+  const by = u.keys?.length ? ` by ${u.keys.join(', ')}` : '';
+  const learned =
+    (u.found ?? 0) + (u.absent ?? 0) > 0
+      ? [
+          `${indent}Of the records the run sent without learning the outcome, ${u.found ?? 0} ${u.found === 1 ? 'was' : 'were'} found in the org${by}, created while it ran: the run's, so undo takes them back; ${u.absent ?? 0} ${u.absent === 1 ? 'is' : 'are'} in no record of the org (never created).`,
+        ]
+      : [];
+  if (u.count === 0) return [...kill, ...learned];
   const which = `${u.lines.length === 1 ? 'line' : 'lines'} ${u.lines.join(', ')}${u.count > u.lines.length ? ', …' : ''}`;
   return [
     ...kill,
-    `${indent}NOT TAKEN BACK: ${u.count} ${u.count === 1 ? 'record' : 'records'} the run sent without learning the outcome (UNCERTAIN, input ${which}; every one is in ${u.file}). Those it created have no known Id, so they are still in the org.`,
+    ...learned,
+    `${indent}NOT TAKEN BACK: ${u.count} ${u.count === 1 ? 'record' : 'records'} the run sent without learning the outcome (UNCERTAIN, input ${which}; every one is in ${u.file}) could not be told apart in the org${by ? ` ${by.trim()}` : ''} (no key field in their rows, a key two records hold, or a record made before the run began). Those it created have no known Id, so they are still in the org.`,
     `${indent}  Find them (for example sfsync export --object ${object} --where "CreatedDate = TODAY" and compare with those rows) and delete the ones the run created; then the org is as it was.`,
   ];
 }

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { createMemoryTokenStore, type TokenStore } from '../../src/auth/token-store.js';
 import type { Deps, InterruptHandlers } from '../../src/deps.js';
 import type { StopSignal } from '../../src/errors.js';
@@ -16,6 +18,8 @@ export interface TestDeps extends Deps {
   /** Presses Ctrl-C (or sends SIGTERM) during a sync. */
   interrupt: (signal?: StopSignal) => void;
 }
+
+const TEST_CONFIG_DIR = path.join(os.tmpdir(), `sfsync-test-config-${process.pid}`);
 
 const refusingPrompter: Prompter = {
   input: async () => {
@@ -72,7 +76,9 @@ export function createTestDeps(
   // No heap governor (src/operations/heap.ts) unless a test asks for one: in-process runs share the test worker's
   // heap (vitest and every module loaded, above the 64 MB limit), so each run forced a full collection of it, about
   // a tenth of the CPU of the files that run syncs. A CLI process (bin/sfsync.js) keeps its governor.
-  const env = { SFSYNC_HEAP_LIMIT_MB: '0', ...options.env };
+  // A config folder of the test process's own, unless the test names one: runs keep their list of plan runs there
+  // (plan-runs.ndjson), which must not land in the machine's ~/.config/sfsync.
+  const env = { SFSYNC_HEAP_LIMIT_MB: '0', SFSYNC_CONFIG_DIR: TEST_CONFIG_DIR, ...options.env };
   const io = createTestIO(options);
   const tokenStore = createMemoryTokenStore();
   const openedUrls: string[] = [];

@@ -43,4 +43,25 @@ describe('sfsync results of a plan whose --resume was killed', () => {
     expect(text.stdout).toMatch(/contacts \(killed\)/);
     expect(text.stdout).toMatch(/total: 3 created/);
   });
+
+  it('a single run killed in its --resume: says it did not finish, what its files hold so far, and how to continue', async () => {
+    env.write('rs.csv', 'External_Id__c,LastName\nRS1,One\nRS2,Two\n');
+    const run = await env.sfsync([
+      'upsert',
+      'rs.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'External_Id__c',
+      '--results',
+      'out/rs',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    // What a resume killed after its last outcome leaves: it had removed the summary of the stop it continued.
+    fs.rmSync(path.join(env.dir(), 'out/rs/summary.json'));
+    const shown = await env.sfsync(['results', 'out/rs']);
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toMatch(/did not finish: .*killed.*2 records with an outcome so far: 2 created/);
+    expect(shown.stderr).toMatch(/--resume --results out\/rs/);
+  });
 });
