@@ -35,7 +35,12 @@ describe('undo of a create whose records went UNCERTAIN', () => {
     expect(resumed.code, resumed.stdout).toBe(2);
     const dry = await env.sfsync(['undo', 'out/uc', '--dry-run', '--json']);
     expect(dry.code).toBe(2);
-    expect(dry.json().result.unaccounted, JSON.stringify(dry.json().result.unaccounted)).toMatchObject({ count: 2, lines: [5, 6], found: 3, absent: 0 });
+    expect(dry.json().result.unaccounted, JSON.stringify(dry.json().result.unaccounted)).toMatchObject({
+      count: 2,
+      lines: [5, 6],
+      found: 3,
+      absent: 0,
+    });
     const undo = await env.sfsync(['undo', 'out/uc']);
     expect(undo.code, undo.stdout + undo.stderr).toBe(2);
     expect(undo.stdout).toMatch(/3 were found in the org by External_Id__c, created while it ran/);
