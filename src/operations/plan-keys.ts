@@ -20,6 +20,15 @@ export function placeholder(step: string, line: number): string {
 }
 
 /**
+ * A dry run's later row of a key repeated in its file names the record the first would create `(created by line N)`:
+ * the same placeholder as that line's, so both rows are one record (their key no clash).
+ */
+function named(step: string, id: string): string {
+  const m = /^\(created by line (\d+)\)$/.exec(id);
+  return m ? placeholder(step, Number(m[1])) : id;
+}
+
+/**
  * Line → Id (or a dry run's placeholder) for the records the step wrote or found, starting from those an earlier run
  * created (`seed`); failed lines → the line.
  */
@@ -43,7 +52,7 @@ export async function outcomesOf(
       const line = Number(cells[0]);
       if (failed) out.set(line, line);
       if (failed && SENT_UNANSWERED.has(cells[3] ?? '')) unsure?.add(line);
-      else if (cells[2]) out.set(line, cells[2]);
+      else if (cells[2]) out.set(line, named(step, cells[2]));
       else if (cells[1] === 'would create') out.set(line, placeholder(step, line));
     }
   }

@@ -240,7 +240,7 @@ async function runStep(run: PlanRun, step: PlanStep): Promise<void> {
   if (self.length === 0) return;
   if (run.opts.dryRun) {
     const org = { client: run.client, object: run.checked.objects.get(step.name) as ObjectInfo };
-    run.steps.push(await predictSelf(step, self, selfFile, selfDir, run.memory, keys, org));
+    run.steps.push(await predictSelf(step, self, selfFile, selfDir, run.memory, keys, org, run.files));
     return;
   }
   await syncPass(run, step, 'self-references', {
