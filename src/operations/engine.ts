@@ -353,10 +353,7 @@ export class SyncEngine {
     return batch;
   }
 
-  /**
-   * Dry run: what Salesforce would refuse for want of a required field is predicted here, as the real run would
-   * fail it; only a create that would be made is remembered for the later records of its key.
-   */
+  /** Dry run: a write refused for want of a required field fails, as in the real run; creates made are remembered. */
   private planBatch(batch: SortedBatch, sends: Map<MappedRecord, Record<string, unknown>>): void {
     const object = this.opts.compiled.object;
     for (const r of batch.creates) {
@@ -369,7 +366,8 @@ export class SyncEngine {
     }
     for (const { r, id } of batch.updates) {
       const missing = missingRequired(object, r.payload, 'update');
-      if (missing) {
+      if (!missing && this.plannedWrites.holds(id, r.payload)) this.outcomes.plan(r, 'unchanged', id, {});
+      else if (missing) {
         // The real run's update fails: the record keeps values keepChanged took as written.
         this.outcomes.fail(r, missing);
         batch.index?.forget(batch.index.recordKeys(r));
@@ -394,6 +392,7 @@ export class SyncEngine {
 
   private rememberPlannedCreate(r: MappedRecord): void {
     if (!this.opts.match || this.keyless.has(r)) return;
+    if (mayRepeat(this.opts.match, this.opts.keyCounts, r)) this.plannedWrites.created(r.line, r.payload);
     for (const k of recordKeys(this.opts.match, r))
       if (!this.opts.keyCounts || this.opts.keyCounts.count(k) > 1) this.plannedCreates.add(k, r.line);
   }

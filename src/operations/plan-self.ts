@@ -5,6 +5,7 @@ import { csvField } from '../core/csv-quote.js';
 import type { PlanReference, PlanStep } from '../mapping/plan-types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import type { FieldInfo, ObjectInfo } from '../salesforce/types.js';
+import { KeyCensus } from './key-census.js';
 import { keyOf } from './plan-keys.js';
 import { isClash } from './plan-key-map.js';
 import type { PlanStepResult } from './plan-run.js';
@@ -24,6 +25,8 @@ interface Pending {
 }
 
 const isPlaceholder = (id: string): boolean => id.startsWith('(');
+/** An Id as its 15 characters; a placeholder whole. */
+const idKey = (id: string): string => (isPlaceholder(id) ? id : id.slice(0, 15));
 type Org = { client: SalesforceClient; object: ObjectInfo };
 
 /** The org's Ids of these key values (matched as the real lookup matches): key → Ids. */
@@ -112,6 +115,30 @@ class Rejected {
   }
 }
 
+/**
+ * Rows of the pass that update one record again (a key repeated in the step's file): the first sets its
+ * references, a later one setting the same is unchanged, as in the real pass. Ids are counted first (KeyCensus,
+ * compact); only those repeated keep what they were set to.
+ */
+async function repeatedIds(file: string): Promise<{ again: (p: Pending, refs: PlanReference[]) => boolean }> {
+  const census = new KeyCensus();
+  let line = 1;
+  const rows = fs.createReadStream(file).pipe(parse({ columns: true }));
+  for await (const row of rows as AsyncIterable<Record<string, string>>)
+    census.add(idKey(String(row.Id)), ++line);
+  const set = new Map<string, string>();
+  return {
+    again: (p, refs) => {
+      const id = idKey(p.id);
+      if (census.count(id) < 2) return false;
+      const wants = JSON.stringify(refs.map((_r, i) => p.row[`ref_${i}`] ?? ''));
+      const before = set.get(id);
+      set.set(id, wants);
+      return before === wants;
+    },
+  };
+}
+
 /** A row of the second pass, its references read from the run's key maps (the org's left to ask). */
 function pendingOf(
   row: Record<string, string>,
@@ -167,6 +194,7 @@ export async function predictSelf(
   files: Map<string, string> = new Map(),
 ): Promise<PlanStepResult> {
   const counts = emptyCounts();
+  const repeats = await repeatedIds(file);
   const rejected = new Rejected(dir, refs);
   let batch: Array<[number, Pending]> = [];
   const flush = async (): Promise<void> => {
@@ -179,7 +207,8 @@ export async function predictSelf(
       if (p.failure) {
         counts.failed++;
         rejected.write(line, p, refs);
-      } else if (!p.sure) counts.updated++;
+      } else if (repeats.again(p, refs)) counts.unchanged++;
+      else if (!p.sure) counts.updated++;
       else known.push(p);
     }
     await countKnown(known, refs, org, counts);

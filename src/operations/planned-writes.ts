@@ -7,15 +7,36 @@ import { recordKeys, type MatchIndex, type MatchSpec } from './match.js';
  * row of the key is compared with what the planned update would have written, as the real run's query of its batch
  * finds it (with the match export the index itself keeps it: MatchIndex.updating). Only repeated keys are kept.
  */
+/** A record's Id as its 15 characters; a dry run's placeholder whole. */
+const idKey = (id: string): string => (id.startsWith('(') ? id : id.slice(0, 15));
+
 export class PlannedWrites {
   private readonly byId = new Map<string, Record<string, unknown>>();
 
   /** A planned update of record `id`: what it sends (undefined values are fields already stored). */
   remember(id: string, sends: Record<string, unknown>): void {
-    const key = id.slice(0, 15);
+    const key = idKey(id);
     const values = this.byId.get(key) ?? {};
     for (const field in sends) if (sends[field] !== undefined && field !== 'Id') values[field] = sends[field];
     this.byId.set(key, values);
+  }
+
+  /** Dry run: a record the run would create (line N's), its values for the later rows of its key (see holds). */
+  created(line: number, payload: Record<string, unknown>): void {
+    this.remember(`(created by line ${line})`, payload);
+  }
+
+  /**
+   * Dry run: whether a later row of a record the run would create (`(created by line N)`, its planned values
+   * remembered) writes nothing new: the real run finds that record then and leaves it unchanged.
+   */
+  holds(id: string, payload: Record<string, unknown>): boolean {
+    const values = id.startsWith('(') ? this.byId.get(id) : undefined;
+    if (!values) return false;
+    const blank = (v: unknown): boolean => v === undefined || v === null || v === '';
+    const same = (a: unknown, b: unknown): boolean =>
+      (blank(a) && blank(b)) || JSON.stringify(a) === JSON.stringify(b);
+    return Object.keys(payload).every((f) => f === 'Id' || same(payload[f], values[f]));
   }
 
   /** The batch's index of the records as the org holds them, with the planned updates of those it matched. */
