@@ -392,7 +392,8 @@ export class SyncEngine {
 
   private rememberPlannedCreate(r: MappedRecord): void {
     if (!this.opts.match || this.keyless.has(r)) return;
-    if (mayRepeat(this.opts.match, this.opts.keyCounts, r)) this.plannedWrites.created(r.line, r.payload);
+    if (mayRepeat(this.opts.match, this.opts.keyCounts, r))
+      this.plannedWrites.created(r.line, r.payload, this.opts);
     for (const k of recordKeys(this.opts.match, r))
       if (!this.opts.keyCounts || this.opts.keyCounts.count(k) > 1) this.plannedCreates.add(k, r.line);
   }

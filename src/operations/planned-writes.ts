@@ -12,6 +12,8 @@ const idKey = (id: string): string => (id.startsWith('(') ? id : id.slice(0, 15)
 
 export class PlannedWrites {
   private readonly byId = new Map<string, Record<string, unknown>>();
+  /** The planned creates a later row may find unchanged (see created). */
+  private readonly creates = new Set<string>();
 
   /** A planned update of record `id`: what it sends (undefined values are fields already stored). */
   remember(id: string, sends: Record<string, unknown>): void {
@@ -21,8 +23,18 @@ export class PlannedWrites {
     this.byId.set(key, values);
   }
 
-  /** Dry run: a record the run would create (line N's), its values for the later rows of its key (see holds). */
-  created(line: number, payload: Record<string, unknown>): void {
+  /**
+   * Dry run: a record the run would create (line N's), its values for the later rows of its key (see holds). Only
+   * when the real run reads each batch's records from the org (finding what it created, with its values); found in
+   * an export (`matchIndex`, `matchSpill`), a record it created has no values read, and a later row updates it.
+   */
+  created(
+    line: number,
+    payload: Record<string, unknown>,
+    from: { matchIndex?: unknown; matchSpill?: unknown },
+  ): void {
+    if (from.matchIndex !== undefined || from.matchSpill !== undefined) return;
+    this.creates.add(`(created by line ${line})`);
     this.remember(`(created by line ${line})`, payload);
   }
 
@@ -31,7 +43,7 @@ export class PlannedWrites {
    * remembered) writes nothing new: the real run finds that record then and leaves it unchanged.
    */
   holds(id: string, payload: Record<string, unknown>): boolean {
-    const values = id.startsWith('(') ? this.byId.get(id) : undefined;
+    const values = this.creates.has(id) ? this.byId.get(id) : undefined;
     if (!values) return false;
     const blank = (v: unknown): boolean => v === undefined || v === null || v === '';
     const same = (a: unknown, b: unknown): boolean =>
