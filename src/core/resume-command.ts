@@ -8,14 +8,29 @@ export function shellWord(word: string): string {
 
 const DELIMITER_NAMES: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': 'tab' };
 
+/** The folder as the user would type it: relative to where they run sfsync when it is below, else absolute. */
+function shownFolder(dir: string, cwd: string): string {
+  const relative = path.relative(cwd, dir);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
+}
+
 /**
  * The exact command that continues a stopped run: the same operation, file and flags that decide what is sent
  * and how, then `--resume --results DIR` (relative to where the user runs it, when it is below).
  */
 export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): string {
-  const relative = path.relative(cwd, dir);
-  const shownDir =
-    relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
+  return [...runWords(opts), '--resume', '--results', shownFolder(dir, cwd)].map(shellWord).join(' ');
+}
+
+/**
+ * The user's command again, with the flags that decide what is sent and how (the one source for every hint that
+ * shows a command to run: resume, `sfsync results`, refusals that say which flag to add).
+ */
+export function runCommand(opts: SyncOptions): string {
+  return runWords(opts).map(shellWord).join(' ');
+}
+
+function runWords(opts: SyncOptions): string[] {
   const flags: Array<[string, string | number | boolean | undefined]> = [
     ['--object', opts.object],
     ['--mapping', opts.mapping],
@@ -61,6 +76,5 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
       missing.verb,
       missing.verb === 'clear' ? (missing.field ?? '') : `${missing.field ?? ''}=${missing.value ?? ''}`,
     );
-  words.push('--resume', '--results', shownDir);
-  return words.map(shellWord).join(' ');
+  return words;
 }
