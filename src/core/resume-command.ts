@@ -19,7 +19,20 @@ function shownFolder(dir: string, cwd: string): string {
  * and how, then `--resume --results DIR` (relative to where the user runs it, when it is below).
  */
 export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): string {
-  return [...runWords(opts), '--resume', '--results', shownFolder(dir, cwd)].map(shellWord).join(' ');
+  return resumeCommandOf(opts.operation, opts.file, runFlags(opts), dir, cwd);
+}
+
+/** The resume command from a run's recorded flags (its journal keeps runFlags), as `sfsync results` prints it. */
+export function resumeCommandOf(
+  operation: string,
+  file: string,
+  flags: readonly string[],
+  dir: string,
+  cwd: string,
+): string {
+  return ['sfsync', operation, file, ...flags, '--resume', '--results', shownFolder(dir, cwd)]
+    .map(shellWord)
+    .join(' ');
 }
 
 /**
@@ -27,10 +40,11 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
  * shows a command to run: resume, `sfsync results`, refusals that say which flag to add).
  */
 export function runCommand(opts: SyncOptions): string {
-  return runWords(opts).map(shellWord).join(' ');
+  return ['sfsync', opts.operation, opts.file, ...runFlags(opts)].map(shellWord).join(' ');
 }
 
-function runWords(opts: SyncOptions): string[] {
+/** The flags (after the file) that decide what a run sends and how: what its resume must repeat. */
+export function runFlags(opts: SyncOptions): string[] {
   const flags: Array<[string, string | number | boolean | undefined]> = [
     ['--object', opts.object],
     ['--mapping', opts.mapping],
@@ -63,7 +77,7 @@ function runWords(opts: SyncOptions): string[] {
     ['--backup', opts.backup],
     ['--json', opts.json],
   ];
-  const words = ['sfsync', opts.operation, opts.file];
+  const words: string[] = [];
   for (const [flag, value] of flags) {
     if (value === undefined || value === false) continue;
     words.push(flag);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resumeCommand } from '../core/resume-command.js';
+import { resumeCommand, runFlags } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import {
@@ -210,6 +210,7 @@ export async function openRunFolder(
           object,
           ...(await identify()),
           mapping: run.mapping,
+          flags: runFlags(opts),
         })
       : null;
     return { dir, journal, prior: undefined, resume: undefined, commit: () => {} };

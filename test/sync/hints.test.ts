@@ -1,7 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useSyncEnv } from '../helpers/sync-env.js';
 
-const { sfsync, write } = useSyncEnv();
+const { sfsync, write, dir } = useSyncEnv();
 
 describe('hints repeat the user’s command', () => {
   it('the --hard refusal without a terminal keeps --object in its hint', async () => {
@@ -9,5 +11,32 @@ describe('hints repeat the user’s command', () => {
     const r = await sfsync(['delete', file, '--object', 'Contact', '--hard']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`sfsync delete ${file} --object Contact --hard --yes`);
+  });
+});
+
+describe('sfsync results', () => {
+  it('prints the resume command the run printed, with every flag (--batch-size too)', async () => {
+    write('r-bulk.csv', 'LastName,Email\nOne,one@hints.test\nTwo,two@hints.test\n');
+    const run = await sfsync([
+      'upsert',
+      'r-bulk.csv',
+      '--object',
+      'Contact',
+      '--match',
+      'Email',
+      '--api',
+      'bulk',
+      '--batch-size',
+      '2000',
+      '--results',
+      'r-bulk',
+    ]);
+    expect(run.code).toBe(0);
+    // A run killed before its summary: the journal alone tells how it continues.
+    fs.rmSync(path.join(dir(), 'r-bulk', 'summary.json'));
+    const r = await sfsync(['results', 'r-bulk']);
+    expect(r.stderr).toContain(
+      'sfsync upsert r-bulk.csv --object Contact --match Email --api bulk --batch-size 2000 --resume --results r-bulk',
+    );
   });
 });
