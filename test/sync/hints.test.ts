@@ -40,3 +40,18 @@ describe('sfsync results', () => {
     );
   });
 });
+
+describe('suggestions', () => {
+  it('--match with a misspelt field suggests the field', async () => {
+    write('m.csv', 'LastName,Email\nOne,one@m.test\n');
+    const r = await sfsync(['upsert', 'm.csv', '--object', 'Contact', '--match', 'Emial']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Contact has no field "Emial" to match on; did you mean Email?');
+  });
+
+  it('an unknown option suggests the nearest one', async () => {
+    const r = await sfsync(['upsert', 'm.csv', '--object', 'Contact', '--matc', 'Email']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('--match');
+  });
+});
