@@ -55,3 +55,12 @@ describe('suggestions', () => {
     expect(r.stderr).toContain('--match');
   });
 });
+
+describe('undo --dry-run --results', () => {
+  it('is refused, naming both flags, instead of ignoring --results', async () => {
+    const r = await sfsync(['undo', 'some-run', '--dry-run', '--results', 'undo-out']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--results and --dry-run cannot be used together');
+    expect(r.stderr).toContain('Leave out --results undo-out');
+  });
+});
