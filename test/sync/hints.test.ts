@@ -64,3 +64,17 @@ describe('undo --dry-run --results', () => {
     expect(r.stderr).toContain('Leave out --results undo-out');
   });
 });
+
+describe('a rejected record with a bad value and a missing parent', () => {
+  it('lists its value problems; its lookup is searched once its values pass (as the README says)', async () => {
+    write(
+      'lk.yaml',
+      'fields:\n  LastName: name\n  Birthdate: born\n  AccountId: { column: acct, lookup: { object: Account, field: AccountNumber } }\n',
+    );
+    write('lk.csv', 'name,born,acct\nBad,not-a-date,MISSING\nGood,2001-02-03,MISSING\n');
+    const r = await sfsync(['create', 'lk.csv', '--object', 'Contact', '--mapping', 'lk.yaml', '--dry-run']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toContain('VALUE_INVALID [Birthdate]: 1 record (line 2)');
+    expect(r.stdout).toContain('LOOKUP_NOT_FOUND [AccountId]: 1 record (line 3)');
+  });
+});
