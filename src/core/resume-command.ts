@@ -40,7 +40,8 @@ export function resumeCommandOf(
  * shows a command to run: resume, `sfsync results`, refusals that say which flag to add).
  */
 export function runCommand(opts: SyncOptions): string {
-  return ['sfsync', opts.operation, opts.file, ...runFlags(opts)].map(shellWord).join(' ');
+  const results = opts.results === undefined ? [] : ['--results', opts.results];
+  return ['sfsync', opts.operation, opts.file, ...runFlags(opts), ...results].map(shellWord).join(' ');
 }
 
 /** The flags (after the file) that decide what a run sends and how: what its resume must repeat. */
