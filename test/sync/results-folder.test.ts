@@ -263,9 +263,13 @@ describe('one run per results folder', () => {
     org.setFaults({ latencyMs: 20 });
     const a = deps(cwd);
     const first = main(args, a);
-    await waitFor(() => fs.existsSync(path.join(cwd, 'out/sfsync.lock')), 'the first run to lock out/', {
-      everyMs: 5,
-    });
+    // Locked, and its journal begun: a plain run tells a running run by its journal (the lock alone, under load,
+    // gave the lock's message instead).
+    const begun = (): boolean =>
+      fs.existsSync(path.join(cwd, 'out/sfsync.lock')) &&
+      fs.existsSync(path.join(cwd, 'out/journal.ndjson')) &&
+      fs.statSync(path.join(cwd, 'out/journal.ndjson')).size > 0;
+    await waitFor(begun, 'the first run to lock out/ and begin its journal', { everyMs: 5 });
     const b = deps(cwd);
     const second = await main([...args, '--restart'], b);
     const c = deps(cwd);
