@@ -91,12 +91,13 @@ describe('flag parsing', () => {
     ],
     ['upsert resume', 'upsert c.csv --resume', 'sync', { resume: true, dryRun: false }],
     [
+      // (--dry-run writes no results folder, so it goes without --results: see test/sync/hints.test.ts.)
       'undo with every flag',
-      'undo runs/a --dry-run --force --results out --batch-size 50 --org uat --api-version 61 --json',
+      'undo runs/a --force --results out --batch-size 50 --org uat --api-version 61 --json',
       'undo',
       {
         dir: 'runs/a',
-        dryRun: true,
+        dryRun: false,
         force: true,
         resume: false,
         results: 'out',

@@ -157,12 +157,10 @@ describe('signals on the built CLI', () => {
     expect(resume).toEqual(['upsert', 'signals.csv', ...flags, '--resume', '--results', 'out/signals']);
     expectStoppedMidRun('out/signals', 'SIGINT', count);
     const results = createTestDeps({ cwd: dir });
-    // The run did not finish: exit 1, and the command that continues it (the flags its summary keeps).
+    // The run did not finish: exit 1, and the very command the run printed (its journal keeps its flags).
     expect(await main(['results', 'out/signals'], results)).toBe(1);
     expect(results.io.stdoutText).toMatch(/^Stopped by SIGINT: upsert Contact/);
-    expect(results.io.stdoutText).toContain(
-      'sfsync upsert signals.csv --object Contact --match Email --resume --results out/signals',
-    );
+    expect(results.io.stdoutText).toContain(`  sfsync ${resume.join(' ')}\n`);
 
     const second = await runWithSignals(resume, [{ signal: 'SIGTERM', afterCalls: at() }]);
     expect(second.code, second.stderr).toBe(143);

@@ -66,6 +66,11 @@ export function addUndoCommand(program: Command, run: RunCommand): void {
         apiVersion: str(raw.apiVersion),
       };
       if (opts.resume && opts.dryRun) throw usageError('--resume and --dry-run cannot be used together.');
+      if (opts.dryRun && opts.results !== undefined)
+        throw usageError(
+          `--results and --dry-run cannot be used together: an undo's dry run writes no results folder (it reads the records and prints what would be taken back).`,
+          `Leave out --results ${opts.results} for the dry run; pass it to the undo itself.`,
+        );
       await run('undo', 'undo', opts);
     });
 }

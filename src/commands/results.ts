@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resumeCommand } from '../core/resume-command.js';
+import { resumeCommand, resumeCommandOf } from '../core/resume-command.js';
 import type { SyncOperation, SyncOptions } from '../core/sync-options.js';
 import type { Deps } from '../deps.js';
 import { ExitCode, SfsyncError } from '../errors.js';
@@ -60,11 +60,18 @@ function resumeOf(
 ): { resume: string; resumeNote: string | null } {
   const step = planStepResume(dir, cwd);
   if (step) return step;
-  const file = path.relative(cwd, header.file);
+  const relative = path.relative(cwd, header.file);
+  const file = relative.startsWith('..') || path.isAbsolute(relative) ? header.file : relative;
+  const recorded = Array.isArray(header.flags) && header.flags.every((f) => typeof f === 'string');
+  if (recorded)
+    return {
+      resume: resumeCommandOf(header.operation, file, header.flags as string[], dir, cwd),
+      resumeNote: null,
+    };
   const match = header.mapping === null && r?.matchFields?.length ? r.matchFields : undefined;
   const opts: SyncOptions = {
     operation: header.operation as SyncOperation,
-    file: file.startsWith('..') || path.isAbsolute(file) ? header.file : file,
+    file,
     object: r?.object ?? header.object,
     match,
     matchOperator: match && match.length > 1 && r?.matchOperator === 'AND' ? 'AND' : undefined,

@@ -8,14 +8,44 @@ export function shellWord(word: string): string {
 
 const DELIMITER_NAMES: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': 'tab' };
 
+/** The folder as the user would type it: relative to where they run sfsync when it is below, else absolute. */
+function shownFolder(dir: string, cwd: string): string {
+  const relative = path.relative(cwd, dir);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
+}
+
 /**
  * The exact command that continues a stopped run: the same operation, file and flags that decide what is sent
  * and how, then `--resume --results DIR` (relative to where the user runs it, when it is below).
  */
 export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): string {
-  const relative = path.relative(cwd, dir);
-  const shownDir =
-    relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
+  return resumeCommandOf(opts.operation, opts.file, runFlags(opts), dir, cwd);
+}
+
+/** The resume command from a run's recorded flags (its journal keeps runFlags), as `sfsync results` prints it. */
+export function resumeCommandOf(
+  operation: string,
+  file: string,
+  flags: readonly string[],
+  dir: string,
+  cwd: string,
+): string {
+  return ['sfsync', operation, file, ...flags, '--resume', '--results', shownFolder(dir, cwd)]
+    .map(shellWord)
+    .join(' ');
+}
+
+/**
+ * The user's command again, with the flags that decide what is sent and how (the one source for every hint that
+ * shows a command to run: resume, `sfsync results`, refusals that say which flag to add).
+ */
+export function runCommand(opts: SyncOptions): string {
+  const results = opts.results === undefined ? [] : ['--results', opts.results];
+  return ['sfsync', opts.operation, opts.file, ...runFlags(opts), ...results].map(shellWord).join(' ');
+}
+
+/** The flags (after the file) that decide what a run sends and how: what its resume must repeat. */
+export function runFlags(opts: SyncOptions): string[] {
   const flags: Array<[string, string | number | boolean | undefined]> = [
     ['--object', opts.object],
     ['--mapping', opts.mapping],
@@ -48,7 +78,7 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
     ['--backup', opts.backup],
     ['--json', opts.json],
   ];
-  const words = ['sfsync', opts.operation, opts.file];
+  const words: string[] = [];
   for (const [flag, value] of flags) {
     if (value === undefined || value === false) continue;
     words.push(flag);
@@ -61,6 +91,5 @@ export function resumeCommand(opts: SyncOptions, dir: string, cwd: string): stri
       missing.verb,
       missing.verb === 'clear' ? (missing.field ?? '') : `${missing.field ?? ''}=${missing.value ?? ''}`,
     );
-  words.push('--resume', '--results', shownDir);
-  return words.map(shellWord).join(' ');
+  return words;
 }

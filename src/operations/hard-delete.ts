@@ -1,4 +1,5 @@
 import type { SyncOptions } from '../core/sync-options.js';
+import { runCommand } from '../core/resume-command.js';
 import { SfsyncError } from '../errors.js';
 
 /** Asks a person a yes/no question (the answer defaults to no). */
@@ -10,7 +11,7 @@ export type Confirm = (question: string) => Promise<boolean>;
  * the object is known, or null when nothing is to be asked.
  */
 export function hardDeleteConfirmation(
-  opts: Pick<SyncOptions, 'hard' | 'dryRun' | 'yes' | 'file'>,
+  opts: SyncOptions,
   confirm: Confirm | undefined,
 ): ((object: string, org: string) => Promise<void>) | null {
   if (!opts.hard || opts.dryRun || opts.yes) return null;
@@ -19,7 +20,7 @@ export function hardDeleteConfirmation(
       'USAGE',
       '--hard deletes records permanently (no Recycle Bin), and no terminal is attached to confirm it.',
       {
-        hint: `Add --yes to confirm: sfsync delete ${opts.file} --hard --yes`,
+        hint: `Add --yes to confirm: ${runCommand({ ...opts, yes: true })}`,
       },
     );
   return async (object, org) => {

@@ -19,6 +19,8 @@ export interface JournalHeader {
   /** SHA-256 of the whole file: a file edited in place keeps its name and often its size, not its bytes. */
   sha256: string;
   mapping: string | null;
+  /** The run's flags (runFlags), so `sfsync results` prints the very resume command the run printed. */
+  flags?: string[];
 }
 
 const JOURNAL = 'journal.ndjson';

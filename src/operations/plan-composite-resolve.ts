@@ -22,6 +22,10 @@ interface Pending {
   shown: Array<string | undefined>;
 }
 
+/** What to do when a product has no price in the book a line item names. */
+const PRICE_HINT =
+  ': add a PricebookEntry for that product in that price book (the product needs one in the standard price book first, with its standard price), then run again';
+
 function describe(p: Pending): string {
   return p.c.key.parts
     .map((part, i) => {
@@ -204,7 +208,7 @@ export async function resolveComposites(
         status: ids.length > 1 ? 300 : undefined,
         message:
           ids.length === 0
-            ? `${p.c.ref.field}: no ${p.c.object} has ${describe(p)}`
+            ? `${p.c.ref.field}: no ${p.c.object} has ${describe(p)}${p.c.object === 'PricebookEntry' ? PRICE_HINT : ''}`
             : `${p.c.ref.field}: ${ids.length} ${p.c.object} records have ${describe(p)}`,
         fields: [p.c.ref.field],
         matchedIds: ids.length > 1 ? ids : undefined,

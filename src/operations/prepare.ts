@@ -1,6 +1,7 @@
 import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import type { InputRecord } from '../input/types.js';
+import { didYouMean } from '../mapping/did-you-mean.js';
 import { compileMapping, type CompiledMapping, type MappingProblem } from '../mapping/compile.js';
 import type { Mapping } from '../mapping/types.js';
 import type { SalesforceClient } from '../salesforce/client.js';
@@ -144,9 +145,10 @@ export function planMatching(
   for (const name of names) {
     const field = object.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
     if (!field) {
+      const guess = didYouMean(name, object.fields);
       problems.push({
         where: `--match ${name}`,
-        message: `${object.name} has no field "${name}" to match on`,
+        message: `${object.name} has no field "${name}" to match on${guess ? `; did you mean ${guess}?` : ''}`,
       });
       continue;
     }

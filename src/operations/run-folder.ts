@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resumeCommand } from '../core/resume-command.js';
+import { resumeCommand, runFlags } from '../core/resume-command.js';
 import type { SyncOptions } from '../core/sync-options.js';
 import { SfsyncError } from '../errors.js';
 import {
@@ -102,7 +102,8 @@ export async function checkRunFolder(opts: SyncOptions, cwd: string, file: strin
   const named = opts.results !== undefined ? path.resolve(cwd, opts.results) : undefined;
   const roots = resultsRoots(cwd, named);
   if (opts.resume) {
-    if (!named || fs.existsSync(path.join(named, 'journal.ndjson')) || startedEmpty(named)) return;
+    if (!named) return void (await runToResume(opts, cwd, file));
+    if (fs.existsSync(path.join(named, 'journal.ndjson')) || startedEmpty(named)) return;
     const runs = await unfinishedRuns(roots, undefined, { file, operation: opts.operation });
     const where = roots.map((r) => path.relative(cwd, r) || 'the current folder').join(' and ');
     throw new SfsyncError(
@@ -178,6 +179,35 @@ function resumeMismatch(
 }
 
 /**
+ * Where a run's `--resume` without `--results` looks, as a plan's does: ./sfsync-results, and the sfsync-results
+ * folder beside the input file (a run started from the file's folder keeps its results there).
+ */
+function resumeRoots(cwd: string, file: string): string[] {
+  return [...new Set([path.join(cwd, 'sfsync-results'), path.join(path.dirname(file), 'sfsync-results')])];
+}
+
+/**
+ * The newest run of this operation on this file under the resume roots, for `--resume` without `--results`;
+ * refused, naming where it looked, when there is none (before any call to the org or pass over the file).
+ */
+async function runToResume(opts: SyncOptions, cwd: string, file: string): Promise<string> {
+  const roots = resumeRoots(cwd, file);
+  let newest: string | null = null;
+  for (const root of roots) {
+    const dir = await latestRunFor(root, file, opts.operation);
+    if (dir && (newest === null || path.basename(dir) > path.basename(newest))) newest = dir;
+  }
+  if (newest !== null) return newest;
+  throw new SfsyncError(
+    'RESUME_NOT_POSSIBLE',
+    `No earlier ${opts.operation} of ${opts.file} was found under ${roots.join(' or ')}: there is nothing to resume, and --resume never starts a run from scratch.`,
+    {
+      hint: 'Pass the results folder of the interrupted run (results: ... in its output) with --results DIR; to start a new run, leave out --resume.',
+    },
+  );
+}
+
+/**
  * The results folder, locked for this run: a new one with a fresh journal, or on --resume the interrupted run's,
  * checked to be the same input and mapping, with what it already did. The refusals of checkRunFolder are made
  * again here (cheap), as the folders may have changed since.
@@ -210,20 +240,12 @@ export async function openRunFolder(
           object,
           ...(await identify()),
           mapping: run.mapping,
+          flags: runFlags(opts),
         })
       : null;
     return { dir, journal, prior: undefined, resume: undefined, commit: () => {} };
   }
-  const dir = named ?? (await latestRunFor(root, file, opts.operation));
-  if (!dir) {
-    throw new SfsyncError(
-      'RESUME_NOT_POSSIBLE',
-      `No earlier ${opts.operation} of ${opts.file} was found under ${root}.`,
-      {
-        hint: 'Pass the results folder of the interrupted run with --results DIR.',
-      },
-    );
-  }
+  const dir = named ?? (await runToResume(opts, cwd, file));
   ensureResultsDir(dir);
   hold(ResultsLock.take(dir, now));
   const { header, sent, jobs } = await readJournal(dir);

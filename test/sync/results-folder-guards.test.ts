@@ -158,8 +158,9 @@ describe('sfsync results on a run that did not finish', () => {
     const d = deps(cwd);
     expect(await main(['results', 'out'], d)).toBe(1);
     expect(d.io.stdoutText).toContain('This run did not finish. To continue it, run:');
+    // The very command the run printed (its flags are in its journal).
     expect(d.io.stdoutText).toContain(
-      'sfsync create results-cmd.csv --object Contact --resume --results out',
+      'sfsync create results-cmd.csv --object Contact --batch-size 1 --max-api-calls 2 --resume --results out',
     );
     // Killed outright: no summary, the journal tells what the run was.
     const other = ['create', contactsCsv(cwd, 'results-other', 1), '--object', 'Contact'];

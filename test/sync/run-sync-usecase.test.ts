@@ -190,7 +190,8 @@ describe('runSync, the sync use case without the CLI', () => {
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'USAGE',
-      hint: 'Add --yes to confirm: sfsync delete hard.csv --hard --yes',
+      // The user's command again, every flag kept (--object too), with --yes.
+      hint: 'Add --yes to confirm: sfsync delete hard.csv --object Contact --hard --yes --results out/hard',
     });
     expect(run.connects()).toBe(0);
     expect(run.events).toEqual([]);
