@@ -158,4 +158,28 @@ describe('a dry run predicts the real run', () => {
     expect(real.counts).toEqual(dry.counts);
     expect(codes(real)).toEqual(codes(dry));
   });
+
+  it('a key repeated on identical rows: later rows unchanged when each batch is read, updated when exported', async () => {
+    const rows = (n: number, tag: string): string => {
+      const body = Array.from({ length: n }, (_, i) => `${tag} ${i},${tag}${i}@rep.test`);
+      return [
+        'LastName,Email',
+        `${tag} twin,${tag}twin@rep.test`,
+        ...body,
+        `${tag} twin,${tag}twin@rep.test`,
+      ].join('\n');
+    };
+    // 3 rows: read batch by batch (the later row finds the record as created); 3,002: one match export first.
+    for (const [tag, n] of [
+      ['small', 1],
+      ['exported', 3000],
+    ] as const) {
+      write(`${tag}.csv`, rows(n, tag));
+      const dry = await sync('upsert', `${tag}.csv`, ['--match', 'Email'], true);
+      const real = await sync('upsert', `${tag}.csv`, ['--match', 'Email'], false);
+      expect([tag, dry.counts]).toEqual([tag, real.counts]);
+      const summary = path.join(dir, 'out', `${tag}.csv-upsert-real`, 'summary.json');
+      expect(JSON.parse(fs.readFileSync(summary, 'utf8')).matchExport === null).toBe(tag === 'small');
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { KeyCensus } from './key-census.js';
 import { keyOf } from './plan-keys.js';
 import { isClash } from './plan-key-map.js';
 import type { PlanStepResult } from './plan-run.js';
-import type { PlanMemory } from './plan-references.js';
+import { clashLines, type PlanMemory } from './plan-references.js';
 import { emptyCounts, type Counts } from './results.js';
 import { inQueries, matchKey } from './soql.js';
 
@@ -167,7 +167,7 @@ function pendingOf(
       p.failure = {
         code: 'LOOKUP_AMBIGUOUS',
         status: '300',
-        message: `${r.field}: ${value} names ${hit.ids.length} ${step.name} records (${file} lines ${hit.lines.join(', ')}); not written`,
+        message: `${r.field}: ${value} names ${hit.ids.length} ${step.name} records (${clashLines(hit, step.name, files)}); not written: make the key unique, or refer by another key`,
         field: r.field,
       };
     else if (typeof hit === 'string' && !isPlaceholder(hit)) p.want.push([r.field, hit]);
